@@ -395,6 +395,9 @@ type TokenStore interface {
 	// so reuse of a rotated refresh token is still detected) and returns how
 	// many changed.
 	DeactivateTokens(ctx context.Context, f TokenFilter) (int, error)
+	// SessionClients returns the distinct client ids of records whose
+	// SessionID is sessionID (the clients a browser session signed in to).
+	SessionClients(ctx context.Context, sessionID string) ([]string, error)
 	// DeleteTokensByRequestID removes every record of kind with that request.
 	DeleteTokensByRequestID(ctx context.Context, kind TokenKind, requestID string) error
 	// DeleteExpiredTokens removes at most limit records that expired before
