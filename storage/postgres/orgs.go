@@ -1,0 +1,206 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+const orgColumns = `id, name, created_at, updated_at`
+
+func scanOrg(row pgx.Row) (storage.Organization, error) {
+	var o storage.Organization
+	err := row.Scan(&o.ID, &o.Name, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+	return o, err
+}
+
+// CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
+func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4)
+		ON CONFLICT DO NOTHING`, o.ID, o.Name, ts(o.CreatedAt), ts(o.UpdatedAt))
+	if err != nil {
+		return dbErr("postgres: create organization", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: create organization %q: id or name taken: %w", o.ID, storage.ErrAlreadyExists)
+	}
+	return nil
+}
+
+// GetOrg returns storage.ErrNotFound.
+func (s *Store) GetOrg(ctx context.Context, id string) (storage.Organization, error) {
+	o, err := scanOrg(s.q(ctx).QueryRow(ctx, `SELECT `+orgColumns+` FROM organizations WHERE id = $1`, id))
+	if err != nil {
+		return storage.Organization{}, rowErr(fmt.Sprintf("postgres: get organization %q", id), err)
+	}
+	return o, nil
+}
+
+// ListOrgs returns every organization ordered by name.
+func (s *Store) ListOrgs(ctx context.Context) ([]storage.Organization, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, id`)
+	if err != nil {
+		return nil, dbErr("postgres: list organizations", err)
+	}
+	out, err := collect(rows, scanOrg)
+	if err != nil {
+		return nil, dbErr("postgres: list organizations", err)
+	}
+	return out, nil
+}
+
+// UpdateOrg applies fn under a row lock. storage.ErrNotFound;
+// storage.ErrAlreadyExists on a taken name; errors from fn come back
+// unchanged.
+func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organization) (storage.Organization, error)) error {
+	op := fmt.Sprintf("postgres: update organization %q", id)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		q := s.q(ctx)
+		old, err := scanOrg(q.QueryRow(ctx, `SELECT `+orgColumns+` FROM organizations WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return rowErr(op, err)
+		}
+		o, err := fn(old)
+		if err != nil {
+			return err
+		}
+		if o.Name != old.Name {
+			// As in UpdateUser: refuse a taken name without aborting the
+			// caller's transaction.
+			var taken bool
+			if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organizations WHERE name = $1)`, o.Name).Scan(&taken); err != nil {
+				return dbErr(op, err)
+			}
+			if taken {
+				return fmt.Errorf("%s: name taken: %w", op, storage.ErrAlreadyExists)
+			}
+		}
+		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, created_at = $3, updated_at = $4 WHERE id = $1`,
+			id, o.Name, ts(o.CreatedAt), ts(o.UpdatedAt))
+		if err != nil {
+			return dbErr(op, err)
+		}
+		return nil
+	})
+}
+
+// DeleteOrg removes the organization and, by cascade, its memberships.
+// storage.ErrNotFound.
+func (s *Store) DeleteOrg(ctx context.Context, id string) error {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM organizations WHERE id = $1`, id)
+	if err != nil {
+		return dbErr(fmt.Sprintf("postgres: delete organization %q", id), err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(fmt.Sprintf("postgres: delete organization %q", id))
+	}
+	return nil
+}
+
+// membershipSelect reads memberships with the organization's current name.
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, m.created_at
+	FROM memberships m JOIN organizations o ON o.id = m.org_id`
+
+func scanMembership(row pgx.Row) (storage.Membership, error) {
+	var m storage.Membership
+	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, scanTime(&m.CreatedAt))
+	return m, err
+}
+
+// AddMembership returns storage.ErrNotFound if the organization or the user
+// does not exist, storage.ErrAlreadyExists if the person is a member
+// already.
+func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
+	op := fmt.Sprintf("postgres: add membership of %q in %q", m.UserID, m.OrgID)
+	q := s.q(ctx)
+	// The EXISTS guards and ON CONFLICT turn the usual refusals into zero
+	// rows instead of errors that would abort the caller's transaction; the
+	// foreign keys still catch a parent deleted concurrently.
+	tag, err := q.Exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at)
+		SELECT $1, $2, $3, $4
+		WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1) AND EXISTS (SELECT 1 FROM users WHERE id = $2)
+		ON CONFLICT DO NOTHING`, m.OrgID, m.UserID, m.Role, ts(m.CreatedAt))
+	if err != nil {
+		if pgCode(err) == codeForeignKeyViolation {
+			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
+		}
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var member bool
+	err = q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = $1 AND user_id = $2)`,
+		m.OrgID, m.UserID).Scan(&member)
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if member {
+		return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
+	}
+	return fmt.Errorf("%s: no such organization or user: %w", op, storage.ErrNotFound)
+}
+
+// GetMembership returns storage.ErrNotFound.
+func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error) {
+	m, err := scanMembership(s.q(ctx).QueryRow(ctx, membershipSelect+` WHERE m.org_id = $1 AND m.user_id = $2`, orgID, userID))
+	if err != nil {
+		return storage.Membership{}, rowErr(fmt.Sprintf("postgres: get membership of %q in %q", userID, orgID), err)
+	}
+	return m, nil
+}
+
+// ListMembershipsByUser returns the person's memberships ordered by
+// organization name.
+func (s *Store) ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error) {
+	return s.listMemberships(ctx, fmt.Sprintf("postgres: list memberships of %q", userID),
+		membershipSelect+` WHERE m.user_id = $1 ORDER BY o.name, m.org_id`, userID)
+}
+
+// ListMembersByOrg returns the organization's memberships ordered by
+// creation time.
+func (s *Store) ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error) {
+	return s.listMemberships(ctx, fmt.Sprintf("postgres: list members of %q", orgID),
+		membershipSelect+` WHERE m.org_id = $1 ORDER BY m.created_at NULLS FIRST, m.user_id`, orgID)
+}
+
+func (s *Store) listMemberships(ctx context.Context, op, query string, arg string) ([]storage.Membership, error) {
+	rows, err := s.q(ctx).Query(ctx, query, arg)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	out, err := collect(rows, scanMembership)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
+}
+
+// UpdateMembershipRole changes the role. storage.ErrNotFound.
+func (s *Store) UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error {
+	op := fmt.Sprintf("postgres: update role of %q in %q", userID, orgID)
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE memberships SET role = $3 WHERE org_id = $1 AND user_id = $2`, orgID, userID, role)
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// DeleteMembership returns storage.ErrNotFound.
+func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string) error {
+	op := fmt.Sprintf("postgres: delete membership of %q in %q", userID, orgID)
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM memberships WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}

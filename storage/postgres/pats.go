@@ -1,0 +1,131 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+const patColumns = `id, user_id, name, token_hash, scopes, created_at, expires_at, last_used_at`
+
+func scanPAT(row pgx.Row) (storage.PAT, error) {
+	var p storage.PAT
+	err := row.Scan(&p.ID, &p.UserID, &p.Name, scanBytes(&p.TokenHash), scanList(&p.Scopes),
+		scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt), scanTime(&p.LastUsedAt))
+	return p, err
+}
+
+// CreatePAT returns storage.ErrAlreadyExists on a taken id or token hash.
+func (s *Store) CreatePAT(ctx context.Context, p storage.PAT) error {
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO personal_access_tokens (`+patColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+		p.ID, p.UserID, p.Name, p.TokenHash, list(p.Scopes), ts(p.CreatedAt), ts(p.ExpiresAt), ts(p.LastUsedAt))
+	if err != nil {
+		return dbErr("postgres: create personal access token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: create personal access token %q: %w", p.ID, storage.ErrAlreadyExists)
+	}
+	return nil
+}
+
+// GetPATByHash returns storage.ErrNotFound, also when expired before now. A
+// NULL expiry (zero ExpiresAt) never expires.
+func (s *Store) GetPATByHash(ctx context.Context, tokenHash []byte, now time.Time) (storage.PAT, error) {
+	p, err := scanPAT(s.q(ctx).QueryRow(ctx, `SELECT `+patColumns+` FROM personal_access_tokens
+		WHERE token_hash = $1 AND (expires_at IS NULL OR expires_at >= $2)`, tokenHash, ts(now)))
+	if err != nil {
+		return storage.PAT{}, rowErr("postgres: get personal access token", err)
+	}
+	return p, nil
+}
+
+// ListPATsByUser returns the person's tokens, newest first.
+func (s *Store) ListPATsByUser(ctx context.Context, userID string) ([]storage.PAT, error) {
+	op := fmt.Sprintf("postgres: list personal access tokens of %q", userID)
+	rows, err := s.q(ctx).Query(ctx, `SELECT `+patColumns+` FROM personal_access_tokens
+		WHERE user_id = $1 ORDER BY created_at DESC NULLS LAST, id DESC`, userID)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	out, err := collect(rows, scanPAT)
+	if err != nil {
+		return nil, dbErr(op, err)
+	}
+	return out, nil
+}
+
+// TouchPAT records a use. storage.ErrNotFound.
+func (s *Store) TouchPAT(ctx context.Context, id string, now time.Time) error {
+	op := fmt.Sprintf("postgres: touch personal access token %q", id)
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE personal_access_tokens SET last_used_at = $2 WHERE id = $1`, id, ts(now))
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// DeletePAT removes the user's token. storage.ErrNotFound, also when it
+// belongs to someone else.
+func (s *Store) DeletePAT(ctx context.Context, userID, id string) error {
+	op := fmt.Sprintf("postgres: delete personal access token %q of %q", id, userID)
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM personal_access_tokens WHERE user_id = $1 AND id = $2`, userID, id)
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+const oneTimeColumns = `token_hash, purpose, user_id, email, data, created_at, expires_at`
+
+// CreateOneTimeToken stores t and removes every earlier token of the same
+// purpose for the same address (ignoring case), in one transaction, so only
+// the newest link works.
+func (s *Store) CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error {
+	op := fmt.Sprintf("postgres: create %s token", t.Purpose)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		q := s.q(ctx)
+		if _, err := q.Exec(ctx, `DELETE FROM one_time_tokens WHERE purpose = $1 AND email_key = $2`,
+			t.Purpose, emailKey(t.Email)); err != nil {
+			return dbErr(op, err)
+		}
+		tag, err := q.Exec(ctx, `INSERT INTO one_time_tokens (`+oneTimeColumns+`, email_key)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+			t.TokenHash, t.Purpose, nullText(t.UserID), t.Email, bytesArg(t.Data), ts(t.CreatedAt), ts(t.ExpiresAt),
+			emailKey(t.Email))
+		if err != nil {
+			return dbErr(op, err)
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
+		}
+		return nil
+	})
+}
+
+// ConsumeOneTimeToken removes and returns the token in one DELETE ...
+// RETURNING: of concurrent callers only one gets the row. storage.ErrNotFound
+// when absent, of another purpose, or expired before now; those cases leave
+// the token as it was.
+func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error) {
+	var t storage.OneTimeToken
+	err := s.q(ctx).QueryRow(ctx, `DELETE FROM one_time_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND expires_at >= $3 RETURNING `+oneTimeColumns,
+		tokenHash, purpose, ts(now)).Scan(
+		scanBytes(&t.TokenHash), &t.Purpose, scanText(&t.UserID), &t.Email, scanBytes(&t.Data),
+		scanTime(&t.CreatedAt), scanTime(&t.ExpiresAt))
+	if err != nil {
+		return storage.OneTimeToken{}, rowErr(fmt.Sprintf("postgres: consume %s token", purpose), err)
+	}
+	return t, nil
+}

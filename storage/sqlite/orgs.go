@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+const orgCols = `id, name, created_at, updated_at`
+
+func scanOrg(r rowScanner) (storage.Organization, error) {
+	var o storage.Organization
+	err := r.Scan(&o.ID, &o.Name, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+	return o, err
+}
+
+// CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
+func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
+	_, err := s.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?, ?, ?, ?)`, o.ID, o.Name, ts(o.CreatedAt), ts(o.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: create organization %q: %w", o.ID, err)
+	}
+	return nil
+}
+
+// GetOrg returns storage.ErrNotFound.
+func (s *Store) GetOrg(ctx context.Context, id string) (storage.Organization, error) {
+	o, err := scanOrg(s.q(ctx).QueryRowContext(ctx, `SELECT `+orgCols+` FROM organizations WHERE id = ?`, id))
+	if err != nil {
+		return storage.Organization{}, fmt.Errorf("sqlite: get organization: %w", noRows(err, "organization %q", id))
+	}
+	return o, nil
+}
+
+// ListOrgs returns every organization ordered by name.
+func (s *Store) ListOrgs(ctx context.Context) ([]storage.Organization, error) {
+	out, err := queryList(ctx, s, scanOrg, `SELECT `+orgCols+` FROM organizations ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list organizations: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateOrg applies fn in one transaction. storage.ErrNotFound;
+// storage.ErrAlreadyExists on a taken name. The id cannot change.
+func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organization) (storage.Organization, error)) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.GetOrg(ctx, id)
+		if err != nil {
+			return err
+		}
+		o, err := fn(old)
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, `UPDATE organizations SET name = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			o.Name, ts(o.CreatedAt), ts(o.UpdatedAt), id)
+		if err != nil {
+			return fmt.Errorf("sqlite: update organization %q: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// DeleteOrg removes the organization; its memberships go by cascade.
+func (s *Store) DeleteOrg(ctx context.Context, id string) error {
+	if err := s.execOne(ctx, notFound("organization %q", id), `DELETE FROM organizations WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("sqlite: delete organization: %w", err)
+	}
+	return nil
+}
+
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, m.created_at
+	FROM memberships m JOIN organizations o ON o.id = m.org_id`
+
+func scanMembership(r rowScanner) (storage.Membership, error) {
+	var m storage.Membership
+	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, timeCol{&m.CreatedAt})
+	return m, err
+}
+
+// AddMembership returns storage.ErrNotFound if the organization or the user
+// does not exist (a foreign key), storage.ErrAlreadyExists if the person is
+// a member already.
+func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
+	_, err := s.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
+		m.OrgID, m.UserID, m.Role, ts(m.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("sqlite: add user %q to organization %q: %w", m.UserID, m.OrgID, err)
+	}
+	return nil
+}
+
+// GetMembership returns storage.ErrNotFound.
+func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error) {
+	m, err := scanMembership(s.q(ctx).QueryRowContext(ctx, membershipSelect+` WHERE m.org_id = ? AND m.user_id = ?`, orgID, userID))
+	if err != nil {
+		return storage.Membership{}, fmt.Errorf("sqlite: get membership: %w",
+			noRows(err, "membership of user %q in organization %q", userID, orgID))
+	}
+	return m, nil
+}
+
+// ListMembershipsByUser returns the person's memberships ordered by
+// organization name.
+func (s *Store) ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error) {
+	out, err := queryList(ctx, s, scanMembership, membershipSelect+` WHERE m.user_id = ? ORDER BY o.name, o.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list memberships of user %q: %w", userID, err)
+	}
+	return out, nil
+}
+
+// ListMembersByOrg returns the organization's memberships ordered by
+// creation time.
+func (s *Store) ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error) {
+	out, err := queryList(ctx, s, scanMembership, membershipSelect+` WHERE m.org_id = ? ORDER BY m.created_at, m.user_id`, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list members of organization %q: %w", orgID, err)
+	}
+	return out, nil
+}
+
+// UpdateMembershipRole returns storage.ErrNotFound.
+func (s *Store) UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error {
+	err := s.execOne(ctx, notFound("membership of user %q in organization %q", userID, orgID),
+		`UPDATE memberships SET role = ? WHERE org_id = ? AND user_id = ?`, role, orgID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: update membership role: %w", err)
+	}
+	return nil
+}
+
+// DeleteMembership returns storage.ErrNotFound.
+func (s *Store) DeleteMembership(ctx context.Context, orgID, userID string) error {
+	err := s.execOne(ctx, notFound("membership of user %q in organization %q", userID, orgID),
+		`DELETE FROM memberships WHERE org_id = ? AND user_id = ?`, orgID, userID)
+	if err != nil {
+		return fmt.Errorf("sqlite: delete membership: %w", err)
+	}
+	return nil
+}

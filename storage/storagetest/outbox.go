@@ -1,0 +1,229 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+var mailTests = []subTest{
+	{"Mail/EnqueueAndList", testMailEnqueueList},
+	{"Mail/ClaimAndMark", testMailClaim},
+}
+
+func mail(id string, created time.Time) storage.Mail {
+	return storage.Mail{
+		ID: id, To: id + "@example.com", Subject: "Subject " + id,
+		TextBody: "Hello,\n\nclick https://id.example/x?t=" + id + "\n", HTMLBody: "<p>Hello <b>" + id + "</b></p>",
+		CreatedAt: created, NextAttemptAt: created,
+	}
+}
+
+func byMailID(ms []storage.Mail) []storage.Mail {
+	ms = slices.Clone(ms)
+	slices.SortFunc(ms, func(a, b storage.Mail) int { return strings.Compare(a.ID, b.ID) })
+	return ms
+}
+
+func testMailEnqueueList(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	list, err := s.ListMail(ctx, 10)
+	must(t, "ListMail(empty)", err)
+	if len(list) != 0 {
+		t.Fatalf("ListMail on an empty store = %+v", list)
+	}
+	full := mail("m2", at(2*time.Second))
+	full.Attempts = 3
+	full.NextAttemptAt = at(time.Hour)
+	full.SentAt = at(3 * time.Second)
+	full.LastError = "550 mailbox unavailable"
+	for _, m := range []storage.Mail{mail("m1", at(time.Second)), full, mail("m3", at(3*time.Second))} {
+		must(t, "EnqueueMail "+m.ID, s.EnqueueMail(ctx, m))
+	}
+	wantErr(t, "EnqueueMail(taken id)", s.EnqueueMail(ctx, mail("m1", base)), storage.ErrAlreadyExists)
+	list, err = s.ListMail(ctx, 10)
+	must(t, "ListMail", err)
+	equal(t, "ListMail (newest first)", list, []storage.Mail{mail("m3", at(3*time.Second)), full, mail("m1", at(time.Second))})
+	list, err = s.ListMail(ctx, 2)
+	must(t, "ListMail(2)", err)
+	equal(t, "ListMail(2)", list, []storage.Mail{mail("m3", at(3*time.Second)), full})
+}
+
+func testMailClaim(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	m1, m2, later := mail("m1", at(-2*time.Minute)), mail("m2", at(-time.Minute)), mail("later", base)
+	later.NextAttemptAt = at(time.Hour)
+	sent := mail("sent", at(-3*time.Minute))
+	for _, m := range []storage.Mail{m1, m2, later, sent} {
+		must(t, "EnqueueMail "+m.ID, s.EnqueueMail(ctx, m))
+	}
+	must(t, "MarkMailSent", s.MarkMailSent(ctx, "sent", at(-time.Second)))
+	wantErr(t, "MarkMailSent(missing)", s.MarkMailSent(ctx, "nope", base), storage.ErrNotFound)
+	wantErr(t, "MarkMailFailed(missing)", s.MarkMailFailed(ctx, "nope", "x", base), storage.ErrNotFound)
+
+	lease := at(5 * time.Minute)
+	one, err := s.ClaimMail(ctx, base, lease, 1)
+	must(t, "ClaimMail(limit 1)", err)
+	if len(one) != 1 {
+		t.Fatalf("ClaimMail(limit 1) returned %d mails", len(one))
+	}
+	rest, err := s.ClaimMail(ctx, base, lease, 10)
+	must(t, "ClaimMail", err)
+	claimed := byMailID(append(one, rest...))
+	w1, w2 := m1, m2
+	w1.Attempts, w1.NextAttemptAt = 1, lease
+	w2.Attempts, w2.NextAttemptAt = 1, lease
+	equal(t, "claimed mails (due, unsent; attempt counted, leased)", claimed, []storage.Mail{w1, w2})
+
+	again, err := s.ClaimMail(ctx, at(4*time.Minute), lease, 10)
+	must(t, "ClaimMail(leased)", err)
+	if len(again) != 0 {
+		t.Errorf("ClaimMail during the lease returned %+v", again)
+	}
+
+	// The sender fails on m1 and succeeds on m2.
+	must(t, "MarkMailFailed", s.MarkMailFailed(ctx, "m1", "dial tcp: connection refused", at(10*time.Minute)))
+	must(t, "MarkMailSent", s.MarkMailSent(ctx, "m2", at(time.Minute)))
+	// After m2's lease ran out it is still not claimed: it was sent.
+	again, err = s.ClaimMail(ctx, at(6*time.Minute), at(11*time.Minute), 10)
+	must(t, "ClaimMail(after lease)", err)
+	if len(again) != 0 {
+		t.Errorf("ClaimMail before m1's retry time returned %+v", again)
+	}
+	again, err = s.ClaimMail(ctx, at(2*time.Hour), at(2*time.Hour+time.Minute), 10)
+	must(t, "ClaimMail(retry)", err)
+	r1, rl := w1, later
+	r1.Attempts, r1.NextAttemptAt, r1.LastError = 2, at(2*time.Hour+time.Minute), "dial tcp: connection refused"
+	rl.Attempts, rl.NextAttemptAt = 1, at(2*time.Hour+time.Minute)
+	equal(t, "claimed on retry", byMailID(again), []storage.Mail{rl, r1})
+
+	list, err := s.ListMail(ctx, 10)
+	must(t, "ListMail", err)
+	w2.SentAt = at(time.Minute)
+	ws := sent
+	ws.SentAt = at(-time.Second)
+	equal(t, "ListMail at the end", byMailID(list), []storage.Mail{rl, r1, w2, ws})
+}
+
+var auditTests = []subTest{
+	{"Audit/AppendAndFilter", testAudit},
+	{"Audit/DefaultLimit", testAuditDefaultLimit},
+}
+
+func auditEvent(id string, tm time.Time, typ, actor, subject string) storage.AuditEvent {
+	return storage.AuditEvent{
+		ID: id, Time: tm, Type: typ, ActorID: actor, SubjectID: subject,
+		ClientID: "client-" + id, OrgID: "org-" + id, IP: "198.51.100.4",
+		Details: map[string]string{"reason": "test " + id, "user_agent": "curl/8"},
+	}
+}
+
+func testAudit(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	e1 := auditEvent("e1", at(1*time.Second), "login.success", "alice", "alice")
+	e2 := auditEvent("e2", at(2*time.Second), "login.failure", "", "bob")
+	e3 := auditEvent("e3", at(3*time.Second), "client.created", "admin", "app")
+	e4 := auditEvent("e4", at(4*time.Second), "login.success", "bob", "bob")
+	e5 := storage.AuditEvent{ID: "e5", Time: at(5 * time.Second), Type: "token.revoked", Details: map[string]string{}}
+	// Appended out of time order.
+	for _, e := range []storage.AuditEvent{e3, e1, e5, e2, e4} {
+		must(t, "AppendAudit "+e.ID, s.AppendAudit(ctx, e))
+	}
+	wantErr(t, "AppendAudit(taken id)", s.AppendAudit(ctx, auditEvent("e1", base, "x", "", "")), storage.ErrAlreadyExists)
+
+	for _, c := range []struct {
+		name string
+		f    storage.AuditFilter
+		want []storage.AuditEvent
+	}{
+		{"all", storage.AuditFilter{}, []storage.AuditEvent{e5, e4, e3, e2, e1}},
+		{"type", storage.AuditFilter{Type: "login.success"}, []storage.AuditEvent{e4, e1}},
+		{"actor", storage.AuditFilter{ActorID: "bob"}, []storage.AuditEvent{e4}},
+		{"subject", storage.AuditFilter{SubjectID: "bob"}, []storage.AuditEvent{e4, e2}},
+		{"type and subject", storage.AuditFilter{Type: "login.failure", SubjectID: "bob"}, []storage.AuditEvent{e2}},
+		{"since", storage.AuditFilter{Since: at(2500 * time.Millisecond)}, []storage.AuditEvent{e5, e4, e3}},
+		{"until", storage.AuditFilter{Until: at(2500 * time.Millisecond)}, []storage.AuditEvent{e2, e1}},
+		{"window", storage.AuditFilter{Since: at(1500 * time.Millisecond), Until: at(3500 * time.Millisecond)}, []storage.AuditEvent{e3, e2}},
+		{"limit", storage.AuditFilter{Limit: 2}, []storage.AuditEvent{e5, e4}},
+		{"page", storage.AuditFilter{Limit: 2, BeforeID: "e4"}, []storage.AuditEvent{e3, e2}},
+		{"last page", storage.AuditFilter{Limit: 2, BeforeID: "e2"}, []storage.AuditEvent{e1}},
+		{"page with type", storage.AuditFilter{Type: "login.success", BeforeID: "e4"}, []storage.AuditEvent{e1}},
+		{"nothing", storage.AuditFilter{Type: "nope"}, nil},
+	} {
+		got, err := s.ListAudit(ctx, c.f)
+		must(t, "ListAudit "+c.name, err)
+		equal(t, "ListAudit "+c.name, got, c.want)
+	}
+	got, err := s.ListAudit(ctx, storage.AuditFilter{Type: "token.revoked"})
+	must(t, "ListAudit", err)
+	if len(got) == 1 {
+		wantNilEmpty(t, "event without details", got[0])
+	}
+}
+
+func testAuditDefaultLimit(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	must(t, "append 105 events", s.InTx(ctx, func(ctx context.Context) error {
+		for i := range 105 {
+			if err := s.AppendAudit(ctx, storage.AuditEvent{ID: fmt.Sprintf("e%03d", i), Time: at(time.Duration(i) * time.Second), Type: "x"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
+	got, err := s.ListAudit(ctx, storage.AuditFilter{})
+	must(t, "ListAudit", err)
+	if len(got) != 100 {
+		t.Fatalf("ListAudit without a limit returned %d events, want the default 100", len(got))
+	}
+	if got[0].ID != "e104" || got[99].ID != "e005" {
+		t.Errorf("ListAudit returned %s..%s, want e104..e005", got[0].ID, got[99].ID)
+	}
+}
+
+var throttleTests = []subTest{
+	{"Throttle/Windows", testThrottle},
+}
+
+func testThrottle(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	hit := func(key string, now time.Time, wantCount int, wantReset time.Time) {
+		t.Helper()
+		n, reset, err := s.Hit(ctx, key, time.Minute, now)
+		must(t, "Hit", err)
+		if n != wantCount || !sameTime(reset, wantReset) {
+			t.Errorf("Hit(%s, %v) = %d, %v; want %d, %v", key, now, n, reset, wantCount, wantReset)
+		}
+	}
+	peek := func(key string, now time.Time, wantCount int, wantReset time.Time) {
+		t.Helper()
+		n, reset, err := s.Peek(ctx, key, now)
+		must(t, "Peek", err)
+		if n != wantCount || (wantCount > 0 && !sameTime(reset, wantReset)) {
+			t.Errorf("Peek(%s, %v) = %d, %v; want %d, %v", key, now, n, reset, wantCount, wantReset)
+		}
+	}
+	peek("ip:192.0.2.1", base, 0, time.Time{})
+	hit("ip:192.0.2.1", base, 1, at(time.Minute))
+	hit("ip:192.0.2.1", at(10*time.Second), 2, at(time.Minute))
+	hit("user:alice", at(20*time.Second), 1, at(80*time.Second))
+	peek("ip:192.0.2.1", at(30*time.Second), 2, at(time.Minute))
+	peek("ip:192.0.2.1", at(30*time.Second), 2, at(time.Minute)) // Peek does not count
+	hit("ip:192.0.2.1", at(59*time.Second), 3, at(time.Minute))
+
+	// The window ended: the count starts over in a new window.
+	peek("ip:192.0.2.1", at(61*time.Second), 0, time.Time{})
+	hit("ip:192.0.2.1", at(61*time.Second), 1, at(121*time.Second))
+	peek("user:alice", at(30*time.Second), 1, at(80*time.Second))
+
+	must(t, "Reset", s.Reset(ctx, "user:alice"))
+	peek("user:alice", at(30*time.Second), 0, time.Time{})
+	hit("user:alice", at(31*time.Second), 1, at(91*time.Second))
+	peek("ip:192.0.2.1", at(62*time.Second), 1, at(121*time.Second))
+	must(t, "Reset(unknown)", s.Reset(ctx, "never-seen"))
+}
