@@ -1,0 +1,154 @@
+package discovery
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultMaxAge is how long clients may cache the documents when
+// Handler.MaxAge is zero.
+const DefaultMaxAge = 10 * time.Minute
+
+// JWKSSource returns the current JSON Web Key Set and its strong ETag
+// (keys.Manager).
+type JWKSSource interface {
+	JWKS(ctx context.Context) (body []byte, etag string, err error)
+}
+
+// Handler serves the discovery document at PathOpenIDConfiguration and
+// PathOAuthServerMetadata and the key set at PathJWKS. Mount it on each of
+// those paths. Set the fields before first use; the document is serialized
+// once, on the first request.
+type Handler struct {
+	Metadata Metadata
+	Keys     JWKSSource
+	// MaxAge is the Cache-Control max-age of all three documents; keep it
+	// no longer than the key manager's JWKSMaxAge. Default DefaultMaxAge.
+	MaxAge time.Duration
+	// Logger receives failures to read the key set; nil logs nothing.
+	Logger *slog.Logger
+
+	once         sync.Once
+	doc          []byte
+	docETag      string
+	cacheControl string
+	docErr       error
+}
+
+func (h *Handler) init() {
+	maxAge := h.MaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultMaxAge
+	}
+	h.cacheControl = "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+	doc, err := json.Marshal(h.Metadata)
+	if err != nil {
+		h.docErr = fmt.Errorf("discovery: encode metadata: %w", err)
+		return
+	}
+	sum := sha256.Sum256(doc)
+	h.doc = doc
+	h.docETag = `"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(h.init)
+	hdr := w.Header()
+	// Public documents read by single-page apps on other origins.
+	hdr.Set("Access-Control-Allow-Origin", "*")
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		// CORS preflight (a browser sending If-None-Match by hand triggers one).
+		hdr.Set("Allow", "GET, HEAD, OPTIONS")
+		hdr.Set("Access-Control-Allow-Methods", "GET, HEAD")
+		hdr.Set("Access-Control-Allow-Headers", "If-None-Match")
+		hdr.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	default:
+		hdr.Set("Allow", "GET, HEAD, OPTIONS")
+		writeError(w, http.StatusMethodNotAllowed, "method not allowed")
+		return
+	}
+	switch r.URL.Path {
+	case PathOpenIDConfiguration, PathOAuthServerMetadata:
+		if h.docErr != nil {
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		h.serve(w, r, h.doc, h.docETag)
+	case PathJWKS:
+		body, etag, err := h.Keys.JWKS(r.Context())
+		if err != nil {
+			// Details stay in the log; the public gets a generic error.
+			if h.Logger != nil {
+				h.Logger.ErrorContext(r.Context(), "serving JWKS", "error", err)
+			}
+			writeError(w, http.StatusInternalServerError, "internal error")
+			return
+		}
+		h.serve(w, r, body, etag)
+	default:
+		writeError(w, http.StatusNotFound, "not found")
+	}
+}
+
+// serve writes a cacheable JSON document, or 304 when the client's copy is
+// current (RFC 9110 §13.1.2).
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, body []byte, etag string) {
+	hdr := w.Header()
+	hdr.Set("Cache-Control", h.cacheControl)
+	hdr.Set("ETag", etag)
+	hdr.Set("Access-Control-Expose-Headers", "ETag")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
+
+// etagMatches applies If-None-Match's weak comparison: "*" or any listed
+// tag equal to etag once a W/ prefix is ignored.
+func etagMatches(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// writeError answers in the shape of an OAuth error (RFC 6749 §5.2), which
+// is what clients of these endpoints know how to read.
+func writeError(w http.ResponseWriter, status int, description string) {
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/json")
+	hdr.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	code := "invalid_request"
+	if status >= 500 {
+		code = "server_error"
+	}
+	b, _ := json.Marshal(struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}{code, description})
+	_, _ = w.Write(b)
+}

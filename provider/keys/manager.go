@@ -1,0 +1,343 @@
+package keys
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Defaults for the zero values of Manager's fields.
+const (
+	DefaultBits            = 2048
+	DefaultJWKSMaxAge      = 10 * time.Minute
+	DefaultRetention       = 24 * time.Hour
+	DefaultRefreshInterval = 30 * time.Second
+)
+
+const (
+	// unknownKidReadEvery limits the store reads an unknown kid can cause,
+	// so a flood of tokens with made-up kids cannot hammer the database.
+	unknownKidReadEvery = time.Second
+	// retryReadAfter is how long a failed cache refresh is not retried while
+	// the previous key set keeps being served.
+	retryReadAfter = time.Second
+	// casAttempts bounds retries of a compare-and-swap that lost a race.
+	casAttempts = 10
+)
+
+// Errors callers may test with errors.Is.
+var (
+	// ErrNoSigningKey: no key in the set signs now (Ensure was not called).
+	ErrNoSigningKey = errors.New("keys: no signing key")
+	// ErrUnknownKey: no published key has that kid, even after re-reading
+	// the store.
+	ErrUnknownKey = errors.New("keys: unknown key id")
+)
+
+// KeyStore is the part of storage.KeyStore the manager uses.
+type KeyStore interface {
+	// GetKeySet returns the current set (empty, Version 0, if none).
+	GetKeySet(ctx context.Context) (storage.KeySet, error)
+	// UpdateKeySet applies fn by compare-and-swap; storage.ErrConflict when
+	// another writer won, errors from fn unchanged.
+	UpdateKeySet(ctx context.Context, fn func(storage.KeySet) (storage.KeySet, error)) error
+}
+
+// Sealer encrypts private keys at rest (secrets.Sealer).
+type Sealer interface {
+	Seal(plaintext, additionalData []byte) ([]byte, error)
+	Open(ciphertext, additionalData []byte) ([]byte, error)
+}
+
+// Manager generates, rotates and serves signing keys. The exported fields are
+// its configuration; set them before first use and do not change them after.
+// A Manager must not be copied after first use.
+type Manager struct {
+	Store  KeyStore
+	Sealer Sealer
+	// Bits is the RSA modulus size of new keys: 2048 (default), 3072 or 4096.
+	Bits int
+	// PrePublish is how long a new key is in the JWKS before it signs, so
+	// verifiers holding a cached JWKS know it first. Default JWKSMaxAge.
+	PrePublish time.Duration
+	// Retention is how long a retired key stays published after it stopped
+	// signing: the longest lifetime of a token it signed. Default 24h.
+	Retention time.Duration
+	// JWKSMaxAge is how long verifiers may cache the JWKS. Default 10m.
+	JWKSMaxAge time.Duration
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// RefreshInterval is how often the in-memory key set is re-read from
+	// the store to see rotations by other replicas. Default 30s.
+	RefreshInterval time.Duration
+	// Logger receives failed background refreshes; nil logs nothing.
+	Logger *slog.Logger
+
+	// mu serializes store reads that replace the cache and guards
+	// lastUnknownRead.
+	mu              sync.Mutex
+	cache           atomic.Pointer[keyState]
+	lastUnknownRead time.Time
+}
+
+// KeyInfo describes one key for `ostiary keys list`.
+type KeyInfo struct {
+	ID          string    `json:"kid"`
+	Algorithm   string    `json:"alg"`
+	CreatedAt   time.Time `json:"created_at"`
+	ActiveFrom  time.Time `json:"active_from"`
+	RetiredAt   time.Time `json:"retired_at,omitzero"`
+	UnpublishAt time.Time `json:"unpublish_at,omitzero"`
+	// State is StateNext, StateSigning or StateRetired.
+	State string `json:"state"`
+}
+
+// Key states reported by List.
+const (
+	StateNext    = "next"    // published, not signing yet
+	StateSigning = "signing" // signs new tokens now
+	StateRetired = "retired" // published only to verify what it signed
+)
+
+// errUnchanged ends a compare-and-swap that found nothing to do.
+var errUnchanged = errors.New("key set unchanged")
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// storeTime is now as the store keeps it (UTC, microseconds), so what the
+// manager writes compares equal to what it reads back.
+func (m *Manager) storeTime() time.Time {
+	return m.now().UTC().Truncate(time.Microsecond)
+}
+
+func (m *Manager) bits() int {
+	if m.Bits == 0 {
+		return DefaultBits
+	}
+	return m.Bits
+}
+
+func (m *Manager) jwksMaxAge() time.Duration {
+	if m.JWKSMaxAge == 0 {
+		return DefaultJWKSMaxAge
+	}
+	return m.JWKSMaxAge
+}
+
+func (m *Manager) prePublish() time.Duration {
+	if m.PrePublish == 0 {
+		return m.jwksMaxAge()
+	}
+	return m.PrePublish
+}
+
+func (m *Manager) retention() time.Duration {
+	if m.Retention == 0 {
+		return DefaultRetention
+	}
+	return m.Retention
+}
+
+func (m *Manager) refreshInterval() time.Duration {
+	if m.RefreshInterval == 0 {
+		return DefaultRefreshInterval
+	}
+	return m.RefreshInterval
+}
+
+// validate reports every configuration problem at once.
+func (m *Manager) validate() error {
+	var errs []error
+	if m.Store == nil {
+		errs = append(errs, errors.New("Store is nil"))
+	}
+	if m.Sealer == nil {
+		errs = append(errs, errors.New("Sealer is nil"))
+	}
+	switch m.bits() {
+	case 2048, 3072, 4096:
+	default:
+		errs = append(errs, fmt.Errorf("Bits is %d, want 2048, 3072 or 4096", m.Bits))
+	}
+	for name, d := range map[string]time.Duration{
+		"PrePublish": m.PrePublish, "Retention": m.Retention,
+		"JWKSMaxAge": m.JWKSMaxAge, "RefreshInterval": m.RefreshInterval,
+	} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s is negative (%v)", name, d))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("keys: invalid configuration: %w", err)
+	}
+	return nil
+}
+
+// Ensure makes sure a key exists, generating the first one on first start.
+// That key signs at once: nothing was signed before, so no verifier needs
+// to have seen it. Replicas starting together end with exactly one key.
+// Ensure also loads the key set, so a key that cannot be opened (a missing
+// system secret) fails startup rather than the first token request.
+func (m *Manager) Ensure(ctx context.Context) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	set, err := m.Store.GetKeySet(ctx)
+	if err != nil {
+		return fmt.Errorf("keys: ensure: read key set: %w", err)
+	}
+	if !hasCurrentKey(set.Keys) {
+		k, err := newKey(m.bits(), m.Sealer)
+		if err != nil {
+			return fmt.Errorf("keys: ensure: %w", err)
+		}
+		err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
+			if hasCurrentKey(set.Keys) {
+				return set, errUnchanged // another replica was first
+			}
+			now := m.storeTime()
+			k.CreatedAt, k.ActiveFrom = now, now
+			set.Keys = append(dropUnpublished(set.Keys, now), k)
+			return set, nil
+		})
+		if err != nil {
+			return fmt.Errorf("keys: ensure: %w", err)
+		}
+	}
+	if _, err := m.reload(ctx, m.now()); err != nil {
+		return fmt.Errorf("keys: ensure: %w", err)
+	}
+	return nil
+}
+
+// hasCurrentKey reports whether some key signs now or is lined up to: one
+// that no other key has replaced.
+func hasCurrentKey(keys []storage.SigningKey) bool {
+	for _, k := range keys {
+		if k.RetiredAt.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// Rotate adds a new key, published now and signing from now+PrePublish, and
+// schedules the key it replaces to retire then and leave the JWKS Retention
+// later. Keys whose UnpublishAt has passed are dropped. If no key signs yet,
+// the new key signs at once, as in Ensure. It returns the new key, without
+// its private half.
+func (m *Manager) Rotate(ctx context.Context) (storage.SigningKey, error) {
+	if err := m.validate(); err != nil {
+		return storage.SigningKey{}, err
+	}
+	// Generate outside the compare-and-swap: it is slow, and a retry reuses it.
+	k, err := newKey(m.bits(), m.Sealer)
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("keys: rotate: %w", err)
+	}
+	var added storage.SigningKey
+	err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
+		now := m.storeTime()
+		keys := dropUnpublished(set.Keys, now)
+		slices.SortFunc(keys, newerFirst)
+		k.CreatedAt, k.ActiveFrom = now, now.Add(m.prePublish())
+		if signingRecord(keys, now) < 0 {
+			k.ActiveFrom = now
+		}
+		for i := range keys {
+			if keys[i].RetiredAt.IsZero() {
+				keys[i].RetiredAt = k.ActiveFrom
+				keys[i].UnpublishAt = k.ActiveFrom.Add(m.retention())
+			}
+		}
+		added = k
+		set.Keys = append(keys, k)
+		return set, nil
+	})
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("keys: rotate: %w", err)
+	}
+	if _, err := m.reload(ctx, m.now()); err != nil {
+		return storage.SigningKey{}, fmt.Errorf("keys: rotate: key %s stored, but: %w", added.ID, err)
+	}
+	added.PrivateKey = nil
+	return added, nil
+}
+
+// dropUnpublished returns a copy of keys without those out of the JWKS.
+func dropUnpublished(keys []storage.SigningKey, now time.Time) []storage.SigningKey {
+	out := make([]storage.SigningKey, 0, len(keys)+1)
+	for _, k := range keys {
+		if published(k, now) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// update runs a compare-and-swap on the key set, retrying lost races: fn
+// runs again on the winner's set.
+func (m *Manager) update(ctx context.Context, fn func(storage.KeySet) (storage.KeySet, error)) error {
+	var err error
+	for attempt := range casAttempts {
+		err = m.Store.UpdateKeySet(ctx, fn)
+		switch {
+		case err == nil, errors.Is(err, errUnchanged):
+			return nil
+		case !errors.Is(err, storage.ErrConflict):
+			return fmt.Errorf("update key set: %w", err)
+		}
+		if attempt == casAttempts-1 {
+			break
+		}
+		// Another replica wrote in between; back off a little, growing, so
+		// several replicas rotating at once do not keep colliding.
+		t := time.NewTimer(time.Duration(attempt+1) * 5 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("update key set: %w", ctx.Err())
+		case <-t.C:
+		}
+	}
+	return fmt.Errorf("update key set: gave up after %d attempts: %w", casAttempts, err)
+}
+
+// List describes every stored key, newest first, read fresh from the store.
+func (m *Manager) List(ctx context.Context) ([]KeyInfo, error) {
+	set, err := m.Store.GetKeySet(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("keys: list: %w", err)
+	}
+	now := m.now()
+	keys := slices.Clone(set.Keys)
+	slices.SortFunc(keys, newerFirst)
+	signing := signingRecord(keys, now)
+	out := make([]KeyInfo, len(keys))
+	for i, k := range keys {
+		state := StateRetired
+		switch {
+		case i == signing:
+			state = StateSigning
+		case k.ActiveFrom.After(now):
+			state = StateNext
+		}
+		out[i] = KeyInfo{
+			ID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ActiveFrom: k.ActiveFrom,
+			RetiredAt: k.RetiredAt, UnpublishAt: k.UnpublishAt, State: state,
+		}
+	}
+	return out, nil
+}
