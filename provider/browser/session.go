@@ -1,0 +1,269 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/securecookie"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Cookie names.
+const (
+	SessionCookie = "ostiary_session"
+	CSRFCookie    = "ostiary_csrf"
+)
+
+// DefaultLifetime is the session lifetime when Sessions.Lifetime is zero.
+const DefaultLifetime = 24 * time.Hour
+
+// touchInterval bounds how often LastSeen is written: once a minute is enough
+// for the idle timeout and the account page, and keeps page views read-only.
+const touchInterval = time.Minute
+
+// SessionStore is the part of storage.SessionStore the sessions use.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s storage.Session) error
+	GetSessionByTokenHash(ctx context.Context, tokenHash []byte, now time.Time) (storage.Session, error)
+	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// Sessions reads, starts and ends browser sessions.
+type Sessions struct {
+	Store SessionStore
+	// HashKeys authenticate the cookie (at least 32 bytes each) and
+	// BlockKeys encrypt it (16, 24 or 32 bytes each; the same count as
+	// HashKeys, or none). The first pair is current; the rest are still
+	// accepted so rotating keys does not sign everybody out.
+	HashKeys  [][]byte
+	BlockKeys [][]byte
+	// Secure marks cookies Secure; set it whenever the issuer is https.
+	Secure bool
+	// Origin is the issuer's origin (scheme://host[:port]). A POST whose
+	// Origin header names it passes the cross-origin check even when a
+	// proxy rewrote the Host header.
+	Origin string
+	// Lifetime caps a session from sign-in; zero means DefaultLifetime.
+	Lifetime time.Duration
+	// IdleTimeout ends a session unused for that long; zero means no limit.
+	IdleTimeout time.Duration
+	Now         func() time.Time
+	// ClientIP tells the client's address; nil uses the connection's peer.
+	// Set it when a trusted proxy forwards the real address.
+	ClientIP func(r *http.Request) string
+}
+
+// Current returns the browser's session; ok is false when the request has no
+// valid, unexpired session.
+func (s *Sessions) Current(r *http.Request) (sess storage.Session, ok bool, err error) {
+	secret, ok := s.secret(r)
+	if !ok {
+		return storage.Session{}, false, nil
+	}
+	ctx := r.Context()
+	now := s.now()
+	sess, err = s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), now)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, false, nil
+	}
+	if err != nil {
+		return storage.Session{}, false, fmt.Errorf("browser: read session: %w", err)
+	}
+	if s.IdleTimeout > 0 && now.Sub(sess.LastSeen) > s.IdleTimeout {
+		if err := s.Store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return storage.Session{}, false, fmt.Errorf("browser: end idle session: %w", err)
+		}
+		return storage.Session{}, false, nil
+	}
+	if now.Sub(sess.LastSeen) >= touchInterval {
+		err := s.Store.UpdateSession(ctx, sess.ID, func(old storage.Session) (storage.Session, error) {
+			old.LastSeen = now
+			sess = old
+			return old, nil
+		})
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Session{}, false, nil
+		}
+		if err != nil {
+			return storage.Session{}, false, fmt.Errorf("browser: touch session: %w", err)
+		}
+	}
+	return sess, true, nil
+}
+
+// Start signs the browser in as userID: it removes the browser's previous
+// session, if any, and creates one with a new id and secret.
+func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, userID string, amr []string, authTime time.Time) (storage.Session, error) {
+	codecs, err := s.codecs()
+	if err != nil {
+		return storage.Session{}, err
+	}
+	ctx := r.Context()
+	now := s.now()
+	if err := s.deleteByCookie(ctx, r, now); err != nil {
+		return storage.Session{}, err
+	}
+	secret := randtoken.New()
+	sess := storage.Session{
+		ID:        randtoken.ID(),
+		TokenHash: randtoken.Hash(secret),
+		UserID:    userID,
+		AuthTime:  authTime,
+		AMR:       append([]string(nil), amr...),
+		IP:        s.RemoteIP(r),
+		UserAgent: truncate(r.UserAgent(), 256),
+		CreatedAt: now,
+		LastSeen:  now,
+		ExpiresAt: now.Add(s.lifetime()),
+	}
+	if err := s.Store.CreateSession(ctx, sess); err != nil {
+		return storage.Session{}, fmt.Errorf("browser: create session: %w", err)
+	}
+	value, err := securecookie.EncodeMulti(SessionCookie, []byte(secret), codecs...)
+	if err != nil {
+		return storage.Session{}, fmt.Errorf("browser: encode cookie: %w", err)
+	}
+	http.SetCookie(w, s.cookie(SessionCookie, value, int(s.lifetime()/time.Second), http.SameSiteLaxMode))
+	return sess, nil
+}
+
+// End signs the browser out: it deletes its session row and clears the
+// cookie. ok is false when there was no session to end.
+func (s *Sessions) End(w http.ResponseWriter, r *http.Request) (storage.Session, bool, error) {
+	http.SetCookie(w, s.cookie(SessionCookie, "", -1, http.SameSiteLaxMode))
+	secret, ok := s.secret(r)
+	if !ok {
+		return storage.Session{}, false, nil
+	}
+	ctx := r.Context()
+	sess, err := s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), s.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Session{}, false, nil
+	}
+	if err != nil {
+		return storage.Session{}, false, fmt.Errorf("browser: read session: %w", err)
+	}
+	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return storage.Session{}, false, nil
+		}
+		return storage.Session{}, false, fmt.Errorf("browser: delete session: %w", err)
+	}
+	return sess, true, nil
+}
+
+func (s *Sessions) deleteByCookie(ctx context.Context, r *http.Request, now time.Time) error {
+	secret, ok := s.secret(r)
+	if !ok {
+		return nil
+	}
+	old, err := s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), now)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("browser: read previous session: %w", err)
+	}
+	if err := s.Store.DeleteSession(ctx, old.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("browser: delete previous session: %w", err)
+	}
+	return nil
+}
+
+// secret returns the session secret carried by the request's cookie, if its
+// signature checks out under any of the keys.
+func (s *Sessions) secret(r *http.Request) (string, bool) {
+	c, err := r.Cookie(SessionCookie)
+	if err != nil || c.Value == "" {
+		return "", false
+	}
+	codecs, err := s.codecs()
+	if err != nil {
+		return "", false
+	}
+	var b []byte
+	if err := securecookie.DecodeMulti(SessionCookie, c.Value, &b, codecs...); err != nil || len(b) == 0 {
+		return "", false
+	}
+	return string(b), true
+}
+
+func (s *Sessions) codecs() ([]securecookie.Codec, error) {
+	if len(s.HashKeys) == 0 {
+		return nil, errors.New("browser: no cookie hash key configured")
+	}
+	if len(s.BlockKeys) != 0 && len(s.BlockKeys) != len(s.HashKeys) {
+		return nil, errors.New("browser: cookie block keys and hash keys differ in number")
+	}
+	codecs := make([]securecookie.Codec, len(s.HashKeys))
+	for i, hk := range s.HashKeys {
+		if len(hk) < 32 {
+			return nil, fmt.Errorf("browser: cookie hash key %d is shorter than 32 bytes", i)
+		}
+		var bk []byte
+		if len(s.BlockKeys) != 0 {
+			bk = s.BlockKeys[i]
+			if n := len(bk); n != 16 && n != 24 && n != 32 {
+				return nil, fmt.Errorf("browser: cookie block key %d is %d bytes, want 16, 24 or 32", i, n)
+			}
+		}
+		// A little slack over the lifetime: the row's ExpiresAt is what
+		// really ends the session.
+		codecs[i] = securecookie.New(hk, bk).
+			SetSerializer(securecookie.NopEncoder{}).
+			MaxAge(int((s.lifetime() + time.Hour) / time.Second))
+	}
+	return codecs, nil
+}
+
+func (s *Sessions) cookie(name, value string, maxAge int, sameSite http.SameSite) *http.Cookie {
+	return &http.Cookie{
+		Name:     name,
+		Value:    value,
+		Path:     "/",
+		MaxAge:   maxAge,
+		HttpOnly: true,
+		Secure:   s.Secure,
+		SameSite: sameSite,
+	}
+}
+
+func (s *Sessions) lifetime() time.Duration {
+	if s.Lifetime > 0 {
+		return s.Lifetime
+	}
+	return DefaultLifetime
+}
+
+func (s *Sessions) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// RemoteIP is the client's address as ClientIP (or the connection) tells it.
+func (s *Sessions) RemoteIP(r *http.Request) string {
+	if s.ClientIP != nil {
+		return s.ClientIP(r)
+	}
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
+}

@@ -1,0 +1,135 @@
+package throttle
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Store is the part of storage.ThrottleStore the limiter uses.
+type Store interface {
+	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (count int, resetAt time.Time, err error)
+	Peek(ctx context.Context, key string, now time.Time) (count int, resetAt time.Time, err error)
+	Reset(ctx context.Context, key string) error
+}
+
+// Defaults for a zero Limiter field.
+const (
+	DefaultAccountLimit  = 5
+	DefaultAccountWindow = 15 * time.Minute
+	DefaultIPLimit       = 30
+	DefaultIPWindow      = 15 * time.Minute
+)
+
+// Limiter counts failed sign-ins. Once an account or an IP address has
+// reached its limit in the current window, Check reports it limited until the
+// window ends. Zero fields take the defaults above.
+type Limiter struct {
+	Store Store
+	// AccountLimit failures per AccountWindow for one email address.
+	AccountLimit  int
+	AccountWindow time.Duration
+	// IPLimit failures per IPWindow from one client address; higher than the
+	// account limit because many people may share an address.
+	IPLimit  int
+	IPWindow time.Duration
+	Now      func() time.Time
+}
+
+// Check reports whether a sign-in for email from ip must be refused now, and
+// for how long. It counts nothing.
+func (l *Limiter) Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error) {
+	now := l.now()
+	for _, k := range l.keys(email, ip) {
+		count, resetAt, err := l.Store.Peek(ctx, k.key, now)
+		if err != nil {
+			return 0, false, fmt.Errorf("throttle: check: %w", err)
+		}
+		if count >= k.limit {
+			limited = true
+			// Round up to whole seconds: Retry-After counts seconds, and
+			// "retry in 0s" must never show while still limited.
+			if d := (resetAt.Sub(now) + time.Second - 1).Truncate(time.Second); d > retryAfter {
+				retryAfter = d
+			}
+		}
+	}
+	if limited && retryAfter < time.Second {
+		retryAfter = time.Second
+	}
+	return retryAfter, limited, nil
+}
+
+// Failure counts one failed sign-in against the account and the address.
+func (l *Limiter) Failure(ctx context.Context, email, ip string) error {
+	now := l.now()
+	for _, k := range l.keys(email, ip) {
+		if _, _, err := l.Store.Hit(ctx, k.key, k.window, now); err != nil {
+			return fmt.Errorf("throttle: count failure: %w", err)
+		}
+	}
+	return nil
+}
+
+// Success forgets the account's failures. The address keeps its count: one
+// good password must not unlock guessing at other accounts from there.
+func (l *Limiter) Success(ctx context.Context, email string) error {
+	if key := accountKey(email); key != "" {
+		if err := l.Store.Reset(ctx, key); err != nil {
+			return fmt.Errorf("throttle: reset: %w", err)
+		}
+	}
+	return nil
+}
+
+type limitKey struct {
+	key    string
+	limit  int
+	window time.Duration
+}
+
+func (l *Limiter) keys(email, ip string) []limitKey {
+	var ks []limitKey
+	if k := accountKey(email); k != "" {
+		ks = append(ks, limitKey{k, orInt(l.AccountLimit, DefaultAccountLimit), orDur(l.AccountWindow, DefaultAccountWindow)})
+	}
+	if ip != "" {
+		ks = append(ks, limitKey{"login:ip:" + ip, orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow)})
+	}
+	return ks
+}
+
+// accountKey names the account by a digest of the normalized address, so the
+// throttle table does not become a list of email addresses people tried.
+func accountKey(email string) string {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(email))
+	return "login:account:" + hex.EncodeToString(sum[:16])
+}
+
+func (l *Limiter) now() time.Time {
+	if l.Now != nil {
+		return l.Now()
+	}
+	return time.Now()
+}
+
+func orInt(v, def int) int {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+func orDur(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,119 @@
+package throttle
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// memStore is a fixed-window counter with the semantics the
+// storage.ThrottleStore contract describes.
+type memStore struct {
+	counts map[string]int
+	ends   map[string]time.Time
+}
+
+func newMemStore() *memStore {
+	return &memStore{counts: map[string]int{}, ends: map[string]time.Time{}}
+}
+
+func (m *memStore) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	if end, ok := m.ends[key]; !ok || !now.Before(end) {
+		m.counts[key] = 0
+		m.ends[key] = now.Add(window)
+	}
+	m.counts[key]++
+	return m.counts[key], m.ends[key], nil
+}
+
+func (m *memStore) Peek(_ context.Context, key string, now time.Time) (int, time.Time, error) {
+	end, ok := m.ends[key]
+	if !ok || !now.Before(end) {
+		return 0, time.Time{}, nil
+	}
+	return m.counts[key], end, nil
+}
+
+func (m *memStore) Reset(_ context.Context, key string) error {
+	delete(m.counts, key)
+	delete(m.ends, key)
+	return nil
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func TestAccountLimit(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	l := &Limiter{Store: newMemStore(), Now: c.now}
+	for i := range DefaultAccountLimit {
+		if _, limited, err := l.Check(ctx, "Ann@Example.com", "192.0.2.1"); limited || err != nil {
+			t.Fatalf("before failure %d: limited=%v err=%v", i+1, limited, err)
+		}
+		if err := l.Failure(ctx, "ann@example.com ", "192.0.2.1"); err != nil {
+			t.Fatal(err)
+		}
+		c.t = c.t.Add(time.Second)
+	}
+	retry, limited, err := l.Check(ctx, "ANN@example.com", "198.51.100.7")
+	if !limited || err != nil {
+		t.Fatalf("after %d failures from one account: limited=%v err=%v; want limited regardless of case or address", DefaultAccountLimit, limited, err)
+	}
+	// The window opened at the first failure, 5s ago.
+	if want := DefaultAccountWindow - DefaultAccountLimit*time.Second; retry != want {
+		t.Errorf("retryAfter = %v, want %v", retry, want)
+	}
+	if _, limited, _ := l.Check(ctx, "bob@example.com", "198.51.100.7"); limited {
+		t.Error("another account is limited too")
+	}
+	c.t = c.t.Add(retry)
+	if _, limited, _ := l.Check(ctx, "ann@example.com", "192.0.2.1"); limited {
+		t.Error("still limited after the window ended")
+	}
+}
+
+func TestSuccessResetsAccountOnly(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3}
+	_ = l.Failure(ctx, "ann@example.com", "192.0.2.1")
+	_ = l.Failure(ctx, "ann@example.com", "192.0.2.1")
+	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited {
+		t.Fatal("AccountLimit=2 not applied")
+	}
+	if err := l.Success(ctx, "Ann@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); limited {
+		t.Error("Success did not reset the account")
+	}
+	_ = l.Failure(ctx, "carl@example.com", "192.0.2.1")
+	retry, limited, _ := l.Check(ctx, "dora@example.com", "192.0.2.1")
+	if !limited || retry != DefaultIPWindow {
+		t.Errorf("third failure from one address: limited=%v retry=%v; want limited for %v (Success must not reset the address)", limited, retry, DefaultIPWindow)
+	}
+}
+
+func TestKeysDoNotHoldEmail(t *testing.T) {
+	k := accountKey(" Ann@Example.com")
+	if strings.Contains(strings.ToLower(k), "ann") || k != accountKey("ann@example.com") {
+		t.Errorf("accountKey = %q: want a digest of the lowercased address", k)
+	}
+	if accountKey("  ") != "" {
+		t.Error("blank email must not be counted")
+	}
+}
+
+func TestRetryAfterRoundsUp(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute}
+	_ = l.Failure(ctx, "ann@example.com", "")
+	c.t = c.t.Add(59*time.Second + 500*time.Millisecond)
+	if retry, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited || retry != time.Second {
+		t.Errorf("half a second left: retry=%v limited=%v; want 1s, true", retry, limited)
+	}
+}

@@ -1,0 +1,166 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+type consentPage struct {
+	Title      string
+	ClientName string
+	LogoURI    string
+	PolicyURI  string
+	TOSURI     string
+	Scopes     []scopeLine
+	UserEmail  string
+	SwitchURL  string
+	Action     string
+	CSRF       string
+	Error      string
+}
+
+type scopeLine struct {
+	Text  string
+	Known bool
+}
+
+// Consent serves GET and POST /consent?request=ID: the person allows or
+// denies the client the requested scopes. Allowing is remembered (added to
+// any earlier consent) so the page is not shown again for these scopes.
+func (p *Pages) Consent(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.consent)(w, r)
+}
+
+func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return requestGone(nil)
+	}
+	_, user, ok, err := p.flowSession(r, f)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+	}
+	ctx := r.Context()
+	scopes := strings.Fields(f.form.Get("scope"))
+	sessionID := f.req.SessionID
+
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodPost:
+		if err := p.Sessions.CheckCSRF(r); err != nil {
+			return err
+		}
+		event := storage.AuditEvent{ActorID: user.ID, SubjectID: user.ID, ClientID: f.client.ID, OrgID: f.req.OrgID,
+			IP: p.Sessions.RemoteIP(r), Details: map[string]string{"scope": strings.Join(scopes, " ")}}
+		switch r.PostFormValue("action") {
+		case "allow":
+			if err := p.remember(r, user.ID, f.client.ID, scopes); err != nil {
+				return err
+			}
+			if err := p.decide(ctx, f.req.ID, sessionID, func(ar *storage.AuthRequest) {
+				ar.ConsentGiven, ar.Denied = true, false
+			}); err != nil {
+				return err
+			}
+			event.Type = "consent.granted"
+		case "deny":
+			if err := p.decide(ctx, f.req.ID, sessionID, func(ar *storage.AuthRequest) {
+				ar.ConsentGiven, ar.Denied = false, true
+			}); err != nil {
+				return err
+			}
+			event.Type = "consent.denied"
+		default:
+			return showError(http.StatusBadRequest, "Unknown choice", "Choose Allow or Deny.")
+		}
+		p.audit(ctx, event)
+		return p.redirect(w, r, p.resumeURL(f.req.ID))
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+
+	data := consentPage{Title: "Allow access", ClientName: f.clientName(), UserEmail: user.Email,
+		LogoURI: httpsURL(f.client.LogoURI), PolicyURI: webURL(f.client.PolicyURI), TOSURI: webURL(f.client.TOSURI),
+		Action: p.withRequest("/consent", f.req.ID), SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+	for i, s := range scopes {
+		if slices.Contains(scopes[:i], s) {
+			continue
+		}
+		text, known := describeScope(s)
+		data.Scopes = append(data.Scopes, scopeLine{Text: text, Known: known})
+	}
+	data.CSRF = p.Sessions.CSRFToken(w, r)
+	allowFormAction(w, f.redirectTargets()...)
+	return p.render(w, http.StatusOK, "consent", data)
+}
+
+// remember adds scopes to the person's consent for the client.
+func (p *Pages) remember(r *http.Request, userID, clientID string, scopes []string) error {
+	ctx := r.Context()
+	now := p.Now()
+	c, err := p.Store.GetConsent(ctx, userID, clientID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		c = storage.Consent{UserID: userID, ClientID: clientID, CreatedAt: now}
+	case err != nil:
+		return fmt.Errorf("web: read consent: %w", err)
+	}
+	for _, s := range scopes {
+		if !slices.Contains(c.Scopes, s) {
+			c.Scopes = append(c.Scopes, s)
+		}
+	}
+	c.UpdatedAt = now
+	if err := p.Store.PutConsent(ctx, c); err != nil {
+		return fmt.Errorf("web: store consent: %w", err)
+	}
+	return nil
+}
+
+// describeScope says in plain words what a scope lets the client do; an
+// unknown scope is shown as it is.
+func describeScope(s string) (string, bool) {
+	switch s {
+	case "openid":
+		return "Sign you in", true
+	case "profile":
+		return "See your name", true
+	case "email":
+		return "See your email address", true
+	case "offline_access":
+		return "Stay signed in (keep access when you are away)", true
+	}
+	return s, false
+}
+
+// httpsURL keeps a client-supplied image URL only if it is https: the CSP
+// allows images from https and nothing mixed.
+func httpsURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return ""
+	}
+	return s
+}
+
+// webURL keeps a client-supplied link only if it is http(s).
+func webURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return s
+}

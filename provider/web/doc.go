@@ -1,0 +1,18 @@
+// Package web serves the server-rendered pages of the sign-in flow: login,
+// organization picker, consent, RP-initiated logout, and the error pages the
+// authorization endpoint shows when it must not redirect.
+//
+// The pages and the authorization endpoint talk only through the parked
+// storage.AuthRequest: a page records the person's decision on it and sends
+// the browser back to /oauth2/authorize/resume, which decides what comes next.
+// A decision counts only while the browser session that made it presents the
+// request, so every page checks that the current session is the request's.
+//
+// Routes, all under the issuer's path and wrapped in Headers:
+//
+//	GET, POST /login[?request=ID|?return_to=/path]  Pages.Login
+//	GET, POST /organization?request=ID              Pages.Organization
+//	GET, POST /consent?request=ID                   Pages.Consent
+//	GET, POST /oauth2/logout, GET /logout           Pages.Logout
+//	GET /static/                                    Pages.Static()
+package web

@@ -1,0 +1,194 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+type logoutPage struct {
+	Title                 string
+	ClientName            string
+	UserEmail             string
+	Action                string
+	CSRF                  string
+	ClientID              string
+	PostLogoutRedirectURI string
+	State                 string
+}
+
+type signedOutPage struct {
+	Title, LoginURL string
+}
+
+// logoutRequest is an RP-Initiated Logout request after validation.
+type logoutRequest struct {
+	client *storage.Client
+	// redirect is post_logout_redirect_uri when it is registered on the
+	// client exactly; empty otherwise.
+	redirect string
+	state    string
+	// hintSubject and hintSession come from a valid id_token_hint.
+	hintSubject, hintSession string
+	hintValid                bool
+}
+
+// Logout serves OpenID RP-Initiated Logout 1.0 at GET and POST
+// /oauth2/logout, and GET /logout for a person who wants to sign out. With an
+// id_token_hint naming the current session it ends the session at once;
+// otherwise it asks first. It redirects only to a post_logout_redirect_uri
+// registered on the client named by client_id or by the hint.
+func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.logout)(w, r)
+}
+
+func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+	if err := r.ParseForm(); err != nil {
+		return showError(http.StatusBadRequest, "Invalid sign-out request", "The request could not be read.")
+	}
+	confirmed := r.Method == http.MethodPost && r.PostForm.Get("confirm") != ""
+	if r.Method == http.MethodPost && !confirmed {
+		// A client's cross-site POST arrives without the SameSite=Lax
+		// session cookie. The same request as a top-level GET carries it.
+		return p.redirectSeeOther(w, r, p.path("/oauth2/logout")+"?"+logoutParams(r.Form).Encode())
+	}
+	lr, err := p.parseLogout(r)
+	if err != nil {
+		return err
+	}
+	sess, user, signedIn, err := p.currentUser(r)
+	if err != nil {
+		return err
+	}
+	if confirmed {
+		if err := p.Sessions.CheckCSRF(r); err != nil {
+			return err
+		}
+	}
+	// HEAD is safe: it may show the page but never signs out.
+	hintMatches := r.Method == http.MethodGet && signedIn && lr.hintValid && lr.hintSubject == sess.UserID &&
+		(lr.hintSession == "" || lr.hintSession == sess.ID)
+	if signedIn && !confirmed && !hintMatches {
+		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.path("/oauth2/logout"),
+			PostLogoutRedirectURI: lr.redirect, State: lr.state}
+		if lr.client != nil {
+			data.ClientName, data.ClientID = lr.client.Name, lr.client.ID
+			if data.ClientName == "" {
+				data.ClientName = lr.client.ID
+			}
+		}
+		data.CSRF = p.Sessions.CSRFToken(w, r)
+		allowFormAction(w, lr.redirect)
+		return p.render(w, http.StatusOK, "logout", data)
+	}
+	if err := p.endSession(w, r, lr); err != nil {
+		return err
+	}
+	if lr.redirect != "" {
+		return p.redirect(w, r, withState(lr.redirect, lr.state))
+	}
+	return p.render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.path("/login")})
+}
+
+// parseLogout validates the parameters of OpenID RP-Initiated Logout 1.0
+// section 2. An invalid hint is not an error: it only earns no trust.
+func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
+	ctx := r.Context()
+	var lr logoutRequest
+	clientID := r.Form.Get("client_id")
+	if raw := r.Form.Get("id_token_hint"); raw != "" && p.Hints != nil {
+		sub, sid, aud, err := p.Hints.VerifyIDTokenHint(ctx, raw)
+		if err != nil {
+			p.Logger.InfoContext(ctx, "id_token_hint refused", "err", err)
+		} else {
+			// Section 2: when both are given, client_id must be the
+			// client the ID token was issued to.
+			if clientID != "" && clientID != aud {
+				return lr, showError(http.StatusBadRequest, "Invalid sign-out request",
+					"The application named in the request is not the one the sign-in was for.")
+			}
+			clientID = aud
+			lr.hintValid, lr.hintSubject, lr.hintSession = true, sub, sid
+		}
+	}
+	if clientID != "" {
+		c, err := p.Store.GetClient(ctx, clientID)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			p.Logger.InfoContext(ctx, "logout for unknown client", "client_id", clientID)
+		case err != nil:
+			return lr, fmt.Errorf("web: read client: %w", err)
+		default:
+			lr.client = &c
+		}
+	}
+	if uri := r.Form.Get("post_logout_redirect_uri"); uri != "" {
+		// Exact string match, as for redirect_uri (RFC 9700 section 4.1.3).
+		if lr.client != nil && slices.Contains(lr.client.PostLogoutRedirectURIs, uri) {
+			lr.redirect = uri
+			lr.state = r.Form.Get("state")
+		} else {
+			p.Logger.InfoContext(ctx, "post_logout_redirect_uri not registered; not redirecting", "client_id", clientID)
+		}
+	}
+	return lr, nil
+}
+
+// endSession signs the browser out, stops the session's tokens and tells the
+// clients it signed in to.
+func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, lr logoutRequest) error {
+	ctx := r.Context()
+	sess, ok, err := p.Sessions.End(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	n, err := p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: sess.ID,
+		Kinds: []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}})
+	if err != nil {
+		return fmt.Errorf("web: deactivate session tokens: %w", err)
+	}
+	if p.Notifier != nil {
+		p.Notifier.SessionEnded(ctx, sess.UserID, sess.ID)
+	}
+	event := storage.AuditEvent{Type: "logout", ActorID: sess.UserID, SubjectID: sess.UserID, OrgID: sess.OrgID,
+		IP: p.Sessions.RemoteIP(r), Details: map[string]string{"session_id": sess.ID, "tokens_deactivated": fmt.Sprint(n)}}
+	if lr.client != nil {
+		event.ClientID = lr.client.ID
+	}
+	p.audit(ctx, event)
+	return nil
+}
+
+// withState adds state to a redirect URI, keeping its own query.
+func withState(uri, state string) string {
+	if state == "" {
+		return uri
+	}
+	u, err := url.Parse(uri)
+	if err != nil {
+		return uri
+	}
+	q := u.Query()
+	q.Set("state", state)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// logoutParams keeps the parameters RP-Initiated Logout defines (section 2).
+func logoutParams(form url.Values) url.Values {
+	q := url.Values{}
+	for _, k := range []string{"id_token_hint", "logout_hint", "client_id", "post_logout_redirect_uri", "state", "ui_locales"} {
+		if v := form.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}

@@ -1,0 +1,122 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+type orgPage struct {
+	Title      string
+	ClientName string
+	Action     string
+	CSRF       string
+	Error      string
+	Orgs       []orgChoice
+	UserEmail  string
+	SwitchURL  string
+}
+
+type orgChoice struct {
+	ID, Name, Role string
+	Checked        bool
+}
+
+// Organization serves GET and POST /organization?request=ID: the person
+// picks which of their organizations this sign-in is for.
+func (p *Pages) Organization(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.organization)(w, r)
+}
+
+func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
+	if f == nil {
+		return requestGone(nil)
+	}
+	sess, user, ok, err := p.flowSession(r, f)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+	}
+	ctx := r.Context()
+	all, err := p.Store.ListMembershipsByUser(ctx, user.ID)
+	if err != nil {
+		return fmt.Errorf("web: list memberships: %w", err)
+	}
+	// A client bound to one organization can only be used in that one.
+	var ms []storage.Membership
+	for _, m := range all {
+		if f.client.OrgID == "" || m.OrgID == f.client.OrgID {
+			ms = append(ms, m)
+		}
+	}
+	if len(ms) == 0 {
+		return showError(http.StatusForbidden, "No organization",
+			"Your account is not a member of an organization this application can use. Ask an administrator to add you.")
+	}
+
+	data := orgPage{Title: "Choose an organization", ClientName: f.clientName(),
+		Action: p.withRequest("/organization", f.req.ID), UserEmail: user.Email,
+		SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+	status := http.StatusOK
+	selected := f.req.OrgID
+	if selected == "" {
+		selected = sess.OrgID
+	}
+	if r.Method == http.MethodPost {
+		if err := p.Sessions.CheckCSRF(r); err != nil {
+			return err
+		}
+		orgID := r.PostFormValue("org_id")
+		if member(ms, orgID) {
+			if err := p.decide(ctx, f.req.ID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
+				return err
+			}
+			err := p.Store.UpdateSession(ctx, sess.ID, func(s storage.Session) (storage.Session, error) {
+				s.OrgID = orgID
+				return s, nil
+			})
+			if err != nil {
+				return fmt.Errorf("web: set active organization: %w", err)
+			}
+			return p.redirect(w, r, p.resumeURL(f.req.ID))
+		}
+		status = http.StatusUnprocessableEntity
+		data.Error = "Choose one of your organizations."
+		selected = ""
+	} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+	if len(ms) == 1 {
+		selected = ms[0].OrgID
+	}
+	for _, m := range ms {
+		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: orgName(m), Role: m.Role, Checked: m.OrgID == selected})
+	}
+	data.CSRF = p.Sessions.CSRFToken(w, r)
+	allowFormAction(w, f.redirectTargets()...)
+	return p.render(w, status, "organization", data)
+}
+
+func member(ms []storage.Membership, orgID string) bool {
+	for _, m := range ms {
+		if orgID != "" && m.OrgID == orgID {
+			return true
+		}
+	}
+	return false
+}
+
+func orgName(m storage.Membership) string {
+	if m.OrgName != "" {
+		return m.OrgName
+	}
+	return m.OrgID
+}

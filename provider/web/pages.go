@@ -1,0 +1,322 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/static"
+	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/templates"
+)
+
+// Store is what the pages read and write.
+type Store interface {
+	GetUser(ctx context.Context, id string) (storage.User, error)
+	GetUserByEmail(ctx context.Context, email string) (storage.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(storage.User) (storage.User, error)) error
+	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
+	GetClient(ctx context.Context, id string) (storage.Client, error)
+	GetConsent(ctx context.Context, userID, clientID string) (storage.Consent, error)
+	PutConsent(ctx context.Context, c storage.Consent) error
+	GetAuthRequest(ctx context.Context, id string, now time.Time) (storage.AuthRequest, error)
+	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
+	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
+	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+}
+
+// Auditor records security events.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e storage.AuditEvent) error
+}
+
+// Throttle limits failed sign-ins; *throttle.Limiter is one.
+type Throttle interface {
+	Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error)
+	Failure(ctx context.Context, email, ip string) error
+	Success(ctx context.Context, email string) error
+}
+
+// LogoutNotifier hears that a browser session ended, to tell the clients it
+// signed in to (OpenID Back-Channel Logout). It must not block for long:
+// deliver in the background.
+type LogoutNotifier interface {
+	SessionEnded(ctx context.Context, userID, sessionID string)
+}
+
+// IDTokenHints checks an id_token_hint: an ID token this provider issued,
+// signature valid under any published key. An expired token is still a valid
+// hint (OpenID RP-Initiated Logout 1.0, section 2). clientID is the client
+// the token was issued to (its azp, or its single aud).
+type IDTokenHints interface {
+	VerifyIDTokenHint(ctx context.Context, raw string) (subject, sessionID, clientID string, err error)
+}
+
+// Pages serves the sign-in pages. Build it with New.
+type Pages struct {
+	Store    Store
+	Sessions *browser.Sessions
+	Throttle Throttle
+	Audit    Auditor
+	// Hints and Notifier may be nil: then an id_token_hint is never trusted
+	// (logout always asks) and nobody is told of ended sessions.
+	Hints    IDTokenHints
+	Notifier LogoutNotifier
+	// Issuer is the provider's issuer URL; page links are made under its path.
+	Issuer string
+	Now    func() time.Time
+	Logger *slog.Logger
+
+	base   string // the issuer's path, without trailing slash
+	pages  map[string]*template.Template
+	assets map[string]asset
+}
+
+type asset struct {
+	body    []byte
+	version string
+}
+
+// pageNames are the templates besides layout.html; each defines "content".
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled"}
+
+// New checks p's dependencies, parses the templates and reads the static
+// files. It returns a ready *Pages.
+func New(p Pages) (*Pages, error) {
+	var missing []string
+	if p.Store == nil {
+		missing = append(missing, "Store")
+	}
+	if p.Sessions == nil {
+		missing = append(missing, "Sessions")
+	}
+	if p.Throttle == nil {
+		missing = append(missing, "Throttle")
+	}
+	if p.Audit == nil {
+		missing = append(missing, "Audit")
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))
+	}
+	iss, err := url.Parse(p.Issuer)
+	if err != nil || iss.Scheme == "" || iss.Host == "" {
+		return nil, fmt.Errorf("web: issuer %q is not an absolute URL", p.Issuer)
+	}
+	p.base = strings.TrimSuffix(iss.Path, "/")
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	if p.assets, err = loadAssets(static.FS); err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{"static": p.staticURL}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templates.FS, "layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	p.pages = make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := layout.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("web: clone layout: %w", err)
+		}
+		if _, err := t.ParseFS(templates.FS, name+".html"); err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		p.pages[name] = t
+	}
+	return &p, nil
+}
+
+func loadAssets(fsys fs.FS) (map[string]asset, error) {
+	assets := map[string]asset{}
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(name, ".go") {
+			return err
+		}
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		assets[name] = asset{body: b, version: hex.EncodeToString(sum[:6])}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("web: read static files: %w", err)
+	}
+	return assets, nil
+}
+
+// staticURL names an asset with its content hash, so it can be cached for a
+// year and still change with a release.
+func (p *Pages) staticURL(name string) (string, error) {
+	a, ok := p.assets[name]
+	if !ok {
+		return "", fmt.Errorf("no static file %q", name)
+	}
+	return p.base + "/static/" + name + "?v=" + a.version, nil
+}
+
+// Static serves the stylesheet and images; mount it at /static/ under the
+// issuer's path. A request naming the current content hash is cacheable for
+// a year; any other for five minutes.
+func (p *Pages) Static() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		name := path.Base(r.URL.Path)
+		a, ok := p.assets[name]
+		if !ok || !strings.HasSuffix(r.URL.Path, "/static/"+name) {
+			http.NotFound(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'")
+		if r.URL.Query().Get("v") == a.version {
+			h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			h.Set("Cache-Control", "public, max-age=300")
+		}
+		h.Set("ETag", `"`+a.version+`"`)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(a.body))
+	})
+}
+
+// path is an absolute path under the issuer.
+func (p *Pages) path(local string) string { return p.base + local }
+
+// withRequest is a page path carrying the parked request's id.
+func (p *Pages) withRequest(local, requestID string) string {
+	return p.path(local) + "?request=" + url.QueryEscape(requestID)
+}
+
+func (p *Pages) resumeURL(requestID string) string {
+	return p.withRequest("/oauth2/authorize/resume", requestID)
+}
+
+// render executes a page into a buffer first, so a template error is a clean
+// 500 and never half a page.
+func (p *Pages) render(w http.ResponseWriter, status int, name string, data any) error {
+	t, ok := p.pages[name]
+	if !ok {
+		return fmt.Errorf("web: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("web: render %s: %w", name, err)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	setDefaultHeaders(h)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+	return nil
+}
+
+// pageError is an error with the page to show for it.
+type pageError struct {
+	status        int
+	title, detail string
+	err           error // logged, never shown
+}
+
+func (e *pageError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("%s: %v", e.title, e.err)
+	}
+	return e.title
+}
+
+func (e *pageError) Unwrap() error { return e.err }
+
+func showError(status int, title, detail string) error {
+	return &pageError{status: status, title: title, detail: detail}
+}
+
+// requestGone is shown when the parked authorization request is unknown or
+// expired: only the application can start a new one.
+func requestGone(err error) error {
+	return &pageError{
+		status: http.StatusBadRequest,
+		title:  "This sign-in request has expired",
+		detail: "Go back to the application and start signing in again.",
+		err:    err,
+	}
+}
+
+// handle turns a handler that returns an error into an http.HandlerFunc; the
+// one place errors become pages.
+func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		var pe *pageError
+		switch {
+		case errors.As(err, &pe):
+			if pe.err != nil {
+				p.Logger.WarnContext(r.Context(), "page error", "path", r.URL.Path, "status", pe.status, "err", pe.err)
+			}
+			p.RenderError(w, r, pe.status, pe.title, pe.detail)
+		case errors.Is(err, browser.ErrCSRF):
+			p.Logger.InfoContext(r.Context(), "form refused", "path", r.URL.Path, "err", err)
+			p.RenderError(w, r, http.StatusForbidden, "This form has expired",
+				"The page was open too long or came from another site. Go back, reload the page and try again.")
+		default:
+			p.Logger.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
+			p.RenderError(w, r, http.StatusInternalServerError, "Something went wrong",
+				"The server could not finish this request. Try again in a moment.")
+		}
+	}
+}
+
+type errorPage struct {
+	Title, Heading, Detail string
+}
+
+// RenderError shows an error page and never redirects: for requests whose
+// client or redirect URI cannot be trusted, and for the pages' own errors.
+func (p *Pages) RenderError(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
+	data := errorPage{Title: title, Heading: title, Detail: detail}
+	if err := p.render(w, status, "error", data); err != nil {
+		p.Logger.ErrorContext(r.Context(), "render error page", "err", err)
+		setDefaultHeaders(w.Header())
+		http.Error(w, title, status)
+	}
+}
+
+func (p *Pages) audit(ctx context.Context, e storage.AuditEvent) {
+	if e.ID == "" {
+		e.ID = randtoken.ID()
+	}
+	if e.Time.IsZero() {
+		e.Time = p.Now()
+	}
+	if err := p.Audit.AppendAudit(ctx, e); err != nil {
+		p.Logger.ErrorContext(ctx, "audit append failed", "type", e.Type, "err", err)
+	}
+}

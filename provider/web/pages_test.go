@@ -1,0 +1,175 @@
+package web
+
+import (
+	"io/fs"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/static"
+	"github.com/ostiary/ostiary/storage"
+)
+
+func TestPageHeaders(t *testing.T) {
+	h := newHarness(t)
+	h.client(appClient())
+	h.authRequest("req1", "app", authForm())
+	for _, target := range []string{"/login", "/login?request=req1", "/login?request=missing", "/logout"} {
+		w := h.browser().get(target)
+		hd := w.Header()
+		for k, want := range map[string]string{
+			"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
+			"X-Content-Type-Options": "nosniff", "Content-Type": "text/html; charset=utf-8",
+		} {
+			if got := hd.Get(k); got != want {
+				t.Errorf("%s: %s = %q, want %q", target, k, got, want)
+			}
+		}
+		csp := hd.Get("Content-Security-Policy")
+		for _, d := range []string{"default-src 'none'", "style-src 'self'", "img-src 'self' https: data:",
+			"frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"} {
+			if !strings.Contains(csp, d) {
+				t.Errorf("%s: CSP %q lacks %q", target, csp, d)
+			}
+		}
+	}
+	// The login form of a request ends in a redirect to the client.
+	if csp := h.browser().get("/login?request=req1").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://app.example;") {
+		t.Errorf("login CSP %q", csp)
+	}
+}
+
+func TestCSPSource(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://app.example/cb?x=1":      "https://app.example",
+		"http://127.0.0.1:8080/cb":        "http://127.0.0.1:8080",
+		"com.example.app:/oauth2redirect": "com.example.app:",
+		"javascript:alert(1)":             "",
+		"data:text/html,x":                "",
+		"/relative":                       "",
+		"https://a.example;script-src *":  "",
+		"https://a.example 'unsafe-eval'": "",
+	} {
+		if got := cspSource(in); got != want {
+			t.Errorf("cspSource(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestStatic(t *testing.T) {
+	h := newHarness(t)
+	css, err := h.pages.staticURL("ostiary.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := h.browser().get(css)
+	wantStatus(t, w, http.StatusOK)
+	if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("hashed URL Cache-Control = %q", cc)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if w := h.browser().get("/static/ostiary.css?v=old"); w.Header().Get("Cache-Control") != "public, max-age=300" {
+		t.Errorf("stale version cached for %q", w.Header().Get("Cache-Control"))
+	}
+	for _, p := range []string{"/static/nope.css", "/static/static.go", "/static/x/ostiary.css"} {
+		if w := h.browser().get(p); w.Code != http.StatusNotFound {
+			t.Errorf("%s: status %d, want 404", p, w.Code)
+		}
+	}
+}
+
+// TestRenderAllPages renders each page as a person would see it, checks the
+// markup rules the design asks for, and writes the pages (with the static
+// files) to a directory to look at: $OSTIARY_PAGES_DIR if set, else a temp
+// dir.
+func TestRenderAllPages(t *testing.T) {
+	h := newHarness(t)
+	c := appClient()
+	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "https://app.example/terms"
+	h.client(c)
+	h.user("ann", "ann@example.com", "ann-password")
+	for _, o := range []string{"acme", "globex"} {
+		if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: o, Name: "Org " + o, CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.AddMembership(h.ctx(), storage.Membership{OrgID: o, UserID: "ann", Role: "member", CreatedAt: h.clock.now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	pages := map[string]string{}
+	anon := h.browser()
+	pages["login"] = anon.get("/login").Body.String()
+	h.authRequest("r0", "app", authForm())
+	pages["login-error"] = anon.post("/login?request=r0", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
+	b := signedInFlow(t, h, "r1", authForm("scope", "openid profile email offline_access calendar.read"))
+	pages["login-continue"] = b.get("/login?request=r1").Body.String()
+	pages["organization"] = b.get("/organization?request=r1").Body.String()
+	pages["consent"] = b.get("/consent?request=r1").Body.String()
+	pages["logout"] = b.get("/oauth2/logout?client_id=app").Body.String()
+	pages["signed-out"] = h.browser().get("/logout").Body.String()
+	pages["error"] = h.browser().get("/login?request=gone").Body.String()
+	for range 5 {
+		anon.post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}})
+	}
+	h.clock.add(3 * time.Minute)
+	pages["throttled"] = anon.post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
+
+	dir := os.Getenv("OSTIARY_PAGES_DIR")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "static"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"ostiary.css", "logo.svg", "done.svg"} {
+		b, err := fs.ReadFile(static.FS, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "static", name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inputs := regexp.MustCompile(`<input [^>]*>`)
+	inlineCode := regexp.MustCompile(`<script|<style|\sstyle=|\son[a-z]+=`)
+	for name, body := range pages {
+		if !strings.HasPrefix(body, "<!doctype html>") || !strings.Contains(body, `<html lang="en">`) {
+			t.Errorf("%s: not a full page with lang:\n%s", name, body)
+			continue
+		}
+		// The CSP allows no inline script or style: none may be in the markup.
+		if m := inlineCode.FindString(body); m != "" {
+			t.Errorf("%s: contains %q, which the CSP forbids", name, m)
+		}
+		for _, in := range inputs.FindAllString(body, -1) {
+			if strings.Contains(in, `type="hidden"`) {
+				continue
+			}
+			id := regexp.MustCompile(`id="([^"]+)"`).FindStringSubmatch(in)
+			labelled := (id != nil && strings.Contains(body, `for="`+id[1]+`"`)) || strings.Contains(body, `<label class="option"><input`)
+			if !labelled {
+				t.Errorf("%s: input without a label: %s", name, in)
+			}
+		}
+		local := strings.ReplaceAll(body, `"/static/`, `"static/`)
+		if err := os.WriteFile(filepath.Join(dir, name+".html"), []byte(local), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, want := range map[string]string{
+		"login-error": `role="alert"`, "throttled": "in about 12 minutes", "error": `role="alert"`,
+		"login": `autocomplete="current-password"`, "login-continue": "Continue as Ann Example",
+	} {
+		if !strings.Contains(pages[name], want) {
+			t.Errorf("%s page lacks %q", name, want)
+		}
+	}
+}

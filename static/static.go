@@ -1,0 +1,14 @@
+// Package static holds the pages' stylesheet and images, embedded so the
+// binary serves them without files on disk.
+package static
+
+import (
+	"embed"
+	"io/fs"
+)
+
+//go:embed *.css *.svg
+var files embed.FS
+
+// FS is the static files, by name at its root (ostiary.css, logo.svg).
+var FS fs.FS = files
