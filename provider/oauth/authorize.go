@@ -1,0 +1,293 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Authorize is the authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2),
+// GET or POST /oauth2/authorize. An unknown client or a redirect URI that is
+// not registered exactly gets an HTML error page, never a redirect (RFC 9700
+// §4.11.1); every other error goes back to the client with state and iss.
+// When the person must sign in, pick an organization or consent, the request
+// is parked in storage and the browser sent to that page.
+func (s *Server) Authorize(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		w.Header().Set("Allow", "GET, POST")
+		s.pages.RenderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "The authorization endpoint accepts GET and POST.")
+		return
+	}
+	if r.Method == http.MethodPost {
+		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	}
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
+			status = http.StatusRequestEntityTooLarge
+		}
+		s.pages.RenderError(w, r, status, "Invalid authorization request", "The request's parameters could not be read.")
+		return
+	}
+	s.authorize(w, r, nil)
+}
+
+// ResumeAuthorize continues a parked request once a page has recorded the
+// person's decision: GET /oauth2/authorize/resume?request=ID. It runs the
+// same decision as Authorize on the original parameters.
+func (s *Server) ResumeAuthorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", "GET")
+		s.pages.RenderError(w, r, http.StatusMethodNotAllowed, "Method not allowed", "Resuming a sign-in accepts GET only.")
+		return
+	}
+	id := r.URL.Query().Get("request")
+	if id == "" {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "The link is missing the request it belongs to.")
+		return
+	}
+	parked, err := s.store.GetAuthRequest(ctx, id, s.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Sign-in request expired",
+			"This sign-in request has expired or was already completed. Go back to the application and start again.")
+		return
+	}
+	if err != nil {
+		s.serverErrorPage(w, r, "load authorization request", err)
+		return
+	}
+	form, err := url.ParseQuery(parked.Form)
+	if err != nil {
+		s.serverErrorPage(w, r, "decode authorization request", err)
+		return
+	}
+	s.authorize(w, replay(r, form), &parked)
+}
+
+// replay rebuilds the original authorization request from its parameters,
+// keeping the browser's cookies and headers.
+func replay(r *http.Request, form url.Values) *http.Request {
+	r2 := r.Clone(r.Context())
+	r2.Method = http.MethodGet
+	u := *r.URL
+	u.RawQuery = form.Encode()
+	r2.URL = &u
+	r2.Body = http.NoBody
+	r2.ContentLength = 0
+	r2.Header.Del("Content-Type")
+	r2.Form, r2.PostForm, r2.MultipartForm = nil, nil, nil
+	_ = r2.ParseForm() // the form was encoded by url.Values: it parses
+	return r2
+}
+
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *storage.AuthRequest) {
+	ctx := r.Context()
+	// fosite mutates r.Form (request objects); park the original.
+	orig := url.Values{}
+	for k, v := range r.Form {
+		orig[k] = slices.Clone(v)
+	}
+	if orig.Get("request_uri") != "" {
+		// Neither pushed requests nor request_uri are offered; fosite
+		// would answer a PAR-style URN with a server error.
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", "The request_uri parameter is not supported.")
+		return
+	}
+	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	switch {
+	case err != nil && (ar == nil || !ar.IsRedirectURIValid()):
+		s.authorizeErrorPage(w, r, err)
+		return
+	case !exactRedirectURI(ar):
+		s.authorizeErrorPage(w, r, errRedirectNotRegistered)
+		return
+	case err != nil:
+		s.writeAuthorizeError(ctx, w, ar, err)
+		return
+	}
+	cl := ar.GetClient().(*client).c
+	if parked != nil && parked.ClientID != cl.ID {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "This sign-in request belongs to another application.")
+		return
+	}
+	params, err := s.authorizeParams(ctx, ar)
+	if err != nil {
+		s.writeAuthorizeError(ctx, w, ar, err)
+		return
+	}
+	d, err := s.decide(ctx, r, ar, cl, parked, params)
+	if err != nil {
+		s.serverErrorPage(w, r, "authorization decision", err)
+		return
+	}
+	switch {
+	case d.err != nil:
+		s.finishParked(ctx, parked)
+		s.writeAuthorizeError(ctx, w, ar, d.err)
+	case d.page != "":
+		s.park(w, r, cl.ID, orig, parked, d)
+	default:
+		s.grant(w, r, ar, cl, parked, d)
+	}
+}
+
+var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered exactly")
+
+// exactRedirectURI holds when the redirect_uri is registered character for
+// character (RFC 9700 §4.1.3). fosite also lets a loopback redirect differ
+// in its port (RFC 8252 §7.3); this provider requires the port registered.
+func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
+	if ar == nil || ar.GetClient() == nil {
+		return false
+	}
+	raw := ar.GetRequestForm().Get("redirect_uri")
+	// Absent, fosite uses the client's only registered URI.
+	return raw == "" || slices.Contains(ar.GetClient().GetRedirectURIs(), raw)
+}
+
+func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errRedirectNotRegistered) {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid redirect URI",
+			"The application asked to send you to an address it has not registered, so this server will not send you there.")
+		return
+	}
+	if errors.Is(err, fosite.ErrInvalidClient) {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Unknown application",
+			"The application that sent you here is not registered with this server.")
+		return
+	}
+	rfc := s.publicError(r.Context(), err)
+	if rfc.CodeField >= http.StatusInternalServerError {
+		s.pages.RenderError(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be processed. Try again later.")
+		return
+	}
+	s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", rfc.GetDescription())
+}
+
+func (s *Server) serverErrorPage(w http.ResponseWriter, r *http.Request, what string, err error) {
+	s.log.ErrorContext(r.Context(), "oauth: "+what, "error", err)
+	s.pages.RenderError(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be processed. Try again later.")
+}
+
+// authParams are the OpenID Connect parameters the decision needs.
+type authParams struct {
+	prompts []string
+	// maxAge is in seconds; -1 when absent.
+	maxAge  int64
+	hintSub string
+}
+
+var (
+	knownPrompts = []string{"none", "login", "consent", "select_account"}
+	// RFC 7636 §4.2: BASE64URL(SHA256(verifier)) is 43 characters.
+	s256Challenge = regexp.MustCompile(`^[A-Za-z0-9_-]{43}$`)
+)
+
+// authorizeParams checks, before anyone is sent to a page, what fosite would
+// only reject after the sign-in (or at the token endpoint).
+func (s *Server) authorizeParams(ctx context.Context, ar fosite.AuthorizeRequester) (authParams, error) {
+	form := ar.GetRequestForm()
+	p := authParams{maxAge: -1}
+	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request.
+	switch challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method"); {
+	case challenge == "":
+		return p, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
+	case method != "S256":
+		return p, fosite.ErrInvalidRequest.WithHint("Only code_challenge_method=S256 is supported.")
+	case !s256Challenge.MatchString(challenge):
+		return p, fosite.ErrInvalidRequest.WithHint("The code_challenge is not a base64url SHA-256 digest.")
+	}
+	p.prompts = strings.Fields(form.Get("prompt"))
+	for _, pr := range p.prompts {
+		if !slices.Contains(knownPrompts, pr) {
+			return p, fosite.ErrInvalidRequest.WithHintf("Unknown prompt value %q.", pr)
+		}
+	}
+	if slices.Contains(p.prompts, "none") && len(p.prompts) > 1 {
+		return p, fosite.ErrInvalidRequest.WithHint("prompt=none cannot be combined with other values (OIDC Core §3.1.2.1).")
+	}
+	if v := form.Get("max_age"); v != "" {
+		// The bound keeps max_age·time.Second (here and in fosite) from
+		// overflowing.
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 || n > math.MaxInt32 {
+			return p, fosite.ErrInvalidRequest.WithHint("max_age must be a non-negative number of seconds.")
+		}
+		p.maxAge = n
+	}
+	if n := form.Get("nonce"); n != "" && len(n) < fosite.MinParameterEntropy {
+		return p, fosite.ErrInvalidRequest.WithHintf("The nonce must be at least %d characters.", fosite.MinParameterEntropy)
+	}
+	if raw := form.Get("id_token_hint"); raw != "" {
+		hint, err := s.VerifyIDTokenHint(ctx, raw)
+		if err != nil {
+			return p, fosite.ErrInvalidRequest.WithHint("The id_token_hint is not an ID token issued by this provider.").WithWrap(err)
+		}
+		p.hintSub = hint.Subject
+	}
+	return p, nil
+}
+
+// park stores (or re-binds) the request and sends the browser to page.
+func (s *Server) park(w http.ResponseWriter, r *http.Request, clientID string, orig url.Values, parked *storage.AuthRequest, d decision) {
+	ctx := r.Context()
+	now := s.now()
+	var id string
+	switch {
+	case parked == nil:
+		ar := storage.AuthRequest{
+			ID:        randtoken.ID(),
+			ClientID:  clientID,
+			Form:      orig.Encode(),
+			SessionID: d.browser.ID,
+			CreatedAt: now,
+			ExpiresAt: now.Add(s.cfg.AuthRequestLifespan),
+		}
+		if err := s.store.CreateAuthRequest(ctx, ar); err != nil {
+			s.serverErrorPage(w, r, "park authorization request", err)
+			return
+		}
+		id = ar.ID
+	case d.browser.ID != "" && parked.SessionID != d.browser.ID:
+		// Another browser session is going through this request now:
+		// decisions recorded under the old one no longer count.
+		id = parked.ID
+		err := s.store.UpdateAuthRequest(ctx, id, func(old storage.AuthRequest) (storage.AuthRequest, error) {
+			old.SessionID = d.browser.ID
+			old.LoginAt, old.OrgID, old.ConsentGiven = time.Time{}, "", false
+			return old, nil
+		})
+		if err != nil {
+			s.serverErrorPage(w, r, "rebind authorization request", err)
+			return
+		}
+	default:
+		id = parked.ID
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, s.path(d.page)+"?request="+url.QueryEscape(id), http.StatusFound)
+}
+
+// finishParked removes a parked request that ended in an error for the
+// client: it must not be resumed again.
+func (s *Server) finishParked(ctx context.Context, parked *storage.AuthRequest) {
+	if parked == nil {
+		return
+	}
+	if err := s.store.DeleteAuthRequest(ctx, parked.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		s.log.WarnContext(ctx, "oauth: delete finished authorization request", "error", err)
+	}
+}

@@ -1,0 +1,107 @@
+package oauth
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/ory/fosite"
+)
+
+// Introspect is the introspection endpoint (RFC 7662), POST
+// /oauth2/introspect. Only an authenticated confidential client may ask:
+// fosite's own introspection request accepts any valid bearer token as
+// authentication, which would let any token holder probe tokens.
+func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST")
+		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
+	if !hasClientCredentials(r) {
+		// RFC 7662 §2.1: the endpoint requires authorization.
+		w.Header().Set("WWW-Authenticate", `Basic realm="`+s.cfg.Issuer+`", charset="UTF-8"`)
+		s.writeJSONError(ctx, w, r, fosite.ErrInvalidClient.WithHint("Client authentication is required."))
+		return
+	}
+	cl, err := s.provider.AuthenticateClient(ctx, r, r.PostForm)
+	if err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
+	if cl.IsPublic() {
+		s.writeJSONError(ctx, w, r, fosite.ErrInvalidClient.WithHint("Public clients may not introspect tokens."))
+		return
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		s.writeJSONError(ctx, w, r, fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
+		return
+	}
+	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
+	use, ar, err := s.provider.IntrospectToken(ctx, token, hint, newSession())
+	body := map[string]any{"active": false}
+	if err != nil {
+		// Revoked, expired, unknown or malformed are all just inactive
+		// (RFC 7662 §2.2); the reason stays in the log.
+		s.log.DebugContext(ctx, "oauth: introspection: inactive token", "error", err)
+	} else {
+		body = introspection(s.cfg.Issuer, use, ar)
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// hasClientCredentials reports whether the request carries any form of
+// client authentication (not just a client_id).
+func hasClientCredentials(r *http.Request) bool {
+	if _, _, ok := r.BasicAuth(); ok {
+		return true
+	}
+	return r.PostForm.Get("client_secret") != "" || r.PostForm.Get("client_assertion") != ""
+}
+
+// introspection is the RFC 7662 §2.2 answer for an active token.
+func introspection(issuer string, use fosite.TokenUse, ar fosite.AccessRequester) map[string]any {
+	sess, _ := ar.GetSession().(*Session)
+	body := map[string]any{
+		"active":    true,
+		"iss":       issuer,
+		"client_id": ar.GetClient().GetID(),
+		"token_use": string(use),
+	}
+	if use == fosite.AccessToken {
+		body["token_type"] = "Bearer"
+	}
+	if sc := ar.GetGrantedScopes(); len(sc) > 0 {
+		body["scope"] = strings.Join(sc, " ")
+	}
+	if aud := ar.GetGrantedAudience(); len(aud) > 0 {
+		body["aud"] = []string(aud)
+	}
+	if t := ar.GetRequestedAt(); !t.IsZero() {
+		body["iat"] = t.Unix()
+	}
+	if sess == nil {
+		return body
+	}
+	body["sub"] = sess.GetSubject()
+	tt := fosite.AccessToken
+	if use == fosite.RefreshToken {
+		tt = fosite.RefreshToken
+	}
+	if exp := sess.GetExpiresAt(tt); !exp.IsZero() {
+		body["exp"] = exp.Unix()
+	}
+	for k, v := range sess.GetExtraClaims() {
+		body[k] = v
+	}
+	return body
+}

@@ -1,0 +1,335 @@
+package oauth
+
+import (
+	"context"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+	foauth2 "github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
+	"github.com/ory/fosite/token/hmac"
+	"github.com/ory/fosite/token/jwt"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Paths of the pages (provider/web) the authorization endpoint sends the
+// browser to, relative to the issuer. Each gets ?request=ID.
+const (
+	PathLogin        = "/login"
+	PathOrganization = "/organization"
+	PathConsent      = "/consent"
+	// PathResume is where the pages send the browser back.
+	PathResume = "/oauth2/authorize/resume"
+	pathToken  = "/oauth2/token"
+)
+
+// Defaults for zero Config durations.
+const (
+	DefaultAccessTokenLifespan = time.Hour
+	// RFC 6749 §4.1.2 recommends at most ten minutes for a code.
+	DefaultAuthorizeCodeLifespan = 10 * time.Minute
+	DefaultRefreshTokenLifespan  = 30 * 24 * time.Hour
+	DefaultIDTokenLifespan       = time.Hour
+	DefaultAuthRequestLifespan   = 30 * time.Minute
+)
+
+// Config is the protocol configuration, validated by New.
+type Config struct {
+	// Issuer is the provider's issuer URL, e.g. http://localhost:8080.
+	Issuer string
+	// HMACSecret signs codes and refresh tokens (fosite's GlobalSecret); at
+	// least 32 bytes, of which the first 32 are used. The caller derives it
+	// from the system secret. RotatedHMACSecrets are older ones still
+	// accepted.
+	HMACSecret         []byte
+	RotatedHMACSecrets [][]byte
+
+	AccessTokenLifespan   time.Duration
+	RefreshTokenLifespan  time.Duration
+	AuthorizeCodeLifespan time.Duration
+	IDTokenLifespan       time.Duration
+	// RefreshGracePeriod lets a rotated refresh token be used again for this
+	// long (several tabs refreshing at once); zero is strict rotation.
+	RefreshGracePeriod time.Duration
+	// RefreshFamilyLifetime caps a refresh chain from the code exchange on,
+	// however often it is rotated; zero is no cap.
+	RefreshFamilyLifetime time.Duration
+	// AuthRequestLifespan is how long a parked authorization request waits
+	// for the person.
+	AuthRequestLifespan time.Duration
+}
+
+// Store is what the package reads and writes; storage.Store satisfies it.
+type Store interface {
+	GetClient(ctx context.Context, id string) (storage.Client, error)
+	ListClients(ctx context.Context) ([]storage.Client, error)
+
+	GetUser(ctx context.Context, id string) (storage.User, error)
+	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
+
+	CreateAuthRequest(ctx context.Context, r storage.AuthRequest) error
+	GetAuthRequest(ctx context.Context, id string, now time.Time) (storage.AuthRequest, error)
+	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
+	DeleteAuthRequest(ctx context.Context, id string) error
+
+	GetConsent(ctx context.Context, userID, clientID string) (storage.Consent, error)
+	PutConsent(ctx context.Context, c storage.Consent) error
+
+	storage.TokenStore
+
+	BeginTX(ctx context.Context) (context.Context, error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Keys are the provider's signing keys (provider/keys.Manager).
+type Keys interface {
+	// Signing returns the key that signs now.
+	Signing(ctx context.Context) (kid string, key *rsa.PrivateKey, err error)
+	// PublicKey returns a published key, also one no longer signing.
+	PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error)
+}
+
+// Browser finds the signed-in browser session (provider/browser.Sessions).
+type Browser interface {
+	Current(r *http.Request) (storage.Session, bool, error)
+}
+
+// ErrorPages renders an HTML error page: what the authorization endpoint
+// shows when it must not redirect to the client.
+type ErrorPages interface {
+	RenderError(w http.ResponseWriter, r *http.Request, status int, title, detail string)
+}
+
+// Deps are the collaborators New wires in.
+type Deps struct {
+	Store   Store
+	Keys    Keys
+	Browser Browser
+	Pages   ErrorPages
+	// Now is the clock; nil is time.Now. fosite itself reads time.Now for
+	// token expiry; Now rules parked requests, max_age, the refresh grace
+	// period and family lifetime, and the adapter's expiry checks.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Server serves the protocol endpoints. Its methods are http.HandlerFuncs.
+type Server struct {
+	cfg     Config
+	issuer  *url.URL
+	store   Store
+	browser Browser
+	pages   ErrorPages
+	now     func() time.Time
+	log     *slog.Logger
+
+	provider *fosite.Fosite
+	adapter  *storeAdapter
+	signer   *signer
+	// strategy computes token signatures (what the records are keyed by).
+	strategy *foauth2.DefaultJWTStrategy
+	origins  *originCache
+}
+
+// New validates cfg and deps and composes fosite.
+func New(cfg Config, deps Deps) (*Server, error) {
+	cfg = cfg.withDefaults()
+	issuer, err := cfg.validate()
+	if err := errors.Join(err, deps.validate()); err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
+	now := deps.Now
+	if now == nil {
+		now = time.Now
+	}
+	logger := deps.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:     cfg,
+		issuer:  issuer,
+		store:   deps.Store,
+		browser: deps.Browser,
+		pages:   deps.Pages,
+		now:     now,
+		log:     logger,
+		signer:  &signer{keys: deps.Keys},
+		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
+	}
+	s.adapter = &storeAdapter{
+		store:          deps.Store,
+		now:            now,
+		grace:          cfg.RefreshGracePeriod,
+		familyLifetime: cfg.RefreshFamilyLifetime,
+		codeLifespan:   cfg.AuthorizeCodeLifespan,
+	}
+	s.compose()
+	return s, nil
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.AccessTokenLifespan, DefaultAccessTokenLifespan)
+	def(&c.RefreshTokenLifespan, DefaultRefreshTokenLifespan)
+	def(&c.AuthorizeCodeLifespan, DefaultAuthorizeCodeLifespan)
+	def(&c.IDTokenLifespan, DefaultIDTokenLifespan)
+	def(&c.AuthRequestLifespan, DefaultAuthRequestLifespan)
+	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	return c
+}
+
+func (c Config) validate() (*url.URL, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	u, err := url.Parse(c.Issuer)
+	switch {
+	case c.Issuer == "":
+		bad("issuer: required")
+	case err != nil || !u.IsAbs() || u.Host == "":
+		bad("issuer %q: must be an absolute URL", c.Issuer)
+	case u.RawQuery != "" || u.Fragment != "":
+		bad("issuer %q: must not have a query or fragment (OpenID Connect Discovery §3)", c.Issuer)
+	}
+	if len(c.HMACSecret) < 32 {
+		bad("HMAC secret: at least 32 bytes required, got %d", len(c.HMACSecret))
+	}
+	for i, s := range c.RotatedHMACSecrets {
+		if len(s) < 32 {
+			bad("rotated HMAC secret %d: at least 32 bytes required, got %d", i, len(s))
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"access token lifespan", c.AccessTokenLifespan},
+		{"refresh token lifespan", c.RefreshTokenLifespan},
+		{"authorization code lifespan", c.AuthorizeCodeLifespan},
+		{"ID token lifespan", c.IDTokenLifespan},
+		{"refresh grace period", c.RefreshGracePeriod},
+		{"refresh family lifetime", c.RefreshFamilyLifetime},
+		{"authorization request lifespan", c.AuthRequestLifespan},
+	} {
+		if d.v < 0 {
+			bad("%s: must not be negative", d.name)
+		}
+	}
+	return u, errors.Join(errs...)
+}
+
+func (d Deps) validate() error {
+	var errs []error
+	if d.Store == nil {
+		errs = append(errs, errors.New("deps: Store is required"))
+	}
+	if d.Keys == nil {
+		errs = append(errs, errors.New("deps: Keys is required"))
+	}
+	if d.Browser == nil {
+		errs = append(errs, errors.New("deps: Browser is required"))
+	}
+	if d.Pages == nil {
+		errs = append(errs, errors.New("deps: Pages is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// compose wires fosite explicitly (never ComposeAllEnabled, which turns on
+// the implicit and password grants): authorization code, then PKCE, then
+// OpenID Connect explicit; refresh; client credentials; introspection;
+// revocation; OpenID Connect refresh.
+func (s *Server) compose() {
+	cfg := s.cfg
+	secret := cfg.HMACSecret[:32]
+	rotated := make([][]byte, len(cfg.RotatedHMACSecrets))
+	for i, r := range cfg.RotatedHMACSecrets {
+		rotated[i] = r[:32]
+	}
+	fc := &fosite.Config{
+		AccessTokenLifespan:   cfg.AccessTokenLifespan,
+		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
+		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
+		IDTokenLifespan:       cfg.IDTokenLifespan,
+		IDTokenIssuer:         cfg.Issuer,
+		AccessTokenIssuer:     cfg.Issuer,
+		// Every strategy fosite would set lazily is set here: the lazy
+		// setters write the config without a lock.
+		ScopeStrategy:            fosite.ExactScopeStrategy,
+		AudienceMatchingStrategy: fosite.ExactAudienceMatchingStrategy,
+		ClientSecretsHasher:      sha256Hasher{},
+		JWKSFetcherStrategy:      &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy()},
+		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
+		// the downgrade of ory/fosite#883).
+		EnforcePKCE:                    true,
+		EnablePKCEPlainChallengeMethod: false,
+		AllowedPromptValues:            []string{"login", "none", "consent", "select_account"},
+		// private_key_jwt assertions must name the token endpoint.
+		TokenURL:         cfg.Issuer + pathToken,
+		JWTScopeClaimKey: jwt.JWTScopeFieldString,
+		GlobalSecret:     secret,
+		// Only refresh tokens for offline_access (OIDC Core §11).
+		RefreshTokenScopes:   []string{"offline_access"},
+		RotatedGlobalSecrets: rotated,
+	}
+	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
+	s.strategy = &foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}
+	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
+	st := s.adapter
+	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}
+
+	code := &foauth2.AuthorizeExplicitGrantHandler{
+		AccessTokenStrategy:    s.strategy,
+		RefreshTokenStrategy:   s.strategy,
+		AuthorizeCodeStrategy:  s.strategy,
+		CoreStorage:            st,
+		TokenRevocationStorage: st,
+		Config:                 fc,
+	}
+	pkceHandler := &pkce.Handler{AuthorizeCodeStrategy: s.strategy, Storage: st, Config: fc}
+	oidcExplicit := &openid.OpenIDConnectExplicitHandler{
+		OpenIDConnectRequestStorage:   st,
+		OpenIDConnectRequestValidator: openid.NewOpenIDConnectRequestValidator(s.signer, fc),
+		Config:                        fc,
+		IDTokenHandleHelper:           idHelper,
+	}
+	refresh := &foauth2.RefreshTokenGrantHandler{
+		AccessTokenStrategy:    s.strategy,
+		RefreshTokenStrategy:   s.strategy,
+		TokenRevocationStorage: st,
+		Config:                 fc,
+	}
+	clientCredentials := &foauth2.ClientCredentialsGrantHandler{
+		HandleHelper: &foauth2.HandleHelper{AccessTokenStrategy: s.strategy, AccessTokenStorage: st, Config: fc},
+		Config:       fc,
+	}
+	introspect := &foauth2.CoreValidator{CoreStrategy: s.strategy, CoreStorage: st, Config: fc}
+	revoke := &foauth2.TokenRevocationHandler{TokenRevocationStorage: st, RefreshTokenStrategy: s.strategy, AccessTokenStrategy: s.strategy}
+	oidcRefresh := &openid.OpenIDConnectRefreshHandler{IDTokenHandleHelper: idHelper, Config: fc}
+
+	fc.AuthorizeEndpointHandlers = fosite.AuthorizeEndpointHandlers{code, pkceHandler, oidcExplicit}
+	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{code, pkceHandler, oidcExplicit, refresh, clientCredentials, oidcRefresh}
+	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
+	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
+	s.provider = fosite.NewOAuth2Provider(st, fc)
+}
+
+// path returns the issuer-relative path p as an absolute-path reference.
+func (s *Server) path(p string) string {
+	return strings.TrimSuffix(s.issuer.Path, "/") + p
+}

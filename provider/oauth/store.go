@@ -1,0 +1,340 @@
+package oauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/ory/fosite"
+	foauth2 "github.com/ory/fosite/handler/oauth2"
+	"github.com/ory/fosite/handler/openid"
+	"github.com/ory/fosite/handler/pkce"
+	fstorage "github.com/ory/fosite/storage"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// storeAdapter implements every storage interface fosite uses over
+// storage.TokenStore and storage.ClientStore, with the rules fosite leaves
+// unwritten (FOSITE.md §1, §2, §6).
+type storeAdapter struct {
+	store          Store
+	now            func() time.Time
+	grace          time.Duration
+	familyLifetime time.Duration
+	codeLifespan   time.Duration
+}
+
+var (
+	_ fosite.Storage                     = (*storeAdapter)(nil)
+	_ foauth2.CoreStorage                = (*storeAdapter)(nil)
+	_ foauth2.TokenRevocationStorage     = (*storeAdapter)(nil)
+	_ pkce.PKCERequestStorage            = (*storeAdapter)(nil)
+	_ openid.OpenIDConnectRequestStorage = (*storeAdapter)(nil)
+	_ fstorage.Transactional             = (*storeAdapter)(nil)
+)
+
+// kindClientAssertion keeps the jti of used private_key_jwt assertions.
+// storage has no record for them; a token record keyed by the jti's hash,
+// expiring with the assertion, gives the atomic "first one wins" insert
+// that replay protection needs (RFC 7523 §3 item 7).
+const kindClientAssertion = storage.TokenKind("client_assertion")
+
+// sigKey is what records are keyed by: the SHA-256 (hex) of a token
+// signature or raw code, never the secret itself.
+func sigKey(sig string) string {
+	sum := sha256.Sum256([]byte(sig))
+	return hex.EncodeToString(sum[:])
+}
+
+// derivedKey names an internal record that no presented token can hash to.
+func derivedKey(label, key string) string { return sigKey(label + "\x00" + key) }
+
+// mapErr turns storage sentinels into the errors fosite branches on.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, storage.ErrNotFound):
+		return fosite.ErrNotFound.WithWrap(err).WithDebug(err.Error())
+	case errors.Is(err, storage.ErrConflict):
+		return fosite.ErrSerializationFailure.WithWrap(err).WithDebug(err.Error())
+	}
+	return err
+}
+
+// secretParams never reach a stored form, whatever fosite sanitizes.
+var secretParams = []string{"client_secret", "client_assertion", "code_verifier", "refresh_token", "code", "access_token", "token", "password"}
+
+func (a *storeAdapter) record(kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) (storage.TokenRecord, error) {
+	sess, ok := req.GetSession().(*Session)
+	if !ok || sess == nil {
+		return storage.TokenRecord{}, fmt.Errorf("oauth: store %s: unexpected session type %T", kind, req.GetSession())
+	}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return storage.TokenRecord{}, fmt.Errorf("oauth: store %s: encode session: %w", kind, err)
+	}
+	form := url.Values{}
+	for k, v := range req.GetRequestForm() {
+		form[k] = v
+	}
+	for _, p := range secretParams {
+		form.Del(p)
+	}
+	exp := sess.GetExpiresAt(tt)
+	if exp.IsZero() {
+		exp = a.now().Add(a.codeLifespan)
+	}
+	return storage.TokenRecord{
+		Kind:             kind,
+		Signature:        sigKey(sig),
+		RequestID:        req.GetID(),
+		RequestedAt:      req.GetRequestedAt(),
+		ClientID:         req.GetClient().GetID(),
+		Subject:          sess.GetSubject(),
+		SessionID:        sess.SID,
+		OrgID:            sess.OrgID,
+		Scopes:           req.GetRequestedScopes(),
+		GrantedScopes:    req.GetGrantedScopes(),
+		Audiences:        req.GetRequestedAudience(),
+		GrantedAudiences: req.GetGrantedAudience(),
+		Form:             form.Encode(),
+		Session:          data,
+		Active:           true,
+		ExpiresAt:        exp,
+		FamilyExpiresAt:  sess.FamilyExpiresAt,
+	}, nil
+}
+
+func (a *storeAdapter) create(ctx context.Context, kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) error {
+	rec, err := a.record(kind, sig, req, tt)
+	if err != nil {
+		return err
+	}
+	if err := a.store.CreateToken(ctx, rec); err != nil {
+		return mapErr(fmt.Errorf("oauth: store %s: %w", kind, err))
+	}
+	return nil
+}
+
+// get loads a record and rebuilds its request. Expired records (by the
+// injected clock) are not found; inactive ones are returned as they are,
+// for the caller to judge.
+func (a *storeAdapter) get(ctx context.Context, kind storage.TokenKind, sig string) (storage.TokenRecord, *fosite.Request, error) {
+	rec, err := a.store.GetToken(ctx, kind, sigKey(sig))
+	if err != nil {
+		return rec, nil, mapErr(fmt.Errorf("oauth: load %s: %w", kind, err))
+	}
+	if !rec.ExpiresAt.IsZero() && !a.now().Before(rec.ExpiresAt) {
+		return rec, nil, fosite.ErrNotFound.WithDebugf("The %s expired.", kind)
+	}
+	req, err := a.request(ctx, rec)
+	return rec, req, err
+}
+
+func (a *storeAdapter) request(ctx context.Context, rec storage.TokenRecord) (*fosite.Request, error) {
+	cl, err := a.GetClient(ctx, rec.ClientID)
+	if err != nil {
+		// A deleted client takes its tokens with it.
+		return nil, err
+	}
+	sess := newSession()
+	if err := json.Unmarshal(rec.Session, sess); err != nil {
+		return nil, fmt.Errorf("oauth: decode %s session: %w", rec.Kind, err)
+	}
+	sess.ensure()
+	form, err := url.ParseQuery(rec.Form)
+	if err != nil {
+		return nil, fmt.Errorf("oauth: decode %s form: %w", rec.Kind, err)
+	}
+	return &fosite.Request{
+		ID:                rec.RequestID,
+		RequestedAt:       rec.RequestedAt,
+		Client:            cl,
+		RequestedScope:    fosite.Arguments(rec.Scopes),
+		GrantedScope:      fosite.Arguments(rec.GrantedScopes),
+		RequestedAudience: fosite.Arguments(rec.Audiences),
+		GrantedAudience:   fosite.Arguments(rec.GrantedAudiences),
+		Form:              form,
+		Session:           sess,
+	}, nil
+}
+
+// ---------------------------------------------------------------------------
+// fosite.ClientManager
+
+func (a *storeAdapter) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	c, err := a.store.GetClient(ctx, id)
+	if err != nil {
+		return nil, mapErr(fmt.Errorf("oauth: client %q: %w", id, err))
+	}
+	return newClient(c), nil
+}
+
+func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) error {
+	rec, err := a.store.GetToken(ctx, kindClientAssertion, derivedKey("jti", jti))
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return nil
+	case err != nil:
+		return fmt.Errorf("oauth: client assertion jti: %w", err)
+	case a.now().Before(rec.ExpiresAt):
+		return fosite.ErrJTIKnown
+	}
+	return nil
+}
+
+func (a *storeAdapter) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
+	key := derivedKey("jti", jti)
+	err := a.store.CreateToken(ctx, storage.TokenRecord{
+		Kind: kindClientAssertion, Signature: key, RequestID: key, RequestedAt: a.now(),
+		Session: []byte("{}"), Active: true, ExpiresAt: exp,
+	})
+	if errors.Is(err, storage.ErrAlreadyExists) {
+		// A concurrent request presented the same assertion and won.
+		return fosite.ErrJTIKnown
+	}
+	if err != nil {
+		return fmt.Errorf("oauth: client assertion jti: %w", err)
+	}
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Authorization codes
+
+func (a *storeAdapter) CreateAuthorizeCodeSession(ctx context.Context, sig string, req fosite.Requester) error {
+	return a.create(ctx, storage.KindAuthorizeCode, sig, req, fosite.AuthorizeCode)
+}
+
+// GetAuthorizeCodeSession returns the request AND
+// fosite.ErrInvalidatedAuthorizeCode for a used code: fosite then revokes
+// what was issued from it (RFC 6749 §4.1.2).
+func (a *storeAdapter) GetAuthorizeCodeSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+	rec, req, err := a.get(ctx, storage.KindAuthorizeCode, sig)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Active {
+		return req, fosite.ErrInvalidatedAuthorizeCode
+	}
+	return req, nil
+}
+
+// InvalidateAuthorizeCodeSession is a conditional update: of concurrent
+// redemptions exactly one gets nil (ory/fosite#778).
+func (a *storeAdapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
+	err := a.store.InvalidateToken(ctx, storage.KindAuthorizeCode, sigKey(sig), a.now())
+	if errors.Is(err, storage.ErrInactive) {
+		return fmt.Errorf("oauth: authorization code already redeemed: %w", fosite.ErrInvalidatedAuthorizeCode)
+	}
+	return mapErr(err)
+}
+
+// ---------------------------------------------------------------------------
+// Access tokens
+
+func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string, req fosite.Requester) error {
+	return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
+}
+
+func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+	rec, req, err := a.get(ctx, storage.KindAccessToken, sig)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.Active {
+		return req, fosite.ErrInactiveToken
+	}
+	return req, nil
+}
+
+func (a *storeAdapter) DeleteAccessTokenSession(ctx context.Context, sig string) error {
+	err := a.store.DeleteToken(ctx, storage.KindAccessToken, sigKey(sig))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	return mapErr(err)
+}
+
+func (a *storeAdapter) RevokeAccessToken(ctx context.Context, requestID string) error {
+	return a.deactivate(ctx, storage.KindAccessToken, requestID)
+}
+
+func (a *storeAdapter) RevokeRefreshToken(ctx context.Context, requestID string) error {
+	return a.deactivate(ctx, storage.KindRefreshToken, requestID)
+}
+
+// deactivate keeps the rows, so a later use of any token of the family is
+// still recognized as reuse rather than as an unknown token.
+func (a *storeAdapter) deactivate(ctx context.Context, kind storage.TokenKind, requestID string) error {
+	if requestID == "" {
+		return nil
+	}
+	_, err := a.store.DeactivateTokens(ctx, storage.TokenFilter{Kinds: []storage.TokenKind{kind}, RequestID: requestID})
+	return mapErr(err)
+}
+
+// ---------------------------------------------------------------------------
+// PKCE and OpenID Connect sessions (both live as long as their code)
+
+func (a *storeAdapter) CreatePKCERequestSession(ctx context.Context, sig string, req fosite.Requester) error {
+	return a.create(ctx, storage.KindPKCE, sig, req, fosite.AuthorizeCode)
+}
+
+func (a *storeAdapter) GetPKCERequestSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+	_, req, err := a.get(ctx, storage.KindPKCE, sig)
+	if err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// DeletePKCERequestSession is idempotent: two concurrent redemptions both
+// reach it, and the code's conditional invalidation decides between them.
+func (a *storeAdapter) DeletePKCERequestSession(ctx context.Context, sig string) error {
+	return a.deleteIfPresent(ctx, storage.KindPKCE, sigKey(sig))
+}
+
+// The OpenID Connect methods receive the raw code; only its hash is kept.
+func (a *storeAdapter) CreateOpenIDConnectSession(ctx context.Context, code string, req fosite.Requester) error {
+	return a.create(ctx, storage.KindOIDC, code, req, fosite.AuthorizeCode)
+}
+
+func (a *storeAdapter) GetOpenIDConnectSession(ctx context.Context, code string, _ fosite.Requester) (fosite.Requester, error) {
+	_, req, err := a.get(ctx, storage.KindOIDC, code)
+	if err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func (a *storeAdapter) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	return a.deleteIfPresent(ctx, storage.KindOIDC, sigKey(code))
+}
+
+func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKind, key string) error {
+	err := a.store.DeleteToken(ctx, kind, key)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	return mapErr(err)
+}
+
+// ---------------------------------------------------------------------------
+// Transactions (fosite's storage.Transactional)
+
+func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
+	tx, err := a.store.BeginTX(ctx)
+	return tx, mapErr(err)
+}
+
+func (a *storeAdapter) Commit(ctx context.Context) error { return mapErr(a.store.Commit(ctx)) }
+
+func (a *storeAdapter) Rollback(ctx context.Context) error { return mapErr(a.store.Rollback(ctx)) }

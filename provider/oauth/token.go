@@ -1,0 +1,126 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+
+	"github.com/ory/fosite"
+)
+
+// maxFormBytes bounds every form body the package reads; a token request is
+// a few hundred bytes, a client assertion a few kilobytes.
+const maxFormBytes = 64 << 10
+
+var errMethodNotAllowed = &fosite.RFC6749Error{
+	ErrorField:       "invalid_request",
+	DescriptionField: "The HTTP method is not allowed on this endpoint.",
+	CodeField:        http.StatusMethodNotAllowed,
+}
+
+// Token is the token endpoint (RFC 6749 §3.2): authorization_code,
+// refresh_token and client_credentials, with client_secret_basic,
+// client_secret_post, private_key_jwt or none. POST /oauth2/token; OPTIONS
+// answers CORS preflights.
+func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method == http.MethodOptions {
+		s.preflight(w, r, "POST, OPTIONS")
+		return
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
+	s.corsForClient(w, r, clientIDOf(r))
+
+	switch grant := r.PostForm.Get("grant_type"); {
+	case grant == "":
+		s.writeJSONError(ctx, w, r, fosite.ErrInvalidRequest.WithHint("The grant_type parameter is missing."))
+		return
+	case !slices.Contains(supportedGrants, grant):
+		// fosite answers an unknown grant with invalid_request; RFC 6749
+		// §5.2 names it unsupported_grant_type.
+		s.writeJSONError(ctx, w, r, errUnsupportedGrant)
+		return
+	}
+
+	ar, err := s.provider.NewAccessRequest(ctx, r, newSession())
+	if err != nil {
+		s.writeJSONError(ctx, w, r, tokenError(err))
+		return
+	}
+	switch {
+	case ar.GetGrantTypes().ExactOne("client_credentials"):
+		s.grantClientCredentials(ar)
+	case ar.GetGrantTypes().ExactOne("refresh_token"):
+		if err := s.reloadForRefresh(ctx, ar); err != nil {
+			s.writeJSONError(ctx, w, r, err)
+			return
+		}
+	}
+	resp, err := s.provider.NewAccessResponse(ctx, ar)
+	if err != nil {
+		s.writeJSONError(ctx, w, r, tokenError(err))
+		return
+	}
+	s.provider.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// userScopes mean nothing without a person and are not granted to
+// client_credentials.
+var userScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// grantClientCredentials grants what fosite validated against the client's
+// registration (its scopes and audiences): fosite's handler checks but does
+// not grant. With no audience requested the client's registered audiences
+// apply, so the access token has the aud RFC 9068 §2.2 requires.
+func (s *Server) grantClientCredentials(ar fosite.AccessRequester) {
+	for _, sc := range ar.GetRequestedScopes() {
+		if !slices.Contains(userScopes, sc) {
+			ar.GrantScope(sc)
+		}
+	}
+	auds := ar.GetRequestedAudience()
+	if len(auds) == 0 {
+		auds = ar.GetClient().GetAudience()
+	}
+	for _, a := range auds {
+		ar.GrantAudience(a)
+	}
+	sess := ar.GetSession().(*Session)
+	id := ar.GetClient().GetID()
+	sess.Subject = id
+	sess.ClientID = id
+}
+
+// parseForm reads a form body of at most maxFormBytes: too large is 413,
+// malformed is 400, both as invalid_request.
+func parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
+			return errBodyTooLarge
+		}
+		return fosite.ErrInvalidRequest.WithHint("The request body is not a valid form.").WithWrap(err)
+	}
+	return nil
+}
+
+// clientIDOf is the client a token, revocation or introspection request
+// names, before it is authenticated: only used to pick CORS headers.
+func clientIDOf(r *http.Request) string {
+	if id, _, ok := r.BasicAuth(); ok {
+		if u, err := url.QueryUnescape(id); err == nil {
+			return u
+		}
+		return id
+	}
+	return r.PostForm.Get("client_id")
+}

@@ -1,0 +1,126 @@
+package oauth
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Userinfo is the UserInfo endpoint (OIDC Core §5.3), GET or POST
+// /oauth2/userinfo with the access token in the Authorization header or,
+// for POST, the form body (RFC 6750 §2.1, §2.2). Claims follow the granted
+// scopes and are read fresh; errors carry WWW-Authenticate (RFC 6750 §3).
+func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	switch r.Method {
+	case http.MethodOptions:
+		s.preflight(w, r, "GET, POST, OPTIONS")
+		return
+	case http.MethodGet, http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, POST, OPTIONS")
+		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
+		return
+	}
+	token, err := bearerToken(w, r)
+	if err != nil {
+		s.corsForAnyClient(w, r)
+		s.bearerError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		return
+	}
+	if token == "" {
+		s.corsForAnyClient(w, r)
+		// RFC 6750 §3.1: no error code when the request had no token.
+		w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.cfg.Issuer+`"`)
+		s.writeUserinfoError(w, http.StatusUnauthorized, "invalid_request", "An access token is required.")
+		return
+	}
+	use, ar, err := s.provider.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
+	if err != nil || use != fosite.AccessToken {
+		s.corsForAnyClient(w, r)
+		s.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
+		return
+	}
+	s.corsForClient(w, r, ar.GetClient().GetID())
+	if !ar.GetGrantedScopes().Has("openid") {
+		s.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
+		return
+	}
+	sess, ok := ar.GetSession().(*Session)
+	if !ok {
+		s.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token has no user.")
+		return
+	}
+	u, err := s.store.GetUser(ctx, sess.GetSubject())
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		s.bearerError(w, http.StatusUnauthorized, "invalid_token", "The user of this access token no longer exists or is disabled.")
+		return
+	}
+	if err != nil {
+		s.log.ErrorContext(ctx, "oauth: userinfo: load user", "error", err)
+		s.writeJSONError(ctx, w, r, fosite.ErrServerError)
+		return
+	}
+	claims := userClaims(u, ar.GetGrantedScopes())
+	claims["sub"] = u.ID
+	if sess.OrgID != "" {
+		m, err := s.store.GetMembership(ctx, sess.OrgID, u.ID)
+		switch {
+		case err == nil:
+			claims[claimOrgID], claims[claimOrgName], claims[claimOrgRole] = m.OrgID, m.OrgName, m.Role
+		case !errors.Is(err, storage.ErrNotFound):
+			s.log.ErrorContext(ctx, "oauth: userinfo: load membership", "error", err)
+			s.writeJSONError(ctx, w, r, fosite.ErrServerError)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(claims)
+}
+
+// bearerToken finds the access token: the Authorization header, or a POST
+// form field. Sending it both ways is an error (RFC 6750 §2); the URI query
+// method (§2.3) is not supported.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+	var header string
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		scheme, tok, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
+			return "", errors.New("the Authorization header must be Bearer <token>")
+		}
+		header = strings.TrimSpace(tok)
+	}
+	if r.Method != http.MethodPost {
+		return header, nil
+	}
+	if err := parseForm(w, r); err != nil {
+		return "", errors.New("the request body is not a valid form")
+	}
+	body := r.PostForm.Get("access_token")
+	if header != "" && body != "" {
+		return "", errors.New("the access token was sent more than one way")
+	}
+	if header != "" {
+		return header, nil
+	}
+	return body, nil
+}
+
+// bearerError answers with an RFC 6750 §3 challenge and a JSON body.
+func (s *Server) bearerError(w http.ResponseWriter, status int, code, desc string) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="`+s.cfg.Issuer+`", error="`+code+`", error_description="`+desc+`"`)
+	s.writeUserinfoError(w, status, code, desc)
+}
+
+func (s *Server) writeUserinfoError(w http.ResponseWriter, status int, code, desc string) {
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": desc})
+}
