@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/storage"
+)
+
+func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	var (
+		spec                                          clients.Spec
+		redirects, postLogout, origins, grants, scope stringList
+		audiences                                     stringList
+	)
+	fs.StringVar(&spec.Name, "name", "", "display `name` shown on the consent page (required)")
+	fs.BoolVar(&spec.Public, "public", false, "public client (browser or native app): no secret, PKCE only")
+	fs.BoolVar(&spec.FirstParty, "first-party", false, "first-party client: skips the consent page")
+	fs.Var(&redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
+	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable)")
+	fs.Var(&origins, "cors-origin", "browser `origin` allowed to call the token endpoint (repeatable)")
+	fs.Var(&grants, "grant-type", "authorization_code, refresh_token or client_credentials (repeatable; default the first two)")
+	fs.Var(&scope, "scope", "scope the client may request (repeatable; default openid profile email offline_access)")
+	fs.Var(&audiences, "audience", "audience the client may request (repeatable)")
+	fs.StringVar(&spec.TokenEndpointAuthMethod, "token-endpoint-auth-method", "", "client_secret_basic (default), client_secret_post, private_key_jwt or none")
+	fs.StringVar(&spec.JWKSURI, "jwks-uri", "", "`URL` of the client's keys for private_key_jwt")
+	fs.StringVar(&spec.LogoURI, "logo-uri", "", "logo `URL` shown on the consent page")
+	fs.StringVar(&spec.PolicyURI, "policy-uri", "", "privacy policy `URL`")
+	fs.StringVar(&spec.TOSURI, "tos-uri", "", "terms of service `URL`")
+	fs.StringVar(&spec.BackchannelLogoutURI, "backchannel-logout-uri", "", "`URL` receiving OpenID back-channel logout tokens")
+	fs.StringVar(&spec.OrgID, "org", "", "bind the client to this organization `id`")
+	fs.DurationVar(&spec.AccessTokenLifespan, "access-token-lifespan", 0, "override the access token lifespan")
+	fs.DurationVar(&spec.RefreshTokenLifespan, "refresh-token-lifespan", 0, "override the refresh token lifespan")
+	fs.DurationVar(&spec.IDTokenLifespan, "id-token-lifespan", 0, "override the ID token lifespan")
+	return func(ctx context.Context, e env) error {
+		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
+		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
+		c, secret, err := clients.Build(spec, time.Now())
+		if err != nil {
+			return oneLine(err)
+		}
+		return withStore(ctx, e, cf, func(_ Config, st backend) error {
+			if c.OrgID != "" {
+				if _, err := st.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
+					return fmt.Errorf("organization %q not found", c.OrgID)
+				} else if err != nil {
+					return fmt.Errorf("organization %q: %w", c.OrgID, err)
+				}
+			}
+			if err := st.CreateClient(ctx, c); err != nil {
+				return fmt.Errorf("create client: %w", err)
+			}
+			if cf.output == "json" {
+				out := map[string]string{"client_id": c.ID}
+				if secret != "" {
+					out["client_secret"] = secret
+				}
+				return printJSON(e.stdout, out)
+			}
+			fmt.Fprintf(e.stdout, "client_id:     %s\n", c.ID)
+			if secret != "" {
+				fmt.Fprintf(e.stdout, "client_secret: %s\n(the secret is shown only now; it is stored hashed)\n", secret)
+			}
+			return nil
+		})
+	}
+}
+
+func clientsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	return func(ctx context.Context, e env) error {
+		return withStore(ctx, e, cf, func(_ Config, st backend) error {
+			cs, err := st.ListClients(ctx)
+			if err != nil {
+				return fmt.Errorf("list clients: %w", err)
+			}
+			if cf.output == "json" {
+				out := make([]clientView, len(cs))
+				for i, c := range cs {
+					out[i] = viewClient(c)
+				}
+				return printJSON(e.stdout, out)
+			}
+			rows := make([][]string, len(cs))
+			for i, c := range cs {
+				kind := "confidential"
+				if c.Public {
+					kind = "public"
+				}
+				rows[i] = []string{c.ID, c.Name, kind, strings.Join(c.GrantTypes, ",")}
+			}
+			return printTable(e.stdout, []string{"CLIENT ID", "NAME", "TYPE", "GRANT TYPES"}, rows)
+		})
+	}
+}
+
+func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "client `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		return withStore(ctx, e, cf, func(_ Config, st backend) error {
+			c, err := st.GetClient(ctx, *id)
+			if err != nil {
+				return fmt.Errorf("client %q: %w", *id, err)
+			}
+			v := viewClient(c)
+			if cf.output == "json" {
+				return printJSON(e.stdout, v)
+			}
+			return printTable(e.stdout, []string{"FIELD", "VALUE"}, [][]string{
+				{"client_id", v.ClientID}, {"name", v.Name}, {"public", fmt.Sprint(v.Public)},
+				{"first_party", fmt.Sprint(v.FirstParty)}, {"redirect_uris", strings.Join(v.RedirectURIs, " ")},
+				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
+				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
+				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
+				{"created_at", v.CreatedAt},
+			})
+		})
+	}
+}
+
+func clientsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "client `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		return withStore(ctx, e, cf, func(_ Config, st backend) error {
+			if err := st.DeleteClient(ctx, *id); err != nil {
+				return fmt.Errorf("client %q: %w", *id, err)
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]string{"deleted": *id})
+			}
+			fmt.Fprintf(e.stdout, "deleted client %s\n", *id)
+			return nil
+		})
+	}
+}
+
+// clientView is a client as scripts see it: never its secret hash.
+type clientView struct {
+	ClientID                string   `json:"client_id"`
+	Name                    string   `json:"client_name"`
+	Public                  bool     `json:"public"`
+	FirstParty              bool     `json:"first_party"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
+	CORSOrigins             []string `json:"cors_origins,omitempty"`
+	GrantTypes              []string `json:"grant_types"`
+	Scopes                  []string `json:"scopes"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	OrgID                   string   `json:"org_id,omitempty"`
+	CreatedAt               string   `json:"created_at"`
+}
+
+func viewClient(c storage.Client) clientView {
+	return clientView{
+		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty,
+		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
+		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
+		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
+	}
+}
+
+// oneLine folds a joined validation error into one line, problems separated
+// by "; ", so scripts get a single clear line on stderr.
+func oneLine(err error) error {
+	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+}

@@ -1,0 +1,301 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/ostiary/ostiary/provider/clients"
+)
+
+// Config is the file format of --config, every key with its default in
+// config.example.yaml. Only this package reads files and the environment;
+// the provider gets a validated provider.Config built from it.
+type Config struct {
+	Issuer   string `yaml:"issuer"`
+	Listen   string `yaml:"listen"`
+	Database string `yaml:"database"`
+	DataDir  string `yaml:"data_dir"`
+	// MigrateOnStart makes serve apply pending migrations before it listens.
+	MigrateOnStart bool `yaml:"migrate_on_start"`
+	// BootstrapAdmin makes the first start of an empty database create an
+	// administrator with a random password, printed once.
+	BootstrapAdmin bool `yaml:"bootstrap_admin"`
+
+	Secrets struct {
+		System []string `yaml:"system"`
+	} `yaml:"secrets"`
+
+	Tokens struct {
+		AccessTokenLifespan   time.Duration `yaml:"access_token_lifespan"`
+		RefreshTokenLifespan  time.Duration `yaml:"refresh_token_lifespan"`
+		RefreshFamilyLifetime time.Duration `yaml:"refresh_family_lifetime"`
+		RefreshGracePeriod    time.Duration `yaml:"refresh_grace_period"`
+		AuthorizeCodeLifespan time.Duration `yaml:"authorize_code_lifespan"`
+		IDTokenLifespan       time.Duration `yaml:"id_token_lifespan"`
+	} `yaml:"tokens"`
+
+	Keys struct {
+		RSABits        int           `yaml:"rsa_bits"`
+		JWKSMaxAge     time.Duration `yaml:"jwks_max_age"`
+		PrePublication time.Duration `yaml:"pre_publication"`
+	} `yaml:"keys"`
+
+	Sessions struct {
+		Lifetime    time.Duration `yaml:"lifetime"`
+		IdleTimeout time.Duration `yaml:"idle_timeout"`
+	} `yaml:"sessions"`
+
+	Login struct {
+		MaxFailuresPerAccount int           `yaml:"max_failures_per_account"`
+		MaxFailuresPerIP      int           `yaml:"max_failures_per_ip"`
+		FailureWindow         time.Duration `yaml:"failure_window"`
+	} `yaml:"login"`
+
+	Log struct {
+		Level  string `yaml:"level"`
+		Format string `yaml:"format"`
+	} `yaml:"log"`
+}
+
+// defaultConfig is what an empty file means; config.example.yaml repeats it.
+func defaultConfig() Config {
+	var c Config
+	c.Issuer = "http://localhost:8080"
+	c.Listen = "127.0.0.1:8080"
+	c.Database = "sqlite:./ostiary-data/ostiary.db"
+	c.DataDir = "./ostiary-data"
+	c.MigrateOnStart = true
+	c.BootstrapAdmin = true
+	c.Tokens.AccessTokenLifespan = 15 * time.Minute
+	c.Tokens.RefreshTokenLifespan = 30 * 24 * time.Hour
+	c.Tokens.RefreshFamilyLifetime = 90 * 24 * time.Hour
+	c.Tokens.AuthorizeCodeLifespan = time.Minute
+	c.Tokens.IDTokenLifespan = time.Hour
+	c.Keys.RSABits = 2048
+	c.Keys.JWKSMaxAge = 15 * time.Minute
+	c.Sessions.Lifetime = 14 * 24 * time.Hour
+	c.Sessions.IdleTimeout = 24 * time.Hour
+	c.Login.MaxFailuresPerAccount = 5
+	c.Login.MaxFailuresPerIP = 30
+	c.Login.FailureWindow = 15 * time.Minute
+	c.Log.Level = "info"
+	c.Log.Format = "text"
+	return c
+}
+
+// envOverrides are the OSTIARY_* variables, applied after the file.
+var envOverrides = []struct {
+	name string
+	set  func(c *Config, v string)
+}{
+	{"OSTIARY_ISSUER", func(c *Config, v string) { c.Issuer = v }},
+	{"OSTIARY_LISTEN", func(c *Config, v string) { c.Listen = v }},
+	{"OSTIARY_DATABASE", func(c *Config, v string) { c.Database = v }},
+	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
+	// Several secrets are separated by commas; the first is current.
+	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
+	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
+	{"OSTIARY_LOG_FORMAT", func(c *Config, v string) { c.Log.Format = v }},
+}
+
+// loadConfig reads the file at path (none: defaults only), applies the
+// environment and validates. Every problem, of parsing or of values, comes
+// back in one error.
+func loadConfig(path string, getenv func(string) string) (Config, error) {
+	c := defaultConfig()
+	var errs []error
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("read config: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(b))
+		dec.KnownFields(true)
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			var te *yaml.TypeError
+			if !errors.As(err, &te) {
+				return c, fmt.Errorf("config %s: %w", path, err)
+			}
+			// yaml.v3 keeps decoding past unknown keys and bad values and
+			// lists them all here.
+			for _, e := range te.Errors {
+				errs = append(errs, fmt.Errorf("config %s: %s", path, e))
+			}
+		}
+	}
+	for _, o := range envOverrides {
+		if v := getenv(o.name); v != "" {
+			o.set(&c, v)
+		}
+	}
+	if len(c.Secrets.System) == 0 {
+		c.Secrets.System = nil // "system: []" and no key mean the same
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// Validate reports every problem at once, each naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if u, err := url.Parse(c.Issuer); err != nil || !u.IsAbs() || u.Host == "" {
+		bad("issuer", "%q is not an absolute URL", c.Issuer)
+	} else if u.RawQuery != "" || u.Fragment != "" {
+		bad("issuer", "%q must not have a query or fragment (OpenID Connect Discovery §3)", c.Issuer)
+	} else if u.Scheme != "https" && !(u.Scheme == "http" && clients.IsLoopback(u.Hostname())) {
+		bad("issuer", "%q must use https (http only on localhost)", c.Issuer)
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q is not host:port", c.Listen)
+	}
+	switch kind, rest := databaseKind(c.Database); kind {
+	case "sqlite":
+		if rest == "" {
+			bad("database", "sqlite: needs a path, e.g. sqlite:./ostiary-data/ostiary.db")
+		}
+	case "postgres":
+		if len(c.Secrets.System) == 0 {
+			bad("secrets.system", "required with PostgreSQL: every replica must share the same secret")
+		}
+	default:
+		bad("database", "%q must be sqlite:PATH or postgres://...", c.Database)
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "required")
+	}
+	for i, s := range c.Secrets.System {
+		if len(s) < 32 {
+			bad(fmt.Sprintf("secrets.system[%d]", i), "must be at least 32 bytes, has %d", len(s))
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{
+		{"tokens.access_token_lifespan", c.Tokens.AccessTokenLifespan},
+		{"tokens.refresh_token_lifespan", c.Tokens.RefreshTokenLifespan},
+		{"tokens.authorize_code_lifespan", c.Tokens.AuthorizeCodeLifespan},
+		{"tokens.id_token_lifespan", c.Tokens.IDTokenLifespan},
+		{"keys.jwks_max_age", c.Keys.JWKSMaxAge},
+		{"sessions.lifetime", c.Sessions.Lifetime},
+		{"sessions.idle_timeout", c.Sessions.IdleTimeout},
+		{"login.failure_window", c.Login.FailureWindow},
+	} {
+		if d.v <= 0 {
+			bad(d.key, "must be a positive duration such as 15m")
+		}
+	}
+	if c.Tokens.AuthorizeCodeLifespan > 10*time.Minute {
+		bad("tokens.authorize_code_lifespan", "at most 10m (RFC 6749 §4.1.2)")
+	}
+	if c.Tokens.RefreshFamilyLifetime < 0 {
+		bad("tokens.refresh_family_lifetime", "must not be negative (0 means no limit)")
+	}
+	if c.Tokens.RefreshGracePeriod < 0 || c.Tokens.RefreshGracePeriod > time.Minute {
+		bad("tokens.refresh_grace_period", "must be between 0 (off) and 1m")
+	}
+	if c.Keys.PrePublication < 0 {
+		bad("keys.pre_publication", "must not be negative (0 means keys.jwks_max_age)")
+	}
+	switch c.Keys.RSABits {
+	case 2048, 3072, 4096:
+	default:
+		bad("keys.rsa_bits", "must be 2048, 3072 or 4096, not %d", c.Keys.RSABits)
+	}
+	if c.Login.MaxFailuresPerAccount < 1 {
+		bad("login.max_failures_per_account", "must be at least 1")
+	}
+	if c.Login.MaxFailuresPerIP < 1 {
+		bad("login.max_failures_per_ip", "must be at least 1")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, not %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "must be text or json, not %q", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}
+
+// databaseKind splits "sqlite:PATH" and "postgres://..." URLs.
+func databaseKind(dsn string) (kind, rest string) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		return "sqlite", strings.TrimPrefix(dsn, "sqlite:")
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		return "postgres", dsn
+	}
+	return "", ""
+}
+
+// systemSecrets returns the configured secrets, or in embedded SQLite mode
+// the one kept in the data directory, generating it on first use. The
+// second result says whether it was generated now.
+func (c Config) systemSecrets() ([][]byte, bool, error) {
+	if len(c.Secrets.System) > 0 {
+		out := make([][]byte, len(c.Secrets.System))
+		for i, s := range c.Secrets.System {
+			out[i] = []byte(s)
+		}
+		return out, false, nil
+	}
+	// Validate refused PostgreSQL without secrets, so this is SQLite.
+	path := filepath.Join(c.DataDir, "secret")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		s := strings.TrimSpace(string(b))
+		if len(s) < 32 {
+			return nil, false, fmt.Errorf("%s: secret shorter than 32 bytes", path)
+		}
+		return [][]byte{[]byte(s)}, false, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, false, fmt.Errorf("read secret: %w", err)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("create data directory: %w", err)
+	}
+	var raw [48]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, false, fmt.Errorf("generate secret: %w", err)
+	}
+	s := base64.RawURLEncoding.EncodeToString(raw[:])
+	// O_EXCL: two processes starting at once must not overwrite each other.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return c.systemSecrets()
+		}
+		return nil, false, fmt.Errorf("write secret: %w", err)
+	}
+	if _, err := f.WriteString(s + "\n"); err != nil {
+		f.Close()
+		return nil, false, fmt.Errorf("write secret: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, false, fmt.Errorf("write secret: %w", err)
+	}
+	return [][]byte{[]byte(s)}, true, nil
+}

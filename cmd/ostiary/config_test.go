@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func noEnv(string) string { return "" }
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The example file documents every key with its default: decoding it must
+// give exactly the built-in defaults, and it must name every key.
+func TestExampleConfigIsTheDefaults(t *testing.T) {
+	c, err := loadConfig("../../config.example.yaml", noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := defaultConfig(); !reflect.DeepEqual(c, want) {
+		t.Fatalf("config.example.yaml differs from defaults:\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
+	p := writeFile(t, "issuer: not a url\nlisten: 127.0.0.1:9000\nbogus: 1\ntokens:\n  access_token_lifespan: 5m\n  colour: blue\n")
+	_, err := loadConfig(p, noEnv)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	msg := err.Error()
+	for _, want := range []string{"field bogus not found", "field colour not found", "issuer:"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error does not mention %q:\n%s", want, msg)
+		}
+	}
+	if n := len(strings.Split(msg, "\n")); n != 3 {
+		t.Errorf("want 3 problems, one per line; got %d:\n%s", n, msg)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	p := writeFile(t, "issuer: https://file.example\n")
+	env := map[string]string{
+		"OSTIARY_ISSUER":         "https://env.example",
+		"OSTIARY_DATABASE":       "postgres://u@127.0.0.1/db",
+		"OSTIARY_SECRETS_SYSTEM": strings.Repeat("a", 32) + "," + strings.Repeat("b", 40),
+	}
+	c, err := loadConfig(p, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issuer != "https://env.example" || len(c.Secrets.System) != 2 || c.Database != env["OSTIARY_DATABASE"] {
+		t.Fatalf("environment not applied: %+v", c)
+	}
+}
+
+func TestPostgresRequiresSharedSecret(t *testing.T) {
+	_, err := loadConfig("", func(k string) string {
+		if k == "OSTIARY_DATABASE" {
+			return "postgres://u@127.0.0.1/db"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), "secrets.system") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestConfigRejectsBadValues(t *testing.T) {
+	p := writeFile(t, "issuer: http://idp.example.com\nsecrets:\n  system: [short]\nkeys:\n  rsa_bits: 1024\nlog:\n  level: loud\n")
+	_, err := loadConfig(p, noEnv)
+	for _, want := range []string{"issuer: ", "must use https", "secrets.system[0]", "keys.rsa_bits", "log.level"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q: %v", want, err)
+		}
+	}
+}
+
+func TestEmbeddedModeGeneratesSecretOnce(t *testing.T) {
+	c := defaultConfig()
+	c.DataDir = filepath.Join(t.TempDir(), "data")
+	first, generated, err := c.systemSecrets()
+	if err != nil || !generated || len(first[0]) < 32 {
+		t.Fatalf("first: %q %v %v", first, generated, err)
+	}
+	fi, err := os.Stat(filepath.Join(c.DataDir, "secret"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", fi, err)
+	}
+	again, generated, err := c.systemSecrets()
+	if err != nil || generated || string(again[0]) != string(first[0]) {
+		t.Fatalf("second read changed the secret: %q %v %v", again, generated, err)
+	}
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ostiary/ostiary/provider"
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// bootstrapEmail is the administrator created on the first start.
+const bootstrapEmail = "admin@localhost"
+
+func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	return func(ctx context.Context, e env) error {
+		c, err := loadConfig(cf.config, e.getenv)
+		if err != nil {
+			return err
+		}
+		log := newLogger(c, e.stderr)
+		system, generated, err := c.systemSecrets()
+		if err != nil {
+			return err
+		}
+		logGeneratedSecret(log, c, generated)
+		st, err := openStore(ctx, c, c.MigrateOnStart, log)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+
+		p, err := provider.New(ctx, providerConfig(c, system), st, log)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+
+		ln, err := net.Listen("tcp", c.Listen)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		srv := &http.Server{
+			Handler:           p,
+			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       30 * time.Second,
+			WriteTimeout:      30 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			MaxHeaderBytes:    64 << 10,
+			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- srv.Serve(ln) }()
+		log.Info("serving", "issuer", c.Issuer, "listen", ln.Addr().String())
+
+		fmt.Fprintf(e.stdout, "Ostiary is serving %s (listening on %s)\n", c.Issuer, ln.Addr())
+		if c.BootstrapAdmin {
+			if err := bootstrapAdmin(ctx, e, c, st); err != nil {
+				log.Error("bootstrap administrator", "err", err)
+			}
+		}
+
+		select {
+		case err := <-errc:
+			return fmt.Errorf("serve: %w", err)
+		case <-ctx.Done():
+		}
+		log.Info("shutting down")
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+		return nil
+	}
+}
+
+// bootstrapAdmin creates the first administrator of an empty database and
+// prints, once, where to go and how to sign in. The password goes to
+// standard output only, never to the log.
+func bootstrapAdmin(ctx context.Context, e env, c Config, st accounts.Store) error {
+	users, err := st.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 {
+		fmt.Fprintf(e.stdout, "Sign in at %s/login\n", c.Issuer)
+		return nil
+	}
+	pw := randtoken.New()[:24]
+	svc := &accounts.Service{Store: st, Now: time.Now}
+	_, err = svc.CreateUser(ctx, accounts.NewUser{Email: bootstrapEmail, Name: "Administrator", Password: pw, Verified: true, Admin: true})
+	if errors.Is(err, storage.ErrAlreadyExists) {
+		// Another replica starting at the same moment made it first.
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "\nFirst start: created the administrator.\n  Sign in at %s/login\n  email:    %s\n  password: %s\n(The password is shown only now.)\n\n", c.Issuer, bootstrapEmail, pw)
+	return nil
+}

@@ -1,0 +1,4 @@
+// Package accounts creates and changes people, organizations and
+// memberships with the rules that hold whichever door the change comes in by:
+// the CLI, the admin API or the self-service pages.
+package accounts

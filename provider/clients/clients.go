@@ -1,0 +1,261 @@
+package clients
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Grant types a client may be registered for. The implicit and password
+// grants are not supported at all (RFC 9700 §2.1.2 and §2.4).
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantRefreshToken      = "refresh_token"
+	GrantClientCredentials = "client_credentials"
+)
+
+// Token endpoint authentication methods (RFC 7591 §2).
+const (
+	AuthSecretBasic   = "client_secret_basic"
+	AuthSecretPost    = "client_secret_post"
+	AuthPrivateKeyJWT = "private_key_jwt"
+	AuthNone          = "none"
+)
+
+// DefaultScopes are granted to a client registered without --scope.
+var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
+
+// Spec is what an administrator asks for when registering a client.
+type Spec struct {
+	Name                    string
+	Public                  bool
+	FirstParty              bool
+	RedirectURIs            []string
+	PostLogoutRedirectURIs  []string
+	CORSOrigins             []string
+	GrantTypes              []string
+	Scopes                  []string
+	Audiences               []string
+	TokenEndpointAuthMethod string
+	JWKSURI                 string
+	LogoURI                 string
+	PolicyURI               string
+	TOSURI                  string
+	BackchannelLogoutURI    string
+	OrgID                   string
+	AccessTokenLifespan     time.Duration
+	RefreshTokenLifespan    time.Duration
+	IDTokenLifespan         time.Duration
+}
+
+// Build validates spec and returns the client to store and, for a
+// confidential client, its secret in the clear — shown once, never stored.
+// Every problem is reported in one joined error.
+func Build(spec Spec, now time.Time) (storage.Client, string, error) {
+	c := storage.Client{
+		ID:                               randtoken.ID(),
+		Name:                             strings.TrimSpace(spec.Name),
+		Public:                           spec.Public,
+		FirstParty:                       spec.FirstParty,
+		RedirectURIs:                     spec.RedirectURIs,
+		PostLogoutRedirectURIs:           spec.PostLogoutRedirectURIs,
+		CORSOrigins:                      spec.CORSOrigins,
+		GrantTypes:                       spec.GrantTypes,
+		ResponseTypes:                    []string{"code"},
+		Scopes:                           spec.Scopes,
+		Audiences:                        spec.Audiences,
+		TokenEndpointAuthMethod:          spec.TokenEndpointAuthMethod,
+		JWKSURI:                          spec.JWKSURI,
+		LogoURI:                          spec.LogoURI,
+		PolicyURI:                        spec.PolicyURI,
+		TOSURI:                           spec.TOSURI,
+		BackchannelLogoutURI:             spec.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: spec.BackchannelLogoutURI != "",
+		OrgID:                            spec.OrgID,
+		AccessTokenLifespan:              spec.AccessTokenLifespan,
+		RefreshTokenLifespan:             spec.RefreshTokenLifespan,
+		IDTokenLifespan:                  spec.IDTokenLifespan,
+		CreatedAt:                        now,
+		UpdatedAt:                        now,
+	}
+	if len(c.GrantTypes) == 0 {
+		c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
+	}
+	if len(c.Scopes) == 0 {
+		c.Scopes = DefaultScopes
+	}
+	if c.TokenEndpointAuthMethod == "" {
+		c.TokenEndpointAuthMethod = AuthSecretBasic
+		if c.Public {
+			c.TokenEndpointAuthMethod = AuthNone
+		}
+	}
+	if err := Validate(c); err != nil {
+		return storage.Client{}, "", err
+	}
+	var secret string
+	if !c.Public && c.TokenEndpointAuthMethod != AuthPrivateKeyJWT {
+		secret = randtoken.New()
+		c.SecretHash = randtoken.Hash(secret)
+	}
+	return c, secret, nil
+}
+
+// Validate checks a client's metadata; the admin API uses it on updates too.
+func Validate(c storage.Client) error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if c.Name == "" {
+		bad("name: required")
+	}
+	for _, g := range c.GrantTypes {
+		switch g {
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials:
+		case "implicit", "password":
+			bad("grant type %q: not supported (RFC 9700 forbids it)", g)
+		default:
+			bad("grant type %q: unknown (want authorization_code, refresh_token or client_credentials)", g)
+		}
+	}
+	usesCode := slices.Contains(c.GrantTypes, GrantAuthorizationCode)
+	if usesCode && len(c.RedirectURIs) == 0 {
+		bad("redirect URI: a client using authorization_code needs at least one")
+	}
+	for _, u := range c.RedirectURIs {
+		if err := CheckRedirectURI(u); err != nil {
+			bad("redirect URI %q: %v", u, err)
+		}
+	}
+	for _, u := range c.PostLogoutRedirectURIs {
+		if err := CheckRedirectURI(u); err != nil {
+			bad("post-logout redirect URI %q: %v", u, err)
+		}
+	}
+	for _, o := range c.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			bad("CORS origin %q: %v", o, err)
+		}
+	}
+	for name, u := range map[string]string{"logo URI": c.LogoURI, "policy URI": c.PolicyURI, "terms URI": c.TOSURI, "JWKS URI": c.JWKSURI, "back-channel logout URI": c.BackchannelLogoutURI} {
+		if u != "" {
+			if err := checkWebURI(u); err != nil {
+				bad("%s %q: %v", name, u, err)
+			}
+		}
+	}
+	switch c.TokenEndpointAuthMethod {
+	case AuthNone:
+		if !c.Public {
+			bad("token endpoint auth method none: only for public clients")
+		}
+	case AuthSecretBasic, AuthSecretPost:
+		if c.Public {
+			bad("token endpoint auth method %s: a public client has no secret", c.TokenEndpointAuthMethod)
+		}
+	case AuthPrivateKeyJWT:
+		if c.Public {
+			bad("token endpoint auth method private_key_jwt: a public client has no keys")
+		}
+		if c.JWKSURI == "" && len(c.JWKS) == 0 {
+			bad("token endpoint auth method private_key_jwt: needs a JWKS URI or a JWKS")
+		}
+	default:
+		bad("token endpoint auth method %q: unknown", c.TokenEndpointAuthMethod)
+	}
+	if c.Public && slices.Contains(c.GrantTypes, GrantClientCredentials) {
+		bad("grant type client_credentials: only for confidential clients")
+	}
+	for _, s := range c.Scopes {
+		if s == "" || strings.ContainsAny(s, " \t\"\\") {
+			bad("scope %q: not a valid scope token (RFC 6749 §3.3)", s)
+		}
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"access token lifespan", c.AccessTokenLifespan}, {"refresh token lifespan", c.RefreshTokenLifespan}, {"ID token lifespan", c.IDTokenLifespan}} {
+		if d.v < 0 {
+			bad("%s: must not be negative", d.name)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// CheckRedirectURI applies RFC 9700 §2.1 and RFC 8252 §7: an absolute URI
+// without a fragment; https, or http only on a loopback host, or a private-use
+// scheme for native apps.
+func CheckRedirectURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URI")
+	}
+	if !u.IsAbs() {
+		return errors.New("must be absolute")
+	}
+	if u.Fragment != "" || strings.Contains(raw, "#") {
+		return errors.New("must not contain a fragment (RFC 6749 §3.1.2)")
+	}
+	if u.User != nil {
+		return errors.New("must not contain user information")
+	}
+	switch u.Scheme {
+	case "https":
+		if u.Host == "" {
+			return errors.New("has no host")
+		}
+	case "http":
+		if !IsLoopback(u.Hostname()) {
+			return errors.New("http is allowed only for loopback hosts (RFC 8252 §7.3); use https")
+		}
+	case "javascript", "data", "file", "vbscript":
+		return fmt.Errorf("scheme %q is not allowed", u.Scheme)
+	default:
+		// Private-use URI scheme of a native app (RFC 8252 §7.1): reverse
+		// domain name, so it must contain a dot.
+		if !strings.Contains(u.Scheme, ".") {
+			return errors.New("a custom scheme must be a reverse domain name such as com.example.app (RFC 8252 §7.1)")
+		}
+	}
+	return nil
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP literal.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func checkWebURI(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return errors.New("must be an absolute URL")
+	}
+	if u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname())) {
+		return errors.New("must be https (http only on loopback)")
+	}
+	return nil
+}
+
+func checkOrigin(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return errors.New("must be scheme://host[:port]")
+	}
+	if u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return errors.New("an origin has no path, query, fragment or user information")
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return errors.New("scheme must be http or https")
+	}
+	return nil
+}

@@ -1,0 +1,95 @@
+package provider
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/secrets"
+)
+
+// Config is everything the provider needs, validated by cmd/ostiary.
+type Config struct {
+	Issuer string
+	// Secrets are the system secrets, current first; every purpose key is
+	// derived from them.
+	Secrets [][]byte
+
+	AccessTokenLifespan   time.Duration
+	RefreshTokenLifespan  time.Duration
+	RefreshFamilyLifetime time.Duration
+	RefreshGracePeriod    time.Duration
+	AuthorizeCodeLifespan time.Duration
+	IDTokenLifespan       time.Duration
+
+	RSABits int
+	// JWKSMaxAge is the JWKS Cache-Control max-age; PrePublication how long a
+	// new key is published before it signs (0: JWKSMaxAge).
+	JWKSMaxAge     time.Duration
+	PrePublication time.Duration
+
+	SessionLifetime    time.Duration
+	SessionIdleTimeout time.Duration
+
+	MaxFailuresPerAccount int
+	MaxFailuresPerIP      int
+	FailureWindow         time.Duration
+
+	// Now is the clock; nil is time.Now.
+	Now func() time.Time
+}
+
+func (c Config) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c Config) validate() error {
+	var errs []error
+	if c.Issuer == "" {
+		errs = append(errs, errors.New("issuer: required"))
+	}
+	if len(c.Secrets) == 0 {
+		errs = append(errs, errors.New("secrets: at least one required"))
+	}
+	for i, s := range c.Secrets {
+		if len(s) < secrets.MinSecretLength {
+			errs = append(errs, fmt.Errorf("secrets[%d]: shorter than %d bytes", i, secrets.MinSecretLength))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// longestTokenLifetime is how long a retired signing key must stay
+// published: every JWT it signed has expired by then.
+func (c Config) longestTokenLifetime() time.Duration {
+	return max(c.AccessTokenLifespan, c.IDTokenLifespan, time.Hour)
+}
+
+// NewKeyManager builds the signing key manager over store; serve and the
+// `keys` commands must agree on how keys are sealed, so both come here.
+func NewKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Manager, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	sealer, err := secrets.NewSealer(secrets.Derive(c.Secrets, secrets.PurposeKeyEncryption, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("signing key sealer: %w", err)
+	}
+	return &keys.Manager{
+		Store:      store,
+		Sealer:     sealer,
+		Bits:       c.RSABits,
+		PrePublish: c.PrePublication,
+		// Per-client lifespans may exceed the global ones; a day on top of
+		// the longest global lifetime covers any sane override.
+		Retention:  c.longestTokenLifetime() + 24*time.Hour,
+		JWKSMaxAge: c.JWKSMaxAge,
+		Now:        c.now,
+		Logger:     logger,
+	}, nil
+}

@@ -1,0 +1,175 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ostiary/ostiary/provider/backchannel"
+	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/health"
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Provider is the assembled identity provider: one http.Handler.
+type Provider struct {
+	// Keys is the signing key manager, for the CLI and tests.
+	Keys    *keys.Manager
+	handler http.Handler
+	notify  *backchannel.Notifier
+}
+
+// New builds every handler from cfg and store and mounts them. It makes sure
+// a signing key exists (generating the first on an empty database).
+func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logger) (*Provider, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	issuer, err := url.Parse(cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("issuer: %w", err)
+	}
+	km, err := NewKeyManager(cfg, store, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := km.Ensure(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+
+	sessions := &browser.Sessions{
+		Store:       store,
+		HashKeys:    secrets.Derive(cfg.Secrets, secrets.PurposeCookieAuth, 32),
+		BlockKeys:   secrets.Derive(cfg.Secrets, secrets.PurposeCookieEncrypt, 32),
+		Secure:      issuer.Scheme == "https",
+		Origin:      issuer.Scheme + "://" + issuer.Host,
+		Lifetime:    cfg.SessionLifetime,
+		IdleTimeout: cfg.SessionIdleTimeout,
+		Now:         cfg.now,
+	}
+	limiter := &throttle.Limiter{
+		Store:         store,
+		AccountLimit:  cfg.MaxFailuresPerAccount,
+		AccountWindow: cfg.FailureWindow,
+		IPLimit:       cfg.MaxFailuresPerIP,
+		IPWindow:      cfg.FailureWindow,
+		Now:           cfg.now,
+	}
+	notify := &backchannel.Notifier{
+		Clients: store,
+		Tokens:  store,
+		Signer:  km,
+		Issuer:  cfg.Issuer,
+		HTTP:    &http.Client{},
+		Now:     cfg.now,
+		Logger:  logger,
+	}
+	pages, err := web.New(web.Pages{
+		Store:    store,
+		Sessions: sessions,
+		Throttle: limiter,
+		Audit:    store,
+		Notifier: notify,
+		Issuer:   cfg.Issuer,
+		Now:      cfg.now,
+		Logger:   logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
+	oa, err := oauth.New(oauth.Config{
+		Issuer:                cfg.Issuer,
+		HMACSecret:            hmac[0],
+		RotatedHMACSecrets:    hmac[1:],
+		AccessTokenLifespan:   cfg.AccessTokenLifespan,
+		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
+		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
+		IDTokenLifespan:       cfg.IDTokenLifespan,
+		RefreshGracePeriod:    cfg.RefreshGracePeriod,
+		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, Now: cfg.now, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
+	}
+	// The pages verify logout hints with the protocol's own signer.
+	pages.Hints = idTokenHints{oa}
+
+	meta := discovery.NewMetadata(cfg.Issuer)
+	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
+	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
+	disc := &discovery.Handler{Metadata: meta, Keys: km, MaxAge: cfg.JWKSMaxAge, Logger: logger}
+	probes := &health.Handler{DB: store, Logger: logger}
+
+	base := strings.TrimSuffix(issuer.Path, "/")
+	mux := http.NewServeMux()
+	handle := func(pattern string, h http.Handler) {
+		method, path, ok := strings.Cut(pattern, " ")
+		if !ok {
+			method, path = "", pattern
+		}
+		if method != "" {
+			method += " "
+		}
+		mux.Handle(method+base+path, h)
+	}
+	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
+
+	handle("/healthz", http.HandlerFunc(probes.Live))
+	handle("/readyz", http.HandlerFunc(probes.Ready))
+	handle(discovery.PathOpenIDConfiguration, disc)
+	handle(discovery.PathOAuthServerMetadata, disc)
+	handle(discovery.PathJWKS, disc)
+
+	handle(discovery.PathAuthorize, page(oa.Authorize))
+	handle(oauth.PathResume, page(oa.ResumeAuthorize))
+	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
+	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
+	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
+	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
+
+	handle(oauth.PathLogin, page(pages.Login))
+	handle(oauth.PathOrganization, page(pages.Organization))
+	handle(oauth.PathConsent, page(pages.Consent))
+	handle(discovery.PathLogout, page(pages.Logout))
+	handle("/logout", page(pages.Logout))
+	handle("/static/", pages.Static())
+	// Until the account pages exist, the home page is the sign-in page.
+	handle("GET /{$}", http.RedirectHandler(base+oauth.PathLogin, http.StatusSeeOther))
+	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
+		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}))
+
+	return &Provider{Keys: km, handler: mux, notify: notify}, nil
+}
+
+// ServeHTTP serves every endpoint of the provider.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.handler.ServeHTTP(w, r)
+}
+
+// Close stops background work: pending back-channel logout deliveries.
+func (p *Provider) Close() {
+	p.notify.Close()
+}
+
+// idTokenHints adapts the protocol's hint verifier to what the logout page
+// needs.
+type idTokenHints struct{ s *oauth.Server }
+
+func (h idTokenHints) VerifyIDTokenHint(ctx context.Context, raw string) (subject, sessionID, clientID string, err error) {
+	hint, err := h.s.VerifyIDTokenHint(ctx, raw)
+	if err != nil {
+		return "", "", "", err
+	}
+	return hint.Subject, hint.SessionID, hint.ClientID, nil
+}
