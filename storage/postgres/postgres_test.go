@@ -31,6 +31,6 @@ func newStore(t *testing.T) storage.Store {
 	return s
 }
 
-func TestConformance(t *testing.T) { storagetest.Run(t, newStore) }
+func TestPostgresConformance(t *testing.T) { storagetest.Run(t, newStore) }
 
-func TestConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }
+func TestPostgresConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }

@@ -36,9 +36,9 @@ func openStore(t *testing.T, path string) *Store {
 	return s
 }
 
-func TestConformance(t *testing.T) { storagetest.Run(t, newStore) }
+func TestSQLiteConformance(t *testing.T) { storagetest.Run(t, newStore) }
 
-func TestConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }
+func TestSQLiteConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }
 
 func TestMigrateIsIdempotent(t *testing.T) {
 	ctx := t.Context()
