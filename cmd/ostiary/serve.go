@@ -42,6 +42,13 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			return err
 		}
 		defer p.Close()
+		// Before listening, so that a ready server has its administrator.
+		var welcome string
+		if c.BootstrapAdmin {
+			if welcome, err = bootstrapAdmin(ctx, c, st); err != nil {
+				return fmt.Errorf("bootstrap administrator: %w", err)
+			}
+		}
 
 		ln, err := net.Listen("tcp", c.Listen)
 		if err != nil {
@@ -60,12 +67,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		go func() { errc <- srv.Serve(ln) }()
 		log.Info("serving", "issuer", c.Issuer, "listen", ln.Addr().String())
 
-		fmt.Fprintf(e.stdout, "Ostiary is serving %s (listening on %s)\n", c.Issuer, ln.Addr())
-		if c.BootstrapAdmin {
-			if err := bootstrapAdmin(ctx, e, c, st); err != nil {
-				log.Error("bootstrap administrator", "err", err)
-			}
-		}
+		fmt.Fprintf(e.stdout, "Ostiary is serving %s (listening on %s)\n%s", c.Issuer, ln.Addr(), welcome)
 
 		select {
 		case err := <-errc:
@@ -83,27 +85,25 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 }
 
 // bootstrapAdmin creates the first administrator of an empty database and
-// prints, once, where to go and how to sign in. The password goes to
-// standard output only, never to the log.
-func bootstrapAdmin(ctx context.Context, e env, c Config, st accounts.Store) error {
+// returns what to print, once, about where to go and how to sign in. The
+// password goes to standard output only, never to the log.
+func bootstrapAdmin(ctx context.Context, c Config, st accounts.Store) (string, error) {
 	users, err := st.ListUsers(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if len(users) > 0 {
-		fmt.Fprintf(e.stdout, "Sign in at %s/login\n", c.Issuer)
-		return nil
+		return fmt.Sprintf("Sign in at %s/login\n", c.Issuer), nil
 	}
 	pw := randtoken.New()[:24]
 	svc := &accounts.Service{Store: st, Now: time.Now}
 	_, err = svc.CreateUser(ctx, accounts.NewUser{Email: bootstrapEmail, Name: "Administrator", Password: pw, Verified: true, Admin: true})
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		// Another replica starting at the same moment made it first.
-		return nil
+		return fmt.Sprintf("Sign in at %s/login\n", c.Issuer), nil
 	}
 	if err != nil {
-		return err
+		return "", err
 	}
-	fmt.Fprintf(e.stdout, "\nFirst start: created the administrator.\n  Sign in at %s/login\n  email:    %s\n  password: %s\n(The password is shown only now.)\n\n", c.Issuer, bootstrapEmail, pw)
-	return nil
+	return fmt.Sprintf("\nFirst start: created the administrator.\n  Sign in at %s/login\n  email:    %s\n  password: %s\n(The password is shown only now.)\n\n", c.Issuer, bootstrapEmail, pw), nil
 }
