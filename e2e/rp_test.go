@@ -27,6 +27,8 @@ type relyingParty struct {
 	mu      sync.Mutex
 	pending map[string]pending // by state
 	last    result
+	// capture makes the callback keep the code instead of redeeming it.
+	capture bool
 }
 
 type pending struct{ verifier, nonce string }
@@ -40,6 +42,8 @@ type result struct {
 	Error     string
 	State     string
 	LoggedOut bool
+	Code      string
+	Verifier  string
 }
 
 func newRelyingParty(t *testing.T) *relyingParty {
@@ -112,6 +116,13 @@ func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
 	case q.Get("iss") != rp.issuer:
 		// RFC 9207: the iss parameter names the issuer that answered.
 		res.Error = "wrong iss " + q.Get("iss")
+		return
+	}
+	rp.mu.Lock()
+	capture := rp.capture
+	rp.mu.Unlock()
+	if capture {
+		res.Code, res.Verifier = q.Get("code"), p.verifier
 		return
 	}
 	tok, err := rp.Config.Exchange(r.Context(), q.Get("code"), oauth2.VerifierOption(p.verifier))
