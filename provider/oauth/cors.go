@@ -109,3 +109,25 @@ func allowOrigin(w http.ResponseWriter, origin string) {
 	w.Header().Set("Access-Control-Allow-Origin", origin)
 	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 }
+
+// acceptCORSPost is the common door of the browser-callable POST endpoints
+// (token, revocation): it answers a CORS preflight, refuses other methods,
+// parses the bounded form and adds the CORS headers of the client named in
+// it. It returns false when it has written the response already.
+func (s *Server) acceptCORSPost(w http.ResponseWriter, r *http.Request) bool {
+	if r.Method == http.MethodOptions {
+		s.preflight(w, r, "POST, OPTIONS")
+		return false
+	}
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", "POST, OPTIONS")
+		s.writeJSONError(r.Context(), w, r, errMethodNotAllowed)
+		return false
+	}
+	if err := parseForm(w, r); err != nil {
+		s.writeJSONError(r.Context(), w, r, err)
+		return false
+	}
+	s.corsForClient(w, r, clientIDOf(r))
+	return true
+}

@@ -13,20 +13,9 @@ import (
 // same for its grant (RFC 7009 §2.1 allows both). Unknown tokens get 200.
 func (s *Server) Revoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.Method == http.MethodOptions {
-		s.preflight(w, r, "POST, OPTIONS")
+	if !s.acceptCORSPost(w, r) {
 		return
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.writeJSONError(ctx, w, r, err)
-		return
-	}
-	s.corsForClient(w, r, clientIDOf(r))
 	if r.PostForm.Get("token") == "" {
 		s.writeJSONError(ctx, w, r, fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
 		return

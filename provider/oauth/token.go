@@ -25,20 +25,9 @@ var errMethodNotAllowed = &fosite.RFC6749Error{
 // answers CORS preflights.
 func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if r.Method == http.MethodOptions {
-		s.preflight(w, r, "POST, OPTIONS")
+	if !s.acceptCORSPost(w, r) {
 		return
 	}
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", "POST, OPTIONS")
-		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
-		return
-	}
-	if err := parseForm(w, r); err != nil {
-		s.writeJSONError(ctx, w, r, err)
-		return
-	}
-	s.corsForClient(w, r, clientIDOf(r))
 
 	switch grant := r.PostForm.Get("grant_type"); {
 	case grant == "":
