@@ -39,7 +39,8 @@ func browserFlow(t *testing.T, db string) {
 	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
 	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
 	srv.cli("", &client, "clients", "create", "--name", "Third Party App",
-		"--redirect-uri", rp.srv.URL+"/callback", "--post-logout-redirect-uri", rp.srv.URL+"/logged-out")
+		"--redirect-uri", rp.srv.URL+"/callback", "--post-logout-redirect-uri", rp.srv.URL+"/logged-out",
+		"--backchannel-logout-uri", rp.srv.URL+"/backchannel-logout")
 	rp.connect(srv.URL, client["client_id"], client["client_secret"])
 
 	ctx := newBrowser(t)
@@ -163,6 +164,26 @@ func browserFlow(t *testing.T, db string) {
 	waitText(t, ctx, "RP: logged out")
 	if r := rp.result(); !r.LoggedOut || r.State != "bye-bye-state" {
 		t.Fatalf("logout return: %+v", r)
+	}
+
+	// The client registered for back-channel logout receives a logout token
+	// for that session (OpenID Back-Channel Logout 1.0 §2.4), signed by a key
+	// in the JWKS.
+	select {
+	case raw := <-rp.logoutTokens:
+		payload, err := keySet.VerifySignature(context.Background(), raw)
+		if err != nil {
+			t.Fatalf("logout token does not verify: %v", err)
+		}
+		var lt map[string]any
+		json.Unmarshal(payload, &lt)
+		events, _ := lt["events"].(map[string]any)
+		if lt["sid"] != c["sid"] || lt["sub"] != ada["id"] || lt["aud"] != client["client_id"] || lt["nonce"] != nil ||
+			events["http://schemas.openid.net/event/backchannel-logout"] == nil {
+			t.Fatalf("logout token claims: %v", lt)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no back-channel logout token arrived")
 	}
 
 	// Signed out, prompt=none must answer login_required on the redirect

@@ -29,6 +29,8 @@ type relyingParty struct {
 	last    result
 	// capture makes the callback keep the code instead of redeeming it.
 	capture bool
+	// logoutTokens receives the back-channel logout tokens POSTed to us.
+	logoutTokens chan string
 }
 
 type pending struct{ verifier, nonce string }
@@ -47,7 +49,7 @@ type result struct {
 }
 
 func newRelyingParty(t *testing.T) *relyingParty {
-	rp := &relyingParty{t: t, pending: map[string]pending{}}
+	rp := &relyingParty{t: t, pending: map[string]pending{}, logoutTokens: make(chan string, 4)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /start", rp.start)
 	mux.HandleFunc("GET /callback", rp.callback)
@@ -56,6 +58,9 @@ func newRelyingParty(t *testing.T) *relyingParty {
 		rp.last = result{LoggedOut: true, State: r.URL.Query().Get("state")}
 		rp.mu.Unlock()
 		fmt.Fprint(w, "RP: logged out")
+	})
+	mux.HandleFunc("POST /backchannel-logout", func(w http.ResponseWriter, r *http.Request) {
+		rp.logoutTokens <- r.PostFormValue("logout_token")
 	})
 	rp.srv = httptest.NewServer(mux)
 	t.Cleanup(rp.srv.Close)
