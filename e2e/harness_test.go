@@ -58,9 +58,11 @@ func database(t *testing.T, kind string) []string {
 
 // server is one running `ostiary serve` process.
 type server struct {
-	t      *testing.T
-	URL    string
-	env    []string
+	t   *testing.T
+	URL string
+	env []string
+	// config is passed as --config to serve and every command, if set.
+	config string
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	output bytes.Buffer
@@ -94,7 +96,7 @@ func newServer(t *testing.T, db []string) *server {
 // the test if that takes more than limit.
 func (s *server) start(limit time.Duration) {
 	s.t.Helper()
-	s.cmd = exec.Command(binary, "serve")
+	s.cmd = exec.Command(binary, s.withConfig("serve")...)
 	s.cmd.Env = s.env
 	pr, pw := io.Pipe()
 	s.cmd.Stdout, s.cmd.Stderr = pw, pw
@@ -161,7 +163,7 @@ func (s *server) logs() string {
 // JSON output into out (when not nil).
 func (s *server) cli(stdin string, out any, args ...string) {
 	s.t.Helper()
-	cmd := exec.Command(binary, append(args, "--output", "json")...)
+	cmd := exec.Command(binary, append(s.withConfig(args...), "--output", "json")...)
 	cmd.Env = s.env
 	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
@@ -182,4 +184,11 @@ func (s *server) cli(stdin string, out any, args ...string) {
 			s.t.Fatalf("ostiary %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, stdout.String())
 		}
 	}
+}
+
+func (s *server) withConfig(args ...string) []string {
+	if s.config == "" {
+		return args
+	}
+	return append([]string{"--config", s.config}, args...)
 }

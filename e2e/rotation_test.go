@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// After `ostiary keys rotate` on a running server: the new key is published
+// first, signs once the pre-publication delay has passed (and the server has
+// seen the rotation), and a token signed before the rotation still verifies
+// against the JWKS.
+func TestKeyRotationOnARunningServer(t *testing.T) {
+	srv := newServer(t, database(t, "sqlite"))
+	srv.config = filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(srv.config, []byte("keys:\n  pre_publication: 2s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.start(10 * time.Second)
+	var client map[string]string
+	srv.cli("", &client, "clients", "create", "--name", "Machine", "--grant-type", "client_credentials", "--scope", "api")
+	cc := clientcredentials.Config{ClientID: client["client_id"], ClientSecret: client["client_secret"],
+		TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"api"}}
+	token := func() (raw, kid string) {
+		t.Helper()
+		tok, err := cc.Token(context.Background())
+		if err != nil {
+			t.Fatalf("client_credentials: %v", err)
+		}
+		return tok.AccessToken, headerKid(t, tok.AccessToken)
+	}
+	before, oldKid := token()
+
+	var rotated map[string]any
+	srv.cli("", &rotated, "keys", "rotate")
+	newKid, _ := rotated["kid"].(string)
+	if newKid == "" || newKid == oldKid {
+		t.Fatalf("keys rotate: %v", rotated)
+	}
+
+	deadline := time.Now().Add(45 * time.Second) // the server re-reads keys every 30 s
+	for {
+		_, kid := token()
+		if kid == newKid {
+			break
+		}
+		if kid != oldKid {
+			t.Fatalf("token signed by unknown kid %q", kid)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new key %s never started signing", newKid)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	jwks := get(t, srv.URL+"/.well-known/jwks.json")
+	if !strings.Contains(jwks, oldKid) || !strings.Contains(jwks, newKid) {
+		t.Fatalf("JWKS must publish both keys after rotation: %s", jwks)
+	}
+	keySet := oidc.NewRemoteKeySet(context.Background(), srv.URL+"/.well-known/jwks.json")
+	if _, err := keySet.VerifySignature(context.Background(), before); err != nil {
+		t.Fatalf("a token signed before the rotation no longer verifies: %v", err)
+	}
+	after, _ := token()
+	if _, err := keySet.VerifySignature(context.Background(), after); err != nil {
+		t.Fatalf("a token signed by the new key does not verify: %v", err)
+	}
+}
+
+func headerKid(t *testing.T, jwt string) string {
+	t.Helper()
+	h, _, _ := strings.Cut(jwt, ".")
+	b, err := base64.RawURLEncoding.DecodeString(h)
+	if err != nil {
+		t.Fatalf("not a JWT: %v", err)
+	}
+	var hdr struct {
+		Kid string `json:"kid"`
+	}
+	json.Unmarshal(b, &hdr)
+	return hdr.Kid
+}
