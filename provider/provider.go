@@ -143,8 +143,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/static/", pages.Static())
-	// Until the account pages exist, the home page is the sign-in page.
-	handle("GET /{$}", http.RedirectHandler(base+oauth.PathLogin, http.StatusSeeOther))
+	handle("GET /{$}", page(pages.Home))
 	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
 		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}))

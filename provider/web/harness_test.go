@@ -120,6 +120,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.pages = pages
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", pages.Home)
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)

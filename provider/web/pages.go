@@ -91,7 +91,7 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
