@@ -106,6 +106,19 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", "The request_uri parameter is not supported.")
 		return
 	}
+	// Request objects are not offered (discovery says so). fosite would
+	// merge a signed object's scope and prompt into the request while the
+	// pages show the outer parameters: consent could be given for fewer
+	// scopes than are granted. Drop it before fosite sees it and, once the
+	// redirect URI is known good, answer request_not_supported (OIDC Core
+	// §6.1, §3.1.2.6).
+	requestObject := orig.Has("request")
+	if requestObject {
+		r.Form.Del("request")
+		if r.PostForm != nil {
+			r.PostForm.Del("request")
+		}
+	}
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	switch {
 	case err != nil && (ar == nil || !ar.IsRedirectURIValid()):
@@ -113,6 +126,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		return
 	case !exactRedirectURI(ar):
 		s.authorizeErrorPage(w, r, errRedirectNotRegistered)
+		return
+	case requestObject:
+		s.writeAuthorizeError(ctx, w, ar, fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters in the query."))
 		return
 	case err != nil:
 		s.writeAuthorizeError(ctx, w, ar, err)

@@ -78,6 +78,9 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 		{"bad max_age", signedIn, appClient, url.Values{"max_age": {"-1"}}, "invalid_request"},
 		{"overflowing max_age", signedIn, appClient, url.Values{"max_age": {"99999999999999999"}}, "invalid_request"},
 		{"forged id_token_hint", signedIn, appClient, url.Values{"id_token_hint": {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9."}}, "invalid_request"},
+		// A signed request object could carry wider scopes than the consent
+		// page shows; it is refused (OIDC Core §6.1), never merged.
+		{"request object (not offered)", signedIn, thirdClient, url.Values{"request": {"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Im9wZW5pZCBlbWFpbCBvZmZsaW5lX2FjY2VzcyJ9.c2ln"}}, "request_not_supported"},
 		{"prompt=none without a session (OIDC Core §3.1.2.6)", anon, appClient, url.Values{"prompt": {"none"}}, "login_required"},
 		{"prompt=none without consent", signedIn, thirdClient, url.Values{"prompt": {"none"}}, "consent_required"},
 		{"prompt=none with an organization to pick", twoOrgs, appClient, url.Values{"prompt": {"none"}}, "interaction_required"},
