@@ -39,16 +39,30 @@ type Limiter struct {
 	Now      func() time.Time
 }
 
-// Check reports whether a sign-in for email from ip must be refused now, and
-// for how long. It counts nothing.
+// Check is called before a password is verified. It counts this attempt
+// against the account at once (one atomic increment), so that many
+// concurrent attempts cannot all pass a check made before any of them
+// failed; the address is only looked at. It reports whether the attempt
+// must be refused, and for how long.
 func (l *Limiter) Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error) {
 	now := l.now()
 	for _, k := range l.keys(email, ip) {
-		count, resetAt, err := l.Store.Peek(ctx, k.key, now)
+		var (
+			count   int
+			resetAt time.Time
+			over    bool
+		)
+		if k.account {
+			count, resetAt, err = l.Store.Hit(ctx, k.key, k.window, now)
+			over = count > k.limit
+		} else {
+			count, resetAt, err = l.Store.Peek(ctx, k.key, now)
+			over = count >= k.limit
+		}
 		if err != nil {
 			return 0, false, fmt.Errorf("throttle: check: %w", err)
 		}
-		if count >= k.limit {
+		if over {
 			limited = true
 			// Round up to whole seconds: Retry-After counts seconds, and
 			// "retry in 0s" must never show while still limited.
@@ -63,10 +77,14 @@ func (l *Limiter) Check(ctx context.Context, email, ip string) (retryAfter time.
 	return retryAfter, limited, nil
 }
 
-// Failure counts one failed sign-in against the account and the address.
+// Failure counts one failed sign-in against the address; Check counted it
+// against the account already.
 func (l *Limiter) Failure(ctx context.Context, email, ip string) error {
 	now := l.now()
 	for _, k := range l.keys(email, ip) {
+		if k.account {
+			continue
+		}
 		if _, _, err := l.Store.Hit(ctx, k.key, k.window, now); err != nil {
 			return fmt.Errorf("throttle: count failure: %w", err)
 		}
@@ -86,18 +104,19 @@ func (l *Limiter) Success(ctx context.Context, email string) error {
 }
 
 type limitKey struct {
-	key    string
-	limit  int
-	window time.Duration
+	key     string
+	limit   int
+	window  time.Duration
+	account bool
 }
 
 func (l *Limiter) keys(email, ip string) []limitKey {
 	var ks []limitKey
 	if k := accountKey(email); k != "" {
-		ks = append(ks, limitKey{k, orInt(l.AccountLimit, DefaultAccountLimit), orDur(l.AccountWindow, DefaultAccountWindow)})
+		ks = append(ks, limitKey{k, orInt(l.AccountLimit, DefaultAccountLimit), orDur(l.AccountWindow, DefaultAccountWindow), true})
 	}
 	if ip != "" {
-		ks = append(ks, limitKey{"login:ip:" + ip, orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow)})
+		ks = append(ks, limitKey{"login:ip:" + ip, orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow), false})
 	}
 	return ks
 }

@@ -3,6 +3,7 @@ package throttle
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -10,6 +11,7 @@ import (
 // memStore is a fixed-window counter with the semantics the
 // storage.ThrottleStore contract describes.
 type memStore struct {
+	mu     sync.Mutex
 	counts map[string]int
 	ends   map[string]time.Time
 }
@@ -19,6 +21,8 @@ func newMemStore() *memStore {
 }
 
 func (m *memStore) Hit(_ context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if end, ok := m.ends[key]; !ok || !now.Before(end) {
 		m.counts[key] = 0
 		m.ends[key] = now.Add(window)
@@ -28,6 +32,8 @@ func (m *memStore) Hit(_ context.Context, key string, window time.Duration, now 
 }
 
 func (m *memStore) Peek(_ context.Context, key string, now time.Time) (int, time.Time, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	end, ok := m.ends[key]
 	if !ok || !now.Before(end) {
 		return 0, time.Time{}, nil
@@ -36,12 +42,25 @@ func (m *memStore) Peek(_ context.Context, key string, now time.Time) (int, time
 }
 
 func (m *memStore) Reset(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	delete(m.counts, key)
 	delete(m.ends, key)
 	return nil
 }
 
 type clock struct{ t time.Time }
+
+// fail is one wrong password as the login page sees it: Check, then Failure.
+func fail(t *testing.T, l *Limiter, email, ip string) {
+	t.Helper()
+	if _, _, err := l.Check(context.Background(), email, ip); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Failure(context.Background(), email, ip); err != nil {
+		t.Fatal(err)
+	}
+}
 
 func (c *clock) now() time.Time { return c.t }
 
@@ -79,8 +98,8 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3}
-	_ = l.Failure(ctx, "ann@example.com", "192.0.2.1")
-	_ = l.Failure(ctx, "ann@example.com", "192.0.2.1")
+	fail(t, l, "ann@example.com", "192.0.2.1")
+	fail(t, l, "ann@example.com", "192.0.2.1")
 	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited {
 		t.Fatal("AccountLimit=2 not applied")
 	}
@@ -90,7 +109,7 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); limited {
 		t.Error("Success did not reset the account")
 	}
-	_ = l.Failure(ctx, "carl@example.com", "192.0.2.1")
+	fail(t, l, "carl@example.com", "192.0.2.1")
 	retry, limited, _ := l.Check(ctx, "dora@example.com", "192.0.2.1")
 	if !limited || retry != DefaultIPWindow {
 		t.Errorf("third failure from one address: limited=%v retry=%v; want limited for %v (Success must not reset the address)", limited, retry, DefaultIPWindow)
@@ -111,9 +130,40 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute}
-	_ = l.Failure(ctx, "ann@example.com", "")
+	fail(t, l, "ann@example.com", "")
 	c.t = c.t.Add(59*time.Second + 500*time.Millisecond)
 	if retry, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited || retry != time.Second {
 		t.Errorf("half a second left: retry=%v limited=%v; want 1s, true", retry, limited)
+	}
+}
+
+// Attempts racing each other must not all pass a check made before any of
+// them failed: the account's attempt is counted before the password is
+// verified, so of 50 concurrent attempts only the limit get through.
+func TestConcurrentAttemptsAreCountedBeforeVerifying(t *testing.T) {
+	l := &Limiter{Store: newMemStore(), Now: time.Now}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		allowed int
+	)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, limited, err := l.Check(context.Background(), "ann@example.com", "")
+			if err != nil {
+				t.Error(err)
+			}
+			if !limited {
+				mu.Lock()
+				allowed++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if allowed != DefaultAccountLimit {
+		t.Fatalf("%d of 50 concurrent attempts passed, want %d", allowed, DefaultAccountLimit)
 	}
 }
