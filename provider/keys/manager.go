@@ -122,39 +122,21 @@ func (m *Manager) storeTime() time.Time {
 	return m.now().UTC().Truncate(time.Microsecond)
 }
 
-func (m *Manager) bits() int {
-	if m.Bits == 0 {
-		return DefaultBits
-	}
-	return m.Bits
-}
-
-func (m *Manager) jwksMaxAge() time.Duration {
-	if m.JWKSMaxAge == 0 {
-		return DefaultJWKSMaxAge
-	}
-	return m.JWKSMaxAge
-}
-
-func (m *Manager) prePublish() time.Duration {
-	if m.PrePublish == 0 {
-		return m.jwksMaxAge()
-	}
-	return m.PrePublish
-}
-
-func (m *Manager) retention() time.Duration {
-	if m.Retention == 0 {
-		return DefaultRetention
-	}
-	return m.Retention
-}
-
+func (m *Manager) bits() int                 { return orDefault(m.Bits, DefaultBits) }
+func (m *Manager) jwksMaxAge() time.Duration { return orDefault(m.JWKSMaxAge, DefaultJWKSMaxAge) }
+func (m *Manager) prePublish() time.Duration { return orDefault(m.PrePublish, m.jwksMaxAge()) }
+func (m *Manager) retention() time.Duration  { return orDefault(m.Retention, DefaultRetention) }
 func (m *Manager) refreshInterval() time.Duration {
-	if m.RefreshInterval == 0 {
-		return DefaultRefreshInterval
+	return orDefault(m.RefreshInterval, DefaultRefreshInterval)
+}
+
+// orDefault is v, or def when v is the zero value (an unset field).
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
 	}
-	return m.RefreshInterval
+	return v
 }
 
 // validate reports every configuration problem at once.
