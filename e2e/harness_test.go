@@ -1,22 +1,15 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/internal/serverproc"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
 )
 
@@ -56,139 +49,42 @@ func database(t *testing.T, kind string) []string {
 	return nil
 }
 
-// server is one running `ostiary serve` process.
+// server is one running `ostiary serve` process, failing the test instead
+// of returning errors.
 type server struct {
-	t   *testing.T
-	URL string
-	env []string
-	// config is passed as --config to serve and every command, if set.
-	config string
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	output bytes.Buffer
-	done   chan struct{}
+	*serverproc.Process
+	t *testing.T
 }
 
-func freePort(t *testing.T) int {
+// newServer prepares a server on a free loopback port over db; start runs
+// it. It is stopped when the test ends.
+func newServer(t *testing.T, db []string) *server {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := serverproc.New(binary, db, "info")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// newServer prepares a server on a free loopback port over db; start runs it.
-func newServer(t *testing.T, db []string) *server {
-	t.Helper()
-	port := freePort(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	env := append(os.Environ(),
-		"OSTIARY_ISSUER="+url,
-		fmt.Sprintf("OSTIARY_LISTEN=127.0.0.1:%d", port),
-		"OSTIARY_LOG_LEVEL=info",
-	)
-	return &server{t: t, URL: url, env: append(env, db...)}
+	t.Cleanup(p.Stop)
+	return &server{Process: p, t: t}
 }
 
 // start launches the process and waits until /readyz answers 200, failing
 // the test if that takes more than limit.
 func (s *server) start(limit time.Duration) {
 	s.t.Helper()
-	s.cmd = exec.Command(binary, s.withConfig("serve")...)
-	s.cmd.Env = s.env
-	pr, pw := io.Pipe()
-	s.cmd.Stdout, s.cmd.Stderr = pw, pw
-	s.done = make(chan struct{})
-	if err := s.cmd.Start(); err != nil {
+	if err := s.Start(context.Background(), limit); err != nil {
 		s.t.Fatal(err)
 	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			s.mu.Lock()
-			s.output.WriteString(sc.Text() + "\n")
-			s.mu.Unlock()
-		}
-	}()
-	go func() { s.cmd.Wait(); pw.Close(); close(s.done) }()
-	s.t.Cleanup(s.stop)
-	deadline := time.Now().Add(limit)
-	for {
-		resp, err := http.Get(s.URL + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return
-			}
-		}
-		select {
-		case <-s.done:
-			s.t.Fatalf("ostiary serve exited:\n%s", s.logs())
-		default:
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("/readyz not 200 within %v:\n%s", limit, s.logs())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }
 
-func (s *server) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	select {
-	case <-s.done:
-		return
-	default:
-	}
-	s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		s.cmd.Process.Kill()
-		<-s.done
-	}
-}
-
-func (s *server) logs() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.output.String()
-}
+func (s *server) stop()        { s.Stop() }
+func (s *server) logs() string { return s.Logs() }
 
 // cli runs an ostiary command against the server's database and decodes its
 // JSON output into out (when not nil).
 func (s *server) cli(stdin string, out any, args ...string) {
 	s.t.Helper()
-	cmd := exec.Command(binary, append(s.withConfig(args...), "--output", "json")...)
-	cmd.Env = s.env
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	go func() {
-		<-ctx.Done()
-		if cmd.Process != nil {
-			cmd.Process.Kill()
-		}
-	}()
-	if err := cmd.Run(); err != nil {
-		s.t.Fatalf("ostiary %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	if err := s.CLI(context.Background(), stdin, out, args...); err != nil {
+		s.t.Fatal(err)
 	}
-	if out != nil {
-		if err := json.Unmarshal(stdout.Bytes(), out); err != nil {
-			s.t.Fatalf("ostiary %s: output is not JSON: %v\n%s", strings.Join(args, " "), err, stdout.String())
-		}
-	}
-}
-
-func (s *server) withConfig(args ...string) []string {
-	if s.config == "" {
-		return args
-	}
-	return append([]string{"--config", s.config}, args...)
 }

@@ -30,7 +30,7 @@ func TestRestartKeepsData(t *testing.T) {
 	srv.stop()
 
 	again := newServer(t, db)
-	again.env = srv.env // same port and issuer
+	again.Env = srv.Env // same port and issuer
 	again.URL = srv.URL
 	again.start(5 * time.Second)
 	if strings.Contains(again.logs(), "password:") {

@@ -20,8 +20,9 @@ import (
 // against the JWKS.
 func TestKeyRotationOnARunningServer(t *testing.T) {
 	srv := newServer(t, database(t, "sqlite"))
-	srv.config = filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(srv.config, []byte("keys:\n  pre_publication: 2s\n"), 0o600); err != nil {
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	srv.Args = []string{"--config", config}
+	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	srv.start(10 * time.Second)

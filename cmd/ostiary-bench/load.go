@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/ostiary/ostiary/internal/serverproc"
 )
 
 // sample is what one measured phase, or several added up, observed.
@@ -34,10 +36,10 @@ type op func(ctx context.Context, w int) (done bool, err error)
 
 // measure runs op on conc workers until d has passed or every worker is done,
 // timing each request and reading the server's CPU time around the phase.
-func measure(ctx context.Context, srv *server, conc int, d time.Duration, do op) (sample, error) {
+func measure(ctx context.Context, srv *serverproc.Process, conc int, d time.Duration, do op) (sample, error) {
 	// Requests started before the deadline run to completion, so the CPU
 	// the server spends on them is matched by a counted request.
-	before, err := srv.cpuTicks()
+	before, err := procCPUTicks(srv.Pid())
 	if err != nil {
 		return sample{}, err
 	}
@@ -76,7 +78,7 @@ func measure(ctx context.Context, srv *server, conc int, d time.Duration, do op)
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	after, err := srv.cpuTicks()
+	after, err := procCPUTicks(srv.Pid())
 	if err != nil {
 		return sample{}, err
 	}

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ostiary/ostiary/internal/serverproc"
 )
 
 type options struct {
@@ -108,18 +110,18 @@ func run(o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	srv, err := newServer(o.bin, dbEnv)
+	srv, err := serverproc.New(o.bin, dbEnv, "warn")
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	watchdog := time.AfterFunc(limit+15*time.Second, func() {
 		fmt.Fprintln(os.Stderr, "ostiary-bench: run exceeded its time limit, stopping the server")
-		srv.stop()
+		srv.Stop()
 		os.Exit(3)
 	})
 	defer watchdog.Stop()
-	if err := srv.start(ctx, 60*time.Second); err != nil {
+	if err := srv.Start(ctx, 60*time.Second); err != nil {
 		return nil, err
 	}
 
@@ -161,17 +163,17 @@ func databaseEnv(db, tmp string) ([]string, string, error) {
 
 // setup creates the user and the first-party confidential client through
 // the admin CLI and signs the user in once over HTTP.
-func setup(ctx context.Context, srv *server, o options) (*rp, error) {
+func setup(ctx context.Context, srv *serverproc.Process, o options) (*rp, error) {
 	email, password := "bench@example.com", randomString()
 	var user, client struct {
 		ID           string `json:"id"`
 		ClientID     string `json:"client_id"`
 		ClientSecret string `json:"client_secret"`
 	}
-	if err := srv.cli(ctx, password+"\n", &user, "users", "create", "--email", email, "--password-stdin", "--verified"); err != nil {
+	if err := srv.CLI(ctx, password+"\n", &user, "users", "create", "--email", email, "--password-stdin", "--verified"); err != nil {
 		return nil, err
 	}
-	if err := srv.cli(ctx, "", &client, "clients", "create", "--name", "ostiary-bench", "--redirect-uri", redirectURI,
+	if err := srv.CLI(ctx, "", &client, "clients", "create", "--name", "ostiary-bench", "--redirect-uri", redirectURI,
 		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--grant-type", "client_credentials",
 		"--first-party"); err != nil {
 		return nil, err

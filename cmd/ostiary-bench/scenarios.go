@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/ostiary/ostiary/internal/serverproc"
 )
 
 // allScenarios is the run order and the names -scenarios accepts.
@@ -12,7 +14,7 @@ var allScenarios = []string{"client_credentials", "refresh_token", "authorizatio
 
 // bench is one run against one server.
 type bench struct {
-	srv     *server
+	srv     *serverproc.Process
 	rp      *rp
 	conc    int
 	dur     time.Duration
