@@ -23,6 +23,9 @@ type Config struct {
 	RefreshGracePeriod    time.Duration
 	AuthorizeCodeLifespan time.Duration
 	IDTokenLifespan       time.Duration
+	// PATExchangeLifespan is how long an access token exchanged for a
+	// personal access token lives.
+	PATExchangeLifespan time.Duration
 
 	RSABits int
 	// JWKSMaxAge is the JWKS Cache-Control max-age; PrePublication how long a
@@ -67,7 +70,7 @@ func (c Config) validate() error {
 // longestTokenLifetime is how long a retired signing key must stay
 // published: every JWT it signed has expired by then.
 func (c Config) longestTokenLifetime() time.Duration {
-	return max(c.AccessTokenLifespan, c.IDTokenLifespan, time.Hour)
+	return max(c.AccessTokenLifespan, c.IDTokenLifespan, c.PATExchangeLifespan, time.Hour)
 }
 
 // NewKeyManager builds the signing key manager over store; serve and the

@@ -95,6 +95,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
 		IDTokenLifespan:       cfg.IDTokenLifespan,
+		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, Now: cfg.now, Logger: logger})

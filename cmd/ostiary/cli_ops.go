@@ -48,6 +48,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		RefreshGracePeriod:    c.Tokens.RefreshGracePeriod,
 		AuthorizeCodeLifespan: c.Tokens.AuthorizeCodeLifespan,
 		IDTokenLifespan:       c.Tokens.IDTokenLifespan,
+		PATExchangeLifespan:   c.Tokens.PATExchangeLifespan,
 		RSABits:               c.Keys.RSABits,
 		JWKSMaxAge:            c.Keys.JWKSMaxAge,
 		PrePublication:        c.Keys.PrePublication,

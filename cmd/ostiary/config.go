@@ -45,6 +45,7 @@ type Config struct {
 		RefreshGracePeriod    time.Duration `yaml:"refresh_grace_period"`
 		AuthorizeCodeLifespan time.Duration `yaml:"authorize_code_lifespan"`
 		IDTokenLifespan       time.Duration `yaml:"id_token_lifespan"`
+		PATExchangeLifespan   time.Duration `yaml:"pat_exchange_lifespan"`
 	} `yaml:"tokens"`
 
 	Keys struct {
@@ -84,6 +85,7 @@ func defaultConfig() Config {
 	c.Tokens.RefreshFamilyLifetime = 90 * 24 * time.Hour
 	c.Tokens.AuthorizeCodeLifespan = time.Minute
 	c.Tokens.IDTokenLifespan = time.Hour
+	c.Tokens.PATExchangeLifespan = 15 * time.Minute
 	c.Keys.RSABits = 2048
 	c.Keys.JWKSMaxAge = 15 * time.Minute
 	c.Sessions.Lifetime = 14 * 24 * time.Hour
@@ -194,6 +196,7 @@ func (c Config) Validate() error {
 		{"tokens.refresh_token_lifespan", c.Tokens.RefreshTokenLifespan},
 		{"tokens.authorize_code_lifespan", c.Tokens.AuthorizeCodeLifespan},
 		{"tokens.id_token_lifespan", c.Tokens.IDTokenLifespan},
+		{"tokens.pat_exchange_lifespan", c.Tokens.PATExchangeLifespan},
 		{"keys.jwks_max_age", c.Keys.JWKSMaxAge},
 		{"sessions.lifetime", c.Sessions.Lifetime},
 		{"sessions.idle_timeout", c.Sessions.IdleTimeout},
@@ -208,6 +211,9 @@ func (c Config) Validate() error {
 	}
 	if c.Tokens.RefreshFamilyLifetime < 0 {
 		bad("tokens.refresh_family_lifetime", "must not be negative (0 means no limit)")
+	}
+	if c.Tokens.PATExchangeLifespan > 24*time.Hour {
+		bad("tokens.pat_exchange_lifespan", "at most 24h: a script exchanges its personal access token again")
 	}
 	if c.Tokens.RefreshGracePeriod < 0 || c.Tokens.RefreshGracePeriod > time.Minute {
 		bad("tokens.refresh_grace_period", "must be between 0 (off) and 1m")

@@ -19,6 +19,9 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
+	// GrantTokenExchange lets the client exchange a person's personal access
+	// token for an access token (RFC 8693; see provider/oauth).
+	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )
 
 // Token endpoint authentication methods (RFC 7591 §2).
@@ -117,11 +120,11 @@ func Validate(c storage.Client) error {
 	}
 	for _, g := range c.GrantTypes {
 		switch g {
-		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials:
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange:
 		case "implicit", "password":
 			bad("grant type %q: not supported (RFC 9700 forbids it)", g)
 		default:
-			bad("grant type %q: unknown (want authorization_code, refresh_token or client_credentials)", g)
+			bad("grant type %q: unknown (want authorization_code, refresh_token, client_credentials or %s)", g, GrantTokenExchange)
 		}
 	}
 	usesCode := slices.Contains(c.GrantTypes, GrantAuthorizationCode)

@@ -90,7 +90,7 @@ func NewMetadata(issuer string) Metadata {
 		ScopesSupported:        []string{"openid", "profile", "email", "offline_access"},
 		ResponseTypesSupported: []string{"code"},
 		ResponseModesSupported: []string{"query", "form_post"},
-		GrantTypesSupported:    []string{"authorization_code", "refresh_token", "client_credentials"},
+		GrantTypesSupported:    []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"},
 		SubjectTypesSupported:  []string{"public"},
 
 		IDTokenSigningAlgValuesSupported: []string{"RS256"},

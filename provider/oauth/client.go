@@ -29,7 +29,7 @@ var (
 
 // supportedGrants are the only grants any client may use: no implicit, no
 // password (RFC 9700 §2.1.2, §2.4).
-var supportedGrants = []string{"authorization_code", "refresh_token", "client_credentials"}
+var supportedGrants = []string{"authorization_code", "refresh_token", "client_credentials", GrantTypeTokenExchange}
 
 func newClient(c storage.Client) *client {
 	fc := &client{c: c}

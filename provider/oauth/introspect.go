@@ -1,11 +1,16 @@
 package oauth
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/provider/pat"
+	"github.com/ostiary/ostiary/storage"
 )
 
 // Introspect is the introspection endpoint (RFC 7662), POST
@@ -43,6 +48,15 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, fosite.ErrInvalidRequest.WithHint("The token parameter is missing."))
 		return
 	}
+	if pat.Looks(token) {
+		body, err := s.introspectPAT(ctx, token)
+		if err != nil {
+			s.writeJSONError(ctx, w, r, err)
+			return
+		}
+		writeIntrospection(w, body)
+		return
+	}
 	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
 	use, ar, err := s.provider.IntrospectToken(ctx, token, hint, newSession())
 	body := map[string]any{"active": false}
@@ -53,10 +67,49 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 	} else {
 		body = introspection(s.cfg.Issuer, use, ar)
 	}
+	writeIntrospection(w, body)
+}
+
+func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+// introspectPAT answers for a personal access token (RFC 7662 §2.2):
+// active while it exists, is unexpired and its person may sign in. It has
+// no client; token_type names it by the URI the token exchange uses.
+// Looking it up is not a use: last-used stays as it was.
+func (s *Server) introspectPAT(ctx context.Context, token string) (map[string]any, error) {
+	inactive := map[string]any{"active": false}
+	p, err := s.store.GetPATByHash(ctx, pat.Hash(token), s.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebugf("load personal access token: %v", err)
+	}
+	u, err := s.store.GetUser(ctx, p.UserID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		return inactive, nil
+	}
+	if err != nil {
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebugf("load user: %v", err)
+	}
+	body := map[string]any{
+		"active":     true,
+		"iss":        s.cfg.Issuer,
+		"sub":        p.UserID,
+		"scope":      strings.Join(p.Scopes, " "),
+		"iat":        p.CreatedAt.Unix(),
+		"token_type": pat.TokenType,
+		"token_use":  "personal_access_token",
+	}
+	if !p.ExpiresAt.IsZero() {
+		body["exp"] = p.ExpiresAt.Unix()
+	}
+	return body, nil
 }
 
 // hasClientCredentials reports whether the request carries any form of

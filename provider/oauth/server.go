@@ -63,6 +63,9 @@ type Config struct {
 	// RefreshFamilyLifetime caps a refresh chain from the code exchange on,
 	// however often it is rotated; zero is no cap.
 	RefreshFamilyLifetime time.Duration
+	// PATExchangeLifespan is how long an access token exchanged for a
+	// personal access token lives (never past the PAT's own expiry).
+	PATExchangeLifespan time.Duration
 	// AuthRequestLifespan is how long a parked authorization request waits
 	// for the person.
 	AuthRequestLifespan time.Duration
@@ -86,6 +89,7 @@ type Store interface {
 	PutConsent(ctx context.Context, c storage.Consent) error
 
 	storage.TokenStore
+	PATStore
 
 	BeginTX(ctx context.Context) (context.Context, error)
 	Commit(ctx context.Context) error
@@ -190,6 +194,7 @@ func (c Config) withDefaults() Config {
 	def(&c.AuthorizeCodeLifespan, DefaultAuthorizeCodeLifespan)
 	def(&c.IDTokenLifespan, DefaultIDTokenLifespan)
 	def(&c.AuthRequestLifespan, DefaultAuthRequestLifespan)
+	def(&c.PATExchangeLifespan, DefaultPATExchangeLifespan)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	return c
 }
@@ -225,6 +230,7 @@ func (c Config) validate() (*url.URL, error) {
 		{"refresh grace period", c.RefreshGracePeriod},
 		{"refresh family lifetime", c.RefreshFamilyLifetime},
 		{"authorization request lifespan", c.AuthRequestLifespan},
+		{"PAT exchange lifespan", c.PATExchangeLifespan},
 	} {
 		if d.v < 0 {
 			bad("%s: must not be negative", d.name)
@@ -253,7 +259,8 @@ func (d Deps) validate() error {
 // compose wires fosite explicitly (never ComposeAllEnabled, which turns on
 // the implicit and password grants): authorization code, then PKCE, then
 // OpenID Connect explicit; refresh; client credentials; introspection;
-// revocation; OpenID Connect refresh.
+// revocation; OpenID Connect refresh; then our RFC 8693 token exchange of
+// personal access tokens (exchange.go).
 func (s *Server) compose() {
 	cfg := s.cfg
 	secret := cfg.HMACSecret[:32]
@@ -321,9 +328,17 @@ func (s *Server) compose() {
 	introspect := &foauth2.CoreValidator{CoreStrategy: s.strategy, CoreStorage: st, Config: fc}
 	revoke := &foauth2.TokenRevocationHandler{TokenRevocationStorage: st, RefreshTokenStrategy: s.strategy, AccessTokenStrategy: s.strategy}
 	oidcRefresh := &openid.OpenIDConnectRefreshHandler{IDTokenHandleHelper: idHelper, Config: fc}
+	exchange := &patExchange{
+		helper:   &foauth2.HandleHelper{AccessTokenStrategy: s.strategy, AccessTokenStorage: st, Config: fc},
+		store:    s.store,
+		config:   fc,
+		lifespan: cfg.PATExchangeLifespan,
+		now:      s.now,
+		log:      s.log,
+	}
 
 	fc.AuthorizeEndpointHandlers = fosite.AuthorizeEndpointHandlers{code, pkceHandler, oidcExplicit}
-	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{code, pkceHandler, oidcExplicit, refresh, clientCredentials, oidcRefresh}
+	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{code, pkceHandler, oidcExplicit, refresh, clientCredentials, oidcRefresh, exchange}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
 	s.provider = fosite.NewOAuth2Provider(st, fc)

@@ -20,7 +20,8 @@ var errMethodNotAllowed = &fosite.RFC6749Error{
 }
 
 // Token is the token endpoint (RFC 6749 §3.2): authorization_code,
-// refresh_token and client_credentials, with client_secret_basic,
+// refresh_token, client_credentials and the token exchange of personal
+// access tokens (RFC 8693, exchange.go), with client_secret_basic,
 // client_secret_post, private_key_jwt or none. POST /oauth2/token; OPTIONS
 // answers CORS preflights.
 func (s *Server) Token(w http.ResponseWriter, r *http.Request) {

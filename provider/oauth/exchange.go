@@ -1,0 +1,248 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ory/fosite"
+	foauth2 "github.com/ory/fosite/handler/oauth2"
+
+	"github.com/ostiary/ostiary/provider/pat"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Token exchange (RFC 8693) of a personal access token for a short-lived
+// JWT access token. fosite v0.49.0 has no token exchange, so this is a
+// fosite.TokenEndpointHandler of our own, composed with the others: fosite
+// still authenticates the client, and the access token is made by the same
+// JWT strategy and recorded by the same storage adapter as every other one,
+// so it verifies against the JWKS, introspects and revokes like them.
+const (
+	// GrantTypeTokenExchange is RFC 8693 §2.1's grant_type.
+	GrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	// TokenTypeAccessToken is RFC 8693 §3's URI for an OAuth access token:
+	// the only token type the exchange issues.
+	TokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token"
+	// DefaultPATExchangeLifespan is how long an exchanged token lives when
+	// Config.PATExchangeLifespan is zero: a script exchanges again.
+	DefaultPATExchangeLifespan = 15 * time.Minute
+)
+
+// patRequestPrefix starts the request id of every token exchanged for one
+// personal access token, so revoking the PAT can end them all at once.
+const patRequestPrefix = "pat-"
+
+// PATRequestID is the request id shared by every access token exchanged for
+// the personal access token with that id (see storage.TokenFilter).
+func PATRequestID(patID string) string { return patRequestPrefix + patID }
+
+// errInvalidTarget is RFC 8693 §2.2.2's error for an audience or resource
+// the server will not issue a token for.
+var errInvalidTarget = &fosite.RFC6749Error{
+	ErrorField:       "invalid_target",
+	DescriptionField: "The requested audience or resource is not acceptable.",
+	HintField:        "Ask only for audiences registered on the client.",
+	CodeField:        http.StatusBadRequest,
+}
+
+// errPATInvalid answers an unknown, revoked or expired personal access
+// token, and one whose person was disabled or deleted: the grant is no
+// longer valid (RFC 6749 §5.2). RFC 8693 §2.2.2 suggests invalid_request
+// for an unacceptable subject_token; invalid_grant is what a client can act
+// on ("get a new token") and what it already gets for a dead refresh token.
+var errPATInvalid = fosite.ErrInvalidGrant.WithHint("The personal access token is unknown, revoked or expired.")
+
+// PATStore is what the exchange and introspection read of personal access
+// tokens.
+type PATStore interface {
+	GetPATByHash(ctx context.Context, tokenHash []byte, now time.Time) (storage.PAT, error)
+	TouchPAT(ctx context.Context, id string, now time.Time) error
+}
+
+// patExchange is the fosite handler of the token-exchange grant.
+type patExchange struct {
+	helper   *foauth2.HandleHelper
+	store    Store
+	config   *fosite.Config
+	lifespan time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+var _ fosite.TokenEndpointHandler = (*patExchange)(nil)
+
+func (h *patExchange) CanHandleTokenEndpointRequest(_ context.Context, ar fosite.AccessRequester) bool {
+	return ar.GetGrantTypes().ExactOne(GrantTypeTokenExchange)
+}
+
+// CanSkipClientAuth is false: a client must be named, and a confidential
+// one must authenticate. A public client passes with its client_id alone,
+// which is enough: the personal access token is itself the credential, and
+// the client's registration says the exchange is allowed at all.
+func (h *patExchange) CanSkipClientAuth(context.Context, fosite.AccessRequester) bool { return false }
+
+// HandleTokenEndpointRequest validates the request of RFC 8693 §2.1 and
+// prepares the grant: scopes, audiences, subject, organization, expiry.
+func (h *patExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.AccessRequester) error {
+	if !h.CanHandleTokenEndpointRequest(ctx, ar) {
+		return fosite.ErrUnknownRequest
+	}
+	cl := ar.GetClient()
+	if !cl.GetGrantTypes().Has(GrantTypeTokenExchange) {
+		return fosite.ErrUnauthorizedClient.WithHint("The client is not registered for the token-exchange grant.")
+	}
+	form := ar.GetRequestForm()
+	if err := checkExchangeForm(form.Get); err != nil {
+		return err
+	}
+	now := h.now()
+	subject := form.Get("subject_token")
+	if !pat.Looks(subject) {
+		return errPATInvalid
+	}
+	p, err := h.store.GetPATByHash(ctx, pat.Hash(subject), now)
+	if errors.Is(err, storage.ErrNotFound) {
+		return errPATInvalid
+	}
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebugf("load personal access token: %v", err)
+	}
+	u, err := h.store.GetUser(ctx, p.UserID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		return errPATInvalid
+	}
+	if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebugf("load user: %v", err)
+	}
+
+	// RFC 8693 §2.1: scope narrows what the subject token carries; it can
+	// never widen it. With no scope the token gets all of the PAT's.
+	scopes := ar.GetRequestedScopes()
+	if len(scopes) == 0 {
+		scopes = p.Scopes
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(p.Scopes, sc) {
+			return fosite.ErrInvalidScope.WithHintf("The scope %q is not on the personal access token.", sc)
+		}
+		if !h.config.GetScopeStrategy(ctx)(cl.GetScopes(), sc) {
+			return fosite.ErrInvalidScope.WithHintf("The client is not allowed to request the scope %q.", sc)
+		}
+	}
+	// audience and resource (§2.1) both name where the token is for; only
+	// the client's registered audiences are acceptable (§2.2.2).
+	auds := append(slices.Clone([]string(ar.GetRequestedAudience())), form["resource"]...)
+	if err := h.config.GetAudienceStrategy(ctx)(cl.GetAudience(), auds); err != nil {
+		return errInvalidTarget.WithWrap(err)
+	}
+	if len(auds) == 0 {
+		auds = cl.GetAudience()
+	}
+	for _, sc := range scopes {
+		ar.GrantScope(sc)
+	}
+	for _, a := range auds {
+		ar.GrantAudience(a)
+	}
+
+	org, err := h.organization(ctx, cl, u.ID)
+	if err != nil {
+		return err
+	}
+	sess, ok := ar.GetSession().(*Session)
+	if !ok {
+		return fosite.ErrServerError.WithDebugf("unexpected session type %T", ar.GetSession())
+	}
+	sess.Subject = u.ID
+	sess.ClientID = cl.GetID()
+	sess.IDTokenClaims().Subject = u.ID
+	if org != nil {
+		sess.OrgID, sess.OrgName, sess.OrgRole = org.OrgID, org.OrgName, org.Role
+	}
+	exp := now.Add(h.lifespanFor(cl))
+	if !p.ExpiresAt.IsZero() && p.ExpiresAt.Before(exp) {
+		exp = p.ExpiresAt
+	}
+	sess.SetExpiresAt(fosite.AccessToken, exp.UTC())
+	ar.SetID(PATRequestID(p.ID))
+	return nil
+}
+
+// checkExchangeForm checks the parameters of RFC 8693 §2.1: subject_token
+// and subject_token_type are required; only our PAT URI is accepted as a
+// subject; no actor (delegation is not supported); only an access token
+// may be requested. Each failure is invalid_request (§2.2.2).
+func checkExchangeForm(get func(string) string) error {
+	switch {
+	case get("subject_token") == "":
+		return fosite.ErrInvalidRequest.WithHint("The subject_token parameter is missing (RFC 8693 section 2.1).")
+	case get("subject_token_type") == "":
+		return fosite.ErrInvalidRequest.WithHint("The subject_token_type parameter is missing (RFC 8693 section 2.1).")
+	case get("subject_token_type") != pat.TokenType:
+		return fosite.ErrInvalidRequest.WithHintf("The subject_token_type is not supported; use %s.", pat.TokenType)
+	case get("actor_token") != "" || get("actor_token_type") != "":
+		return fosite.ErrInvalidRequest.WithHint("Delegation (actor_token) is not supported.")
+	case get("requested_token_type") != "" && get("requested_token_type") != TokenTypeAccessToken:
+		return fosite.ErrInvalidRequest.WithHintf("Only %s can be requested.", TokenTypeAccessToken)
+	}
+	return nil
+}
+
+// organization is whose claims the token carries: the client's own
+// organization when it is bound to one (the person must be a member), else
+// the person's only membership. With several and no binding there is no
+// sensible choice, and the token carries none.
+func (h *patExchange) organization(ctx context.Context, cl fosite.Client, userID string) (*storage.Membership, error) {
+	if c, ok := cl.(*client); ok && c.c.OrgID != "" {
+		m, err := h.store.GetMembership(ctx, c.c.OrgID, userID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, fosite.ErrInvalidGrant.WithHint("The person is not a member of the organization this client belongs to.")
+		}
+		if err != nil {
+			return nil, fosite.ErrServerError.WithWrap(err).WithDebugf("load membership: %v", err)
+		}
+		return &m, nil
+	}
+	ms, err := h.store.ListMembershipsByUser(ctx, userID)
+	if err != nil {
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebugf("list memberships: %v", err)
+	}
+	if len(ms) == 1 {
+		return &ms[0], nil
+	}
+	return nil, nil
+}
+
+// lifespanFor is the exchange lifespan, or the client's own access token
+// lifespan when that is shorter.
+func (h *patExchange) lifespanFor(cl fosite.Client) time.Duration {
+	d := fosite.GetEffectiveLifespan(cl, fosite.GrantType(GrantTypeTokenExchange), fosite.AccessToken, h.lifespan)
+	return min(d, h.lifespan)
+}
+
+// PopulateTokenEndpointResponse issues and records the access token and
+// answers as RFC 8693 §2.2.1 asks: issued_token_type, token_type Bearer, no
+// refresh token.
+func (h *patExchange) PopulateTokenEndpointResponse(ctx context.Context, ar fosite.AccessRequester, resp fosite.AccessResponder) error {
+	if !h.CanHandleTokenEndpointRequest(ctx, ar) {
+		return fosite.ErrUnknownRequest
+	}
+	if _, err := h.helper.IssueAccessToken(ctx, h.lifespan, ar, resp); err != nil {
+		return err
+	}
+	resp.SetTokenType("Bearer")
+	resp.SetExtra("issued_token_type", TokenTypeAccessToken)
+	if id, ok := strings.CutPrefix(ar.GetID(), patRequestPrefix); ok {
+		// Only bookkeeping for the account page: the token is issued already.
+		if err := h.store.TouchPAT(ctx, id, h.now()); err != nil {
+			h.log.WarnContext(ctx, "oauth: record personal access token use", "error", fmt.Sprint(err))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package oauth
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/pat"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// cliClient is a public client registered for the token exchange, as a
+// command-line tool would be; cliConfClient a confidential one.
+var (
+	cliClient     = testClient{"cli", "", "", false}
+	cliConfClient = testClient{"cliconf", "cliconf-secret-0123456789abcdefghijklmnopq", "", false}
+)
+
+func (h *harness) exchangeClients() {
+	h.t.Helper()
+	now := h.clock.Now()
+	for _, c := range []storage.Client{
+		{ID: cliClient.id, Name: "CLI", Public: true, GrantTypes: []string{GrantTypeTokenExchange},
+			Scopes: []string{"openid", "profile", "api:read"}, Audiences: []string{apiAudience}, TokenEndpointAuthMethod: "none"},
+		{ID: cliConfClient.id, SecretHash: randtoken.Hash(cliConfClient.secret), Name: "CLI (confidential)",
+			GrantTypes: []string{GrantTypeTokenExchange}, Scopes: []string{"openid"}, TokenEndpointAuthMethod: "client_secret_basic"},
+	} {
+		c.ResponseTypes = []string{"code"}
+		c.CreatedAt, c.UpdatedAt = now, now
+		h.must("CreateClient", h.store.CreateClient(context.Background(), c))
+	}
+}
+
+// newPAT stores a personal access token for userID and returns it.
+func (h *harness) newPAT(userID string, scopes []string, expires time.Time) (string, storage.PAT) {
+	h.t.Helper()
+	token, hash := pat.New()
+	p := storage.PAT{ID: randtoken.ID(), UserID: userID, Name: "script", TokenHash: hash, Scopes: scopes,
+		CreatedAt: h.clock.Now(), ExpiresAt: expires}
+	h.must("CreatePAT", h.store.CreatePAT(context.Background(), p))
+	return token, p
+}
+
+func exchangeForm(token string, extra ...string) url.Values {
+	f := url.Values{"grant_type": {GrantTypeTokenExchange}, "subject_token": {token}, "subject_token_type": {pat.TokenType}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		if extra[i+1] == "" {
+			f.Del(extra[i])
+		} else {
+			f.Set(extra[i], extra[i+1])
+		}
+	}
+	return f
+}
+
+func TestPATExchange(t *testing.T) {
+	h := newHarness(t)
+	h.exchangeClients()
+	token, p := h.newPAT("u1", []string{"openid", "profile", "api:read"}, time.Time{})
+
+	resp, body := h.token(cliClient, exchangeForm(token, "scope", "openid api:read"))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("exchange: %d %v", resp.StatusCode, body)
+	}
+	// RFC 8693 §2.2.1: issued_token_type and token_type; no refresh token.
+	if str(body, "issued_token_type") != TokenTypeAccessToken || str(body, "token_type") != "Bearer" ||
+		str(body, "scope") != "openid api:read" || body["refresh_token"] != nil {
+		t.Fatalf("exchange response: %v", body)
+	}
+	if in, _ := body["expires_in"].(float64); in <= 0 || in > DefaultPATExchangeLifespan.Seconds()+1 {
+		t.Errorf("expires_in = %v, want at most %v", body["expires_in"], DefaultPATExchangeLifespan)
+	}
+	at := str(body, "access_token")
+	typ, claims := h.accessClaims(at)
+	aud, _ := claims["aud"].([]any)
+	if typ != "at+jwt" || claims["sub"] != "u1" || claims["client_id"] != cliClient.id || claims["scope"] != "openid api:read" ||
+		len(aud) != 1 || aud[0] != apiAudience || claims["iss"] != h.issuer {
+		t.Fatalf("access token %s %v", typ, claims)
+	}
+	// u1's only membership gives the organization claims.
+	if claims["org_id"] != "o1" || claims["org_name"] != "Acme" || claims["org_role"] != "admin" {
+		t.Errorf("organization claims: %v", claims)
+	}
+	if in := h.introspect(at); in["active"] != true || in["sub"] != "u1" {
+		t.Errorf("exchanged token introspection: %v", in)
+	}
+	stored, err := h.store.ListPATsByUser(context.Background(), "u1")
+	if err != nil || len(stored) != 1 || stored[0].LastUsedAt.IsZero() {
+		t.Errorf("last use not recorded: %+v %v", stored, err)
+	}
+
+	// Introspection of the PAT itself (RFC 7662 §2.2).
+	in := h.introspect(token)
+	if in["active"] != true || in["sub"] != "u1" || in["scope"] != "openid profile api:read" ||
+		in["token_type"] != pat.TokenType || in["exp"] != nil {
+		t.Errorf("PAT introspection: %v", in)
+	}
+
+	// A confidential client must authenticate.
+	resp, body = h.postForm("/oauth2/token", exchangeForm(token, "scope", "openid", "client_id", cliConfClient.id), "", "")
+	wantOAuthError(t, "confidential client without its secret", resp, body, http.StatusUnauthorized, "invalid_client")
+	resp, body = h.token(cliConfClient, exchangeForm(token, "scope", "openid"))
+	if resp.StatusCode != http.StatusOK || str(body, "scope") != "openid" {
+		t.Errorf("confidential exchange: %d %v", resp.StatusCode, body)
+	}
+
+	// Revoking the PAT: the exchange fails, both the PAT and the tokens
+	// exchanged for it introspect inactive (the web page does the latter).
+	h.must("DeletePAT", h.store.DeletePAT(context.Background(), "u1", p.ID))
+	_, err = h.store.DeactivateTokens(context.Background(), storage.TokenFilter{Subject: "u1", RequestID: PATRequestID(p.ID)})
+	h.must("DeactivateTokens", err)
+	resp, body = h.token(cliClient, exchangeForm(token))
+	wantOAuthError(t, "revoked PAT", resp, body, http.StatusBadRequest, "invalid_grant")
+	if in := h.introspect(token); in["active"] != false || len(in) != 1 {
+		t.Errorf("revoked PAT introspection: %v", in)
+	}
+	if in := h.introspect(at); in["active"] != false {
+		t.Errorf("token exchanged for a revoked PAT: %v", in)
+	}
+}
+
+func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
+	h := newHarness(t)
+	h.exchangeClients()
+	// The exchanged token never outlives the PAT.
+	exp := h.clock.Now().Add(5 * time.Minute).Truncate(time.Second)
+	token, _ := h.newPAT("u2", []string{"openid"}, exp)
+	resp, body := h.token(cliClient, exchangeForm(token))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("exchange: %d %v", resp.StatusCode, body)
+	}
+	_, claims := h.accessClaims(str(body, "access_token"))
+	if e, _ := claims["exp"].(float64); math.Abs(e-float64(exp.Unix())) > 1 {
+		t.Errorf("exp = %v, want the PAT's expiry %d", claims["exp"], exp.Unix())
+	}
+	// u2 is in two organizations and the client is bound to none: no
+	// organization can be chosen, so the token carries none.
+	if claims["org_id"] != nil {
+		t.Errorf("organization claims with two memberships: %v", claims)
+	}
+	if in := h.introspect(token); in["exp"] != float64(exp.Unix()) {
+		t.Errorf("PAT introspection exp: %v", in)
+	}
+	h.clock.advance(6 * time.Minute)
+	resp, body = h.token(cliClient, exchangeForm(token))
+	wantOAuthError(t, "expired PAT", resp, body, http.StatusBadRequest, "invalid_grant")
+	if in := h.introspect(token); in["active"] != false {
+		t.Errorf("expired PAT introspection: %v", in)
+	}
+}
+
+// TestPATExchangeRejects covers the refusals of RFC 8693: §2.1 (required
+// parameters, scope that may only narrow), §2.2.2 (invalid_request for a
+// bad request or subject token type, invalid_target for an audience) and
+// RFC 6749 §5.2 (invalid_grant for a dead PAT, unauthorized_client,
+// invalid_scope).
+func TestPATExchangeRejects(t *testing.T) {
+	h := newHarness(t)
+	h.exchangeClients()
+	token, _ := h.newPAT("u1", []string{"openid", "api:write"}, time.Time{})
+	unknown, _ := pat.New()
+	ctx := context.Background()
+	disabledToken, _ := h.newPAT("u2", []string{"openid"}, time.Time{})
+	h.must("disable", h.store.UpdateUser(ctx, "u2", func(u storage.User) (storage.User, error) { u.Disabled = true; return u, nil }))
+
+	for _, tc := range []struct {
+		name   string
+		client testClient
+		form   url.Values
+		status int
+		code   string
+	}{
+		{"§2.1 subject_token missing", cliClient, exchangeForm("", "subject_token", ""), 400, "invalid_request"},
+		{"§2.1 subject_token_type missing", cliClient, exchangeForm(token, "subject_token_type", ""), 400, "invalid_request"},
+		{"§2.2.2 subject_token_type of an access token", cliClient,
+			exchangeForm(token, "subject_token_type", "urn:ietf:params:oauth:token-type:access_token"), 400, "invalid_request"},
+		{"§2.1 actor_token (delegation)", cliClient,
+			exchangeForm(token, "actor_token", token, "actor_token_type", pat.TokenType), 400, "invalid_request"},
+		{"§2.1 requested_token_type refresh token", cliClient,
+			exchangeForm(token, "requested_token_type", "urn:ietf:params:oauth:token-type:refresh_token"), 400, "invalid_request"},
+		{"§2.1 scope widening the PAT", cliClient, exchangeForm(token, "scope", "openid profile"), 400, "invalid_scope"},
+		{"scope on the PAT but not the client's", cliClient, exchangeForm(token, "scope", "api:write"), 400, "invalid_scope"},
+		{"§2.2.2 audience not registered", cliClient,
+			exchangeForm(token, "scope", "openid", "audience", "https://other.example"), 400, "invalid_target"},
+		{"§2.2.2 resource not registered", cliClient,
+			exchangeForm(token, "scope", "openid", "resource", "https://other.example/api"), 400, "invalid_target"},
+		{"unknown PAT", cliClient, exchangeForm(unknown), 400, "invalid_grant"},
+		{"not a PAT at all", cliClient, exchangeForm("ey.not.a.pat"), 400, "invalid_grant"},
+		{"disabled person", cliClient, exchangeForm(disabledToken), 400, "invalid_grant"},
+		{"client not registered for the grant", appClient, exchangeForm(token, "scope", "openid"), 400, "unauthorized_client"},
+		// fosite answers a request naming no client with invalid_request.
+		{"no client at all", testClient{}, exchangeForm(token, "scope", "openid"), 400, "invalid_request"},
+	} {
+		var resp *http.Response
+		var body map[string]any
+		if tc.client.id == "" {
+			resp, body = h.postForm("/oauth2/token", tc.form, "", "")
+		} else {
+			resp, body = h.token(tc.client, tc.form)
+		}
+		if resp.StatusCode != tc.status || str(body, "error") != tc.code {
+			t.Errorf("%s: got %d %v, want %d %s", tc.name, resp.StatusCode, body, tc.status, tc.code)
+		}
+		if strings.Contains(str(body, "error_description"), token) {
+			t.Errorf("%s: the error repeats the token", tc.name)
+		}
+	}
+	// Nothing was recorded as a use.
+	ps, err := h.store.ListPATsByUser(ctx, "u1")
+	if err != nil || !ps[0].LastUsedAt.IsZero() {
+		t.Errorf("refused exchanges touched the PAT: %+v %v", ps, err)
+	}
+}
