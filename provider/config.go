@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/web"
 )
 
 // Config is everything the provider needs, validated by cmd/ostiary.
@@ -39,6 +40,10 @@ type Config struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
+
+	// Mailer queues mail (provider/mail's outbox); nil turns off what needs
+	// it, such as changing an email address on the account page.
+	Mailer web.Mailer
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time

@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Throttle: limiter,
 		Audit:    store,
 		Notifier: notify,
+		Mailer:   cfg.Mailer,
 		Issuer:   cfg.Issuer,
 		Now:      cfg.now,
 		Logger:   logger,
@@ -143,6 +144,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(oauth.PathConsent, page(pages.Consent))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
+	handle("/account", page(pages.Account))
+	handle("/account/", page(pages.Account))
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))
 	handle("/", page(func(w http.ResponseWriter, r *http.Request) {

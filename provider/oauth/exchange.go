@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ory/fosite"
@@ -33,14 +32,6 @@ const (
 	// Config.PATExchangeLifespan is zero: a script exchanges again.
 	DefaultPATExchangeLifespan = 15 * time.Minute
 )
-
-// patRequestPrefix starts the request id of every token exchanged for one
-// personal access token, so revoking the PAT can end them all at once.
-const patRequestPrefix = "pat-"
-
-// PATRequestID is the request id shared by every access token exchanged for
-// the personal access token with that id (see storage.TokenFilter).
-func PATRequestID(patID string) string { return patRequestPrefix + patID }
 
 // errInvalidTarget is RFC 8693 §2.2.2's error for an audience or resource
 // the server will not issue a token for.
@@ -170,7 +161,9 @@ func (h *patExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 		exp = p.ExpiresAt
 	}
 	sess.SetExpiresAt(fosite.AccessToken, exp.UTC())
-	ar.SetID(PATRequestID(p.ID))
+	// One request id for every token exchanged for this PAT, so revoking
+	// the PAT ends them at once.
+	ar.SetID(pat.RequestID(p.ID))
 	return nil
 }
 
@@ -238,7 +231,7 @@ func (h *patExchange) PopulateTokenEndpointResponse(ctx context.Context, ar fosi
 	}
 	resp.SetTokenType("Bearer")
 	resp.SetExtra("issued_token_type", TokenTypeAccessToken)
-	if id, ok := strings.CutPrefix(ar.GetID(), patRequestPrefix); ok {
+	if id, ok := pat.IDFromRequestID(ar.GetID()); ok {
 		// Only bookkeeping for the account page: the token is issued already.
 		if err := h.store.TouchPAT(ctx, id, h.now()); err != nil {
 			h.log.WarnContext(ctx, "oauth: record personal access token use", "error", fmt.Sprint(err))

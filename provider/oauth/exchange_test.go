@@ -112,7 +112,7 @@ func TestPATExchange(t *testing.T) {
 	// Revoking the PAT: the exchange fails, both the PAT and the tokens
 	// exchanged for it introspect inactive (the web page does the latter).
 	h.must("DeletePAT", h.store.DeletePAT(context.Background(), "u1", p.ID))
-	_, err = h.store.DeactivateTokens(context.Background(), storage.TokenFilter{Subject: "u1", RequestID: PATRequestID(p.ID)})
+	_, err = h.store.DeactivateTokens(context.Background(), storage.TokenFilter{Subject: "u1", RequestID: pat.RequestID(p.ID)})
 	h.must("DeactivateTokens", err)
 	resp, body = h.token(cliClient, exchangeForm(token))
 	wantOAuthError(t, "revoked PAT", resp, body, http.StatusBadRequest, "invalid_grant")

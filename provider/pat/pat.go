@@ -115,3 +115,18 @@ func OfferedScopes(exchangeClientScopes ...[]string) []string {
 	slices.Sort(extra)
 	return append(out, extra...)
 }
+
+// requestPrefix starts the OAuth request id of the tokens exchanged for a
+// personal access token.
+const requestPrefix = "pat-"
+
+// RequestID is the request id (storage.TokenRecord.RequestID) shared by
+// every access token exchanged for the personal access token with that id:
+// revoking the PAT deactivates them by it.
+func RequestID(patID string) string { return requestPrefix + patID }
+
+// IDFromRequestID is the inverse of RequestID.
+func IDFromRequestID(requestID string) (string, bool) {
+	id, ok := strings.CutPrefix(requestID, requestPrefix)
+	return id, ok && id != ""
+}

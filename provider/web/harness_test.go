@@ -81,8 +81,34 @@ func (n *notified) SessionEnded(_ context.Context, userID, sessionID string) {
 	n.ended = append(n.ended, userID+"/"+sessionID)
 }
 
+// fakeMailer records what the pages ask to send.
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []sentMail
+}
+
+type sentMail struct {
+	to, template string
+	data         map[string]any
+}
+
+func (m *fakeMailer) Send(_ context.Context, to, template string, data any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, _ := data.(map[string]any)
+	m.sent = append(m.sent, sentMail{to, template, d})
+	return nil
+}
+
+func (m *fakeMailer) all() []sentMail {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]sentMail(nil), m.sent...)
+}
+
 type harness struct {
 	t        *testing.T
+	mailer   *fakeMailer
 	store    testStore
 	clock    *clock
 	pages    *Pages
@@ -95,7 +121,8 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, store: newTestStore(t), clock: &clock{t: time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)},
-		hints: &fakeHints{tokens: map[string][3]string{}}, notified: &notified{}, logs: &bytes.Buffer{}}
+		hints: &fakeHints{tokens: map[string][3]string{}}, notified: &notified{}, logs: &bytes.Buffer{},
+		mailer: &fakeMailer{}}
 	sessions := &browser.Sessions{
 		Store:     h.store,
 		HashKeys:  [][]byte{bytes.Repeat([]byte{'k'}, 32)},
@@ -111,6 +138,7 @@ func newHarness(t *testing.T) *harness {
 		Audit:    h.store,
 		Hints:    h.hints,
 		Notifier: h.notified,
+		Mailer:   h.mailer,
 		Issuer:   issuer,
 		Now:      h.clock.now,
 		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -126,6 +154,8 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/consent", pages.Consent)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
+	mux.HandleFunc("/account", pages.Account)
+	mux.HandleFunc("/account/", pages.Account)
 	mux.Handle("/static/", pages.Static())
 	h.handler = Headers(mux)
 	return h

@@ -36,6 +36,25 @@ type Store interface {
 	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
 	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+
+	// The account page's.
+	ListClients(ctx context.Context) ([]storage.Client, error)
+	GetSession(ctx context.Context, id string, now time.Time) (storage.Session, error)
+	ListSessionsByUser(ctx context.Context, userID string, now time.Time) ([]storage.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
+	ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error)
+	DeleteConsent(ctx context.Context, userID, clientID string) error
+	CreatePAT(ctx context.Context, p storage.PAT) error
+	ListPATsByUser(ctx context.Context, userID string) ([]storage.PAT, error)
+	DeletePAT(ctx context.Context, userID, id string) error
+	CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error
+	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
+}
+
+// Mailer queues a mail rendered from templates/mail (provider/mail.Outbox).
+type Mailer interface {
+	Send(ctx context.Context, to, template string, data any) error
 }
 
 // Auditor records security events.
@@ -75,6 +94,9 @@ type Pages struct {
 	// (logout always asks) and nobody is told of ended sessions.
 	Hints    IDTokenHints
 	Notifier LogoutNotifier
+	// Mailer sends the confirmation link of an email change; nil turns
+	// email changes off (the account page says so).
+	Mailer Mailer
 	// Issuer is the provider's issuer URL; page links are made under its path.
 	Issuer string
 	Now    func() time.Time
@@ -91,7 +113,7 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.

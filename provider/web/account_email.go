@@ -1,0 +1,172 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Email change: the new address gets a link (template "verify_email" of the
+// mail contract); the change happens only when that link is confirmed, and
+// the old address is then told (template "email_change").
+const (
+	purposeEmailChange = "change_email"
+	emailChangeTTL     = 24 * time.Hour
+	maxNameLen         = 200
+)
+
+// emailChangeData is the one-time token's Data: the address the change
+// starts from, so a link gone stale by another change does nothing.
+type emailChangeData struct {
+	Old string `json:"old"`
+}
+
+// saveProfile changes the person's display name.
+func (a accountAction) saveProfile() error {
+	ctx := a.r.Context()
+	name := strings.TrimSpace(a.r.PostFormValue("name"))
+	if utf8.RuneCountInString(name) > maxNameLen || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return a.again(accountPage{ProfileError: fmt.Sprintf("Your name must be at most %d characters, on one line.", maxNameLen)})
+	}
+	now := a.p.Now()
+	err := a.p.Store.UpdateUser(ctx, a.user.ID, func(u storage.User) (storage.User, error) {
+		u.Name, u.UpdatedAt = name, now
+		return u, nil
+	})
+	if err != nil {
+		return fmt.Errorf("web: update name: %w", err)
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "profile.updated", ActorID: a.user.ID, SubjectID: a.user.ID, IP: a.p.Sessions.RemoteIP(a.r)})
+	return a.done("profile")
+}
+
+// requestEmailChange sends a confirmation link to the new address. Whether
+// that address belongs to another account is not said here (no
+// enumeration); the link will say so to whoever owns the address.
+func (a accountAction) requestEmailChange() error {
+	ctx := a.r.Context()
+	form := accountPage{NewEmail: strings.TrimSpace(a.r.PostFormValue("new_email"))}
+	if a.p.Mailer == nil {
+		form.EmailError = "Changing your email address is not available on this server."
+		return a.again(form)
+	}
+	if msg, err := a.checkCurrentPassword(a.r.PostFormValue("current_password")); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		form.EmailError = msg
+		return a.again(form)
+	}
+	email, err := accounts.NormalizeEmail(form.NewEmail)
+	if err != nil {
+		form.EmailError = "Enter a valid email address."
+		return a.again(form)
+	}
+	if strings.EqualFold(email, a.user.Email) {
+		form.EmailError = "That is your email address already."
+		return a.again(form)
+	}
+	now := a.p.Now()
+	secret := randtoken.New()
+	data, _ := json.Marshal(emailChangeData{Old: a.user.Email})
+	err = a.p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret), Purpose: purposeEmailChange,
+		UserID: a.user.ID, Email: email, Data: data, CreatedAt: now, ExpiresAt: now.Add(emailChangeTTL)})
+	if err != nil {
+		return fmt.Errorf("web: store email change: %w", err)
+	}
+	link := strings.TrimSuffix(a.p.Issuer, "/") + "/account/email/confirm?" + url.Values{"token": {secret}}.Encode()
+	if err := a.p.Mailer.Send(ctx, email, "verify_email", map[string]any{
+		"Name": a.user.Name, "Email": email, "OldEmail": a.user.Email, "Link": link, "URL": link,
+		"ExpiresIn": "24 hours", "EmailChange": true,
+	}); err != nil {
+		return fmt.Errorf("web: send email change link: %w", err)
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Sessions.RemoteIP(a.r)})
+	return a.done("email_sent")
+}
+
+type emailConfirmPage struct {
+	Title, Action, CSRF, Token string
+	// Done: the change happened; Email is the new address.
+	Done              bool
+	Email, AccountURL string
+}
+
+var errStaleEmailChange = errors.New("web: email changed since the link was sent")
+
+// confirmEmail serves the link of the mail. GET only shows a button, so a
+// mail scanner fetching the link changes nothing; the POST makes the change.
+func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
+	page := emailConfirmPage{Title: "Confirm your new email address", Action: p.path("/account/email/confirm"),
+		AccountURL: p.path("/account")}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		page.Token = r.URL.Query().Get("token")
+		if page.Token == "" {
+			return linkGone(nil)
+		}
+		page.CSRF = p.Sessions.CSRFToken(w, r)
+		return p.render(w, http.StatusOK, "email_confirm", page)
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	now := p.Now()
+	t, err := p.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(r.PostFormValue("token")), purposeEmailChange, now)
+	if errors.Is(err, storage.ErrNotFound) {
+		return linkGone(err)
+	}
+	if err != nil {
+		return fmt.Errorf("web: consume email change: %w", err)
+	}
+	var data emailChangeData
+	_ = json.Unmarshal(t.Data, &data)
+	err = p.Store.UpdateUser(ctx, t.UserID, func(u storage.User) (storage.User, error) {
+		if !strings.EqualFold(u.Email, data.Old) {
+			return u, errStaleEmailChange
+		}
+		u.Email, u.EmailVerified, u.UpdatedAt = t.Email, true, now
+		return u, nil
+	})
+	switch {
+	case errors.Is(err, storage.ErrAlreadyExists):
+		return &pageError{status: http.StatusConflict, title: "This address is taken",
+			detail: "Another account uses this email address. Sign in to that account, or choose another address.", err: err}
+	case errors.Is(err, storage.ErrNotFound), errors.Is(err, errStaleEmailChange):
+		return linkGone(err)
+	case err != nil:
+		return fmt.Errorf("web: change email: %w", err)
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Sessions.RemoteIP(r)})
+	if p.Mailer != nil && data.Old != "" {
+		// The old owner learns of it, in case it was not them.
+		if err := p.Mailer.Send(ctx, data.Old, "email_change", map[string]any{
+			"OldEmail": data.Old, "NewEmail": t.Email, "Email": data.Old, "AccountURL": strings.TrimSuffix(p.Issuer, "/") + "/account",
+		}); err != nil {
+			p.Logger.ErrorContext(ctx, "queue email change notice", "user_id", t.UserID, "err", err)
+		}
+	}
+	page.Done, page.Email, page.Title = true, t.Email, "Email address changed"
+	return p.render(w, http.StatusOK, "email_confirm", page)
+}
+
+func linkGone(err error) error {
+	return &pageError{status: http.StatusBadRequest, title: "This link no longer works",
+		detail: "It was used already, has expired, or a newer change replaced it. Request the change again from your account page.", err: err}
+}

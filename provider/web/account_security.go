@@ -1,0 +1,167 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// grantKinds are the token records that keep a person signed in to
+// applications: what ending sessions and changing the password deactivate.
+var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}
+
+// errPasswordChanged: the stored password changed between reading and
+// writing it (another tab, a reset).
+var errPasswordChanged = errors.New("web: password changed concurrently")
+
+// changePassword replaces the password after checking the current one.
+// Every other browser session ends and every token the person holds
+// (refresh tokens, and access tokens, which then introspect inactive) is
+// deactivated: whoever knew the old password is out. Personal access
+// tokens stay; the person revokes them on the same page.
+func (a accountAction) changePassword() error {
+	ctx := a.r.Context()
+	cur, next, confirm := a.r.PostFormValue("current_password"), a.r.PostFormValue("new_password"), a.r.PostFormValue("confirm_password")
+	if msg, err := a.checkCurrentPassword(cur); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		return a.again(accountPage{PasswordError: msg})
+	}
+	if next != confirm {
+		return a.again(accountPage{PasswordError: "The new passwords do not match."})
+	}
+	if err := accounts.CheckPassword(next, a.user.Email); err != nil {
+		return a.again(accountPage{PasswordError: ruleMessage(err)})
+	}
+	if next == cur {
+		return a.again(accountPage{PasswordError: "The new password must differ from the current one."})
+	}
+	hash, err := password.Hash(next)
+	if err != nil {
+		return fmt.Errorf("web: hash password: %w", err)
+	}
+	now := a.p.Now()
+	err = a.p.Store.UpdateUser(ctx, a.user.ID, func(u storage.User) (storage.User, error) {
+		if u.PasswordHash != a.user.PasswordHash {
+			return u, errPasswordChanged
+		}
+		u.PasswordHash, u.UpdatedAt = hash, now
+		return u, nil
+	})
+	if errors.Is(err, errPasswordChanged) {
+		return a.again(accountPage{PasswordError: "Your password was changed elsewhere meanwhile. Sign in again if you are signed out, then try again."})
+	}
+	if err != nil {
+		return fmt.Errorf("web: update password: %w", err)
+	}
+	sessions, tokens, err := a.p.endSessions(ctx, a.user.ID, a.sess.ID)
+	if err != nil {
+		return err
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "password.changed", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
+			"sessions_ended": strconv.Itoa(sessions), "tokens_deactivated": strconv.Itoa(tokens)}})
+	return a.done("password")
+}
+
+// endSessions ends every browser session of the person but exceptID (empty:
+// all), deactivates every token of theirs that a session or grant produced,
+// and tells the clients the ended sessions signed in to.
+func (p *Pages) endSessions(ctx context.Context, userID, exceptID string) (sessions, tokens int, err error) {
+	ended, err := p.Store.DeleteSessionsByUser(ctx, userID, exceptID)
+	if err != nil {
+		return 0, 0, fmt.Errorf("web: end sessions: %w", err)
+	}
+	n, err := p.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: userID, Kinds: grantKinds})
+	if err != nil {
+		return len(ended), 0, fmt.Errorf("web: deactivate tokens: %w", err)
+	}
+	if p.Notifier != nil {
+		for _, s := range ended {
+			p.Notifier.SessionEnded(ctx, userID, s.ID)
+		}
+	}
+	return len(ended), n, nil
+}
+
+// endSession signs out one of the person's sessions. Ending the current one
+// is signing out here.
+func (a accountAction) endSession() error {
+	ctx := a.r.Context()
+	id := a.r.PostFormValue("session_id")
+	s, err := a.p.Store.GetSession(ctx, id, a.p.Now())
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && s.UserID != a.user.ID) {
+		// Ended already (or never the person's): nothing to do, and no hint
+		// about other people's sessions.
+		return a.done("session")
+	}
+	if err != nil {
+		return fmt.Errorf("web: read session: %w", err)
+	}
+	if s.ID == a.sess.ID {
+		if err := a.p.endSession(a.w, a.r, logoutRequest{}); err != nil {
+			return err
+		}
+		return a.p.signedOut(a.w)
+	}
+	if err := a.p.Store.DeleteSession(ctx, s.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return fmt.Errorf("web: end session: %w", err)
+	}
+	n, err := a.p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: s.ID, Subject: a.user.ID, Kinds: grantKinds})
+	if err != nil {
+		return fmt.Errorf("web: deactivate session tokens: %w", err)
+	}
+	if a.p.Notifier != nil {
+		a.p.Notifier.SessionEnded(ctx, a.user.ID, s.ID)
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "session.ended", ActorID: a.user.ID, SubjectID: a.user.ID, OrgID: s.OrgID,
+		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"session_id": s.ID, "tokens_deactivated": strconv.Itoa(n)}})
+	return a.done("session")
+}
+
+// endAllSessions is "sign out everywhere": every session including this
+// one, and every refresh and access token of the person.
+func (a accountAction) endAllSessions() error {
+	ctx := a.r.Context()
+	sessions, tokens, err := a.p.endSessions(ctx, a.user.ID, "")
+	if err != nil {
+		return err
+	}
+	if _, _, err := a.p.Sessions.End(a.w, a.r); err != nil {
+		return err
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "sessions.ended_all", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
+			"sessions_ended": strconv.Itoa(sessions), "tokens_deactivated": strconv.Itoa(tokens)}})
+	return a.p.signedOut(a.w)
+}
+
+// revokeApp forgets the consent given to a client and deactivates every
+// token that client holds for the person; it must ask again next time.
+func (a accountAction) revokeApp() error {
+	ctx := a.r.Context()
+	clientID := a.r.PostFormValue("client_id")
+	if clientID == "" {
+		return a.done("app")
+	}
+	err := a.p.Store.DeleteConsent(ctx, a.user.ID, clientID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return a.done("app")
+	}
+	if err != nil {
+		return fmt.Errorf("web: delete consent: %w", err)
+	}
+	n, err := a.p.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: a.user.ID, ClientID: clientID, Kinds: grantKinds})
+	if err != nil {
+		return fmt.Errorf("web: deactivate client tokens: %w", err)
+	}
+	a.p.audit(ctx, storage.AuditEvent{Type: "consent.revoked", ActorID: a.user.ID, SubjectID: a.user.ID, ClientID: clientID,
+		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"tokens_deactivated": strconv.Itoa(n)}})
+	return a.done("app")
+}
