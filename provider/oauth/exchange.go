@@ -231,11 +231,20 @@ func (h *patExchange) PopulateTokenEndpointResponse(ctx context.Context, ar fosi
 	}
 	resp.SetTokenType("Bearer")
 	resp.SetExtra("issued_token_type", TokenTypeAccessToken)
-	if id, ok := pat.IDFromRequestID(ar.GetID()); ok {
-		// Only bookkeeping for the account page: the token is issued already.
-		if err := h.store.TouchPAT(ctx, id, h.now()); err != nil {
-			h.log.WarnContext(ctx, "oauth: record personal access token use", "error", fmt.Sprint(err))
+	id, _ := pat.IDFromRequestID(ar.GetID())
+	err := h.store.TouchPAT(ctx, id, h.now())
+	if errors.Is(err, storage.ErrNotFound) {
+		// Revoked while this request ran: the revocation may have
+		// deactivated the PAT's tokens before this one was stored, so this
+		// one is deactivated here and not handed out.
+		if _, err := h.store.DeactivateTokens(ctx, storage.TokenFilter{Subject: ar.GetSession().GetSubject(), RequestID: ar.GetID()}); err != nil {
+			return fosite.ErrServerError.WithWrap(err).WithDebugf("deactivate token of a revoked PAT: %v", err)
 		}
+		return errPATInvalid
+	}
+	if err != nil {
+		// Only bookkeeping for the account page.
+		h.log.WarnContext(ctx, "oauth: record personal access token use", "error", fmt.Sprint(err))
 	}
 	return nil
 }

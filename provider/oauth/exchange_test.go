@@ -1,9 +1,11 @@
 package oauth
 
 import (
+	"bytes"
 	"context"
 	"math"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/sqlite"
 )
 
 // cliClient is a public client registered for the token exchange, as a
@@ -214,5 +217,58 @@ func TestPATExchangeRejects(t *testing.T) {
 	ps, err := h.store.ListPATsByUser(ctx, "u1")
 	if err != nil || !ps[0].LastUsedAt.IsZero() {
 		t.Errorf("refused exchanges touched the PAT: %+v %v", ps, err)
+	}
+}
+
+// revokingStore revokes the PAT right after the exchange has looked it up,
+// as a person clicking Revoke at that moment would.
+type revokingStore struct {
+	*sqlite.Store
+}
+
+func (s revokingStore) GetPATByHash(ctx context.Context, hash []byte, now time.Time) (storage.PAT, error) {
+	p, err := s.Store.GetPATByHash(ctx, hash, now)
+	if err == nil {
+		if err := s.Store.DeletePAT(ctx, p.UserID, p.ID); err != nil {
+			return p, err
+		}
+		if _, err := s.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: p.UserID, RequestID: pat.RequestID(p.ID)}); err != nil {
+			return p, err
+		}
+	}
+	return p, err
+}
+
+// TestPATExchangeRevokedMeanwhile: a PAT revoked while its exchange runs
+// yields no usable token, though the revocation's deactivation ran before
+// the token was stored.
+func TestPATExchangeRevokedMeanwhile(t *testing.T) {
+	h := newHarness(t)
+	h.exchangeClients()
+	token, p := h.newPAT("u1", []string{"openid"}, time.Time{})
+	s, err := New(Config{Issuer: h.issuer, HMACSecret: bytes.Repeat([]byte("k"), 32)},
+		Deps{Store: revokingStore{h.store}, Keys: h.keys, Browser: h.browser, Pages: h.pages, Now: h.clock.Now})
+	h.must("New", err)
+	form := exchangeForm(token)
+	form.Set("client_id", cliClient.id)
+	r := httptest.NewRequest(http.MethodPost, h.issuer+"/oauth2/token", strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w := httptest.NewRecorder()
+	s.Token(w, r)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), `"invalid_grant"`) {
+		t.Fatalf("exchange of a PAT revoked meanwhile: %d %s", w.Code, w.Body)
+	}
+	n, err := h.store.DeactivateTokens(context.Background(), storage.TokenFilter{Subject: "u1", RequestID: pat.RequestID(p.ID)})
+	if err != nil || n != 0 {
+		t.Fatalf("an active token of the revoked PAT is left: %d %v", n, err)
+	}
+
+	// Control: without the revocation the same check finds the token.
+	token, p = h.newPAT("u1", []string{"openid"}, time.Time{})
+	if resp, body := h.token(cliClient, exchangeForm(token)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("exchange: %d %v", resp.StatusCode, body)
+	}
+	if n, err := h.store.DeactivateTokens(context.Background(), storage.TokenFilter{Subject: "u1", RequestID: pat.RequestID(p.ID)}); err != nil || n != 1 {
+		t.Fatalf("exchanged tokens of a live PAT: %d %v", n, err)
 	}
 }
