@@ -57,11 +57,14 @@ func exchange(t *testing.T, srv *server, clientID, token, scope string) (int, ma
 	return resp.StatusCode, body
 }
 
-// TestPersonalAccessTokenSQLite: a person creates a token on the account
-// page, a script exchanges it (RFC 8693) for a JWT that verifies against the
-// JWKS, the person revokes it, and the exchange then fails.
-func TestPersonalAccessTokenSQLite(t *testing.T) {
-	srv := newServer(t, database(t, "sqlite"))
+func TestPersonalAccessTokenSQLite(t *testing.T)   { personalAccessToken(t, "sqlite") }
+func TestPersonalAccessTokenPostgres(t *testing.T) { personalAccessToken(t, "postgres") }
+
+// personalAccessToken: a person creates a token on the account page, a
+// script exchanges it (RFC 8693) for a JWT that verifies against the JWKS,
+// the person revokes it, and the exchange then fails.
+func personalAccessToken(t *testing.T, db string) {
+	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
 	rp := newRelyingParty(t)
 
