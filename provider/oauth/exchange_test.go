@@ -92,6 +92,11 @@ func TestPATExchange(t *testing.T) {
 	if in := h.introspect(at); in["active"] != true || in["sub"] != "u1" {
 		t.Errorf("exchanged token introspection: %v", in)
 	}
+	// The record keeps no trace of the PAT (only hashes of secrets are stored).
+	rec, err := h.store.GetToken(context.Background(), storage.KindAccessToken, sigKey(at[strings.LastIndex(at, ".")+1:]))
+	if err != nil || rec.RequestID != pat.RequestID(p.ID) || strings.Contains(rec.Form, token) || strings.Contains(string(rec.Session), token) {
+		t.Errorf("access token record: %+v %v", rec, err)
+	}
 	stored, err := h.store.ListPATsByUser(context.Background(), "u1")
 	if err != nil || len(stored) != 1 || stored[0].LastUsedAt.IsZero() {
 		t.Errorf("last use not recorded: %+v %v", stored, err)

@@ -425,6 +425,9 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	tok, _ := url.Parse(link)
 	secret := tok.Query().Get("token")
 	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {secret}, "csrf_token": {"bogus"}}), http.StatusForbidden)
+	b.site = "cross-site"
+	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {secret}}), http.StatusForbidden)
+	b.site = "same-origin"
 	w = b.post("/account/email/confirm", url.Values{"token": {secret}})
 	wantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "ann@new.example") {
