@@ -1,6 +1,8 @@
 // Package web serves the server-rendered pages of the sign-in flow: login,
 // organization picker, consent, RP-initiated logout, and the error pages the
-// authorization endpoint shows when it must not redirect.
+// authorization endpoint shows when it must not redirect; and the account
+// page, where a signed-in person manages profile, email, password, sessions,
+// authorized applications and personal access tokens.
 //
 // The pages and the authorization endpoint talk only through the parked
 // storage.AuthRequest: a page records the person's decision on it and sends
@@ -14,5 +16,7 @@
 //	GET, POST /organization?request=ID              Pages.Organization
 //	GET, POST /consent?request=ID                   Pages.Consent
 //	GET, POST /oauth2/logout, GET /logout           Pages.Logout
+//	GET /, GET /account, POST /account/...          Pages.Home, Pages.Account
+//	GET, POST /account/email/confirm?token=T        Pages.Account (the mail's link)
 //	GET /static/                                    Pages.Static()
 package web
