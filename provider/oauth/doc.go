@@ -1,8 +1,10 @@
 // Package oauth is the provider's OAuth 2.0 and OpenID Connect protocol
 // surface, built on fosite v0.49.0: the authorization endpoint and its
 // resumption after the sign-in, organization and consent pages, the token,
-// introspection, revocation and userinfo endpoints, and the verification of
-// id_token_hint for logout.
+// introspection, revocation and userinfo endpoints, the RFC 8693 exchange of
+// personal access tokens for access tokens (a fosite token endpoint handler
+// of our own, exchange.go), and the verification of id_token_hint for
+// logout.
 //
 // Everything fosite-specific stays inside this package: the explicit
 // composition of fosite's handlers, the storage adapter that maps fosite's
