@@ -154,6 +154,23 @@ func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
 	if in := h.introspect(token); in["exp"] != float64(exp.Unix()) {
 		t.Errorf("PAT introspection exp: %v", in)
 	}
+	// A client bound to an organization gives that one, to members only.
+	bound := storage.Client{ID: "globex-cli", Name: "Globex CLI", Public: true, GrantTypes: []string{GrantTypeTokenExchange},
+		Scopes: []string{"openid"}, TokenEndpointAuthMethod: "none", OrgID: "o2", ResponseTypes: []string{"code"},
+		CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now()}
+	h.must("CreateClient", h.store.CreateClient(context.Background(), bound))
+	globex := testClient{id: bound.ID}
+	resp, body = h.token(globex, exchangeForm(token))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("exchange through a bound client: %d %v", resp.StatusCode, body)
+	}
+	if _, c := h.accessClaims(str(body, "access_token")); c["org_id"] != "o2" || c["org_role"] != "owner" {
+		t.Errorf("bound client's organization claims: %v", c)
+	}
+	u1Token, _ := h.newPAT("u1", []string{"openid"}, time.Time{})
+	resp, body = h.token(globex, exchangeForm(u1Token))
+	wantOAuthError(t, "not a member of the client's organization", resp, body, http.StatusBadRequest, "invalid_grant")
+
 	h.clock.advance(6 * time.Minute)
 	resp, body = h.token(cliClient, exchangeForm(token))
 	wantOAuthError(t, "expired PAT", resp, body, http.StatusBadRequest, "invalid_grant")
