@@ -212,6 +212,25 @@ type OrgStore interface {
 	UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error
 	// DeleteMembership returns ErrNotFound.
 	DeleteMembership(ctx context.Context, orgID, userID string) error
+
+	// CreateOrgRole defines a custom role. ErrNotFound if the organization
+	// does not exist; ErrAlreadyExists if it defines the role already.
+	CreateOrgRole(ctx context.Context, r OrgRole) error
+	// ListOrgRoles returns the organization's custom roles ordered by name.
+	ListOrgRoles(ctx context.Context, orgID string) ([]OrgRole, error)
+	// DeleteOrgRole removes a custom role. ErrNotFound; ErrConflict while a
+	// member still holds it.
+	DeleteOrgRole(ctx context.Context, orgID, name string) error
+}
+
+// OrgRole is a role an organization defines beyond the built-in owner,
+// admin and member. It grants nothing inside Ostiary; applications read it
+// from the org_role claim.
+type OrgRole struct {
+	OrgID       string
+	Name        string
+	Description string
+	CreatedAt   time.Time
 }
 
 // ---------------------------------------------------------------------------
