@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/discovery"
@@ -74,14 +75,17 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Logger:  logger,
 	}
 	pages, err := web.New(web.Pages{
-		Store:    store,
-		Sessions: sessions,
-		Throttle: limiter,
-		Audit:    store,
-		Notifier: notify,
-		Issuer:   cfg.Issuer,
-		Now:      cfg.now,
-		Logger:   logger,
+		Orgs:       &accounts.Organizations{Store: store, Now: cfg.now},
+		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
+		Transactor: store,
+		Store:      store,
+		Sessions:   sessions,
+		Throttle:   limiter,
+		Audit:      store,
+		Notifier:   notify,
+		Issuer:     cfg.Issuer,
+		Now:        cfg.now,
+		Logger:     logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -140,6 +144,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(oauth.PathLogin, page(pages.Login))
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
+	handle("/organizations", page(pages.Organizations))
+	handle("/organizations/{id}", page(pages.OrganizationSettings))
+	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/static/", pages.Static())

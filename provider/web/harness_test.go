@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -25,6 +26,8 @@ import (
 // setup and inspection.
 type testStore interface {
 	Store
+	accounts.OrgStore
+	accounts.Store
 	browser.SessionStore
 	throttle.Store
 	Auditor
@@ -90,6 +93,36 @@ type harness struct {
 	hints    *fakeHints
 	notified *notified
 	logs     *bytes.Buffer
+	mailer   *fakeMailer
+}
+
+// sentMail is one mail the pages asked to send.
+type sentMail struct {
+	to, template string
+	data         map[string]any
+}
+
+type fakeMailer struct {
+	mu   sync.Mutex
+	sent []sentMail
+}
+
+func (m *fakeMailer) Send(_ context.Context, to, template string, data any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, _ := data.(map[string]any)
+	m.sent = append(m.sent, sentMail{to: to, template: template, data: d})
+	return nil
+}
+
+func (m *fakeMailer) last(t *testing.T) sentMail {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.sent) == 0 {
+		t.Fatal("no mail was sent")
+	}
+	return m.sent[len(m.sent)-1]
 }
 
 func newHarness(t *testing.T) *harness {
@@ -104,16 +137,21 @@ func newHarness(t *testing.T) *harness {
 		Origin:    issuer,
 		Now:       h.clock.now,
 	}
+	h.mailer = &fakeMailer{}
 	pages, err := New(Pages{
-		Store:    h.store,
-		Sessions: sessions,
-		Throttle: &throttle.Limiter{Store: h.store, Now: h.clock.now},
-		Audit:    h.store,
-		Hints:    h.hints,
-		Notifier: h.notified,
-		Issuer:   issuer,
-		Now:      h.clock.now,
-		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Orgs:       &accounts.Organizations{Store: h.store, Now: h.clock.now},
+		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
+		Transactor: h.store,
+		Mailer:     h.mailer,
+		Store:      h.store,
+		Sessions:   sessions,
+		Throttle:   &throttle.Limiter{Store: h.store, Now: h.clock.now},
+		Audit:      h.store,
+		Hints:      h.hints,
+		Notifier:   h.notified,
+		Issuer:     issuer,
+		Now:        h.clock.now,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +162,9 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
+	mux.HandleFunc("/organizations", pages.Organizations)
+	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
+	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
 	mux.Handle("/static/", pages.Static())

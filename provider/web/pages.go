@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
@@ -36,6 +37,14 @@ type Store interface {
 	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
 	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+	GetOrg(ctx context.Context, id string) (storage.Organization, error)
+	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+	ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error)
+}
+
+// Transactor runs work in one database transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Auditor records security events.
@@ -80,6 +89,15 @@ type Pages struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
+	// Orgs and Accounts apply the rules for organizations and new accounts
+	// (the organization pages and invitations); Transactor makes an
+	// invitee's new account and membership one change.
+	Orgs       *accounts.Organizations
+	Accounts   *accounts.Service
+	Transactor Transactor
+	// Mailer sends invitations; nil turns inviting off.
+	Mailer Mailer
+
 	base   string // the issuer's path, without trailing slash
 	pages  map[string]*template.Template
 	assets map[string]asset
@@ -91,7 +109,8 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home",
+	"orgs", "orgsettings", "invitation"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -108,6 +127,15 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Audit == nil {
 		missing = append(missing, "Audit")
+	}
+	if p.Orgs == nil {
+		missing = append(missing, "Orgs")
+	}
+	if p.Accounts == nil {
+		missing = append(missing, "Accounts")
+	}
+	if p.Transactor == nil {
+		missing = append(missing, "Transactor")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))
