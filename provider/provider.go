@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Logger:  logger,
 	}
 	pages, err := web.New(web.Pages{
-		Orgs:       &accounts.Organizations{Store: store, Now: cfg.now},
+		Orgs:       &accounts.Organizations{Store: store, Audit: store, Now: cfg.now},
 		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
 		Transactor: store,
 		Store:      store,

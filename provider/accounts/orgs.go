@@ -49,7 +49,22 @@ type OrgStore interface {
 // as an owner everywhere. The last owner can neither leave nor be demoted.
 type Organizations struct {
 	Store OrgStore
+	// Audit records every change, in the change's transaction where there
+	// is one.
+	Audit Auditor
 	Now   func() time.Time
+}
+
+func (o *Organizations) audit(ctx context.Context, actor Actor, typ, orgID, subjectID string, details map[string]string) error {
+	if subjectID == "" {
+		subjectID = actor.ID
+	}
+	e := storage.AuditEvent{ID: randtoken.ID(), Time: o.Now().UTC(), Type: typ, ActorID: actor.ID, SubjectID: subjectID,
+		OrgID: orgID, IP: actor.IP, Details: details}
+	if err := o.Audit.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", typ, err)
+	}
+	return nil
 }
 
 // Role describes one role an organization offers.
@@ -111,7 +126,7 @@ func (o *Organizations) actorRole(ctx context.Context, orgID, actorID string) (s
 }
 
 // Create stores a new organization with the creator as its owner.
-func (o *Organizations) Create(ctx context.Context, creatorID, name string) (storage.Organization, error) {
+func (o *Organizations) Create(ctx context.Context, actor Actor, name string) (storage.Organization, error) {
 	org, err := newOrg(name, o.Now())
 	if err != nil {
 		return storage.Organization{}, err
@@ -123,11 +138,11 @@ func (o *Organizations) Create(ctx context.Context, creatorID, name string) (sto
 			}
 			return fmt.Errorf("create organization: %w", err)
 		}
-		m := storage.Membership{OrgID: org.ID, UserID: creatorID, Role: RoleOwner, CreatedAt: org.CreatedAt}
+		m := storage.Membership{OrgID: org.ID, UserID: actor.ID, Role: RoleOwner, CreatedAt: org.CreatedAt}
 		if err := o.Store.AddMembership(ctx, m); err != nil {
-			return fmt.Errorf("make %q the owner: %w", creatorID, err)
+			return fmt.Errorf("make %q the owner: %w", actor.ID, err)
 		}
-		return nil
+		return o.audit(ctx, actor, "org.created", org.ID, "", map[string]string{"name": org.Name})
 	})
 	if err != nil {
 		return storage.Organization{}, err
@@ -145,12 +160,12 @@ func newOrg(name string, now time.Time) (storage.Organization, error) {
 }
 
 // Rename changes the organization's name; owners and admins.
-func (o *Organizations) Rename(ctx context.Context, actorID, orgID, name string) error {
+func (o *Organizations) Rename(ctx context.Context, actor Actor, orgID, name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 200 {
 		return fmt.Errorf("organization name must be 1 to 200 characters: %w", ErrInvalid)
 	}
-	role, err := o.actorRole(ctx, orgID, actorID)
+	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -165,13 +180,16 @@ func (o *Organizations) Rename(ctx context.Context, actorID, orgID, name string)
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		return fmt.Errorf("an organization named %q exists already: %w", name, err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return o.audit(ctx, actor, "org.renamed", orgID, "", map[string]string{"name": name})
 }
 
 // Delete removes the organization once the actor, an owner, typed its name
 // exactly. Every member's tokens issued for it stop working.
-func (o *Organizations) Delete(ctx context.Context, actorID, orgID, confirmName string) error {
-	role, err := o.actorRole(ctx, orgID, actorID)
+func (o *Organizations) Delete(ctx context.Context, actor Actor, orgID, confirmName string) error {
+	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -195,7 +213,10 @@ func (o *Organizations) Delete(ctx context.Context, actorID, orgID, confirmName 
 				return err
 			}
 		}
-		return o.Store.DeleteOrg(ctx, orgID)
+		if err := o.Store.DeleteOrg(ctx, orgID); err != nil {
+			return err
+		}
+		return o.audit(ctx, actor, "org.deleted", orgID, "", map[string]string{"name": org.Name})
 	})
 }
 
@@ -213,7 +234,7 @@ func (o *Organizations) Roles(ctx context.Context, orgID string) ([]Role, error)
 }
 
 // DefineRole adds a custom role; owners and admins.
-func (o *Organizations) DefineRole(ctx context.Context, actorID, orgID, name, description string) error {
+func (o *Organizations) DefineRole(ctx context.Context, actor Actor, orgID, name, description string) error {
 	if !roleName.MatchString(name) {
 		return fmt.Errorf("role %q: lowercase letters, digits, '-' and '_', starting with a letter: %w", name, ErrInvalid)
 	}
@@ -224,7 +245,7 @@ func (o *Organizations) DefineRole(ctx context.Context, actorID, orgID, name, de
 	if len([]rune(description)) > 200 {
 		return fmt.Errorf("role description must be at most 200 characters: %w", ErrInvalid)
 	}
-	role, err := o.actorRole(ctx, orgID, actorID)
+	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -235,15 +256,18 @@ func (o *Organizations) DefineRole(ctx context.Context, actorID, orgID, name, de
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		return fmt.Errorf("the organization has a role %q already: %w", name, err)
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	return o.audit(ctx, actor, "org.role_defined", orgID, "", map[string]string{"role": name})
 }
 
 // DeleteRole removes a custom role nobody holds; owners and admins.
-func (o *Organizations) DeleteRole(ctx context.Context, actorID, orgID, name string) error {
+func (o *Organizations) DeleteRole(ctx context.Context, actor Actor, orgID, name string) error {
 	if IsBuiltInRole(name) {
 		return fmt.Errorf("%q is a built-in role: %w", name, ErrInvalid)
 	}
-	role, err := o.actorRole(ctx, orgID, actorID)
+	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -256,7 +280,7 @@ func (o *Organizations) DeleteRole(ctx context.Context, actorID, orgID, name str
 		}
 		return err
 	}
-	return nil
+	return o.audit(ctx, actor, "org.role_deleted", orgID, "", map[string]string{"role": name})
 }
 
 // checkRole refuses a role the organization does not offer.
@@ -288,11 +312,11 @@ func mayAssign(actorRole, role string) bool {
 // SetRole changes a member's role. Owners and admins; only owners make or
 // unmake owners; the last owner keeps the role. The new role shows in the
 // member's next token (refresh re-reads the membership).
-func (o *Organizations) SetRole(ctx context.Context, actorID, orgID, userID, role string) error {
+func (o *Organizations) SetRole(ctx context.Context, actor Actor, orgID, userID, role string) error {
 	if err := o.checkRole(ctx, orgID, role); err != nil {
 		return err
 	}
-	actor, err := o.actorRole(ctx, orgID, actorID)
+	mine, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -306,15 +330,18 @@ func (o *Organizations) SetRole(ctx context.Context, actorID, orgID, userID, rol
 		if m.Role == role {
 			return nil
 		}
-		if !mayAssign(actor, m.Role) || !mayAssign(actor, role) {
-			return fmt.Errorf("your role %q cannot change %q to %q: %w", actor, m.Role, role, ErrForbidden)
+		if !mayAssign(mine, m.Role) || !mayAssign(mine, role) {
+			return fmt.Errorf("your role %q cannot change %q to %q: %w", mine, m.Role, role, ErrForbidden)
 		}
 		if m.Role == RoleOwner {
 			if err := o.keepAnOwner(ctx, orgID); err != nil {
 				return err
 			}
 		}
-		return o.Store.UpdateMembershipRole(ctx, orgID, userID, role)
+		if err := o.Store.UpdateMembershipRole(ctx, orgID, userID, role); err != nil {
+			return err
+		}
+		return o.audit(ctx, actor, "member.role_changed", orgID, userID, map[string]string{"from": m.Role, "to": role})
 	})
 }
 
@@ -339,11 +366,11 @@ func (o *Organizations) keepAnOwner(ctx context.Context, orgID string) error {
 
 // RemoveMember takes a person out of the organization: an owner or admin
 // removing someone (admins cannot remove owners), or a member leaving
-// (actorID == userID). The last owner cannot go. Their tokens for the
+// (actor.ID == userID). The last owner cannot go. Their tokens for the
 // organization stop working at once and their sessions forget it as the
 // active organization.
-func (o *Organizations) RemoveMember(ctx context.Context, actorID, orgID, userID string) error {
-	actor, err := o.actorRole(ctx, orgID, actorID)
+func (o *Organizations) RemoveMember(ctx context.Context, actor Actor, orgID, userID string) error {
+	mine, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
@@ -352,8 +379,8 @@ func (o *Organizations) RemoveMember(ctx context.Context, actorID, orgID, userID
 		if err != nil {
 			return fmt.Errorf("member %q: %w", userID, err)
 		}
-		if actorID != userID && !mayAssign(actor, m.Role) {
-			return fmt.Errorf("your role %q cannot remove a member with role %q: %w", actor, m.Role, ErrForbidden)
+		if actor.ID != userID && !mayAssign(mine, m.Role) {
+			return fmt.Errorf("your role %q cannot remove a member with role %q: %w", mine, m.Role, ErrForbidden)
 		}
 		if m.Role == RoleOwner {
 			if err := o.keepAnOwner(ctx, orgID); err != nil {
@@ -363,7 +390,14 @@ func (o *Organizations) RemoveMember(ctx context.Context, actorID, orgID, userID
 		if err := o.Store.DeleteMembership(ctx, orgID, userID); err != nil {
 			return err
 		}
-		return o.endMembership(ctx, orgID, userID)
+		if err := o.endMembership(ctx, orgID, userID); err != nil {
+			return err
+		}
+		typ := "member.removed"
+		if actor.ID == userID {
+			typ = "member.left"
+		}
+		return o.audit(ctx, actor, typ, orgID, userID, map[string]string{"role": m.Role})
 	})
 }
 
@@ -416,7 +450,7 @@ type invitationData struct {
 // returns the secret for the link (shown to nobody but the invitee's mail).
 // Owners and admins; only owners invite owners. A newer invitation of the
 // same address replaces the older one.
-func (o *Organizations) Invite(ctx context.Context, actorID, orgID, email, role string) (string, Invitation, error) {
+func (o *Organizations) Invite(ctx context.Context, actor Actor, orgID, email, role string) (string, Invitation, error) {
 	email, err := NormalizeEmail(email)
 	if err != nil {
 		return "", Invitation{}, err
@@ -424,12 +458,12 @@ func (o *Organizations) Invite(ctx context.Context, actorID, orgID, email, role 
 	if err := o.checkRole(ctx, orgID, role); err != nil {
 		return "", Invitation{}, err
 	}
-	actor, err := o.actorRole(ctx, orgID, actorID)
+	mine, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return "", Invitation{}, err
 	}
-	if !mayAssign(actor, role) {
-		return "", Invitation{}, fmt.Errorf("your role %q cannot invite with role %q: %w", actor, role, ErrForbidden)
+	if !mayAssign(mine, role) {
+		return "", Invitation{}, fmt.Errorf("your role %q cannot invite with role %q: %w", mine, role, ErrForbidden)
 	}
 	org, err := o.Store.GetOrg(ctx, orgID)
 	if err != nil {
@@ -440,7 +474,7 @@ func (o *Organizations) Invite(ctx context.Context, actorID, orgID, email, role 
 			return "", Invitation{}, fmt.Errorf("%s is a member already: %w", email, storage.ErrAlreadyExists)
 		}
 	}
-	data, err := json.Marshal(invitationData{OrgID: orgID, Role: role, InvitedBy: actorID})
+	data, err := json.Marshal(invitationData{OrgID: orgID, Role: role, InvitedBy: actor.ID})
 	if err != nil {
 		return "", Invitation{}, fmt.Errorf("encode invitation: %w", err)
 	}
@@ -453,7 +487,10 @@ func (o *Organizations) Invite(ctx context.Context, actorID, orgID, email, role 
 	if err := o.Store.CreateOneTimeToken(ctx, t); err != nil {
 		return "", Invitation{}, fmt.Errorf("store invitation: %w", err)
 	}
-	return secret, Invitation{OrgID: orgID, OrgName: org.Name, Email: email, Role: role, InvitedBy: actorID, ExpiresAt: t.ExpiresAt}, nil
+	if err := o.audit(ctx, actor, "member.invited", orgID, "", map[string]string{"email": email, "role": role}); err != nil {
+		return "", Invitation{}, err
+	}
+	return secret, Invitation{OrgID: orgID, OrgName: org.Name, Email: email, Role: role, InvitedBy: actor.ID, ExpiresAt: t.ExpiresAt}, nil
 }
 
 // ErrInvitationGone: the link is unknown, used, replaced or expired.
@@ -487,10 +524,11 @@ func (o *Organizations) invitation(ctx context.Context, t storage.OneTimeToken) 
 	return Invitation{OrgID: d.OrgID, OrgName: org.Name, Email: t.Email, Role: d.Role, InvitedBy: d.InvitedBy, ExpiresAt: t.ExpiresAt}, nil
 }
 
-// Accept uses the invitation for the person userID, whose address must be
+// Accept uses the invitation for the person acting, whose address must be
 // the invited one: the link proves they read that mailbox, not that the
 // signed-in account is theirs. The link works once.
-func (o *Organizations) Accept(ctx context.Context, orgID, secret, userID string) (Invitation, error) {
+func (o *Organizations) Accept(ctx context.Context, actor Actor, orgID, secret string) (Invitation, error) {
+	userID := actor.ID
 	u, err := o.Store.GetUser(ctx, userID)
 	if err != nil {
 		return Invitation{}, fmt.Errorf("user %q: %w", userID, err)
@@ -521,7 +559,7 @@ func (o *Organizations) Accept(ctx context.Context, orgID, secret, userID string
 			return fmt.Errorf("add membership: %w", err)
 		}
 		inv.Role = role
-		return nil
+		return o.audit(ctx, actor, "member.joined", orgID, userID, map[string]string{"role": role, "invited_by": inv.InvitedBy})
 	})
 	return inv, err
 }

@@ -115,9 +115,9 @@ func TestDeleteRemovesThePersonKeepsTheAudit(t *testing.T) {
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")
-	org, err := f.orgs.Create(ctx, ada, "Acme")
+	org, err := f.orgs.Create(ctx, Actor{ID: ada}, "Acme")
 	mustDo(t, "Create", err)
-	solo, err := f.orgs.Create(ctx, ada, "Solo")
+	solo, err := f.orgs.Create(ctx, Actor{ID: ada}, "Solo")
 	mustDo(t, "Create solo", err)
 	mustDo(t, "add bob", f.store.AddMembership(ctx, storage.Membership{OrgID: org.ID, UserID: bob, Role: RoleMember}))
 	f.session("s1", ada)
@@ -135,7 +135,7 @@ func TestDeleteRemovesThePersonKeepsTheAudit(t *testing.T) {
 	if !f.active("rt") {
 		t.Fatal("a refused delete ended tokens")
 	}
-	mustDo(t, "SetRole", f.orgs.SetRole(ctx, ada, org.ID, bob, RoleOwner))
+	mustDo(t, "SetRole", f.orgs.SetRole(ctx, Actor{ID: ada}, org.ID, bob, RoleOwner))
 	mustDo(t, "Delete", p.Delete(ctx, Actor{ID: SystemActor, IP: "192.0.2.1"}, ada))
 	if _, err := f.store.GetUser(ctx, ada); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("GetUser after delete = %v", err)

@@ -139,7 +139,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.mailer = &fakeMailer{}
 	pages, err := New(Pages{
-		Orgs:       &accounts.Organizations{Store: h.store, Now: h.clock.now},
+		Orgs:       &accounts.Organizations{Store: h.store, Audit: h.store, Now: h.clock.now},
 		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
 		Transactor: h.store,
 		Mailer:     h.mailer,

@@ -77,11 +77,9 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 		}
 		switch {
 		case data.Join:
-			if _, err := p.Orgs.Accept(ctx, orgID, secret, user.ID); err != nil {
+			if _, err := p.Orgs.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, orgID, secret); err != nil {
 				return p.invitationRefused(err)
 			}
-			p.audit(ctx, storage.AuditEvent{Type: "member.joined", ActorID: user.ID, SubjectID: user.ID, OrgID: orgID,
-				IP: p.Sessions.RemoteIP(r), Details: map[string]string{"role": inv.Role, "invited_by": inv.InvitedBy}})
 			return p.redirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
 		case data.Register:
 			msg, err := p.registerInvitee(ctx, w, r, inv, orgID, secret)
@@ -127,7 +125,7 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 		if err != nil {
 			return err
 		}
-		_, err = p.Orgs.Accept(ctx, orgID, secret, user.ID)
+		_, err = p.Orgs.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, orgID, secret)
 		return err
 	})
 	if err != nil {
@@ -144,10 +142,7 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 	if err != nil {
 		return "", err
 	}
-	ip := p.Sessions.RemoteIP(r)
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: ip,
-		Details: map[string]string{"via": "invitation"}})
-	p.audit(ctx, storage.AuditEvent{Type: "member.joined", ActorID: user.ID, SubjectID: user.ID, OrgID: orgID, IP: ip,
-		Details: map[string]string{"role": inv.Role, "invited_by": inv.InvitedBy, "session_id": sess.ID}})
+	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"via": "invitation", "session_id": sess.ID}})
 	return "", nil
 }

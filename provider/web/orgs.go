@@ -92,10 +92,8 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 			return p.redirectSeeOther(w, r, p.path("/organizations?done=switched"))
 		case "create":
 			name := r.PostFormValue("name")
-			org, err := p.Orgs.Create(ctx, user.ID, name)
+			org, err := p.Orgs.Create(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, name)
 			if err == nil {
-				p.audit(ctx, storage.AuditEvent{Type: "org.created", ActorID: user.ID, SubjectID: user.ID, OrgID: org.ID,
-					IP: p.Sessions.RemoteIP(r), Details: map[string]string{"name": org.Name}})
 				return p.redirectSeeOther(w, r, p.orgURL(org.ID)+"?done=created")
 			}
 			msg, ok := ruleMessage(err, "An organization with that name exists already. Choose another name.")

@@ -112,55 +112,39 @@ func (p *Pages) isMember(ctx context.Context, orgID string, user storage.User) b
 }
 
 // orgAction applies one posted change and returns the notice code for it.
+// accounts.Organizations checks the viewer's role and audits the change.
 func (p *Pages) orgAction(ctx context.Context, r *http.Request, user storage.User, orgID string) (string, error) {
 	f := r.PostFormValue
-	ev := storage.AuditEvent{ActorID: user.ID, OrgID: orgID, IP: p.Sessions.RemoteIP(r)}
-	var done string
-	var err error
+	actor := accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}
 	switch f("action") {
 	case "rename":
-		err = p.Orgs.Rename(ctx, user.ID, orgID, f("name"))
-		ev.Type, ev.Details, done = "org.renamed", map[string]string{"name": f("name")}, "renamed"
+		return "renamed", p.Orgs.Rename(ctx, actor, orgID, f("name"))
 	case "delete":
-		err = p.Orgs.Delete(ctx, user.ID, orgID, f("confirm"))
-		ev.Type, done = "org.deleted", "deleted"
+		return "deleted", p.Orgs.Delete(ctx, actor, orgID, f("confirm"))
 	case "invite":
-		err = p.invite(ctx, user, orgID, f("email"), f("role"))
-		ev.Type, ev.Details, done = "member.invited", map[string]string{"role": f("role")}, "invited"
+		return "invited", p.invite(ctx, actor, user, orgID, f("email"), f("role"))
 	case "set_role":
-		err = p.Orgs.SetRole(ctx, user.ID, orgID, f("user_id"), f("role"))
-		ev.Type, ev.SubjectID, ev.Details, done = "member.role_changed", f("user_id"), map[string]string{"role": f("role")}, "role_changed"
+		return "role_changed", p.Orgs.SetRole(ctx, actor, orgID, f("user_id"), f("role"))
 	case "remove":
-		err = p.Orgs.RemoveMember(ctx, user.ID, orgID, f("user_id"))
-		ev.Type, ev.SubjectID, done = "member.removed", f("user_id"), "removed"
+		done := "removed"
 		if f("user_id") == user.ID {
-			ev.Type, done = "member.left", "left"
+			done = "left"
 		}
+		return done, p.Orgs.RemoveMember(ctx, actor, orgID, f("user_id"))
 	case "define_role":
-		err = p.Orgs.DefineRole(ctx, user.ID, orgID, f("role_name"), f("description"))
-		ev.Type, ev.Details, done = "org.role_defined", map[string]string{"role": f("role_name")}, "role_defined"
+		return "role_defined", p.Orgs.DefineRole(ctx, actor, orgID, f("role_name"), f("description"))
 	case "delete_role":
-		err = p.Orgs.DeleteRole(ctx, user.ID, orgID, f("role_name"))
-		ev.Type, ev.Details, done = "org.role_deleted", map[string]string{"role": f("role_name")}, "role_deleted"
-	default:
-		return "", showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+		return "role_deleted", p.Orgs.DeleteRole(ctx, actor, orgID, f("role_name"))
 	}
-	if err != nil {
-		return "", err
-	}
-	if ev.SubjectID == "" {
-		ev.SubjectID = user.ID
-	}
-	p.audit(ctx, ev)
-	return done, nil
+	return "", showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
 // invite stores the invitation and mails its link.
-func (p *Pages) invite(ctx context.Context, user storage.User, orgID, email, role string) error {
+func (p *Pages) invite(ctx context.Context, actor accounts.Actor, user storage.User, orgID, email, role string) error {
 	if p.Mailer == nil {
 		return fmt.Errorf("web: invitations need mail: %w", accounts.ErrForbidden)
 	}
-	secret, inv, err := p.Orgs.Invite(ctx, user.ID, orgID, email, role)
+	secret, inv, err := p.Orgs.Invite(ctx, actor, orgID, email, role)
 	if err != nil {
 		return err
 	}
