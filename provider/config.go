@@ -37,6 +37,11 @@ type Config struct {
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
 
+	// AuditLog receives every audit event as one structured line (cmd/
+	// gives it a JSON handler so lines can be forwarded); nil: the
+	// provider's logger.
+	AuditLog *slog.Logger
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }

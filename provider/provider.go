@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/discovery"
@@ -74,14 +75,19 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Now:     cfg.now,
 		Logger:  logger,
 	}
+	auditLog := cfg.AuditLog
+	if auditLog == nil {
+		auditLog = logger
+	}
+	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	pages, err := web.New(web.Pages{
-		Orgs:       &accounts.Organizations{Store: store, Audit: store, Now: cfg.now},
+		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
 		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
 		Transactor: store,
 		Store:      store,
 		Sessions:   sessions,
 		Throttle:   limiter,
-		Audit:      store,
+		Audit:      recorder,
 		Notifier:   notify,
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,

@@ -125,7 +125,8 @@ func (o *Organizations) actorRole(ctx context.Context, orgID, actorID string) (s
 	return "", fmt.Errorf("not a member of organization %q: %w", orgID, ErrForbidden)
 }
 
-// Create stores a new organization with the creator as its owner.
+// Create stores a new organization with the creator as its owner (unless
+// the creator is the SystemActor).
 func (o *Organizations) Create(ctx context.Context, actor Actor, name string) (storage.Organization, error) {
 	org, err := newOrg(name, o.Now())
 	if err != nil {
@@ -138,9 +139,13 @@ func (o *Organizations) Create(ctx context.Context, actor Actor, name string) (s
 			}
 			return fmt.Errorf("create organization: %w", err)
 		}
-		m := storage.Membership{OrgID: org.ID, UserID: actor.ID, Role: RoleOwner, CreatedAt: org.CreatedAt}
-		if err := o.Store.AddMembership(ctx, m); err != nil {
-			return fmt.Errorf("make %q the owner: %w", actor.ID, err)
+		// The operator creates organizations for others: they have no owner
+		// until one is added.
+		if actor.ID != SystemActor {
+			m := storage.Membership{OrgID: org.ID, UserID: actor.ID, Role: RoleOwner, CreatedAt: org.CreatedAt}
+			if err := o.Store.AddMembership(ctx, m); err != nil {
+				return fmt.Errorf("make %q the owner: %w", actor.ID, err)
+			}
 		}
 		return o.audit(ctx, actor, "org.created", org.ID, "", map[string]string{"name": org.Name})
 	})
@@ -342,6 +347,36 @@ func (o *Organizations) SetRole(ctx context.Context, actor Actor, orgID, userID,
 			return err
 		}
 		return o.audit(ctx, actor, "member.role_changed", orgID, userID, map[string]string{"from": m.Role, "to": role})
+	})
+}
+
+// AddMember gives a person a role directly, without an invitation: owners
+// and admins (only owners add owners), and the operator. Unknown org or
+// user wraps storage.ErrNotFound; an existing membership
+// storage.ErrAlreadyExists.
+func (o *Organizations) AddMember(ctx context.Context, actor Actor, orgID, userID, role string) error {
+	mine, err := o.actorRole(ctx, orgID, actor.ID)
+	if err != nil {
+		return err
+	}
+	if err := o.checkRole(ctx, orgID, role); err != nil {
+		return err
+	}
+	if !mayAssign(mine, role) {
+		return fmt.Errorf("your role %q cannot add a member with role %q: %w", mine, role, ErrForbidden)
+	}
+	if _, err := o.Store.GetUser(ctx, userID); err != nil {
+		return fmt.Errorf("user %q: %w", userID, err)
+	}
+	return o.Store.InTx(ctx, func(ctx context.Context) error {
+		m := storage.Membership{OrgID: orgID, UserID: userID, Role: role, CreatedAt: o.Now().UTC()}
+		if err := o.Store.AddMembership(ctx, m); err != nil {
+			if errors.Is(err, storage.ErrAlreadyExists) {
+				return fmt.Errorf("user %q is already a member of %q: %w", userID, orgID, err)
+			}
+			return fmt.Errorf("add membership: %w", err)
+		}
+		return o.audit(ctx, actor, "member.added", orgID, userID, map[string]string{"role": role})
 	})
 }
 
