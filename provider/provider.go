@@ -83,6 +83,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	pages, err := web.New(web.Pages{
 		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
 		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
+		People:     &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now},
 		Transactor: store,
 		Store:      store,
 		Sessions:   sessions,
@@ -153,6 +154,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/organizations", page(pages.Organizations))
 	handle("/organizations/{id}", page(pages.OrganizationSettings))
 	handle("/invitations/accept", page(pages.AcceptInvitation))
+	handle("/account/delete", page(pages.DeleteAccount))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/static/", pages.Static())

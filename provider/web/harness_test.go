@@ -26,6 +26,7 @@ import (
 // setup and inspection.
 type testStore interface {
 	Store
+	accounts.PeopleStore
 	accounts.OrgStore
 	accounts.Store
 	browser.SessionStore
@@ -141,6 +142,7 @@ func newHarness(t *testing.T) *harness {
 	pages, err := New(Pages{
 		Orgs:       &accounts.Organizations{Store: h.store, Audit: h.store, Now: h.clock.now},
 		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
+		People:     &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
 		Transactor: h.store,
 		Mailer:     h.mailer,
 		Store:      h.store,
@@ -165,6 +167,7 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/organizations", pages.Organizations)
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
+	mux.HandleFunc("/account/delete", pages.DeleteAccount)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
 	mux.Handle("/static/", pages.Static())

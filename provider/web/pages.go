@@ -94,6 +94,7 @@ type Pages struct {
 	// invitee's new account and membership one change.
 	Orgs       *accounts.Organizations
 	Accounts   *accounts.Service
+	People     *accounts.People
 	Transactor Transactor
 	// Mailer sends invitations; nil turns inviting off.
 	Mailer Mailer
@@ -110,7 +111,7 @@ type asset struct {
 
 // pageNames are the templates besides layout.html; each defines "content".
 var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home",
-	"orgs", "orgsettings", "invitation"}
+	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -133,6 +134,9 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Accounts == nil {
 		missing = append(missing, "Accounts")
+	}
+	if p.People == nil {
+		missing = append(missing, "People")
 	}
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")
