@@ -45,6 +45,11 @@ type Config struct {
 	// it, such as changing an email address on the account page.
 	Mailer web.Mailer
 
+	// AuditLog receives every audit event as one structured line (cmd/
+	// gives it a JSON handler so lines can be forwarded); nil: the
+	// provider's logger.
+	AuditLog *slog.Logger
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/discovery"
@@ -73,16 +75,25 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Now:     cfg.now,
 		Logger:  logger,
 	}
+	auditLog := cfg.AuditLog
+	if auditLog == nil {
+		auditLog = logger
+	}
+	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	pages, err := web.New(web.Pages{
-		Store:    store,
-		Sessions: sessions,
-		Throttle: limiter,
-		Audit:    store,
-		Notifier: notify,
-		Mailer:   cfg.Mailer,
-		Issuer:   cfg.Issuer,
-		Now:      cfg.now,
-		Logger:   logger,
+		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
+		People:     &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now},
+		Transactor: store,
+		Store:      store,
+		Sessions:   sessions,
+		Throttle:   limiter,
+		Audit:      recorder,
+		Notifier:   notify,
+		Mailer:     cfg.Mailer,
+		Issuer:     cfg.Issuer,
+		Now:        cfg.now,
+		Logger:     logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -142,6 +153,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(oauth.PathLogin, page(pages.Login))
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
+	handle("/organizations", page(pages.Organizations))
+	handle("/organizations/{id}", page(pages.OrganizationSettings))
+	handle("/invitations/accept", page(pages.AcceptInvitation))
+	handle("/account/delete", page(pages.DeleteAccount))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))

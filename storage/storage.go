@@ -212,6 +212,25 @@ type OrgStore interface {
 	UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error
 	// DeleteMembership returns ErrNotFound.
 	DeleteMembership(ctx context.Context, orgID, userID string) error
+
+	// CreateOrgRole defines a custom role. ErrNotFound if the organization
+	// does not exist; ErrAlreadyExists if it defines the role already.
+	CreateOrgRole(ctx context.Context, r OrgRole) error
+	// ListOrgRoles returns the organization's custom roles ordered by name.
+	ListOrgRoles(ctx context.Context, orgID string) ([]OrgRole, error)
+	// DeleteOrgRole removes a custom role. ErrNotFound; ErrConflict while a
+	// member still holds it.
+	DeleteOrgRole(ctx context.Context, orgID, name string) error
+}
+
+// OrgRole is a role an organization defines beyond the built-in owner,
+// admin and member. It grants nothing inside Ostiary; applications read it
+// from the org_role claim.
+type OrgRole struct {
+	OrgID       string
+	Name        string
+	Description string
+	CreatedAt   time.Time
 }
 
 // ---------------------------------------------------------------------------
@@ -499,6 +518,10 @@ type OneTimeTokenStore interface {
 	// concurrent callers one gets it. ErrNotFound when absent, of another
 	// purpose, or expired before now.
 	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (OneTimeToken, error)
+	// GetOneTimeToken returns the token without consuming it, so a page can
+	// show what a link is for before the person acts on it. ErrNotFound as
+	// for ConsumeOneTimeToken.
+	GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (OneTimeToken, error)
 }
 
 // ---------------------------------------------------------------------------

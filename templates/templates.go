@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.html
+//go:embed *.html mail/*
 var files embed.FS
 
 // FS is the template files, by name at its root.

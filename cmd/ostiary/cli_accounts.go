@@ -79,9 +79,8 @@ func orgsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 		if *name == "" {
 			return errUsage
 		}
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			svc := &accounts.Service{Store: st, Now: time.Now}
-			o, err := svc.CreateOrg(ctx, *name)
+		return withOrgs(ctx, e, cf, func(_ backend, orgs *accounts.Organizations) error {
+			o, err := orgs.Create(ctx, cliActor, *name)
 			if err != nil {
 				return err
 			}
@@ -128,17 +127,12 @@ func orgsAddMemberCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		if *org == "" || *user == "" {
 			return errUsage
 		}
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			userID := *user
-			if strings.Contains(userID, "@") {
-				u, err := st.GetUserByEmail(ctx, userID)
-				if err != nil {
-					return fmt.Errorf("user %q: %w", userID, err)
-				}
-				userID = u.ID
+		return withOrgs(ctx, e, cf, func(st backend, orgs *accounts.Organizations) error {
+			userID, err := resolveUser(ctx, st, *user)
+			if err != nil {
+				return err
 			}
-			svc := &accounts.Service{Store: st, Now: time.Now}
-			if err := svc.AddMember(ctx, *org, userID, *role); err != nil {
+			if err := orgs.AddMember(ctx, cliActor, *org, userID, *role); err != nil {
 				return err
 			}
 			if cf.output == "json" {

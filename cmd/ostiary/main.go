@@ -20,8 +20,10 @@ commands:
   serve                              run the provider
   migrate up                         apply pending database migrations
   clients create|list|get|delete     manage OAuth clients
-  users create|list                  manage people
-  orgs create|list|add-member        manage organizations
+  users create|list|disable|enable|end-sessions|delete
+                                     manage people
+  orgs create|list|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
+                                     manage organizations
   keys list|rotate                   manage signing keys
 
 Every command takes --config FILE and --output text|json; run
@@ -154,9 +156,21 @@ func commands() []command {
 		{"clients", "delete", clientsDeleteCommand},
 		{"users", "create", usersCreateCommand},
 		{"users", "list", usersListCommand},
+		{"users", "disable", usersStateCommand("disable")},
+		{"users", "enable", usersStateCommand("enable")},
+		{"users", "end-sessions", usersStateCommand("end-sessions")},
+		{"users", "delete", usersDeleteCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
 		{"orgs", "add-member", orgsAddMemberCommand},
+		{"orgs", "rename", orgsRenameCommand},
+		{"orgs", "delete", orgsDeleteCommand},
+		{"orgs", "members", orgsMembersCommand},
+		{"orgs", "set-role", orgsSetRoleCommand},
+		{"orgs", "remove-member", orgsRemoveMemberCommand},
+		{"orgs", "roles", orgsRolesCommand},
+		{"orgs", "add-role", orgsAddRoleCommand},
+		{"orgs", "delete-role", orgsDeleteRoleCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 	}

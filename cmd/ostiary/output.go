@@ -43,3 +43,9 @@ func newLogger(c Config, w io.Writer) *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
 }
+
+// auditLogger writes audit events as JSON lines whatever the log format,
+// so a shipper can pick them out (msg "audit") and forward them.
+func auditLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, nil))
+}

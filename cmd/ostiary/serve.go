@@ -37,7 +37,9 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		}
 		defer st.Close()
 
-		p, err := provider.New(ctx, providerConfig(c, system), st, log)
+		pc := providerConfig(c, system)
+		pc.AuditLog = auditLogger(e.stderr)
+		p, err := provider.New(ctx, pc, st, log)
 		if err != nil {
 			return err
 		}

@@ -85,46 +85,6 @@ func (s *Service) CreateUser(ctx context.Context, nu NewUser) (storage.User, err
 	return u, nil
 }
 
-// CreateOrg stores a new organization. A taken name wraps
-// storage.ErrAlreadyExists.
-func (s *Service) CreateOrg(ctx context.Context, name string) (storage.Organization, error) {
-	name = strings.TrimSpace(name)
-	if name == "" || len(name) > 200 {
-		return storage.Organization{}, fmt.Errorf("organization name must be 1 to 200 characters: %w", ErrInvalid)
-	}
-	now := s.Now().UTC()
-	o := storage.Organization{ID: randtoken.ID(), Name: name, CreatedAt: now, UpdatedAt: now}
-	if err := s.Store.CreateOrg(ctx, o); err != nil {
-		if errors.Is(err, storage.ErrAlreadyExists) {
-			return storage.Organization{}, fmt.Errorf("an organization named %q exists already: %w", name, err)
-		}
-		return storage.Organization{}, fmt.Errorf("create organization: %w", err)
-	}
-	return o, nil
-}
-
-// AddMember gives a person a role in an organization. Unknown org or user
-// wraps storage.ErrNotFound; an existing membership storage.ErrAlreadyExists.
-func (s *Service) AddMember(ctx context.Context, orgID, userID, role string) error {
-	if !roleName.MatchString(role) {
-		return fmt.Errorf("role %q: lowercase letters, digits, '-' and '_', starting with a letter: %w", role, ErrInvalid)
-	}
-	if _, err := s.Store.GetOrg(ctx, orgID); err != nil {
-		return fmt.Errorf("organization %q: %w", orgID, err)
-	}
-	if _, err := s.Store.GetUser(ctx, userID); err != nil {
-		return fmt.Errorf("user %q: %w", userID, err)
-	}
-	m := storage.Membership{OrgID: orgID, UserID: userID, Role: role, CreatedAt: s.Now().UTC()}
-	if err := s.Store.AddMembership(ctx, m); err != nil {
-		if errors.Is(err, storage.ErrAlreadyExists) {
-			return fmt.Errorf("user %q is already a member of %q: %w", userID, orgID, err)
-		}
-		return fmt.Errorf("add membership: %w", err)
-	}
-	return nil
-}
-
 // NormalizeEmail checks that s is one plain address and returns it trimmed
 // and lowercased, the form every lookup uses.
 func NormalizeEmail(s string) (string, error) {

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -25,6 +26,9 @@ import (
 // setup and inspection.
 type testStore interface {
 	Store
+	accounts.PeopleStore
+	accounts.OrgStore
+	accounts.Store
 	browser.SessionStore
 	throttle.Store
 	Auditor
@@ -118,6 +122,16 @@ type harness struct {
 	logs     *bytes.Buffer
 }
 
+func (m *fakeMailer) last(t *testing.T) sentMail {
+	t.Helper()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.sent) == 0 {
+		t.Fatal("no mail was sent")
+	}
+	return m.sent[len(m.sent)-1]
+}
+
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, store: newTestStore(t), clock: &clock{t: time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)},
@@ -132,16 +146,20 @@ func newHarness(t *testing.T) *harness {
 		Now:       h.clock.now,
 	}
 	pages, err := New(Pages{
-		Store:    h.store,
-		Sessions: sessions,
-		Throttle: &throttle.Limiter{Store: h.store, Now: h.clock.now},
-		Audit:    h.store,
-		Hints:    h.hints,
-		Notifier: h.notified,
-		Mailer:   h.mailer,
-		Issuer:   issuer,
-		Now:      h.clock.now,
-		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Orgs:       &accounts.Organizations{Store: h.store, Audit: h.store, Now: h.clock.now},
+		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
+		People:     &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
+		Transactor: h.store,
+		Mailer:     h.mailer,
+		Store:      h.store,
+		Sessions:   sessions,
+		Throttle:   &throttle.Limiter{Store: h.store, Now: h.clock.now},
+		Audit:      h.store,
+		Hints:      h.hints,
+		Notifier:   h.notified,
+		Issuer:     issuer,
+		Now:        h.clock.now,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +170,10 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
+	mux.HandleFunc("/organizations", pages.Organizations)
+	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
+	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
+	mux.HandleFunc("/account/delete", pages.DeleteAccount)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
 	mux.HandleFunc("/account", pages.Account)

@@ -3,7 +3,7 @@ package web
 import "net/http"
 
 type homePage struct {
-	Title, Name, Email, LogoutURL, AccountURL string
+	Title, Name, Email, LogoutURL, AccountURL, OrgsURL string
 }
 
 // Home serves GET /: who is signed in on this browser, with a way to sign
@@ -22,6 +22,6 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		if name == "" {
 			name = user.Email
 		}
-		return p.render(w, http.StatusOK, "home", homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.path("/logout"), AccountURL: p.path("/account")})
+		return p.render(w, http.StatusOK, "home", homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.path("/logout"), AccountURL: p.path("/account"), OrgsURL: p.path("/organizations")})
 	})(w, r)
 }

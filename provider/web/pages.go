@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
@@ -50,11 +51,21 @@ type Store interface {
 	DeletePAT(ctx context.Context, userID, id string) error
 	CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error
 	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
+
+	// The organization pages'.
+	GetOrg(ctx context.Context, id string) (storage.Organization, error)
+	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+	ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error)
 }
 
 // Mailer queues a mail rendered from templates/mail (provider/mail.Outbox).
 type Mailer interface {
 	Send(ctx context.Context, to, template string, data any) error
+}
+
+// Transactor runs work in one database transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Auditor records security events.
@@ -94,13 +105,21 @@ type Pages struct {
 	// (logout always asks) and nobody is told of ended sessions.
 	Hints    IDTokenHints
 	Notifier LogoutNotifier
-	// Mailer sends the confirmation link of an email change; nil turns
-	// email changes off (the account page says so).
+	// Mailer sends the confirmation link of an email change and
+	// invitations; nil turns both off (the pages say so).
 	Mailer Mailer
 	// Issuer is the provider's issuer URL; page links are made under its path.
 	Issuer string
 	Now    func() time.Time
 	Logger *slog.Logger
+
+	// Orgs and Accounts apply the rules for organizations and new accounts
+	// (the organization pages and invitations); Transactor makes an
+	// invitee's new account and membership one change.
+	Orgs       *accounts.Organizations
+	Accounts   *accounts.Service
+	People     *accounts.People
+	Transactor Transactor
 
 	base   string // the issuer's path, without trailing slash
 	pages  map[string]*template.Template
@@ -113,7 +132,8 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm",
+	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -130,6 +150,18 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Audit == nil {
 		missing = append(missing, "Audit")
+	}
+	if p.Orgs == nil {
+		missing = append(missing, "Orgs")
+	}
+	if p.Accounts == nil {
+		missing = append(missing, "Accounts")
+	}
+	if p.People == nil {
+		missing = append(missing, "People")
+	}
+	if p.Transactor == nil {
+		missing = append(missing, "Transactor")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))

@@ -129,3 +129,18 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpo
 	}
 	return t, nil
 }
+
+// GetOneTimeToken returns the token without consuming it. storage.ErrNotFound
+// when absent, of another purpose, or expired before now.
+func (s *Store) GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error) {
+	var t storage.OneTimeToken
+	err := s.q(ctx).QueryRow(ctx, `SELECT `+oneTimeColumns+` FROM one_time_tokens
+		WHERE token_hash = $1 AND purpose = $2 AND expires_at >= $3`,
+		tokenHash, purpose, ts(now)).Scan(
+		scanBytes(&t.TokenHash), &t.Purpose, scanText(&t.UserID), &t.Email, scanBytes(&t.Data),
+		scanTime(&t.CreatedAt), scanTime(&t.ExpiresAt))
+	if err != nil {
+		return storage.OneTimeToken{}, rowErr(fmt.Sprintf("postgres: get %s token", purpose), err)
+	}
+	return t, nil
+}

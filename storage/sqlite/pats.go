@@ -115,3 +115,14 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpo
 	}
 	return t, nil
 }
+
+// GetOneTimeToken returns the token without consuming it. storage.ErrNotFound
+// when absent, of another purpose, or expired before now.
+func (s *Store) GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error) {
+	t, err := scanOneTime(s.q(ctx).QueryRowContext(ctx, `SELECT `+oneTimeCols+` FROM one_time_tokens
+		WHERE token_hash = ? AND purpose = ? AND `+unexpired, tokenHash, purpose, now.UnixMicro()))
+	if err != nil {
+		return storage.OneTimeToken{}, fmt.Errorf("sqlite: get %s token: %w", purpose, noRows(err, "%s token", purpose))
+	}
+	return t, nil
+}

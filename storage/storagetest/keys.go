@@ -177,12 +177,25 @@ func testOneTimeConsume(t *testing.T, s storage.Store) {
 	_, err = s.ConsumeOneTimeToken(ctx, hashOf("nope"), "verify_email", base)
 	wantErr(t, "ConsumeOneTimeToken(missing)", err, storage.ErrNotFound)
 
+	// Reading does not consume, and follows the same rules.
+	got, err := s.GetOneTimeToken(ctx, hashOf("verify"), "verify_email", at(time.Hour-time.Second))
+	must(t, "GetOneTimeToken", err)
+	equal(t, "GetOneTimeToken", got, want)
+	_, err = s.GetOneTimeToken(ctx, hashOf("verify"), "reset_password", base)
+	wantErr(t, "GetOneTimeToken(other purpose)", err, storage.ErrNotFound)
+	_, err = s.GetOneTimeToken(ctx, hashOf("verify"), "verify_email", at(time.Hour+time.Second))
+	wantErr(t, "GetOneTimeToken(expired)", err, storage.ErrNotFound)
+	_, err = s.GetOneTimeToken(ctx, hashOf("nope"), "verify_email", base)
+	wantErr(t, "GetOneTimeToken(missing)", err, storage.ErrNotFound)
+
 	// The failed attempts above left the token usable.
-	got, err := s.ConsumeOneTimeToken(ctx, hashOf("verify"), "verify_email", at(time.Hour-time.Second))
+	got, err = s.ConsumeOneTimeToken(ctx, hashOf("verify"), "verify_email", at(time.Hour-time.Second))
 	must(t, "ConsumeOneTimeToken", err)
 	equal(t, "ConsumeOneTimeToken", got, want)
 	_, err = s.ConsumeOneTimeToken(ctx, hashOf("verify"), "verify_email", base)
 	wantErr(t, "ConsumeOneTimeToken(used)", err, storage.ErrNotFound)
+	_, err = s.GetOneTimeToken(ctx, hashOf("verify"), "verify_email", base)
+	wantErr(t, "GetOneTimeToken(used)", err, storage.ErrNotFound)
 
 	got, err = s.ConsumeOneTimeToken(ctx, hashOf("invite"), "invite", base)
 	must(t, "ConsumeOneTimeToken(invite)", err)

@@ -14,6 +14,48 @@ var orgTests = []subTest{
 	{"Orgs/DeleteCascades", testOrgDelete},
 	{"Orgs/Memberships", testMemberships},
 	{"Orgs/MembershipLists", testMembershipLists},
+	{"Orgs/CustomRoles", testOrgRoles},
+}
+
+func testOrgRoles(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	seedOrg(t, s, "o1", "Acme", base)
+	seedOrg(t, s, "o2", "Globex", base)
+	seedUser(t, s, "u1")
+	roles, err := s.ListOrgRoles(ctx, "o1")
+	must(t, "ListOrgRoles(none)", err)
+	if len(roles) != 0 {
+		t.Fatalf("ListOrgRoles on a new organization = %+v", roles)
+	}
+	wantErr(t, "CreateOrgRole(missing org)",
+		s.CreateOrgRole(ctx, storage.OrgRole{OrgID: "nope", Name: "billing"}), storage.ErrNotFound)
+	viewer := storage.OrgRole{OrgID: "o1", Name: "viewer", Description: "Reads reports", CreatedAt: at(time.Second)}
+	billing := storage.OrgRole{OrgID: "o1", Name: "billing", CreatedAt: at(2 * time.Second)}
+	must(t, "CreateOrgRole(viewer)", s.CreateOrgRole(ctx, viewer))
+	must(t, "CreateOrgRole(billing)", s.CreateOrgRole(ctx, billing))
+	must(t, "CreateOrgRole(other org, same name)", s.CreateOrgRole(ctx, storage.OrgRole{OrgID: "o2", Name: "viewer"}))
+	wantErr(t, "CreateOrgRole(again)", s.CreateOrgRole(ctx, storage.OrgRole{OrgID: "o1", Name: "viewer"}), storage.ErrAlreadyExists)
+	roles, err = s.ListOrgRoles(ctx, "o1")
+	must(t, "ListOrgRoles", err)
+	equal(t, "ListOrgRoles", roles, []storage.OrgRole{billing, viewer})
+
+	// A held role cannot go; once nobody holds it, it can.
+	must(t, "AddMembership", s.AddMembership(ctx, storage.Membership{OrgID: "o1", UserID: "u1", Role: "viewer", CreatedAt: base}))
+	wantErr(t, "DeleteOrgRole(held)", s.DeleteOrgRole(ctx, "o1", "viewer"), storage.ErrConflict)
+	must(t, "UpdateMembershipRole", s.UpdateMembershipRole(ctx, "o1", "u1", "member"))
+	must(t, "DeleteOrgRole", s.DeleteOrgRole(ctx, "o1", "viewer"))
+	wantErr(t, "DeleteOrgRole(again)", s.DeleteOrgRole(ctx, "o1", "viewer"), storage.ErrNotFound)
+	roles, err = s.ListOrgRoles(ctx, "o1")
+	must(t, "ListOrgRoles after delete", err)
+	equal(t, "ListOrgRoles after delete", roles, []storage.OrgRole{billing})
+
+	// Deleting the organization takes its roles along.
+	must(t, "DeleteOrg", s.DeleteOrg(ctx, "o1"))
+	roles, err = s.ListOrgRoles(ctx, "o1")
+	must(t, "ListOrgRoles(deleted org)", err)
+	if len(roles) != 0 {
+		t.Errorf("roles of a deleted organization = %+v", roles)
+	}
 }
 
 func testOrgBasics(t *testing.T, s storage.Store) {

@@ -1,0 +1,213 @@
+package accounts
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// PeopleStore is what disabling and deleting people touch.
+type PeopleStore interface {
+	GetUser(ctx context.Context, id string) (storage.User, error)
+	UpdateUser(ctx context.Context, id string, fn func(storage.User) (storage.User, error)) error
+	DeleteUser(ctx context.Context, id string) error
+	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
+	ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error)
+	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
+	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+	storage.Transactor
+}
+
+// SessionNotifier hears of ended browser sessions (OpenID Back-Channel
+// Logout); *backchannel.Notifier is one.
+type SessionNotifier interface {
+	SessionEnded(ctx context.Context, userID, sessionID string)
+}
+
+// Auditor records security events.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e storage.AuditEvent) error
+}
+
+// People disables, enables and deletes people, and ends everything a
+// person is signed in with. The same rules hold for the CLI, the admin API
+// and the person's own account page.
+type People struct {
+	Store PeopleStore
+	// Audit is written in the same transaction as the change, so it must
+	// be the store itself or write through it.
+	Audit Auditor
+	// Notifier may be nil: then no client hears of ended sessions.
+	Notifier SessionNotifier
+	Now      func() time.Time
+}
+
+// Actor says who makes a change, for the audit record.
+type Actor struct {
+	ID string
+	IP string
+}
+
+// EndSessions signs the person out everywhere but exceptSessionID (empty:
+// everywhere): their browser sessions go, every refresh and access token
+// and unused code stops working (introspection answers inactive), and the
+// clients of each session are told over the back channel. It returns how
+// many sessions ended.
+func (p *People) EndSessions(ctx context.Context, userID, exceptSessionID string) (int, error) {
+	var ended []storage.Session
+	err := p.Store.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		ended, err = p.endAll(ctx, userID, exceptSessionID)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	p.notify(ctx, userID, ended)
+	return len(ended), nil
+}
+
+// endAll deletes the sessions and deactivates the tokens; the caller
+// notifies once the transaction has committed.
+func (p *People) endAll(ctx context.Context, userID, exceptSessionID string) ([]storage.Session, error) {
+	ended, err := p.Store.DeleteSessionsByUser(ctx, userID, exceptSessionID)
+	if err != nil {
+		return nil, fmt.Errorf("end sessions of %q: %w", userID, err)
+	}
+	f := storage.TokenFilter{Subject: userID,
+		Kinds: []storage.TokenKind{storage.KindAccessToken, storage.KindRefreshToken, storage.KindAuthorizeCode}}
+	if _, err := p.Store.DeactivateTokens(ctx, f); err != nil {
+		return nil, fmt.Errorf("end tokens of %q: %w", userID, err)
+	}
+	return ended, nil
+}
+
+func (p *People) notify(ctx context.Context, userID string, ended []storage.Session) {
+	if p.Notifier == nil {
+		return
+	}
+	for _, s := range ended {
+		p.Notifier.SessionEnded(ctx, userID, s.ID)
+	}
+}
+
+// Disable stops the person from signing in and ends, at once, every
+// session and token they have.
+func (p *People) Disable(ctx context.Context, actor Actor, userID string) error {
+	var ended []storage.Session
+	err := p.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := p.setDisabled(ctx, userID, true); err != nil {
+			return err
+		}
+		var err error
+		if ended, err = p.endAll(ctx, userID, ""); err != nil {
+			return err
+		}
+		return p.audit(ctx, storage.AuditEvent{Type: "user.disabled", ActorID: actor.ID, SubjectID: userID, IP: actor.IP})
+	})
+	if err != nil {
+		return err
+	}
+	p.notify(ctx, userID, ended)
+	return nil
+}
+
+// Enable lets a disabled person sign in again.
+func (p *People) Enable(ctx context.Context, actor Actor, userID string) error {
+	return p.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := p.setDisabled(ctx, userID, false); err != nil {
+			return err
+		}
+		return p.audit(ctx, storage.AuditEvent{Type: "user.enabled", ActorID: actor.ID, SubjectID: userID, IP: actor.IP})
+	})
+}
+
+func (p *People) setDisabled(ctx context.Context, userID string, disabled bool) error {
+	err := p.Store.UpdateUser(ctx, userID, func(u storage.User) (storage.User, error) {
+		u.Disabled = disabled
+		u.UpdatedAt = p.Now().UTC()
+		return u, nil
+	})
+	if err != nil {
+		return fmt.Errorf("user %q: %w", userID, err)
+	}
+	return nil
+}
+
+// Delete removes the person and their personal data: profile, password,
+// memberships, sessions, consents, personal access tokens, pending links;
+// their tokens stop working first. What stays is the audit trail, which
+// names people by id only, and a record of who deleted whom and when. The
+// last owner of an organization with other members must hand it over
+// first, so no organization is left without an owner.
+func (p *People) Delete(ctx context.Context, actor Actor, userID string) error {
+	var ended []storage.Session
+	err := p.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := p.Store.GetUser(ctx, userID); err != nil {
+			return fmt.Errorf("user %q: %w", userID, err)
+		}
+		ms, err := p.Store.ListMembershipsByUser(ctx, userID)
+		if err != nil {
+			return fmt.Errorf("list memberships: %w", err)
+		}
+		for _, m := range ms {
+			if m.Role != RoleOwner {
+				continue
+			}
+			if err := p.soleOwnerOfOthers(ctx, m); err != nil {
+				return err
+			}
+		}
+		if ended, err = p.endAll(ctx, userID, ""); err != nil {
+			return err
+		}
+		if err := p.Store.DeleteUser(ctx, userID); err != nil {
+			return fmt.Errorf("delete user %q: %w", userID, err)
+		}
+		return p.audit(ctx, storage.AuditEvent{Type: "user.deleted", ActorID: actor.ID, SubjectID: userID, IP: actor.IP})
+	})
+	if err != nil {
+		return err
+	}
+	p.notify(ctx, userID, ended)
+	return nil
+}
+
+// soleOwnerOfOthers refuses when m's owner is the only owner of an
+// organization that has other members.
+func (p *People) soleOwnerOfOthers(ctx context.Context, m storage.Membership) error {
+	members, err := p.Store.ListMembersByOrg(ctx, m.OrgID)
+	if err != nil {
+		return fmt.Errorf("list members: %w", err)
+	}
+	owners := 0
+	for _, o := range members {
+		if o.Role == RoleOwner {
+			owners++
+		}
+	}
+	if owners == 1 && len(members) > 1 {
+		return fmt.Errorf("the only owner of %q, which has other members; make another member an owner first: %w", orgLabel(m), ErrLastOwner)
+	}
+	return nil
+}
+
+func orgLabel(m storage.Membership) string {
+	if m.OrgName != "" {
+		return m.OrgName
+	}
+	return m.OrgID
+}
+
+// audit records e in the change's own transaction: a change that cannot
+// be audited is not made.
+func (p *People) audit(ctx context.Context, e storage.AuditEvent) error {
+	e.ID, e.Time = randtoken.ID(), p.Now().UTC()
+	if err := p.Audit.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Type, err)
+	}
+	return nil
+}

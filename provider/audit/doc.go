@@ -1,0 +1,4 @@
+// Package audit records security events twice: in the database, where the
+// admin pages and API query them, and as one structured JSON line each, so
+// a log shipper can forward them to a SIEM without reading the database.
+package audit
