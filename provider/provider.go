@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -73,15 +74,21 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Now:     cfg.now,
 		Logger:  logger,
 	}
+	second, err := newSecondFactor(cfg, store)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := web.New(web.Pages{
-		Store:    store,
-		Sessions: sessions,
-		Throttle: limiter,
-		Audit:    store,
-		Notifier: notify,
-		Issuer:   cfg.Issuer,
-		Now:      cfg.now,
-		Logger:   logger,
+		Store:      store,
+		Sessions:   sessions,
+		Throttle:   limiter,
+		Audit:      store,
+		Notifier:   notify,
+		MFA:        second,
+		Challenges: store,
+		Issuer:     cfg.Issuer,
+		Now:        cfg.now,
+		Logger:     logger,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -140,6 +147,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(oauth.PathLogin, page(pages.Login))
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
+	handle(web.PathSecondFactor, page(pages.SecondFactor))
+	handle(web.PathAccountMFA, page(pages.AccountMFA))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/static/", pages.Static())
@@ -159,6 +168,20 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close stops background work: pending back-channel logout deliveries.
 func (p *Provider) Close() {
 	p.notify.Close()
+}
+
+// newSecondFactor builds the TOTP service; its secrets are sealed under a
+// key of their own, derived from the system secret.
+func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeTOTPSecret, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("second factor: %w", err)
+	}
+	label := "Ostiary"
+	if u, err := url.Parse(cfg.Issuer); err == nil && u.Host != "" {
+		label = u.Hostname()
+	}
+	return &mfa.Service{Store: store, Sealer: sealer, Issuer: label, Now: cfg.now}, nil
 }
 
 // idTokenHints adapts the protocol's hint verifier to what the logout page

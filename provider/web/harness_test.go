@@ -16,7 +16,9 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -28,6 +30,8 @@ type testStore interface {
 	browser.SessionStore
 	throttle.Store
 	Auditor
+	MFAChallenges
+	mfa.Store
 	CreateUser(ctx context.Context, u storage.User) error
 	CreateClient(ctx context.Context, c storage.Client) error
 	CreateOrg(ctx context.Context, o storage.Organization) error
@@ -90,6 +94,7 @@ type harness struct {
 	hints    *fakeHints
 	notified *notified
 	logs     *bytes.Buffer
+	mfa      *mfa.Service
 }
 
 func newHarness(t *testing.T) *harness {
@@ -104,16 +109,23 @@ func newHarness(t *testing.T) *harness {
 		Origin:    issuer,
 		Now:       h.clock.now,
 	}
+	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'t'}, secrets.SealKeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mfa = &mfa.Service{Store: h.store, Sealer: sealer, Issuer: "id.example", Now: h.clock.now}
 	pages, err := New(Pages{
-		Store:    h.store,
-		Sessions: sessions,
-		Throttle: &throttle.Limiter{Store: h.store, Now: h.clock.now},
-		Audit:    h.store,
-		Hints:    h.hints,
-		Notifier: h.notified,
-		Issuer:   issuer,
-		Now:      h.clock.now,
-		Logger:   slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		MFA:        h.mfa,
+		Challenges: h.store,
+		Store:      h.store,
+		Sessions:   sessions,
+		Throttle:   &throttle.Limiter{Store: h.store, Now: h.clock.now},
+		Audit:      h.store,
+		Hints:      h.hints,
+		Notifier:   h.notified,
+		Issuer:     issuer,
+		Now:        h.clock.now,
+		Logger:     slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -124,6 +136,8 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
+	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
+	mux.HandleFunc(PathAccountMFA, pages.AccountMFA)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
 	mux.Handle("/static/", pages.Static())

@@ -75,6 +75,10 @@ type Pages struct {
 	// (logout always asks) and nobody is told of ended sessions.
 	Hints    IDTokenHints
 	Notifier LogoutNotifier
+	// MFA and Challenges enable the second factor (both or neither); nil
+	// means sign-in is by password alone and /account/mfa does not exist.
+	MFA        SecondFactor
+	Challenges MFAChallenges
 	// Issuer is the provider's issuer URL; page links are made under its path.
 	Issuer string
 	Now    func() time.Time
@@ -91,7 +95,7 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "mfa_login", "mfa"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -108,6 +112,9 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Audit == nil {
 		missing = append(missing, "Audit")
+	}
+	if (p.MFA == nil) != (p.Challenges == nil) {
+		missing = append(missing, "MFA and Challenges together")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))
