@@ -21,7 +21,7 @@ commands:
   migrate up                         apply pending database migrations
   clients create|list|get|delete     manage OAuth clients
   users create|list                  manage people
-  orgs create|list|add-member        manage organizations
+  orgs create|list|update|add-member manage organizations
   keys list|rotate                   manage signing keys
 
 Every command takes --config FILE and --output text|json; run
@@ -156,6 +156,7 @@ func commands() []command {
 		{"users", "list", usersListCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
+		{"orgs", "update", orgsUpdateCommand},
 		{"orgs", "add-member", orgsAddMemberCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
