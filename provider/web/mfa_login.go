@@ -172,6 +172,13 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
 	}
 
+	// The person may have been disabled or deleted since the password.
+	if u, err := p.Store.GetUser(ctx, c.UserID); errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		_ = p.Challenges.DeleteMFAChallenge(ctx, secretHash)
+		return challengeGone(errors.New("web: user disabled or deleted during the second step"))
+	} else if err != nil {
+		return fmt.Errorf("web: read user: %w", err)
+	}
 	// Single use: of two tabs posting good codes, one signs in.
 	if err := p.Challenges.DeleteMFAChallenge(ctx, secretHash); errors.Is(err, storage.ErrNotFound) {
 		return challengeGone(err)

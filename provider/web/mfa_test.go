@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/totp"
+	"github.com/ostiary/ostiary/storage"
 )
 
 var (
@@ -359,5 +360,27 @@ func TestStepUpForOlderSession(t *testing.T) {
 	}
 	if s, _ := old.session(); !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
 		t.Errorf("session amr after step-up = %v", s.AMR)
+	}
+}
+
+// Disabled between the password and the code: the code no longer signs in.
+func TestSecondFactorRefusesDisabledUser(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	b := h.browser()
+	secret, _ := b.enrollViaPage("ann@example.com", "ann-password-long")
+	delete(b.cookies, "ostiary_session")
+	b.get("/login")
+	wantRedirect(t, b.post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}}), PathSecondFactor)
+	if err := h.store.UpdateUser(h.ctx(), "ann", func(u storage.User) (storage.User, error) {
+		u.Disabled = true
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := b.post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.clock.now())+1)}})
+	wantStatus(t, w, http.StatusBadRequest)
+	if _, ok := b.session(); ok {
+		t.Fatal("a disabled person signed in with a code")
 	}
 }
