@@ -113,8 +113,11 @@ func New(p Pages) (*Pages, error) {
 	if p.Audit == nil {
 		missing = append(missing, "Audit")
 	}
-	if (p.MFA == nil) != (p.Challenges == nil) {
-		missing = append(missing, "MFA and Challenges together")
+	if p.MFA != nil && p.Challenges == nil {
+		missing = append(missing, "Challenges (MFA is set)")
+	}
+	if p.MFA == nil && p.Challenges != nil {
+		missing = append(missing, "MFA (Challenges is set)")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))
