@@ -12,13 +12,16 @@ import (
 	"github.com/ostiary/ostiary/provider/totp"
 )
 
-// TestTwoFactorBrowserSQLite is two-step verification as a person meets
+// twoFactorFlow is two-step verification as a person meets
 // it: sign in, set up an authenticator app on /account/mfa (the test plays
 // the app, reading the key from the page's manual-entry text), sign out,
 // then sign in to a web app (x/oauth2 + PKCE, go-oidc) with password and
 // code; the ID token's amr says "otp". A recovery code works once.
-func TestTwoFactorBrowserSQLite(t *testing.T) {
-	srv := newServer(t, database(t, "sqlite"))
+func TestTwoFactorBrowserSQLite(t *testing.T)   { twoFactorFlow(t, "sqlite") }
+func TestTwoFactorBrowserPostgres(t *testing.T) { twoFactorFlow(t, "postgres") }
+
+func twoFactorFlow(t *testing.T, db string) {
+	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
 	rp := newRelyingParty(t)
 	var ada, client map[string]string
