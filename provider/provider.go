@@ -15,6 +15,7 @@ import (
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -75,6 +76,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Now:     cfg.now,
 		Logger:  logger,
 	}
+	second, err := newSecondFactor(cfg, store)
+	if err != nil {
+		return nil, err
+	}
 	auditLog := cfg.AuditLog
 	if auditLog == nil {
 		auditLog = logger
@@ -91,6 +96,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Audit:      recorder,
 		Notifier:   notify,
 		Mailer:     cfg.Mailer,
+		MFA:        second,
+		Challenges: store,
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
@@ -157,6 +164,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/organizations/{id}", page(pages.OrganizationSettings))
 	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle("/account/delete", page(pages.DeleteAccount))
+	handle(web.PathSecondFactor, page(pages.SecondFactor))
+	handle(web.PathAccountMFA, page(pages.AccountMFA))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
@@ -178,6 +187,20 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Close stops background work: pending back-channel logout deliveries.
 func (p *Provider) Close() {
 	p.notify.Close()
+}
+
+// newSecondFactor builds the TOTP service; its secrets are sealed under a
+// key of their own, derived from the system secret.
+func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeTOTPSecret, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("second factor: %w", err)
+	}
+	label := "Ostiary"
+	if u, err := url.Parse(cfg.Issuer); err == nil && u.Host != "" {
+		label = u.Hostname()
+	}
+	return &mfa.Service{Store: store, Sealer: sealer, Issuer: label, Now: cfg.now}, nil
 }
 
 // idTokenHints adapts the protocol's hint verifier to what the logout page

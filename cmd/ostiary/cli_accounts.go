@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/storage"
 )
 
 func usersCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
@@ -75,12 +76,22 @@ func usersListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, e
 
 func orgsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	name := fs.String("name", "", "organization `name` (required)")
+	requireMFA := fs.Bool("require-mfa", false, "members must sign in with two-step verification")
 	return func(ctx context.Context, e env) error {
 		if *name == "" {
 			return errUsage
 		}
-		return withOrgs(ctx, e, cf, func(_ backend, orgs *accounts.Organizations) error {
-			o, err := orgs.Create(ctx, cliActor, *name)
+		return withOrgs(ctx, e, cf, func(st backend, orgs *accounts.Organizations) error {
+			var o storage.Organization
+			// One transaction: an organization never exists without the
+			// requirement it was created with.
+			err := st.InTx(ctx, func(ctx context.Context) (err error) {
+				if o, err = orgs.Create(ctx, cliActor, *name); err != nil || !*requireMFA {
+					return err
+				}
+				o, err = orgs.SetRequireMFA(ctx, cliActor, o.ID, true)
+				return err
+			})
 			if err != nil {
 				return err
 			}
@@ -101,20 +112,21 @@ func orgsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, en
 				return fmt.Errorf("list organizations: %w", err)
 			}
 			type view struct {
-				ID        string `json:"id"`
-				Name      string `json:"name"`
-				CreatedAt string `json:"created_at"`
+				ID         string `json:"id"`
+				Name       string `json:"name"`
+				RequireMFA bool   `json:"require_mfa"`
+				CreatedAt  string `json:"created_at"`
 			}
 			out := make([]view, len(os))
 			rows := make([][]string, len(os))
 			for i, o := range os {
-				out[i] = view{o.ID, o.Name, formatTime(o.CreatedAt)}
-				rows[i] = []string{o.ID, o.Name, formatTime(o.CreatedAt)}
+				out[i] = view{o.ID, o.Name, o.RequireMFA, formatTime(o.CreatedAt)}
+				rows[i] = []string{o.ID, o.Name, yesNo(o.RequireMFA), formatTime(o.CreatedAt)}
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, out)
 			}
-			return printTable(e.stdout, []string{"ID", "NAME", "CREATED"}, rows)
+			return printTable(e.stdout, []string{"ID", "NAME", "REQUIRE MFA", "CREATED"}, rows)
 		})
 	}
 }

@@ -137,7 +137,7 @@ func TestUsersOrgsMembership(t *testing.T) {
 	if code, _, errOut := c.run("", "orgs", "add-member", "--org", o["id"], "--user", u["id"], "--role", "admin"); code == 0 || !strings.Contains(errOut, "already a member") {
 		t.Fatalf("second add-member: %d %q", code, errOut)
 	}
-	orgs := decode[[]map[string]string](t, c.ok("", "orgs", "list", "--output", "json"))
+	orgs := decode[[]map[string]any](t, c.ok("", "orgs", "list", "--output", "json"))
 	if len(orgs) != 1 || orgs[0]["name"] != "Acme" {
 		t.Fatalf("orgs: %v", orgs)
 	}
@@ -178,5 +178,41 @@ func TestConfigErrorsExitNonZero(t *testing.T) {
 	}
 	if code, _, _ := c.run("", "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+func TestOrgsRequireMFA(t *testing.T) {
+	c := newCLI(t)
+	o := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Strict", "--require-mfa", "--output", "json"))
+	plain := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Plain", "--output", "json"))
+	flags := func() map[string]bool {
+		out := map[string]bool{}
+		for _, v := range decode[[]map[string]any](t, c.ok("", "orgs", "list", "--output", "json")) {
+			out[v["id"].(string)] = v["require_mfa"].(bool)
+		}
+		return out
+	}
+	if f := flags(); !f[o["id"]] || f[plain["id"]] {
+		t.Fatalf("after create: %v", f)
+	}
+	got := decode[map[string]any](t, c.ok("", "orgs", "update", "--org", plain["id"], "--require-mfa", "true", "--output", "json"))
+	if got["require_mfa"] != true {
+		t.Errorf("update answered %v", got)
+	}
+	c.ok("", "orgs", "update", "--org", o["id"], "--require-mfa", "false")
+	if f := flags(); f[o["id"]] || !f[plain["id"]] {
+		t.Fatalf("after update: %v", f)
+	}
+	for _, args := range [][]string{
+		{"orgs", "update", "--org", o["id"], "--require-mfa", "maybe"},
+		{"orgs", "update", "--org", "missing", "--require-mfa", "true"},
+		{"orgs", "update", "--org", o["id"]},
+	} {
+		if code, out, errOut := c.run("", args...); code == 0 || out != "" || errOut == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q; want a refusal", args, code, out, errOut)
+		}
+	}
+	if f := flags(); f[o["id"]] {
+		t.Error("a refused update changed the organization")
 	}
 }

@@ -22,7 +22,7 @@ commands:
   clients create|list|get|delete     manage OAuth clients
   users create|list|disable|enable|end-sessions|delete
                                      manage people
-  orgs create|list|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
+  orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
   keys list|rotate                   manage signing keys
 
@@ -162,6 +162,7 @@ func commands() []command {
 		{"users", "delete", usersDeleteCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
+		{"orgs", "update", orgsUpdateCommand},
 		{"orgs", "add-member", orgsAddMemberCommand},
 		{"orgs", "rename", orgsRenameCommand},
 		{"orgs", "delete", orgsDeleteCommand},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -189,6 +190,39 @@ func (o *Organizations) Rename(ctx context.Context, actor Actor, orgID, name str
 		return err
 	}
 	return o.audit(ctx, actor, "org.renamed", orgID, "", map[string]string{"name": name})
+}
+
+// SetRequireMFA turns the organization's second-factor requirement on or
+// off: with it on, a member without two-step verification in their session
+// is sent to set it up before signing in to the organization. Owners and
+// admins.
+func (o *Organizations) SetRequireMFA(ctx context.Context, actor Actor, orgID string, on bool) (storage.Organization, error) {
+	role, err := o.actorRole(ctx, orgID, actor.ID)
+	if err != nil {
+		return storage.Organization{}, err
+	}
+	if !CanManage(role) {
+		return storage.Organization{}, fmt.Errorf("only owners and admins change the sign-in requirements: %w", ErrForbidden)
+	}
+	var out storage.Organization
+	err = o.Store.InTx(ctx, func(ctx context.Context) error {
+		err := o.Store.UpdateOrg(ctx, orgID, func(org storage.Organization) (storage.Organization, error) {
+			if org.RequireMFA != on {
+				org.RequireMFA = on
+				org.UpdatedAt = o.Now().UTC()
+			}
+			out = org
+			return org, nil
+		})
+		if err != nil {
+			return fmt.Errorf("organization %q: %w", orgID, err)
+		}
+		return o.audit(ctx, actor, "org.require_mfa", orgID, "", map[string]string{"on": strconv.FormatBool(on)})
+	})
+	if err != nil {
+		return storage.Organization{}, err
+	}
+	return out, nil
 }
 
 // Delete removes the organization once the actor, an owner, typed its name

@@ -27,6 +27,9 @@ const (
 	PathLogin        = "/login"
 	PathOrganization = "/organization"
 	PathConsent      = "/consent"
+	// PathMFASetup is where a person without the second factor their
+	// organization requires sets it up (or confirms it for this session).
+	PathMFASetup = "/account/mfa"
 	// PathResume is where the pages send the browser back.
 	PathResume = "/oauth2/authorize/resume"
 	pathToken  = "/oauth2/token"
@@ -78,6 +81,7 @@ type Store interface {
 
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+	GetOrg(ctx context.Context, id string) (storage.Organization, error)
 	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
 
 	CreateAuthRequest(ctx context.Context, r storage.AuthRequest) error

@@ -14,6 +14,7 @@ const (
 	PurposeTokenHMAC     = "ostiary/v1/token-hmac"
 	PurposeKeyEncryption = "ostiary/v1/signing-key-encryption"
 	PurposeCSRF          = "ostiary/v1/csrf"
+	PurposeTOTPSecret    = "ostiary/v1/totp-secret-encryption"
 )
 
 // MinSecretLength is the shortest system secret worth deriving from: HKDF

@@ -17,7 +17,9 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -32,6 +34,8 @@ type testStore interface {
 	browser.SessionStore
 	throttle.Store
 	Auditor
+	MFAChallenges
+	mfa.Store
 	CreateUser(ctx context.Context, u storage.User) error
 	CreateClient(ctx context.Context, c storage.Client) error
 	CreateOrg(ctx context.Context, o storage.Organization) error
@@ -120,6 +124,7 @@ type harness struct {
 	hints    *fakeHints
 	notified *notified
 	logs     *bytes.Buffer
+	mfa      *mfa.Service
 }
 
 func (m *fakeMailer) last(t *testing.T) sentMail {
@@ -145,12 +150,19 @@ func newHarness(t *testing.T) *harness {
 		Origin:    issuer,
 		Now:       h.clock.now,
 	}
+	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'t'}, secrets.SealKeySize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.mfa = &mfa.Service{Store: h.store, Sealer: sealer, Issuer: "id.example", Now: h.clock.now}
 	pages, err := New(Pages{
 		Orgs:       &accounts.Organizations{Store: h.store, Audit: h.store, Now: h.clock.now},
 		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
 		People:     &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
 		Transactor: h.store,
 		Mailer:     h.mailer,
+		MFA:        h.mfa,
+		Challenges: h.store,
 		Store:      h.store,
 		Sessions:   sessions,
 		Throttle:   &throttle.Limiter{Store: h.store, Now: h.clock.now},
@@ -174,6 +186,8 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc("/account/delete", pages.DeleteAccount)
+	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
+	mux.HandleFunc(PathAccountMFA, pages.AccountMFA)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
 	mux.HandleFunc("/account", pages.Account)

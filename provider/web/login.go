@@ -158,6 +158,9 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 	if err := p.Throttle.Success(ctx, email); err != nil {
 		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
 	}
+	if done, err := p.beginSecondFactor(w, r, f, user); done || err != nil {
+		return err
+	}
 	now := p.Now()
 	sess, err := p.Sessions.Start(w, r, user.ID, []string{"pwd"}, now)
 	if err != nil {

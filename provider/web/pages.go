@@ -108,6 +108,10 @@ type Pages struct {
 	// Mailer sends the confirmation link of an email change and
 	// invitations; nil turns both off (the pages say so).
 	Mailer Mailer
+	// MFA and Challenges enable the second factor (both or neither); nil
+	// means sign-in is by password alone and /account/mfa does not exist.
+	MFA        SecondFactor
+	Challenges MFAChallenges
 	// Issuer is the provider's issuer URL; page links are made under its path.
 	Issuer string
 	Now    func() time.Time
@@ -133,7 +137,7 @@ type asset struct {
 
 // pageNames are the templates besides layout.html; each defines "content".
 var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm",
-	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted"}
+	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted", "mfa_login", "mfa"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -162,6 +166,12 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")
+	}
+	if p.MFA != nil && p.Challenges == nil {
+		missing = append(missing, "Challenges (MFA is set)")
+	}
+	if p.MFA == nil && p.Challenges != nil {
+		missing = append(missing, "MFA (Challenges is set)")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))

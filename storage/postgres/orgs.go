@@ -9,18 +9,18 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const orgColumns = `id, name, created_at, updated_at`
+const orgColumns = `id, name, require_mfa, created_at, updated_at`
 
 func scanOrg(row pgx.Row) (storage.Organization, error) {
 	var o storage.Organization
-	err := row.Scan(&o.ID, &o.Name, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+	err := row.Scan(&o.ID, &o.Name, &o.RequireMFA, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
 	return o, err
 }
 
 // CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
 func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
-	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, o.ID, o.Name, ts(o.CreatedAt), ts(o.UpdatedAt))
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT DO NOTHING`, o.ID, o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
 		return dbErr("postgres: create organization", err)
 	}
@@ -78,8 +78,8 @@ func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organi
 				return fmt.Errorf("%s: name taken: %w", op, storage.ErrAlreadyExists)
 			}
 		}
-		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, created_at = $3, updated_at = $4 WHERE id = $1`,
-			id, o.Name, ts(o.CreatedAt), ts(o.UpdatedAt))
+		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, require_mfa = $3, created_at = $4, updated_at = $5 WHERE id = $1`,
+			id, o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt))
 		if err != nil {
 			return dbErr(op, err)
 		}

@@ -34,6 +34,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		mailTests,
 		auditTests,
 		throttleTests,
+		mfaTests,
 		txTests,
 		storeTests,
 	}

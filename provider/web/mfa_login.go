@@ -1,0 +1,272 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mfa"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// SecondFactor enrolls and checks second factors; *mfa.Service is one.
+// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled,
+// ErrAlreadyEnabled, ErrNoEnrollment.
+type SecondFactor interface {
+	Status(ctx context.Context, userID string) (mfa.Status, error)
+	Begin(ctx context.Context, userID, account string, fresh bool) (mfa.Enrollment, error)
+	Confirm(ctx context.Context, userID, code string) ([]string, error)
+	Verify(ctx context.Context, userID, code string) error
+	UseRecoveryCode(ctx context.Context, userID, code string) error
+	RegenerateRecoveryCodes(ctx context.Context, userID string) ([]string, error)
+	Disable(ctx context.Context, userID string) error
+}
+
+// MFAChallenges keeps half-finished sign-ins; storage.MFAStore has them.
+type MFAChallenges interface {
+	CreateMFAChallenge(ctx context.Context, c storage.MFAChallenge) error
+	GetMFAChallenge(ctx context.Context, tokenHash []byte, now time.Time) (storage.MFAChallenge, error)
+	DeleteMFAChallenge(ctx context.Context, tokenHash []byte) error
+}
+
+// PathSecondFactor is the sign-in step after the password.
+const PathSecondFactor = "/login/mfa"
+
+// mfaCookie carries the random secret of a half-finished sign-in. It is no
+// session: until the second factor is given the browser is not signed in,
+// so nothing (the authorization endpoint included) treats it as a person.
+const mfaCookie = "ostiary_mfa"
+
+// mfaChallengeLifetime is how long the second step waits after the
+// password: long enough to find the phone, short enough that a password
+// alone is worth little.
+const mfaChallengeLifetime = 5 * time.Minute
+
+// amrMFA is the session's amr after a second factor: RFC 8176 "otp" for
+// both an authenticator code and a recovery code, which is a one-time
+// password too. The audit log tells the two apart.
+var amrMFA = []string{"pwd", "otp"}
+
+// mfaThrottleKey names a person's second-factor guesses for the throttle.
+// It is separate from the password's key on purpose: a correct password
+// resets that one, and must not reset the count of wrong codes.
+func mfaThrottleKey(userID string) string { return "mfa:" + userID }
+
+type secondFactorPage struct {
+	Title      string
+	ClientName string
+	Action     string
+	CSRF       string
+	Error      string
+	LoginURL   string
+}
+
+// beginSecondFactor is called after a correct password. When the person has
+// a second factor it parks the sign-in as a challenge bound to this browser
+// and sends it to the code page; done reports that it did.
+func (p *Pages) beginSecondFactor(w http.ResponseWriter, r *http.Request, f *flow, user storage.User) (done bool, err error) {
+	if p.MFA == nil {
+		return false, nil
+	}
+	ctx := r.Context()
+	st, err := p.MFA.Status(ctx, user.ID)
+	if err != nil {
+		return false, fmt.Errorf("web: second factor status: %w", err)
+	}
+	if !st.Enabled {
+		return false, nil
+	}
+	now := p.Now()
+	secret := randtoken.New()
+	c := storage.MFAChallenge{TokenHash: randtoken.Hash(secret), UserID: user.ID, CreatedAt: now,
+		ExpiresAt: now.Add(mfaChallengeLifetime)}
+	if f != nil {
+		c.RequestID = f.req.ID
+	} else {
+		c.ReturnTo = p.returnTo(r)
+	}
+	if err := p.Challenges.CreateMFAChallenge(ctx, c); err != nil {
+		return false, fmt.Errorf("web: park second-factor challenge: %w", err)
+	}
+	http.SetCookie(w, p.mfaCookie(secret, int(mfaChallengeLifetime/time.Second)))
+	target := p.path(PathSecondFactor)
+	if f != nil {
+		target = p.withRequest(PathSecondFactor, f.req.ID)
+	}
+	return true, p.redirect(w, r, target)
+}
+
+func (p *Pages) mfaCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: mfaCookie, Value: value, Path: p.path(PathSecondFactor), MaxAge: maxAge,
+		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// SecondFactor serves GET and POST /login/mfa: the authenticator-code (or
+// recovery-code) step of a sign-in whose password was right.
+func (p *Pages) SecondFactor(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.secondFactor)(w, r)
+}
+
+func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
+	if p.MFA == nil {
+		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
+	c, secretHash, err := p.currentChallenge(r, f)
+	if err != nil {
+		return err
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return p.secondFactorForm(w, r, f, http.StatusOK, "")
+	case http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	}
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		if !errors.Is(err, browser.ErrCSRF) {
+			return err
+		}
+		p.Logger.InfoContext(r.Context(), "second-factor form refused", "err", err)
+		return p.secondFactorForm(w, r, f, http.StatusForbidden, "This form has expired. Please try again.")
+	}
+	ctx := r.Context()
+	ip := p.Sessions.RemoteIP(r)
+	code := strings.TrimSpace(r.PostFormValue("code"))
+	if code == "" || len(code) > 64 {
+		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "Enter the code from your authenticator app.")
+	}
+	retry, limited, err := p.Throttle.Check(ctx, mfaThrottleKey(c.UserID), ip)
+	if err != nil {
+		return err
+	}
+	if limited {
+		p.Logger.InfoContext(ctx, "second factor throttled", "ip", ip)
+		return p.throttled(w, r, f, retry)
+	}
+	recovery := mfa.LooksLikeRecoveryCode(code)
+	if recovery {
+		err = p.MFA.UseRecoveryCode(ctx, c.UserID, code)
+	} else {
+		err = p.MFA.Verify(ctx, c.UserID, code)
+	}
+	if err != nil {
+		if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrNotEnabled) {
+			return err
+		}
+		if err := p.Throttle.Failure(ctx, mfaThrottleKey(c.UserID), ip); err != nil {
+			return err
+		}
+		p.audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.clientID(), IP: ip,
+			Details: map[string]string{"reason": failureReason(err, recovery)}})
+		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
+	}
+
+	// The person may have been disabled or deleted since the password.
+	if u, err := p.Store.GetUser(ctx, c.UserID); errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		_ = p.Challenges.DeleteMFAChallenge(ctx, secretHash)
+		return challengeGone(errors.New("web: user disabled or deleted during the second step"))
+	} else if err != nil {
+		return fmt.Errorf("web: read user: %w", err)
+	}
+	// Single use: of two tabs posting good codes, one signs in.
+	if err := p.Challenges.DeleteMFAChallenge(ctx, secretHash); errors.Is(err, storage.ErrNotFound) {
+		return challengeGone(err)
+	} else if err != nil {
+		return fmt.Errorf("web: finish second-factor challenge: %w", err)
+	}
+	http.SetCookie(w, p.mfaCookie("", -1))
+	if err := p.Throttle.Success(ctx, mfaThrottleKey(c.UserID)); err != nil {
+		p.Logger.WarnContext(ctx, "reset second-factor throttle", "err", err)
+	}
+	sess, err := p.Sessions.Start(w, r, c.UserID, amrMFA, p.Now())
+	if err != nil {
+		return err
+	}
+	if recovery {
+		p.audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.clientID(),
+		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amrMFA, " ")}})
+	if f == nil {
+		if to := safeReturnTo(c.ReturnTo); to != "" {
+			return p.redirect(w, r, to)
+		}
+		return p.redirect(w, r, p.path("/"))
+	}
+	if err := p.bindSession(ctx, f.req.ID, sess.ID, true); err != nil {
+		return err
+	}
+	return p.redirect(w, r, p.resumeURL(f.req.ID))
+}
+
+func failureReason(err error, recovery bool) string {
+	switch {
+	case errors.Is(err, mfa.ErrReplayedCode):
+		return "replayed_code"
+	case recovery:
+		return "bad_recovery_code"
+	case errors.Is(err, mfa.ErrNotEnabled):
+		return "not_enabled"
+	}
+	return "bad_code"
+}
+
+// currentChallenge is the browser's half-finished sign-in. It must belong
+// to the same parked request as the URL names (or to none, with none).
+func (p *Pages) currentChallenge(r *http.Request, f *flow) (storage.MFAChallenge, []byte, error) {
+	ck, err := r.Cookie(mfaCookie)
+	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
+		return storage.MFAChallenge{}, nil, challengeGone(err)
+	}
+	hash := randtoken.Hash(ck.Value)
+	c, err := p.Challenges.GetMFAChallenge(r.Context(), hash, p.Now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.MFAChallenge{}, nil, challengeGone(err)
+	}
+	if err != nil {
+		return storage.MFAChallenge{}, nil, fmt.Errorf("web: read second-factor challenge: %w", err)
+	}
+	if want := f.requestID(); c.RequestID != want {
+		return storage.MFAChallenge{}, nil, challengeGone(errors.New("web: challenge belongs to another request"))
+	}
+	return c, hash, nil
+}
+
+func (f *flow) requestID() string {
+	if f == nil {
+		return ""
+	}
+	return f.req.ID
+}
+
+// challengeGone: no half-finished sign-in on this browser, or it expired.
+func challengeGone(err error) error {
+	return &pageError{status: http.StatusBadRequest, title: "Your sign-in has expired",
+		detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", err: err}
+}
+
+func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *flow, status int, msg string) error {
+	data := secondFactorPage{Title: "Two-step verification", ClientName: f.clientName(), Error: msg,
+		Action: p.path(PathSecondFactor), LoginURL: p.path("/login")}
+	if f != nil {
+		data.Action = p.withRequest(PathSecondFactor, f.req.ID)
+		data.LoginURL = p.withRequest("/login", f.req.ID)
+	}
+	data.CSRF = p.Sessions.CSRFToken(w, r)
+	allowFormAction(w, f.redirectTargets()...)
+	return p.render(w, status, "mfa_login", data)
+}
+
+// hasOTP reports whether a session signed in with a second factor.
+func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }

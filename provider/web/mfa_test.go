@@ -1,0 +1,386 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/totp"
+	"github.com/ostiary/ostiary/storage"
+)
+
+var (
+	secretText = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7 ]+)</code>`)
+	codeItem   = regexp.MustCompile(`<li><code>([a-z0-9-]+)</code></li>`)
+)
+
+// enrollViaPage signs the agent in and turns on the second factor through
+// /account/mfa, as a person would: it reads the key from the page's manual
+// entry text. It returns the secret and the recovery codes shown.
+func (a *agent) enrollViaPage(email, pw string) ([]byte, []string) {
+	a.h.t.Helper()
+	t := a.h.t
+	a.signIn(email, pw)
+	w := a.get(PathAccountMFA)
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), `value="begin"`) {
+		t.Fatalf("account page offers no setup:\n%s", w.Body)
+	}
+	w = a.post(PathAccountMFA, url.Values{"action": {"begin"}})
+	wantStatus(t, w, http.StatusSeeOther)
+	w = a.get(PathAccountMFA)
+	wantStatus(t, w, http.StatusOK)
+	body := w.Body.String()
+	m := secretText.FindStringSubmatch(body)
+	if m == nil || !strings.Contains(body, "<svg class=\"qr\"") || !strings.Contains(body, "otpauth://totp/") {
+		t.Fatalf("enrollment page lacks the QR code, key or URI:\n%s", body)
+	}
+	secret, err := totp.Encoding.DecodeString(strings.ReplaceAll(m[1], " ", ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = a.post(PathAccountMFA, url.Values{"action": {"confirm"}, "code": {totp.Code(secret, totp.Step(a.h.clock.now()))}})
+	wantStatus(t, w, http.StatusOK)
+	var codes []string
+	for _, m := range codeItem.FindAllStringSubmatch(w.Body.String(), -1) {
+		codes = append(codes, m[1])
+	}
+	if len(codes) != 10 {
+		t.Fatalf("confirmation showed %d recovery codes, want 10:\n%s", len(codes), w.Body)
+	}
+	return secret, codes
+}
+
+// passwordStep posts the password for request reqID and expects the second
+// step, not a session.
+func (a *agent) passwordStep(email, pw, reqID string) {
+	a.h.t.Helper()
+	a.get("/login?request=" + reqID + "&switch=1")
+	w := a.post("/login?request="+reqID, url.Values{"action": {"login"}, "email": {email}, "password": {pw}})
+	wantRedirect(a.h.t, w, PathSecondFactor+"?request="+reqID)
+}
+
+func TestEnrollmentOnAccountPage(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	b := h.browser()
+
+	// Not signed in: sent to sign in first, and back here afterwards.
+	w := b.get(PathAccountMFA)
+	wantRedirect(t, w, "/login?return_to=%2Faccount%2Fmfa")
+
+	b.signIn("ann@example.com", "ann-password-long")
+	b.post(PathAccountMFA, url.Values{"action": {"begin"}})
+	w = b.get(PathAccountMFA)
+	m := secretText.FindStringSubmatch(w.Body.String())
+	if m == nil {
+		t.Fatalf("no key on the page:\n%s", w.Body)
+	}
+	secret, _ := totp.Encoding.DecodeString(strings.ReplaceAll(m[1], " ", ""))
+	if got := w.Header().Get("Content-Security-Policy"); !strings.Contains(got, "default-src 'none'") {
+		t.Errorf("enrollment page CSP = %q", got)
+	}
+
+	// A wrong code leaves the factor off.
+	w = b.post(PathAccountMFA, url.Values{"action": {"confirm"}, "code": {"000000"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if st, _ := h.mfa.Status(h.ctx(), "ann"); st.Enabled {
+		t.Fatal("a wrong confirmation code turned the factor on")
+	}
+	w = b.post(PathAccountMFA, url.Values{"action": {"confirm"}, "code": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	wantStatus(t, w, http.StatusOK)
+	if n := len(codeItem.FindAllString(w.Body.String(), -1)); n != 10 {
+		t.Errorf("%d recovery codes shown, want 10", n)
+	}
+	if st, _ := h.mfa.Status(h.ctx(), "ann"); !st.Enabled || st.RecoveryLeft != 10 {
+		t.Errorf("after confirmation: %+v", st)
+	}
+	if s, _ := b.session(); !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
+		t.Errorf("session amr after enrollment = %v; want [pwd otp]", s.AMR)
+	}
+	if evs := h.audits("mfa.enrolled"); len(evs) != 1 || evs[0].SubjectID != "ann" {
+		t.Errorf("mfa.enrolled events = %+v", evs)
+	}
+	// Shown once: the page no longer lists them.
+	w = b.get(PathAccountMFA)
+	if codeItem.MatchString(w.Body.String()) || !strings.Contains(w.Body.String(), `id="recovery-left">10<`) {
+		t.Errorf("account page after enrollment:\n%s", w.Body)
+	}
+
+	// Turning it off needs proof: a wrong one changes nothing.
+	w = b.post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"guess"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if st, _ := h.mfa.Status(h.ctx(), "ann"); !st.Enabled {
+		t.Fatal("a wrong proof turned the factor off")
+	}
+	h.clock.add(totp.Period)
+	w = b.post(PathAccountMFA, url.Values{"action": {"regenerate"}, "proof": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	wantStatus(t, w, http.StatusOK)
+	if n := len(codeItem.FindAllString(w.Body.String(), -1)); n != 10 {
+		t.Errorf("regeneration showed %d codes", n)
+	}
+	w = b.post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"ann-password-long"}})
+	wantStatus(t, w, http.StatusOK)
+	if st, _ := h.mfa.Status(h.ctx(), "ann"); st.Enabled || st.Pending {
+		t.Errorf("after disable: %+v", st)
+	}
+	if evs := h.audits("mfa.disabled"); len(evs) != 1 {
+		t.Errorf("mfa.disabled events = %+v", evs)
+	}
+}
+
+// After the password, a person with a second factor is not signed in: the
+// browser holds only a short-lived challenge for the code page.
+func TestLoginAsksForSecondFactor(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	h.client(appClient())
+	b := h.browser()
+	secret, codes := b.enrollViaPage("ann@example.com", "ann-password-long")
+	b.get("/logout")
+	b.post("/logout", url.Values{})
+	delete(b.cookies, "ostiary_session")
+
+	h.clock.add(time.Minute)
+	h.authRequest("req1", "app", authForm())
+	b.passwordStep("ann@example.com", "ann-password-long", "req1")
+	if _, ok := b.session(); ok {
+		t.Fatal("the password alone started a session")
+	}
+	if ar := h.authReq("req1"); ar.SessionID != "" || !ar.LoginAt.IsZero() {
+		t.Fatalf("the password alone touched the request: %+v", ar)
+	}
+	if b.cookies[mfaCookie] == nil {
+		t.Fatal("no second-factor cookie")
+	}
+	w := b.get(PathSecondFactor + "?request=req1")
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), `autocomplete="one-time-code"`) || !strings.Contains(w.Body.String(), "Example App") {
+		t.Errorf("second-factor page:\n%s", w.Body)
+	}
+	// The challenge belongs to req1 only.
+	h.authRequest("req2", "app", authForm())
+	wantStatus(t, b.get(PathSecondFactor+"?request=req2"), http.StatusBadRequest)
+
+	code := totp.Code(secret, totp.Step(h.clock.now()))
+	w = b.post(PathSecondFactor+"?request=req1", url.Values{"code": {code}})
+	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+	s, ok := b.session()
+	if !ok || s.UserID != "ann" || !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
+		t.Fatalf("session after the second factor: %+v ok=%v", s, ok)
+	}
+	if ar := h.authReq("req1"); ar.SessionID != s.ID || ar.LoginAt.IsZero() {
+		t.Errorf("request not bound to the new session: %+v", ar)
+	}
+	if b.cookies[mfaCookie] != nil {
+		t.Error("second-factor cookie survives the sign-in")
+	}
+	// The challenge is spent.
+	wantStatus(t, b.post(PathSecondFactor+"?request=req1", url.Values{"code": {code}}), http.StatusBadRequest)
+
+	// Replay: the same code in a new sign-in (same time step) is refused.
+	h.authRequest("req3", "app", authForm())
+	b.passwordStep("ann@example.com", "ann-password-long", "req3")
+	w = b.post(PathSecondFactor+"?request=req3", url.Values{"code": {code}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if evs := h.audits("login.mfa_failure"); len(evs) != 1 || evs[0].Details["reason"] != "replayed_code" {
+		t.Errorf("login.mfa_failure events = %+v", evs)
+	}
+
+	// A recovery code works once.
+	w = b.post(PathSecondFactor+"?request=req3", url.Values{"code": {strings.ToUpper(codes[3])}})
+	wantRedirect(t, w, "/oauth2/authorize/resume?request=req3")
+	if evs := h.audits("mfa.recovery_used"); len(evs) != 1 {
+		t.Errorf("mfa.recovery_used events = %+v", evs)
+	}
+	h.authRequest("req4", "app", authForm())
+	b.passwordStep("ann@example.com", "ann-password-long", "req4")
+	wantStatus(t, b.post(PathSecondFactor+"?request=req4", url.Values{"code": {codes[3]}}), http.StatusUnprocessableEntity)
+	if strings.Contains(h.logs.String(), codes[3]) || strings.Contains(auditText(h), codes[3]) || strings.Contains(h.logs.String(), code) {
+		t.Error("a code reached the log or the audit trail")
+	}
+}
+
+// Wrong codes are throttled like passwords, on a count of their own that a
+// correct password does not reset; once limited, even the right code waits.
+func TestSecondFactorThrottled(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	b := h.browser()
+	secret, _ := b.enrollViaPage("ann@example.com", "ann-password-long")
+	delete(b.cookies, "ostiary_session")
+
+	login := func() {
+		t.Helper()
+		b.get("/login")
+		w := b.post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
+		wantRedirect(t, w, PathSecondFactor)
+	}
+	login()
+	for range 3 {
+		w := b.post(PathSecondFactor, url.Values{"code": {"000000"}})
+		wantStatus(t, w, http.StatusUnprocessableEntity)
+	}
+	login() // a fresh password must not wipe the count
+	for range 2 {
+		wantStatus(t, b.post(PathSecondFactor, url.Values{"code": {"111111"}}), http.StatusUnprocessableEntity)
+	}
+	h.clock.add(totp.Period)
+	w := b.post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	wantStatus(t, w, http.StatusTooManyRequests)
+	if w.Header().Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
+	if _, ok := b.session(); ok {
+		t.Fatal("a throttled attempt signed in")
+	}
+	if n := len(h.audits("login.mfa_failure")); n != 5 {
+		t.Errorf("%d login.mfa_failure events, want 5", n)
+	}
+
+	// After the window the right code works (a new challenge: the old one expired).
+	h.clock.add(16 * time.Minute)
+	login()
+	w = b.post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	wantRedirect(t, w, "/")
+	if s, ok := b.session(); !ok || !slices.Contains(s.AMR, "otp") {
+		t.Errorf("no two-step session after the window: %+v", s)
+	}
+}
+
+// Every second-factor form refuses a post without its token or from
+// another site, and changes nothing.
+func TestSecondFactorFormsCSRF(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	h.user("bob", "bob@example.com", "bob-password-long")
+	ann := h.browser()
+	secret, _ := ann.enrollViaPage("ann@example.com", "ann-password-long")
+	delete(ann.cookies, "ostiary_session")
+	ann.get("/login")
+	ann.post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
+	code := totp.Code(secret, totp.Step(h.clock.now())+1)
+
+	w := ann.do(http.MethodPost, PathSecondFactor, url.Values{"code": {code}})
+	wantStatus(t, w, http.StatusForbidden)
+	ann.site = "cross-site"
+	w = ann.post(PathSecondFactor, url.Values{"code": {code}})
+	wantStatus(t, w, http.StatusForbidden)
+	if _, ok := ann.session(); ok {
+		t.Fatal("a forged second-factor post signed in")
+	}
+	if f, _ := h.store.GetTOTP(h.ctx(), "ann"); f.LastStep >= totp.Step(h.clock.now())+1 {
+		t.Error("a refused post spent the code")
+	}
+
+	bob := h.browser()
+	bob.signIn("bob@example.com", "bob-password-long")
+	bob.get(PathAccountMFA)
+	for _, form := range []url.Values{{"action": {"begin"}}, {"action": {"confirm"}, "code": {"123456"}}} {
+		wantStatus(t, bob.do(http.MethodPost, PathAccountMFA, form), http.StatusForbidden)
+	}
+	if _, err := h.store.GetTOTP(h.ctx(), "bob"); err == nil {
+		t.Error("a forged post started an enrollment")
+	}
+	ann.site = "same-origin"
+	ann.post(PathSecondFactor, url.Values{"code": {code}})
+	ann.get(PathAccountMFA)
+	ann.site = "cross-site"
+	wantStatus(t, ann.post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"ann-password-long"}}), http.StatusForbidden)
+	if st, _ := h.mfa.Status(h.ctx(), "ann"); !st.Enabled {
+		t.Error("a cross-site post turned the factor off")
+	}
+}
+
+// An organization's requirement sends a member without the factor in this
+// session to /account/mfa?request=ID; enrolling there marks the session
+// and links back to the authorization.
+func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	h.client(appClient())
+	h.authRequest("req1", "app", authForm())
+	b := h.browser()
+	b.get("/login?request=req1")
+	b.post("/login?request=req1", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
+
+	// Another browser's session cannot use the request's setup page.
+	other := h.browser()
+	w := other.get(PathAccountMFA + "?request=req1")
+	wantRedirect(t, w, "/login?request=req1")
+
+	w = b.get(PathAccountMFA + "?request=req1")
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), "requires two-step verification") {
+		t.Errorf("no explanation:\n%s", w.Body)
+	}
+	b.post(PathAccountMFA+"?request=req1", url.Values{"action": {"begin"}})
+	w = b.get(PathAccountMFA + "?request=req1")
+	m := secretText.FindStringSubmatch(w.Body.String())
+	if m == nil {
+		t.Fatalf("no key:\n%s", w.Body)
+	}
+	secret, _ := totp.Encoding.DecodeString(strings.ReplaceAll(m[1], " ", ""))
+	w = b.post(PathAccountMFA+"?request=req1", url.Values{"action": {"confirm"}, "code": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), `href="/oauth2/authorize/resume?request=req1"`) {
+		t.Errorf("no way back to the sign-in:\n%s", w.Body)
+	}
+	if s, _ := b.session(); !hasOTP(s) {
+		t.Errorf("session amr %v lacks otp", s.AMR)
+	}
+}
+
+// A session from before the factor was set up (another browser) confirms it
+// with a code when an organization requires it.
+func TestStepUpForOlderSession(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	h.client(appClient())
+	old := h.browser()
+	old.signIn("ann@example.com", "ann-password-long")
+	secret, _ := h.browser().enrollViaPage("ann@example.com", "ann-password-long")
+
+	h.authRequest("req1", "app", authForm())
+	old.get("/login?request=req1")
+	wantRedirect(t, old.post("/login?request=req1", url.Values{"action": {"continue"}}), "/oauth2/authorize/resume?request=req1")
+	w := old.get(PathAccountMFA + "?request=req1")
+	if !strings.Contains(w.Body.String(), `value="stepup"`) {
+		t.Fatalf("no step-up form:\n%s", w.Body)
+	}
+	wantStatus(t, old.post(PathAccountMFA+"?request=req1", url.Values{"action": {"stepup"}, "code": {"000000"}}), http.StatusUnprocessableEntity)
+	h.clock.add(totp.Period)
+	w = old.post(PathAccountMFA+"?request=req1", url.Values{"action": {"stepup"}, "code": {totp.Code(secret, totp.Step(h.clock.now()))}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/oauth2/authorize/resume?request=req1" {
+		t.Fatalf("step-up answered %d %q", w.Code, w.Header().Get("Location"))
+	}
+	if s, _ := old.session(); !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
+		t.Errorf("session amr after step-up = %v", s.AMR)
+	}
+}
+
+// Disabled between the password and the code: the code no longer signs in.
+func TestSecondFactorRefusesDisabledUser(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", "ann-password-long")
+	b := h.browser()
+	secret, _ := b.enrollViaPage("ann@example.com", "ann-password-long")
+	delete(b.cookies, "ostiary_session")
+	b.get("/login")
+	wantRedirect(t, b.post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}}), PathSecondFactor)
+	if err := h.store.UpdateUser(h.ctx(), "ann", func(u storage.User) (storage.User, error) {
+		u.Disabled = true
+		return u, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w := b.post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.clock.now())+1)}})
+	wantStatus(t, w, http.StatusBadRequest)
+	if _, ok := b.session(); ok {
+		t.Fatal("a disabled person signed in with a code")
+	}
+}
