@@ -80,6 +80,10 @@ type Pages struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 
+	// People is the registration, email verification and password reset
+	// side; nil turns those pages off (they answer 404).
+	People *People
+
 	base   string // the issuer's path, without trailing slash
 	pages  map[string]*template.Template
 	assets map[string]asset
@@ -91,7 +95,8 @@ type asset struct {
 }
 
 // pageNames are the templates besides layout.html; each defines "content".
-var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home"}
+var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home",
+	"register", "notice", "forgot_password", "reset_password", "verify_email", "dev_mail"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
