@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/secrets"
 )
 
@@ -37,8 +38,34 @@ type Config struct {
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
 
+	// Registration turns /register on; InviteOnly makes it say that
+	// accounts come by invitation.
+	Registration          bool
+	InviteOnly            bool
+	VerifyEmailLifetime   time.Duration
+	ResetPasswordLifetime time.Duration
+	PasswordMinLength     int
+
+	Mail MailConfig
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+}
+
+// MailConfig is the outbox and how it is sent.
+type MailConfig struct {
+	// From is the sender of every mail.
+	From string
+	// SMTP sends the mail; nil is development mode: mails are written to
+	// the log and listed at /dev/mail (only on a loopback issuer).
+	SMTP *mail.SMTP
+	// Worker settings; zero values take the mail package's defaults.
+	MaxAttempts          int
+	RetryBackoff         time.Duration
+	MaxBackoff           time.Duration
+	Lease                time.Duration
+	PollInterval         time.Duration
+	MaxPerAddressPerHour int
 }
 
 func (c Config) now() time.Time {
