@@ -3,6 +3,7 @@ package e2e
 import (
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -64,4 +65,39 @@ func outboxSurvivesCrash(t *testing.T, db string) {
 	if n := len(smtp.Messages()); n != 1 {
 		t.Fatalf("%d copies delivered, want exactly one", n)
 	}
+}
+
+// Without SMTP (the `make run` default) mails are written to the log and
+// listed on /dev/mail, whose link a person can follow.
+func TestDevModeMail(t *testing.T) {
+	srv := newServer(t, database(t, "sqlite"))
+	srv.start(15 * time.Second)
+	c := newFormClient(t, srv.URL)
+	if code, _ := c.submit("/forgot-password", url.Values{"email": {"admin@localhost"}}); code != 200 {
+		t.Fatalf("forgot password: %d", code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var page string
+	for time.Now().Before(deadline) {
+		if _, page = c.get("/dev/mail"); strings.Contains(page, "delivered to the log") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	link := regexpFind(t, page, `href="(`+srv.URL+`/reset-password\?token=[A-Za-z0-9_-]+)"`)
+	if !strings.Contains(srv.logs(), "mail not sent (no SMTP configured") || !strings.Contains(srv.logs(), "to=admin@localhost") {
+		t.Fatalf("the mail is not in the log:\n%s", srv.logs())
+	}
+	if code, body := c.get(strings.TrimPrefix(link, srv.URL)); code != 200 || !strings.Contains(body, "Choose a new password") {
+		t.Fatalf("the listed link: %d\n%s", code, body)
+	}
+}
+
+func regexpFind(t *testing.T, s, expr string) string {
+	t.Helper()
+	m := regexp.MustCompile(expr).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no match for %s in\n%s", expr, s)
+	}
+	return m[1]
 }
