@@ -48,8 +48,10 @@ func (s *SMTP) tlsConfig() *tls.Config {
 	return &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12, RootCAs: s.RootCAs}
 }
 
-// Send delivers m, or returns why not. An *textproto.Error with a 5xx code
-// is a permanent refusal (see Permanent).
+// Send delivers m, or returns why not. A 5xx answer to the recipient or the
+// message is a permanent refusal (see Permanent); one to the greeting, TLS,
+// authentication or the sender is the server's configuration or ours, and
+// is retried like any other failure, so fixing the config loses no mail.
 func (s *SMTP) Send(ctx context.Context, m Message) (err error) {
 	defer func() {
 		if err != nil {
@@ -126,19 +128,26 @@ func (s *SMTP) Send(ctx context.Context, m Message) (err error) {
 		return err
 	}
 	if err := c.Rcpt(to.Address); err != nil {
-		return err
+		return &refusal{err}
 	}
 	w, err := c.Data()
 	if err != nil {
-		return err
+		return &refusal{err}
 	}
 	if _, err := w.Write(body); err != nil {
 		return err
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return &refusal{err}
 	}
 	// The server has taken the message; a failed QUIT changes nothing.
 	_ = c.Quit()
 	return nil
 }
+
+// refusal marks the server's answer about this recipient or message, as
+// opposed to the connection or the account.
+type refusal struct{ err error }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }

@@ -183,9 +183,10 @@ func Backoff(base, max time.Duration, attempt int) time.Duration {
 	return min(d, max)
 }
 
-// Permanent reports whether err is an SMTP 5xx answer: retrying cannot
-// help (no such mailbox, message refused).
+// Permanent reports whether err is an SMTP 5xx answer to the recipient or
+// the message: retrying cannot help (no such mailbox, message refused).
 func Permanent(err error) bool {
+	var r *refusal
 	var te *textproto.Error
-	return errors.As(err, &te) && te.Code >= 500 && te.Code < 600
+	return errors.As(err, &r) && errors.As(err, &te) && te.Code >= 500 && te.Code < 600
 }

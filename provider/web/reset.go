@@ -48,6 +48,12 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	ip := p.Sessions.RemoteIP(r)
 	u, err := p.Store.GetUserByEmail(ctx, email)
+	if err != nil || u.Disabled {
+		// No mail goes out, but the address is counted as if one did.
+		if _, err := p.mailBudget(ctx, email); err != nil {
+			return err
+		}
+	}
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", IP: ip, Details: map[string]string{"result": "unknown_email"}})
