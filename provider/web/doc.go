@@ -1,6 +1,8 @@
 // Package web serves the server-rendered pages of the sign-in flow: login,
 // organization picker, consent, RP-initiated logout, and the error pages the
-// authorization endpoint shows when it must not redirect.
+// authorization endpoint shows when it must not redirect; and, when
+// Pages.People is set, self-service registration, email verification and
+// password reset by mailed one-time links.
 //
 // The pages and the authorization endpoint talk only through the parked
 // storage.AuthRequest: a page records the person's decision on it and sends
@@ -14,5 +16,10 @@
 //	GET, POST /organization?request=ID              Pages.Organization
 //	GET, POST /consent?request=ID                   Pages.Consent
 //	GET, POST /oauth2/logout, GET /logout           Pages.Logout
+//	GET, POST /register                             Pages.Register
+//	GET, POST /verify-email[?token=T]               Pages.VerifyEmail
+//	GET, POST /forgot-password                      Pages.ForgotPassword
+//	GET, POST /reset-password[?token=T]             Pages.ResetPassword
+//	GET /dev/mail                                   Pages.DevMail (development only)
 //	GET /static/                                    Pages.Static()
 package web
