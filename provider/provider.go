@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -177,7 +178,11 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
 	var devMail web.MailLister
 	if m.SMTP != nil {
-		worker.Sender = m.SMTP
+		smtp := *m.SMTP
+		if smtp.LocalName == "" {
+			smtp.LocalName = ehloName(issuer.Hostname())
+		}
+		worker.Sender = &smtp
 	} else {
 		worker.Sender = mail.Log{Logger: logger}
 		if clients.IsLoopback(issuer.Hostname()) {
@@ -202,6 +207,20 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		DevMail:               devMail,
 	}
 	return worker, people, nil
+}
+
+// ehloName is host as RFC 5321 §4.1.3 wants it in EHLO: an IP address as
+// an address literal.
+func ehloName(host string) string {
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return host
+	case ip.To4() != nil:
+		return "[" + ip.String() + "]"
+	default:
+		return "[IPv6:" + ip.String() + "]"
+	}
 }
 
 // Run does the provider's background work, sending the mail outbox, until

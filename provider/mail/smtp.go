@@ -38,7 +38,8 @@ type SMTP struct {
 	Username, Password string
 	// Timeout bounds one whole delivery; zero is DefaultSMTPTimeout.
 	Timeout time.Duration
-	// LocalName is the name given in EHLO; default "localhost".
+	// LocalName is the name given in EHLO (the wiring uses the issuer's
+	// host); default "localhost".
 	LocalName string
 	// RootCAs verifies the server's certificate; nil is the system pool.
 	RootCAs *x509.CertPool
@@ -58,6 +59,11 @@ func (s *SMTP) Send(ctx context.Context, m Message) (err error) {
 			err = fmt.Errorf("smtp %s:%d: %w", s.Host, s.Port, err)
 		}
 	}()
+	switch s.TLS {
+	case TLSStartTLS, TLSImplicit, TLSNone:
+	default:
+		return fmt.Errorf("unknown TLS mode %q", s.TLS)
+	}
 	body, err := m.Bytes()
 	if err != nil {
 		return err
