@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/secrets"
-	"github.com/ostiary/ostiary/provider/web"
 )
 
 // Config is everything the provider needs, validated by cmd/ostiary.
@@ -41,17 +41,39 @@ type Config struct {
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
 
-	// Mailer queues mail (provider/mail's outbox); nil turns off what needs
-	// it, such as changing an email address on the account page.
-	Mailer web.Mailer
-
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it a JSON handler so lines can be forwarded); nil: the
 	// provider's logger.
 	AuditLog *slog.Logger
 
+	// Registration turns /register on; InviteOnly makes it say that
+	// accounts come by invitation.
+	Registration          bool
+	InviteOnly            bool
+	VerifyEmailLifetime   time.Duration
+	ResetPasswordLifetime time.Duration
+	PasswordMinLength     int
+
+	Mail MailConfig
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+}
+
+// MailConfig is the outbox and how it is sent.
+type MailConfig struct {
+	// From is the sender of every mail.
+	From string
+	// SMTP sends the mail; nil is development mode: mails are written to
+	// the log and listed at /dev/mail (only on a loopback issuer).
+	SMTP *mail.SMTP
+	// Worker settings; zero values take the mail package's defaults.
+	MaxAttempts          int
+	RetryBackoff         time.Duration
+	MaxBackoff           time.Duration
+	Lease                time.Duration
+	PollInterval         time.Duration
+	MaxPerAddressPerHour int
 }
 
 func (c Config) now() time.Time {

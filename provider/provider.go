@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,15 +13,18 @@ import (
 	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/templates"
 )
 
 // Provider is the assembled identity provider: one http.Handler.
@@ -29,6 +33,7 @@ type Provider struct {
 	Keys    *keys.Manager
 	handler http.Handler
 	notify  *backchannel.Notifier
+	mailer  *mail.Worker
 }
 
 // New builds every handler from cfg and store and mounts them. It makes sure
@@ -80,6 +85,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	worker, people, err := newMail(cfg, issuer, store, logger)
+	if err != nil {
+		return nil, err
+	}
 	auditLog := cfg.AuditLog
 	if auditLog == nil {
 		auditLog = logger
@@ -87,15 +96,16 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	pages, err := web.New(web.Pages{
 		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
-		Accounts:   &accounts.Service{Store: store, Now: cfg.now},
-		People:     &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now},
+		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
+		People:     people,
+		Lifecycle:  &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now},
 		Transactor: store,
 		Store:      store,
 		Sessions:   sessions,
 		Throttle:   limiter,
 		Audit:      recorder,
 		Notifier:   notify,
-		Mailer:     cfg.Mailer,
+		Mailer:     people.Mailer,
 		MFA:        second,
 		Challenges: store,
 		Issuer:     cfg.Issuer,
@@ -158,6 +168,13 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
 
 	handle(oauth.PathLogin, page(pages.Login))
+	handle("/register", page(pages.Register))
+	handle("/verify-email", page(pages.VerifyEmail))
+	handle("/forgot-password", page(pages.ForgotPassword))
+	handle("/reset-password", page(pages.ResetPassword))
+	if people.DevMail != nil {
+		handle("/dev/mail", page(pages.DevMail))
+	}
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
 	handle("/organizations", page(pages.Organizations))
@@ -176,7 +193,67 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}))
 
-	return &Provider{Keys: km, handler: mux, notify: notify}, nil
+	return &Provider{Keys: km, handler: mux, notify: notify, mailer: worker}, nil
+}
+
+// newMail builds the outbox worker and the registration and reset side of
+// the pages. Without SMTP, mails go to the log and, on a loopback issuer
+// only, to the /dev/mail page.
+func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logger) (*mail.Worker, *web.People, error) {
+	m := cfg.Mail
+	worker := &mail.Worker{Queue: store, From: m.From, Now: cfg.now, PollInterval: m.PollInterval, Lease: m.Lease,
+		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
+	var devMail web.MailLister
+	if m.SMTP != nil {
+		smtp := *m.SMTP
+		if smtp.LocalName == "" {
+			smtp.LocalName = ehloName(issuer.Hostname())
+		}
+		worker.Sender = &smtp
+	} else {
+		worker.Sender = mail.Log{Logger: logger}
+		if clients.IsLoopback(issuer.Hostname()) {
+			devMail = store
+		}
+		logger.Warn("no SMTP server configured: mails are written to the log, not sent (development mode)",
+			"dev_page", devMail != nil)
+	}
+	outbox, err := mail.NewOutbox(store, templates.Mail, cfg.now, worker.Wake)
+	if err != nil {
+		return nil, nil, err
+	}
+	people := &web.People{
+		Store:                 store,
+		Mailer:                outbox,
+		Registration:          cfg.Registration,
+		InviteOnly:            cfg.InviteOnly,
+		Policy:                accounts.Policy{MinLength: cfg.PasswordMinLength},
+		VerifyEmailLifetime:   cfg.VerifyEmailLifetime,
+		ResetPasswordLifetime: cfg.ResetPasswordLifetime,
+		MailsPerHour:          m.MaxPerAddressPerHour,
+		DevMail:               devMail,
+	}
+	return worker, people, nil
+}
+
+// ehloName is host as RFC 5321 §4.1.3 wants it in EHLO: an IP address as
+// an address literal.
+func ehloName(host string) string {
+	ip := net.ParseIP(host)
+	switch {
+	case ip == nil:
+		return host
+	case ip.To4() != nil:
+		return "[" + ip.String() + "]"
+	default:
+		return "[IPv6:" + ip.String() + "]"
+	}
+}
+
+// Run does the provider's background work, sending the mail outbox, until
+// ctx ends; it returns once a delivery in progress has finished.
+func (p *Provider) Run(ctx context.Context) {
+	p.mailer.Run(ctx)
 }
 
 // ServeHTTP serves every endpoint of the provider.

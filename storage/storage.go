@@ -542,14 +542,17 @@ type Mail struct {
 	Attempts      int
 	NextAttemptAt time.Time
 	SentAt        time.Time
-	LastError     string
+	// FailedAt is when the sender gave up on the mail; it is never claimed
+	// again. Zero while it may still be sent.
+	FailedAt  time.Time
+	LastError string
 }
 
 // MailStore is the durable outbox.
 type MailStore interface {
 	// EnqueueMail returns ErrAlreadyExists.
 	EnqueueMail(ctx context.Context, m Mail) error
-	// ClaimMail leases up to limit unsent mails due at or before now, pushing
+	// ClaimMail leases up to limit unsent, not given up mails due at or before now, pushing
 	// their NextAttemptAt to leaseUntil and counting an attempt, so that of
 	// several replicas only one sends each mail.
 	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Mail, error)
@@ -557,6 +560,9 @@ type MailStore interface {
 	MarkMailSent(ctx context.Context, id string, now time.Time) error
 	// MarkMailFailed records the error and when to try again. ErrNotFound.
 	MarkMailFailed(ctx context.Context, id, lastError string, nextAttempt time.Time) error
+	// GiveUpMail records the error and that the mail will never be sent:
+	// ClaimMail no longer returns it. ErrNotFound.
+	GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error
 	// ListMail returns the newest limit mails, sent or not.
 	ListMail(ctx context.Context, limit int) ([]Mail, error)
 }

@@ -29,8 +29,8 @@ func usersCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 			return errors.New("--password-stdin: no password on standard input")
 		}
 		nu.Password = strings.TrimRight(line, "\r\n")
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			svc := &accounts.Service{Store: st, Now: time.Now}
+		return withStore(ctx, e, cf, func(c Config, st backend) error {
+			svc := &accounts.Service{Store: st, Policy: accounts.Policy{MinLength: c.Passwords.MinLength}, Now: time.Now}
 			u, err := svc.CreateUser(ctx, nu)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mail"
 )
 
 func migrateUpCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
@@ -57,7 +58,29 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		MaxFailuresPerAccount: c.Login.MaxFailuresPerAccount,
 		MaxFailuresPerIP:      c.Login.MaxFailuresPerIP,
 		FailureWindow:         c.Login.FailureWindow,
+		Registration:          c.Registration.Enabled,
+		InviteOnly:            c.Registration.Mode == "invite_only",
+		VerifyEmailLifetime:   c.Registration.VerifyEmailLifetime,
+		ResetPasswordLifetime: c.Passwords.ResetLifetime,
+		PasswordMinLength:     c.Passwords.MinLength,
+		Mail:                  mailConfig(c),
 	}
+}
+
+func mailConfig(c Config) provider.MailConfig {
+	m := provider.MailConfig{
+		From:                 c.Mail.From,
+		MaxAttempts:          c.Mail.MaxAttempts,
+		RetryBackoff:         c.Mail.RetryBackoff,
+		MaxBackoff:           c.Mail.MaxBackoff,
+		Lease:                c.Mail.Lease,
+		PollInterval:         c.Mail.PollInterval,
+		MaxPerAddressPerHour: c.Mail.MaxPerAddressPerHour,
+	}
+	if s := c.Mail.SMTP; s.Host != "" {
+		m.SMTP = &mail.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password, Timeout: s.Timeout}
+	}
+	return m
 }
 
 // withKeys runs fn with the key manager serve would use.

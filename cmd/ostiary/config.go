@@ -65,6 +65,38 @@ type Config struct {
 		FailureWindow         time.Duration `yaml:"failure_window"`
 	} `yaml:"login"`
 
+	Registration struct {
+		Enabled bool `yaml:"enabled"`
+		// Mode is open or invite_only.
+		Mode                string        `yaml:"mode"`
+		VerifyEmailLifetime time.Duration `yaml:"verify_email_lifetime"`
+	} `yaml:"registration"`
+
+	Passwords struct {
+		MinLength     int           `yaml:"min_length"`
+		ResetLifetime time.Duration `yaml:"reset_lifetime"`
+	} `yaml:"passwords"`
+
+	Mail struct {
+		From string `yaml:"from"`
+		// SMTP with an empty host is development mode: mails are written
+		// to the log and listed at /dev/mail.
+		SMTP struct {
+			Host     string        `yaml:"host"`
+			Port     int           `yaml:"port"`
+			TLS      string        `yaml:"tls"`
+			Username string        `yaml:"username"`
+			Password string        `yaml:"password"`
+			Timeout  time.Duration `yaml:"timeout"`
+		} `yaml:"smtp"`
+		MaxAttempts          int           `yaml:"max_attempts"`
+		RetryBackoff         time.Duration `yaml:"retry_backoff"`
+		MaxBackoff           time.Duration `yaml:"max_backoff"`
+		Lease                time.Duration `yaml:"lease"`
+		PollInterval         time.Duration `yaml:"poll_interval"`
+		MaxPerAddressPerHour int           `yaml:"max_per_address_per_hour"`
+	} `yaml:"mail"`
+
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -93,6 +125,21 @@ func defaultConfig() Config {
 	c.Login.MaxFailuresPerAccount = 5
 	c.Login.MaxFailuresPerIP = 30
 	c.Login.FailureWindow = 15 * time.Minute
+	c.Registration.Enabled = true
+	c.Registration.Mode = "open"
+	c.Registration.VerifyEmailLifetime = 24 * time.Hour
+	c.Passwords.MinLength = 12
+	c.Passwords.ResetLifetime = time.Hour
+	c.Mail.From = "Ostiary <noreply@localhost>"
+	c.Mail.SMTP.Port = 587
+	c.Mail.SMTP.TLS = "starttls"
+	c.Mail.SMTP.Timeout = 30 * time.Second
+	c.Mail.MaxAttempts = 8
+	c.Mail.RetryBackoff = 30 * time.Second
+	c.Mail.MaxBackoff = time.Hour
+	c.Mail.Lease = 2 * time.Minute
+	c.Mail.PollInterval = 5 * time.Second
+	c.Mail.MaxPerAddressPerHour = 5
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	return c
@@ -111,6 +158,10 @@ var envOverrides = []struct {
 	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
 	{"OSTIARY_LOG_FORMAT", func(c *Config, v string) { c.Log.Format = v }},
+	{"OSTIARY_MAIL_SMTP_HOST", func(c *Config, v string) { c.Mail.SMTP.Host = v }},
+	{"OSTIARY_MAIL_SMTP_USERNAME", func(c *Config, v string) { c.Mail.SMTP.Username = v }},
+	// The SMTP password is a secret: better in the environment than the file.
+	{"OSTIARY_MAIL_SMTP_PASSWORD", func(c *Config, v string) { c.Mail.SMTP.Password = v }},
 }
 
 // loadConfig reads the file at path (none: defaults only), applies the
@@ -232,6 +283,7 @@ func (c Config) Validate() error {
 	if c.Login.MaxFailuresPerIP < 1 {
 		bad("login.max_failures_per_ip", "must be at least 1")
 	}
+	errs = append(errs, c.validatePeople()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

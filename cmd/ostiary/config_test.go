@@ -54,6 +54,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 		"OSTIARY_ISSUER":         "https://env.example",
 		"OSTIARY_DATABASE":       "postgres://u@127.0.0.1/db",
 		"OSTIARY_SECRETS_SYSTEM": strings.Repeat("a", 32) + "," + strings.Repeat("b", 40),
+		"OSTIARY_MAIL_SMTP_HOST": "smtp.env.example",
 	}
 	c, err := loadConfig(p, func(k string) string { return env[k] })
 	if err != nil {
@@ -100,5 +101,56 @@ func TestEmbeddedModeGeneratesSecretOnce(t *testing.T) {
 	again, generated, err := c.systemSecrets()
 	if err != nil || generated || string(again[0]) != string(first[0]) {
 		t.Fatalf("second read changed the secret: %q %v %v", again, generated, err)
+	}
+}
+
+func TestMailConfig(t *testing.T) {
+	// A public issuer needs SMTP: development mode would put the links
+	// of every mail into the log.
+	p := writeFile(t, "issuer: https://id.example\nsecrets:\n  system: ["+strings.Repeat("s", 32)+"]\n")
+	if _, err := loadConfig(p, noEnv); err == nil || !strings.Contains(err.Error(), "mail.smtp.host") {
+		t.Fatalf("public issuer without SMTP: %v", err)
+	}
+	p = writeFile(t, `issuer: https://id.example
+mail:
+  from: "not an address"
+  smtp:
+    host: smtp.example
+    port: 0
+    tls: maybe
+    password: pw
+    timeout: 1m
+  lease: 30s
+  max_attempts: 0
+registration:
+  mode: closed
+passwords:
+  min_length: 6
+`)
+	_, err := loadConfig(p, noEnv)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"mail.from", "mail.smtp.port", "mail.smtp.tls", "mail.smtp.username", "mail.lease",
+		"mail.max_attempts", "registration.mode", "passwords.min_length"} {
+		if !strings.Contains(err.Error(), want+":") {
+			t.Errorf("error does not name %s:\n%v", want, err)
+		}
+	}
+	p = writeFile(t, "mail:\n  smtp:\n    host: smtp.example\n    tls: none\n    username: u\n")
+	if _, err := loadConfig(p, noEnv); err == nil || !strings.Contains(err.Error(), "unencrypted") {
+		t.Fatalf("a password over plain SMTP: %v", err)
+	}
+	c, err := loadConfig(writeFile(t, "mail:\n  smtp:\n    host: smtp.example\n    tls: tls\n    port: 465\n    username: u\n"),
+		func(k string) string { return map[string]string{"OSTIARY_MAIL_SMTP_PASSWORD": "from-env"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := mailConfig(c)
+	if m.SMTP == nil || m.SMTP.Host != "smtp.example" || m.SMTP.Port != 465 || m.SMTP.TLS != "tls" || m.SMTP.Password != "from-env" {
+		t.Fatalf("mail config: %+v", m.SMTP)
+	}
+	if mailConfig(defaultConfig()).SMTP != nil {
+		t.Fatal("the default config has an SMTP server")
 	}
 }

@@ -44,6 +44,13 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			return err
 		}
 		defer p.Close()
+		// Background work (the mail outbox) stops after the HTTP server,
+		// so a request that queued a mail during shutdown is not stranded
+		// for long, and finishes the delivery in hand.
+		bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+		bgDone := make(chan struct{})
+		go func() { p.Run(bgCtx); close(bgDone) }()
+		defer func() { stopBackground(); <-bgDone }()
 		// Before listening, so that a ready server has its administrator.
 		var welcome string
 		if c.BootstrapAdmin {

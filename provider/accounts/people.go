@@ -21,12 +21,6 @@ type PeopleStore interface {
 	storage.Transactor
 }
 
-// SessionNotifier hears of ended browser sessions (OpenID Back-Channel
-// Logout); *backchannel.Notifier is one.
-type SessionNotifier interface {
-	SessionEnded(ctx context.Context, userID, sessionID string)
-}
-
 // Auditor records security events.
 type Auditor interface {
 	AppendAudit(ctx context.Context, e storage.AuditEvent) error
@@ -41,7 +35,7 @@ type People struct {
 	// be the store itself or write through it.
 	Audit Auditor
 	// Notifier may be nil: then no client hears of ended sessions.
-	Notifier SessionNotifier
+	Notifier LogoutNotifier
 	Now      func() time.Time
 }
 
@@ -52,46 +46,22 @@ type Actor struct {
 }
 
 // EndSessions signs the person out everywhere but exceptSessionID (empty:
-// everywhere): their browser sessions go, every refresh and access token
-// and unused code stops working (introspection answers inactive), and the
-// clients of each session are told over the back channel. It returns how
-// many sessions ended.
+// everywhere), as EndOtherSessions does, and returns how many sessions
+// ended.
 func (p *People) EndSessions(ctx context.Context, userID, exceptSessionID string) (int, error) {
-	var ended []storage.Session
-	err := p.Store.InTx(ctx, func(ctx context.Context) error {
-		var err error
-		ended, err = p.endAll(ctx, userID, exceptSessionID)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	p.notify(ctx, userID, ended)
-	return len(ended), nil
+	n, _, err := EndOtherSessions(ctx, p.Store, p.Notifier, userID, exceptSessionID)
+	return n, err
 }
 
-// endAll deletes the sessions and deactivates the tokens; the caller
-// notifies once the transaction has committed.
-func (p *People) endAll(ctx context.Context, userID, exceptSessionID string) ([]storage.Session, error) {
-	ended, err := p.Store.DeleteSessionsByUser(ctx, userID, exceptSessionID)
-	if err != nil {
-		return nil, fmt.Errorf("end sessions of %q: %w", userID, err)
-	}
-	f := storage.TokenFilter{Subject: userID,
-		Kinds: []storage.TokenKind{storage.KindAccessToken, storage.KindRefreshToken, storage.KindAuthorizeCode}}
-	if _, err := p.Store.DeactivateTokens(ctx, f); err != nil {
-		return nil, fmt.Errorf("end tokens of %q: %w", userID, err)
-	}
-	return ended, nil
+// endAll ends the sessions and tokens inside the caller's transaction; the
+// caller notifies once it has committed.
+func (p *People) endAll(ctx context.Context, userID string) ([]storage.Session, error) {
+	ended, _, err := endAccess(ctx, p.Store, userID, "")
+	return ended, err
 }
 
 func (p *People) notify(ctx context.Context, userID string, ended []storage.Session) {
-	if p.Notifier == nil {
-		return
-	}
-	for _, s := range ended {
-		p.Notifier.SessionEnded(ctx, userID, s.ID)
-	}
+	notifyEnded(ctx, p.Notifier, userID, ended)
 }
 
 // Disable stops the person from signing in and ends, at once, every
@@ -103,7 +73,7 @@ func (p *People) Disable(ctx context.Context, actor Actor, userID string) error 
 			return err
 		}
 		var err error
-		if ended, err = p.endAll(ctx, userID, ""); err != nil {
+		if ended, err = p.endAll(ctx, userID); err != nil {
 			return err
 		}
 		return p.audit(ctx, storage.AuditEvent{Type: "user.disabled", ActorID: actor.ID, SubjectID: userID, IP: actor.IP})
@@ -161,7 +131,7 @@ func (p *People) Delete(ctx context.Context, actor Actor, userID string) error {
 				return err
 			}
 		}
-		if ended, err = p.endAll(ctx, userID, ""); err != nil {
+		if ended, err = p.endAll(ctx, userID); err != nil {
 			return err
 		}
 		if err := p.Store.DeleteUser(ctx, userID); err != nil {

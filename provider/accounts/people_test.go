@@ -1,27 +1,14 @@
 package accounts
 
 import (
-	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/storage"
 )
 
-type endedSessions struct {
-	mu  sync.Mutex
-	ids []string
-}
-
-func (e *endedSessions) SessionEnded(_ context.Context, userID, sessionID string) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.ids = append(e.ids, userID+"/"+sessionID)
-}
-
-func (f *orgFixture) people(n SessionNotifier) *People {
+func (f *orgFixture) people(n LogoutNotifier) *People {
 	return &People{Store: f.store, Audit: f.store, Notifier: n, Now: func() time.Time { return f.now }}
 }
 
@@ -76,8 +63,8 @@ func TestDisableEndsEverythingAtOnce(t *testing.T) {
 	if f.active("ada-rt") || !f.active("bob-rt") {
 		t.Errorf("refresh tokens: ada active=%v bob active=%v", f.active("ada-rt"), f.active("bob-rt"))
 	}
-	if len(n.ids) != 2 {
-		t.Errorf("back-channel notifications = %v, want both of ada's sessions", n.ids)
+	if len(n.ended) != 2 {
+		t.Errorf("back-channel notifications = %v, want both of ada's sessions", n.ended)
 	}
 	if f.auditCount("user.disabled") != 1 {
 		t.Error("no user.disabled audit event")

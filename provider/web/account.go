@@ -274,6 +274,9 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 
 // ruleMessage turns an accounts.ErrInvalid error into a sentence.
 func ruleMessage(err error) string {
+	if re, ok := errors.AsType[*accounts.RuleError](err); ok {
+		return re.Msg
+	}
 	msg := strings.TrimSuffix(err.Error(), ": "+accounts.ErrInvalid.Error())
 	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + msg[n:] + "."

@@ -36,7 +36,7 @@ func (a accountAction) changePassword() error {
 	if next != confirm {
 		return a.again(accountPage{PasswordError: "The new passwords do not match."})
 	}
-	if err := accounts.CheckPassword(next, a.user.Email); err != nil {
+	if err := a.p.Accounts.Policy.Check(next, a.user.Email); err != nil {
 		return a.again(accountPage{PasswordError: ruleMessage(err)})
 	}
 	if next == cur {
@@ -74,20 +74,7 @@ func (a accountAction) changePassword() error {
 // all), deactivates every token of theirs that a session or grant produced,
 // and tells the clients the ended sessions signed in to.
 func (p *Pages) endSessions(ctx context.Context, userID, exceptID string) (sessions, tokens int, err error) {
-	ended, err := p.Store.DeleteSessionsByUser(ctx, userID, exceptID)
-	if err != nil {
-		return 0, 0, fmt.Errorf("web: end sessions: %w", err)
-	}
-	n, err := p.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: userID, Kinds: grantKinds})
-	if err != nil {
-		return len(ended), 0, fmt.Errorf("web: deactivate tokens: %w", err)
-	}
-	if p.Notifier != nil {
-		for _, s := range ended {
-			p.Notifier.SessionEnded(ctx, userID, s.ID)
-		}
-	}
-	return len(ended), n, nil
+	return accounts.EndOtherSessions(ctx, p.Store, p.Notifier, userID, exceptID)
 }
 
 // endSession signs out one of the person's sessions. Ending the current one

@@ -176,7 +176,7 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 		{"wrong current password", "nope", "brand-new-password", "brand-new-password", "current password is not correct"},
 		{"mismatch", annPassword, "brand-new-password", "brand-new-passwort", "do not match"},
 		{"too short", annPassword, "short", "short", "at least 12 characters"},
-		{"the email", annPassword, "ann@example.com", "ann@example.com", "must not be the email"},
+		{"the email", annPassword, "ann@example.com", "ann@example.com", "must not be your email"},
 	} {
 		w := a.post("/account/password", url.Values{"current_password": {tc.cur}, "new_password": {tc.next}, "confirm_password": {tc.confirm}})
 		wantStatus(t, w, http.StatusUnprocessableEntity)
@@ -406,7 +406,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	if len(sent) != 1 || sent[0].to != "ann@new.example" || sent[0].template != "verify_email" {
 		t.Fatalf("mail: %+v", sent)
 	}
-	link, _ := sent[0].data["Link"].(string)
+	link, _ := sent[0].data.(map[string]any)["Link"].(string)
 	if !strings.HasPrefix(link, issuer+"/account/email/confirm?token=") {
 		t.Fatalf("link %q", link)
 	}
@@ -450,7 +450,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	// A link to an address another account took meanwhile changes nothing.
 	a.get("/account")
 	wantSeeOther(t, a.post("/account/email", url.Values{"new_email": {"bob@example.com"}, "current_password": {annPassword}}), "/account?done=email_sent")
-	link, _ = h.mailer.all()[2].data["Link"].(string)
+	link, _ = h.mailer.all()[2].data.(map[string]any)["Link"].(string)
 	tok, _ = url.Parse(link)
 	b.get(strings.TrimPrefix(link, issuer))
 	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {tok.Query().Get("token")}}), http.StatusConflict)

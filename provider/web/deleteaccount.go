@@ -88,7 +88,7 @@ func (p *Pages) deleteOwnAccount(w http.ResponseWriter, r *http.Request, userID,
 		}
 		return "The password is incorrect.", nil
 	}
-	err = p.People.Delete(ctx, accounts.Actor{ID: userID, IP: ip}, userID)
+	err = p.Lifecycle.Delete(ctx, accounts.Actor{ID: userID, IP: ip}, userID)
 	if errors.Is(err, accounts.ErrLastOwner) {
 		return "You are the only owner of an organization that has other members. Make another member an owner, or delete the organization, first.", nil
 	}

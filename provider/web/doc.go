@@ -2,7 +2,9 @@
 // organization picker, consent, RP-initiated logout, and the error pages the
 // authorization endpoint shows when it must not redirect; and the account
 // page, where a signed-in person manages profile, email, password, sessions,
-// authorized applications and personal access tokens.
+// authorized applications and personal access tokens; and, when
+// Pages.People is set, self-service registration, email verification and
+// password reset by mailed one-time links.
 //
 // The pages and the authorization endpoint talk only through the parked
 // storage.AuthRequest: a page records the person's decision on it and sends
@@ -18,5 +20,14 @@
 //	GET, POST /oauth2/logout, GET /logout           Pages.Logout
 //	GET /, GET /account, POST /account/...          Pages.Home, Pages.Account
 //	GET, POST /account/email/confirm?token=T        Pages.Account (the mail's link)
+//	GET, POST /register                             Pages.Register
+//	GET, POST /verify-email[?token=T]               Pages.VerifyEmail
+//	GET, POST /forgot-password                      Pages.ForgotPassword
+//	GET, POST /reset-password[?token=T]             Pages.ResetPassword
+//	GET /dev/mail                                   Pages.DevMail (development only)
+//	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
+//	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
+//	GET, POST /account/delete                       Pages.DeleteAccount
+//	GET, POST /login/mfa, /account/mfa              Pages.SecondFactor, Pages.AccountMFA
 //	GET /static/                                    Pages.Static()
 package web

@@ -97,14 +97,13 @@ type fakeMailer struct {
 
 type sentMail struct {
 	to, template string
-	data         map[string]any
+	data         any
 }
 
 func (m *fakeMailer) Send(_ context.Context, to, template string, data any) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	d, _ := data.(map[string]any)
-	m.sent = append(m.sent, sentMail{to, template, d})
+	m.sent = append(m.sent, sentMail{to, template, data})
 	return nil
 }
 
@@ -158,7 +157,7 @@ func newHarness(t *testing.T) *harness {
 	pages, err := New(Pages{
 		Orgs:       &accounts.Organizations{Store: h.store, Audit: h.store, Now: h.clock.now},
 		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
-		People:     &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
+		Lifecycle:  &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
 		Transactor: h.store,
 		Mailer:     h.mailer,
 		MFA:        h.mfa,

@@ -38,6 +38,10 @@ type loginPage struct {
 	ReturnTo   string
 	Continue   *accountChoice
 	SwitchURL  string
+	// ForgotURL and RegisterURL link to password reset and registration
+	// when they are on.
+	ForgotURL   string
+	RegisterURL string
 }
 
 type accountChoice struct {
@@ -90,6 +94,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 			data.Continue = choice(user)
 		}
 	}
+	data.ForgotURL, data.RegisterURL = p.peopleLinks()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
 	allowFormAction(w, f.redirectTargets()...)
 	return p.render(w, status, "login", data)

@@ -122,8 +122,11 @@ type Pages struct {
 	// invitee's new account and membership one change.
 	Orgs       *accounts.Organizations
 	Accounts   *accounts.Service
-	People     *accounts.People
+	Lifecycle  *accounts.People
 	Transactor Transactor
+	// People is the registration, email verification and password reset
+	// side; nil turns those pages off (they answer 404).
+	People *People
 
 	base   string // the issuer's path, without trailing slash
 	pages  map[string]*template.Template
@@ -137,7 +140,8 @@ type asset struct {
 
 // pageNames are the templates besides layout.html; each defines "content".
 var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm",
-	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted", "mfa_login", "mfa"}
+	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted", "mfa_login", "mfa",
+	"register", "notice", "forgot_password", "reset_password", "verify_email", "dev_mail"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
@@ -161,8 +165,8 @@ func New(p Pages) (*Pages, error) {
 	if p.Accounts == nil {
 		missing = append(missing, "Accounts")
 	}
-	if p.People == nil {
-		missing = append(missing, "People")
+	if p.Lifecycle == nil {
+		missing = append(missing, "Lifecycle")
 	}
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")

@@ -12,13 +12,13 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const mailColumns = `id, to_address, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, last_error`
+const mailColumns = `id, to_address, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
 
 func scanMail(row pgx.Row) (storage.Mail, error) {
 	var m storage.Mail
 	var attempts int64
 	err := row.Scan(&m.ID, &m.To, &m.Subject, &m.TextBody, &m.HTMLBody, scanTime(&m.CreatedAt), &attempts,
-		scanTime(&m.NextAttemptAt), scanTime(&m.SentAt), &m.LastError)
+		scanTime(&m.NextAttemptAt), scanTime(&m.SentAt), scanTime(&m.FailedAt), &m.LastError)
 	m.Attempts = int(attempts)
 	return m, err
 }
@@ -26,9 +26,9 @@ func scanMail(row pgx.Row) (storage.Mail, error) {
 // EnqueueMail returns storage.ErrAlreadyExists.
 func (s *Store) EnqueueMail(ctx context.Context, m storage.Mail) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO mail_outbox (`+mailColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
 		m.ID, m.To, m.Subject, m.TextBody, m.HTMLBody, ts(m.CreatedAt), int64(m.Attempts),
-		ts(m.NextAttemptAt), ts(m.SentAt), m.LastError)
+		ts(m.NextAttemptAt), ts(m.SentAt), ts(m.FailedAt), m.LastError)
 	if err != nil {
 		return dbErr("postgres: enqueue mail", err)
 	}
@@ -48,7 +48,7 @@ func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit 
 	rows, err := s.q(ctx).Query(ctx, `UPDATE mail_outbox SET next_attempt_at = $2, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM mail_outbox
-			WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+			WHERE sent_at IS NULL AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
 			ORDER BY next_attempt_at NULLS FIRST, created_at NULLS FIRST, id
 			LIMIT $3
 			FOR UPDATE SKIP LOCKED)
@@ -88,6 +88,21 @@ func (s *Store) MarkMailFailed(ctx context.Context, id, lastError string, nextAt
 	op := fmt.Sprintf("postgres: mark mail %q failed", id)
 	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET last_error = $2, next_attempt_at = $3 WHERE id = $1`,
 		id, lastError, ts(nextAttempt))
+	if err != nil {
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound(op)
+	}
+	return nil
+}
+
+// GiveUpMail records the error and stops the mail from being claimed again.
+// storage.ErrNotFound.
+func (s *Store) GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error {
+	op := fmt.Sprintf("postgres: give up mail %q", id)
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET last_error = $2, failed_at = $3 WHERE id = $1`,
+		id, lastError, ts(now))
 	if err != nil {
 		return dbErr(op, err)
 	}

@@ -11,19 +11,19 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const mailCols = `id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, last_error`
+const mailCols = `id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
 
 func scanMail(r rowScanner) (storage.Mail, error) {
 	var m storage.Mail
 	err := r.Scan(&m.ID, &m.To, &m.Subject, &m.TextBody, &m.HTMLBody, timeCol{&m.CreatedAt}, &m.Attempts,
-		timeCol{&m.NextAttemptAt}, timeCol{&m.SentAt}, &m.LastError)
+		timeCol{&m.NextAttemptAt}, timeCol{&m.SentAt}, timeCol{&m.FailedAt}, &m.LastError)
 	return m, err
 }
 
 // EnqueueMail returns storage.ErrAlreadyExists.
 func (s *Store) EnqueueMail(ctx context.Context, m storage.Mail) error {
-	_, err := s.exec(ctx, `INSERT INTO mail (`+mailCols+`) VALUES (`+placeholders(10)+`)`,
-		m.ID, m.To, m.Subject, m.TextBody, m.HTMLBody, ts(m.CreatedAt), m.Attempts, ts(m.NextAttemptAt), ts(m.SentAt), m.LastError)
+	_, err := s.exec(ctx, `INSERT INTO mail (`+mailCols+`) VALUES (`+placeholders(11)+`)`,
+		m.ID, m.To, m.Subject, m.TextBody, m.HTMLBody, ts(m.CreatedAt), m.Attempts, ts(m.NextAttemptAt), ts(m.SentAt), ts(m.FailedAt), m.LastError)
 	if err != nil {
 		return fmt.Errorf("sqlite: enqueue mail %q: %w", m.ID, err)
 	}
@@ -34,7 +34,7 @@ func (s *Store) EnqueueMail(ctx context.Context, m storage.Mail) error {
 // NextAttemptAt is due at once) in one statement, oldest due first.
 func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]storage.Mail, error) {
 	out, err := queryList(ctx, s, scanMail, `UPDATE mail SET attempts = attempts + 1, next_attempt_at = ?
-		WHERE id IN (SELECT id FROM mail WHERE sent_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
+		WHERE id IN (SELECT id FROM mail WHERE sent_at IS NULL AND failed_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= ?)
 			ORDER BY next_attempt_at, id LIMIT ?)
 		RETURNING `+mailCols, ts(leaseUntil), now.UnixMicro(), limit)
 	if err != nil {
@@ -57,6 +57,17 @@ func (s *Store) MarkMailFailed(ctx context.Context, id, lastError string, nextAt
 		lastError, ts(nextAttempt), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: mark mail failed: %w", err)
+	}
+	return nil
+}
+
+// GiveUpMail records the error and stops the mail from being claimed again.
+// storage.ErrNotFound.
+func (s *Store) GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error {
+	err := s.execOne(ctx, notFound("mail %q", id), `UPDATE mail SET last_error = ?, failed_at = ? WHERE id = ?`,
+		lastError, ts(now), id)
+	if err != nil {
+		return fmt.Errorf("sqlite: give up mail: %w", err)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 var mailTests = []subTest{
 	{"Mail/EnqueueAndList", testMailEnqueueList},
 	{"Mail/ClaimAndMark", testMailClaim},
+	{"Mail/GiveUp", testMailGiveUp},
 }
 
 func mail(id string, created time.Time) storage.Mail {
@@ -108,6 +109,25 @@ func testMailClaim(t *testing.T, s storage.Store) {
 	ws := sent
 	ws.SentAt = at(-time.Second)
 	equal(t, "ListMail at the end", byMailID(list), []storage.Mail{rl, r1, w2, ws})
+}
+
+func testMailGiveUp(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	for _, m := range []storage.Mail{mail("dead", at(-time.Minute)), mail("alive", at(-time.Second))} {
+		must(t, "EnqueueMail "+m.ID, s.EnqueueMail(ctx, m))
+	}
+	wantErr(t, "GiveUpMail(missing)", s.GiveUpMail(ctx, "nope", "x", base), storage.ErrNotFound)
+	must(t, "GiveUpMail", s.GiveUpMail(ctx, "dead", "550 no such user", at(-30*time.Second)))
+	got, err := s.ClaimMail(ctx, at(time.Hour), at(2*time.Hour), 10)
+	must(t, "ClaimMail", err)
+	alive := mail("alive", at(-time.Second))
+	alive.Attempts, alive.NextAttemptAt = 1, at(2*time.Hour)
+	equal(t, "claimed (the given-up mail is not)", got, []storage.Mail{alive})
+	list, err := s.ListMail(ctx, 10)
+	must(t, "ListMail", err)
+	dead := mail("dead", at(-time.Minute))
+	dead.FailedAt, dead.LastError = at(-30*time.Second), "550 no such user"
+	equal(t, "ListMail keeps the given-up mail", list, []storage.Mail{alive, dead})
 }
 
 var auditTests = []subTest{

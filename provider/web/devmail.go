@@ -1,0 +1,60 @@
+package web
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+)
+
+type devMailPage struct {
+	Title string
+	Mails []devMail
+}
+
+type devMail struct {
+	To, Subject, Created, Status, Text string
+	Links                              []string
+}
+
+var mailLink = regexp.MustCompile(`https?://[^\s<>"]+`)
+
+// DevMail serves GET /dev/mail: the newest mails of the outbox, with their
+// links, so that a person developing against a server with no SMTP can
+// finish registration and reset. It exists only when People.DevMail is
+// set, which the wiring does only without SMTP and on a loopback issuer.
+func (p *Pages) DevMail(w http.ResponseWriter, r *http.Request) {
+	p.handle(func(w http.ResponseWriter, r *http.Request) error {
+		if p.People == nil || p.People.DevMail == nil {
+			return peopleOff()
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
+		}
+		ms, err := p.People.DevMail.ListMail(r.Context(), 50)
+		if err != nil {
+			return err
+		}
+		prefix := strings.TrimSuffix(p.Issuer, "/") + "/"
+		data := devMailPage{Title: "Outbox"}
+		for _, m := range ms {
+			dm := devMail{To: m.To, Subject: m.Subject, Created: m.CreatedAt.UTC().Format(time.DateTime + " UTC"), Text: m.TextBody}
+			switch {
+			case !m.SentAt.IsZero():
+				dm.Status = "delivered to the log"
+			case !m.FailedAt.IsZero():
+				dm.Status = "given up: " + m.LastError
+			default:
+				dm.Status = "waiting"
+			}
+			for _, l := range mailLink.FindAllString(m.TextBody, -1) {
+				if strings.HasPrefix(l, prefix) {
+					dm.Links = append(dm.Links, l)
+				}
+			}
+			data.Mails = append(data.Mails, dm)
+		}
+		return p.render(w, http.StatusOK, "dev_mail", data)
+	})(w, r)
+}

@@ -1,0 +1,404 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// last returns the path and query of the link in the newest mail.
+func (m *fakeMailer) lastLink(t *testing.T) string {
+	t.Helper()
+	all := m.all()
+	if len(all) == 0 {
+		t.Fatal("no mail was sent")
+	}
+	lm, ok := all[len(all)-1].data.(linkMail)
+	if !ok {
+		t.Fatalf("the last mail (%s) carries no link", all[len(all)-1].template)
+	}
+	return strings.TrimPrefix(lm.Link, issuer)
+}
+
+type peopleStore interface {
+	PeopleStore
+	MailLister
+}
+
+type peopleHarness struct {
+	*harness
+	mailer *fakeMailer
+}
+
+// newPeopleHarness is the pages' harness with registration, verification
+// and reset turned on.
+func newPeopleHarness(t *testing.T, configure func(*People)) *peopleHarness {
+	t.Helper()
+	h := newHarness(t)
+	ph := &peopleHarness{harness: h, mailer: &fakeMailer{}}
+	st := h.store.(peopleStore)
+	pp := &People{Store: st, Mailer: ph.mailer, Registration: true, DevMail: st}
+	if configure != nil {
+		configure(pp)
+	}
+	h.pages.People = pp
+	mux := http.NewServeMux()
+	mux.HandleFunc("/register", h.pages.Register)
+	mux.HandleFunc("/verify-email", h.pages.VerifyEmail)
+	mux.HandleFunc("/forgot-password", h.pages.ForgotPassword)
+	mux.HandleFunc("/reset-password", h.pages.ResetPassword)
+	mux.HandleFunc("/dev/mail", h.pages.DevMail)
+	mux.Handle("/", h.handler)
+	h.handler = Headers(mux)
+	return ph
+}
+
+const strongPassword = "violet kettle orbit marmalade"
+
+var tokenField = regexp.MustCompile(`name="token" value="([^"]*)"`)
+
+func registerForm(email string) url.Values {
+	return url.Values{"name": {"Ada Lovelace"}, "email": {email}, "password": {strongPassword}}
+}
+
+// answer is what a response shows: status, headers that matter and body.
+func answer(w *httptest.ResponseRecorder) string {
+	h := w.Header()
+	return w.Result().Status + "\n" + h.Get("Content-Type") + "\n" + h.Get("Content-Security-Policy") + "\n" +
+		h.Get("Cache-Control") + "\n" + strings.Join(h.Values("Set-Cookie"), "\n") + "\n\n" + w.Body.String()
+}
+
+func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
+	known := newPeopleHarness(t, nil)
+	ada := known.user("ada", "ada@example.com", "an old password of ada")
+	unknown := newPeopleHarness(t, nil)
+
+	post := func(ph *peopleHarness, email string) *httptest.ResponseRecorder {
+		a := ph.browser()
+		wantStatus(t, a.get("/register"), http.StatusOK)
+		return a.post("/register", registerForm(email))
+	}
+	wk := post(known, "Ada@Example.com")
+	wu := post(unknown, "Ada@Example.com")
+	wantStatus(t, wk, http.StatusOK)
+	if answer(wk) != answer(wu) {
+		t.Fatalf("registration answers differ:\nknown address:\n%s\nunknown address:\n%s", answer(wk), answer(wu))
+	}
+	if !strings.Contains(wk.Body.String(), "Check your email") {
+		t.Fatalf("answer:\n%s", wk.Body)
+	}
+
+	// The owner of the known address is told; nothing about the account changed.
+	if m := known.mailer.all(); len(m) != 1 || m[0].to != "ada@example.com" || m[0].template != "register_existing" {
+		t.Fatalf("mails for a known address: %+v", m)
+	}
+	u, err := known.store.GetUser(known.ctx(), ada.ID)
+	if err != nil || u.PasswordHash != ada.PasswordHash || u.Name != ada.Name {
+		t.Fatalf("the existing account changed: %+v %v", u, err)
+	}
+	if len(known.audits("registration.existing_email")) != 1 {
+		t.Error("no audit event for a registration attempt on a known address")
+	}
+	// The unknown address got an unverified account and a verification mail.
+	if m := unknown.mailer.all(); len(m) != 1 || m[0].to != "ada@example.com" || m[0].template != "verify_email" {
+		t.Fatalf("mails for a new address: %+v", m)
+	}
+	nu, err := unknown.store.GetUserByEmail(unknown.ctx(), "ada@example.com")
+	if err != nil || nu.EmailVerified || nu.Name != "Ada Lovelace" {
+		t.Fatalf("new account: %+v %v", nu, err)
+	}
+	if ok, _, _ := password.Verify(nu.PasswordHash, strongPassword); !ok {
+		t.Error("the new account's password does not verify")
+	}
+	if ev := unknown.audits("user.registered"); len(ev) != 1 || ev[0].SubjectID != nu.ID {
+		t.Errorf("audit: %+v", ev)
+	}
+}
+
+func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
+	known := newPeopleHarness(t, nil)
+	known.user("ada", "ada@example.com", "an old password of ada")
+	unknown := newPeopleHarness(t, nil)
+	post := func(ph *peopleHarness) *httptest.ResponseRecorder {
+		a := ph.browser()
+		wantStatus(t, a.get("/forgot-password"), http.StatusOK)
+		return a.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	}
+	wk, wu := post(known), post(unknown)
+	wantStatus(t, wk, http.StatusOK)
+	if answer(wk) != answer(wu) {
+		t.Fatalf("reset answers differ:\nknown address:\n%s\nunknown address:\n%s", answer(wk), answer(wu))
+	}
+	if m := known.mailer.all(); len(m) != 1 || m[0].template != "reset_password" || m[0].to != "ada@example.com" {
+		t.Fatalf("mails for a known address: %+v", m)
+	}
+	if m := unknown.mailer.all(); len(m) != 0 {
+		t.Fatalf("mails for an unknown address: %+v", m)
+	}
+}
+
+func TestRegisterRefusesBadInput(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	a := ph.browser()
+	a.get("/register")
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"email": {"not-an-address"}, "password": {strongPassword}}, "valid email address"},
+		{url.Values{"email": {"ada@example.com"}, "password": {"short"}}, "at least 12 characters"},
+		{url.Values{"email": {"ada@example.com"}, "password": {"1q2w3e4r5t6y"}}, "most common"},
+		{url.Values{"email": {"ada.lovelace@example.com"}, "password": {"Ada.Lovelace@example.com"}}, "email address"},
+		{url.Values{"email": {"ada@example.com"}, "password": {strongPassword}, "name": {"bad\x00name"}}, "name of at most"},
+	} {
+		w := a.post("/register", tc.form)
+		wantStatus(t, w, http.StatusUnprocessableEntity)
+		if !strings.Contains(w.Body.String(), tc.want) {
+			t.Errorf("form %v: page does not say %q:\n%s", tc.form, tc.want, w.Body)
+		}
+	}
+	// Without the form token nothing happens either.
+	w := a.post("/register", url.Values{"csrf_token": {"forged"}, "email": {"ada@example.com"}, "password": {strongPassword}})
+	wantStatus(t, w, http.StatusForbidden)
+	if us, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); us.ID != "" {
+		t.Fatal("a refused form created an account")
+	}
+	if len(ph.mailer.all()) != 0 {
+		t.Fatal("a refused form sent mail")
+	}
+}
+
+func TestRegistrationModes(t *testing.T) {
+	open := newPeopleHarness(t, nil)
+	w := open.browser().get("/login")
+	if !strings.Contains(w.Body.String(), `href="/register"`) || !strings.Contains(w.Body.String(), `href="/forgot-password"`) {
+		t.Fatalf("the login page links neither registration nor reset:\n%s", w.Body)
+	}
+
+	invite := newPeopleHarness(t, func(pp *People) { pp.InviteOnly = true })
+	a := invite.browser()
+	w = a.get("/register")
+	wantStatus(t, w, http.StatusForbidden)
+	if !strings.Contains(w.Body.String(), "by invitation") {
+		t.Fatalf("invite-only page:\n%s", w.Body)
+	}
+	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusForbidden)
+	if strings.Contains(a.get("/login").Body.String(), `href="/register"`) {
+		t.Error("the login page links registration in invite-only mode")
+	}
+
+	closed := newPeopleHarness(t, func(pp *People) { pp.Registration = false })
+	a = closed.browser()
+	wantStatus(t, a.get("/register"), http.StatusNotFound)
+	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusNotFound)
+	if _, err := closed.store.GetUserByEmail(closed.ctx(), "ada@example.com"); err == nil {
+		t.Fatal("closed registration created an account")
+	}
+	if len(invite.mailer.all())+len(closed.mailer.all()) != 0 {
+		t.Fatal("mail sent while registration is off")
+	}
+}
+
+func TestVerifyEmail(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	a := ph.browser()
+	a.get("/register")
+	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusOK)
+	link := ph.mailer.lastLink(t)
+	if !strings.HasPrefix(link, "/verify-email?token=") {
+		t.Fatalf("verification link %q", link)
+	}
+	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/verify-email?"))
+
+	// A mail scanner fetching the link twice uses nothing up.
+	scanner := ph.browser()
+	for range 2 {
+		w := scanner.get(link)
+		wantStatus(t, w, http.StatusOK)
+		if !strings.Contains(w.Body.String(), "Confirm my email address") {
+			t.Fatalf("verification page:\n%s", w.Body)
+		}
+	}
+	u, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com")
+	if u.EmailVerified {
+		t.Fatal("a GET verified the address")
+	}
+	w := a.get(link)
+	w = a.post("/verify-email", url.Values{"token": token["token"]})
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), "Email address confirmed") {
+		t.Fatalf("after confirming:\n%s", w.Body)
+	}
+	if u, _ = ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); !u.EmailVerified {
+		t.Fatal("the address is not verified")
+	}
+	if len(ph.audits("email.verified")) != 1 {
+		t.Error("no audit event")
+	}
+	// Single use.
+	w = a.post("/verify-email", url.Values{"token": token["token"]})
+	wantStatus(t, w, http.StatusBadRequest)
+	if !strings.Contains(w.Body.String(), "expired") {
+		t.Fatalf("second use:\n%s", w.Body)
+	}
+}
+
+func TestVerifyEmailLinkExpires(t *testing.T) {
+	ph := newPeopleHarness(t, func(pp *People) { pp.VerifyEmailLifetime = time.Hour })
+	a := ph.browser()
+	a.get("/register")
+	a.post("/register", registerForm("ada@example.com"))
+	link := ph.mailer.lastLink(t)
+	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/verify-email?"))
+	ph.clock.add(time.Hour + time.Second)
+	a.get(link)
+	wantStatus(t, a.post("/verify-email", url.Values{"token": token["token"]}), http.StatusBadRequest)
+	if u, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); u.EmailVerified {
+		t.Fatal("an expired link verified the address")
+	}
+}
+
+func resetToken(t *testing.T, link string) string {
+	t.Helper()
+	if !strings.HasPrefix(link, "/reset-password?token=") {
+		t.Fatalf("reset link %q", link)
+	}
+	q, _ := url.ParseQuery(strings.TrimPrefix(link, "/reset-password?"))
+	return q.Get("token")
+}
+
+func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	const old = "the old password of ada"
+	ada := ph.user("ada", "ada@example.com", old)
+	ph.client(storage.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"}})
+	laptop, phone := ph.browser(), ph.browser()
+	laptop.signIn("ada@example.com", old)
+	phone.signIn("ada@example.com", old)
+	phoneSess, _ := phone.session()
+	now := ph.clock.now()
+	for _, sig := range []string{"refresh-1", "access-1"} {
+		kind := storage.KindRefreshToken
+		if strings.HasPrefix(sig, "access") {
+			kind = storage.KindAccessToken
+		}
+		err := ph.store.CreateToken(ph.ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: "req", ClientID: "app",
+			Subject: ada.ID, SessionID: phoneSess.ID, Active: true, RequestedAt: now, ExpiresAt: now.Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Someone without a session asks for a reset, twice: only the newest link works.
+	stranger := ph.browser()
+	stranger.get("/forgot-password")
+	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	first := resetToken(t, ph.mailer.lastLink(t))
+	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	second := resetToken(t, ph.mailer.lastLink(t))
+	stranger.get("/reset-password?token=" + url.QueryEscape(first))
+	w := stranger.post("/reset-password", url.Values{"token": {first}, "password": {strongPassword}, "confirm": {strongPassword}})
+	wantStatus(t, w, http.StatusBadRequest)
+
+	// The link's page uses nothing up; a weak password gets the form back
+	// with a fresh token, and the one it replaced is spent.
+	wantStatus(t, laptop.get("/reset-password?token="+url.QueryEscape(second)), http.StatusOK)
+	w = laptop.post("/reset-password", url.Values{"token": {second}, "password": {"1q2w3e4r5t6y"}, "confirm": {"1q2w3e4r5t6y"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "most common") {
+		t.Fatalf("weak password page:\n%s", w.Body)
+	}
+	fresh := tokenField.FindStringSubmatch(w.Body.String())
+	if fresh == nil || fresh[1] == second {
+		t.Fatalf("the form did not come back with a fresh token:\n%s", w.Body)
+	}
+	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {"typo"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {strongPassword}})
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), "Your password has been changed") {
+		t.Fatalf("after reset:\n%s", w.Body)
+	}
+
+	// The laptop, where the reset happened, stays signed in; the phone is out.
+	if _, ok := laptop.session(); !ok {
+		t.Error("the browser that reset the password was signed out")
+	}
+	if _, ok := phone.session(); ok {
+		t.Error("another browser is still signed in after the reset")
+	}
+	if ended := ph.notified.ended; len(ended) != 1 || ended[0] != ada.ID+"/"+phoneSess.ID {
+		t.Errorf("back-channel notifications: %v", ended)
+	}
+	for _, kind := range []storage.TokenKind{storage.KindRefreshToken, storage.KindAccessToken} {
+		sig := "refresh-1"
+		if kind == storage.KindAccessToken {
+			sig = "access-1"
+		}
+		if rec, err := ph.store.GetToken(ph.ctx(), kind, sig); err != nil || rec.Active {
+			t.Errorf("%s still active after the reset (%v)", sig, err)
+		}
+	}
+	u, _ := ph.store.GetUser(ph.ctx(), ada.ID)
+	if ok, _, _ := password.Verify(u.PasswordHash, strongPassword); !ok || !u.EmailVerified {
+		t.Fatalf("after reset: new password verifies %v, verified %v", ok, u.EmailVerified)
+	}
+	if ev := ph.audits("password.reset"); len(ev) != 1 || ev[0].Details["sessions_ended"] != "1" || ev[0].Details["tokens_deactivated"] != "2" {
+		t.Errorf("audit: %+v", ev)
+	}
+	// The token is spent.
+	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword + "!"}, "confirm": {strongPassword + "!"}})
+	wantStatus(t, w, http.StatusBadRequest)
+	// The old password no longer signs in; the new one does.
+	other := ph.browser()
+	other.get("/login")
+	wantStatus(t, other.post("/login", url.Values{"action": {"login"}, "email": {"ada@example.com"}, "password": {old}}), http.StatusUnprocessableEntity)
+	other.signIn("ada@example.com", strongPassword)
+}
+
+func TestMailsToOneAddressAreCapped(t *testing.T) {
+	ph := newPeopleHarness(t, func(pp *People) { pp.MailsPerHour = 3 })
+	ph.user("ada", "ada@example.com", "an old password of ada")
+	a := ph.browser()
+	a.get("/forgot-password")
+	for range 5 {
+		wantStatus(t, a.post("/forgot-password", url.Values{"email": {"ada@example.com"}}), http.StatusOK)
+	}
+	if n := len(ph.mailer.all()); n != 3 {
+		t.Fatalf("%d mails sent, want the cap of 3", n)
+	}
+	ph.clock.add(time.Hour)
+	a.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	if n := len(ph.mailer.all()); n != 4 {
+		t.Fatalf("after an hour: %d mails, want 4", n)
+	}
+}
+
+func TestDevMailPage(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	now := ph.clock.now()
+	err := ph.store.(interface {
+		EnqueueMail(ctx context.Context, m storage.Mail) error
+	}).EnqueueMail(ph.ctx(), storage.Mail{ID: "m1", To: "ada@example.com", Subject: "Reset your Ostiary password",
+		TextBody: "Open " + issuer + "/reset-password?token=abc\nor https://elsewhere.example/x\n", CreatedAt: now, NextAttemptAt: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := ph.browser().get("/dev/mail")
+	wantStatus(t, w, http.StatusOK)
+	body := w.Body.String()
+	if !strings.Contains(body, `<a href="`+issuer+`/reset-password?token=abc">`) || strings.Contains(body, `<a href="https://elsewhere`) ||
+		!strings.Contains(body, "Reset your Ostiary password") {
+		t.Fatalf("dev mail page:\n%s", body)
+	}
+	off := newPeopleHarness(t, func(pp *People) { pp.DevMail = nil })
+	wantStatus(t, off.browser().get("/dev/mail"), http.StatusNotFound)
+}

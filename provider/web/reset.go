@@ -1,0 +1,189 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/storage"
+)
+
+type forgotPage struct {
+	Title, Action, CSRF, LoginURL, Email, Error string
+}
+
+// ForgotPassword serves GET and POST /forgot-password. The answer to a
+// well-formed address is the same, byte for byte, whether or not it has an
+// account; only an account that exists and is not disabled gets a link.
+func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.forgotPassword)(w, r)
+}
+
+func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	if p.People == nil {
+		return peopleOff()
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return p.forgotForm(w, r, http.StatusOK, forgotPage{})
+	case http.MethodPost:
+	default:
+		return methodNotAllowed(w)
+	}
+	raw := strings.TrimSpace(r.PostFormValue("email"))
+	if len(raw) > maxEmailLen {
+		raw = raw[:maxEmailLen]
+	}
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return p.forgotForm(w, r, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
+	}
+	email, err := accounts.NormalizeEmail(raw)
+	if err != nil {
+		return p.forgotForm(w, r, http.StatusUnprocessableEntity, forgotPage{Email: raw,
+			Error: "Enter a valid email address, like name@example.com."})
+	}
+	ctx := r.Context()
+	ip := p.Sessions.RemoteIP(r)
+	u, err := p.Store.GetUserByEmail(ctx, email)
+	if err != nil || u.Disabled {
+		// No mail goes out, but the address is counted as if one did.
+		if _, err := p.mailBudget(ctx, email); err != nil {
+			return err
+		}
+	}
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", IP: ip, Details: map[string]string{"result": "unknown_email"}})
+	case err != nil:
+		return fmt.Errorf("web: look up user: %w", err)
+	case u.Disabled:
+		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": "disabled"}})
+	default:
+		lifetime := p.People.resetLifetime()
+		secret, err := p.issueToken(ctx, PurposeResetPassword, u, p.Now().Add(lifetime))
+		if err != nil {
+			return err
+		}
+		err = p.mailLimited(ctx, u.Email, "reset_password", linkMail{Name: u.Name,
+			Link: p.link("/reset-password", map[string][]string{"token": {secret}}), Expires: inWords(lifetime)})
+		if err != nil {
+			return err
+		}
+		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": "mailed"}})
+	}
+	return p.notice(w, http.StatusOK, noticePage{Heading: "Check your email",
+		Lines: []string{
+			"If " + email + " belongs to an account, we sent it a link to choose a new password. The link expires in " +
+				inWords(p.People.resetLifetime()) + ".",
+			"If nothing arrives within a few minutes, look in your spam folder, or check that you typed the address of your account.",
+		},
+		Links: []noticeLink{{p.path("/login"), "Back to sign in"}}})
+}
+
+func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, status int, data forgotPage) error {
+	data.Title = "Forgot your password?"
+	data.Action = p.path("/forgot-password")
+	data.LoginURL = p.path("/login")
+	data.CSRF = p.Sessions.CSRFToken(w, r)
+	return p.render(w, status, "forgot_password", data)
+}
+
+// ResetPassword serves /reset-password, the link of the reset mail: GET
+// shows the form (using nothing up), POST sets the new password. Success
+// ends every other session of the person and every token issued to them.
+func (p *Pages) ResetPassword(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.resetPassword)(w, r)
+}
+
+func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
+	if p.People == nil {
+		return peopleOff()
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		token := r.URL.Query().Get("token")
+		if token == "" {
+			return incompleteLink()
+		}
+		return p.resetForm(w, r, http.StatusOK, tokenFormPage{Token: token})
+	case http.MethodPost:
+	default:
+		return methodNotAllowed(w)
+	}
+	token := r.PostFormValue("token")
+	pw := r.PostFormValue("password")
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return p.resetForm(w, r, http.StatusForbidden, tokenFormPage{Token: token, Error: "This form has expired. Please try again."})
+	}
+	if pw != r.PostFormValue("confirm") {
+		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: token,
+			Error: "The two passwords are not the same. Type the new password twice."})
+	}
+	ctx := r.Context()
+	t, u, ok, err := p.consumeToken(ctx, PurposeResetPassword, token)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
+			Lines: []string{"The reset link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
+			Links: []noticeLink{{p.path("/forgot-password"), "Send a new link"}}})
+	}
+	if err := p.People.Policy.Check(pw, u.Email); err != nil {
+		var re *accounts.RuleError
+		if !errors.As(err, &re) {
+			return err
+		}
+		// The token was used up to learn whose password this is; the form
+		// comes back with a fresh one that expires when the old one would.
+		fresh, err := p.issueToken(ctx, PurposeResetPassword, u, t.ExpiresAt)
+		if err != nil {
+			return err
+		}
+		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: fresh, Error: re.Msg})
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return fmt.Errorf("web: hash password: %w", err)
+	}
+	err = p.Store.UpdateUser(ctx, u.ID, func(cur storage.User) (storage.User, error) {
+		cur.PasswordHash = hash
+		// The link reached the mailbox: the address is proven.
+		if strings.EqualFold(cur.Email, t.Email) {
+			cur.EmailVerified = true
+		}
+		cur.UpdatedAt = p.Now().UTC()
+		return cur, nil
+	})
+	if err != nil {
+		return fmt.Errorf("web: set password: %w", err)
+	}
+	// This browser stays signed in if it is the same person's.
+	keep := ""
+	if sess, _, signedIn, err := p.currentUser(r); err == nil && signedIn && sess.UserID == u.ID {
+		keep = sess.ID
+	}
+	sessions, tokens, err := accounts.EndOtherSessions(ctx, p.People.Store, p.Notifier, u.ID, keep)
+	if err != nil {
+		return err
+	}
+	if err := p.Throttle.Success(ctx, u.Email); err != nil {
+		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"sessions_ended": fmt.Sprint(sessions), "tokens_deactivated": fmt.Sprint(tokens)}})
+	return p.notice(w, http.StatusOK, noticePage{Heading: "Your password has been changed",
+		Lines: []string{"You are signed out on every other device, and applications will ask you to sign in again."},
+		Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+}
+
+func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request, status int, data tokenFormPage) error {
+	data.Title = "Choose a new password"
+	data.Action = p.path("/reset-password")
+	data.MinLength = p.People.Policy.Length()
+	data.CSRF = p.Sessions.CSRFToken(w, r)
+	return p.render(w, status, "reset_password", data)
+}

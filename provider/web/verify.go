@@ -1,0 +1,73 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+type tokenFormPage struct {
+	Title, Action, CSRF, Token, Error string
+	MinLength                         int
+}
+
+// VerifyEmail serves /verify-email, the link of the verification mail. GET
+// only shows a button; the POST it makes uses the token, so a mail scanner
+// that fetches every link does not use it up.
+func (p *Pages) VerifyEmail(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.verifyEmail)(w, r)
+}
+
+func (p *Pages) verifyEmail(w http.ResponseWriter, r *http.Request) error {
+	if p.People == nil {
+		return peopleOff()
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		token := r.URL.Query().Get("token")
+		if token == "" {
+			return incompleteLink()
+		}
+		data := tokenFormPage{Title: "Confirm your email address", Action: p.path("/verify-email"), Token: token}
+		data.CSRF = p.Sessions.CSRFToken(w, r)
+		return p.render(w, http.StatusOK, "verify_email", data)
+	case http.MethodPost:
+	default:
+		return methodNotAllowed(w)
+	}
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	t, u, ok, err := p.consumeToken(ctx, PurposeVerifyEmail, r.PostFormValue("token"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
+			Lines: []string{"The confirmation link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
+			Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+	}
+	err = p.Store.UpdateUser(ctx, u.ID, func(cur storage.User) (storage.User, error) {
+		// The address must still be the one the link was sent to.
+		if strings.EqualFold(cur.Email, t.Email) && !cur.EmailVerified {
+			cur.EmailVerified = true
+			cur.UpdatedAt = p.Now().UTC()
+		}
+		return cur, nil
+	})
+	if err != nil {
+		return err
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "email.verified", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"email": t.Email}})
+	return p.notice(w, http.StatusOK, noticePage{Heading: "Email address confirmed",
+		Lines: []string{"Thank you: " + u.Email + " is confirmed as your address."},
+		Links: []noticeLink{{p.path("/"), "Continue"}}})
+}
+
+func incompleteLink() error {
+	return showError(http.StatusBadRequest, "This link is incomplete",
+		"Open the link from the mail exactly as it is, or copy the whole address into the browser.")
+}
