@@ -21,6 +21,7 @@ const maxAccountForm = 16 << 10
 // accountPaths are the forms of the account page, under the issuer's path.
 type accountPaths struct {
 	Page, Profile, Email, Password, EndSession, EndAll, RevokeApp, CreateToken, RevokeToken, Logout, Home string
+	Orgs, MFA, Delete                                                                                     string
 }
 
 type accountPage struct {
@@ -40,6 +41,9 @@ type accountPage struct {
 	Sessions []sessionView
 	Apps     []appView
 	Tokens   []tokenView
+	// Orgs is the organization switcher: the same memberships the login's
+	// picker lists, the session's active one marked.
+	Orgs []orgRow
 
 	// The new-token form, and the token just created (shown once).
 	TokenName    string
@@ -83,6 +87,7 @@ var notices = map[string]string{
 	"session":    "That session was signed out.",
 	"app":        "The application's access was revoked.",
 	"token":      "The token was revoked. Scripts using it can no longer get access.",
+	"org":        "Active organization changed. Applications see it at your next sign-in or token refresh.",
 }
 
 // Account serves the account page at /account and its forms under
@@ -101,6 +106,7 @@ func (p *Pages) accountPaths() accountPaths {
 		Page: a, Profile: a + "/profile", Email: a + "/email", Password: a + "/password",
 		EndSession: a + "/sessions/end", EndAll: a + "/sessions/end-all", RevokeApp: a + "/apps/revoke",
 		CreateToken: a + "/tokens", RevokeToken: a + "/tokens/revoke", Logout: p.path("/logout"), Home: p.path("/"),
+		Orgs: p.path("/organizations"), MFA: p.path(PathAccountMFA), Delete: a + "/delete",
 	}
 }
 
@@ -205,6 +211,13 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 	}
 	if err := p.fillTokens(r, user.ID, &v); err != nil {
 		return err
+	}
+	ms, err := p.Store.ListMembershipsByUser(ctx, user.ID)
+	if err != nil {
+		return fmt.Errorf("web: list memberships: %w", err)
+	}
+	for _, m := range ms {
+		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
 	}
 	v.CSRF = p.Sessions.CSRFToken(w, r)
 	return p.render(w, status, "account", v)

@@ -131,7 +131,7 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 	ctx := r.Context()
 	data.Title = "Two-step verification"
 	data.Action = p.selfURL(c.f)
-	data.DoneURL = p.path("/")
+	data.DoneURL = p.path("/account")
 	data.Email = c.user.Email
 	if c.f != nil {
 		data.ClientName = c.f.clientName()

@@ -81,6 +81,10 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return fmt.Errorf("web: set active organization: %w", err)
 			}
+			// The account page's switcher comes back to the account page.
+			if r.PostFormValue("return_to") == "account" {
+				return p.redirectSeeOther(w, r, p.path("/account?done=org"))
+			}
 			return p.redirectSeeOther(w, r, p.path("/organizations?done=switched"))
 		case "create":
 			name := r.PostFormValue("name")

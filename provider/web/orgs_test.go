@@ -281,3 +281,27 @@ func TestInvitationForAnExistingAccount(t *testing.T) {
 	}
 	wantStatus(t, h.browser().get("/invitations/accept?org="+acme+"&token=forged"), http.StatusGone)
 }
+
+// The account page lists the same organizations as the login's picker
+// and switches the active one, coming back to the account page.
+func TestAccountPageOrganizationSwitcher(t *testing.T) {
+	h := newHarness(t)
+	h.user("ada", "ada@example.com", orgPW)
+	b := h.browser()
+	b.signIn("ada@example.com", orgPW)
+	orgWith(t, b, "Acme")
+	globex := orgWith(t, b, "Globex")
+	w := b.get("/account")
+	wantStatus(t, w, http.StatusOK)
+	if body := w.Body.String(); !strings.Contains(body, "Acme") || !strings.Contains(body, "Globex") || !strings.Contains(body, "Make active") {
+		t.Fatalf("account page lacks the organization switcher:\n%s", body)
+	}
+	w = b.post("/organizations", url.Values{"action": {"switch"}, "org_id": {globex}, "return_to": {"account"}})
+	wantRedirectSeeOther(t, w, "/account?done=org")
+	if s, _ := b.session(); s.OrgID != globex {
+		t.Fatalf("active organization = %q, want %q", s.OrgID, globex)
+	}
+	if body := b.get("/account?done=org").Body.String(); !strings.Contains(body, "Active organization changed") {
+		t.Errorf("no notice after switching:\n%s", body)
+	}
+}
