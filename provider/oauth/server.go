@@ -170,6 +170,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.adapter = &storeAdapter{
 		store:          deps.Store,
+		clients:        newClientCache(deps.Store, now, ClientCacheTTL),
 		now:            now,
 		grace:          cfg.RefreshGracePeriod,
 		familyLifetime: cfg.RefreshFamilyLifetime,

@@ -23,7 +23,9 @@ import (
 // storage.TokenStore and storage.ClientStore, with the rules fosite leaves
 // unwritten (FOSITE.md §1, §2, §6).
 type storeAdapter struct {
-	store          Store
+	store Store
+	// clients answers GetClient, for fosite and for the token records.
+	clients        *clientCache
 	now            func() time.Time
 	grace          time.Duration
 	familyLifetime time.Duration
@@ -170,11 +172,11 @@ func (a *storeAdapter) request(ctx context.Context, rec storage.TokenRecord) (*f
 // fosite.ClientManager
 
 func (a *storeAdapter) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := a.store.GetClient(ctx, id)
+	c, err := a.clients.get(ctx, id)
 	if err != nil {
 		return nil, mapErr(fmt.Errorf("oauth: client %q: %w", id, err))
 	}
-	return newClient(c), nil
+	return c, nil
 }
 
 func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) error {
