@@ -138,7 +138,7 @@ type Server struct {
 	adapter  *storeAdapter
 	signer   *signer
 	// strategy computes token signatures (what the records are keyed by).
-	strategy *foauth2.DefaultJWTStrategy
+	strategy accessTokens
 	origins  *originCache
 }
 
@@ -289,7 +289,7 @@ func (s *Server) compose() {
 		RotatedGlobalSecrets: rotated,
 	}
 	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
-	s.strategy = &foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}
+	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}}
 	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
 	st := s.adapter
 	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}

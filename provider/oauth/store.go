@@ -129,7 +129,12 @@ func (a *storeAdapter) create(ctx context.Context, kind storage.TokenKind, sig s
 // injected clock) are not found; inactive ones are returned as they are,
 // for the caller to judge.
 func (a *storeAdapter) get(ctx context.Context, kind storage.TokenKind, sig string) (storage.TokenRecord, *fosite.Request, error) {
-	rec, err := a.store.GetToken(ctx, kind, sigKey(sig))
+	return a.getKey(ctx, kind, sigKey(sig))
+}
+
+// getKey is get by the record's key (sigKey of what fosite names).
+func (a *storeAdapter) getKey(ctx context.Context, kind storage.TokenKind, key string) (storage.TokenRecord, *fosite.Request, error) {
+	rec, err := a.store.GetToken(ctx, kind, key)
 	if err != nil {
 		return rec, nil, mapErr(fmt.Errorf("oauth: load %s: %w", kind, err))
 	}
@@ -246,8 +251,19 @@ func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string,
 	return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
 }
 
+// GetAccessTokenSession loads the record of an access token; sig is the
+// whole token (accessTokens). A record found under the whole token's key
+// marks the session with that key, which lets ValidateAccessToken skip
+// verifying the signature again. A record written before records were keyed
+// that way is found under the signature segment's key, unmarked.
 func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
-	rec, req, err := a.get(ctx, storage.KindAccessToken, sig)
+	key := sigKey(sig)
+	rec, req, err := a.getKey(ctx, storage.KindAccessToken, key)
+	if err == nil {
+		req.Session.(*Session).recordKey = key
+	} else if legacy, ok := legacyAccessKey(sig); ok && errors.Is(err, storage.ErrNotFound) {
+		rec, req, err = a.getKey(ctx, storage.KindAccessToken, legacy)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -258,11 +274,16 @@ func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ 
 }
 
 func (a *storeAdapter) DeleteAccessTokenSession(ctx context.Context, sig string) error {
-	err := a.store.DeleteToken(ctx, storage.KindAccessToken, sigKey(sig))
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+	keys := []string{sigKey(sig)}
+	if legacy, ok := legacyAccessKey(sig); ok {
+		keys = append(keys, legacy)
 	}
-	return mapErr(err)
+	for _, key := range keys {
+		if err := a.deleteIfPresent(ctx, storage.KindAccessToken, key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *storeAdapter) RevokeAccessToken(ctx context.Context, requestID string) error {
