@@ -391,6 +391,13 @@ type TokenStore interface {
 	// callers exactly one succeeds. ErrNotFound; ErrInactive if it was
 	// inactive already.
 	InvalidateToken(ctx context.Context, kind TokenKind, signature string, now time.Time) error
+	// RotateToken is InvalidateToken for a record paired with an access
+	// token (a refresh token): in the same atomic step it also invalidates
+	// the access token the record names (AccessSignature, if that one is
+	// still active; FirstUsedAt now), and it returns the record as it is
+	// after the update. Of many concurrent callers exactly one succeeds.
+	// ErrNotFound; ErrInactive if it was inactive already.
+	RotateToken(ctx context.Context, kind TokenKind, signature string, now time.Time) (TokenRecord, error)
 	// DeactivateTokens marks every matching record inactive (rows are kept,
 	// so reuse of a rotated refresh token is still detected) and returns how
 	// many changed.

@@ -98,6 +98,39 @@ func (s *Store) InvalidateToken(ctx context.Context, kind storage.TokenKind, sig
 	return notFound(op)
 }
 
+// RotateToken invalidates the record and its paired access token in one
+// statement (one round trip where InvalidateToken plus a read plus a second
+// InvalidateToken took three); the row lock makes exactly one of concurrent
+// callers succeed, as for InvalidateToken.
+func (s *Store) RotateToken(ctx context.Context, kind storage.TokenKind, signature string, now time.Time) (storage.TokenRecord, error) {
+	op := fmt.Sprintf("postgres: rotate %s", kind)
+	q := s.q(ctx)
+	t, err := scanToken(q.QueryRow(ctx, `WITH r AS (
+			UPDATE tokens SET active = false, first_used_at = $3
+			WHERE kind = $1 AND signature = $2 AND active
+			RETURNING `+tokenColumns+`
+		), a AS (
+			UPDATE tokens SET active = false, first_used_at = $3
+			WHERE kind = $4 AND active AND signature = (SELECT access_signature FROM r) AND signature <> ''
+		)
+		SELECT `+tokenColumns+` FROM r`, string(kind), signature, ts(now), string(storage.KindAccessToken)))
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return storage.TokenRecord{}, dbErr(op, err)
+	}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE kind = $1 AND signature = $2)`,
+		string(kind), signature).Scan(&exists); err != nil {
+		return storage.TokenRecord{}, dbErr(op, err)
+	}
+	if exists {
+		return storage.TokenRecord{}, fmt.Errorf("%s: %w", op, storage.ErrInactive)
+	}
+	return storage.TokenRecord{}, notFound(op)
+}
+
 // DeactivateTokens marks every matching active record inactive, keeping the
 // rows, and returns how many changed. A filter without Subject, SessionID or
 // RequestID is refused: it would match every grant.
