@@ -382,6 +382,11 @@ type TokenFilter struct {
 type TokenStore interface {
 	// CreateToken returns ErrAlreadyExists on a taken (Kind, Signature).
 	CreateToken(ctx context.Context, t TokenRecord) error
+	// CreateTokens creates several records at once (one statement where the
+	// backend allows): all of them, or none and ErrAlreadyExists when any
+	// (Kind, Signature) is taken (in the caller's transaction: none once it
+	// rolls back).
+	CreateTokens(ctx context.Context, ts ...TokenRecord) error
 	// GetToken returns the record whether active or not; ErrNotFound.
 	GetToken(ctx context.Context, kind TokenKind, signature string) (TokenRecord, error)
 	// DeleteToken returns ErrNotFound.

@@ -121,3 +121,36 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 		t.Errorf("new access token: %v", in)
 	}
 }
+
+// TestCodeExchangeRecordsWritten: in a code exchange the access token's
+// record is written with the refresh token's (one statement), or alone at
+// commit when no refresh token is issued; either way both introspect.
+func TestCodeExchangeRecordsWritten(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			h := newHarnessOn(t, be.open(t))
+			a := h.agent()
+			a.signIn("u1", "")
+			for _, scope := range []string{"openid offline_access", "openid"} {
+				code, verifier := h.codeFor(a, appClient, url.Values{"scope": {scope}}, noPages)
+				resp, body := h.token(appClient, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+					"redirect_uri": {appRedirect}, "code_verifier": {verifier}})
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s: code exchange: %d %v", scope, resp.StatusCode, body)
+				}
+				if in := h.introspect(str(body, "access_token")); in["active"] != true {
+					t.Errorf("%s: access token: %v", scope, in)
+				}
+				rt, _ := body["refresh_token"].(string)
+				if (rt != "") != strings.Contains(scope, "offline_access") {
+					t.Fatalf("%s: refresh token %q", scope, rt)
+				}
+				if rt != "" {
+					if in := h.introspect(rt); in["active"] != true {
+						t.Errorf("%s: refresh token: %v", scope, in)
+					}
+				}
+			}
+		})
+	}
+}

@@ -247,8 +247,21 @@ func (a *storeAdapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig s
 // ---------------------------------------------------------------------------
 // Access tokens
 
+// CreateAccessTokenSession stores the record at once, or, inside one of
+// fosite's transactions (a code exchange or refresh, where the refresh
+// token's record follows), with the next write of the transaction: both in
+// one statement (pendingWrites).
 func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string, req fosite.Requester) error {
-	return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
+	p := a.pending(ctx)
+	if p == nil {
+		return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
+	}
+	rec, err := a.record(storage.KindAccessToken, sig, req, fosite.AccessToken)
+	if err != nil {
+		return err
+	}
+	p.recs = append(p.recs, rec)
+	return nil
 }
 
 // GetAccessTokenSession loads the record of an access token; sig is the
@@ -353,11 +366,66 @@ func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKi
 // ---------------------------------------------------------------------------
 // Transactions (fosite's storage.Transactional)
 
-func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
-	tx, err := a.store.BeginTX(ctx)
-	return tx, mapErr(err)
+// pendingWrites are records created in a fosite transaction and not yet
+// written: fosite stores a grant's access token and then its refresh
+// token, two round trips that CreateTokens makes one. Nothing reads the
+// access token's record before the transaction ends, and every pending
+// record is written before it commits.
+type pendingWrites struct {
+	recs []storage.TokenRecord
 }
 
-func (a *storeAdapter) Commit(ctx context.Context) error { return mapErr(a.store.Commit(ctx)) }
+type pendingKey struct{ a *storeAdapter }
 
-func (a *storeAdapter) Rollback(ctx context.Context) error { return mapErr(a.store.Rollback(ctx)) }
+func (a *storeAdapter) pending(ctx context.Context) *pendingWrites {
+	p, _ := ctx.Value(pendingKey{a}).(*pendingWrites)
+	return p
+}
+
+// flush writes the pending records and then more, in one statement.
+func (a *storeAdapter) flush(ctx context.Context, more ...storage.TokenRecord) error {
+	recs := more
+	if p := a.pending(ctx); p != nil && len(p.recs) > 0 {
+		recs = append(p.recs, more...)
+		p.recs = nil
+	}
+	var err error
+	switch len(recs) {
+	case 0:
+		return nil
+	case 1:
+		err = a.store.CreateToken(ctx, recs[0])
+	default:
+		err = a.store.CreateTokens(ctx, recs...)
+	}
+	if err != nil {
+		return mapErr(fmt.Errorf("oauth: store tokens: %w", err))
+	}
+	return nil
+}
+
+func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
+	tx, err := a.store.BeginTX(ctx)
+	if err != nil {
+		return tx, mapErr(err)
+	}
+	return context.WithValue(tx, pendingKey{a}, &pendingWrites{}), nil
+}
+
+// Commit writes what is pending first; if that fails the transaction is
+// rolled back here (fosite does not always roll back after a failed
+// commit).
+func (a *storeAdapter) Commit(ctx context.Context) error {
+	if err := a.flush(ctx); err != nil {
+		_ = a.store.Rollback(ctx)
+		return err
+	}
+	return mapErr(a.store.Commit(ctx))
+}
+
+func (a *storeAdapter) Rollback(ctx context.Context) error {
+	if p := a.pending(ctx); p != nil {
+		p.recs = nil
+	}
+	return mapErr(a.store.Rollback(ctx))
+}

@@ -43,10 +43,8 @@ func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, acces
 		return err
 	}
 	rec.AccessSignature = sigKey(accessSig)
-	if err := a.store.CreateToken(ctx, rec); err != nil {
-		return mapErr(fmt.Errorf("oauth: store refresh token: %w", err))
-	}
-	return nil
+	// With the access token's record, when it is pending.
+	return a.flush(ctx, rec)
 }
 
 // GetRefreshTokenSession returns the request AND fosite.ErrInactiveToken

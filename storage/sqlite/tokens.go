@@ -36,6 +36,19 @@ func (s *Store) CreateToken(ctx context.Context, t storage.TokenRecord) error {
 	return nil
 }
 
+// CreateTokens creates every record in one transaction (the caller's, or
+// its own): all or none.
+func (s *Store) CreateTokens(ctx context.Context, recs ...storage.TokenRecord) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		for _, t := range recs {
+			if err := s.CreateToken(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // GetToken returns the record whether active or not; storage.ErrNotFound.
 func (s *Store) GetToken(ctx context.Context, kind storage.TokenKind, signature string) (storage.TokenRecord, error) {
 	t, err := scanToken(s.q(ctx).QueryRowContext(ctx,

@@ -15,6 +15,7 @@ var tokenTests = []subTest{
 	{"Tokens/Errors", testTokenErrors},
 	{"Tokens/Invalidate", testTokenInvalidate},
 	{"Tokens/Rotate", testTokenRotate},
+	{"Tokens/CreateMany", testTokenCreateMany},
 	{"Tokens/Deactivate", testTokenDeactivate},
 	{"Tokens/SessionClients", testSessionClients},
 	{"Tokens/DeleteByRequestID", testTokenDeleteByRequestID},
@@ -176,6 +177,36 @@ func testTokenRotate(t *testing.T, s storage.Store) {
 		if !got.Active {
 			t.Errorf("%s still inactive after the transaction rolled back", k)
 		}
+	}
+}
+
+func testTokenCreateMany(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	must(t, "CreateTokens(none)", s.CreateTokens(ctx))
+	a := fullToken(storage.KindAccessToken, "a", "req", base)
+	r := fullToken(storage.KindRefreshToken, "r", "req", base)
+	r.AccessSignature = "a"
+	must(t, "CreateTokens", s.CreateTokens(ctx, a, r))
+	for _, want := range []storage.TokenRecord{a, r} {
+		got, err := s.GetToken(ctx, want.Kind, want.Signature)
+		must(t, "GetToken "+want.Signature, err)
+		equal(t, "CreateTokens record "+want.Signature, got, want)
+	}
+	// One taken signature: none of them is created.
+	fresh := fullToken(storage.KindAccessToken, "fresh", "req2", base)
+	err := s.CreateTokens(ctx, fresh, fullToken(storage.KindRefreshToken, "r", "req2", base))
+	wantErr(t, "CreateTokens(one taken)", err, storage.ErrAlreadyExists)
+	_, err = s.GetToken(ctx, storage.KindAccessToken, "fresh")
+	wantErr(t, "GetToken(record of a refused CreateTokens)", err, storage.ErrNotFound)
+	got, err := s.GetToken(ctx, storage.KindRefreshToken, "r")
+	must(t, "GetToken", err)
+	equal(t, "taken record after a refused CreateTokens", got, r)
+	// In a transaction the records appear with its commit.
+	must(t, "InTx(CreateTokens)", s.InTx(ctx, func(ctx context.Context) error {
+		return s.CreateTokens(ctx, fresh)
+	}))
+	if _, err := s.GetToken(ctx, storage.KindAccessToken, "fresh"); err != nil {
+		t.Errorf("record of a committed CreateTokens: %v", err)
 	}
 }
 
