@@ -405,6 +405,11 @@ type TokenFilter struct {
 type TokenStore interface {
 	// CreateToken returns ErrAlreadyExists on a taken (Kind, Signature).
 	CreateToken(ctx context.Context, t TokenRecord) error
+	// CreateTokens creates several records at once (one statement where the
+	// backend allows): all of them, or none and ErrAlreadyExists when any
+	// (Kind, Signature) is taken (in the caller's transaction: none once it
+	// rolls back).
+	CreateTokens(ctx context.Context, ts ...TokenRecord) error
 	// GetToken returns the record whether active or not; ErrNotFound.
 	GetToken(ctx context.Context, kind TokenKind, signature string) (TokenRecord, error)
 	// DeleteToken returns ErrNotFound.
@@ -414,6 +419,13 @@ type TokenStore interface {
 	// callers exactly one succeeds. ErrNotFound; ErrInactive if it was
 	// inactive already.
 	InvalidateToken(ctx context.Context, kind TokenKind, signature string, now time.Time) error
+	// RotateToken is InvalidateToken for a record paired with an access
+	// token (a refresh token): in the same atomic step it also invalidates
+	// the access token the record names (AccessSignature, if that one is
+	// still active; FirstUsedAt now), and it returns the record as it is
+	// after the update. Of many concurrent callers exactly one succeeds.
+	// ErrNotFound; ErrInactive if it was inactive already.
+	RotateToken(ctx context.Context, kind TokenKind, signature string, now time.Time) (TokenRecord, error)
 	// DeactivateTokens marks every matching record inactive (rows are kept,
 	// so reuse of a rotated refresh token is still detected) and returns how
 	// many changed.

@@ -5,8 +5,9 @@
 // a fixed concurrency for a fixed duration. For every scenario it reports
 // throughput, p50/p99 latency, errors, and the server's CPU-seconds per 1,000
 // requests (from /proc/<pid>/stat), also expressed as a multiple of the CPU
-// cost of one RS256 signature measured in this process, so results from
-// different machines can be compared.
+// cost of one RS256 signature measured in this process just before and just
+// after the scenario, so results from different machines (and from a busy
+// machine) can be compared.
 //
 // All traffic goes to 127.0.0.1; the HTTP transport refuses anything else.
 package main

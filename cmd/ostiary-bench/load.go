@@ -135,20 +135,23 @@ func parallel(ctx context.Context, conc, n int, f func(ctx context.Context, i in
 
 // result is one scenario's line of the report.
 type result struct {
-	Name         string  `json:"name"`
-	Requests     int     `json:"requests"`
-	Errors       int     `json:"errors"`
-	FirstError   string  `json:"first_error,omitempty"`
-	Seconds      float64 `json:"seconds"`
-	RPS          float64 `json:"requests_per_second"`
-	P50ms        float64 `json:"p50_ms"`
-	P99ms        float64 `json:"p99_ms"`
-	CPUPer1k     float64 `json:"server_cpu_seconds_per_1000"`
+	Name       string  `json:"name"`
+	Requests   int     `json:"requests"`
+	Errors     int     `json:"errors"`
+	FirstError string  `json:"first_error,omitempty"`
+	Seconds    float64 `json:"seconds"`
+	RPS        float64 `json:"requests_per_second"`
+	P50ms      float64 `json:"p50_ms"`
+	P99ms      float64 `json:"p99_ms"`
+	CPUPer1k   float64 `json:"server_cpu_seconds_per_1000"`
+	// SignCPUms is the yardstick this scenario is compared with.
+	SignCPUms    float64 `json:"rs256_sign_cpu_ms"`
 	SignaturesEq float64 `json:"cpu_per_request_in_rs256_signatures"`
 }
 
 func summarize(name string, s sample, signCPU time.Duration) result {
-	r := result{Name: name, Requests: len(s.latencies), Errors: s.errors, FirstError: s.firstErr, Seconds: s.elapsed.Seconds()}
+	r := result{Name: name, Requests: len(s.latencies), Errors: s.errors, FirstError: s.firstErr, Seconds: s.elapsed.Seconds(),
+		SignCPUms: float64(signCPU.Microseconds()) / 1000}
 	if r.Seconds > 0 {
 		r.RPS = float64(r.Requests) / r.Seconds
 	}
@@ -169,6 +172,6 @@ func summarize(name string, s sample, signCPU time.Duration) result {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%-20s %8d %9.1f %8.2f %8.2f %6d %10.3f %9.2f",
-		r.Name, r.Requests, r.RPS, r.P50ms, r.P99ms, r.Errors, r.CPUPer1k, r.SignaturesEq)
+	return fmt.Sprintf("%-20s %8d %9.1f %8.2f %8.2f %6d %10.3f %8.3f %9.2f",
+		r.Name, r.Requests, r.RPS, r.P50ms, r.P99ms, r.Errors, r.CPUPer1k, r.SignCPUms, r.SignaturesEq)
 }

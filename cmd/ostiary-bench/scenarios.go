@@ -14,14 +14,17 @@ var allScenarios = []string{"client_credentials", "refresh_token", "authorizatio
 
 // bench is one run against one server.
 type bench struct {
-	srv     *serverproc.Process
-	rp      *rp
-	conc    int
-	dur     time.Duration
-	signCPU time.Duration
+	srv  *serverproc.Process
+	rp   *rp
+	conc int
+	dur  time.Duration
 }
 
-func (b *bench) run(ctx context.Context, name string) (result, error) {
+// yardstickSigns is how many signatures measure the yardstick before and
+// after each scenario (about a quarter of a second each).
+const yardstickSigns = 150
+
+func (b *bench) run(ctx context.Context, name string) (sample, error) {
 	var (
 		s   sample
 		err error
@@ -39,7 +42,7 @@ func (b *bench) run(ctx context.Context, name string) (result, error) {
 	case "introspection":
 		var token string
 		if token, err = b.rp.clientCredentials(ctx); err != nil {
-			return result{}, fmt.Errorf("introspection: issue a token to introspect: %w", err)
+			return sample{}, fmt.Errorf("introspection: issue a token to introspect: %w", err)
 		}
 		s, err = measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
 			return false, b.rp.introspect(ctx, token)
@@ -53,12 +56,12 @@ func (b *bench) run(ctx context.Context, name string) (result, error) {
 			return false, b.rp.get(ctx, "/.well-known/openid-configuration")
 		})
 	default:
-		return result{}, fmt.Errorf("unknown scenario %q", name)
+		return sample{}, fmt.Errorf("unknown scenario %q", name)
 	}
 	if err != nil {
-		return result{}, fmt.Errorf("%s: %w", name, err)
+		return sample{}, fmt.Errorf("%s: %w", name, err)
 	}
-	return summarize(name, s, b.signCPU), nil
+	return s, nil
 }
 
 // refreshChains gives every worker a refresh token of its own, obtained from

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -39,17 +40,43 @@ type Handler struct {
 
 	once         sync.Once
 	doc          []byte
-	docETag      string
-	cacheControl string
+	docHeaders   *docHeaders
+	cacheControl []string
 	docErr       error
+	// jwksHeaders are those of the key set last served, rebuilt when its
+	// ETag changes (a new key set version).
+	jwksHeaders atomic.Pointer[docHeaders]
 }
+
+// docHeaders are the per-document header values, built once per document
+// rather than per request: these endpoints are polled by every client and
+// resource server, and formatting headers was a fair part of what they
+// cost beyond net/http itself.
+type docHeaders struct {
+	etag   string
+	etagV  []string
+	length []string
+}
+
+func newDocHeaders(body []byte, etag string) *docHeaders {
+	return &docHeaders{etag: etag, etagV: []string{etag}, length: []string{strconv.Itoa(len(body))}}
+}
+
+// Header values shared by every response. net/http only reads them; each
+// has len == cap, so an Add by anyone would copy rather than write into it.
+var (
+	valAnyOrigin = []string{"*"}
+	valExposed   = []string{"ETag"}
+	valJSON      = []string{"application/json"}
+	valNosniff   = []string{"nosniff"}
+)
 
 func (h *Handler) init() {
 	maxAge := h.MaxAge
 	if maxAge <= 0 {
 		maxAge = DefaultMaxAge
 	}
-	h.cacheControl = "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+	h.cacheControl = []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))}
 	doc, err := json.Marshal(h.Metadata)
 	if err != nil {
 		h.docErr = fmt.Errorf("discovery: encode metadata: %w", err)
@@ -57,14 +84,15 @@ func (h *Handler) init() {
 	}
 	sum := sha256.Sum256(doc)
 	h.doc = doc
-	h.docETag = `"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
+	h.docHeaders = newDocHeaders(doc, `"`+base64.RawURLEncoding.EncodeToString(sum[:])+`"`)
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.init)
 	hdr := w.Header()
-	// Public documents read by single-page apps on other origins.
-	hdr.Set("Access-Control-Allow-Origin", "*")
+	// Public documents read by single-page apps on other origins. The keys
+	// are in canonical form (Header.Set would canonicalize them).
+	hdr["Access-Control-Allow-Origin"] = valAnyOrigin
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
 	case http.MethodOptions:
@@ -86,7 +114,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		h.serve(w, r, h.doc, h.docETag)
+		h.serve(w, r, h.doc, h.docHeaders)
 	case PathJWKS:
 		body, etag, err := h.Keys.JWKS(r.Context())
 		if err != nil {
@@ -97,7 +125,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusInternalServerError, "internal error")
 			return
 		}
-		h.serve(w, r, body, etag)
+		dh := h.jwksHeaders.Load()
+		// The ETag is strong: the same tag is the same body.
+		if dh == nil || dh.etag != etag {
+			dh = newDocHeaders(body, etag)
+			h.jwksHeaders.Store(dh)
+		}
+		h.serve(w, r, body, dh)
 	default:
 		writeError(w, http.StatusNotFound, "not found")
 	}
@@ -105,18 +139,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serve writes a cacheable JSON document, or 304 when the client's copy is
 // current (RFC 9110 §13.1.2).
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request, body []byte, etag string) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, body []byte, dh *docHeaders) {
 	hdr := w.Header()
-	hdr.Set("Cache-Control", h.cacheControl)
-	hdr.Set("ETag", etag)
-	hdr.Set("Access-Control-Expose-Headers", "ETag")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+	hdr["Cache-Control"] = h.cacheControl
+	hdr["Etag"] = dh.etagV
+	hdr["Access-Control-Expose-Headers"] = valExposed
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, dh.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	hdr.Set("Content-Type", "application/json")
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
-	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr["Content-Type"] = valJSON
+	hdr["Content-Length"] = dh.length
+	hdr["X-Content-Type-Options"] = valNosniff
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		_, _ = w.Write(body)

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,6 +257,28 @@ func BenchmarkJWKS(b *testing.B) {
 		h.ServeHTTP(w, r)
 		if w.Code != http.StatusOK {
 			b.Fatal(w.Code)
+		}
+	}
+}
+
+// TestJWKSHeadersFollowKeySet: the precomputed ETag and Content-Length of
+// the key set change with the key set.
+func TestJWKSHeadersFollowKeySet(t *testing.T) {
+	keys := &staticKeys{body: []byte(`{"keys":[]}`), etag: `"v1"`}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: keys}
+	for _, v := range []struct{ body, etag string }{
+		{`{"keys":[]}`, `"v1"`},
+		{`{"keys":[{"kid":"k2"}]}`, `"v2"`},
+		{`{"keys":[{"kid":"k2"},{"kid":"k3"}]}`, `"v3"`},
+	} {
+		keys.body, keys.etag = []byte(v.body), v.etag
+		w := get(t, h, http.MethodGet, PathJWKS)
+		hdr := w.Result().Header
+		if w.Body.String() != v.body || hdr.Get("ETag") != v.etag || hdr.Get("Content-Length") != strconv.Itoa(len(v.body)) {
+			t.Errorf("key set %s: body %q, ETag %q, Content-Length %q", v.etag, w.Body, hdr.Get("ETag"), hdr.Get("Content-Length"))
+		}
+		if nm := get(t, h, http.MethodGet, PathJWKS, "If-None-Match", v.etag); nm.Code != http.StatusNotModified {
+			t.Errorf("key set %s: If-None-Match with its ETag: %d, want 304", v.etag, nm.Code)
 		}
 	}
 }

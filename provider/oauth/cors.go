@@ -84,8 +84,8 @@ func (s *Server) corsForClient(w http.ResponseWriter, r *http.Request, clientID 
 	if origin == "" || clientID == "" {
 		return
 	}
-	cl, err := s.store.GetClient(r.Context(), clientID)
-	if err != nil || !slices.Contains(cl.CORSOrigins, origin) {
+	cl, err := s.adapter.clients.get(r.Context(), clientID)
+	if err != nil || !slices.Contains(cl.c.CORSOrigins, origin) {
 		return
 	}
 	allowOrigin(w, origin)

@@ -18,18 +18,21 @@ import (
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/postgres"
+	"github.com/ostiary/ostiary/storage/postgres/pgtest"
 	"github.com/ostiary/ostiary/storage/sqlite"
 )
 
 // ---------------------------------------------------------------------------
-// Harness: the handlers on an httptest server over a real SQLite store.
+// Harness: the handlers on an httptest server over a real store, SQLite
+// unless a test (the benchmarks) asks for PostgreSQL.
 
 type harness struct {
 	t       testing.TB
 	srv     *httptest.Server
 	issuer  string
 	s       *Server
-	store   *sqlite.Store
+	store   storage.Store
 	clock   *testClock
 	keys    *fakeKeys
 	browser *fakeBrowser
@@ -61,6 +64,12 @@ var (
 
 func newHarness(t testing.TB, mutate ...func(*Config)) *harness {
 	t.Helper()
+	return newHarnessOn(t, openSQLite(t), mutate...)
+}
+
+// openSQLite is a migrated SQLite store in the test's temp dir.
+func openSQLite(t testing.TB) storage.Store {
+	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ostiary.db"))
 	if err != nil {
@@ -70,6 +79,29 @@ func newHarness(t testing.TB, mutate ...func(*Config)) *harness {
 	if _, err := store.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
+	return store
+}
+
+// openPostgres is a migrated store on a fresh database of the throwaway
+// cluster pgtest runs (or of $OSTIARY_TEST_POSTGRES); pgtest skips the
+// test loudly when there is no PostgreSQL.
+func openPostgres(t testing.TB) storage.Store {
+	t.Helper()
+	ctx := context.Background()
+	store, err := postgres.Open(ctx, pgtest.DSN(t))
+	if err != nil {
+		t.Fatalf("postgres.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	return store
+}
+
+func newHarnessOn(t testing.TB, store storage.Store, mutate ...func(*Config)) *harness {
+	t.Helper()
+	var err error
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)

@@ -32,6 +32,11 @@ type Session struct {
 	OrgRole string `json:"org_role,omitempty"`
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
+
+	// recordKey is set, never stored, on a session loaded from the access
+	// token record keyed by the whole token (accessTokens): it names that
+	// key, so the token is known to be the one issued.
+	recordKey string
 }
 
 var (

@@ -23,7 +23,9 @@ import (
 // storage.TokenStore and storage.ClientStore, with the rules fosite leaves
 // unwritten (FOSITE.md §1, §2, §6).
 type storeAdapter struct {
-	store          Store
+	store Store
+	// clients answers GetClient, for fosite and for the token records.
+	clients        *clientCache
 	now            func() time.Time
 	grace          time.Duration
 	familyLifetime time.Duration
@@ -127,7 +129,12 @@ func (a *storeAdapter) create(ctx context.Context, kind storage.TokenKind, sig s
 // injected clock) are not found; inactive ones are returned as they are,
 // for the caller to judge.
 func (a *storeAdapter) get(ctx context.Context, kind storage.TokenKind, sig string) (storage.TokenRecord, *fosite.Request, error) {
-	rec, err := a.store.GetToken(ctx, kind, sigKey(sig))
+	return a.getKey(ctx, kind, sigKey(sig))
+}
+
+// getKey is get by the record's key (sigKey of what fosite names).
+func (a *storeAdapter) getKey(ctx context.Context, kind storage.TokenKind, key string) (storage.TokenRecord, *fosite.Request, error) {
+	rec, err := a.store.GetToken(ctx, kind, key)
 	if err != nil {
 		return rec, nil, mapErr(fmt.Errorf("oauth: load %s: %w", kind, err))
 	}
@@ -170,11 +177,11 @@ func (a *storeAdapter) request(ctx context.Context, rec storage.TokenRecord) (*f
 // fosite.ClientManager
 
 func (a *storeAdapter) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := a.store.GetClient(ctx, id)
+	c, err := a.clients.get(ctx, id)
 	if err != nil {
 		return nil, mapErr(fmt.Errorf("oauth: client %q: %w", id, err))
 	}
-	return newClient(c), nil
+	return c, nil
 }
 
 func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) error {
@@ -240,12 +247,36 @@ func (a *storeAdapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig s
 // ---------------------------------------------------------------------------
 // Access tokens
 
+// CreateAccessTokenSession stores the record at once, or, inside one of
+// fosite's transactions (a code exchange or refresh, where the refresh
+// token's record follows), with the next write of the transaction: both in
+// one statement (pendingWrites).
 func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string, req fosite.Requester) error {
-	return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
+	p := a.pending(ctx)
+	if p == nil {
+		return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
+	}
+	rec, err := a.record(storage.KindAccessToken, sig, req, fosite.AccessToken)
+	if err != nil {
+		return err
+	}
+	p.recs = append(p.recs, rec)
+	return nil
 }
 
+// GetAccessTokenSession loads the record of an access token; sig is the
+// whole token (accessTokens). A record found under the whole token's key
+// marks the session with that key, which lets ValidateAccessToken skip
+// verifying the signature again. A record written before records were keyed
+// that way is found under the signature segment's key, unmarked.
 func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
-	rec, req, err := a.get(ctx, storage.KindAccessToken, sig)
+	key := sigKey(sig)
+	rec, req, err := a.getKey(ctx, storage.KindAccessToken, key)
+	if err == nil {
+		req.Session.(*Session).recordKey = key
+	} else if legacy, ok := legacyAccessKey(sig); ok && errors.Is(err, storage.ErrNotFound) {
+		rec, req, err = a.getKey(ctx, storage.KindAccessToken, legacy)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -256,11 +287,16 @@ func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ 
 }
 
 func (a *storeAdapter) DeleteAccessTokenSession(ctx context.Context, sig string) error {
-	err := a.store.DeleteToken(ctx, storage.KindAccessToken, sigKey(sig))
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+	keys := []string{sigKey(sig)}
+	if legacy, ok := legacyAccessKey(sig); ok {
+		keys = append(keys, legacy)
 	}
-	return mapErr(err)
+	for _, key := range keys {
+		if err := a.deleteIfPresent(ctx, storage.KindAccessToken, key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *storeAdapter) RevokeAccessToken(ctx context.Context, requestID string) error {
@@ -330,11 +366,66 @@ func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKi
 // ---------------------------------------------------------------------------
 // Transactions (fosite's storage.Transactional)
 
-func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
-	tx, err := a.store.BeginTX(ctx)
-	return tx, mapErr(err)
+// pendingWrites are records created in a fosite transaction and not yet
+// written: fosite stores a grant's access token and then its refresh
+// token, two round trips that CreateTokens makes one. Nothing reads the
+// access token's record before the transaction ends, and every pending
+// record is written before it commits.
+type pendingWrites struct {
+	recs []storage.TokenRecord
 }
 
-func (a *storeAdapter) Commit(ctx context.Context) error { return mapErr(a.store.Commit(ctx)) }
+type pendingKey struct{ a *storeAdapter }
 
-func (a *storeAdapter) Rollback(ctx context.Context) error { return mapErr(a.store.Rollback(ctx)) }
+func (a *storeAdapter) pending(ctx context.Context) *pendingWrites {
+	p, _ := ctx.Value(pendingKey{a}).(*pendingWrites)
+	return p
+}
+
+// flush writes the pending records and then more, in one statement.
+func (a *storeAdapter) flush(ctx context.Context, more ...storage.TokenRecord) error {
+	recs := more
+	if p := a.pending(ctx); p != nil && len(p.recs) > 0 {
+		recs = append(p.recs, more...)
+		p.recs = nil
+	}
+	var err error
+	switch len(recs) {
+	case 0:
+		return nil
+	case 1:
+		err = a.store.CreateToken(ctx, recs[0])
+	default:
+		err = a.store.CreateTokens(ctx, recs...)
+	}
+	if err != nil {
+		return mapErr(fmt.Errorf("oauth: store tokens: %w", err))
+	}
+	return nil
+}
+
+func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
+	tx, err := a.store.BeginTX(ctx)
+	if err != nil {
+		return tx, mapErr(err)
+	}
+	return context.WithValue(tx, pendingKey{a}, &pendingWrites{}), nil
+}
+
+// Commit writes what is pending first; if that fails the transaction is
+// rolled back here (fosite does not always roll back after a failed
+// commit).
+func (a *storeAdapter) Commit(ctx context.Context) error {
+	if err := a.flush(ctx); err != nil {
+		_ = a.store.Rollback(ctx)
+		return err
+	}
+	return mapErr(a.store.Commit(ctx))
+}
+
+func (a *storeAdapter) Rollback(ctx context.Context) error {
+	if p := a.pending(ctx); p != nil {
+		p.recs = nil
+	}
+	return mapErr(a.store.Rollback(ctx))
+}

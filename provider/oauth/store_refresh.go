@@ -43,10 +43,8 @@ func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, acces
 		return err
 	}
 	rec.AccessSignature = sigKey(accessSig)
-	if err := a.store.CreateToken(ctx, rec); err != nil {
-		return mapErr(fmt.Errorf("oauth: store refresh token: %w", err))
-	}
-	return nil
+	// With the access token's record, when it is pending.
+	return a.flush(ctx, rec)
 }
 
 // GetRefreshTokenSession returns the request AND fosite.ErrInactiveToken
@@ -83,11 +81,11 @@ func (a *storeAdapter) DeleteRefreshTokenSession(ctx context.Context, sig string
 // update, so of concurrent rotations exactly one succeeds (ory/hydra#3604);
 // the others get fosite.ErrInactiveToken, which the token endpoint answers
 // with invalid_grant. The access token issued with the rotated one ends
-// too.
+// too, in the same storage step.
 func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig string) error {
 	key := sigKey(sig)
 	now := a.now()
-	err := a.store.InvalidateToken(ctx, storage.KindRefreshToken, key, now)
+	rec, err := a.store.RotateToken(ctx, storage.KindRefreshToken, key, now)
 	if errors.Is(err, storage.ErrInactive) {
 		rec, gerr := a.store.GetToken(ctx, storage.KindRefreshToken, key)
 		if gerr != nil {
@@ -104,16 +102,6 @@ func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig str
 	}
 	if err != nil {
 		return mapErr(fmt.Errorf("oauth: rotate refresh token: %w", err))
-	}
-	rec, err := a.store.GetToken(ctx, storage.KindRefreshToken, key)
-	if err != nil {
-		return mapErr(fmt.Errorf("oauth: rotate refresh token: %w", err))
-	}
-	if rec.AccessSignature != "" {
-		err := a.store.InvalidateToken(ctx, storage.KindAccessToken, rec.AccessSignature, now)
-		if err != nil && !errors.Is(err, storage.ErrInactive) && !errors.Is(err, storage.ErrNotFound) {
-			return mapErr(fmt.Errorf("oauth: rotate refresh token: end its access token: %w", err))
-		}
 	}
 	if a.grace > 0 {
 		link := storage.TokenRecord{

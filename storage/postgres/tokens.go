@@ -32,11 +32,7 @@ func scanToken(row pgx.Row) (storage.TokenRecord, error) {
 func (s *Store) CreateToken(ctx context.Context, t storage.TokenRecord) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO tokens (`+tokenColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		ON CONFLICT DO NOTHING`,
-		string(t.Kind), t.Signature, t.RequestID, ts(t.RequestedAt), t.ClientID, t.Subject, t.SessionID, t.OrgID,
-		list(t.Scopes), list(t.GrantedScopes), list(t.Audiences), list(t.GrantedAudiences), t.Form,
-		bytesArg(t.Session), t.Active, ts(t.ExpiresAt),
-		t.AccessSignature, ts(t.FirstUsedAt), ts(t.FamilyExpiresAt))
+		ON CONFLICT DO NOTHING`, tokenArgs(t)...)
 	if err != nil {
 		return dbErr(fmt.Sprintf("postgres: create %s", t.Kind), err)
 	}
@@ -44,6 +40,55 @@ func (s *Store) CreateToken(ctx context.Context, t storage.TokenRecord) error {
 		return fmt.Errorf("postgres: create %s: signature taken: %w", t.Kind, storage.ErrAlreadyExists)
 	}
 	return nil
+}
+
+const tokenColumnCount = 19
+
+func tokenArgs(t storage.TokenRecord) []any {
+	return []any{
+		string(t.Kind), t.Signature, t.RequestID, ts(t.RequestedAt), t.ClientID, t.Subject, t.SessionID, t.OrgID,
+		list(t.Scopes), list(t.GrantedScopes), list(t.Audiences), list(t.GrantedAudiences), t.Form,
+		bytesArg(t.Session), t.Active, ts(t.ExpiresAt),
+		t.AccessSignature, ts(t.FirstUsedAt), ts(t.FamilyExpiresAt),
+	}
+}
+
+// CreateTokens inserts every record with one multi-row INSERT (one round
+// trip), in the caller's transaction or its own so that a taken signature
+// leaves none of them behind.
+func (s *Store) CreateTokens(ctx context.Context, recs ...storage.TokenRecord) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO tokens (` + tokenColumns + `) VALUES `)
+	args := make([]any, 0, len(recs)*tokenColumnCount)
+	for i, t := range recs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range tokenColumnCount {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", i*tokenColumnCount+j+1)
+		}
+		b.WriteByte(')')
+		args = append(args, tokenArgs(t)...)
+	}
+	b.WriteString(` ON CONFLICT DO NOTHING`)
+	query := b.String()
+	return s.InTx(ctx, func(ctx context.Context) error {
+		tag, err := s.q(ctx).Exec(ctx, query, args...)
+		if err != nil {
+			return dbErr("postgres: create tokens", err)
+		}
+		if tag.RowsAffected() != int64(len(recs)) {
+			return fmt.Errorf("postgres: create tokens: a signature is taken: %w", storage.ErrAlreadyExists)
+		}
+		return nil
+	})
 }
 
 // GetToken returns the record whether active or not; storage.ErrNotFound.
@@ -96,6 +141,39 @@ func (s *Store) InvalidateToken(ctx context.Context, kind storage.TokenKind, sig
 		return fmt.Errorf("%s: %w", op, storage.ErrInactive)
 	}
 	return notFound(op)
+}
+
+// RotateToken invalidates the record and its paired access token in one
+// statement (one round trip where InvalidateToken plus a read plus a second
+// InvalidateToken took three); the row lock makes exactly one of concurrent
+// callers succeed, as for InvalidateToken.
+func (s *Store) RotateToken(ctx context.Context, kind storage.TokenKind, signature string, now time.Time) (storage.TokenRecord, error) {
+	op := fmt.Sprintf("postgres: rotate %s", kind)
+	q := s.q(ctx)
+	t, err := scanToken(q.QueryRow(ctx, `WITH r AS (
+			UPDATE tokens SET active = false, first_used_at = $3
+			WHERE kind = $1 AND signature = $2 AND active
+			RETURNING `+tokenColumns+`
+		), a AS (
+			UPDATE tokens SET active = false, first_used_at = $3
+			WHERE kind = $4 AND active AND signature = (SELECT access_signature FROM r) AND signature <> ''
+		)
+		SELECT `+tokenColumns+` FROM r`, string(kind), signature, ts(now), string(storage.KindAccessToken)))
+	if err == nil {
+		return t, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return storage.TokenRecord{}, dbErr(op, err)
+	}
+	var exists bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM tokens WHERE kind = $1 AND signature = $2)`,
+		string(kind), signature).Scan(&exists); err != nil {
+		return storage.TokenRecord{}, dbErr(op, err)
+	}
+	if exists {
+		return storage.TokenRecord{}, fmt.Errorf("%s: %w", op, storage.ErrInactive)
+	}
+	return storage.TokenRecord{}, notFound(op)
 }
 
 // DeactivateTokens marks every matching active record inactive, keeping the

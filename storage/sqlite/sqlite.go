@@ -26,8 +26,9 @@ const busyTimeout = 5 * time.Second
 // Store is the SQLite implementation of storage.Store. It is safe for
 // concurrent use.
 type Store struct {
-	db   *sql.DB
-	path string
+	db    *sql.DB
+	stmts *stmtCache
+	path  string
 }
 
 // Open opens (creating it and its directory if needed) the database at
@@ -73,11 +74,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: %s: journal mode is %q, want wal: %v", path, mode, err)
 	}
-	return &Store{db: db, path: path}, nil
+	return &Store{db: db, stmts: newStmtCache(db), path: path}, nil
 }
 
 // Close releases the database. Calling it again is harmless.
 func (s *Store) Close() error {
+	// Closing a statement twice is harmless; the pool's error is the one
+	// that matters.
+	_ = s.stmts.close()
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", s.path, err)
 	}

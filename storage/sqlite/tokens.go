@@ -36,6 +36,19 @@ func (s *Store) CreateToken(ctx context.Context, t storage.TokenRecord) error {
 	return nil
 }
 
+// CreateTokens creates every record in one transaction (the caller's, or
+// its own): all or none.
+func (s *Store) CreateTokens(ctx context.Context, recs ...storage.TokenRecord) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		for _, t := range recs {
+			if err := s.CreateToken(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // GetToken returns the record whether active or not; storage.ErrNotFound.
 func (s *Store) GetToken(ctx context.Context, kind storage.TokenKind, signature string) (storage.TokenRecord, error) {
 	t, err := scanToken(s.q(ctx).QueryRowContext(ctx,
@@ -78,6 +91,37 @@ func (s *Store) InvalidateToken(ctx context.Context, kind storage.TokenKind, sig
 	default:
 		return fmt.Errorf("sqlite: invalidate %s: %w", kind, wrapDB(err))
 	}
+}
+
+// RotateToken invalidates the record and its paired access token in one
+// transaction (the caller's, or its own): UPDATE ... RETURNING reads the
+// record in the same statement that invalidates it.
+func (s *Store) RotateToken(ctx context.Context, kind storage.TokenKind, signature string, now time.Time) (storage.TokenRecord, error) {
+	var t storage.TokenRecord
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		var err error
+		t, err = scanToken(s.q(ctx).QueryRowContext(ctx, `UPDATE tokens SET active = 0, first_used_at = ?
+			WHERE kind = ? AND signature = ? AND active = 1 RETURNING `+tokenCols, ts(now), string(kind), signature))
+		if errors.Is(err, sql.ErrNoRows) {
+			// Nothing changed: InvalidateToken tells missing from used.
+			return s.InvalidateToken(ctx, kind, signature, now)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlite: rotate %s: %w", kind, wrapDB(err))
+		}
+		if t.AccessSignature == "" {
+			return nil
+		}
+		if _, err := s.exec(ctx, `UPDATE tokens SET active = 0, first_used_at = ? WHERE kind = ? AND signature = ? AND active = 1`,
+			ts(now), string(storage.KindAccessToken), t.AccessSignature); err != nil {
+			return fmt.Errorf("sqlite: rotate %s: end its access token: %w", kind, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return storage.TokenRecord{}, err
+	}
+	return t, nil
 }
 
 // DeactivateTokens marks every matching active record inactive and

@@ -30,12 +30,10 @@ func (s *Store) tx(ctx context.Context) *sql.Tx {
 	return tx
 }
 
-// q returns the transaction carried by ctx, or the pool.
+// q returns the transaction carried by ctx, or the pool, running every
+// statement prepared (stmtCache).
 func (s *Store) q(ctx context.Context) querier {
-	if tx := s.tx(ctx); tx != nil {
-		return tx
-	}
-	return s.db
+	return cachedQuerier{c: s.stmts, tx: s.tx(ctx)}
 }
 
 // BeginTX starts a transaction (BEGIN IMMEDIATE) and returns a context

@@ -23,6 +23,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	for _, st := range []subTest{
 		{"InvalidateRefreshToken", func(t *testing.T, s storage.Store) { testRaceInvalidate(t, s, storage.KindRefreshToken) }},
 		{"InvalidateAuthorizeCode", func(t *testing.T, s storage.Store) { testRaceInvalidate(t, s, storage.KindAuthorizeCode) }},
+		{"RotateRefreshToken", testRaceRotateToken},
 		{"RefreshRotationInTx", func(t *testing.T, s storage.Store) { testRaceRotation(t, s, storage.KindRefreshToken) }},
 		{"CodeRedemptionInTx", func(t *testing.T, s storage.Store) { testRaceRotation(t, s, storage.KindAuthorizeCode) }},
 		{"UpdateKeySet", testRaceKeySet},
@@ -86,6 +87,28 @@ func testRaceInvalidate(t *testing.T, s storage.Store, kind storage.TokenKind) {
 	}
 	if w >= 0 && !sameTime(got.FirstUsedAt, at(time.Duration(w)*time.Second)) {
 		t.Errorf("FirstUsedAt = %v, want the winner's now %v", got.FirstUsedAt, at(time.Duration(w)*time.Second))
+	}
+}
+
+func testRaceRotateToken(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	must(t, "CreateToken", s.CreateToken(ctx, fullToken(storage.KindRefreshToken, "sig", "req", base)))
+	must(t, "CreateToken", s.CreateToken(ctx, fullToken(storage.KindAccessToken, "access-of-sig", "req", base)))
+	errs := race(racers, func(i int) error {
+		_, err := s.RotateToken(ctx, storage.KindRefreshToken, "sig", at(time.Duration(i)*time.Second))
+		return err
+	})
+	w := oneWinner(t, "RotateToken", errs, storage.ErrInactive, storage.ErrConflict)
+	for _, k := range []storage.TokenKind{storage.KindRefreshToken, storage.KindAccessToken} {
+		sig := map[storage.TokenKind]string{storage.KindRefreshToken: "sig", storage.KindAccessToken: "access-of-sig"}[k]
+		got, err := s.GetToken(ctx, k, sig)
+		must(t, "GetToken", err)
+		if got.Active {
+			t.Errorf("%s still active", k)
+		}
+		if w >= 0 && !sameTime(got.FirstUsedAt, at(time.Duration(w)*time.Second)) {
+			t.Errorf("%s FirstUsedAt = %v, want the winner's now %v", k, got.FirstUsedAt, at(time.Duration(w)*time.Second))
+		}
 	}
 }
 

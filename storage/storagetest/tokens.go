@@ -1,6 +1,8 @@
 package storagetest
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +14,8 @@ var tokenTests = []subTest{
 	{"Tokens/RoundTrip", testTokenRoundTrip},
 	{"Tokens/Errors", testTokenErrors},
 	{"Tokens/Invalidate", testTokenInvalidate},
+	{"Tokens/Rotate", testTokenRotate},
+	{"Tokens/CreateMany", testTokenCreateMany},
 	{"Tokens/Deactivate", testTokenDeactivate},
 	{"Tokens/SessionClients", testSessionClients},
 	{"Tokens/DeleteByRequestID", testTokenDeleteByRequestID},
@@ -97,6 +101,113 @@ func testTokenInvalidate(t *testing.T, s storage.Store) {
 	rec.Active = false
 	must(t, "CreateToken(inactive)", s.CreateToken(ctx, rec))
 	wantErr(t, "InvalidateToken(created inactive)", s.InvalidateToken(ctx, storage.KindAccessToken, "off", base), storage.ErrInactive)
+}
+
+func testTokenRotate(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	refresh := fullToken(storage.KindRefreshToken, "rt", "req", base)
+	refresh.FirstUsedAt = time.Time{}
+	refresh.AccessSignature = "at"
+	access := fullToken(storage.KindAccessToken, "at", "req", base)
+	access.FirstUsedAt = time.Time{}
+	// Another access token of the same request is not the paired one.
+	other := fullToken(storage.KindAccessToken, "at2", "req", base)
+	for _, r := range []storage.TokenRecord{refresh, access, other} {
+		must(t, "CreateToken "+r.Signature, s.CreateToken(ctx, r))
+	}
+	used := at(5 * time.Minute)
+	got, err := s.RotateToken(ctx, storage.KindRefreshToken, "rt", used)
+	must(t, "RotateToken", err)
+	want := refresh
+	want.Active = false
+	want.FirstUsedAt = used
+	equal(t, "RotateToken's record", got, want)
+	stored, err := s.GetToken(ctx, storage.KindRefreshToken, "rt")
+	must(t, "GetToken(rotated)", err)
+	equal(t, "rotated record", stored, want)
+	gotAccess, err := s.GetToken(ctx, storage.KindAccessToken, "at")
+	must(t, "GetToken(paired access token)", err)
+	wantAccess := access
+	wantAccess.Active = false
+	wantAccess.FirstUsedAt = used
+	equal(t, "paired access token after RotateToken", gotAccess, wantAccess)
+	gotOther, err := s.GetToken(ctx, storage.KindAccessToken, "at2")
+	must(t, "GetToken(other access token)", err)
+	equal(t, "unpaired access token after RotateToken", gotOther, other)
+
+	_, err = s.RotateToken(ctx, storage.KindRefreshToken, "rt", at(6*time.Minute))
+	wantErr(t, "RotateToken(again)", err, storage.ErrInactive)
+	stored, err = s.GetToken(ctx, storage.KindRefreshToken, "rt")
+	must(t, "GetToken", err)
+	equal(t, "second RotateToken changed nothing", stored, want)
+	_, err = s.RotateToken(ctx, storage.KindRefreshToken, "missing", base)
+	wantErr(t, "RotateToken(missing)", err, storage.ErrNotFound)
+	_, err = s.RotateToken(ctx, storage.KindAccessToken, "rt", base)
+	wantErr(t, "RotateToken(other kind)", err, storage.ErrNotFound)
+
+	// No paired token, or one already gone: the rotation still succeeds.
+	for _, pair := range []string{"", "gone"} {
+		r := fullToken(storage.KindRefreshToken, "rt-"+pair, "req2", base)
+		r.AccessSignature = pair
+		must(t, "CreateToken", s.CreateToken(ctx, r))
+		got, err := s.RotateToken(ctx, storage.KindRefreshToken, r.Signature, used)
+		must(t, "RotateToken(pair "+pair+")", err)
+		if got.Active || !sameTime(got.FirstUsedAt, used) || got.AccessSignature != pair {
+			t.Errorf("RotateToken(pair %q) = active %v, first used %v, pair %q", pair, got.Active, got.FirstUsedAt, got.AccessSignature)
+		}
+	}
+
+	// In a transaction that rolls back, nothing changes.
+	r := fullToken(storage.KindRefreshToken, "rt-tx", "req3", base)
+	r.AccessSignature = "at-tx"
+	must(t, "CreateToken", s.CreateToken(ctx, r))
+	must(t, "CreateToken", s.CreateToken(ctx, fullToken(storage.KindAccessToken, "at-tx", "req3", base)))
+	errRollback := errors.New("roll back")
+	err = s.InTx(ctx, func(ctx context.Context) error {
+		if _, err := s.RotateToken(ctx, storage.KindRefreshToken, "rt-tx", used); err != nil {
+			return err
+		}
+		return errRollback
+	})
+	wantErr(t, "InTx(RotateToken, then fail)", err, errRollback)
+	for _, k := range []storage.TokenKind{storage.KindRefreshToken, storage.KindAccessToken} {
+		sig := map[storage.TokenKind]string{storage.KindRefreshToken: "rt-tx", storage.KindAccessToken: "at-tx"}[k]
+		got, err := s.GetToken(ctx, k, sig)
+		must(t, "GetToken after rollback", err)
+		if !got.Active {
+			t.Errorf("%s still inactive after the transaction rolled back", k)
+		}
+	}
+}
+
+func testTokenCreateMany(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	must(t, "CreateTokens(none)", s.CreateTokens(ctx))
+	a := fullToken(storage.KindAccessToken, "a", "req", base)
+	r := fullToken(storage.KindRefreshToken, "r", "req", base)
+	r.AccessSignature = "a"
+	must(t, "CreateTokens", s.CreateTokens(ctx, a, r))
+	for _, want := range []storage.TokenRecord{a, r} {
+		got, err := s.GetToken(ctx, want.Kind, want.Signature)
+		must(t, "GetToken "+want.Signature, err)
+		equal(t, "CreateTokens record "+want.Signature, got, want)
+	}
+	// One taken signature: none of them is created.
+	fresh := fullToken(storage.KindAccessToken, "fresh", "req2", base)
+	err := s.CreateTokens(ctx, fresh, fullToken(storage.KindRefreshToken, "r", "req2", base))
+	wantErr(t, "CreateTokens(one taken)", err, storage.ErrAlreadyExists)
+	_, err = s.GetToken(ctx, storage.KindAccessToken, "fresh")
+	wantErr(t, "GetToken(record of a refused CreateTokens)", err, storage.ErrNotFound)
+	got, err := s.GetToken(ctx, storage.KindRefreshToken, "r")
+	must(t, "GetToken", err)
+	equal(t, "taken record after a refused CreateTokens", got, r)
+	// In a transaction the records appear with its commit.
+	must(t, "InTx(CreateTokens)", s.InTx(ctx, func(ctx context.Context) error {
+		return s.CreateTokens(ctx, fresh)
+	}))
+	if _, err := s.GetToken(ctx, storage.KindAccessToken, "fresh"); err != nil {
+		t.Errorf("record of a committed CreateTokens: %v", err)
+	}
 }
 
 func testTokenDeactivate(t *testing.T, s storage.Store) {

@@ -1,0 +1,152 @@
+package oauth
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// The client cache may serve a registration for at most ClientCacheTTL: a
+// rotated secret, a deleted client or a changed scope list is seen by every
+// endpoint once that time has passed (here: on the injected clock).
+
+func ccForm() url.Values {
+	return url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}
+}
+
+func TestClientCacheSeesRotatedSecret(t *testing.T) {
+	h := newHarness(t)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
+	}
+	const newSecret = "svc-rotated-0123456789abcdefghijklmnopqrstuv"
+	h.must("rotate secret", h.store.UpdateClient(context.Background(), svcClient.id, func(c storage.Client) (storage.Client, error) {
+		c.SecretHash = randtoken.Hash(newSecret)
+		return c, nil
+	}))
+	rotated := svcClient
+	rotated.secret = newSecret
+
+	h.clock.advance(ClientCacheTTL)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusUnauthorized || body["error"] != "invalid_client" {
+		t.Errorf("old secret after the TTL: %d %v, want 401 invalid_client", resp.StatusCode, body)
+	}
+	if resp, body := h.token(rotated, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Errorf("new secret after the TTL: %d %v", resp.StatusCode, body)
+	}
+}
+
+func TestClientCacheSeesDeletedClient(t *testing.T) {
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			h := newHarnessOn(t, be.open(t))
+			_, body := h.token(svcClient, ccForm())
+			at := str(body, "access_token")
+			// The app client introspects svc's token: svc itself could not
+			// authenticate once deleted.
+			introspect := func() map[string]any {
+				t.Helper()
+				resp, body := h.postForm("/oauth2/introspect", url.Values{"token": {at}}, appClient.id, appClient.secret)
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("introspect: %d %v", resp.StatusCode, body)
+				}
+				return body
+			}
+			if in := introspect(); in["active"] != true {
+				t.Fatalf("before the delete: %v", in)
+			}
+			h.must("delete client", h.store.DeleteClient(context.Background(), svcClient.id))
+
+			h.clock.advance(ClientCacheTTL)
+			if in := introspect(); in["active"] != false {
+				t.Errorf("a deleted client's token after the TTL: %v, want inactive", in)
+			}
+			if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusUnauthorized || body["error"] != "invalid_client" {
+				t.Errorf("deleted client after the TTL: %d %v, want 401 invalid_client", resp.StatusCode, body)
+			}
+		})
+	}
+}
+
+func TestClientCacheSeesChangedScopes(t *testing.T) {
+	h := newHarness(t)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
+	}
+	h.must("narrow scopes", h.store.UpdateClient(context.Background(), svcClient.id, func(c storage.Client) (storage.Client, error) {
+		c.Scopes = []string{"api:write"}
+		return c, nil
+	}))
+	h.clock.advance(ClientCacheTTL)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusBadRequest || body["error"] != "invalid_scope" {
+		t.Errorf("a scope no longer allowed after the TTL: %d %v, want 400 invalid_scope", resp.StatusCode, body)
+	}
+}
+
+// TestClientCacheTTL checks the cache itself: reuse within the TTL, a read
+// after it, a clock set back, and failures not cached.
+func TestClientCacheTTL(t *testing.T) {
+	store := &countingClients{clients: map[string]storage.Client{"a": {ID: "a", Name: "A"}}}
+	clock := &testClock{}
+	c := newClientCache(store, clock.Now, ClientCacheTTL)
+	ctx := context.Background()
+	get := func() string {
+		t.Helper()
+		cl, err := c.get(ctx, "a")
+		if err != nil {
+			t.Fatalf("get: %v", err)
+		}
+		return cl.c.Name
+	}
+	get()
+	get()
+	if store.reads != 1 {
+		t.Errorf("%d reads within the TTL, want 1", store.reads)
+	}
+	store.clients["a"] = storage.Client{ID: "a", Name: "A2"}
+	clock.advance(ClientCacheTTL)
+	if name := get(); name != "A2" || store.reads != 2 {
+		t.Errorf("after the TTL: %q after %d reads, want A2 after 2", name, store.reads)
+	}
+	clock.advance(-time2s)
+	get()
+	if store.reads != 3 {
+		t.Errorf("clock set back: %d reads, want a fresh read (3)", store.reads)
+	}
+	delete(store.clients, "a")
+	clock.advance(ClientCacheTTL + time2s)
+	for range 2 {
+		if _, err := c.get(ctx, "a"); err == nil {
+			t.Fatal("a deleted client was served")
+		}
+	}
+	if store.reads != 5 {
+		t.Errorf("%d reads, want 5: a miss is never cached", store.reads)
+	}
+}
+
+const time2s = 2 * time.Second
+
+// countingClients is a client store that counts reads.
+type countingClients struct {
+	mu      sync.Mutex
+	clients map[string]storage.Client
+	reads   int
+}
+
+func (s *countingClients) GetClient(_ context.Context, id string) (storage.Client, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	c, ok := s.clients[id]
+	if !ok {
+		return storage.Client{}, storage.ErrNotFound
+	}
+	return c, nil
+}
