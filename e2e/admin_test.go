@@ -63,6 +63,7 @@ func TestAdminPagesCreateClient(t *testing.T) {
 		chromedp.Submit(chromedp.CSS("#name")),
 	)
 	waitText(t, ctx, "copy it now")
+	screenshot(t, ctx, "admin-client-secret")
 	secret, clientID := textOf(t, ctx, "[data-secret]"), textOf(t, ctx, "#client-id")
 	if len(secret) < 32 || clientID == "" {
 		t.Fatalf("secret %q, client id %q", secret, clientID)

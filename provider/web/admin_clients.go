@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -216,7 +217,7 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 	}
 	data := adminClientPage{Title: c.Name, Nav: a.nav("/clients"), Action: a.clientURL(c.ID), Client: c,
 		Kind: clientKind(c), Created: adminTime(c.CreatedAt), ListURL: p.path(PathAdmin + "/clients"),
-		TokenURL:  p.Issuer + "/oauth2/token",
+		TokenURL:  strings.TrimSuffix(p.Issuer, "/") + discovery.PathToken,
 		CanRotate: !c.Public && c.TokenEndpointAuthMethod != clients.AuthPrivateKeyJWT}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {

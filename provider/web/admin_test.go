@@ -320,6 +320,17 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 	if strings.Join(got, ",") != "ev-039,ev-036,ev-033,ev-030" {
 		t.Fatalf("subject and time filter: %v", got)
 	}
+	// People are named by email, and may be filtered by it.
+	w = a.get("/admin/audit?" + url.Values{"actor": {"ADMIN@example.com"}}.Encode())
+	if body := w.Body.String(); !strings.Contains(body, "login.success") || strings.Contains(body, "test.even") ||
+		!strings.Contains(body, "admin@example.com<span class=\"row-sub\">root</span>") {
+		t.Fatalf("actor by email:\n%s", body)
+	}
+	w = a.get("/admin/audit?actor=nobody@example.com")
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if strings.Contains(w.Body.String(), "data-event=") {
+		t.Fatal("an unknown email matched events")
+	}
 	w = a.get("/admin/audit?since=yesterday")
 	wantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "enter a date and time") {
