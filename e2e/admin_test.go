@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -24,7 +25,8 @@ func TestAdminPagesCreateClient(t *testing.T) {
 	rp := newRelyingParty(t)
 	const bobPW = "not an administrator at all 7"
 	srv.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified", "--admin")
-	srv.cli(bobPW+"\n", nil, "users", "create", "--email", "bob@example.com", "--name", "Bob", "--password-stdin", "--verified")
+	var bob map[string]any
+	srv.cli(bobPW+"\n", &bob, "users", "create", "--email", "bob@example.com", "--name", "Bob", "--password-stdin", "--verified")
 
 	ctx := newBrowser(t)
 	do(t, ctx,
@@ -100,17 +102,30 @@ func TestAdminPagesCreateClient(t *testing.T) {
 		t.Fatalf("audit log lacks the client:\n%s", text)
 	}
 
+	screenshot(t, ctx, "admin-audit")
+
+	// Rotating on the keys page publishes a key with the real key manager.
+	do(t, ctx, chromedp.Navigate(srv.URL+"/admin/keys"), chromedp.WaitVisible(chromedp.CSS("#rotate-key")),
+		chromedp.Click(chromedp.CSS("#rotate-key")))
+	if text := waitText(t, ctx, "New signing key published"); !strings.Contains(text, "Publishing") || !strings.Contains(text, "Signing") {
+		t.Fatalf("keys after rotation:\n%s", text)
+	}
+	screenshot(t, ctx, "admin-keys")
+	do(t, ctx, chromedp.Navigate(srv.URL+"/admin/users/"+fmt.Sprint(bob["id"])))
+	waitText(t, ctx, "Signed-in sessions")
+	screenshot(t, ctx, "admin-user")
+
 	// Bob is signed in but no administrator.
-	bob := newFormClient(t, srv.URL)
-	if code, _ := bob.submit("/login", url.Values{"action": {"login"}, "email": {"bob@example.com"}, "password": {bobPW}}); code != http.StatusOK || !bob.signedIn() {
+	bobBrowser := newFormClient(t, srv.URL)
+	if code, _ := bobBrowser.submit("/login", url.Values{"action": {"login"}, "email": {"bob@example.com"}, "password": {bobPW}}); code != http.StatusOK || !bobBrowser.signedIn() {
 		t.Fatalf("bob's sign-in: %d", code)
 	}
 	for _, page := range []string{"/admin", "/admin/clients/new", "/admin/clients/" + clientID} {
-		if code, body := bob.get(page); code != http.StatusForbidden || !strings.Contains(body, "Administrators only") {
+		if code, body := bobBrowser.get(page); code != http.StatusForbidden || !strings.Contains(body, "Administrators only") {
 			t.Fatalf("bob at %s: %d", page, code)
 		}
 	}
-	if _, body := bob.get("/"); strings.Contains(body, "/admin") {
+	if _, body := bobBrowser.get("/"); strings.Contains(body, "/admin") {
 		t.Fatal("a non-admin's home page links the admin pages")
 	}
 }
