@@ -59,6 +59,9 @@ type Admin struct {
 // Mount registers the admin routes; handle is the provider's route helper
 // (it adds the issuer's path and the page headers).
 func (a *Admin) Mount(handle func(pattern string, h http.HandlerFunc)) {
+	if a.Pages == nil || a.Store == nil || a.Keys == nil {
+		panic("web: Admin needs Pages, Store and Keys") // a wiring mistake, found at start
+	}
 	handle(PathAdmin, a.serve(a.dashboard))
 	handle(PathAdmin+"/clients", a.serve(a.clientList))
 	handle(PathAdmin+"/clients/new", a.serve(a.clientNew))

@@ -405,3 +405,28 @@ func TestAdminKeysAndOrganizations(t *testing.T) {
 		t.Fatal("organization not listed")
 	}
 }
+
+func TestAdminPublicClientHasNoSecret(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	a.get("/admin/clients/new")
+	// A public client may not use client_credentials: refused, nothing stored.
+	w := a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code", "client_credentials"},
+		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "only for confidential clients") || h.clientCount() != 0 {
+		t.Fatalf("public client_credentials accepted:\n%s", w.Body)
+	}
+	w = a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
+		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
+	wantStatus(t, w, http.StatusSeeOther)
+	page := a.get(w.Header().Get("Location"))
+	if secretOnPage.MatchString(page.Body.String()) || strings.Contains(page.Body.String(), "Make a new secret") {
+		t.Fatalf("a public client shows a secret:\n%s", page.Body)
+	}
+	cs, _ := h.store.(AdminStore).ListClients(h.ctx())
+	if len(cs) != 1 || !cs[0].Public || cs[0].TokenEndpointAuthMethod != "none" || len(cs[0].SecretHash) != 0 ||
+		cs[0].CORSOrigins[0] != "http://127.0.0.1:5173" {
+		t.Fatalf("stored: %+v", cs)
+	}
+}
