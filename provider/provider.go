@@ -190,6 +190,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
+	admin := &web.Admin{Pages: pages, Store: store, Keys: km}
+	admin.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))
 	handle("/", page(func(w http.ResponseWriter, r *http.Request) {

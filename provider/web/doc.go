@@ -30,4 +30,7 @@
 //	GET, POST /account/delete                       Pages.DeleteAccount
 //	GET, POST /login/mfa, /account/mfa              Pages.SecondFactor, Pages.AccountMFA
 //	GET /static/                                    Pages.Static()
+//	GET, POST /admin, /admin/...                    Admin.Mount: instance administrators' pages
+//	                                                (dashboard, clients, users, organizations,
+//	                                                keys, audit), each admin_*.go
 package web

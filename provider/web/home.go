@@ -4,6 +4,8 @@ import "net/http"
 
 type homePage struct {
 	Title, Name, Email, LogoutURL, AccountURL, OrgsURL string
+	// AdminURL is set for instance administrators only.
+	AdminURL string
 }
 
 // Home serves GET /: who is signed in on this browser, with a way to sign
@@ -22,6 +24,10 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		if name == "" {
 			name = user.Email
 		}
-		return p.render(w, http.StatusOK, "home", homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.path("/logout"), AccountURL: p.path("/account"), OrgsURL: p.path("/organizations")})
+		data := homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.path("/logout"), AccountURL: p.path("/account"), OrgsURL: p.path("/organizations")}
+		if user.Admin {
+			data.AdminURL = p.path(PathAdmin)
+		}
+		return p.render(w, http.StatusOK, "home", data)
 	})(w, r)
 }

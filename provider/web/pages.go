@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -200,12 +201,16 @@ func New(p Pages) (*Pages, error) {
 		return nil, fmt.Errorf("web: parse layout: %w", err)
 	}
 	p.pages = make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
+	for _, name := range append(slices.Clone(pageNames), adminPageNames...) {
 		t, err := layout.Clone()
 		if err != nil {
 			return nil, fmt.Errorf("web: clone layout: %w", err)
 		}
-		if _, err := t.ParseFS(templates.FS, name+".html"); err != nil {
+		files := []string{name + ".html"}
+		if strings.HasPrefix(name, "admin_") {
+			files = append(files, "admin_nav.html") // the admin menu, shared
+		}
+		if _, err := t.ParseFS(templates.FS, files...); err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", name, err)
 		}
 		p.pages[name] = t

@@ -1,0 +1,432 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// fakeKeys is a key ring that counts rotations; the real manager is
+// driven by the e2e tests.
+type fakeKeys struct {
+	mu   sync.Mutex
+	list []keys.KeyInfo
+}
+
+func (k *fakeKeys) List(context.Context) ([]keys.KeyInfo, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]keys.KeyInfo(nil), k.list...), nil
+}
+
+func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	id := fmt.Sprintf("key-%d", len(k.list))
+	k.list = append([]keys.KeyInfo{{ID: id, Algorithm: "RS256", State: keys.StateNext}}, k.list...)
+	return storage.SigningKey{ID: id}, nil
+}
+
+type adminHarness struct {
+	*harness
+	keys  *fakeKeys
+	admin storage.User
+}
+
+// newAdminHarness is the pages' harness with the admin routes mounted and
+// an instance administrator, admin@example.com.
+func newAdminHarness(t *testing.T) *adminHarness {
+	t.Helper()
+	h := newHarness(t)
+	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
+	admin := &Admin{Pages: h.pages, Store: h.store.(AdminStore), Keys: fk}
+	mux := http.NewServeMux()
+	mux.Handle("/", h.handler)
+	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, Headers(f)) })
+	h.handler = mux
+	u := h.user("root", "admin@example.com", "correct horse battery")
+	if err := h.store.UpdateUser(h.ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
+		t.Fatal(err)
+	}
+	u.Admin = true
+	return &adminHarness{harness: h, keys: fk, admin: u}
+}
+
+func (h *adminHarness) signedInAdmin() *agent {
+	a := h.browser()
+	a.signIn("admin@example.com", "correct horse battery")
+	return a
+}
+
+func (h *adminHarness) clientCount() int {
+	h.t.Helper()
+	cs, err := h.store.(AdminStore).ListClients(h.ctx())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(cs)
+}
+
+func TestAdminOnlyForInstanceAdmins(t *testing.T) {
+	h := newAdminHarness(t)
+	anon := h.browser()
+	wantRedirect(t, anon.get("/admin/clients"), "/login?return_to=%2Fadmin%2Fclients")
+
+	h.user("pat", "pat@example.com", "correct horse battery")
+	pat := h.browser()
+	pat.signIn("pat@example.com", "correct horse battery")
+	for _, path := range []string{"/admin", "/admin/clients", "/admin/clients/new", "/admin/users", "/admin/organizations", "/admin/keys", "/admin/audit"} {
+		w := pat.get(path)
+		wantStatus(t, w, http.StatusForbidden)
+		if !strings.Contains(w.Body.String(), "Administrators only") {
+			t.Fatalf("%s: no 403 page:\n%s", path, w.Body)
+		}
+	}
+	if strings.Contains(pat.get("/").Body.String(), "/admin") {
+		t.Fatal("the home page links a non-admin to the admin pages")
+	}
+	adm := h.signedInAdmin()
+	if !strings.Contains(adm.get("/").Body.String(), `href="/admin"`) {
+		t.Fatal("the home page does not link an admin to the admin pages")
+	}
+	w := adm.get("/admin")
+	wantStatus(t, w, http.StatusOK)
+	for _, want := range []string{"key-0", "People", "Clients", "login.success"} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Fatalf("dashboard lacks %q:\n%s", want, w.Body)
+		}
+	}
+}
+
+func TestAdminFormsNeedCSRF(t *testing.T) {
+	h := newAdminHarness(t)
+	c := h.client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("old-secret")})
+	victim := h.user("vic", "vic@example.com", "correct horse battery")
+	a := h.signedInAdmin()
+	a.get("/admin")
+	forms := []struct {
+		path string
+		form url.Values
+	}{
+		{"/admin/clients/new", url.Values{"name": {"Evil"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"}, "grant_types": {"client_credentials"}}},
+		{"/admin/clients/app", url.Values{"action": {"rotate_secret"}}},
+		{"/admin/clients/app", url.Values{"action": {"delete"}, "confirm": {"App"}}},
+		{"/admin/users/vic", url.Values{"action": {"disable"}}},
+		{"/admin/users/vic", url.Values{"action": {"end_sessions"}}},
+		{"/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"vic@example.com"}}},
+		{"/admin/organizations", url.Values{"action": {"create"}, "name": {"Evil Corp"}}},
+		{"/admin/keys", url.Values{"action": {"rotate"}}},
+	}
+	for _, f := range forms {
+		for _, token := range []string{"", "forged-token"} {
+			form := url.Values{}
+			for k, v := range f.form {
+				form[k] = v
+			}
+			form.Set("csrf_token", token)
+			if token == "" {
+				form.Del("csrf_token")
+				w := a.do(http.MethodPost, f.path, form) // do: no token filled in
+				wantStatus(t, w, http.StatusForbidden)
+				continue
+			}
+			w := a.post(f.path, form)
+			wantStatus(t, w, http.StatusForbidden)
+			if !strings.Contains(w.Body.String(), "This form has expired") {
+				t.Fatalf("%s %v: not the CSRF page:\n%s", f.path, f.form, w.Body)
+			}
+		}
+	}
+	// A cross-site POST with a valid token is refused too.
+	a.get("/admin/keys")
+	a.site = "cross-site"
+	wantStatus(t, a.post("/admin/keys", url.Values{"action": {"rotate"}}), http.StatusForbidden)
+
+	got, err := h.store.GetClient(h.ctx(), c.ID)
+	if err != nil || !randtoken.Equal(got.SecretHash, "old-secret") {
+		t.Fatalf("client changed: %v", err)
+	}
+	if u, err := h.store.GetUser(h.ctx(), victim.ID); err != nil || u.Disabled {
+		t.Fatalf("user changed: %+v %v", u, err)
+	}
+	if n := h.clientCount(); n != 1 {
+		t.Fatalf("%d clients, want 1", n)
+	}
+	if orgs, _ := h.store.(AdminStore).ListOrgs(h.ctx()); len(orgs) != 0 {
+		t.Fatalf("organizations created: %v", orgs)
+	}
+	if ks, _ := h.keys.List(h.ctx()); len(ks) != 1 {
+		t.Fatalf("keys rotated: %v", ks)
+	}
+	for _, typ := range []string{"client.created", "client.secret_rotated", "client.deleted", "key.rotated", "user.disabled"} {
+		if evs := h.audits(typ); len(evs) != 0 {
+			t.Fatalf("audited %s: %v", typ, evs)
+		}
+	}
+}
+
+func TestAdminClientBadRedirectURIRefused(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	for _, tc := range []struct{ uri, want string }{
+		{"http://app.example.com/callback", "http is allowed only for loopback hosts"},
+		{"https://app.example.com/callback#frag", "must not contain a fragment"},
+		{"/callback", "must be absolute"},
+	} {
+		a.get("/admin/clients/new")
+		w := a.post("/admin/clients/new", url.Values{"name": {"Shop"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
+			"grant_types": {"authorization_code"}, "redirect_uris": {"https://ok.example.com/cb\n" + tc.uri}, "scopes": {"openid"}})
+		wantStatus(t, w, http.StatusUnprocessableEntity)
+		body := w.Body.String()
+		if !strings.Contains(body, "Nothing was saved") || !strings.Contains(body, tc.want) {
+			t.Fatalf("%s: error not shown:\n%s", tc.uri, body)
+		}
+		// The form keeps what was typed.
+		if !strings.Contains(body, "https://ok.example.com/cb") || !strings.Contains(body, `value="Shop"`) {
+			t.Fatalf("%s: form not refilled", tc.uri)
+		}
+	}
+	if n := h.clientCount(); n != 0 {
+		t.Fatalf("%d clients stored, want none", n)
+	}
+	if evs := h.audits("client.created"); len(evs) != 0 {
+		t.Fatalf("audited a refused client: %v", evs)
+	}
+}
+
+var secretOnPage = regexp.MustCompile(`<code class="secret" data-secret>([^<]+)</code>`)
+
+func TestAdminClientSecretShownOnce(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	a.get("/admin/clients/new")
+	w := a.post("/admin/clients/new", url.Values{"name": {"Billing"}, "kind": {"confidential"}, "auth_method": {"client_secret_post"},
+		"grant_types": {"client_credentials"}, "scopes": {"api"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d\n%s", w.Code, w.Body)
+	}
+	loc := w.Header().Get("Location")
+	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/admin/clients/"), "?done=created")
+	page := a.get(loc)
+	wantStatus(t, page, http.StatusOK)
+	m := secretOnPage.FindStringSubmatch(page.Body.String())
+	if m == nil {
+		t.Fatalf("no secret on the page after creation:\n%s", page.Body)
+	}
+	c, err := h.store.GetClient(h.ctx(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !randtoken.Equal(c.SecretHash, m[1]) || c.TokenEndpointAuthMethod != "client_secret_post" || c.Name != "Billing" {
+		t.Fatalf("stored client does not match the form or the shown secret: %+v", c)
+	}
+	if cc := page.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("Cache-Control %q", cc)
+	}
+	if again := a.get(loc); secretOnPage.MatchString(again.Body.String()) || strings.Contains(again.Body.String(), m[1]) {
+		t.Fatal("the secret is shown again on reload")
+	}
+	if evs := h.audits("client.created"); len(evs) != 1 || evs[0].ActorID != h.admin.ID || evs[0].ClientID != id {
+		t.Fatalf("audit: %+v", evs)
+	}
+
+	// Rotation: a new secret, shown once, the old one stops matching.
+	a.post("/admin/clients/"+id, url.Values{"action": {"rotate_secret"}})
+	page = a.get("/admin/clients/" + id + "?done=secret_rotated")
+	m2 := secretOnPage.FindStringSubmatch(page.Body.String())
+	if m2 == nil || m2[1] == m[1] {
+		t.Fatalf("no new secret shown:\n%s", page.Body)
+	}
+	c, _ = h.store.GetClient(h.ctx(), id)
+	if !randtoken.Equal(c.SecretHash, m2[1]) || randtoken.Equal(c.SecretHash, m[1]) {
+		t.Fatal("rotation did not replace the secret")
+	}
+	if evs := h.audits("client.secret_rotated"); len(evs) != 1 {
+		t.Fatalf("audit: %+v", evs)
+	}
+
+	// Delete needs the typed name.
+	a.get("/admin/clients/" + id)
+	wantStatus(t, a.post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"billing!"}}), http.StatusUnprocessableEntity)
+	if h.clientCount() != 1 {
+		t.Fatal("deleted without confirmation")
+	}
+	w = a.post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"Billing"}})
+	if w.Code != http.StatusSeeOther || h.clientCount() != 0 || len(h.audits("client.deleted")) != 1 {
+		t.Fatalf("delete: %d, %d clients\n%s", w.Code, h.clientCount(), h.logs)
+	}
+}
+
+func TestAdminAuditFilterAndPagination(t *testing.T) {
+	h := newAdminHarness(t)
+	base := h.clock.now().Add(-48 * time.Hour)
+	for i := range 120 {
+		typ := "token.issued"
+		if i%2 == 0 {
+			typ = "test.even"
+		}
+		e := storage.AuditEvent{ID: fmt.Sprintf("ev-%03d", i), Time: base.Add(time.Duration(i) * time.Minute), Type: typ,
+			ActorID: "actor-x", SubjectID: fmt.Sprintf("subj-%d", i%3)}
+		if err := h.store.AppendAudit(h.ctx(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := h.signedInAdmin()
+	re := regexp.MustCompile(`data-event="(ev-\d{3})"`)
+	ids := func(body string) []string {
+		var out []string
+		for _, m := range re.FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return out
+	}
+	w := a.get("/admin/audit?type=test.even")
+	wantStatus(t, w, http.StatusOK)
+	page1 := ids(w.Body.String())
+	if len(page1) != 50 || page1[0] != "ev-118" || page1[49] != "ev-020" {
+		t.Fatalf("first page: %d events, %v", len(page1), page1)
+	}
+	if strings.Contains(w.Body.String(), "token.issued") {
+		t.Fatal("type filter let other events through")
+	}
+	older := regexp.MustCompile(`href="([^"]+)" rel="next"`).FindStringSubmatch(w.Body.String())
+	if older == nil {
+		t.Fatal("no link to older events")
+	}
+	w = a.get(strings.ReplaceAll(older[1], "&amp;", "&"))
+	page2 := ids(w.Body.String())
+	if len(page2) != 10 || page2[0] != "ev-018" || page2[9] != "ev-000" {
+		t.Fatalf("second page: %v", page2)
+	}
+	if strings.Contains(w.Body.String(), `rel="next"`) {
+		t.Fatal("a link past the last page")
+	}
+	// Subject and time range, in the form's datetime-local format (UTC).
+	from := base.Add(30 * time.Minute).Format("2006-01-02T15:04")
+	until := base.Add(40 * time.Minute).Format("2006-01-02T15:04")
+	w = a.get("/admin/audit?" + url.Values{"subject": {"subj-0"}, "actor": {"actor-x"}, "since": {from}, "until": {until}}.Encode())
+	got := ids(w.Body.String())
+	if strings.Join(got, ",") != "ev-039,ev-036,ev-033,ev-030" {
+		t.Fatalf("subject and time filter: %v", got)
+	}
+	// People are named by email, and may be filtered by it.
+	w = a.get("/admin/audit?" + url.Values{"actor": {"ADMIN@example.com"}}.Encode())
+	if body := w.Body.String(); !strings.Contains(body, "login.success") || strings.Contains(body, "test.even") ||
+		!strings.Contains(body, "admin@example.com<span class=\"row-sub\">root</span>") {
+		t.Fatalf("actor by email:\n%s", body)
+	}
+	w = a.get("/admin/audit?actor=nobody@example.com")
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if strings.Contains(w.Body.String(), "data-event=") {
+		t.Fatal("an unknown email matched events")
+	}
+	w = a.get("/admin/audit?since=yesterday")
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "enter a date and time") {
+		t.Fatalf("bad time not explained:\n%s", w.Body)
+	}
+}
+
+func TestAdminUserLifecycle(t *testing.T) {
+	h := newAdminHarness(t)
+	h.user("vic", "vic@example.com", "correct horse battery")
+	vic := h.browser()
+	vic.signIn("vic@example.com", "correct horse battery")
+	a := h.signedInAdmin()
+	w := a.get("/admin/users?q=VIC@")
+	if !strings.Contains(w.Body.String(), "vic@example.com") || strings.Contains(w.Body.String(), ">admin@example.com<") {
+		t.Fatalf("search:\n%s", w.Body)
+	}
+	a.get("/admin/users/vic")
+	if w := a.post("/admin/users/vic", url.Values{"action": {"disable"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("disable: %d\n%s", w.Code, w.Body)
+	}
+	if u, _ := h.store.GetUser(h.ctx(), "vic"); !u.Disabled {
+		t.Fatal("not disabled")
+	}
+	if _, ok := vic.session(); ok {
+		t.Fatal("disabled person still signed in")
+	}
+	if evs := h.audits("user.disabled"); len(evs) != 1 || evs[0].ActorID != "root" || evs[0].SubjectID != "vic" {
+		t.Fatalf("audit: %+v", evs)
+	}
+	a.get("/admin/users/vic")
+	a.post("/admin/users/vic", url.Values{"action": {"enable"}})
+	if u, _ := h.store.GetUser(h.ctx(), "vic"); u.Disabled {
+		t.Fatal("not enabled")
+	}
+	// An admin cannot lock themselves out here.
+	a.get("/admin/users/root")
+	wantStatus(t, a.post("/admin/users/root", url.Values{"action": {"disable"}}), http.StatusUnprocessableEntity)
+	a.get("/admin/users/vic")
+	wantStatus(t, a.post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"someone@example.com"}}), http.StatusUnprocessableEntity)
+	w = a.post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"vic@example.com"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("delete: %d\n%s", w.Code, w.Body)
+	}
+	if _, err := h.store.GetUser(h.ctx(), "vic"); err == nil {
+		t.Fatal("not deleted")
+	}
+}
+
+func TestAdminKeysAndOrganizations(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	w := a.get("/admin/keys")
+	if !strings.Contains(w.Body.String(), "Signing") {
+		t.Fatalf("keys page:\n%s", w.Body)
+	}
+	if w := a.post("/admin/keys", url.Values{"action": {"rotate"}}); w.Code != http.StatusSeeOther {
+		t.Fatalf("rotate: %d", w.Code)
+	}
+	if !strings.Contains(a.get("/admin/keys?done=rotated").Body.String(), "Publishing") {
+		t.Fatal("new key not listed as publishing")
+	}
+	if evs := h.audits("key.rotated"); len(evs) != 1 || evs[0].Details["kid"] != "key-1" || evs[0].ActorID != "root" {
+		t.Fatalf("audit: %+v", evs)
+	}
+	a.get("/admin/organizations")
+	w = a.post("/admin/organizations", url.Values{"action": {"create"}, "name": {"Acme"}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/organizations/") {
+		t.Fatalf("create org: %d %q", w.Code, w.Header().Get("Location"))
+	}
+	if !strings.Contains(a.get("/admin/organizations").Body.String(), "Acme") {
+		t.Fatal("organization not listed")
+	}
+}
+
+func TestAdminPublicClientHasNoSecret(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	a.get("/admin/clients/new")
+	// A public client may not use client_credentials: refused, nothing stored.
+	w := a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code", "client_credentials"},
+		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "only for confidential clients") || h.clientCount() != 0 {
+		t.Fatalf("public client_credentials accepted:\n%s", w.Body)
+	}
+	w = a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
+		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
+	wantStatus(t, w, http.StatusSeeOther)
+	page := a.get(w.Header().Get("Location"))
+	if secretOnPage.MatchString(page.Body.String()) || strings.Contains(page.Body.String(), "Make a new secret") {
+		t.Fatalf("a public client shows a secret:\n%s", page.Body)
+	}
+	cs, _ := h.store.(AdminStore).ListClients(h.ctx())
+	if len(cs) != 1 || !cs[0].Public || cs[0].TokenEndpointAuthMethod != "none" || len(cs[0].SecretHash) != 0 ||
+		cs[0].CORSOrigins[0] != "http://127.0.0.1:5173" {
+		t.Fatalf("stored: %+v", cs)
+	}
+}
