@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -46,11 +47,26 @@ type Actor struct {
 }
 
 // EndSessions signs the person out everywhere but exceptSessionID (empty:
-// everywhere), as EndOtherSessions does, and returns how many sessions
-// ended.
-func (p *People) EndSessions(ctx context.Context, userID, exceptSessionID string) (int, error) {
-	n, _, err := EndOtherSessions(ctx, p.Store, p.Notifier, userID, exceptSessionID)
-	return n, err
+// everywhere), as EndOtherSessions does, records who did it, and returns
+// how many sessions ended.
+func (p *People) EndSessions(ctx context.Context, actor Actor, userID, exceptSessionID string) (int, error) {
+	var ended []storage.Session
+	err := p.Store.InTx(ctx, func(ctx context.Context) error {
+		if _, err := p.Store.GetUser(ctx, userID); err != nil {
+			return fmt.Errorf("user %q: %w", userID, err)
+		}
+		var err error
+		if ended, _, err = endAccess(ctx, p.Store, userID, exceptSessionID); err != nil {
+			return err
+		}
+		return p.audit(ctx, storage.AuditEvent{Type: "user.sessions_ended", ActorID: actor.ID, SubjectID: userID, IP: actor.IP,
+			Details: map[string]string{"sessions": strconv.Itoa(len(ended))}})
+	})
+	if err != nil {
+		return 0, err
+	}
+	p.notify(ctx, userID, ended)
+	return len(ended), nil
 }
 
 // endAll ends the sessions and tokens inside the caller's transaction; the

@@ -85,7 +85,7 @@ func TestEndSessionsKeepsTheCurrentOne(t *testing.T) {
 	f.session("here", ada)
 	f.session("there", ada)
 	f.refresh("rt", ada)
-	n, err := f.people(nil).EndSessions(ctx, ada, "here")
+	n, err := f.people(nil).EndSessions(ctx, Actor{ID: ada}, ada, "here")
 	mustDo(t, "EndSessions", err)
 	if n != 1 {
 		t.Errorf("ended %d sessions, want 1", n)
@@ -95,6 +95,9 @@ func TestEndSessionsKeepsTheCurrentOne(t *testing.T) {
 	}
 	if f.active("rt") {
 		t.Error("refresh token still active")
+	}
+	if f.auditCount("user.sessions_ended") != 1 {
+		t.Error("no user.sessions_ended audit event")
 	}
 }
 

@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
-	"github.com/ostiary/ostiary/storage"
 )
 
 // userPageSize caps the people list; the search narrows it.
@@ -99,11 +97,7 @@ func (a *Admin) userDetail(ar *adminRequest) error {
 		case action == "enable":
 			err, done = p.Lifecycle.Enable(ctx, ar.actor, u.ID), "enabled"
 		case action == "end_sessions":
-			var n int
-			if n, err = p.Lifecycle.EndSessions(ctx, u.ID, ""); err == nil {
-				p.audit(ctx, storage.AuditEvent{Type: "user.sessions_ended", ActorID: ar.user.ID, SubjectID: u.ID, IP: ar.actor.IP,
-					Details: map[string]string{"sessions": strconv.Itoa(n)}})
-			}
+			_, err = p.Lifecycle.EndSessions(ctx, ar.actor, u.ID, "")
 			done = "sessions_ended"
 		case action == "delete":
 			if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
