@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -25,6 +26,7 @@ commands:
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
   keys list|rotate                   manage signing keys
+  dcr token create [--expires D]     make an initial access token for client registration
 
 Every command takes --config FILE and --output text|json; run
 'ostiary COMMAND SUBCOMMAND -h' for its flags.
@@ -84,7 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rest := args[1:]
 	if cmd.sub != "" {
 		name += " " + cmd.sub
-		rest = args[2:]
+		rest = args[1+len(strings.Fields(cmd.sub)):]
 	}
 	fs := flag.NewFlagSet("ostiary "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -139,7 +141,8 @@ func commandFor(args []string) *command {
 		if c.sub == "" {
 			return &c
 		}
-		if len(args) > 1 && c.sub == args[1] {
+		// A sub-command may be several words ("dcr token create").
+		if words := strings.Fields(c.sub); len(args) > len(words) && slices.Equal(words, args[1:1+len(words)]) {
 			return &c
 		}
 	}
@@ -174,6 +177,7 @@ func commands() []command {
 		{"orgs", "delete-role", orgsDeleteRoleCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
+		{"dcr", "token create", dcrTokenCreateCommand},
 	}
 }
 
