@@ -21,7 +21,7 @@ commands:
   serve                              run the provider
   migrate up                         apply pending database migrations
   clients create|list|get|delete     manage OAuth clients
-  users create|list|disable|enable|end-sessions|delete
+  users create|list|disable|enable|end-sessions|delete|export|import
                                      manage people
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
@@ -100,6 +100,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 2
 	}
+	// A command with an operand (users import FILE) takes one, and flags may
+	// follow it.
+	if fs.NArg() > 0 && takesOperand(name) {
+		common.operand = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return 2
+		}
+	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ostiary %s: unexpected argument %q\n", name, fs.Arg(0))
 		return 2
@@ -124,7 +132,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type commonFlags struct {
 	config string
 	output string
+	// operand is the one argument after the flags of a command that takes
+	// one (see takesOperand).
+	operand string
 }
+
+// takesOperand names the commands that read one positional argument.
+func takesOperand(name string) bool { return name == "users import" }
 
 // command is one CLI command: setup registers its flags and returns the
 // function that runs it once they are parsed.
@@ -163,6 +177,8 @@ func commands() []command {
 		{"users", "enable", usersStateCommand("enable")},
 		{"users", "end-sessions", usersStateCommand("end-sessions")},
 		{"users", "delete", usersDeleteCommand},
+		{"users", "export", usersExportCommand},
+		{"users", "import", usersImportCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
 		{"orgs", "update", orgsUpdateCommand},
