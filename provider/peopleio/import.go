@@ -23,6 +23,7 @@ type ImportStore interface {
 	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
 	ListOrgRoles(ctx context.Context, orgID string) ([]storage.OrgRole, error)
 	AppendAudit(ctx context.Context, e storage.AuditEvent) error
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
 // Importer puts parsed people into the store.
@@ -140,13 +141,17 @@ func (im *Importer) create(ctx context.Context, p Person, email string) (storage
 	if p.CreatedAt.IsZero() {
 		u.CreatedAt = now
 	}
-	if err := im.Store.CreateUser(ctx, u); err != nil {
+	// The person and their audit event go in together, or neither does.
+	err := im.Store.InTx(ctx, func(ctx context.Context) error {
+		if err := im.Store.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		return im.Store.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: now, Type: "user.imported",
+			ActorID: im.Actor.ID, SubjectID: u.ID, IP: im.Actor.IP,
+			Details: map[string]string{"email": email, "password": passwordKind(u.PasswordHash)}})
+	})
+	if err != nil {
 		return u, fmt.Errorf("%s: %w", email, err)
-	}
-	e := storage.AuditEvent{ID: randtoken.ID(), Time: now, Type: "user.imported", ActorID: im.Actor.ID, SubjectID: u.ID, IP: im.Actor.IP,
-		Details: map[string]string{"email": email, "password": passwordKind(u.PasswordHash)}}
-	if err := im.Store.AppendAudit(ctx, e); err != nil {
-		return u, fmt.Errorf("%s: audit: %w", email, err)
 	}
 	return u, nil
 }
