@@ -61,12 +61,15 @@ func registrationCall(t *testing.T, method, url, token string, body any) (int, m
 	return resp.StatusCode, out, resp.Header
 }
 
-// TestDynamicClientRegistration: a developer registers a client over plain
+// dynamicClientRegistration: a developer registers a client over plain
 // HTTP with an initial access token (RFC 7591), the new client signs a person
 // in through the consent page with code + PKCE, and the developer then reads,
 // updates and deletes it with its registration access token (RFC 7592).
-func TestDynamicClientRegistration(t *testing.T) {
-	srv := newServer(t, database(t, "sqlite"))
+func TestDynamicClientRegistrationSQLite(t *testing.T)   { dynamicClientRegistration(t, "sqlite") }
+func TestDynamicClientRegistrationPostgres(t *testing.T) { dynamicClientRegistration(t, "postgres") }
+
+func dynamicClientRegistration(t *testing.T, db string) {
+	srv := newServer(t, database(t, db))
 	withConfig(t, srv, "dcr:\n  enabled: true\n  mode: initial_access_token\n")
 	srv.start(15 * time.Second)
 	rp := newRelyingParty(t)

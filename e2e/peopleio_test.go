@@ -105,12 +105,15 @@ func writeTemp(t *testing.T, name, body string) string {
 	return path
 }
 
-// TestPeopleExportImport: people exported from one server and imported
-// into a second, empty one sign in there with their old passwords and keep
+// peopleExportImport: people exported from one server (SQLite) and
+// imported into a second, empty one (over dstDB) sign in there with their old passwords and keep
 // their ids and memberships; importing again changes nothing; an Auth0
 // bcrypt user signs in and is re-hashed with argon2id; a malformed row is
 // reported with its line while the others go in.
-func TestPeopleExportImport(t *testing.T) {
+func TestPeopleExportImportSQLite(t *testing.T)     { peopleExportImport(t, "sqlite") }
+func TestPeopleExportImportToPostgres(t *testing.T) { peopleExportImport(t, "postgres") }
+
+func peopleExportImport(t *testing.T, dstDB string) {
 	src := newServer(t, database(t, "sqlite"))
 	src.start(15 * time.Second)
 	const bobPassword = "plankton submarine lantern"
@@ -131,7 +134,7 @@ func TestPeopleExportImport(t *testing.T) {
 	}
 	file := writeTemp(t, "people.jsonl", string(raw))
 
-	dst := newServer(t, database(t, "sqlite"))
+	dst := newServer(t, database(t, dstDB))
 	dst.start(15 * time.Second)
 	rep, stderr, ok := importPeople(t, dst, "ostiary", file)
 	if !ok || rep.Created != 2 || rep.Skipped != 1 || rep.MembershipsAdded != 3 || rep.OrgsCreated != 2 || rep.Failed != 0 {
