@@ -112,12 +112,14 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 			if err := h.Store.CreateClient(ctx, c); err != nil {
 				return err
 			}
-			return h.Store.SetRegistrationToken(ctx, c.ID, randtoken.Hash(rat))
+			if err := h.Store.SetRegistrationToken(ctx, c.ID, randtoken.Hash(rat)); err != nil {
+				return err
+			}
+			return h.audit(ctx, r, "client.registered", c, map[string]string{"name": c.Name, "mode": string(h.Mode)})
 		})
 		if err != nil {
 			return fmt.Errorf("register client: %w", err)
 		}
-		h.audit(r, "client.registered", c, map[string]string{"name": c.Name, "mode": string(h.Mode)})
 		resp := responseOf(c, h.clientURI(c.ID))
 		resp.ClientSecret = secret
 		resp.RegistrationAccessToken = rat
@@ -141,10 +143,15 @@ func (h *Handler) Configuration(w http.ResponseWriter, r *http.Request) {
 		case http.MethodPut:
 			return h.update(w, r, c)
 		case http.MethodDelete:
-			if err := h.Store.DeleteClient(r.Context(), c.ID); err != nil {
+			err := h.Store.InTx(r.Context(), func(ctx context.Context) error {
+				if err := h.Store.DeleteClient(ctx, c.ID); err != nil {
+					return err
+				}
+				return h.audit(ctx, r, "client.deleted", c, nil)
+			})
+			if err != nil {
 				return fmt.Errorf("delete client %q: %w", c.ID, err)
 			}
-			h.audit(r, "client.deleted", c, nil)
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		default:
@@ -194,7 +201,10 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, old storage.Cli
 		if err != nil {
 			return err
 		}
-		return h.Store.SetRegistrationToken(ctx, old.ID, randtoken.Hash(rat))
+		if err := h.Store.SetRegistrationToken(ctx, old.ID, randtoken.Hash(rat)); err != nil {
+			return err
+		}
+		return h.audit(ctx, r, "client.updated", updated, nil)
 	})
 	if err != nil {
 		var me *metadataError
@@ -203,7 +213,6 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, old storage.Cli
 		}
 		return fmt.Errorf("update client %q: %w", old.ID, err)
 	}
-	h.audit(r, "client.updated", updated, nil)
 	resp := responseOf(updated, h.clientURI(updated.ID))
 	resp.RegistrationAccessToken = rat
 	writeJSON(w, http.StatusOK, resp)
@@ -242,15 +251,18 @@ func (h *Handler) clientURI(id string) string {
 	return strings.TrimSuffix(h.Issuer, "/") + PathRegister + "/" + id
 }
 
-func (h *Handler) audit(r *http.Request, typ string, c storage.Client, details map[string]string) {
+// audit records a change in the transaction that makes it: a change that
+// cannot be audited is not made.
+func (h *Handler) audit(ctx context.Context, r *http.Request, typ string, c storage.Client, details map[string]string) error {
 	e := storage.AuditEvent{ID: randtoken.ID(), Time: h.Now(), Type: typ, ActorID: "@registration:" + c.ID,
 		ClientID: c.ID, Details: details}
 	if h.RemoteIP != nil {
 		e.IP = h.RemoteIP(r)
 	}
-	if err := h.Audit.AppendAudit(r.Context(), e); err != nil {
-		h.Logger.ErrorContext(r.Context(), "audit append failed", "type", typ, "err", err)
+	if err := h.Audit.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", typ, err)
 	}
+	return nil
 }
 
 // bearer returns the RFC 6750 §2.1 bearer token of r.

@@ -146,6 +146,19 @@ func TestUpdateCannotChangeSecretKind(t *testing.T) {
 	if status != http.StatusOK || body["client_name"] != "Web 2" {
 		t.Fatalf("update with the right client_secret: %d %v", status, body)
 	}
+	// Only the update that happened is audited.
+	if events, _ := hs.store.ListAudit(t.Context(), storage.AuditFilter{Type: "client.updated"}); len(events) != 1 || events[0].ClientID != id {
+		t.Fatalf("client.updated events: %+v", events)
+	}
+	if status, _ := hs.call(http.MethodDelete, uri, body["registration_access_token"].(string), ""); status != http.StatusNoContent {
+		t.Fatalf("delete: %d", status)
+	}
+	if events, _ := hs.store.ListAudit(t.Context(), storage.AuditFilter{Type: "client.deleted"}); len(events) != 1 || events[0].ClientID != id {
+		t.Fatalf("client.deleted events: %+v", events)
+	}
+	if _, err := hs.store.GetRegistrationToken(t.Context(), id); err == nil {
+		t.Fatal("the registration access token outlived its client")
+	}
 }
 
 func TestInitialAccessTokenExpires(t *testing.T) {
