@@ -56,6 +56,10 @@ type Config struct {
 
 	Mail MailConfig
 
+	// ClientRegistration is dynamic client registration (RFC 7591/7592);
+	// off unless Enabled.
+	ClientRegistration ClientRegistrationConfig
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
@@ -140,6 +141,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
+	registration := newClientRegistration(cfg, store, recorder, sessions, logger)
+	if registration != nil {
+		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
+	}
 	disc := &discovery.Handler{Metadata: meta, Keys: km, MaxAge: cfg.JWKSMaxAge, Logger: logger}
 	probes := &health.Handler{DB: store, Logger: logger}
 
@@ -169,6 +174,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
+	if registration != nil {
+		handle(dcr.PathRegister, http.HandlerFunc(registration.Register))
+		handle(dcr.PathRegister+"/{client_id}", http.HandlerFunc(registration.Configuration))
+	}
 
 	handle(oauth.PathLogin, page(pages.Login))
 	handle("/register", page(pages.Register))

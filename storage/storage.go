@@ -39,6 +39,7 @@ type Store interface {
 	AuditStore
 	ThrottleStore
 	MFAStore
+	RegistrationStore
 	Transactor
 
 	// Ping reports whether the database answers and its migrations are current.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/ostiary/ostiary/provider"
+	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
 )
@@ -64,6 +65,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		ResetPasswordLifetime: c.Passwords.ResetLifetime,
 		PasswordMinLength:     c.Passwords.MinLength,
 		Mail:                  mailConfig(c),
+		ClientRegistration:    provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode)},
 	}
 }
 

@@ -97,6 +97,12 @@ type Config struct {
 		MaxPerAddressPerHour int           `yaml:"max_per_address_per_hour"`
 	} `yaml:"mail"`
 
+	// DCR is dynamic client registration (RFC 7591/7592).
+	DCR struct {
+		Enabled bool `yaml:"enabled"`
+		// Mode is open or initial_access_token.
+		Mode string `yaml:"mode"`
+	} `yaml:"dcr"`
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
@@ -126,6 +132,7 @@ func defaultConfig() Config {
 	c.Login.MaxFailuresPerIP = 30
 	c.Login.FailureWindow = 15 * time.Minute
 	c.Registration.Enabled = true
+	c.DCR.Mode = "initial_access_token"
 	c.Registration.Mode = "open"
 	c.Registration.VerifyEmailLifetime = 24 * time.Hour
 	c.Passwords.MinLength = 12
@@ -284,6 +291,11 @@ func (c Config) Validate() error {
 		bad("login.max_failures_per_ip", "must be at least 1")
 	}
 	errs = append(errs, c.validatePeople()...)
+	switch c.DCR.Mode {
+	case "open", "initial_access_token":
+	default:
+		bad("dcr.mode", "must be open or initial_access_token, not %q", c.DCR.Mode)
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

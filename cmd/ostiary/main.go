@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -20,11 +21,12 @@ commands:
   serve                              run the provider
   migrate up                         apply pending database migrations
   clients create|list|get|delete     manage OAuth clients
-  users create|list|disable|enable|end-sessions|delete
+  users create|list|disable|enable|end-sessions|delete|export|import
                                      manage people
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
   keys list|rotate                   manage signing keys
+  dcr token create [--expires D]     make an initial access token for client registration
 
 Every command takes --config FILE and --output text|json; run
 'ostiary COMMAND SUBCOMMAND -h' for its flags.
@@ -84,7 +86,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	rest := args[1:]
 	if cmd.sub != "" {
 		name += " " + cmd.sub
-		rest = args[2:]
+		rest = args[1+len(strings.Fields(cmd.sub)):]
 	}
 	fs := flag.NewFlagSet("ostiary "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -97,6 +99,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return 0
 		}
 		return 2
+	}
+	// A command with an operand (users import FILE) takes one, and flags may
+	// follow it.
+	if fs.NArg() > 0 && takesOperand(name) {
+		common.operand = fs.Arg(0)
+		if err := fs.Parse(fs.Args()[1:]); err != nil {
+			return 2
+		}
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "ostiary %s: unexpected argument %q\n", name, fs.Arg(0))
@@ -122,7 +132,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 type commonFlags struct {
 	config string
 	output string
+	// operand is the one argument after the flags of a command that takes
+	// one (see takesOperand).
+	operand string
 }
+
+// takesOperand names the commands that read one positional argument.
+func takesOperand(name string) bool { return name == "users import" }
 
 // command is one CLI command: setup registers its flags and returns the
 // function that runs it once they are parsed.
@@ -139,7 +155,8 @@ func commandFor(args []string) *command {
 		if c.sub == "" {
 			return &c
 		}
-		if len(args) > 1 && c.sub == args[1] {
+		// A sub-command may be several words ("dcr token create").
+		if words := strings.Fields(c.sub); len(args) > len(words) && slices.Equal(words, args[1:1+len(words)]) {
 			return &c
 		}
 	}
@@ -160,6 +177,8 @@ func commands() []command {
 		{"users", "enable", usersStateCommand("enable")},
 		{"users", "end-sessions", usersStateCommand("end-sessions")},
 		{"users", "delete", usersDeleteCommand},
+		{"users", "export", usersExportCommand},
+		{"users", "import", usersImportCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
 		{"orgs", "update", orgsUpdateCommand},
@@ -174,6 +193,7 @@ func commands() []command {
 		{"orgs", "delete-role", orgsDeleteRoleCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
+		{"dcr", "token create", dcrTokenCreateCommand},
 	}
 }
 

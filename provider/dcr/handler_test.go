@@ -1,0 +1,202 @@
+package dcr
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/sqlite"
+)
+
+var testNow = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type harness struct {
+	t     *testing.T
+	store *sqlite.Store
+	h     *Handler
+	mux   *http.ServeMux
+}
+
+func newHarness(t *testing.T, mode Mode) *harness {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Store: s, Audit: s, Mode: mode, Issuer: "https://id.example", Now: func() time.Time { return testNow },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	mux := http.NewServeMux()
+	mux.HandleFunc(PathRegister, h.Register)
+	mux.HandleFunc(PathRegister+"/{client_id}", h.Configuration)
+	return &harness{t: t, store: s, h: h, mux: mux}
+}
+
+func (hs *harness) call(method, path, token, body string) (int, map[string]any) {
+	hs.t.Helper()
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	rec := httptest.NewRecorder()
+	hs.mux.ServeHTTP(rec, req)
+	out := map[string]any{}
+	if rec.Body.Len() > 0 {
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			hs.t.Fatalf("%s %s: body is not JSON: %s", method, path, rec.Body)
+		}
+	}
+	return rec.Code, out
+}
+
+func TestRegisterValidation(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	for _, c := range []struct {
+		name, body, code string
+	}{
+		{"no redirect URIs", `{"client_name":"A"}`, "invalid_redirect_uri"},
+		{"http non-loopback", `{"client_name":"A","redirect_uris":["http://a.example/cb"]}`, "invalid_redirect_uri"},
+		{"fragment", `{"client_name":"A","redirect_uris":["https://a.example/cb#x"]}`, "invalid_redirect_uri"},
+		{"relative", `{"client_name":"A","redirect_uris":["/cb"]}`, "invalid_redirect_uri"},
+		{"no name", `{"redirect_uris":["https://a.example/cb"]}`, "invalid_client_metadata"},
+		{"http logo", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"logo_uri":"http://a.example/l.png"}`, "invalid_client_metadata"},
+		{"loopback tos", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"tos_uri":"http://127.0.0.1/tos"}`, "invalid_client_metadata"},
+		{"http policy", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"policy_uri":"http://a.example/p"}`, "invalid_client_metadata"},
+		{"implicit", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]}`, "invalid_client_metadata"},
+		{"client credentials", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"grant_types":["authorization_code","client_credentials"]}`, "invalid_client_metadata"},
+		{"token response", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"response_types":["token"]}`, "invalid_client_metadata"},
+		{"admin scope", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"scope":"openid ostiary:admin"}`, "invalid_client_metadata"},
+		{"jwks and jwks_uri", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks_uri":"https://a.example/jwks","jwks":{"keys":[]}}`, "invalid_client_metadata"},
+		{"unknown auth method", `{"client_name":"A","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"tls_client_auth"}`, "invalid_client_metadata"},
+		{"not JSON", `client_name=A`, "invalid_client_metadata"},
+		{"wrong type", `{"client_name":"A","redirect_uris":"https://a.example/cb"}`, "invalid_client_metadata"},
+	} {
+		status, body := hs.call(http.MethodPost, PathRegister, "", c.body)
+		if status != http.StatusBadRequest || body["error"] != c.code {
+			t.Errorf("%s: %d %v, want 400 %s", c.name, status, body, c.code)
+		}
+	}
+	if cs, _ := hs.store.ListClients(t.Context()); len(cs) != 0 {
+		t.Fatalf("refused registrations stored %d clients", len(cs))
+	}
+}
+
+func TestRegisterPublicClient(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	status, body := hs.call(http.MethodPost, PathRegister, "",
+		`{"client_name":"Native","redirect_uris":["http://127.0.0.1:7777/cb","com.example.app:/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"software_id":"ignored"}`)
+	if status != http.StatusCreated || body["client_secret"] != nil || body["client_secret_expires_at"] != nil || body["software_id"] != nil {
+		t.Fatalf("public registration: %d %v", status, body)
+	}
+	c, err := hs.store.GetClient(t.Context(), body["client_id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Public || c.FirstParty || len(c.SecretHash) != 0 || strings.Join(c.Scopes, " ") != "openid profile email offline_access" ||
+		body["client_id_issued_at"] != float64(testNow.Unix()) || body["registration_client_uri"] != "https://id.example/oauth2/register/"+c.ID {
+		t.Fatalf("stored client %+v, response %v", c, body)
+	}
+	// Only the hash of the registration access token is kept.
+	hash, err := hs.store.GetRegistrationToken(t.Context(), c.ID)
+	if err != nil || !randtoken.Equal(hash, body["registration_access_token"].(string)) {
+		t.Fatalf("stored registration token %x, %v", hash, err)
+	}
+	events, _ := hs.store.ListAudit(t.Context(), storage.AuditFilter{Type: "client.registered"})
+	if len(events) != 1 || events[0].ClientID != c.ID {
+		t.Fatalf("audit: %+v", events)
+	}
+}
+
+func TestUpdateCannotChangeSecretKind(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	_, reg := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
+	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
+	uri := PathRegister + "/" + id
+	status, body := hs.call(http.MethodPut, uri, rat, `{"client_id":"`+id+`","client_name":"Web","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none"}`)
+	if status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
+		t.Fatalf("update to a public client: %d %v", status, body)
+	}
+	status, body = hs.call(http.MethodPut, uri, rat, `{"client_id":"other","client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
+	if status != http.StatusBadRequest {
+		t.Fatalf("update with another client_id: %d %v", status, body)
+	}
+	status, body = hs.call(http.MethodPut, uri, rat, `{"client_id":"`+id+`","client_secret":"wrong","client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
+	if status != http.StatusBadRequest {
+		t.Fatalf("update with a wrong client_secret: %d %v", status, body)
+	}
+	// Refused updates left the token as it was.
+	if status, _ := hs.call(http.MethodGet, uri, rat, ""); status != http.StatusOK {
+		t.Fatalf("read after refused updates: %d", status)
+	}
+	status, body = hs.call(http.MethodPut, uri, rat, `{"client_id":"`+id+`","client_secret":"`+reg["client_secret"].(string)+`","client_name":"Web 2","redirect_uris":["https://a.example/cb2"]}`)
+	if status != http.StatusOK || body["client_name"] != "Web 2" {
+		t.Fatalf("update with the right client_secret: %d %v", status, body)
+	}
+	// Only the update that happened is audited.
+	if events, _ := hs.store.ListAudit(t.Context(), storage.AuditFilter{Type: "client.updated"}); len(events) != 1 || events[0].ClientID != id {
+		t.Fatalf("client.updated events: %+v", events)
+	}
+	if status, _ := hs.call(http.MethodDelete, uri, body["registration_access_token"].(string), ""); status != http.StatusNoContent {
+		t.Fatalf("delete: %d", status)
+	}
+	if events, _ := hs.store.ListAudit(t.Context(), storage.AuditFilter{Type: "client.deleted"}); len(events) != 1 || events[0].ClientID != id {
+		t.Fatalf("client.deleted events: %+v", events)
+	}
+	if _, err := hs.store.GetRegistrationToken(t.Context(), id); err == nil {
+		t.Fatal("the registration access token outlived its client")
+	}
+}
+
+func TestInitialAccessTokenExpires(t *testing.T) {
+	hs := newHarness(t, ModeInitialAccessToken)
+	tok, exp, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, testNow)
+	if err != nil || !exp.Equal(testNow.Add(time.Hour)) {
+		t.Fatalf("NewInitialAccessToken: %v %v", exp, err)
+	}
+	meta := `{"client_name":"A","redirect_uris":["https://a.example/cb"]}`
+	if status, body := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusCreated {
+		t.Fatalf("register with a fresh token: %d %v", status, body)
+	}
+	// Reusable until it expires.
+	if status, _ := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusCreated {
+		t.Fatalf("second registration with the token: %d", status)
+	}
+	hs.h.Now = func() time.Time { return testNow.Add(time.Hour + time.Second) }
+	if status, body := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusUnauthorized || body["error"] != "invalid_token" {
+		t.Fatalf("register with an expired token: %d %v", status, body)
+	}
+	if status, _ := hs.call(http.MethodGet, PathRegister, tok, ""); status != http.StatusMethodNotAllowed {
+		t.Fatalf("GET on the registration endpoint: %d", status)
+	}
+}
+
+func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	c := storage.Client{ID: "static", Name: "S", RedirectURIs: []string{"https://s.example/cb"}, GrantTypes: []string{"authorization_code"},
+		ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("s"), CreatedAt: testNow}
+	if err := hs.store.CreateClient(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	for _, tok := range []string{"s", "anything"} {
+		if status, _ := hs.call(http.MethodDelete, PathRegister+"/static", tok, ""); status != http.StatusUnauthorized {
+			t.Fatalf("DELETE of an admin-made client with %q: %d, want 401", tok, status)
+		}
+	}
+	if _, err := hs.store.GetClient(t.Context(), "static"); err != nil {
+		t.Fatal("the admin-made client was deleted")
+	}
+}

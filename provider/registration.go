@@ -1,0 +1,33 @@
+package provider
+
+import (
+	"log/slog"
+
+	"github.com/ostiary/ostiary/provider/audit"
+	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/dcr"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// ClientRegistrationConfig turns on dynamic client registration.
+type ClientRegistrationConfig struct {
+	Enabled bool
+	// Mode is dcr.ModeOpen or dcr.ModeInitialAccessToken (the default).
+	Mode dcr.Mode
+}
+
+// newClientRegistration returns the registration endpoints, or nil when
+// registration is off: then neither the endpoints nor the discovery entry
+// exist.
+func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder, sessions *browser.Sessions, logger *slog.Logger) *dcr.Handler {
+	r := cfg.ClientRegistration
+	if !r.Enabled {
+		return nil
+	}
+	mode := r.Mode
+	if mode != dcr.ModeOpen {
+		mode = dcr.ModeInitialAccessToken
+	}
+	return &dcr.Handler{Store: store, Audit: rec, Mode: mode, Issuer: cfg.Issuer,
+		RemoteIP: sessions.RemoteIP, Now: cfg.now, Logger: logger}
+}
