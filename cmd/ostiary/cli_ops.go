@@ -64,6 +64,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		ResetPasswordLifetime: c.Passwords.ResetLifetime,
 		PasswordMinLength:     c.Passwords.MinLength,
 		Mail:                  mailConfig(c),
+		AdminSeparate:         c.Admin.Listen != "",
 	}
 }
 
