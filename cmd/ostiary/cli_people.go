@@ -80,11 +80,9 @@ func usersStateCommand(verb string) func(fs *flag.FlagSet, cf *commonFlags) func
 				case "enable":
 					err = p.Enable(ctx, cliActor, id)
 				case "end-sessions":
-					if _, err = st.GetUser(ctx, id); err == nil {
-						var n int
-						n, err = p.EndSessions(ctx, id, "")
-						result["sessions_ended"] = n
-					}
+					var n int
+					n, err = newAdminService(st, p).EndSessions(ctx, cliActor, id)
+					result["sessions_ended"] = n
 				}
 				if err != nil {
 					return err
