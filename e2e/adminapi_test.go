@@ -196,7 +196,9 @@ func adminAPIFlow(t *testing.T, db string) {
 		}
 		status, _, body := adminAPI(t, base, "GET", "/clients?"+q.Encode(), token, nil)
 		var page struct {
-			Items      []struct{ ClientID string `json:"client_id"` } `json:"items"`
+			Items []struct {
+				ClientID string `json:"client_id"`
+			} `json:"items"`
 			NextCursor string `json:"next_cursor"`
 		}
 		if json.Unmarshal(body, &page); status != http.StatusOK || len(page.Items) > 2 {
@@ -236,7 +238,9 @@ func adminAPIFlow(t *testing.T, db string) {
 	// The change made through the API is in the audit log, by the client.
 	status, _, body = adminAPI(t, base, "GET", "/audit-events?type=client.created&actor=client:"+auto["client_id"]+"&limit=100", token, nil)
 	var events struct {
-		Items []struct{ ClientID string `json:"client_id"` } `json:"items"`
+		Items []struct {
+			ClientID string `json:"client_id"`
+		} `json:"items"`
 	}
 	if json.Unmarshal(body, &events); status != http.StatusOK || len(events.Items) != 6 {
 		t.Fatalf("audit of the API's client creations: %d %s", status, body)
