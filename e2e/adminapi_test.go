@@ -246,6 +246,131 @@ func adminAPIFlow(t *testing.T, db string) {
 		t.Fatalf("audit of the API's client creations: %d %s", status, body)
 	}
 
+	// Audit pagination walks the same events as one big page, newest first.
+	_, _, body = adminAPI(t, base, "GET", "/audit-events?limit=500", token, nil)
+	var allEvents struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	json.Unmarshal(body, &allEvents)
+	var walked []string
+	cursor = ""
+	for pages := 0; pages < 100; pages++ {
+		q := url.Values{"limit": {"3"}}
+		if cursor != "" {
+			q.Set("cursor", cursor)
+		}
+		_, _, body := adminAPI(t, base, "GET", "/audit-events?"+q.Encode(), token, nil)
+		var page struct {
+			Items      []struct{ ID string } `json:"items"`
+			NextCursor string                `json:"next_cursor"`
+		}
+		json.Unmarshal(body, &page)
+		for _, it := range page.Items {
+			walked = append(walked, it.ID)
+		}
+		if cursor = page.NextCursor; cursor == "" {
+			break
+		}
+	}
+	if len(allEvents.Items) < 10 || len(walked) != len(allEvents.Items) {
+		t.Fatalf("audit pages walked %d events, one page has %d", len(walked), len(allEvents.Items))
+	}
+	for i := range walked {
+		if walked[i] != allEvents.Items[i].ID {
+			t.Fatalf("audit event %d: paged %s, listed %s", i, walked[i], allEvents.Items[i].ID)
+		}
+	}
+
+	// Ada's session and consent from her login, seen and ended through the API.
+	status, _, body = adminAPI(t, base, "GET", "/users/"+ada["id"]+"/consents", token, nil)
+	if status != http.StatusOK || !strings.Contains(string(body), made.ClientID) {
+		t.Fatalf("Ada's consents: %d %s", status, body)
+	}
+	if status, _, body = adminAPI(t, base, "DELETE", "/users/"+ada["id"]+"/consents/"+made.ClientID, token, nil); status != http.StatusNoContent {
+		t.Fatalf("revoke consent: %d %s", status, body)
+	}
+	var consents []map[string]any
+	srv.cli("", &consents, "consents", "list", "--user", "ada@example.com")
+	if len(consents) != 0 {
+		t.Fatalf("consents after revocation: %v", consents)
+	}
+	status, _, body = adminAPI(t, base, "GET", "/users/"+ada["id"]+"/sessions", token, nil)
+	var sessions struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	if json.Unmarshal(body, &sessions); status != http.StatusOK || len(sessions.Items) != 1 {
+		t.Fatalf("Ada's sessions: %d %s", status, body)
+	}
+	if status, _, body = adminAPI(t, base, "DELETE", "/users/"+ada["id"]+"/sessions/"+sessions.Items[0].ID, token, nil); status != http.StatusNoContent {
+		t.Fatalf("end session: %d %s", status, body)
+	}
+	var cliSessions []map[string]any
+	srv.cli("", &cliSessions, "sessions", "list", "--user", ada["id"])
+	if len(cliSessions) != 0 {
+		t.Fatalf("sessions after ending: %v", cliSessions)
+	}
+
+	// People: disable and enable; a reset of a second factor she never had is 404.
+	status, _, body = adminAPI(t, base, "POST", "/users/"+ada["id"]+"/disable", token, nil)
+	if status != http.StatusOK || !strings.Contains(string(body), `"disabled": true`) {
+		t.Fatalf("disable: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "POST", "/users/"+ada["id"]+"/enable", token, nil)
+	if status != http.StatusOK || !strings.Contains(string(body), `"disabled": false`) {
+		t.Fatalf("enable: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "POST", "/users/"+ada["id"]+"/reset-mfa", token, nil)
+	wantError(t, "reset MFA without a factor", status, body, http.StatusNotFound, "not_found")
+
+	// Organizations through the API, by the automation client acting as owner.
+	status, _, body = adminAPI(t, base, "POST", "/orgs", token, map[string]any{"name": "Acme"})
+	var org struct{ ID, Name string }
+	if json.Unmarshal(body, &org); status != http.StatusCreated || org.ID == "" {
+		t.Fatalf("create org: %d %s", status, body)
+	}
+	if status, _, body = adminAPI(t, base, "POST", "/orgs/"+org.ID+"/members", token, map[string]any{"user_id": ada["id"], "role": "owner"}); status != http.StatusCreated {
+		t.Fatalf("add member: %d %s", status, body)
+	}
+	if status, _, body = adminAPI(t, base, "POST", "/orgs/"+org.ID+"/members", token, map[string]any{"user_id": grace["id"], "role": "member"}); status != http.StatusCreated {
+		t.Fatalf("add member: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "PATCH", "/orgs/"+org.ID+"/members/"+ada["id"], token, map[string]any{"role": "member"})
+	wantError(t, "demote the last owner", status, body, http.StatusConflict, "conflict")
+	status, _, body = adminAPI(t, base, "PATCH", "/orgs/"+org.ID+"/members/"+grace["id"], token, map[string]any{"role": "admin"})
+	if status != http.StatusOK || !strings.Contains(string(body), `"role": "admin"`) {
+		t.Fatalf("set role: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "PATCH", "/orgs/"+org.ID, token, map[string]any{"name": "Acme Corp"})
+	if status != http.StatusOK || !strings.Contains(string(body), "Acme Corp") {
+		t.Fatalf("rename org: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "DELETE", "/orgs/"+org.ID+"?confirm=Acme", token, nil)
+	wantError(t, "delete org with the wrong name", status, body, http.StatusBadRequest, "invalid_request")
+	if status, _, body = adminAPI(t, base, "DELETE", "/orgs/"+org.ID+"?confirm=Acme+Corp", token, nil); status != http.StatusNoContent {
+		t.Fatalf("delete org: %d %s", status, body)
+	}
+
+	// Keys: a rotation publishes the next key.
+	status, _, body = adminAPI(t, base, "POST", "/keys/rotate", token, nil)
+	var rotated struct{ Kid string }
+	if json.Unmarshal(body, &rotated); status != http.StatusOK || rotated.Kid == "" {
+		t.Fatalf("rotate key: %d %s", status, body)
+	}
+	if status, _, body = adminAPI(t, base, "GET", "/keys", token, nil); status != http.StatusOK || !strings.Contains(string(body), rotated.Kid) {
+		t.Fatalf("keys after rotation: %d %s", status, body)
+	}
+
+	// The CLI runs the same operations: an update seen by the API, audited.
+	srv.cli("", nil, "clients", "update", "--id", made.ClientID, "--name", "Renamed By CLI")
+	if _, _, body = adminAPI(t, base, "GET", "/clients/"+made.ClientID, token, nil); !strings.Contains(string(body), "Renamed By CLI") {
+		t.Fatalf("client after CLI update: %s", body)
+	}
+	var updates []map[string]any
+	srv.cli("", &updates, "audit", "list", "--type", "client.updated", "--actor", "@system")
+	if len(updates) != 1 || updates[0]["client_id"] != made.ClientID {
+		t.Fatalf("audit of the CLI update: %v", updates)
+	}
+
 	// A revoked admin token is refused at once (401), though its JWT still
 	// verifies and has not expired.
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}
@@ -261,6 +386,19 @@ func adminAPIFlow(t *testing.T, db string) {
 	wantError(t, "revoked token", status, body, http.StatusUnauthorized, "unauthorized")
 	if !strings.Contains(hdr.Get("WWW-Authenticate"), "invalid_token") {
 		t.Fatalf("revoked: WWW-Authenticate = %q", hdr.Get("WWW-Authenticate"))
+	}
+
+	// A rotated secret works at once; the old one no longer does.
+	var rotatedSecret map[string]string
+	srv.cli("", &rotatedSecret, "clients", "rotate-secret", "--id", auto["client_id"])
+	old := clientcredentials.Config{ClientID: auto["client_id"], ClientSecret: auto["client_secret"], TokenURL: base + "/oauth2/token",
+		Scopes: []string{"ostiary:admin"}, AuthStyle: oauth2.AuthStyleInHeader}
+	if _, err := old.Token(context.Background()); err == nil {
+		t.Fatal("the old secret still works after rotation")
+	}
+	fresh := clientToken(t, base, auto["client_id"], rotatedSecret["client_secret"], "ostiary:admin")
+	if status, _, body := adminAPI(t, base, "GET", "/keys", fresh, nil); status != http.StatusOK {
+		t.Fatalf("token of the rotated secret: %d %s", status, body)
 	}
 }
 
