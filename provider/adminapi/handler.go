@@ -41,13 +41,8 @@ type Handler struct {
 	Base string
 }
 
-// ServeHTTP routes by the route table.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h.mux().ServeHTTP(w, r)
-}
-
-// Mux builds the API's own mux from the route table; mount it at Base +
-// BasePath + "/".
+// mux builds the API's own mux from the route table, every pattern under
+// Base + BasePath.
 func (h *Handler) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range routes() {
@@ -62,7 +57,8 @@ func (h *Handler) mux() *http.ServeMux {
 	return mux
 }
 
-// Handle returns the API as one http.Handler, its mux built once.
+// Handle returns the API as one http.Handler, its mux built once; mount it
+// at Base + BasePath + "/".
 func (h *Handler) Handle() http.Handler { return h.mux() }
 
 // principalKey carries the caller in the request context.
