@@ -90,7 +90,8 @@ func jwtScopes(t *testing.T, token string) []string {
 	return strings.Fields(c.Scope)
 }
 
-func TestAdminAPISQLite(t *testing.T) { adminAPIFlow(t, "sqlite") }
+func TestAdminAPISQLite(t *testing.T)   { adminAPIFlow(t, "sqlite") }
+func TestAdminAPIPostgres(t *testing.T) { adminAPIFlow(t, "postgres") }
 
 // adminAPIFlow is automation as an operator runs it: a confidential client
 // with ostiary:admin made by the CLI, a client_credentials token from
