@@ -51,7 +51,24 @@ func (h *Handler) mux() *http.ServeMux {
 			h.serve(w, r, rt)
 		})
 	}
+	// A known path with another method is 405 with Allow, an unknown path
+	// 404, both in the API's error shape (the mux's own answers are text).
+	allow := map[string][]string{}
+	for _, rt := range routes() {
+		allow[rt.Path] = append(allow[rt.Path], rt.Method)
+	}
+	paths := http.NewServeMux()
+	for path, methods := range allow {
+		paths.HandleFunc(h.Base+BasePath+path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			writeError(w, r, h.Logger, errorf(http.StatusMethodNotAllowed, CodeInvalidRequest, "The method is not allowed on this route."))
+		})
+	}
 	mux.HandleFunc(h.Base+BasePath+"/", func(w http.ResponseWriter, r *http.Request) {
+		if ph, pattern := paths.Handler(r); pattern != "" {
+			ph.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, h.Logger, errorf(http.StatusNotFound, CodeNotFound, "No such API route."))
 	})
 	return mux

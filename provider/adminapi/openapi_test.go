@@ -87,6 +87,12 @@ func TestMuxServesEveryRoute(t *testing.T) {
 		}
 	}
 	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("PUT", BasePath+"/clients/x", nil))
+	if rec.Code != http.StatusMethodNotAllowed || rec.Header().Get("Allow") != "GET, PATCH, DELETE" ||
+		!strings.Contains(rec.Body.String(), `"code": "invalid_request"`) {
+		t.Errorf("wrong method: %d Allow %q %s", rec.Code, rec.Header().Get("Allow"), rec.Body)
+	}
+	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", BasePath+"/nothing-here", nil))
 	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), `"code": "not_found"`) {
 		t.Errorf("unknown route: %d %s", rec.Code, rec.Body)
