@@ -60,6 +60,10 @@ type Config struct {
 	// off unless Enabled.
 	ClientRegistration ClientRegistrationConfig
 
+	// AdminSeparate keeps the admin API off the main handler: it is then
+	// served only by AdminHandler, on its own listener (admin.listen).
+	AdminSeparate bool
+
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
@@ -36,8 +37,11 @@ type Provider struct {
 	// wellKnown maps the exact paths of the discovery documents and the
 	// JWKS to their handler (the one the mux has for them too).
 	wellKnown map[string]http.Handler
-	notify    *backchannel.Notifier
-	mailer    *mail.Worker
+	// admin is the admin API, also mounted on handler unless
+	// Config.AdminSeparate.
+	admin  http.Handler
+	notify *backchannel.Notifier
+	mailer *mail.Worker
 }
 
 // New builds every handler from cfg and store and mounts them. It makes sure
@@ -98,11 +102,13 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		auditLog = logger
 	}
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
+	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
+	lifecycle := &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now}
 	pages, err := web.New(web.Pages{
-		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+		Orgs:       orgs,
 		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
 		People:     people,
-		Lifecycle:  &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now},
+		Lifecycle:  lifecycle,
 		Transactor: store,
 		Store:      store,
 		Sessions:   sessions,
@@ -149,6 +155,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	probes := &health.Handler{DB: store, Logger: logger}
 
 	base := strings.TrimSuffix(issuer.Path, "/")
+	admin := (&adminapi.Handler{
+		Service: &adminapi.Service{Store: store, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
+			Audit: recorder, Notifier: notify, Now: cfg.now},
+		Auth: oa, Issuer: cfg.Issuer, Logger: logger, Base: base,
+	}).Handle()
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) {
 		method, path, ok := strings.Cut(pattern, " ")
@@ -162,6 +173,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
 
+	if !cfg.AdminSeparate {
+		handle(adminapi.BasePath+"/", admin)
+	}
 	handle("/healthz", http.HandlerFunc(probes.Live))
 	handle("/readyz", http.HandlerFunc(probes.Ready))
 	handle(discovery.PathOpenIDConfiguration, disc)
@@ -199,8 +213,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
-	admin := &web.Admin{Pages: pages, Store: store, Keys: km}
-	admin.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
+	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km}
+	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))
 	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +225,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
-	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, notify: notify, mailer: worker}, nil
+	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker}, nil
 }
 
 // newMail builds the outbox worker and the registration and reset side of
@@ -288,6 +302,9 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p.handler.ServeHTTP(w, r)
 }
+
+// AdminHandler serves the admin API alone, for a separate admin listener.
+func (p *Provider) AdminHandler() http.Handler { return p.admin }
 
 // Close stops background work: pending back-channel logout deliveries.
 func (p *Provider) Close() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -45,9 +46,10 @@ func usersCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 }
 
 func usersListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	email := fs.String("email", "", "only people whose email contains this `text` (case-insensitive)")
 	return func(ctx context.Context, e env) error {
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			us, err := st.ListUsers(ctx)
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			us, err := s.ListUsers(ctx, *email)
 			if err != nil {
 				return fmt.Errorf("list users: %w", err)
 			}

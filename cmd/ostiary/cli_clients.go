@@ -2,12 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
-	"time"
 
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -40,20 +39,10 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
-		c, secret, err := clients.Build(spec, time.Now())
-		if err != nil {
-			return oneLine(err)
-		}
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			if c.OrgID != "" {
-				if _, err := st.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
-					return fmt.Errorf("organization %q not found", c.OrgID)
-				} else if err != nil {
-					return fmt.Errorf("organization %q: %w", c.OrgID, err)
-				}
-			}
-			if err := st.CreateClient(ctx, c); err != nil {
-				return fmt.Errorf("create client: %w", err)
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			c, secret, err := s.CreateClient(ctx, cliActor, spec)
+			if err != nil {
+				return err
 			}
 			if cf.output == "json" {
 				out := map[string]string{"client_id": c.ID}
@@ -73,8 +62,8 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 
 func clientsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			cs, err := st.ListClients(ctx)
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			cs, err := s.ListClients(ctx)
 			if err != nil {
 				return fmt.Errorf("list clients: %w", err)
 			}
@@ -104,10 +93,10 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 		if *id == "" {
 			return errUsage
 		}
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			c, err := st.GetClient(ctx, *id)
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			c, err := s.GetClient(ctx, *id)
 			if err != nil {
-				return fmt.Errorf("client %q: %w", *id, err)
+				return err
 			}
 			v := viewClient(c)
 			if cf.output == "json" {
@@ -131,9 +120,9 @@ func clientsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		if *id == "" {
 			return errUsage
 		}
-		return withStore(ctx, e, cf, func(_ Config, st backend) error {
-			if err := st.DeleteClient(ctx, *id); err != nil {
-				return fmt.Errorf("client %q: %w", *id, err)
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			if err := s.DeleteClient(ctx, cliActor, *id); err != nil {
+				return err
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, map[string]string{"deleted": *id})
@@ -167,10 +156,4 @@ func viewClient(c storage.Client) clientView {
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
 	}
-}
-
-// oneLine folds a joined validation error into one line, problems separated
-// by "; ", so scripts get a single clear line on stderr.
-func oneLine(err error) error {
-	return fmt.Errorf("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 }

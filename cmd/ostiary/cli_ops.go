@@ -66,6 +66,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		PasswordMinLength:     c.Passwords.MinLength,
 		Mail:                  mailConfig(c),
 		ClientRegistration:    provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode)},
+		AdminSeparate:         c.Admin.Listen != "",
 	}
 }
 

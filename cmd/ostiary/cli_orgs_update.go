@@ -7,24 +7,33 @@ import (
 	"strconv"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// orgsUpdateCommand changes an organization's settings; for now whether
-// its members must sign in with two-step verification.
+// orgsUpdateCommand changes an organization's name and/or whether its
+// members must sign in with two-step verification, as PATCH /orgs/{id}.
 func orgsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	org := fs.String("org", "", "organization `id` (required)")
-	requireMFA := fs.String("require-mfa", "", "`true` or false: members must sign in with two-step verification (required)")
+	name := fs.String("name", "", "new `name`")
+	requireMFA := fs.String("require-mfa", "", "`true` or false: members must sign in with two-step verification")
 	return func(ctx context.Context, e env) error {
-		if *org == "" || *requireMFA == "" {
+		if *org == "" || (*requireMFA == "" && *name == "") {
 			return errUsage
 		}
-		on, err := strconv.ParseBool(*requireMFA)
-		if err != nil {
-			return fmt.Errorf("--require-mfa %q: want true or false: %w", *requireMFA, accounts.ErrInvalid)
+		var patch adminapi.OrgPatch
+		if *name != "" {
+			patch.Name = name
 		}
-		return withOrgs(ctx, e, cf, func(_ backend, orgs *accounts.Organizations) error {
-			o, err := orgs.SetRequireMFA(ctx, cliActor, *org, on)
+		if *requireMFA != "" {
+			on, err := strconv.ParseBool(*requireMFA)
+			if err != nil {
+				return fmt.Errorf("--require-mfa %q: want true or false: %w", *requireMFA, accounts.ErrInvalid)
+			}
+			patch.RequireMFA = &on
+		}
+		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+			o, err := s.UpdateOrg(ctx, cliActor, *org, patch)
 			if err != nil {
 				return err
 			}

@@ -81,7 +81,7 @@ func usersStateCommand(verb string) func(fs *flag.FlagSet, cf *commonFlags) func
 					err = p.Enable(ctx, cliActor, id)
 				case "end-sessions":
 					var n int
-					n, err = p.EndSessions(ctx, cliActor, id, "")
+					n, err = newAdminService(st, p).EndSessions(ctx, cliActor, id)
 					result["sessions_ended"] = n
 				}
 				if err != nil {

@@ -38,6 +38,11 @@ type Config struct {
 		System []string `yaml:"system"`
 	} `yaml:"secrets"`
 
+	// Admin.Listen, when set, serves the admin API only on this address.
+	Admin struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"admin"`
+
 	Tokens struct {
 		AccessTokenLifespan   time.Duration `yaml:"access_token_lifespan"`
 		RefreshTokenLifespan  time.Duration `yaml:"refresh_token_lifespan"`
@@ -161,6 +166,7 @@ var envOverrides = []struct {
 	{"OSTIARY_LISTEN", func(c *Config, v string) { c.Listen = v }},
 	{"OSTIARY_DATABASE", func(c *Config, v string) { c.Database = v }},
 	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
+	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
 	// Several secrets are separated by commas; the first is current.
 	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
@@ -296,6 +302,7 @@ func (c Config) Validate() error {
 	default:
 		bad("dcr.mode", "must be open or initial_access_token, not %q", c.DCR.Mode)
 	}
+	errs = append(errs, c.validateAdmin()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

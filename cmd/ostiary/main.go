@@ -20,13 +20,17 @@ const usage = `usage: ostiary [--config FILE] COMMAND [ARGS]
 commands:
   serve                              run the provider
   migrate up                         apply pending database migrations
-  clients create|list|get|delete     manage OAuth clients
-  users create|list|disable|enable|end-sessions|delete|export|import
+  clients create|list|get|update|delete|rotate-secret
+                                     manage OAuth clients
+  users create|list|get|disable|enable|reset-mfa|end-sessions|delete|export|import
                                      manage people
-  orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
+  orgs create|list|get|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
   keys list|rotate                   manage signing keys
   dcr token create [--expires D]     make an initial access token for client registration
+  sessions list|delete               a person's browser sessions
+  consents list|revoke               a person's remembered consents
+  audit list                         query the audit log
 
 Every command takes --config FILE and --output text|json; run
 'ostiary COMMAND SUBCOMMAND -h' for its flags.
@@ -171,8 +175,12 @@ func commands() []command {
 		{"clients", "list", clientsListCommand},
 		{"clients", "get", clientsGetCommand},
 		{"clients", "delete", clientsDeleteCommand},
+		{"clients", "update", clientsUpdateCommand},
+		{"clients", "rotate-secret", clientsRotateSecretCommand},
 		{"users", "create", usersCreateCommand},
 		{"users", "list", usersListCommand},
+		{"users", "get", usersGetCommand},
+		{"users", "reset-mfa", usersResetMFACommand},
 		{"users", "disable", usersStateCommand("disable")},
 		{"users", "enable", usersStateCommand("enable")},
 		{"users", "end-sessions", usersStateCommand("end-sessions")},
@@ -181,6 +189,7 @@ func commands() []command {
 		{"users", "import", usersImportCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
+		{"orgs", "get", orgsGetCommand},
 		{"orgs", "update", orgsUpdateCommand},
 		{"orgs", "add-member", orgsAddMemberCommand},
 		{"orgs", "rename", orgsRenameCommand},
@@ -194,6 +203,11 @@ func commands() []command {
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 		{"dcr", "token create", dcrTokenCreateCommand},
+		{"sessions", "list", sessionsListCommand},
+		{"sessions", "delete", sessionsDeleteCommand},
+		{"consents", "list", consentsListCommand},
+		{"consents", "revoke", consentsRevokeCommand},
+		{"audit", "list", auditListCommand},
 	}
 }
 

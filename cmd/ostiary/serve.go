@@ -72,9 +72,14 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			MaxHeaderBytes:    64 << 10,
 			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		}
-		errc := make(chan error, 1)
+		errc := make(chan error, 2)
 		go func() { errc <- srv.Serve(ln) }()
 		log.Info("serving", "issuer", c.Issuer, "listen", ln.Addr().String())
+		adminSrv, err := serveAdmin(c, p, log, errc)
+		if err != nil {
+			srv.Close()
+			return err
+		}
 
 		fmt.Fprintf(e.stdout, "Ostiary is serving %s (listening on %s)\n%s", c.Issuer, ln.Addr(), welcome)
 
@@ -86,11 +91,41 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		log.Info("shutting down")
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 		defer cancel()
+		if adminSrv != nil {
+			if err := adminSrv.Shutdown(shutdownCtx); err != nil {
+				return fmt.Errorf("shutdown admin listener: %w", err)
+			}
+		}
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
 		return nil
 	}
+}
+
+// serveAdmin runs the admin API's own listener when admin.listen is set
+// (e.g. 127.0.0.1:9090, so the API is not reachable from outside); its
+// errors go to errc. Without admin.listen it does nothing.
+func serveAdmin(c Config, p *provider.Provider, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+	if c.Admin.Listen == "" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", c.Admin.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("admin listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           p.AdminHandler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving the admin API", "listen", ln.Addr().String())
+	return srv, nil
 }
 
 // bootstrapAdmin creates the first administrator of an empty database and

@@ -98,12 +98,25 @@ func CanManage(role string) bool { return role == RoleOwner || role == RoleAdmin
 // or automation: it acts as an owner everywhere. No user id has this form.
 const SystemActor = "@system"
 
+// ClientActor is the actor of an admin API client acting for itself
+// (client_credentials with ostiary:admin): an operator like SystemActor,
+// named in the audit log by its client id. No user id has this form.
+func ClientActor(clientID string) string { return clientActorPrefix + clientID }
+
+const clientActorPrefix = "client:"
+
+// isOperator reports the actors that act as owners everywhere and are
+// nobody's membership.
+func isOperator(actorID string) bool {
+	return actorID == SystemActor || strings.HasPrefix(actorID, clientActorPrefix)
+}
+
 // actorRole is the role the actor acts with in the organization: their
 // membership's, or owner for an instance administrator. A non-member gets
 // ErrForbidden (wrapped as not found would let them probe ids; both say
 // no).
 func (o *Organizations) actorRole(ctx context.Context, orgID, actorID string) (string, error) {
-	if actorID == SystemActor {
+	if isOperator(actorID) {
 		if _, err := o.Store.GetOrg(ctx, orgID); err != nil {
 			return "", fmt.Errorf("organization %q: %w", orgID, err)
 		}
@@ -142,7 +155,7 @@ func (o *Organizations) Create(ctx context.Context, actor Actor, name string) (s
 		}
 		// The operator creates organizations for others: they have no owner
 		// until one is added.
-		if actor.ID != SystemActor {
+		if !isOperator(actor.ID) {
 			m := storage.Membership{OrgID: org.ID, UserID: actor.ID, Role: RoleOwner, CreatedAt: org.CreatedAt}
 			if err := o.Store.AddMembership(ctx, m); err != nil {
 				return fmt.Errorf("make %q the owner: %w", actor.ID, err)

@@ -62,6 +62,9 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 	if u.Disabled {
 		return fosite.ErrInvalidGrant.WithHint("The user of this grant is disabled.")
 	}
+	if adminLost(u, ar.GetGrantedScopes()) {
+		return fosite.ErrInvalidGrant.WithHint("The user is no longer an instance administrator; sign in again.")
+	}
 	if sess.OrgID != "" {
 		m, err := s.store.GetMembership(ctx, sess.OrgID, u.ID)
 		if errors.Is(err, storage.ErrNotFound) {

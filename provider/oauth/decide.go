@@ -208,7 +208,8 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 			return
 		}
 	}
-	for _, sc := range ar.GetRequestedScopes() {
+	// ostiary:admin only for instance admins (admin.go).
+	for _, sc := range grantableScopes(d.user, ar.GetRequestedScopes()) {
 		ar.GrantScope(sc)
 	}
 	auds := ar.GetRequestedAudience()

@@ -3,8 +3,9 @@
 // resumption after the sign-in, organization and consent pages, the token,
 // introspection, revocation and userinfo endpoints, the RFC 8693 exchange of
 // personal access tokens for access tokens (a fosite token endpoint handler
-// of our own, exchange.go), and the verification of id_token_hint for
-// logout.
+// of our own, exchange.go), the verification of id_token_hint for
+// logout, and the one rule of who may hold the admin API's scope
+// ostiary:admin, with the check of admin API tokens (admin.go).
 //
 // Everything fosite-specific stays inside this package: the explicit
 // composition of fosite's handlers, the storage adapter that maps fosite's

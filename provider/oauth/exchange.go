@@ -122,6 +122,9 @@ func (h *patExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 		if !slices.Contains(p.Scopes, sc) {
 			return fosite.ErrInvalidScope.WithHintf("The scope %q is not on the personal access token.", sc)
 		}
+		if sc == ScopeAdmin && !personMayHoldAdmin(u) {
+			return fosite.ErrInvalidScope.WithHintf("The scope %q is for instance administrators only.", sc)
+		}
 		if !h.config.GetScopeStrategy(ctx)(cl.GetScopes(), sc) {
 			return fosite.ErrInvalidScope.WithHintf("The client is not allowed to request the scope %q.", sc)
 		}

@@ -1,0 +1,115 @@
+package adminapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// clientCreate is the body of createClient: clients.Spec in JSON.
+type clientCreate struct {
+	Name                    string   `json:"client_name"`
+	Public                  bool     `json:"public"`
+	FirstParty              bool     `json:"first_party"`
+	RedirectURIs            []string `json:"redirect_uris"`
+	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
+	CORSOrigins             []string `json:"cors_origins"`
+	GrantTypes              []string `json:"grant_types"`
+	Scopes                  []string `json:"scopes"`
+	Audiences               []string `json:"audiences"`
+	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
+	JWKSURI                 string   `json:"jwks_uri"`
+	LogoURI                 string   `json:"logo_uri"`
+	PolicyURI               string   `json:"policy_uri"`
+	TOSURI                  string   `json:"tos_uri"`
+	BackchannelLogoutURI    string   `json:"backchannel_logout_uri"`
+	OrgID                   string   `json:"org_id"`
+	AccessTokenLifespan     int      `json:"access_token_lifespan_seconds"`
+	RefreshTokenLifespan    int      `json:"refresh_token_lifespan_seconds"`
+	IDTokenLifespan         int      `json:"id_token_lifespan_seconds"`
+}
+
+func (c clientCreate) spec() clients.Spec {
+	return clients.Spec{
+		Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, RedirectURIs: c.RedirectURIs,
+		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes,
+		Scopes: c.Scopes, Audiences: c.Audiences, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
+		JWKSURI: c.JWKSURI, LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
+		BackchannelLogoutURI: c.BackchannelLogoutURI, OrgID: c.OrgID,
+		AccessTokenLifespan:  time.Duration(c.AccessTokenLifespan) * time.Second,
+		RefreshTokenLifespan: time.Duration(c.RefreshTokenLifespan) * time.Second,
+		IDTokenLifespan:      time.Duration(c.IDTokenLifespan) * time.Second,
+	}
+}
+
+func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
+	var body clientCreate
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	c, secret, err := h.Service.CreateClient(r.Context(), actor(r), body.spec())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, SecretView{ClientView: ViewClient(c), ClientSecret: secret})
+	return nil
+}
+
+func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
+	cs, err := h.Service.ListClients(r.Context())
+	if err != nil {
+		return err
+	}
+	page, err := paginate(r, cs, func(c storage.Client) string { return timeKey(c.CreatedAt, c.ID) }, ViewClient)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (h *Handler) getClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.Service.GetClient(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewClient(c))
+	return nil
+}
+
+func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
+	var patch ClientPatch
+	if err := decode(w, r, &patch); err != nil {
+		return err
+	}
+	c, err := h.Service.UpdateClient(r.Context(), actor(r), r.PathValue("id"), patch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewClient(c))
+	return nil
+}
+
+func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.DeleteClient(r.Context(), actor(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
+	id := r.PathValue("id")
+	secret, err := h.Service.RotateClientSecret(r.Context(), actor(r), id)
+	if err != nil {
+		return err
+	}
+	c, err := h.Service.GetClient(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, SecretView{ClientView: ViewClient(c), ClientSecret: secret})
+	return nil
+}

@@ -1,0 +1,359 @@
+package adminapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/mfa"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Store is what the operations read and write directly; the people and
+// organization rules go through accounts.
+type Store interface {
+	storage.ClientStore
+	GetUser(ctx context.Context, id string) (storage.User, error)
+	GetUserByEmail(ctx context.Context, email string) (storage.User, error)
+	ListUsers(ctx context.Context) ([]storage.User, error)
+	GetOrg(ctx context.Context, id string) (storage.Organization, error)
+	ListOrgs(ctx context.Context) ([]storage.Organization, error)
+	ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error)
+	GetSession(ctx context.Context, id string, now time.Time) (storage.Session, error)
+	ListSessionsByUser(ctx context.Context, userID string, now time.Time) ([]storage.Session, error)
+	DeleteSession(ctx context.Context, id string) error
+	ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error)
+	DeleteConsent(ctx context.Context, userID, clientID string) error
+	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+	ListAudit(ctx context.Context, f storage.AuditFilter) ([]storage.AuditEvent, error)
+}
+
+// Keys is the signing key manager (*keys.Manager).
+type Keys interface {
+	List(ctx context.Context) ([]keys.KeyInfo, error)
+	Rotate(ctx context.Context) (storage.SigningKey, error)
+}
+
+// SecondFactor removes a person's second factor (*mfa.Service).
+type SecondFactor interface {
+	Disable(ctx context.Context, userID string) error
+}
+
+// Auditor records events (*audit.Recorder, or the store).
+type Auditor interface {
+	AppendAudit(ctx context.Context, e storage.AuditEvent) error
+}
+
+// LogoutNotifier hears of ended sessions (*backchannel.Notifier); may be nil.
+type LogoutNotifier interface {
+	SessionEnded(ctx context.Context, userID, sessionID string)
+}
+
+// Service is every admin operation, shared by the admin API and the CLI so
+// both apply the same rules. People and organization changes are
+// accounts' rules (which audit themselves); the rest is audited here.
+type Service struct {
+	Store    Store
+	People   *accounts.People
+	Orgs     *accounts.Organizations
+	MFA      SecondFactor
+	Keys     Keys
+	Audit    Auditor
+	Notifier LogoutNotifier
+	Now      func() time.Time
+}
+
+// ErrInvalid marks a request the service refuses as malformed; the API
+// answers invalid_request. Errors of accounts.ErrInvalid count too.
+var ErrInvalid = errors.New("invalid request")
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (s *Service) audit(ctx context.Context, a accounts.Actor, e storage.AuditEvent) error {
+	e.ID, e.Time, e.ActorID, e.IP = randtoken.ID(), s.now(), a.ID, a.IP
+	if err := s.Audit.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", e.Type, err)
+	}
+	return nil
+}
+
+// invalid wraps a validation error so it maps to invalid_request.
+func invalid(err error) error {
+	return fmt.Errorf("%w: %s", ErrInvalid, strings.ReplaceAll(err.Error(), "\n", "; "))
+}
+
+// CreateClient validates spec as clients.Build does and stores the client;
+// the secret (empty for public clients) is returned once.
+func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clients.Spec) (storage.Client, string, error) {
+	c, secret, err := clients.Build(spec, s.now())
+	if err != nil {
+		return storage.Client{}, "", invalid(err)
+	}
+	if c.OrgID != "" {
+		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
+			return storage.Client{}, "", fmt.Errorf("%w: organization %q not found", ErrInvalid, c.OrgID)
+		} else if err != nil {
+			return storage.Client{}, "", fmt.Errorf("organization %q: %w", c.OrgID, err)
+		}
+	}
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		return storage.Client{}, "", fmt.Errorf("create client: %w", err)
+	}
+	if err := s.audit(ctx, a, storage.AuditEvent{Type: "client.created", ClientID: c.ID,
+		Details: map[string]string{"name": c.Name}}); err != nil {
+		return storage.Client{}, "", err
+	}
+	return c, secret, nil
+}
+
+// ClientPatch is a partial update; nil fields stay as they are.
+type ClientPatch struct {
+	Name                   *string   `json:"client_name,omitempty"`
+	FirstParty             *bool     `json:"first_party,omitempty"`
+	RedirectURIs           *[]string `json:"redirect_uris,omitempty"`
+	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris,omitempty"`
+	CORSOrigins            *[]string `json:"cors_origins,omitempty"`
+	GrantTypes             *[]string `json:"grant_types,omitempty"`
+	Scopes                 *[]string `json:"scopes,omitempty"`
+	Audiences              *[]string `json:"audiences,omitempty"`
+	LogoURI                *string   `json:"logo_uri,omitempty"`
+	PolicyURI              *string   `json:"policy_uri,omitempty"`
+	TOSURI                 *string   `json:"tos_uri,omitempty"`
+	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
+}
+
+func (p ClientPatch) apply(c storage.Client) storage.Client {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = strings.TrimSpace(*v)
+		}
+	}
+	list := func(dst *[]string, v *[]string) {
+		if v != nil {
+			*dst = append([]string(nil), (*v)...)
+		}
+	}
+	set(&c.Name, p.Name)
+	if p.FirstParty != nil {
+		c.FirstParty = *p.FirstParty
+	}
+	list(&c.RedirectURIs, p.RedirectURIs)
+	list(&c.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)
+	list(&c.CORSOrigins, p.CORSOrigins)
+	list(&c.GrantTypes, p.GrantTypes)
+	list(&c.Scopes, p.Scopes)
+	list(&c.Audiences, p.Audiences)
+	set(&c.LogoURI, p.LogoURI)
+	set(&c.PolicyURI, p.PolicyURI)
+	set(&c.TOSURI, p.TOSURI)
+	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
+	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
+	return c
+}
+
+// UpdateClient applies patch and validates the result with the rules of
+// registration (clients.Validate); an invalid result changes nothing.
+func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string, patch ClientPatch) (storage.Client, error) {
+	var out storage.Client
+	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
+		c = patch.apply(c)
+		if err := clients.Validate(c); err != nil {
+			return c, invalid(err)
+		}
+		c.UpdatedAt = s.now()
+		out = c
+		return c, nil
+	})
+	if err != nil {
+		return storage.Client{}, fmt.Errorf("client %q: %w", id, err)
+	}
+	return out, s.audit(ctx, a, storage.AuditEvent{Type: "client.updated", ClientID: id})
+}
+
+// DeleteClient removes the client; tokens it holds stop working since
+// fosite can no longer load their client.
+func (s *Service) DeleteClient(ctx context.Context, a accounts.Actor, id string) error {
+	if err := s.Store.DeleteClient(ctx, id); err != nil {
+		return fmt.Errorf("client %q: %w", id, err)
+	}
+	return s.audit(ctx, a, storage.AuditEvent{Type: "client.deleted", ClientID: id})
+}
+
+// RotateClientSecret gives a confidential client a new secret (returned
+// once; the old one stops working at once).
+func (s *Service) RotateClientSecret(ctx context.Context, a accounts.Actor, id string) (string, error) {
+	secret := randtoken.New()
+	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
+		if c.Public || c.TokenEndpointAuthMethod == clients.AuthPrivateKeyJWT || c.TokenEndpointAuthMethod == clients.AuthNone {
+			return c, fmt.Errorf("%w: the client authenticates without a secret", ErrInvalid)
+		}
+		c.SecretHash = randtoken.Hash(secret)
+		c.UpdatedAt = s.now()
+		return c, nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("client %q: %w", id, err)
+	}
+	return secret, s.audit(ctx, a, storage.AuditEvent{Type: "client.secret_rotated", ClientID: id})
+}
+
+// ListClients lists every client, for Page to cut.
+func (s *Service) ListClients(ctx context.Context) ([]storage.Client, error) {
+	return s.Store.ListClients(ctx)
+}
+
+// GetClient returns storage.ErrNotFound.
+func (s *Service) GetClient(ctx context.Context, id string) (storage.Client, error) {
+	c, err := s.Store.GetClient(ctx, id)
+	if err != nil {
+		return storage.Client{}, fmt.Errorf("client %q: %w", id, err)
+	}
+	return c, nil
+}
+
+// ListUsers lists people whose email contains query (case-insensitive;
+// empty: everyone).
+func (s *Service) ListUsers(ctx context.Context, query string) ([]storage.User, error) {
+	us, err := s.Store.ListUsers(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	out := us[:0]
+	for _, u := range us {
+		if q == "" || strings.Contains(strings.ToLower(u.Email), q) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
+}
+
+// GetUser returns storage.ErrNotFound.
+func (s *Service) GetUser(ctx context.Context, id string) (storage.User, error) {
+	u, err := s.Store.GetUser(ctx, id)
+	if err != nil {
+		return storage.User{}, fmt.Errorf("user %q: %w", id, err)
+	}
+	return u, nil
+}
+
+// ResolveUser accepts a user id or an email address (the CLI's --user).
+func (s *Service) ResolveUser(ctx context.Context, ref string) (string, error) {
+	if !strings.Contains(ref, "@") {
+		return ref, nil
+	}
+	u, err := s.Store.GetUserByEmail(ctx, ref)
+	if err != nil {
+		return "", fmt.Errorf("user %q: %w", ref, err)
+	}
+	return u.ID, nil
+}
+
+// ResetMFA removes the person's second factor and recovery codes, for
+// someone who lost their authenticator. ErrNotFound if there was none.
+func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string) error {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.MFA.Disable(ctx, userID); errors.Is(err, mfa.ErrNotEnabled) {
+		return fmt.Errorf("user %q has no second factor: %w", userID, storage.ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	return s.audit(ctx, a, storage.AuditEvent{Type: "mfa.reset", SubjectID: userID})
+}
+
+// EndSessions signs the person out everywhere and deactivates their tokens.
+// accounts.People audits it.
+func (s *Service) EndSessions(ctx context.Context, a accounts.Actor, userID string) (int, error) {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return 0, err
+	}
+	return s.People.EndSessions(ctx, a, userID, "")
+}
+
+// ListSessions lists the person's live browser sessions.
+func (s *Service) ListSessions(ctx context.Context, userID string) ([]storage.Session, error) {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListSessionsByUser(ctx, userID, s.now())
+}
+
+// grantKinds are the records a session's or consent's grants leave.
+var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}
+
+// DeleteSession ends one session of the person, its tokens with it, as
+// "end this session" on the account page does.
+func (s *Service) DeleteSession(ctx context.Context, a accounts.Actor, userID, sessionID string) error {
+	sess, err := s.Store.GetSession(ctx, sessionID, s.now())
+	if err == nil && sess.UserID != userID {
+		err = storage.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("session %q: %w", sessionID, err)
+	}
+	if err := s.Store.DeleteSession(ctx, sessionID); err != nil {
+		return fmt.Errorf("session %q: %w", sessionID, err)
+	}
+	n, err := s.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: sessionID, Subject: userID, Kinds: grantKinds})
+	if err != nil {
+		return fmt.Errorf("deactivate session tokens: %w", err)
+	}
+	if s.Notifier != nil {
+		s.Notifier.SessionEnded(ctx, userID, sessionID)
+	}
+	return s.audit(ctx, a, storage.AuditEvent{Type: "session.ended", SubjectID: userID, OrgID: sess.OrgID,
+		Details: map[string]string{"session_id": sessionID, "tokens_deactivated": strconv.Itoa(n)}})
+}
+
+// ListConsents lists the person's remembered consents.
+func (s *Service) ListConsents(ctx context.Context, userID string) ([]storage.Consent, error) {
+	if _, err := s.GetUser(ctx, userID); err != nil {
+		return nil, err
+	}
+	return s.Store.ListConsentsByUser(ctx, userID)
+}
+
+// RevokeConsent forgets the consent and deactivates the client's tokens
+// for the person, as the account page does.
+func (s *Service) RevokeConsent(ctx context.Context, a accounts.Actor, userID, clientID string) error {
+	if err := s.Store.DeleteConsent(ctx, userID, clientID); err != nil {
+		return fmt.Errorf("consent of %q to %q: %w", userID, clientID, err)
+	}
+	n, err := s.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: userID, ClientID: clientID, Kinds: grantKinds})
+	if err != nil {
+		return fmt.Errorf("deactivate client tokens: %w", err)
+	}
+	return s.audit(ctx, a, storage.AuditEvent{Type: "consent.revoked", SubjectID: userID, ClientID: clientID,
+		Details: map[string]string{"tokens_deactivated": strconv.Itoa(n)}})
+}
+
+// ListKeys lists the signing keys.
+func (s *Service) ListKeys(ctx context.Context) ([]keys.KeyInfo, error) { return s.Keys.List(ctx) }
+
+// RotateKey adds the next signing key (published before it signs).
+func (s *Service) RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error) {
+	k, err := s.Keys.Rotate(ctx)
+	if err != nil {
+		return storage.SigningKey{}, fmt.Errorf("rotate keys: %w", err)
+	}
+	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated", Details: map[string]string{"kid": k.ID}})
+}
+
+// ListAudit returns matching events, newest first.
+func (s *Service) ListAudit(ctx context.Context, f storage.AuditFilter) ([]storage.AuditEvent, error) {
+	return s.Store.ListAudit(ctx, f)
+}
