@@ -39,6 +39,7 @@ type Store interface {
 	AuditStore
 	ThrottleStore
 	MFAStore
+	IdentityStore
 	Transactor
 
 	// Ping reports whether the database answers and its migrations are current.
@@ -256,6 +257,12 @@ type Session struct {
 	CreatedAt time.Time
 	LastSeen  time.Time
 	ExpiresAt time.Time
+	// IdP is the connector the person signed in through (the ID token's
+	// idp claim); empty for a local sign-in.
+	IdP string
+	// UpstreamIDToken is the upstream's ID token, kept to end the upstream
+	// session on logout (id_token_hint); empty when not needed.
+	UpstreamIDToken string
 }
 
 // SessionStore keeps browser sessions.
@@ -686,4 +693,34 @@ type MFAStore interface {
 	// DeleteMFAChallenge returns ErrNotFound, so of concurrent callers one
 	// wins.
 	DeleteMFAChallenge(ctx context.Context, tokenHash []byte) error
+}
+
+// ---------------------------------------------------------------------------
+// Upstream identities (single sign-on)
+
+// Identity links a person to an account at an upstream identity provider.
+// Issuer and Subject name the upstream account; an email never does.
+type Identity struct {
+	ID          string
+	UserID      string
+	ConnectorID string
+	Issuer      string
+	Subject     string
+	// Email is the upstream address when the identity was linked, for display.
+	Email     string
+	CreatedAt time.Time
+}
+
+// IdentityStore keeps linked upstream identities.
+type IdentityStore interface {
+	// CreateIdentity returns ErrAlreadyExists if the id or (Issuer, Subject)
+	// is taken, ErrNotFound if the user does not exist.
+	CreateIdentity(ctx context.Context, i Identity) error
+	// GetIdentity finds the identity of an upstream account. ErrNotFound.
+	GetIdentity(ctx context.Context, issuer, subject string) (Identity, error)
+	// ListIdentitiesByUser returns the person's identities, oldest first.
+	ListIdentitiesByUser(ctx context.Context, userID string) ([]Identity, error)
+	// DeleteIdentity removes the person's identity id. ErrNotFound, also when
+	// it belongs to someone else.
+	DeleteIdentity(ctx context.Context, userID, id string) error
 }
