@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/secrets"
@@ -55,6 +57,11 @@ type Config struct {
 	PasswordMinLength     int
 
 	Mail MailConfig
+
+	// Connectors are the upstream identity providers people may sign in
+	// with; UpstreamHTTP talks to them (nil: a client with a timeout).
+	Connectors   []connectors.Config
+	UpstreamHTTP *http.Client
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time

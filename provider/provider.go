@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
@@ -94,6 +95,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		auditLog = logger
 	}
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
+	upstreams, err := connectors.NewSet(cfg.Connectors, connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now})
+	if err != nil {
+		return nil, err
+	}
 	pages, err := web.New(web.Pages{
 		Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
 		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
@@ -111,6 +116,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
+		Federation: &web.Federation{Connectors: upstreams, Store: store},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -168,6 +174,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
 
 	handle(oauth.PathLogin, page(pages.Login))
+	handle(web.PathUpstreamCallback, page(pages.UpstreamCallback))
+	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
+	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
+	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
 	handle("/register", page(pages.Register))
 	handle("/verify-email", page(pages.VerifyEmail))
 	handle("/forgot-password", page(pages.ForgotPassword))

@@ -59,6 +59,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		MaxFailuresPerIP:      c.Login.MaxFailuresPerIP,
 		FailureWindow:         c.Login.FailureWindow,
 		Registration:          c.Registration.Enabled,
+		Connectors:            c.Connectors,
 		InviteOnly:            c.Registration.Mode == "invite_only",
 		VerifyEmailLifetime:   c.Registration.VerifyEmailLifetime,
 		ResetPasswordLifetime: c.Passwords.ResetLifetime,

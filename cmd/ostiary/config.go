@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/connectors"
 )
 
 // Config is the file format of --config, every key with its default in
@@ -101,6 +102,9 @@ type Config struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+
+	// Connectors are the upstream identity providers (config_sso.go).
+	Connectors []connectors.Config `yaml:"connectors"`
 }
 
 // defaultConfig is what an empty file means; config.example.yaml repeats it.
@@ -284,6 +288,7 @@ func (c Config) Validate() error {
 		bad("login.max_failures_per_ip", "must be at least 1")
 	}
 	errs = append(errs, c.validatePeople()...)
+	errs = append(errs, c.validateConnectors()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

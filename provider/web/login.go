@@ -42,6 +42,8 @@ type loginPage struct {
 	// when they are on.
 	ForgotURL   string
 	RegisterURL string
+	// Upstreams are the "Sign in with …" buttons.
+	Upstreams []upstreamButton
 }
 
 type accountChoice struct {
@@ -95,8 +97,9 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 		}
 	}
 	data.ForgotURL, data.RegisterURL = p.peopleLinks()
+	data.Upstreams = p.upstreamButtons(f)
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
+	allowFormAction(w, p.upstreamFormTargets(f)...)
 	return p.render(w, status, "login", data)
 }
 
