@@ -149,3 +149,67 @@ func TestSSOBrokerJustInTime(t *testing.T) {
 		t.Fatalf("broker has %d users after the second sign-in", n)
 	}
 }
+
+// An upstream sign-in whose address has a password account at the broker is
+// linked only after the password is given; afterwards the upstream subject,
+// not the address, finds the account.
+func TestSSOLinkExistingAccount(t *testing.T) {
+	p := newSSOPair(t, "")
+	const brokerPassword = "grace's broker password 1906"
+	var grace map[string]string
+	p.broker.cli(brokerPassword+"\n", &grace, "users", "create", "--email", "grace@example.test", "--name", "Grace",
+		"--password-stdin", "--verified", "--output", "json")
+	p.upstream.cli(adaPassword+"\n", nil, "users", "create", "--email", "grace@example.test", "--name", "Grace H",
+		"--password-stdin", "--verified")
+	before := len(p.broker.users())
+
+	ctx := newBrowser(t)
+	p.upstreamSignIn(t, ctx, "grace@example.test", adaPassword)
+	waitText(t, ctx, "Link your Upstream Corp sign-in")
+	// A wrong password links nothing.
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#password"), "not the password"),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+	waitText(t, ctx, "That password is not right.")
+	var ids []map[string]string
+	p.broker.cli("", &ids, "users", "identities", "--user", grace["id"], "--output", "json")
+	if len(ids) != 0 {
+		t.Fatalf("identity linked before the password was given: %v", ids)
+	}
+	// Another browser with the same upstream account is asked again: the
+	// address alone never signs anyone in.
+	other := newBrowser(t)
+	p.upstreamSignIn(t, other, "grace@example.test", adaPassword)
+	waitText(t, other, "Link your Upstream Corp sign-in")
+
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#password"), brokerPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+	waitText(t, ctx, "RP: signed in")
+	res := p.rp.result()
+	if res.IDToken.Subject != grace["id"] || res.Claims["idp"] != "upstream" {
+		t.Fatalf("linked sign-in: sub %s idp %v, want %s upstream", res.IDToken.Subject, res.Claims["idp"], grace["id"])
+	}
+	p.broker.cli("", &ids, "users", "identities", "--user", grace["id"], "--output", "json")
+	if len(ids) != 1 || ids[0]["connector"] != "upstream" || ids[0]["issuer"] != p.upstream.URL {
+		t.Fatalf("identities after linking: %v", ids)
+	}
+
+	// The address changes at the upstream; the same upstream account still
+	// signs in to Grace's account, and no new account appears.
+	p.upstream.cli("", nil, "users", "set-email", "--user", "grace@example.test", "--email", "grace.hopper@navy.test", "--verified")
+	later := newBrowser(t)
+	p.upstreamSignIn(t, later, "grace.hopper@navy.test", adaPassword)
+	waitText(t, later, "RP: signed in")
+	if sub := p.rp.result().IDToken.Subject; sub != grace["id"] {
+		t.Fatalf("after the upstream address changed: subject %s, want %s", sub, grace["id"])
+	}
+	if n := len(p.broker.users()); n != before {
+		t.Fatalf("broker has %d users, want %d", n, before)
+	}
+	if _, ok := p.broker.userByEmail("grace.hopper@navy.test"); ok {
+		t.Fatal("a new account was made for the changed upstream address")
+	}
+}

@@ -20,7 +20,7 @@ commands:
   serve                              run the provider
   migrate up                         apply pending database migrations
   clients create|list|get|delete     manage OAuth clients
-  users create|list|disable|enable|end-sessions|delete
+  users create|list|disable|enable|end-sessions|delete|set-email|identities
                                      manage people
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
@@ -160,6 +160,8 @@ func commands() []command {
 		{"users", "enable", usersStateCommand("enable")},
 		{"users", "end-sessions", usersStateCommand("end-sessions")},
 		{"users", "delete", usersDeleteCommand},
+		{"users", "set-email", usersSetEmailCommand},
+		{"users", "identities", usersIdentitiesCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
 		{"orgs", "update", orgsUpdateCommand},

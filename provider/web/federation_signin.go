@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,6 +163,9 @@ type pendingLink struct {
 	ReturnTo  string `json:"return_to,omitempty"`
 }
 
+// parkLink keeps the identity server-side under the hash of a secret in the
+// browser's upstream cookie. The Email key is unique per browser, so a second
+// browser's attempt does not cancel the first.
 func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity, user storage.User) error {
 	ctx := r.Context()
 	data, err := json.Marshal(pendingLink{Connector: cfg.ID, Issuer: id.Issuer, Subject: id.Subject, Email: id.Email,
@@ -173,7 +177,8 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	now := p.Now()
 	life := p.Federation.stateLifetime()
 	err = p.Federation.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret),
-		Purpose: purposeUpstreamLink, UserID: user.ID, Email: user.Email, Data: data, CreatedAt: now, ExpiresAt: now.Add(life)})
+		Purpose: purposeUpstreamLink, UserID: user.ID, Email: "upstream-link:" + hex.EncodeToString(randtoken.Hash(secret)),
+		Data: data, CreatedAt: now, ExpiresAt: now.Add(life)})
 	if err != nil {
 		return fmt.Errorf("web: park pending link: %w", err)
 	}
