@@ -1,0 +1,248 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/ostiary/ostiary/internal/fakeidp"
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// withUpstream turns federation on with one OIDC connector, "corp", to a
+// fake upstream on 127.0.0.1.
+func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors.Config)) *fakeidp.Server {
+	h.t.Helper()
+	up := fakeidp.New(person)
+	h.t.Cleanup(up.Close)
+	cfg := connectors.Config{ID: "corp", Type: connectors.TypeOIDC, Name: "Corp SSO", Issuer: up.URL,
+		ClientID: up.ClientID, ClientSecret: up.ClientSecret}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	set, err := connectors.NewSet([]connectors.Config{cfg}, connectors.Deps{Now: h.clock.now})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.pages.Federation = &Federation{Connectors: set, Store: h.store}
+	h.pages.People = &People{Store: h.store, Mailer: h.mailer, Registration: true}
+	up.Now = h.clock.now
+	return up
+}
+
+var ada = fakeidp.Person{Subject: "upstream-ada", Email: "ada@corp.example", Name: "Ada Corp", EmailVerified: true}
+
+// startUpstream clicks "Sign in with Corp SSO" on the login page of the
+// parked request (if any) and follows the upstream's instant approval; it
+// returns the callback path with query that the upstream sent back.
+func (a *agent) startUpstream(requestID string) string {
+	a.h.t.Helper()
+	login, start := "/login", "/login/upstream/corp"
+	if requestID != "" {
+		login += "?request=" + requestID
+		start += "?request=" + requestID
+	}
+	page := a.get(login)
+	if !strings.Contains(page.Body.String(), "Sign in with Corp SSO") {
+		a.h.t.Fatalf("login page has no upstream button:\n%s", page.Body)
+	}
+	w := a.post(start, url.Values{})
+	if w.Code != http.StatusSeeOther {
+		a.h.t.Fatalf("start: status %d\n%s", w.Code, w.Body)
+	}
+	return a.followUpstream(w.Header().Get("Location"))
+}
+
+// followUpstream asks the upstream's authorization endpoint and returns
+// where it sends the browser back to (path and query at the broker).
+func (a *agent) followUpstream(authURL string) string {
+	a.h.t.Helper()
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(authURL)
+	if err != nil {
+		a.h.t.Fatalf("upstream authorize: %v", err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || !strings.HasPrefix(back.String(), issuer+PathUpstreamCallback) {
+		a.h.t.Fatalf("upstream sent the browser to %q (status %d)", resp.Header.Get("Location"), resp.StatusCode)
+	}
+	return back.Path + "?" + back.RawQuery
+}
+
+func (h *harness) userCount() int {
+	h.t.Helper()
+	us, err := h.store.ListUsers(h.ctx())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return len(us)
+}
+
+func (h *harness) noIdentity(subject string) {
+	h.t.Helper()
+	if _, err := h.store.GetIdentity(h.ctx(), h.pages.Federation.Connectors.Enabled()[0].Config().Issuer, subject); err == nil {
+		h.t.Fatalf("an identity for %s was linked", subject)
+	}
+}
+
+func wantPage(t *testing.T, w interface {
+	Result() *http.Response
+}, body string, code int, texts ...string) {
+	t.Helper()
+	if got := w.Result().StatusCode; got != code {
+		t.Fatalf("status %d, want %d\n%s", got, code, body)
+	}
+	for _, s := range texts {
+		if !strings.Contains(body, s) {
+			t.Fatalf("page lacks %q:\n%s", s, body)
+		}
+	}
+}
+
+func TestUpstreamJustInTime(t *testing.T) {
+	h := newHarness(t)
+	h.withUpstream(ada)
+	h.client(storage.Client{ID: "app", Name: "Notes", RedirectURIs: []string{"https://app.example/cb"}, FirstParty: true})
+	h.authRequest("req1", "app", url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}})
+	a := h.browser()
+	cb := a.startUpstream("req1")
+	w := a.get(cb)
+	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in", `http-equiv="refresh"`, "/oauth2/authorize/resume?request=req1")
+	sess, ok := a.session()
+	if !ok || sess.IdP != "corp" || len(sess.AMR) != 1 || sess.AMR[0] != "fed" {
+		t.Fatalf("session %+v (signed in %v), want idp corp and amr [fed]", sess, ok)
+	}
+	u, err := h.store.GetUser(h.ctx(), sess.UserID)
+	if err != nil || u.Email != "ada@corp.example" || !u.EmailVerified || u.PasswordHash != "" {
+		t.Fatalf("just-in-time user %+v (%v)", u, err)
+	}
+	if ar := h.authReq("req1"); ar.SessionID != sess.ID || ar.LoginAt.IsZero() {
+		t.Fatalf("request not bound to the new session: %+v", ar)
+	}
+	// The state is single use: replaying the callback changes nothing.
+	n := h.userCount()
+	w = a.get(cb)
+	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "This sign-in has expired")
+	if h.userCount() != n {
+		t.Fatal("a replayed callback made an account")
+	}
+}
+
+// Every way an upstream sign-in can go wrong ends on a page that says so,
+// and makes no account, no identity and no session.
+func TestUpstreamFailures(t *testing.T) {
+	type result struct {
+		status int
+		texts  []string
+	}
+	verifyFailed := result{http.StatusBadGateway, []string{"Sign-in could not be verified", "Go back to Notes"}}
+	down := result{http.StatusBadGateway, []string{"Corp SSO is not answering", "Go back to Notes"}}
+	for _, tc := range []struct {
+		name string
+		// run returns the final response's body and status.
+		run  func(h *harness, up *fakeidp.Server, a *agent) (int, string)
+		want result
+	}{
+		{"bad signature", misbehaving(fakeidp.BadSignature), verifyFailed},
+		{"wrong audience", misbehaving(fakeidp.WrongAud), verifyFailed},
+		{"expired", misbehaving(fakeidp.Expired), verifyFailed},
+		{"wrong nonce", misbehaving(fakeidp.WrongNonce), verifyFailed},
+		{"denied upstream", misbehaving(fakeidp.Deny), result{http.StatusForbidden, []string{"Sign-in was cancelled", "Go back to Notes"}}},
+		{"forged state", func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+			a.startUpstream("req1")
+			w := a.get(PathUpstreamCallback + "?state=forged-state&code=whatever")
+			return w.Code, w.Body.String()
+		}, result{http.StatusBadRequest, []string{"This sign-in has expired", "Start signing in again"}}},
+		{"state from another browser", func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+			cb := a.startUpstream("req1")
+			w := h.browser().get(cb)
+			return w.Code, w.Body.String()
+		}, result{http.StatusBadRequest, []string{"This sign-in started in another browser"}}},
+		{"upstream down at the start", func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+			up.Close()
+			a.get("/login?request=req1")
+			w := a.post("/login/upstream/corp?request=req1", url.Values{})
+			return w.Code, w.Body.String()
+		}, down},
+		{"upstream down at the token exchange", func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+			cb := a.startUpstream("req1")
+			up.Close()
+			w := a.get(cb)
+			return w.Code, w.Body.String()
+		}, down},
+		{"unconfirmed upstream address", func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+			up.SetPerson(fakeidp.Person{Subject: "unverified", Email: "eve@corp.example"})
+			w := a.get(a.startUpstream("req1"))
+			return w.Code, w.Body.String()
+		}, result{http.StatusForbidden, []string{"Your email address is not confirmed"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			up := h.withUpstream(ada)
+			h.client(storage.Client{ID: "app", Name: "Notes", RedirectURIs: []string{"https://app.example/cb"}, FirstParty: true})
+			h.authRequest("req1", "app", url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}})
+			before := h.userCount()
+			a := h.browser()
+			code, body := tc.run(h, up, a)
+			if code != tc.want.status {
+				t.Fatalf("status %d, want %d\n%s", code, tc.want.status, body)
+			}
+			for _, s := range tc.want.texts {
+				if !strings.Contains(body, s) {
+					t.Fatalf("page lacks %q:\n%s", s, body)
+				}
+			}
+			if h.userCount() != before {
+				t.Fatal("an account was made")
+			}
+			h.noIdentity(ada.Subject)
+			h.noIdentity("unverified")
+			if _, ok := a.session(); ok {
+				t.Fatal("the browser was signed in")
+			}
+			if ar := h.authReq("req1"); ar.SessionID != "" || ar.Denied {
+				t.Fatalf("the request changed: %+v", ar)
+			}
+		})
+	}
+}
+
+func misbehaving(mode string) func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+	return func(h *harness, up *fakeidp.Server, a *agent) (int, string) {
+		up.Misbehave(mode)
+		w := a.get(a.startUpstream("req1"))
+		return w.Code, w.Body.String()
+	}
+}
+
+// The application hears access_denied only when the person chooses to go
+// back to it from the error page.
+func TestUpstreamGoBackToApplication(t *testing.T) {
+	h := newHarness(t)
+	up := h.withUpstream(ada)
+	up.Misbehave(fakeidp.Deny)
+	h.client(storage.Client{ID: "app", Name: "Notes", RedirectURIs: []string{"https://app.example/cb"}, FirstParty: true})
+	h.authRequest("req1", "app", url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}})
+	a := h.browser()
+	w := a.get(a.startUpstream("req1"))
+	wantPage(t, w, w.Body.String(), http.StatusForbidden, "Sign-in was cancelled", "Try signing in again")
+	if h.authReq("req1").Denied {
+		t.Fatal("denied before the person chose to go back")
+	}
+	w = a.post(PathUpstreamCancel, url.Values{"request": {"req1"}})
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/oauth2/authorize/resume?request=req1" {
+		t.Fatalf("go back: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	if !h.authReq("req1").Denied {
+		t.Fatal("the request was not marked denied")
+	}
+	// Without the form's token nothing changes.
+	h.authRequest("req2", "app", url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}})
+	w = a.do(http.MethodPost, PathUpstreamCancel, url.Values{"request": {"req2"}})
+	if w.Code != http.StatusForbidden || h.authReq("req2").Denied {
+		t.Fatalf("cancel without CSRF token: %d, denied %v", w.Code, h.authReq("req2").Denied)
+	}
+}
