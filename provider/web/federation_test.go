@@ -246,3 +246,56 @@ func TestUpstreamGoBackToApplication(t *testing.T) {
 		t.Fatalf("cancel without CSRF token: %d, denied %v", w.Code, h.authReq("req2").Denied)
 	}
 }
+
+// The account page lists linked providers, links another while signed in,
+// and refuses to unlink the last way to sign in.
+func TestAccountIdentities(t *testing.T) {
+	h := newHarness(t)
+	up := h.withUpstream(ada)
+
+	// A just-in-time account has no password: its one identity stays.
+	a := h.browser()
+	a.get(a.startUpstream(""))
+	page := a.get("/account")
+	wantPage(t, page, page.Body.String(), http.StatusOK, "Sign-in providers", "Corp SSO", "ada@corp.example")
+	sess, _ := a.session()
+	ids, err := h.store.ListIdentitiesByUser(h.ctx(), sess.UserID)
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("identities %v (%v)", ids, err)
+	}
+	w := a.post("/account/identities/unlink", url.Values{"identity_id": {ids[0].ID}})
+	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "This is the only way you can sign in.")
+	if ids, _ := h.store.ListIdentitiesByUser(h.ctx(), sess.UserID); len(ids) != 1 {
+		t.Fatal("the last identity was unlinked")
+	}
+
+	// A password account links Corp from the account page, then unlinks it.
+	grace := h.user("grace", "grace@example.com", "grace's password 1906")
+	b := h.browser()
+	b.signIn("grace@example.com", "grace's password 1906")
+	page = b.get("/account")
+	if !strings.Contains(page.Body.String(), `data-link="corp"`) {
+		t.Fatalf("account page offers no link button:\n%s", page.Body)
+	}
+	up.SetPerson(fakeidp.Person{Subject: "upstream-grace", Email: "gh@corp.example", EmailVerified: true})
+	w = b.post("/login/upstream/corp", url.Values{"action": {"link"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("link start: %d\n%s", w.Code, w.Body)
+	}
+	w = b.get(b.followUpstream(w.Header().Get("Location")))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/account#identities" {
+		t.Fatalf("link callback: %d to %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	ids, err = h.store.ListIdentitiesByUser(h.ctx(), grace.ID)
+	if err != nil || len(ids) != 1 || ids[0].Subject != "upstream-grace" {
+		t.Fatalf("grace's identities %v (%v)", ids, err)
+	}
+	b.get("/account")
+	w = b.post("/account/identities/unlink", url.Values{"identity_id": {ids[0].ID}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("unlink: %d\n%s", w.Code, w.Body)
+	}
+	if ids, _ := h.store.ListIdentitiesByUser(h.ctx(), grace.ID); len(ids) != 0 {
+		t.Fatal("identity still linked")
+	}
+}
