@@ -14,3 +14,24 @@ CREATE INDEX identities_user ON identities (user_id);
 
 ALTER TABLE sessions ADD COLUMN idp TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN upstream_id_token TEXT NOT NULL DEFAULT '';
+
+-- Enterprise single sign-on: an organization's upstream connector, and the
+-- email domains it claims (home-realm discovery).
+CREATE TABLE org_connectors (
+    org_id          TEXT PRIMARY KEY REFERENCES organizations (id) ON DELETE CASCADE,
+    connector_id    TEXT NOT NULL,
+    default_role    TEXT NOT NULL DEFAULT 'member',
+    forbid_password BOOLEAN NOT NULL DEFAULT FALSE,
+    group_roles     TEXT NOT NULL DEFAULT '{}',
+    created_at      TIMESTAMPTZ,
+    updated_at      TIMESTAMPTZ
+);
+
+CREATE TABLE org_domains (
+    domain      TEXT PRIMARY KEY,
+    org_id      TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    token       TEXT NOT NULL,
+    verified_at TIMESTAMPTZ,
+    created_at  TIMESTAMPTZ
+);
+CREATE INDEX org_domains_org ON org_domains (org_id);
