@@ -19,9 +19,9 @@ type ssoPair struct {
 	rp               *relyingParty
 }
 
-// newSSOPair starts both servers; brokerExtra is appended to the broker's
-// config file.
-func newSSOPair(t *testing.T, brokerExtra string) *ssoPair {
+// newSSOPair starts both servers; connectorExtra is added to the broker's
+// connector (YAML, indented four spaces).
+func newSSOPair(t *testing.T, connectorExtra string) *ssoPair {
 	t.Helper()
 	up := newServer(t, database(t, "sqlite"))
 	// Another host name than the broker's 127.0.0.1: browsers keep cookies
@@ -42,7 +42,7 @@ func newSSOPair(t *testing.T, brokerExtra string) *ssoPair {
     client_id: %s
     client_secret: %s
     scopes: [openid, profile, email]
-%s`, up.URL, upClient["client_id"], upClient["client_secret"], brokerExtra)
+%s`, up.URL, upClient["client_id"], upClient["client_secret"], connectorExtra)
 	path := filepath.Join(t.TempDir(), "broker.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -211,5 +211,69 @@ func TestSSOLinkExistingAccount(t *testing.T) {
 	}
 	if _, ok := p.broker.userByEmail("grace.hopper@navy.test"); ok {
 		t.Fatal("a new account was made for the changed upstream address")
+	}
+}
+
+// Home-realm discovery: an address of a domain the organization claimed
+// goes to the organization's upstream, and the person ends up in that
+// organization with the role their upstream group maps to; passwords for
+// the domain are refused, existing accounts included.
+func TestSSOHomeRealmDiscovery(t *testing.T) {
+	// The upstream Ostiary's org_role claim stands for the upstream group.
+	p := newSSOPair(t, "    claims:\n      groups: org_role\n")
+	var upOrg, acme map[string]string
+	var anne map[string]string
+	p.upstream.cli(adaPassword+"\n", &anne, "users", "create", "--email", "anne@acme.test", "--name", "Anne",
+		"--password-stdin", "--verified", "--output", "json")
+	p.upstream.cli("", &upOrg, "orgs", "create", "--name", "Acme Directory", "--output", "json")
+	p.upstream.cli("", nil, "orgs", "add-member", "--org", upOrg["id"], "--user", anne["id"], "--role", "admin")
+
+	p.broker.cli("", &acme, "orgs", "create", "--name", "Acme", "--output", "json")
+	p.broker.cli("", nil, "orgs", "sso-set", "--org", acme["id"], "--connector", "upstream", "--default-role", "member",
+		"--forbid-password", "--group-role", "admin=admin")
+	p.broker.cli("", nil, "orgs", "domains-add", "--org", acme["id"], "--domain", "acme.test", "--verified")
+	const carlPassword = "carl has a password here 42"
+	p.broker.cli(carlPassword+"\n", nil, "users", "create", "--email", "carl@acme.test", "--password-stdin", "--verified")
+
+	ctx := newBrowser(t)
+	do(t, ctx,
+		chromedp.Navigate(p.rp.srv.URL+"/start"),
+		chromedp.WaitVisible(chromedp.CSS("#sso")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "anne@acme.test"),
+		chromedp.Click(chromedp.CSS("#sso")),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+	)
+	if loc := location(t, ctx); !strings.HasPrefix(loc, p.upstream.URL+"/login") {
+		t.Fatalf("home-realm discovery went to %s, not the organization's upstream", loc)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#email"), "anne@acme.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+	waitText(t, ctx, "RP: signed in")
+	c := p.rp.result().Claims
+	if c["org_id"] != acme["id"] || c["org_name"] != "Acme" || c["org_role"] != "admin" || c["idp"] != "upstream" {
+		t.Fatalf("claims after home-realm sign-in: %v", c)
+	}
+	var members []map[string]any
+	p.broker.cli("", &members, "orgs", "members", "--org", acme["id"], "--output", "json")
+	if len(members) != 1 || members[0]["role"] != "admin" {
+		t.Fatalf("Acme members %v, want Anne as admin", members)
+	}
+
+	// Carl has a password at the broker, but Acme forbids passwords for
+	// its domain.
+	carl := newBrowser(t)
+	do(t, carl,
+		chromedp.Navigate(p.rp.srv.URL+"/start"),
+		chromedp.WaitVisible(chromedp.CSS("#password")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "carl@acme.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), carlPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+	waitText(t, carl, "Your organization does not allow passwords for this address.")
+	if r := p.rp.result(); r.Claims["email"] == "carl@acme.test" {
+		t.Fatal("Carl signed in with a password")
 	}
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// with; UpstreamHTTP talks to them (nil: a client with a timeout).
 	Connectors   []connectors.Config
 	UpstreamHTTP *http.Client
+	// DNSResolver (host:port) answers the TXT lookups that prove an
+	// organization's domain; empty is the system resolver.
+	DNSResolver string
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time

@@ -21,6 +21,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
@@ -116,7 +117,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
-		Federation: &web.Federation{Connectors: upstreams, Store: store},
+		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: &orgsso.Service{Store: store,
+			Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+			Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)

@@ -105,6 +105,11 @@ type Config struct {
 
 	// Connectors are the upstream identity providers (config_sso.go).
 	Connectors []connectors.Config `yaml:"connectors"`
+	SSO        struct {
+		// DNSResolver answers the TXT lookups proving organizations'
+		// domains; empty is the system resolver.
+		DNSResolver string `yaml:"dns_resolver"`
+	} `yaml:"sso"`
 }
 
 // defaultConfig is what an empty file means; config.example.yaml repeats it.

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 )
 
 // validateConnectors checks every upstream connector, naming each problem
@@ -19,6 +20,11 @@ func (c Config) validateConnectors() []error {
 			errs = append(errs, fmt.Errorf("%s.id: %q is used by an earlier connector", prefix, conn.ID))
 		}
 		seen[conn.ID] = true
+	}
+	if r := c.SSO.DNSResolver; r != "" {
+		if _, _, err := net.SplitHostPort(r); err != nil {
+			errs = append(errs, fmt.Errorf("sso.dns_resolver: must be host:port, not %q", r))
+		}
 	}
 	return errs
 }

@@ -23,7 +23,9 @@ commands:
   users create|list|disable|enable|end-sessions|delete|set-email|identities
                                      manage people
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
-                                     manage organizations
+       sso-set|domains-add|domains-verify
+                                     manage organizations and their single sign-on
+  connectors list                    the upstream identity providers in the configuration
   keys list|rotate                   manage signing keys
 
 Every command takes --config FILE and --output text|json; run
@@ -174,6 +176,10 @@ func commands() []command {
 		{"orgs", "roles", orgsRolesCommand},
 		{"orgs", "add-role", orgsAddRoleCommand},
 		{"orgs", "delete-role", orgsDeleteRoleCommand},
+		{"orgs", "sso-set", orgsSSOSetCommand},
+		{"orgs", "domains-add", orgsDomainsAddCommand},
+		{"orgs", "domains-verify", orgsDomainsVerifyCommand},
+		{"connectors", "list", connectorsListCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 	}

@@ -228,3 +228,12 @@ func (s *Set) Get(id string) (Connector, bool) {
 	}
 	return c, true
 }
+
+// Known reports whether a connector with id is configured (enabled or not).
+func (s *Set) Known(id string) bool {
+	if s == nil {
+		return false
+	}
+	_, ok := s.byID[id]
+	return ok
+}

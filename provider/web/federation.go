@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -59,6 +60,9 @@ type Federation struct {
 	Store      FederationStore
 	// StateLifetime bounds the upstream round trip; zero is the default.
 	StateLifetime time.Duration
+	// Orgs is enterprise single sign-on (home-realm discovery, password
+	// refusal, joining organizations); nil turns it off.
+	Orgs *orgsso.Service
 }
 
 func (f *Federation) stateLifetime() time.Duration {
@@ -80,6 +84,9 @@ type upstreamState struct {
 	ReturnTo  string `json:"return_to,omitempty"`
 	// LinkUserID is set when a signed-in person links another identity.
 	LinkUserID string `json:"link_user_id,omitempty"`
+	// OrgID is set when home-realm discovery chose the organization's
+	// connector: the person joins it.
+	OrgID string `json:"org_id,omitempty"`
 }
 
 func (p *Pages) federationOn() bool { return p.Federation != nil && p.Federation.Connectors != nil }

@@ -118,7 +118,7 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		return upstreamLinkGone(err)
 	}
 	http.SetCookie(w, p.upstreamCookie("", -1))
-	id := connectors.Identity{Issuer: pl.Issuer, Subject: pl.Subject, Email: pl.Email, Name: pl.Name, IDToken: pl.IDToken}
+	id := connectors.Identity{Issuer: pl.Issuer, Subject: pl.Subject, Email: pl.Email, Name: pl.Name, IDToken: pl.IDToken, Groups: pl.Groups}
 	if err := p.Federation.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id)); err != nil {
 		if errors.Is(err, storage.ErrAlreadyExists) {
 			return p.upstreamProblem(w, r, http.StatusConflict, pl.RequestID, "Already linked",
@@ -128,7 +128,7 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID, "proof": "password"}})
-	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, id, []string{"pwd", amrFederated})
+	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, []string{"pwd", amrFederated})
 }
 
 func (p *Pages) linkForm(w http.ResponseWriter, r *http.Request, status int, page linkPage) error {

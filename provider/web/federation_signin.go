@@ -39,7 +39,7 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "This account is disabled",
 				"The account linked to your "+cfg.Name+" sign-in cannot be used. Ask the administrator of this service.", nil)
 		}
-		return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, id, []string{amrFederated})
+		return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, st.OrgID, id, []string{amrFederated})
 	case !errors.Is(err, storage.ErrNotFound):
 		return fmt.Errorf("web: look up identity: %w", err)
 	}
@@ -71,7 +71,7 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 	if err != nil {
 		return err
 	}
-	return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, id, []string{amrFederated})
+	return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, st.OrgID, id, []string{amrFederated})
 }
 
 // createFederatedUser makes the account and its identity in one change.
@@ -106,14 +106,22 @@ func (p *Pages) identityRecord(userID string, cfg connectors.Config, id connecto
 // finishUpstream signs the browser in as user through cfg and continues the
 // parked request, or goes to returnTo.
 func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user storage.User, cfg connectors.Config,
-	requestID, returnTo string, id connectors.Identity, amr []string) error {
+	requestID, returnTo, orgID string, id connectors.Identity, amr []string) error {
 	ctx := r.Context()
+	if orgID != "" {
+		if err := p.joinOrg(ctx, orgID, cfg, user, id); err != nil {
+			return err
+		}
+	}
 	sess, err := p.Sessions.Start(w, r, user.ID, amr, p.Now())
 	if err != nil {
 		return err
 	}
 	err = p.Store.UpdateSession(ctx, sess.ID, func(s storage.Session) (storage.Session, error) {
 		s.IdP = cfg.ID
+		if orgID != "" {
+			s.OrgID = orgID
+		}
 		if cfg.UpstreamLogout {
 			s.UpstreamIDToken = id.IDToken
 		}
@@ -128,6 +136,11 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 	if requestID != "" {
 		if err := p.bindSession(ctx, requestID, sess.ID, true); err != nil {
 			return err
+		}
+		if orgID != "" {
+			if err := p.decide(ctx, requestID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
+				return err
+			}
 		}
 		target = p.resumeURL(requestID)
 	}
@@ -153,14 +166,16 @@ func (p *Pages) continuePage(w http.ResponseWriter, target string) error {
 // pendingLink is an upstream identity waiting for the owner of the account
 // with its address to prove they are that owner.
 type pendingLink struct {
-	Connector string `json:"connector"`
-	Issuer    string `json:"issuer"`
-	Subject   string `json:"subject"`
-	Email     string `json:"email"`
-	Name      string `json:"name,omitempty"`
-	IDToken   string `json:"id_token,omitempty"`
-	RequestID string `json:"request_id,omitempty"`
-	ReturnTo  string `json:"return_to,omitempty"`
+	Connector string   `json:"connector"`
+	Issuer    string   `json:"issuer"`
+	Subject   string   `json:"subject"`
+	Email     string   `json:"email"`
+	Name      string   `json:"name,omitempty"`
+	IDToken   string   `json:"id_token,omitempty"`
+	RequestID string   `json:"request_id,omitempty"`
+	ReturnTo  string   `json:"return_to,omitempty"`
+	OrgID     string   `json:"org_id,omitempty"`
+	Groups    []string `json:"groups,omitempty"`
 }
 
 // parkLink keeps the identity server-side under the hash of a secret in the
@@ -169,7 +184,7 @@ type pendingLink struct {
 func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity, user storage.User) error {
 	ctx := r.Context()
 	data, err := json.Marshal(pendingLink{Connector: cfg.ID, Issuer: id.Issuer, Subject: id.Subject, Email: id.Email,
-		Name: id.Name, IDToken: id.IDToken, RequestID: st.RequestID, ReturnTo: st.ReturnTo})
+		Name: id.Name, IDToken: id.IDToken, RequestID: st.RequestID, ReturnTo: st.ReturnTo, OrgID: st.OrgID, Groups: id.Groups})
 	if err != nil {
 		return fmt.Errorf("web: encode pending link: %w", err)
 	}
@@ -184,4 +199,25 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	}
 	http.SetCookie(w, p.upstreamCookie(secret, int(life/time.Second)))
 	return p.redirectSeeOther(w, r, p.path(PathUpstreamLink))
+}
+
+// joinOrg makes the person a member of the organization whose connector
+// they signed in through, with the role their upstream groups map to.
+func (p *Pages) joinOrg(ctx context.Context, orgID string, cfg connectors.Config, user storage.User, id connectors.Identity) error {
+	if p.Federation.Orgs == nil {
+		return nil
+	}
+	oc, err := p.Federation.Orgs.Store.GetOrgConnector(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("web: organization connector: %w", err)
+	}
+	if oc.ConnectorID != cfg.ID {
+		// The organization changed its connector meanwhile: sign in, but
+		// do not join through a provider it no longer trusts.
+		return nil
+	}
+	if _, err := p.Federation.Orgs.Join(ctx, oc, user.ID, id.Groups); err != nil {
+		return err
+	}
+	return nil
 }
