@@ -106,7 +106,7 @@ func (p *ssoPair) upstreamSignIn(t *testing.T, ctx context.Context, email, passw
 }
 
 func TestSSOBrokerJustInTime(t *testing.T) {
-	p := newSSOPair(t, "")
+	p := newSSOPair(t, "    upstream_logout: true\n")
 	p.upstream.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@upstream.test", "--name", "Ada Upstream",
 		"--password-stdin", "--verified")
 	before := len(p.broker.users())
@@ -147,6 +147,22 @@ func TestSSOBrokerJustInTime(t *testing.T) {
 	}
 	if n := len(p.broker.users()); n != before+1 {
 		t.Fatalf("broker has %d users after the second sign-in", n)
+	}
+
+	// Signing out at the broker signs out at the upstream too (opt-in
+	// upstream logout) and comes back to the broker.
+	do(t, ctx2,
+		chromedp.Navigate(p.broker.URL+"/logout"),
+		chromedp.WaitVisible(chromedp.CSS(`main form button[type="submit"]`)),
+		chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
+	)
+	waitText(t, ctx2, "You are signed out")
+	if loc := location(t, ctx2); !strings.HasPrefix(loc, p.broker.URL+"/logout/upstream/done") {
+		t.Fatalf("after logout the browser is at %s", loc)
+	}
+	do(t, ctx2, chromedp.Navigate(p.upstream.URL+"/account"), chromedp.WaitVisible(chromedp.CSS("#password")))
+	if loc := location(t, ctx2); !strings.HasPrefix(loc, p.upstream.URL+"/login") {
+		t.Fatalf("still signed in at the upstream: %s", loc)
 	}
 }
 

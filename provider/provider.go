@@ -181,6 +181,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
 	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
 	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
+	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))
 	handle("/register", page(pages.Register))
 	handle("/verify-email", page(pages.VerifyEmail))
 	handle("/forgot-password", page(pages.ForgotPassword))

@@ -299,3 +299,52 @@ func TestAccountIdentities(t *testing.T) {
 		t.Fatal("identity still linked")
 	}
 }
+
+// Signing out of a session that came through a connector with upstream
+// logout continues at the upstream's end_session_endpoint with the
+// upstream's ID token, then comes back.
+func TestUpstreamLogout(t *testing.T) {
+	h := newHarness(t)
+	up := h.withUpstream(ada, func(c *connectors.Config) { c.UpstreamLogout = true })
+	a := h.browser()
+	a.get(a.startUpstream(""))
+	sess, ok := a.session()
+	if !ok || sess.UpstreamIDToken == "" {
+		t.Fatalf("session %+v keeps no upstream ID token", sess)
+	}
+	a.get("/logout")
+	w := a.post("/logout", url.Values{"confirm": {"yes"}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), up.URL+"/end_session?") {
+		t.Fatalf("logout: %d to %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(w.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := up.EndedSessions(); len(got) != 1 || got[0] != sess.UpstreamIDToken {
+		t.Fatalf("end_session saw hints %v", got)
+	}
+	back, _ := url.Parse(resp.Header.Get("Location"))
+	if back.Path != PathUpstreamLogoutDone {
+		t.Fatalf("upstream sent the browser to %q", resp.Header.Get("Location"))
+	}
+	w = a.get(back.Path + "?" + back.RawQuery)
+	wantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
+	if _, ok := a.session(); ok {
+		t.Fatal("still signed in")
+	}
+
+	// Without the opt-in, logout stays here and no ID token is kept.
+	h2 := newHarness(t)
+	h2.withUpstream(ada)
+	b := h2.browser()
+	b.get(b.startUpstream(""))
+	if s, _ := b.session(); s.UpstreamIDToken != "" {
+		t.Fatal("upstream ID token kept without upstream logout")
+	}
+	b.get("/logout")
+	w = b.post("/logout", url.Values{"confirm": {"yes"}})
+	wantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
+}

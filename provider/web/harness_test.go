@@ -185,6 +185,7 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
 	mux.HandleFunc(PathUpstreamLink, pages.UpstreamLink)
 	mux.HandleFunc(PathUpstreamCancel, pages.UpstreamCancel)
+	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
 	mux.HandleFunc("/organizations", pages.Organizations)
