@@ -35,3 +35,14 @@ CREATE TABLE org_domains (
     created_at  TIMESTAMPTZ
 );
 CREATE INDEX org_domains_org ON org_domains (org_id);
+
+-- Connectors added at run time (CLI, admin API), besides the YAML ones.
+-- The upstream client secret is sealed with a key derived from the system
+-- secret: Ostiary must present it, so it cannot be hashed.
+CREATE TABLE connectors (
+    id            TEXT PRIMARY KEY,
+    config        TEXT NOT NULL,
+    sealed_secret BYTEA NOT NULL,
+    created_at    TIMESTAMPTZ,
+    updated_at    TIMESTAMPTZ
+);

@@ -37,6 +37,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		mfaTests,
 		identityTests,
 		orgSSOTests,
+		connectorTests,
 		txTests,
 		storeTests,
 	}
