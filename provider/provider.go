@@ -96,7 +96,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		auditLog = logger
 	}
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
-	upstreams, err := connectors.NewSet(cfg.Connectors, connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now})
+	upstreams, err := NewConnectorRegistry(cfg, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -304,4 +304,19 @@ func (h idTokenHints) VerifyIDTokenHint(ctx context.Context, raw string) (subjec
 		return "", "", "", err
 	}
 	return hint.Subject, hint.SessionID, hint.ClientID, nil
+}
+
+// NewConnectorRegistry is the file's connectors plus the run-time ones in
+// store, their client secrets sealed under a key of their own; serve and the
+// `connectors` commands must agree on it, so both come here.
+func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
+	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
+		return nil, err
+	}
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("connector secrets: %w", err)
+	}
+	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
+		Deps: connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now}, Logger: logger}, nil
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
@@ -17,7 +21,11 @@ import (
 // configured connectors and DNS resolver.
 func withOrgSSO(ctx context.Context, e env, cf *commonFlags, fn func(st backend, s *orgsso.Service) error) error {
 	return withStore(ctx, e, cf, func(c Config, st backend) error {
-		set, err := connectors.NewSet(c.Connectors, connectors.Deps{})
+		system, _, err := c.systemSecrets()
+		if err != nil {
+			return err
+		}
+		set, err := provider.NewConnectorRegistry(providerConfig(c, system), st, newLogger(c, e.stderr))
 		if err != nil {
 			return err
 		}
@@ -117,29 +125,121 @@ func orgsDomainsVerifyCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Co
 	}
 }
 
-// connectorsListCommand is connectors list: the configured upstreams.
-func connectorsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
-	return func(ctx context.Context, e env) error {
-		c, err := loadConfig(cf.config, e.getenv)
+// withConnectors runs fn with the registry of file and run-time connectors.
+func withConnectors(ctx context.Context, e env, cf *commonFlags, fn func(r *connectors.Registry) error) error {
+	return withStore(ctx, e, cf, func(c Config, st backend) error {
+		system, _, err := c.systemSecrets()
 		if err != nil {
 			return err
 		}
-		type view struct {
-			ID       string `json:"id"`
-			Type     string `json:"type"`
-			Name     string `json:"name"`
-			Issuer   string `json:"issuer,omitempty"`
-			Disabled bool   `json:"disabled"`
+		r, err := provider.NewConnectorRegistry(providerConfig(c, system), st, newLogger(c, e.stderr))
+		if err != nil {
+			return err
 		}
-		out := make([]view, len(c.Connectors))
-		rows := make([][]string, len(c.Connectors))
-		for i, x := range c.Connectors {
-			out[i] = view{x.ID, x.Type, x.Name, x.Issuer, x.Disabled}
-			rows[i] = []string{x.ID, x.Type, x.Name, x.Issuer, yesNo(x.Disabled)}
-		}
-		if cf.output == "json" {
-			return printJSON(e.stdout, out)
-		}
-		return printTable(e.stdout, []string{"ID", "TYPE", "NAME", "ISSUER", "DISABLED"}, rows)
+		return fn(r)
+	})
+}
+
+// connectorsListCommand is connectors list: the file's and the run-time
+// connectors, never their secrets.
+func connectorsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	return func(ctx context.Context, e env) error {
+		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
+			list, err := r.List(ctx)
+			if err != nil {
+				return err
+			}
+			type view struct {
+				ID       string `json:"id"`
+				Type     string `json:"type"`
+				Name     string `json:"name"`
+				Issuer   string `json:"issuer,omitempty"`
+				Source   string `json:"source"`
+				Disabled bool   `json:"disabled"`
+			}
+			out := make([]view, len(list))
+			rows := make([][]string, len(list))
+			for i, x := range list {
+				out[i] = view{x.ID, x.Type, x.Name, x.Issuer, x.Source, x.Disabled}
+				rows[i] = []string{x.ID, x.Type, x.Name, x.Issuer, x.Source, yesNo(x.Disabled)}
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, out)
+			}
+			return printTable(e.stdout, []string{"ID", "TYPE", "NAME", "ISSUER", "SOURCE", "DISABLED"}, rows)
+		})
 	}
+}
+
+// connectorsCreateCommand is connectors create: a run-time connector, its
+// client secret read from stdin.
+func connectorsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	var c connectors.Config
+	fs.StringVar(&c.ID, "id", "", "connector `id` (required)")
+	fs.StringVar(&c.Type, "type", connectors.TypeOIDC, "oidc or github")
+	fs.StringVar(&c.Name, "name", "", "display `name` (required)")
+	fs.StringVar(&c.Icon, "icon", "", "https `URL` of the button's icon")
+	fs.StringVar(&c.Issuer, "issuer", "", "OpenID Connect issuer `URL` (oidc)")
+	fs.StringVar(&c.ClientID, "client-id", "", "client `id` at the upstream (required)")
+	fs.StringVar(&c.BaseURL, "base-url", "", "GitHub `URL` (github)")
+	fs.StringVar(&c.APIURL, "api-url", "", "GitHub API `URL` (github)")
+	fs.BoolVar(&c.UpstreamLogout, "upstream-logout", false, "continue logout at the upstream")
+	var scopes stringList
+	fs.Var(&scopes, "scope", "`scope` to ask for (repeatable)")
+	fs.StringVar(&c.Claims.Subject, "claim-subject", "", "claim with the subject")
+	fs.StringVar(&c.Claims.Email, "claim-email", "", "claim with the email")
+	fs.StringVar(&c.Claims.EmailVerified, "claim-email-verified", "", "claim with email_verified")
+	fs.StringVar(&c.Claims.Name, "claim-name", "", "claim with the name")
+	fs.StringVar(&c.Claims.Groups, "claim-groups", "", "claim with the groups")
+	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret from stdin (required)")
+	return func(ctx context.Context, e env) error {
+		if c.ID == "" || !*secretStdin {
+			return errUsage
+		}
+		secret, err := readLine(e.stdin)
+		if err != nil {
+			return fmt.Errorf("read client secret: %w", err)
+		}
+		c.ClientSecret, c.Scopes = secret, scopes
+		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
+			if err := r.Create(ctx, c); err != nil {
+				return err
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]string{"id": c.ID})
+			}
+			fmt.Fprintf(e.stdout, "created connector %s\n", c.ID)
+			return nil
+		})
+	}
+}
+
+// connectorsDeleteCommand is connectors delete: a run-time connector.
+func connectorsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "connector `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
+			if err := r.Delete(ctx, *id); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "deleted connector %s\n", *id)
+			return nil
+		})
+	}
+}
+
+// readLine reads one line from r without its line ending; empty is an error.
+func readLine(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	line = strings.TrimRight(line, "\r\n")
+	if line == "" {
+		return "", errors.New("nothing on standard input")
+	}
+	return line, nil
 }

@@ -25,7 +25,7 @@ commands:
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
        sso-set|domains-add|domains-verify
                                      manage organizations and their single sign-on
-  connectors list                    the upstream identity providers in the configuration
+  connectors list|create|delete      upstream identity providers (the file's and run-time ones)
   keys list|rotate                   manage signing keys
 
 Every command takes --config FILE and --output text|json; run
@@ -180,6 +180,8 @@ func commands() []command {
 		{"orgs", "domains-add", orgsDomainsAddCommand},
 		{"orgs", "domains-verify", orgsDomainsVerifyCommand},
 		{"connectors", "list", connectorsListCommand},
+		{"connectors", "create", connectorsCreateCommand},
+		{"connectors", "delete", connectorsDeleteCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 	}

@@ -28,11 +28,11 @@ var (
 // Claims names the upstream claims that carry each attribute; empty means
 // the standard name.
 type Claims struct {
-	Subject       string `yaml:"subject"`
-	Email         string `yaml:"email"`
-	EmailVerified string `yaml:"email_verified"`
-	Name          string `yaml:"name"`
-	Groups        string `yaml:"groups"`
+	Subject       string `yaml:"subject" json:"subject,omitempty"`
+	Email         string `yaml:"email" json:"email,omitempty"`
+	EmailVerified string `yaml:"email_verified" json:"email_verified,omitempty"`
+	Name          string `yaml:"name" json:"name,omitempty"`
+	Groups        string `yaml:"groups" json:"groups,omitempty"`
 }
 
 func (c Claims) withDefaults() Claims {
@@ -48,26 +48,26 @@ func (c Claims) withDefaults() Claims {
 
 // Config describes one connector, as YAML or the admin API gives it.
 type Config struct {
-	ID           string   `yaml:"id"`
-	Type         string   `yaml:"type"`
-	Name         string   `yaml:"name"`
-	Icon         string   `yaml:"icon"`
-	ClientID     string   `yaml:"client_id"`
-	ClientSecret string   `yaml:"client_secret"`
-	Scopes       []string `yaml:"scopes"`
-	Claims       Claims   `yaml:"claims"`
+	ID           string   `yaml:"id" json:"id,omitempty"`
+	Type         string   `yaml:"type" json:"type,omitempty"`
+	Name         string   `yaml:"name" json:"name,omitempty"`
+	Icon         string   `yaml:"icon" json:"icon,omitempty"`
+	ClientID     string   `yaml:"client_id" json:"client_id,omitempty"`
+	ClientSecret string   `yaml:"client_secret" json:"client_secret,omitempty"`
+	Scopes       []string `yaml:"scopes" json:"scopes,omitempty"`
+	Claims       Claims   `yaml:"claims" json:"claims,omitempty"`
 	// Issuer is an OpenID Connect provider's issuer URL (discovery).
-	Issuer string `yaml:"issuer"`
+	Issuer string `yaml:"issuer" json:"issuer,omitempty"`
 	// BaseURL and APIURL locate GitHub (https://github.com and
 	// https://api.github.com by default; GitHub Enterprise or a test fake
 	// otherwise).
-	BaseURL string `yaml:"base_url"`
-	APIURL  string `yaml:"api_url"`
+	BaseURL string `yaml:"base_url" json:"base_url,omitempty"`
+	APIURL  string `yaml:"api_url" json:"api_url,omitempty"`
 	// UpstreamLogout continues our logout at the upstream's
 	// end_session_endpoint when it has one.
-	UpstreamLogout bool `yaml:"upstream_logout"`
+	UpstreamLogout bool `yaml:"upstream_logout" json:"upstream_logout,omitempty"`
 	// Disabled hides the connector's button and refuses its sign-ins.
-	Disabled bool `yaml:"disabled"`
+	Disabled bool `yaml:"disabled" json:"disabled,omitempty"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)

@@ -53,10 +53,17 @@ type FederationStore interface {
 	GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
 }
 
+// ConnectorSet is the upstream connectors (*connectors.Registry, or a
+// fixed *connectors.Set).
+type ConnectorSet interface {
+	Enabled() []connectors.Connector
+	Get(id string) (connectors.Connector, bool)
+}
+
 // Federation is sign-in through upstream identity providers; nil on Pages
 // turns it off (no buttons, the routes answer 404).
 type Federation struct {
-	Connectors *connectors.Set
+	Connectors ConnectorSet
 	Store      FederationStore
 	// StateLifetime bounds the upstream round trip; zero is the default.
 	StateLifetime time.Duration
