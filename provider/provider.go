@@ -179,6 +179,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(oauth.PathLogin, page(pages.Login))
 	handle(web.PathUpstreamCallback, page(pages.UpstreamCallback))
 	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
+	handle(web.PathUpstreamLinkMail, page(pages.UpstreamLinkMail))
 	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
 	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
 	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))

@@ -20,6 +20,8 @@ type linkPage struct {
 	// not proof enough; the person links from the account page instead.
 	NeedsAccountPage bool
 	LoginURL         string
+	// MailLink offers "Email me a link instead"; MailSent says it went.
+	MailLink, MailSent bool
 }
 
 // UpstreamLink serves GET and POST /login/upstream/link: an upstream
@@ -59,13 +61,15 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return upstreamLinkGone(err)
 	}
-	page := linkPage{Provider: cfg.Name, Email: user.Email}
+	page := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.People != nil && p.People.Mailer != nil}
 	if p.MFA != nil {
 		st, err := p.MFA.Status(ctx, user.ID)
 		if err != nil {
 			return fmt.Errorf("web: second factor status: %w", err)
 		}
 		page.NeedsAccountPage = st.Enabled
+		// A mailbox is not proof enough for an account with a second factor.
+		page.MailLink = page.MailLink && !st.Enabled
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -85,6 +89,13 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		_, _ = p.Federation.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Now())
 		http.SetCookie(w, p.upstreamCookie("", -1))
 		return p.redirectSeeOther(w, r, p.linkBackURL(pl))
+	}
+	if r.PostFormValue("action") == "mail" && page.MailLink {
+		if err := p.mailLinkProof(r, tok, pl, cfg.Name, user); err != nil {
+			return err
+		}
+		page.MailSent = true
+		return p.linkForm(w, r, http.StatusOK, page)
 	}
 	if page.NeedsAccountPage {
 		return p.linkForm(w, r, http.StatusForbidden, page)

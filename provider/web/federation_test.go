@@ -348,3 +348,52 @@ func TestUpstreamLogout(t *testing.T) {
 	w = b.post("/logout", url.Values{"confirm": {"yes"}})
 	wantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
 }
+
+// The owner of an existing account can prove it by an emailed link instead
+// of the password; the link works only in the browser that signed in
+// upstream.
+func TestUpstreamLinkByMail(t *testing.T) {
+	h := newHarness(t)
+	h.withUpstream(ada)
+	owner := h.user("ada", "ada@corp.example", "ada's password here 1815")
+	a := h.browser()
+	w := a.get(a.startUpstream(""))
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != PathUpstreamLink {
+		t.Fatalf("callback: %d to %q", w.Code, w.Header().Get("Location"))
+	}
+	page := a.get(PathUpstreamLink)
+	wantPage(t, page, page.Body.String(), http.StatusOK, "Link your Corp SSO sign-in", "Email me a link instead")
+	w = a.post(PathUpstreamLink, url.Values{"action": {"mail"}})
+	wantPage(t, w, w.Body.String(), http.StatusOK, "We sent a link to ada@corp.example")
+	m := h.mailer.last(t)
+	data, ok := m.data.(linkMailData)
+	if m.to != "ada@corp.example" || m.template != "upstream_link" || !ok {
+		t.Fatalf("mail %+v", m)
+	}
+	link, _ := url.Parse(data.Link)
+	target := link.Path + "?" + link.RawQuery
+
+	// Another browser with the mail links nothing.
+	other := h.browser()
+	w = other.get(target)
+	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "Open the link in the same browser")
+	h.noIdentity(ada.Subject)
+
+	w = a.get(target)
+	wantPage(t, w, w.Body.String(), http.StatusOK, "Link it to the account")
+	h.noIdentity(ada.Subject) // GET alone changes nothing
+	w = a.post(PathUpstreamLinkMail, url.Values{"token": {link.Query().Get("token")}})
+	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
+	ident, err := h.store.GetIdentity(h.ctx(), h.pages.Federation.Connectors.Enabled()[0].Config().Issuer, ada.Subject)
+	if err != nil || ident.UserID != owner.ID {
+		t.Fatalf("identity %+v (%v), want linked to %s", ident, err, owner.ID)
+	}
+	if s, ok := a.session(); !ok || s.UserID != owner.ID || s.IdP != "corp" {
+		t.Fatalf("session %+v", s)
+	}
+	// The link is single use.
+	w = a.post(PathUpstreamLinkMail, url.Values{"token": {link.Query().Get("token")}})
+	if w.Code == http.StatusOK {
+		t.Fatalf("link used twice:\n%s", w.Body)
+	}
+}

@@ -184,6 +184,7 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
 	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
 	mux.HandleFunc(PathUpstreamLink, pages.UpstreamLink)
+	mux.HandleFunc(PathUpstreamLinkMail, pages.UpstreamLinkMail)
 	mux.HandleFunc(PathUpstreamCancel, pages.UpstreamCancel)
 	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
 	mux.HandleFunc("/organization", pages.Organization)

@@ -145,7 +145,7 @@ type asset struct {
 var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm",
 	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted", "mfa_login", "mfa",
 	"register", "notice", "forgot_password", "reset_password", "verify_email", "dev_mail",
-	"upstream_link", "upstream_error", "upstream_continue"}
+	"upstream_link", "upstream_error", "upstream_continue", "upstream_link_mail"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.
