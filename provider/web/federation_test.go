@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/ostiary/ostiary/internal/fakeidp"
+	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/templates"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -372,6 +374,14 @@ func TestUpstreamLinkByMail(t *testing.T) {
 	}
 	link, _ := url.Parse(data.Link)
 	target := link.Path + "?" + link.RawQuery
+	outbox, err := mail.NewOutbox(nil, templates.Mail, h.clock.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, text, htmlBody, err := outbox.Render("upstream_link", data)
+	if err != nil || subject != "Link your Corp SSO sign-in" || !strings.Contains(text, data.Link) || !strings.Contains(htmlBody, "ada@corp.example") {
+		t.Fatalf("mail renders %q / %q / %q (%v)", subject, text, htmlBody, err)
+	}
 
 	// Another browser with the mail links nothing.
 	other := h.browser()
