@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/internal/fakeidp"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/templates"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/storage"
@@ -406,4 +407,77 @@ func TestUpstreamLinkByMail(t *testing.T) {
 	if w.Code == http.StatusOK {
 		t.Fatalf("link used twice:\n%s", w.Body)
 	}
+}
+
+// An organization owner sets up single sign-on on the organization page;
+// then an address of the verified domain signs in through the upstream
+// and joins with the mapped role, and passwords for it are refused.
+func TestOrgSSOPageAndHomeRealm(t *testing.T) {
+	h := newHarness(t)
+	up := h.withUpstream(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
+	h.pages.Federation.Orgs = &orgsso.Service{Store: h.store, Orgs: h.pages.Orgs, Connectors: h.pages.Federation.Connectors.(*connectors.Set),
+		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.clock.now}
+	h.user("olga", "olga@acme.example", "olga's password 1234")
+	if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: "acme", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.AddMembership(h.ctx(), storage.Membership{OrgID: "acme", UserID: "olga", Role: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	olga := h.browser()
+	olga.signIn("olga@acme.example", "olga's password 1234")
+	page := olga.get("/organizations/acme")
+	wantPage(t, page, page.Body.String(), http.StatusOK, "Single sign-on", "Corp SSO")
+	w := olga.post("/organizations/acme", url.Values{"action": {"sso_set"}, "connector": {"corp"}, "default_role": {"member"},
+		"group_roles": {"eng=admin\n"}, "forbid_password": {"1"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("sso_set: %d\n%s", w.Code, w.Body)
+	}
+	olga.get("/organizations/acme")
+	w = olga.post("/organizations/acme", url.Values{"action": {"domain_add"}, "domain": {"Acme.example"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("domain_add: %d\n%s", w.Code, w.Body)
+	}
+	page = olga.get("/organizations/acme")
+	wantPage(t, page, page.Body.String(), http.StatusOK, "_ostiary-challenge.acme.example", "ostiary-domain-verification=")
+	// No DNS answers at 127.0.0.1:1: the check fails with a clear message.
+	w = olga.post("/organizations/acme", url.Values{"action": {"domain_verify"}, "domain": {"acme.example"}})
+	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "The TXT record was not found yet")
+
+	// Unverified, the domain changes nothing at sign-in.
+	if msg, _ := h.pages.passwordRefused(h.ctx(), "olga@acme.example"); msg != "" {
+		t.Fatalf("password refused for an unverified domain: %s", msg)
+	}
+	if err := h.store.VerifyOrgDomain(h.ctx(), "acme", "acme.example", h.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	// The owner's own password sign-in is now refused, with a clear message.
+	b := h.browser()
+	b.get("/login")
+	w = b.post("/login", url.Values{"action": {"login"}, "email": {"olga@acme.example"}, "password": {"olga's password 1234"}})
+	wantPage(t, w, w.Body.String(), http.StatusForbidden, "Your organization does not allow passwords for this address.")
+	if _, ok := b.session(); ok {
+		t.Fatal("signed in with a forbidden password")
+	}
+
+	// Home-realm discovery: Bea's address goes to Corp SSO; she joins Acme
+	// as admin (group eng).
+	bea := h.browser()
+	bea.get("/login")
+	w = bea.post("/login", url.Values{"action": {"login"}, "email": {"bea@acme.example"}, "sso": {"1"}})
+	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), up.URL+"/authorize?") {
+		t.Fatalf("home realm: %d to %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
+	}
+	w = bea.get(bea.followUpstream(w.Header().Get("Location")))
+	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
+	sess, _ := bea.session()
+	m, err := h.store.GetMembership(h.ctx(), "acme", sess.UserID)
+	if err != nil || m.Role != "admin" || sess.OrgID != "acme" {
+		t.Fatalf("membership %+v (%v), session org %q", m, err, sess.OrgID)
+	}
+	// An address of another domain gets a clear answer.
+	c := h.browser()
+	c.get("/login")
+	w = c.post("/login", url.Values{"action": {"login"}, "email": {"cy@elsewhere.example"}, "sso": {"1"}})
+	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "Single sign-on is not set up for this address.")
 }

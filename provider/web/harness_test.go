@@ -37,6 +37,7 @@ type testStore interface {
 	MFAChallenges
 	mfa.Store
 	FederationStore
+	storage.OrgSSOStore
 	ListUsers(ctx context.Context) ([]storage.User, error)
 	CreateUser(ctx context.Context, u storage.User) error
 	CreateClient(ctx context.Context, c storage.Client) error
