@@ -7,11 +7,11 @@ import (
 	"testing"
 
 	"github.com/ostiary/ostiary/internal/fakeidp"
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/orgsso"
-	"github.com/ostiary/ostiary/templates"
-	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/templates"
 )
 
 // withUpstream turns federation on with one OIDC connector, "corp", to a
