@@ -23,6 +23,12 @@ type ssoPair struct {
 // connector (YAML, indented four spaces).
 func newSSOPair(t *testing.T, connectorExtra string) *ssoPair {
 	t.Helper()
+	return newSSOPairOn(t, "sqlite", connectorExtra)
+}
+
+// newSSOPairOn is newSSOPair with the broker on the given database.
+func newSSOPairOn(t *testing.T, brokerDB, connectorExtra string) *ssoPair {
+	t.Helper()
 	up := newServer(t, database(t, "sqlite"))
 	// Another host name than the broker's 127.0.0.1: browsers keep cookies
 	// per host, not per port, and two providers on one host would
@@ -30,7 +36,7 @@ func newSSOPair(t *testing.T, connectorExtra string) *ssoPair {
 	up.URL = strings.Replace(up.URL, "127.0.0.1", "localhost", 1)
 	up.Env = append(up.Env, "OSTIARY_ISSUER="+up.URL)
 	up.start(15 * time.Second)
-	broker := newServer(t, database(t, "sqlite"))
+	broker := newServer(t, database(t, brokerDB))
 	var upClient map[string]string
 	up.cli("", &upClient, "clients", "create", "--name", "Broker", "--first-party",
 		"--redirect-uri", broker.URL+"/login/upstream/callback", "--post-logout-redirect-uri", broker.URL+"/logout/upstream/done")
@@ -105,8 +111,11 @@ func (p *ssoPair) upstreamSignIn(t *testing.T, ctx context.Context, email, passw
 	)
 }
 
-func TestSSOBrokerJustInTime(t *testing.T) {
-	p := newSSOPair(t, "    upstream_logout: true\n")
+func TestSSOBrokerJustInTime(t *testing.T)         { ssoJustInTime(t, "sqlite") }
+func TestSSOBrokerJustInTimePostgres(t *testing.T) { ssoJustInTime(t, "postgres") }
+
+func ssoJustInTime(t *testing.T, brokerDB string) {
+	p := newSSOPairOn(t, brokerDB, "    upstream_logout: true\n")
 	p.upstream.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@upstream.test", "--name", "Ada Upstream",
 		"--password-stdin", "--verified")
 	before := len(p.broker.users())
