@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/ostiary/ostiary/provider/oauth"
 	"io"
 	"net"
 	"net/http"
@@ -389,9 +390,12 @@ func adminAPIFlow(t *testing.T, db string) {
 		t.Fatalf("revoked: WWW-Authenticate = %q", hdr.Get("WWW-Authenticate"))
 	}
 
-	// A rotated secret works at once; the old one no longer does.
+	// A rotated secret takes over within the client cache's TTL (the
+	// server re-reads registrations at most every 5 s): then the old one no
+	// longer works and the new one does.
 	var rotatedSecret map[string]string
 	srv.cli("", &rotatedSecret, "clients", "rotate-secret", "--id", auto["client_id"])
+	time.Sleep(oauth.ClientCacheTTL + 500*time.Millisecond)
 	old := clientcredentials.Config{ClientID: auto["client_id"], ClientSecret: auto["client_secret"], TokenURL: base + "/oauth2/token",
 		Scopes: []string{"ostiary:admin"}, AuthStyle: oauth2.AuthStyleInHeader}
 	if _, err := old.Token(context.Background()); err == nil {

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/secrets"
@@ -63,6 +65,13 @@ type Config struct {
 	// AdminSeparate keeps the admin API off the main handler: it is then
 	// served only by AdminHandler, on its own listener (admin.listen).
 	AdminSeparate bool
+	// Connectors are the upstream identity providers people may sign in
+	// with; UpstreamHTTP talks to them (nil: a client with a timeout).
+	Connectors   []connectors.Config
+	UpstreamHTTP *http.Client
+	// DNSResolver (host:port) answers the TXT lookups that prove an
+	// organization's domain; empty is the system resolver.
+	DNSResolver string
 
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time

@@ -15,6 +15,7 @@ import (
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
@@ -22,6 +23,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
@@ -104,6 +106,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
 	lifecycle := &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now}
+	upstreams, err := NewConnectorRegistry(cfg, store, logger)
+	if err != nil {
+		return nil, err
+	}
 	pages, err := web.New(web.Pages{
 		Orgs:       orgs,
 		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
@@ -121,6 +127,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
+		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: &orgsso.Service{Store: store,
+			Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+			Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -194,6 +203,12 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 
 	handle(oauth.PathLogin, page(pages.Login))
+	handle(web.PathUpstreamCallback, page(pages.UpstreamCallback))
+	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
+	handle(web.PathUpstreamLinkMail, page(pages.UpstreamLinkMail))
+	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
+	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
+	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))
 	handle("/register", page(pages.Register))
 	handle("/verify-email", page(pages.VerifyEmail))
 	handle("/forgot-password", page(pages.ForgotPassword))
@@ -335,4 +350,19 @@ func (h idTokenHints) VerifyIDTokenHint(ctx context.Context, raw string) (subjec
 		return "", "", "", err
 	}
 	return hint.Subject, hint.SessionID, hint.ClientID, nil
+}
+
+// NewConnectorRegistry is the file's connectors plus the run-time ones in
+// store, their client secrets sealed under a key of their own; serve and the
+// `connectors` commands must agree on it, so both come here.
+func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
+	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
+		return nil, err
+	}
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("connector secrets: %w", err)
+	}
+	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
+		Deps: connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now}, Logger: logger}, nil
 }

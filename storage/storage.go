@@ -40,6 +40,9 @@ type Store interface {
 	ThrottleStore
 	MFAStore
 	RegistrationStore
+	IdentityStore
+	OrgSSOStore
+	ConnectorStore
 	Transactor
 
 	// Ping reports whether the database answers and its migrations are current.
@@ -257,6 +260,12 @@ type Session struct {
 	CreatedAt time.Time
 	LastSeen  time.Time
 	ExpiresAt time.Time
+	// IdP is the connector the person signed in through (the ID token's
+	// idp claim); empty for a local sign-in.
+	IdP string
+	// UpstreamIDToken is the upstream's ID token, kept to end the upstream
+	// session on logout (id_token_hint); empty when not needed.
+	UpstreamIDToken string
 }
 
 // SessionStore keeps browser sessions.
@@ -699,4 +708,107 @@ type MFAStore interface {
 	// DeleteMFAChallenge returns ErrNotFound, so of concurrent callers one
 	// wins.
 	DeleteMFAChallenge(ctx context.Context, tokenHash []byte) error
+}
+
+// ---------------------------------------------------------------------------
+// Upstream identities (single sign-on)
+
+// Identity links a person to an account at an upstream identity provider.
+// Issuer and Subject name the upstream account; an email never does.
+type Identity struct {
+	ID          string
+	UserID      string
+	ConnectorID string
+	Issuer      string
+	Subject     string
+	// Email is the upstream address when the identity was linked, for display.
+	Email     string
+	CreatedAt time.Time
+}
+
+// IdentityStore keeps linked upstream identities.
+type IdentityStore interface {
+	// CreateIdentity returns ErrAlreadyExists if the id or (Issuer, Subject)
+	// is taken, ErrNotFound if the user does not exist.
+	CreateIdentity(ctx context.Context, i Identity) error
+	// GetIdentity finds the identity of an upstream account. ErrNotFound.
+	GetIdentity(ctx context.Context, issuer, subject string) (Identity, error)
+	// ListIdentitiesByUser returns the person's identities, oldest first.
+	ListIdentitiesByUser(ctx context.Context, userID string) ([]Identity, error)
+	// DeleteIdentity removes the person's identity id. ErrNotFound, also when
+	// it belongs to someone else.
+	DeleteIdentity(ctx context.Context, userID, id string) error
+}
+
+// OrgConnector is an organization's enterprise single sign-on: the
+// connector its people sign in with and how they join.
+type OrgConnector struct {
+	OrgID       string
+	ConnectorID string
+	// DefaultRole is the role of a person who joins by signing in.
+	DefaultRole string
+	// ForbidPassword refuses password sign-in for addresses of the
+	// organization's verified domains.
+	ForbidPassword bool
+	// GroupRoles maps an upstream group to a role in the organization.
+	GroupRoles map[string]string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// OrgDomain is an email domain an organization claims. It counts only once
+// verified (a DNS TXT record with Token, or an instance administrator).
+type OrgDomain struct {
+	// Domain is lowercase, without a trailing dot; unique across
+	// organizations.
+	Domain     string
+	OrgID      string
+	Token      string
+	VerifiedAt time.Time
+	CreatedAt  time.Time
+}
+
+// OrgSSOStore keeps organizations' single sign-on settings and domains.
+type OrgSSOStore interface {
+	// PutOrgConnector creates or replaces the organization's connector.
+	// ErrNotFound if the organization does not exist.
+	PutOrgConnector(ctx context.Context, c OrgConnector) error
+	// GetOrgConnector returns ErrNotFound.
+	GetOrgConnector(ctx context.Context, orgID string) (OrgConnector, error)
+	// DeleteOrgConnector returns ErrNotFound.
+	DeleteOrgConnector(ctx context.Context, orgID string) error
+
+	// CreateOrgDomain returns ErrAlreadyExists if any organization claims
+	// the domain, ErrNotFound if the organization does not exist.
+	CreateOrgDomain(ctx context.Context, d OrgDomain) error
+	// GetOrgDomain returns ErrNotFound.
+	GetOrgDomain(ctx context.Context, domain string) (OrgDomain, error)
+	// ListOrgDomains returns the organization's domains ordered by name.
+	ListOrgDomains(ctx context.Context, orgID string) ([]OrgDomain, error)
+	// VerifyOrgDomain marks the organization's domain verified at at.
+	// ErrNotFound, also for another organization's domain.
+	VerifyOrgDomain(ctx context.Context, orgID, domain string, at time.Time) error
+	// DeleteOrgDomain returns ErrNotFound, also for another organization's.
+	DeleteOrgDomain(ctx context.Context, orgID, domain string) error
+}
+
+// ConnectorRecord is an upstream connector added at run time. Config is its
+// settings as JSON without the client secret, which is SealedSecret
+// (AEAD-sealed; the provider holds the key).
+type ConnectorRecord struct {
+	ID           string
+	Config       []byte
+	SealedSecret []byte
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// ConnectorStore keeps run-time connectors.
+type ConnectorStore interface {
+	// CreateConnector returns ErrAlreadyExists on a taken id.
+	CreateConnector(ctx context.Context, c ConnectorRecord) error
+	// ListConnectors returns every connector ordered by id.
+	ListConnectors(ctx context.Context) ([]ConnectorRecord, error)
+	// DeleteConnector returns ErrNotFound.
+	DeleteConnector(ctx context.Context, id string) error
 }

@@ -60,6 +60,8 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		MaxFailuresPerIP:      c.Login.MaxFailuresPerIP,
 		FailureWindow:         c.Login.FailureWindow,
 		Registration:          c.Registration.Enabled,
+		Connectors:            c.Connectors,
+		DNSResolver:           c.SSO.DNSResolver,
 		InviteOnly:            c.Registration.Mode == "invite_only",
 		VerifyEmailLifetime:   c.Registration.VerifyEmailLifetime,
 		ResetPasswordLifetime: c.Passwords.ResetLifetime,

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/connectors"
 )
 
 // Config is the file format of --config, every key with its default in
@@ -112,6 +113,14 @@ type Config struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+
+	// Connectors are the upstream identity providers (config_sso.go).
+	Connectors []connectors.Config `yaml:"connectors"`
+	SSO        struct {
+		// DNSResolver answers the TXT lookups proving organizations'
+		// domains; empty is the system resolver.
+		DNSResolver string `yaml:"dns_resolver"`
+	} `yaml:"sso"`
 }
 
 // defaultConfig is what an empty file means; config.example.yaml repeats it.
@@ -303,6 +312,7 @@ func (c Config) Validate() error {
 		bad("dcr.mode", "must be open or initial_access_token, not %q", c.DCR.Mode)
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateConnectors()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -154,3 +154,31 @@ passwords:
 		t.Fatal("the default config has an SMTP server")
 	}
 }
+
+func TestConnectorConfigProblems(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	cfg := "connectors:\n  - id: corp\n    type: oidc\n    name: Corp\n    client_id: x\n    client_secret: y\n" +
+		"  - id: corp\n    type: github\n    name: GH\n    client_id: x\n    client_secret: y\n" +
+		"  - id: bad\n    type: saml\n    nme: typo\nsso:\n  dns_resolver: nowhere\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := loadConfig(path, noEnv)
+	if err == nil {
+		t.Fatal("bad connectors accepted")
+	}
+	// Unknown keys are reported by the strict decoder before validation.
+	if !strings.Contains(err.Error(), "nme") {
+		t.Fatalf("typo not reported: %v", err)
+	}
+	cfg = strings.Replace(cfg, "    nme: typo\n", "", 1)
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = loadConfig(path, noEnv)
+	for _, want := range []string{"connectors[0].issuer", "connectors[1].id", "connectors[2].type", "connectors[2].name", "sso.dns_resolver"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("no problem reported for %s: %v", want, err)
+		}
+	}
+}

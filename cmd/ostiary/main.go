@@ -22,10 +22,12 @@ commands:
   migrate up                         apply pending database migrations
   clients create|list|get|update|delete|rotate-secret
                                      manage OAuth clients
-  users create|list|get|disable|enable|reset-mfa|end-sessions|delete|export|import
+  users create|list|get|disable|enable|reset-mfa|end-sessions|delete|export|import|set-email|identities
                                      manage people
   orgs create|list|get|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
-                                     manage organizations
+       sso-set|domains-add|domains-verify
+                                     manage organizations and their single sign-on
+  connectors list|create|delete      upstream identity providers (the file's and run-time ones)
   keys list|rotate                   manage signing keys
   dcr token create [--expires D]     make an initial access token for client registration
   sessions list|delete               a person's browser sessions
@@ -187,6 +189,8 @@ func commands() []command {
 		{"users", "delete", usersDeleteCommand},
 		{"users", "export", usersExportCommand},
 		{"users", "import", usersImportCommand},
+		{"users", "set-email", usersSetEmailCommand},
+		{"users", "identities", usersIdentitiesCommand},
 		{"orgs", "create", orgsCreateCommand},
 		{"orgs", "list", orgsListCommand},
 		{"orgs", "get", orgsGetCommand},
@@ -200,6 +204,12 @@ func commands() []command {
 		{"orgs", "roles", orgsRolesCommand},
 		{"orgs", "add-role", orgsAddRoleCommand},
 		{"orgs", "delete-role", orgsDeleteRoleCommand},
+		{"orgs", "sso-set", orgsSSOSetCommand},
+		{"orgs", "domains-add", orgsDomainsAddCommand},
+		{"orgs", "domains-verify", orgsDomainsVerifyCommand},
+		{"connectors", "list", connectorsListCommand},
+		{"connectors", "create", connectorsCreateCommand},
+		{"connectors", "delete", connectorsDeleteCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 		{"dcr", "token create", dcrTokenCreateCommand},

@@ -106,7 +106,7 @@ func NewMetadata(issuer string) Metadata {
 		CodeChallengeMethodsSupported:                      []string{"S256"},
 		ClaimsSupported: []string{
 			"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr",
-			"name", "email", "email_verified", "org_id", "org_name", "org_role",
+			"name", "email", "email_verified", "org_id", "org_name", "org_role", "idp",
 		},
 		ClaimTypesSupported:   []string{"normal"},
 		PromptValuesSupported: []string{"none", "login", "consent"},

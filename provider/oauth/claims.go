@@ -40,6 +40,9 @@ func setIDTokenClaims(sess *Session, u storage.User, scopes []string) {
 	if sess.SID != "" {
 		extra[claimSID] = sess.SID
 	}
+	if sess.IdP != "" {
+		extra[claimIdP] = sess.IdP
+	}
 	sess.IDTokenClaims().Extra = extra
 }
 

@@ -224,6 +224,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	sess.Subject = d.user.ID
 	sess.ClientID = cl.ID
 	sess.SID = d.browser.ID
+	sess.IdP = d.browser.IdP
 	if d.org != nil {
 		sess.OrgID, sess.OrgName, sess.OrgRole = d.org.OrgID, d.org.OrgName, d.org.Role
 	}

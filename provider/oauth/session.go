@@ -16,6 +16,8 @@ const (
 	claimOrgName = "org_name"
 	claimOrgRole = "org_role"
 	claimSID     = "sid"
+	// claimIdP names the upstream connector the person signed in through.
+	claimIdP = "idp"
 )
 
 // Session is the fosite session of every grant. It is stored as JSON with
@@ -30,6 +32,9 @@ type Session struct {
 	OrgID   string `json:"org_id,omitempty"`
 	OrgName string `json:"org_name,omitempty"`
 	OrgRole string `json:"org_role,omitempty"`
+	// IdP is the upstream connector of the browser sign-in (the idp claim);
+	// empty for a local one.
+	IdP string `json:"idp,omitempty"`
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
 

@@ -15,6 +15,8 @@ const (
 	PurposeKeyEncryption = "ostiary/v1/signing-key-encryption"
 	PurposeCSRF          = "ostiary/v1/csrf"
 	PurposeTOTPSecret    = "ostiary/v1/totp-secret-encryption"
+	// PurposeConnectorSecret seals upstream connectors' client secrets.
+	PurposeConnectorSecret = "ostiary/v1/connector-secret-encryption"
 )
 
 // MinSecretLength is the shortest system secret worth deriving from: HKDF

@@ -22,6 +22,7 @@ const maxAccountForm = 16 << 10
 type accountPaths struct {
 	Page, Profile, Email, Password, EndSession, EndAll, RevokeApp, CreateToken, RevokeToken, Logout, Home string
 	Orgs, MFA, Delete                                                                                     string
+	Unlink                                                                                                string
 }
 
 type accountPage struct {
@@ -44,6 +45,8 @@ type accountPage struct {
 	// Orgs is the organization switcher: the same memberships the login's
 	// picker lists, the session's active one marked.
 	Orgs []orgRow
+	// Identities are the linked upstream sign-ins; nil without federation.
+	Identities *identitiesView
 
 	// The new-token form, and the token just created (shown once).
 	TokenName    string
@@ -88,6 +91,7 @@ var notices = map[string]string{
 	"app":        "The application's access was revoked.",
 	"token":      "The token was revoked. Scripts using it can no longer get access.",
 	"org":        "Active organization changed. Applications see it at your next sign-in or token refresh.",
+	"unlinked":   "The sign-in provider was unlinked. It can no longer sign you in here.",
 }
 
 // Account serves the account page at /account and its forms under
@@ -107,6 +111,7 @@ func (p *Pages) accountPaths() accountPaths {
 		EndSession: a + "/sessions/end", EndAll: a + "/sessions/end-all", RevokeApp: a + "/apps/revoke",
 		CreateToken: a + "/tokens", RevokeToken: a + "/tokens/revoke", Logout: p.path("/logout"), Home: p.path("/"),
 		Orgs: p.path("/organizations"), MFA: p.path(PathAccountMFA), Delete: a + "/delete",
+		Unlink: a + "/identities/unlink",
 	}
 }
 
@@ -166,6 +171,8 @@ func (p *Pages) account(w http.ResponseWriter, r *http.Request) error {
 		return a.createToken()
 	case "/tokens/revoke":
 		return a.revokeToken()
+	case "/identities/unlink":
+		return a.unlinkIdentity()
 	}
 	return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 }
@@ -219,7 +226,11 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 	for _, m := range ms {
 		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
 	}
+	if err := p.fillIdentities(r, user, &v); err != nil {
+		return err
+	}
 	v.CSRF = p.Sessions.CSRFToken(w, r)
+	allowFormAction(w, p.upstreamFormTargets(nil)...)
 	return p.render(w, status, "account", v)
 }
 

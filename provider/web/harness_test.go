@@ -36,6 +36,9 @@ type testStore interface {
 	Auditor
 	MFAChallenges
 	mfa.Store
+	FederationStore
+	storage.OrgSSOStore
+	ListUsers(ctx context.Context) ([]storage.User, error)
 	CreateUser(ctx context.Context, u storage.User) error
 	CreateClient(ctx context.Context, c storage.Client) error
 	CreateOrg(ctx context.Context, o storage.Organization) error
@@ -179,6 +182,12 @@ func newHarness(t *testing.T) *harness {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", pages.Home)
 	mux.HandleFunc("/login", pages.Login)
+	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
+	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
+	mux.HandleFunc(PathUpstreamLink, pages.UpstreamLink)
+	mux.HandleFunc(PathUpstreamLinkMail, pages.UpstreamLinkMail)
+	mux.HandleFunc(PathUpstreamCancel, pages.UpstreamCancel)
+	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
 	mux.HandleFunc("/organizations", pages.Organizations)

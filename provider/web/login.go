@@ -42,6 +42,11 @@ type loginPage struct {
 	// when they are on.
 	ForgotURL   string
 	RegisterURL string
+	// Upstreams are the "Sign in with …" buttons.
+	Upstreams []upstreamButton
+	// SSO offers "Continue with single sign-on" (home-realm discovery);
+	// SSOHint points at it after a refused password.
+	SSO, SSOHint bool
 }
 
 type accountChoice struct {
@@ -95,8 +100,10 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 		}
 	}
 	data.ForgotURL, data.RegisterURL = p.peopleLinks()
+	data.Upstreams = p.upstreamButtons(f)
+	data.SSO = p.federationOn() && p.Federation.Orgs != nil
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
+	allowFormAction(w, p.upstreamFormTargets(f)...)
 	return p.render(w, status, "login", data)
 }
 
@@ -131,12 +138,21 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 	if r.PostFormValue("action") == "continue" {
 		return p.continueAs(w, r, f)
 	}
+	if r.PostFormValue("sso") != "" {
+		return p.homeRealm(w, r, f, email)
+	}
 	pw := r.PostFormValue("password")
 	if email == "" || pw == "" {
 		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email,
 			Error: "Enter your email address and password."})
 	}
 	ctx := r.Context()
+	if msg, err := p.passwordRefused(ctx, email); err != nil || msg != "" {
+		if err != nil {
+			return err
+		}
+		return p.loginForm(w, r, f, http.StatusForbidden, loginPage{Email: email, Error: msg, SSOHint: true})
+	}
 	ip := p.Sessions.RemoteIP(r)
 	retry, limited, err := p.Throttle.Check(ctx, email, ip)
 	if err != nil {

@@ -86,14 +86,26 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		data.CSRF = p.Sessions.CSRFToken(w, r)
-		allowFormAction(w, lr.redirect)
+		allowFormAction(w, append([]string{lr.redirect}, p.upstreamFormTargets(nil)...)...)
 		return p.render(w, http.StatusOK, "logout", data)
 	}
 	if err := p.endSession(w, r, lr); err != nil {
 		return err
 	}
+	final := ""
 	if lr.redirect != "" {
-		return p.redirect(w, r, withState(lr.redirect, lr.state))
+		final = withState(lr.redirect, lr.state)
+	}
+	if signedIn {
+		if target, ok, err := p.upstreamLogout(r, sess, final); err != nil || ok {
+			if err != nil {
+				return err
+			}
+			return p.redirectSeeOther(w, r, target)
+		}
+	}
+	if final != "" {
+		return p.redirect(w, r, final)
 	}
 	return p.render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.path("/login")})
 }

@@ -38,6 +38,9 @@ var orgNotices = map[string]string{
 	"role_defined": "Role added.",
 	"role_deleted": "Role deleted.",
 	"joined":       "Welcome! You are now a member.",
+	"sso_saved":    "Single sign-on saved.",
+	"domain_added": "Domain claimed. Publish its TXT record, then check it.",
+	"domain_ok":    "Domain verified. Its addresses now sign in through your identity provider.",
 }
 
 // Organizations serves GET and POST /organizations: the signed-in person's

@@ -23,6 +23,9 @@ type orgSettingsPage struct {
 	Roles                      []accounts.Role
 	Assignable                 []string
 	InviteEmail, InviteRole    string
+	// SSO is the single sign-on panel, for owners and admins when
+	// organizations may have single sign-on.
+	SSO *orgSSOView
 }
 
 type memberRow struct {
@@ -92,6 +95,8 @@ func takenMessage(action string) string {
 		return "The organization has a role with that name already."
 	case "invite":
 		return "That person is a member already."
+	case "domain_add":
+		return "That domain is claimed already, by this or another organization."
 	}
 	return "That exists already."
 }
@@ -135,6 +140,8 @@ func (p *Pages) orgAction(ctx context.Context, r *http.Request, user storage.Use
 		return "role_defined", p.Orgs.DefineRole(ctx, actor, orgID, f("role_name"), f("description"))
 	case "delete_role":
 		return "role_deleted", p.Orgs.DeleteRole(ctx, actor, orgID, f("role_name"))
+	case "sso_set", "domain_add", "domain_verify":
+		return p.orgSSOAction(ctx, r, actor, orgID)
 	}
 	return "", showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
@@ -215,6 +222,9 @@ func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user
 			row.Email, row.Name = u.Email, u.Name
 		}
 		data.Members = append(data.Members, row)
+	}
+	if data.CanManage {
+		return p.fillOrgSSO(ctx, data, orgID)
 	}
 	return nil
 }

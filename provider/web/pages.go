@@ -128,6 +128,9 @@ type Pages struct {
 	// People is the registration, email verification and password reset
 	// side; nil turns those pages off (they answer 404).
 	People *People
+	// Federation is sign-in through upstream identity providers; nil turns
+	// it off.
+	Federation *Federation
 
 	base   string // the issuer's path, without trailing slash
 	pages  map[string]*template.Template
@@ -142,7 +145,8 @@ type asset struct {
 // pageNames are the templates besides layout.html; each defines "content".
 var pageNames = []string{"login", "organization", "consent", "logout", "signed_out", "error", "throttled", "home", "account", "email_confirm",
 	"orgs", "orgsettings", "invitation", "delete_account", "account_deleted", "mfa_login", "mfa",
-	"register", "notice", "forgot_password", "reset_password", "verify_email", "dev_mail"}
+	"register", "notice", "forgot_password", "reset_password", "verify_email", "dev_mail",
+	"upstream_link", "upstream_error", "upstream_continue", "upstream_link_mail"}
 
 // New checks p's dependencies, parses the templates and reads the static
 // files. It returns a ready *Pages.

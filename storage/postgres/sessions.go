@@ -16,24 +16,24 @@ import (
 // before now" is the contract's wording. A NULL expiry (a zero time) is
 // before any now, so such a record is expired and swept.
 
-const sessionColumns = `id, token_hash, user_id, org_id, auth_time, amr, ip, user_agent, created_at, last_seen, expires_at`
+const sessionColumns = `id, token_hash, user_id, org_id, auth_time, amr, ip, user_agent, created_at, last_seen, expires_at, idp, upstream_id_token`
 
 func sessionArgs(x storage.Session) []any {
 	return []any{x.ID, x.TokenHash, x.UserID, x.OrgID, ts(x.AuthTime), list(x.AMR), x.IP, x.UserAgent,
-		ts(x.CreatedAt), ts(x.LastSeen), ts(x.ExpiresAt)}
+		ts(x.CreatedAt), ts(x.LastSeen), ts(x.ExpiresAt), x.IdP, x.UpstreamIDToken}
 }
 
 func scanSession(row pgx.Row) (storage.Session, error) {
 	var x storage.Session
 	err := row.Scan(&x.ID, scanBytes(&x.TokenHash), &x.UserID, &x.OrgID, scanTime(&x.AuthTime), scanList(&x.AMR), &x.IP, &x.UserAgent,
-		scanTime(&x.CreatedAt), scanTime(&x.LastSeen), scanTime(&x.ExpiresAt))
+		scanTime(&x.CreatedAt), scanTime(&x.LastSeen), scanTime(&x.ExpiresAt), &x.IdP, &x.UpstreamIDToken)
 	return x, err
 }
 
 // CreateSession returns storage.ErrAlreadyExists on a taken id or token hash.
 func (s *Store) CreateSession(ctx context.Context, x storage.Session) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO sessions (`+sessionColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`, sessionArgs(x)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING`, sessionArgs(x)...)
 	if err != nil {
 		return dbErr("postgres: create session", err)
 	}
@@ -94,7 +94,7 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(storage.Se
 			return err
 		}
 		x.ID = id
-		_, err = q.Exec(ctx, `UPDATE sessions SET (`+sessionColumns+`) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		_, err = q.Exec(ctx, `UPDATE sessions SET (`+sessionColumns+`) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 			WHERE id = $1`, sessionArgs(x)...)
 		if err != nil {
 			return dbErr(op, err)

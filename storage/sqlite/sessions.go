@@ -12,18 +12,18 @@ import (
 // expires; the callers always set one.
 const unexpired = `(expires_at IS NULL OR expires_at >= ?)`
 
-const sessionCols = `id, token_hash, user_id, org_id, auth_time, amr, ip, user_agent, created_at, last_seen, expires_at`
+const sessionCols = `id, token_hash, user_id, org_id, auth_time, amr, ip, user_agent, created_at, last_seen, expires_at, idp, upstream_id_token`
 
 func scanSession(r rowScanner) (storage.Session, error) {
 	var x storage.Session
 	err := r.Scan(&x.ID, blobCol{&x.TokenHash}, &x.UserID, &x.OrgID, timeCol{&x.AuthTime}, listCol{&x.AMR}, &x.IP, &x.UserAgent,
-		timeCol{&x.CreatedAt}, timeCol{&x.LastSeen}, timeCol{&x.ExpiresAt})
+		timeCol{&x.CreatedAt}, timeCol{&x.LastSeen}, timeCol{&x.ExpiresAt}, &x.IdP, &x.UpstreamIDToken)
 	return x, err
 }
 
 func sessionArgs(x storage.Session) []any {
 	return []any{x.ID, x.TokenHash, x.UserID, x.OrgID, ts(x.AuthTime), list(x.AMR), x.IP, x.UserAgent,
-		ts(x.CreatedAt), ts(x.LastSeen), ts(x.ExpiresAt)}
+		ts(x.CreatedAt), ts(x.LastSeen), ts(x.ExpiresAt), x.IdP, x.UpstreamIDToken}
 }
 
 // CreateSession returns storage.ErrAlreadyExists on a taken id or token
@@ -32,7 +32,7 @@ func (s *Store) CreateSession(ctx context.Context, x storage.Session) error {
 	if x.TokenHash == nil {
 		x.TokenHash = []byte{}
 	}
-	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (`+placeholders(11)+`)`, sessionArgs(x)...)
+	_, err := s.exec(ctx, `INSERT INTO sessions (`+sessionCols+`) VALUES (`+placeholders(13)+`)`, sessionArgs(x)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: create session %q: %w", x.ID, err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) UpdateSession(ctx context.Context, id string, fn func(storage.Se
 		if x.TokenHash == nil {
 			x.TokenHash = []byte{}
 		}
-		_, err = s.exec(ctx, `UPDATE sessions SET (`+sessionCols[len("id, "):]+`) = (`+placeholders(10)+`) WHERE id = ?`,
+		_, err = s.exec(ctx, `UPDATE sessions SET (`+sessionCols[len("id, "):]+`) = (`+placeholders(12)+`) WHERE id = ?`,
 			append(sessionArgs(x)[1:], id)...)
 		if err != nil {
 			return fmt.Errorf("sqlite: update session %q: %w", id, err)

@@ -79,17 +79,19 @@ func seedClient(t *testing.T, s storage.Store, id string) storage.Client {
 
 func fullSession(id, userID string, created time.Time) storage.Session {
 	return storage.Session{
-		ID:        id,
-		TokenHash: hashOf("session-secret-" + id),
-		UserID:    userID,
-		OrgID:     "o1",
-		AuthTime:  created.Add(-time.Second),
-		AMR:       []string{"pwd", "otp"},
-		IP:        "2001:db8::1",
-		UserAgent: "Mozilla/5.0 (X11; Linux x86_64)",
-		CreatedAt: created,
-		LastSeen:  created.Add(time.Minute),
-		ExpiresAt: created.Add(24 * time.Hour),
+		ID:              id,
+		TokenHash:       hashOf("session-secret-" + id),
+		UserID:          userID,
+		OrgID:           "o1",
+		AuthTime:        created.Add(-time.Second),
+		AMR:             []string{"pwd", "otp"},
+		IdP:             "corp",
+		UpstreamIDToken: "eyJ.upstream.token",
+		IP:              "2001:db8::1",
+		UserAgent:       "Mozilla/5.0 (X11; Linux x86_64)",
+		CreatedAt:       created,
+		LastSeen:        created.Add(time.Minute),
+		ExpiresAt:       created.Add(24 * time.Hour),
 	}
 }
 

@@ -36,6 +36,9 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		throttleTests,
 		mfaTests,
 		registrationTests,
+		identityTests,
+		orgSSOTests,
+		connectorTests,
 		txTests,
 		storeTests,
 	}

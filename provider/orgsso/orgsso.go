@@ -1,0 +1,265 @@
+package orgsso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Errors of the service; they wrap accounts.ErrInvalid or ErrForbidden
+// where those fit.
+var (
+	// ErrNotVerified: the DNS record was not found or does not match.
+	ErrNotVerified = errors.New("orgsso: domain not verified")
+)
+
+// TXTPrefix names the DNS record that proves a domain: a TXT record at
+// _ostiary-challenge.DOMAIN whose value is TXTValuePrefix + the token.
+const (
+	TXTPrefix      = "_ostiary-challenge."
+	TXTValuePrefix = "ostiary-domain-verification="
+)
+
+// Store is what the service keeps.
+type Store interface {
+	storage.OrgSSOStore
+	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+}
+
+// Connectors says which connector ids exist.
+type Connectors interface {
+	Known(id string) bool
+}
+
+// Service applies the rules. Build it with every field set; Resolver nil
+// is the system resolver.
+type Service struct {
+	Store      Store
+	Orgs       *accounts.Organizations
+	Connectors Connectors
+	// Resolver looks up TXT records; a *net.Resolver with Dial pointed at a
+	// configured server is one (NewResolver).
+	Resolver interface {
+		LookupTXT(ctx context.Context, name string) ([]string, error)
+	}
+	Now func() time.Time
+}
+
+// NewResolver is a resolver that asks the DNS server at addr (host:port)
+// instead of the system's; empty addr is the system resolver.
+func NewResolver(addr string) *net.Resolver {
+	if addr == "" {
+		return net.DefaultResolver
+	}
+	return &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+}
+
+func (s *Service) mayManage(ctx context.Context, actor accounts.Actor, orgID string) error {
+	role, err := s.Orgs.ActorRole(ctx, orgID, actor)
+	if err != nil {
+		return err
+	}
+	if role != accounts.RoleOwner && role != accounts.RoleAdmin {
+		return fmt.Errorf("role %q cannot change single sign-on: %w", role, accounts.ErrForbidden)
+	}
+	return nil
+}
+
+// Attach sets the organization's connector. Roles named must exist in the
+// organization.
+func (s *Service) Attach(ctx context.Context, actor accounts.Actor, c storage.OrgConnector) error {
+	if err := s.mayManage(ctx, actor, c.OrgID); err != nil {
+		return err
+	}
+	if !s.Connectors.Known(c.ConnectorID) {
+		return fmt.Errorf("connector %q is not configured: %w", c.ConnectorID, accounts.ErrInvalid)
+	}
+	if c.DefaultRole == "" {
+		c.DefaultRole = accounts.RoleMember
+	}
+	roles, err := s.Orgs.Roles(ctx, c.OrgID)
+	if err != nil {
+		return err
+	}
+	known := map[string]bool{}
+	for _, r := range roles {
+		known[r.Name] = true
+	}
+	check := func(role string) error {
+		if !known[role] {
+			return fmt.Errorf("role %q is not defined in the organization: %w", role, accounts.ErrInvalid)
+		}
+		if role == accounts.RoleOwner {
+			return fmt.Errorf("signing in never makes an owner: %w", accounts.ErrInvalid)
+		}
+		return nil
+	}
+	if err := check(c.DefaultRole); err != nil {
+		return err
+	}
+	for _, r := range c.GroupRoles {
+		if err := check(r); err != nil {
+			return err
+		}
+	}
+	now := s.Now().UTC()
+	c.CreatedAt, c.UpdatedAt = now, now
+	if err := s.Store.PutOrgConnector(ctx, c); err != nil {
+		return fmt.Errorf("orgsso: attach connector: %w", err)
+	}
+	return nil
+}
+
+// NormalizeDomain lowercases and checks a domain name.
+func NormalizeDomain(d string) (string, error) {
+	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
+		return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+	}
+	for _, label := range strings.Split(d, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+			}
+		}
+	}
+	return d, nil
+}
+
+// Claim records the organization's claim on domain and returns it with the
+// token for its TXT record. verified (for the operator only) skips the DNS
+// proof.
+func (s *Service) Claim(ctx context.Context, actor accounts.Actor, orgID, domain string, verified bool) (storage.OrgDomain, error) {
+	if err := s.mayManage(ctx, actor, orgID); err != nil {
+		return storage.OrgDomain{}, err
+	}
+	if verified && actor.ID != accounts.SystemActor {
+		return storage.OrgDomain{}, fmt.Errorf("only the operator sets a domain verified: %w", accounts.ErrForbidden)
+	}
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return storage.OrgDomain{}, err
+	}
+	now := s.Now().UTC()
+	rec := storage.OrgDomain{Domain: d, OrgID: orgID, Token: randtoken.New(), CreatedAt: now}
+	if verified {
+		rec.VerifiedAt = now
+	}
+	if err := s.Store.CreateOrgDomain(ctx, rec); err != nil {
+		return storage.OrgDomain{}, fmt.Errorf("orgsso: claim %s: %w", d, err)
+	}
+	return rec, nil
+}
+
+// VerifyDNS looks for the domain's TXT record and marks it verified.
+func (s *Service) VerifyDNS(ctx context.Context, actor accounts.Actor, orgID, domain string) error {
+	if err := s.mayManage(ctx, actor, orgID); err != nil {
+		return err
+	}
+	d, err := NormalizeDomain(domain)
+	if err != nil {
+		return err
+	}
+	rec, err := s.Store.GetOrgDomain(ctx, d)
+	if err != nil || rec.OrgID != orgID {
+		return fmt.Errorf("organization %q has not claimed %s: %w", orgID, d, storage.ErrNotFound)
+	}
+	txts, err := s.Resolver.LookupTXT(ctx, TXTPrefix+d)
+	if err != nil {
+		return fmt.Errorf("%w: look up %s%s: %w", ErrNotVerified, TXTPrefix, d, err)
+	}
+	want := TXTValuePrefix + rec.Token
+	for _, t := range txts {
+		if strings.TrimSpace(t) == want {
+			return s.Store.VerifyOrgDomain(ctx, orgID, d, s.Now().UTC())
+		}
+	}
+	return fmt.Errorf("%w: no TXT record %q at %s%s", ErrNotVerified, want, TXTPrefix, d)
+}
+
+// Discover returns the organization whose verified domain the address is
+// in and which has a connector; ok is false otherwise.
+func (s *Service) Discover(ctx context.Context, email string) (storage.OrgConnector, bool, error) {
+	_, domain, found := strings.Cut(email, "@")
+	if !found {
+		return storage.OrgConnector{}, false, nil
+	}
+	d, err := s.Store.GetOrgDomain(ctx, strings.ToLower(domain))
+	if errors.Is(err, storage.ErrNotFound) || err == nil && d.VerifiedAt.IsZero() {
+		return storage.OrgConnector{}, false, nil
+	}
+	if err != nil {
+		return storage.OrgConnector{}, false, fmt.Errorf("orgsso: domain of %s: %w", domain, err)
+	}
+	c, err := s.Store.GetOrgConnector(ctx, d.OrgID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.OrgConnector{}, false, nil
+	}
+	if err != nil {
+		return storage.OrgConnector{}, false, fmt.Errorf("orgsso: connector of %s: %w", d.OrgID, err)
+	}
+	return c, true, nil
+}
+
+// PasswordForbidden reports whether the address's organization refuses
+// password sign-in for it.
+func (s *Service) PasswordForbidden(ctx context.Context, email string) (bool, error) {
+	c, ok, err := s.Discover(ctx, email)
+	return ok && c.ForbidPassword, err
+}
+
+// RoleFor is the role groups map to, or the default role.
+func RoleFor(c storage.OrgConnector, groups []string) (role string, mapped bool) {
+	// Of several matching groups the strongest role wins: admin over the
+	// rest; otherwise the first group in the upstream's order.
+	for _, g := range groups {
+		if r, ok := c.GroupRoles[g]; ok && r == accounts.RoleAdmin {
+			return r, true
+		}
+	}
+	for _, g := range groups {
+		if r, ok := c.GroupRoles[g]; ok {
+			return r, true
+		}
+	}
+	return c.DefaultRole, false
+}
+
+// Join makes the person a member after a sign-in through the
+// organization's connector: with the mapped or default role when new, and
+// with the mapped role when their upstream groups say so (never changing an
+// owner). It returns the membership's role.
+func (s *Service) Join(ctx context.Context, c storage.OrgConnector, userID string, groups []string) (string, error) {
+	role, mapped := RoleFor(c, groups)
+	m, err := s.Store.GetMembership(ctx, c.OrgID, userID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		err := s.Orgs.AddMember(ctx, accounts.Actor{ID: accounts.SystemActor}, c.OrgID, userID, role)
+		if err != nil && !errors.Is(err, storage.ErrAlreadyExists) {
+			return "", fmt.Errorf("orgsso: join %s: %w", c.OrgID, err)
+		}
+		return role, nil
+	case err != nil:
+		return "", fmt.Errorf("orgsso: membership: %w", err)
+	}
+	if mapped && m.Role != role && m.Role != accounts.RoleOwner {
+		if err := s.Orgs.SetRole(ctx, accounts.Actor{ID: accounts.SystemActor}, c.OrgID, userID, role); err != nil {
+			return m.Role, fmt.Errorf("orgsso: set role from groups: %w", err)
+		}
+		return role, nil
+	}
+	return m.Role, nil
+}

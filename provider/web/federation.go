@@ -1,0 +1,322 @@
+package web
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// Paths of the upstream sign-in.
+const (
+	PathUpstreamStart    = "/login/upstream/{connector}"
+	PathUpstreamCallback = "/login/upstream/callback"
+	PathUpstreamLink     = "/login/upstream/link"
+	PathUpstreamCancel   = "/login/upstream/cancel"
+)
+
+// Purposes of the one-time records the upstream sign-in parks.
+const (
+	purposeUpstreamState = "upstream_state"
+	purposeUpstreamLink  = "upstream_link"
+)
+
+// upstreamCookie binds an upstream sign-in to the browser that started it:
+// the state alone, which travels through the upstream, is not enough.
+const upstreamCookie = "ostiary_upstream"
+
+// DefaultUpstreamStateLifetime bounds the round trip through the upstream.
+const DefaultUpstreamStateLifetime = 10 * time.Minute
+
+// amrFederated is the session's amr after an upstream sign-in, as the issue
+// asks ("fed"; RFC 8176 has no value for it).
+const amrFederated = "fed"
+
+// FederationStore is what the upstream sign-in keeps.
+type FederationStore interface {
+	CreateUser(ctx context.Context, u storage.User) error
+	CreateIdentity(ctx context.Context, i storage.Identity) error
+	GetIdentity(ctx context.Context, issuer, subject string) (storage.Identity, error)
+	ListIdentitiesByUser(ctx context.Context, userID string) ([]storage.Identity, error)
+	DeleteIdentity(ctx context.Context, userID, id string) error
+	CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error
+	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
+	GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
+}
+
+// ConnectorSet is the upstream connectors (*connectors.Registry, or a
+// fixed *connectors.Set).
+type ConnectorSet interface {
+	Enabled() []connectors.Connector
+	Get(id string) (connectors.Connector, bool)
+}
+
+// Federation is sign-in through upstream identity providers; nil on Pages
+// turns it off (no buttons, the routes answer 404).
+type Federation struct {
+	Connectors ConnectorSet
+	Store      FederationStore
+	// StateLifetime bounds the upstream round trip; zero is the default.
+	StateLifetime time.Duration
+	// Orgs is enterprise single sign-on (home-realm discovery, password
+	// refusal, joining organizations); nil turns it off.
+	Orgs *orgsso.Service
+}
+
+func (f *Federation) stateLifetime() time.Duration {
+	if f.StateLifetime > 0 {
+		return f.StateLifetime
+	}
+	return DefaultUpstreamStateLifetime
+}
+
+// upstreamState is what the server keeps between the redirect to the
+// upstream and the callback, under the SHA-256 of the state.
+type upstreamState struct {
+	Connector string `json:"connector"`
+	// Binding is the hex SHA-256 of the browser cookie's value.
+	Binding   string `json:"binding"`
+	Nonce     string `json:"nonce"`
+	Verifier  string `json:"verifier"`
+	RequestID string `json:"request_id,omitempty"`
+	ReturnTo  string `json:"return_to,omitempty"`
+	// LinkUserID is set when a signed-in person links another identity.
+	LinkUserID string `json:"link_user_id,omitempty"`
+	// OrgID is set when home-realm discovery chose the organization's
+	// connector: the person joins it.
+	OrgID string `json:"org_id,omitempty"`
+}
+
+func (p *Pages) federationOn() bool { return p.Federation != nil && p.Federation.Connectors != nil }
+
+func (p *Pages) callbackURL() string { return p.link(PathUpstreamCallback, nil) }
+
+// UpstreamStart serves POST /login/upstream/{connector}: it parks the round
+// trip server-side and sends the browser to the upstream.
+func (p *Pages) UpstreamStart(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.upstreamStart)(w, r)
+}
+
+func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
+	if !p.federationOn() {
+		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}
+	if r.Method != http.MethodPost {
+		return methodNotAllowed(w)
+	}
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return err
+	}
+	conn, ok := p.Federation.Connectors.Get(r.PathValue("connector"))
+	if !ok {
+		return showError(http.StatusNotFound, "Unknown sign-in provider",
+			"This sign-in option is not available. Go back and choose another.")
+	}
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
+	st := upstreamState{Connector: conn.Config().ID}
+	if f != nil {
+		st.RequestID = f.req.ID
+	} else {
+		st.ReturnTo = safeReturnTo(r.PostFormValue("return_to"))
+	}
+	if r.PostFormValue("action") == "link" {
+		_, user, ok, err := p.currentUser(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return p.redirectSeeOther(w, r, p.path("/login"))
+		}
+		st.LinkUserID = user.ID
+	}
+	return p.sendUpstream(w, r, conn, st)
+}
+
+// sendUpstream parks st and redirects to conn.
+func (p *Pages) sendUpstream(w http.ResponseWriter, r *http.Request, conn connectors.Connector, st upstreamState) error {
+	ctx := r.Context()
+	binding := randtoken.New()
+	start := connectors.Start{State: randtoken.New(), Nonce: randtoken.New(), Verifier: randtoken.New()}
+	st.Binding = hex.EncodeToString(randtoken.Hash(binding))
+	st.Nonce, st.Verifier = start.Nonce, start.Verifier
+	target, err := conn.AuthURL(ctx, start, p.callbackURL())
+	if err != nil {
+		return p.upstreamFailed(w, r, conn.Config(), st.RequestID, err)
+	}
+	data, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("web: encode upstream state: %w", err)
+	}
+	now := p.Now()
+	life := p.Federation.stateLifetime()
+	// Email is the binding: a new round trip from the same browser replaces
+	// the old one, and nothing else ever collides with it.
+	err = p.Federation.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(start.State),
+		Purpose: purposeUpstreamState, Email: "upstream:" + st.Binding, UserID: st.LinkUserID, Data: data,
+		CreatedAt: now, ExpiresAt: now.Add(life)})
+	if err != nil {
+		return fmt.Errorf("web: park upstream state: %w", err)
+	}
+	http.SetCookie(w, p.upstreamCookie(binding, int(life/time.Second)))
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+func (p *Pages) upstreamCookie(value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: upstreamCookie, Value: value, Path: p.path("/login/upstream/"), MaxAge: maxAge,
+		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+// boundToBrowser reports whether r carries the cookie whose hash is binding.
+func boundToBrowser(r *http.Request, binding string) bool {
+	c, err := r.Cookie(upstreamCookie)
+	if err != nil || c.Value == "" {
+		return false
+	}
+	got := hex.EncodeToString(randtoken.Hash(c.Value))
+	return subtle.ConstantTimeCompare([]byte(got), []byte(binding)) == 1
+}
+
+// UpstreamCallback serves GET /login/upstream/callback: the upstream sends
+// the browser back with a code (or an error) and our state.
+func (p *Pages) UpstreamCallback(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.upstreamCallback)(w, r)
+}
+
+func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
+	if !p.federationOn() {
+		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return methodNotAllowed(w)
+	}
+	ctx := r.Context()
+	q := r.URL.Query()
+	state := q.Get("state")
+	if state == "" || len(state) > 512 {
+		return p.upstreamProblem(w, r, http.StatusBadRequest, "", "This sign-in link is not valid",
+			"The answer from the sign-in provider was incomplete. Start signing in again.", nil)
+	}
+	// Single use: of two arrivals with the same state one gets the record.
+	tok, err := p.Federation.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(state), purposeUpstreamState, p.Now())
+	if errors.Is(err, storage.ErrNotFound) {
+		return p.upstreamProblem(w, r, http.StatusBadRequest, "", "This sign-in has expired",
+			"The sign-in was already completed, took too long, or did not start here. Start signing in again.", err)
+	}
+	if err != nil {
+		return fmt.Errorf("web: read upstream state: %w", err)
+	}
+	var st upstreamState
+	if err := json.Unmarshal(tok.Data, &st); err != nil {
+		return fmt.Errorf("web: decode upstream state: %w", err)
+	}
+	http.SetCookie(w, p.upstreamCookie("", -1))
+	if !boundToBrowser(r, st.Binding) {
+		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+			Details: map[string]string{"connector": st.Connector, "reason": "browser_mismatch"}})
+		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "This sign-in started in another browser",
+			"For your safety, a sign-in must finish in the browser where it started. Start signing in again here.", nil)
+	}
+	conn, ok := p.Federation.Connectors.Get(st.Connector)
+	if !ok {
+		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "Unknown sign-in provider",
+			"This sign-in option is no longer available.", nil)
+	}
+	cfg := conn.Config()
+	if e := q.Get("error"); e != "" {
+		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+			Details: map[string]string{"connector": cfg.ID, "reason": "upstream_" + truncateCode(e)}})
+		if e == "access_denied" {
+			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "Sign-in was cancelled",
+				cfg.Name+" did not sign you in: the request was declined there.", nil)
+		}
+		return p.upstreamProblem(w, r, http.StatusBadGateway, st.RequestID, "Sign-in did not work",
+			cfg.Name+" could not sign you in. Try again, or choose another way to sign in.", nil)
+	}
+	code := q.Get("code")
+	if code == "" {
+		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "This sign-in link is not valid",
+			"The answer from "+cfg.Name+" had no authorization code. Start signing in again.", nil)
+	}
+	id, err := conn.Finish(ctx, code, connectors.Start{State: state, Nonce: st.Nonce, Verifier: st.Verifier}, p.callbackURL())
+	if err != nil {
+		return p.upstreamFailed(w, r, cfg, st.RequestID, err)
+	}
+	return p.upstreamSignedIn(w, r, cfg, st, id)
+}
+
+// truncateCode keeps an upstream's error code short enough for the log.
+func truncateCode(s string) string {
+	if len(s) > 40 {
+		return s[:40]
+	}
+	return s
+}
+
+// upstreamFailed shows why a connector could not finish.
+func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, cfg connectors.Config, requestID string, err error) error {
+	reason := "error"
+	title, detail, status := "Sign-in did not work", cfg.Name+" could not sign you in. Try again in a moment.", http.StatusBadGateway
+	switch {
+	case errors.Is(err, connectors.ErrUnavailable):
+		reason = "unavailable"
+		title = cfg.Name + " is not answering"
+		detail = "We could not reach " + cfg.Name + " to sign you in. Try again in a moment, or choose another way to sign in."
+	case errors.Is(err, connectors.ErrInvalidToken):
+		reason = "invalid_token"
+		title = "Sign-in could not be verified"
+		detail = "The answer from " + cfg.Name + " did not pass our checks, so you were not signed in. Start signing in again."
+	}
+	p.audit(r.Context(), storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"connector": cfg.ID, "reason": reason}})
+	return p.upstreamProblem(w, r, status, requestID, title, detail, err)
+}
+
+type upstreamButton struct {
+	ID, Name, Icon, Action, Initial string
+}
+
+// upstreamButtons are the login page's "Sign in with …" forms.
+func (p *Pages) upstreamButtons(f *flow) []upstreamButton {
+	if !p.federationOn() {
+		return nil
+	}
+	var out []upstreamButton
+	for _, c := range p.Federation.Connectors.Enabled() {
+		cfg := c.Config()
+		action := p.path("/login/upstream/" + cfg.ID)
+		if f != nil {
+			action = p.withRequest("/login/upstream/"+cfg.ID, f.req.ID)
+		}
+		out = append(out, upstreamButton{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
+			Initial: choice(storage.User{Name: cfg.Name}).Initial})
+	}
+	return out
+}
+
+// upstreamFormTargets are where the login page's forms may end up: the
+// application's redirect URIs and, after the 303 of an upstream button, the
+// upstreams (browsers apply form-action to redirects too).
+func (p *Pages) upstreamFormTargets(f *flow) []string {
+	targets := f.redirectTargets()
+	if !p.federationOn() {
+		return targets
+	}
+	for _, c := range p.Federation.Connectors.Enabled() {
+		targets = append(targets, c.AuthOrigins()...)
+	}
+	return targets
+}

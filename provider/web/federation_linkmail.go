@@ -1,0 +1,139 @@
+package web
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// PathUpstreamLinkMail is the emailed link that proves the person owns the
+// account an upstream sign-in's address belongs to.
+const PathUpstreamLinkMail = "/login/upstream/link/mail"
+
+const purposeUpstreamLinkMail = "upstream_link_mail"
+
+type linkMailData struct {
+	Name, Provider, UpstreamEmail, Link, Lifetime string
+}
+
+// mailLinkProof sends the account's address a link that completes the
+// pending link. The link works only in the browser holding the pending
+// link's cookie: a leaked mail alone links nothing.
+func (p *Pages) mailLinkProof(r *http.Request, pending storage.OneTimeToken, pl pendingLink, provider string, user storage.User) error {
+	ctx := r.Context()
+	secret := randtoken.New()
+	now := p.Now()
+	data, err := json.Marshal(map[string]string{"pending": hex.EncodeToString(pending.TokenHash)})
+	if err != nil {
+		return err
+	}
+	err = p.Federation.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret),
+		Purpose: purposeUpstreamLinkMail, UserID: user.ID, Email: user.Email, Data: data, CreatedAt: now, ExpiresAt: pending.ExpiresAt})
+	if err != nil {
+		return fmt.Errorf("web: park link mail: %w", err)
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"connector": pl.Connector}})
+	return p.mailLimited(ctx, user.Email, "upstream_link", linkMailData{Name: user.Name, Provider: provider,
+		UpstreamEmail: pl.Email, Link: p.link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
+		Lifetime: fmt.Sprintf("%d minutes", int(pending.ExpiresAt.Sub(now)/time.Minute))})
+}
+
+type linkMailPage struct {
+	Title, Action, CSRF, Token, Provider, Email string
+}
+
+// UpstreamLinkMail serves GET and POST /login/upstream/link/mail: GET shows
+// what the link does (mail scanners fetch links), POST links and signs in.
+func (p *Pages) UpstreamLinkMail(w http.ResponseWriter, r *http.Request) {
+	p.handle(p.upstreamLinkMail)(w, r)
+}
+
+func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
+	if !p.federationOn() {
+		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	}
+	ctx := r.Context()
+	secret := r.URL.Query().Get("token")
+	if r.Method == http.MethodPost {
+		secret = r.PostFormValue("token")
+	}
+	c, err := r.Cookie(upstreamCookie)
+	if secret == "" || err != nil || c.Value == "" {
+		return &pageError{status: http.StatusBadRequest, title: "Open the link in the same browser",
+			detail: "This link completes a sign-in started in another browser, or the sign-in has ended. Start signing in again, then use the new link in that browser."}
+	}
+	mailTok, err := p.Federation.Store.GetOneTimeToken(ctx, randtoken.Hash(secret), purposeUpstreamLinkMail, p.Now())
+	if err != nil {
+		return upstreamLinkGone(err)
+	}
+	var d map[string]string
+	if err := json.Unmarshal(mailTok.Data, &d); err != nil || d["pending"] != hex.EncodeToString(randtoken.Hash(c.Value)) {
+		return &pageError{status: http.StatusBadRequest, title: "Open the link in the same browser",
+			detail: "This link completes a sign-in started in another browser. Open it in the browser where you signed in with the provider."}
+	}
+	pending, err := p.Federation.Store.GetOneTimeToken(ctx, randtoken.Hash(c.Value), purposeUpstreamLink, p.Now())
+	if err != nil {
+		return upstreamLinkGone(err)
+	}
+	var pl pendingLink
+	if err := json.Unmarshal(pending.Data, &pl); err != nil {
+		return fmt.Errorf("web: decode pending link: %w", err)
+	}
+	conn, ok := p.Federation.Connectors.Get(pl.Connector)
+	if !ok || pending.UserID != mailTok.UserID {
+		return upstreamLinkGone(nil)
+	}
+	cfg := conn.Config()
+	user, err := p.Store.GetUser(ctx, pending.UserID)
+	if err != nil || user.Disabled {
+		return upstreamLinkGone(err)
+	}
+	// A mailbox is not proof enough for an account with a second factor.
+	if p.MFA != nil {
+		st, err := p.MFA.Status(ctx, user.ID)
+		if err != nil {
+			return fmt.Errorf("web: second factor status: %w", err)
+		}
+		if st.Enabled {
+			return upstreamLinkGone(nil)
+		}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return p.render(w, http.StatusOK, "upstream_link_mail", linkMailPage{Title: "Link your " + cfg.Name + " sign-in",
+			Action: p.path(PathUpstreamLinkMail), CSRF: p.Sessions.CSRFToken(w, r), Token: secret, Provider: cfg.Name, Email: user.Email})
+	case http.MethodPost:
+	default:
+		return methodNotAllowed(w)
+	}
+	if err := p.Sessions.CheckCSRF(r); err != nil {
+		return err
+	}
+	if _, err := p.Federation.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(secret), purposeUpstreamLinkMail, p.Now()); err != nil {
+		return upstreamLinkGone(err)
+	}
+	if _, err := p.Federation.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(c.Value), purposeUpstreamLink, p.Now()); err != nil {
+		return upstreamLinkGone(err)
+	}
+	http.SetCookie(w, p.upstreamCookie("", -1))
+	id := connectors.Identity{Issuer: pl.Issuer, Subject: pl.Subject, Email: pl.Email, Name: pl.Name, IDToken: pl.IDToken, Groups: pl.Groups}
+	if err := p.Federation.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id)); err != nil {
+		if errors.Is(err, storage.ErrAlreadyExists) {
+			return p.upstreamProblem(w, r, http.StatusConflict, pl.RequestID, "Already linked",
+				"This "+cfg.Name+" account is linked to an account here already. Sign in with it.", err)
+		}
+		return fmt.Errorf("web: link identity: %w", err)
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+		Details: map[string]string{"connector": cfg.ID, "proof": "email"}})
+	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, []string{amrFederated})
+}

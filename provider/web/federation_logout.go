@@ -1,0 +1,72 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// PathUpstreamLogoutDone is where an upstream sends the browser back after
+// its own logout.
+const PathUpstreamLogoutDone = "/logout/upstream/done"
+
+const purposeUpstreamLogout = "upstream_logout"
+
+// upstreamLogout returns the upstream's end_session URL when the ended
+// session came through a connector that opted in to upstream logout. Where
+// to go afterwards (final: a validated post-logout URI, or empty for our
+// signed-out page) waits server-side under the state the upstream echoes.
+func (p *Pages) upstreamLogout(r *http.Request, sess storage.Session, final string) (string, bool, error) {
+	if !p.federationOn() || sess.IdP == "" || sess.UpstreamIDToken == "" {
+		return "", false, nil
+	}
+	conn, ok := p.Federation.Connectors.Get(sess.IdP)
+	if !ok {
+		return "", false, nil
+	}
+	state := randtoken.New()
+	target, ok := conn.LogoutURL(r.Context(), sess.UpstreamIDToken, p.link(PathUpstreamLogoutDone, nil))
+	if !ok {
+		return "", false, nil
+	}
+	data, err := json.Marshal(map[string]string{"final": final})
+	if err != nil {
+		return "", false, err
+	}
+	now := p.Now()
+	err = p.Federation.Store.CreateOneTimeToken(r.Context(), storage.OneTimeToken{TokenHash: randtoken.Hash(state),
+		Purpose: purposeUpstreamLogout, Email: "upstream-logout:" + sess.ID, UserID: sess.UserID, Data: data,
+		CreatedAt: now, ExpiresAt: now.Add(p.Federation.stateLifetime())})
+	if err != nil {
+		return "", false, fmt.Errorf("web: park upstream logout: %w", err)
+	}
+	return target + "&state=" + state, true, nil
+}
+
+// UpstreamLogoutDone serves GET /logout/upstream/done: the upstream signed
+// the person out too; continue where our logout was going.
+func (p *Pages) UpstreamLogoutDone(w http.ResponseWriter, r *http.Request) {
+	p.handle(func(w http.ResponseWriter, r *http.Request) error {
+		signedOut := signedOutPage{Title: "Signed out", LoginURL: p.path("/login")}
+		state := r.URL.Query().Get("state")
+		if !p.federationOn() || state == "" || len(state) > 512 {
+			return p.render(w, http.StatusOK, "signed_out", signedOut)
+		}
+		tok, err := p.Federation.Store.ConsumeOneTimeToken(r.Context(), randtoken.Hash(state), purposeUpstreamLogout, p.Now())
+		if errors.Is(err, storage.ErrNotFound) {
+			return p.render(w, http.StatusOK, "signed_out", signedOut)
+		}
+		if err != nil {
+			return fmt.Errorf("web: read upstream logout: %w", err)
+		}
+		var d map[string]string
+		if err := json.Unmarshal(tok.Data, &d); err == nil && d["final"] != "" {
+			return p.redirect(w, r, d["final"])
+		}
+		return p.render(w, http.StatusOK, "signed_out", signedOut)
+	})(w, r)
+}
