@@ -39,6 +39,8 @@ type Store interface {
 	AuditStore
 	ThrottleStore
 	MFAStore
+	CleanupStore
+	LeaseStore
 	Transactor
 
 	// Ping reports whether the database answers and its migrations are current.
