@@ -24,7 +24,8 @@ commands:
                                      manage people
   orgs create|list|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
                                      manage organizations
-  keys list|rotate                   manage signing keys
+  keys list|rotate|revoke            manage signing keys
+  janitor run                        remove expired rows now
 
 Every command takes --config FILE and --output text|json; run
 'ostiary COMMAND SUBCOMMAND -h' for its flags.
@@ -92,6 +93,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&common.config, "config", globalConfig, "configuration `file` (YAML)")
 	fs.StringVar(&common.output, "output", "text", "output format: text or json")
 	runFn := cmd.setup(fs, common)
+	if f := positionalFlag[name]; f != "" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		rest = append([]string{"--" + f, rest[0]}, rest[1:]...)
+	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -174,6 +178,8 @@ func commands() []command {
 		{"orgs", "delete-role", orgsDeleteRoleCommand},
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
+		{"keys", "revoke", keysRevokeCommand},
+		{"janitor", "run", janitorRunCommand},
 	}
 }
 

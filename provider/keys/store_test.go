@@ -92,5 +92,3 @@ func TestRotateIfDueRaceOnRealStores(t *testing.T) {
 		})
 	}
 }
-
-
