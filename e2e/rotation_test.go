@@ -22,7 +22,8 @@ func TestKeyRotationOnARunningServer(t *testing.T) {
 	srv := newServer(t, database(t, "sqlite"))
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	srv.Args = []string{"--config", config}
-	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n"), 0o600); err != nil {
+	// A short refresh interval: the server sees the rotation within 1 s.
+	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n  refresh_interval: 1s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	srv.start(10 * time.Second)
@@ -47,7 +48,7 @@ func TestKeyRotationOnARunningServer(t *testing.T) {
 		t.Fatalf("keys rotate: %v", rotated)
 	}
 
-	deadline := time.Now().Add(45 * time.Second) // the server re-reads keys every 30 s
+	deadline := time.Now().Add(15 * time.Second) // pre-publication plus the 1 s refresh
 	for {
 		_, kid := token()
 		if kid == newKid {
