@@ -22,7 +22,8 @@ func TestKeyRotationOnARunningServer(t *testing.T) {
 	srv := newServer(t, database(t, "sqlite"))
 	config := filepath.Join(t.TempDir(), "config.yaml")
 	srv.Args = []string{"--config", config}
-	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n"), 0o600); err != nil {
+	// A short refresh interval: the server sees the rotation within 1 s.
+	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n  refresh_interval: 1s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	srv.start(10 * time.Second)
@@ -47,7 +48,7 @@ func TestKeyRotationOnARunningServer(t *testing.T) {
 		t.Fatalf("keys rotate: %v", rotated)
 	}
 
-	deadline := time.Now().Add(45 * time.Second) // the server re-reads keys every 30 s
+	deadline := time.Now().Add(15 * time.Second) // pre-publication plus the 1 s refresh
 	for {
 		_, kid := token()
 		if kid == newKid {
@@ -87,4 +88,51 @@ func headerKid(t *testing.T, jwt string) string {
 	}
 	json.Unmarshal(b, &hdr)
 	return hdr.Kid
+}
+
+// With keys.rotation_interval set, a running server rotates by itself: a
+// new key is published, then signs after the pre-publication delay, and
+// the token signed before still verifies against the JWKS.
+func TestScheduledRotationOnARunningServer(t *testing.T) {
+	srv := newServer(t, database(t, "sqlite"))
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	srv.Args = []string{"--config", config}
+	if err := os.WriteFile(config, []byte("keys:\n  rotation_interval: 4s\n  pre_publication: 1s\n  refresh_interval: 1s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.start(10 * time.Second)
+	var client map[string]string
+	srv.cli("", &client, "clients", "create", "--name", "Machine", "--grant-type", "client_credentials", "--scope", "api")
+	cc := clientcredentials.Config{ClientID: client["client_id"], ClientSecret: client["client_secret"],
+		TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"api"}}
+	first, err := cc.Token(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldKid := headerKid(t, first.AccessToken)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		tok, err := cc.Token(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kid := headerKid(t, tok.AccessToken); kid != oldKid {
+			jwks := get(t, srv.URL+"/.well-known/jwks.json")
+			if !strings.Contains(jwks, kid) || !strings.Contains(jwks, oldKid) {
+				t.Fatalf("JWKS after the scheduled rotation must list both keys: %s", jwks)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the schedule never rotated the signing key")
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	keySet := oidc.NewRemoteKeySet(context.Background(), srv.URL+"/.well-known/jwks.json")
+	if _, err := keySet.VerifySignature(context.Background(), first.AccessToken); err != nil {
+		t.Errorf("a token signed before the scheduled rotation no longer verifies: %v", err)
+	}
+	if !strings.Contains(srv.logs(), "rotated the signing key on schedule") {
+		t.Error("the server did not log the scheduled rotation")
+	}
 }

@@ -35,6 +35,14 @@ type Config struct {
 	// new key is published before it signs (0: JWKSMaxAge).
 	JWKSMaxAge     time.Duration
 	PrePublication time.Duration
+	// RotationInterval rotates the signing key when the newest is that
+	// old; 0 turns the schedule off. KeyRefreshInterval is how often each
+	// process re-reads the key set (0: keys.DefaultRefreshInterval).
+	RotationInterval   time.Duration
+	KeyRefreshInterval time.Duration
+
+	// Janitor sweeps expired rows; see provider/janitor.
+	Janitor JanitorConfig
 
 	SessionLifetime    time.Duration
 	SessionIdleTimeout time.Duration
@@ -139,9 +147,10 @@ func NewKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Ma
 		PrePublish: c.PrePublication,
 		// Per-client lifespans may exceed the global ones; a day on top of
 		// the longest global lifetime covers any sane override.
-		Retention:  c.longestTokenLifetime() + 24*time.Hour,
-		JWKSMaxAge: c.JWKSMaxAge,
-		Now:        c.now,
-		Logger:     logger,
+		Retention:       c.longestTokenLifetime() + 24*time.Hour,
+		JWKSMaxAge:      c.JWKSMaxAge,
+		RefreshInterval: c.KeyRefreshInterval,
+		Now:             c.now,
+		Logger:          logger,
 	}, nil
 }

@@ -29,11 +29,12 @@ type flowEnv struct {
 	store *sqlite.Store
 	cfg   Config
 	http  *http.Client
+	p     *Provider
 }
 
 const flowRedirect = "https://app.example/cb"
 
-func newFlowEnv(t *testing.T) *flowEnv {
+func newFlowEnv(t *testing.T, mutate ...func(*Config)) *flowEnv {
 	t.Helper()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
 	if err != nil {
@@ -46,10 +47,14 @@ func newFlowEnv(t *testing.T) *flowEnv {
 	e := &flowEnv{t: t, store: st}
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.cfg = Config{Issuer: "http://" + e.srv.Listener.Addr().String(), Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048}
+	for _, m := range mutate {
+		m(&e.cfg)
+	}
 	p, err := New(t.Context(), e.cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.p = p
 	t.Cleanup(p.Close)
 	e.srv.Config.Handler = p
 	e.srv.Start()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
@@ -44,6 +45,8 @@ type Provider struct {
 	admin  http.Handler
 	notify *backchannel.Notifier
 	mailer *mail.Worker
+	// background is the key rotation schedule and the janitor, when on.
+	background []func(context.Context)
 }
 
 // New builds every handler from cfg and store and mounts them. It makes sure
@@ -240,7 +243,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
-	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker}, nil
+	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker,
+		background: newBackground(cfg, km, store, recorder, logger)}, nil
 }
 
 // newMail builds the outbox worker and the registration and reset side of
@@ -297,10 +301,16 @@ func ehloName(host string) string {
 	}
 }
 
-// Run does the provider's background work, sending the mail outbox, until
-// ctx ends; it returns once a delivery in progress has finished.
+// Run does the provider's background work, sending the mail outbox,
+// rotating keys on schedule and sweeping expired rows, until ctx ends; it
+// returns once a delivery in progress has finished.
 func (p *Provider) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, run := range p.background {
+		wg.Go(func() { run(ctx) })
+	}
 	p.mailer.Run(ctx)
+	wg.Wait()
 }
 
 // ServeHTTP serves every endpoint of the provider. GET and HEAD of the

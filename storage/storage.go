@@ -43,6 +43,8 @@ type Store interface {
 	IdentityStore
 	OrgSSOStore
 	ConnectorStore
+	CleanupStore
+	LeaseStore
 	Transactor
 
 	// Ping reports whether the database answers and its migrations are current.

@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/storage"
 )
 
 func migrateUpCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
@@ -54,6 +55,13 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		RSABits:               c.Keys.RSABits,
 		JWKSMaxAge:            c.Keys.JWKSMaxAge,
 		PrePublication:        c.Keys.PrePublication,
+		RotationInterval:      c.Keys.RotationInterval,
+		KeyRefreshInterval:    c.Keys.RefreshInterval,
+		Janitor: provider.JanitorConfig{
+			Interval: c.Janitor.Interval, BatchSize: c.Janitor.BatchSize,
+			SentMailRetention: c.Janitor.SentMailRetention, FailedMailRetention: c.Janitor.FailedMailRetention,
+			AuditRetention: c.Janitor.AuditRetention,
+		},
 		SessionLifetime:       c.Sessions.Lifetime,
 		SessionIdleTimeout:    c.Sessions.IdleTimeout,
 		MaxFailuresPerAccount: c.Login.MaxFailuresPerAccount,
@@ -142,6 +150,9 @@ func keysRotateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			k, err := m.Rotate(ctx)
 			if err != nil {
 				return fmt.Errorf("rotate: %w", err)
+			}
+			if err := auditKeyRotated(ctx, m.Store.(storage.AuditStore), k); err != nil {
+				return fmt.Errorf("rotate: key %s published, but: %w", k.ID, err)
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, map[string]any{"kid": k.ID, "active_from": k.ActiveFrom})

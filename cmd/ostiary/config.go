@@ -58,7 +58,20 @@ type Config struct {
 		RSABits        int           `yaml:"rsa_bits"`
 		JWKSMaxAge     time.Duration `yaml:"jwks_max_age"`
 		PrePublication time.Duration `yaml:"pre_publication"`
+		// RotationInterval: 0 turns scheduled rotation off.
+		RotationInterval time.Duration `yaml:"rotation_interval"`
+		RefreshInterval  time.Duration `yaml:"refresh_interval"`
 	} `yaml:"keys"`
+
+	Janitor struct {
+		// Interval: 0 runs no janitor in serve (use `ostiary janitor run`).
+		Interval            time.Duration `yaml:"interval"`
+		BatchSize           int           `yaml:"batch_size"`
+		SentMailRetention   time.Duration `yaml:"sent_mail_retention"`
+		FailedMailRetention time.Duration `yaml:"failed_mail_retention"`
+		// AuditRetention: 0 keeps audit events forever.
+		AuditRetention time.Duration `yaml:"audit_retention"`
+	} `yaml:"janitor"`
 
 	Sessions struct {
 		Lifetime    time.Duration `yaml:"lifetime"`
@@ -140,6 +153,12 @@ func defaultConfig() Config {
 	c.Tokens.PATExchangeLifespan = 15 * time.Minute
 	c.Keys.RSABits = 2048
 	c.Keys.JWKSMaxAge = 15 * time.Minute
+	c.Keys.RotationInterval = 90 * 24 * time.Hour
+	c.Keys.RefreshInterval = 30 * time.Second
+	c.Janitor.Interval = 10 * time.Minute
+	c.Janitor.BatchSize = 500
+	c.Janitor.SentMailRetention = 7 * 24 * time.Hour
+	c.Janitor.FailedMailRetention = 30 * 24 * time.Hour
 	c.Sessions.Lifetime = 14 * 24 * time.Hour
 	c.Sessions.IdleTimeout = 24 * time.Hour
 	c.Login.MaxFailuresPerAccount = 5
@@ -313,6 +332,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateAdmin()...)
 	errs = append(errs, c.validateConnectors()...)
+	errs = append(errs, c.validateUpkeep()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -28,7 +28,8 @@ commands:
        sso-set|domains-add|domains-verify
                                      manage organizations and their single sign-on
   connectors list|create|delete      upstream identity providers (the file's and run-time ones)
-  keys list|rotate                   manage signing keys
+  keys list|rotate|revoke            manage signing keys
+  janitor run                        remove expired rows now
   dcr token create [--expires D]     make an initial access token for client registration
   sessions list|delete               a person's browser sessions
   consents list|revoke               a person's remembered consents
@@ -100,6 +101,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.StringVar(&common.config, "config", globalConfig, "configuration `file` (YAML)")
 	fs.StringVar(&common.output, "output", "text", "output format: text or json")
 	runFn := cmd.setup(fs, common)
+	if f := positionalFlag[name]; f != "" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		rest = append([]string{"--" + f, rest[0]}, rest[1:]...)
+	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -218,6 +222,8 @@ func commands() []command {
 		{"consents", "list", consentsListCommand},
 		{"consents", "revoke", consentsRevokeCommand},
 		{"audit", "list", auditListCommand},
+		{"keys", "revoke", keysRevokeCommand},
+		{"janitor", "run", janitorRunCommand},
 	}
 }
 

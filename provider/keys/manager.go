@@ -231,21 +231,7 @@ func (m *Manager) Rotate(ctx context.Context) (storage.SigningKey, error) {
 	}
 	var added storage.SigningKey
 	err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
-		now := m.storeTime()
-		keys := dropUnpublished(set.Keys, now)
-		slices.SortFunc(keys, newerFirst)
-		k.CreatedAt, k.ActiveFrom = now, now.Add(m.prePublish())
-		if signingRecord(keys, now) < 0 {
-			k.ActiveFrom = now
-		}
-		for i := range keys {
-			if keys[i].RetiredAt.IsZero() {
-				keys[i].RetiredAt = k.ActiveFrom
-				keys[i].UnpublishAt = k.ActiveFrom.Add(m.retention())
-			}
-		}
-		added = k
-		set.Keys = append(keys, k)
+		set, added = m.addKey(set, k, m.storeTime())
 		return set, nil
 	})
 	if err != nil {
@@ -256,6 +242,26 @@ func (m *Manager) Rotate(ctx context.Context) (storage.SigningKey, error) {
 	}
 	added.PrivateKey = nil
 	return added, nil
+}
+
+// addKey is the body of a rotation: k is published at now and signs from
+// now+PrePublish (at once if nothing signs), the key it replaces retires
+// then and leaves the JWKS Retention later, and unpublished keys are dropped.
+func (m *Manager) addKey(set storage.KeySet, k storage.SigningKey, now time.Time) (storage.KeySet, storage.SigningKey) {
+	keys := dropUnpublished(set.Keys, now)
+	slices.SortFunc(keys, newerFirst)
+	k.CreatedAt, k.ActiveFrom = now, now.Add(m.prePublish())
+	if signingRecord(keys, now) < 0 {
+		k.ActiveFrom = now
+	}
+	for i := range keys {
+		if keys[i].RetiredAt.IsZero() {
+			keys[i].RetiredAt = k.ActiveFrom
+			keys[i].UnpublishAt = k.ActiveFrom.Add(m.retention())
+		}
+	}
+	set.Keys = append(keys, k)
+	return set, k
 }
 
 // dropUnpublished returns a copy of keys without those out of the JWKS.
@@ -313,7 +319,8 @@ func (m *Manager) List(ctx context.Context) ([]KeyInfo, error) {
 		switch {
 		case i == signing:
 			state = StateSigning
-		case k.ActiveFrom.After(now):
+		case k.ActiveFrom.After(now) && (k.RetiredAt.IsZero() || k.RetiredAt.After(k.ActiveFrom)):
+			// Not a key retired before it ever signed (see Revoke).
 			state = StateNext
 		}
 		out[i] = KeyInfo{

@@ -3,6 +3,8 @@ package oauth
 import (
 	"context"
 	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 
 	"github.com/ory/fosite"
@@ -23,8 +25,14 @@ import (
 // Records written before this change are keyed by the signature; the store
 // adapter falls back to that key, and such a record gets the full
 // verification (see GetAccessTokenSession).
+//
+// The record does not know whether the key that signed the token is still
+// published: an emergency `keys revoke` must stop its tokens at once, so the
+// short path still looks the header's kid up among the published keys (a
+// map lookup in the key cache).
 type accessTokens struct {
 	*foauth2.DefaultJWTStrategy
+	keys Keys
 }
 
 var _ foauth2.CoreStrategy = accessTokens{}
@@ -57,6 +65,9 @@ func (s accessTokens) GenerateAccessToken(ctx context.Context, req fosite.Reques
 func (s accessTokens) ValidateAccessToken(ctx context.Context, req fosite.Requester, token string) error {
 	if sess, ok := req.GetSession().(*Session); ok && sess.recordKey != "" &&
 		subtle.ConstantTimeCompare([]byte(sess.recordKey), []byte(sigKey(token))) == 1 {
+		if _, err := s.keys.PublicKey(ctx, headerKid(token)); err != nil {
+			return fosite.ErrTokenSignatureMismatch.WithHint("The key that signed the token is no longer published.").WithWrap(err)
+		}
 		return nil
 	}
 	return s.DefaultJWTStrategy.ValidateAccessToken(ctx, req, token)
@@ -70,4 +81,24 @@ func legacyAccessKey(token string) (string, bool) {
 		return "", false
 	}
 	return sigKey(token[i+1:]), true
+}
+
+// headerKid is the kid of a compact JWS's protected header, or "" when the
+// header does not decode (then no key has that id).
+func headerKid(token string) string {
+	head, _, ok := strings.Cut(token, ".")
+	if !ok {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Kid string `json:"kid"`
+	}
+	if json.Unmarshal(b, &h) != nil {
+		return ""
+	}
+	return h.Kid
 }

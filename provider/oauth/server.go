@@ -300,7 +300,7 @@ func (s *Server) compose() {
 		RotatedGlobalSecrets: rotated,
 	}
 	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
-	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}}
+	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, s.signer.keys}
 	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
 	st := s.adapter
 	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}

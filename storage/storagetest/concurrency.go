@@ -30,6 +30,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ConsumeOneTimeToken", testRaceOneTimeToken},
 		{"ClaimMail", testRaceClaimMail},
 		{"ThrottleHit", testRaceThrottle},
+		{"AcquireLease", testRaceLease},
 	} {
 		t.Run(st.name, func(t *testing.T) { st.run(t, newStore(t)) })
 	}

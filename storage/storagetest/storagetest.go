@@ -39,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		identityTests,
 		orgSSOTests,
 		connectorTests,
+		cleanupTests,
 		txTests,
 		storeTests,
 	}

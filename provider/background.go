@@ -1,0 +1,54 @@
+package provider
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/janitor"
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// JanitorConfig is the cleanup of expired rows. Zero durations and sizes
+// take the janitor package's defaults, except Interval (0: no janitor in
+// serve, for operators who run `ostiary janitor run` from cron) and
+// AuditRetention (0: audit events are kept forever).
+type JanitorConfig struct {
+	Interval            time.Duration
+	BatchSize           int
+	SentMailRetention   time.Duration
+	FailedMailRetention time.Duration
+	AuditRetention      time.Duration
+}
+
+// NewJanitor builds the janitor serve runs and `ostiary janitor run` uses.
+func NewJanitor(c Config, store janitor.Store, logger *slog.Logger) *janitor.Janitor {
+	j := c.Janitor
+	return &janitor.Janitor{
+		Store: store, Now: c.now, Interval: j.Interval, BatchSize: j.BatchSize,
+		SentMailRetention: j.SentMailRetention, FailedMailRetention: j.FailedMailRetention,
+		AuditRetention: j.AuditRetention, Logger: logger,
+	}
+}
+
+// rotationCheckEvery is how often the schedule looks at the key set's age:
+// a minute, or more often for the short intervals of tests.
+func rotationCheckEvery(interval time.Duration) time.Duration {
+	return max(min(time.Minute, interval/4), 10*time.Millisecond)
+}
+
+// newBackground lists the loops Run starts besides the mail worker.
+func newBackground(cfg Config, km *keys.Manager, store storage.Store, audit keys.Auditor, logger *slog.Logger) []func(context.Context) {
+	var out []func(context.Context)
+	if cfg.RotationInterval > 0 {
+		s := &keys.Schedule{Manager: km, Interval: cfg.RotationInterval, CheckEvery: rotationCheckEvery(cfg.RotationInterval),
+			Audit: audit, NewID: randtoken.ID}
+		out = append(out, s.Run)
+	}
+	if cfg.Janitor.Interval > 0 {
+		out = append(out, NewJanitor(cfg, store, logger).Run)
+	}
+	return out
+}
