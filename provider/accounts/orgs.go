@@ -645,3 +645,8 @@ func (o *Organizations) Accept(ctx context.Context, actor Actor, orgID, secret s
 	})
 	return inv, err
 }
+
+// IsOperator reports whether the actor is an instance administrator (the
+// CLI's operator or an admin API client acting for itself), for rules that
+// only the instance may apply.
+func IsOperator(a Actor) bool { return isOperator(a.ID) }

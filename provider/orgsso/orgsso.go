@@ -146,7 +146,7 @@ func (s *Service) Claim(ctx context.Context, actor accounts.Actor, orgID, domain
 	if err := s.mayManage(ctx, actor, orgID); err != nil {
 		return storage.OrgDomain{}, err
 	}
-	if verified && actor.ID != accounts.SystemActor {
+	if verified && !accounts.IsOperator(actor) {
 		return storage.OrgDomain{}, fmt.Errorf("only the operator sets a domain verified: %w", accounts.ErrForbidden)
 	}
 	d, err := NormalizeDomain(domain)
