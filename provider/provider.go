@@ -113,6 +113,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	orgSSO := &orgsso.Service{Store: store, Orgs: &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	pages, err := web.New(web.Pages{
 		Orgs:       orgs,
 		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
@@ -130,9 +132,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
-		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: &orgsso.Service{Store: store,
-			Orgs:       &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
-			Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}},
+		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: orgSSO},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -169,7 +169,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	base := strings.TrimSuffix(issuer.Path, "/")
 	admin := (&adminapi.Handler{
 		Service: &adminapi.Service{Store: store, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
-			Audit: recorder, Notifier: notify, Now: cfg.now},
+			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now},
 		Auth: oa, Issuer: cfg.Issuer, Logger: logger, Base: base,
 	}).Handle()
 	mux := http.NewServeMux()

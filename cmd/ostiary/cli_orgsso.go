@@ -12,14 +12,17 @@ import (
 
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// withOrgSSO runs fn with the enterprise single sign-on service over the
-// configured connectors and DNS resolver.
-func withOrgSSO(ctx context.Context, e env, cf *commonFlags, fn func(st backend, s *orgsso.Service) error) error {
+// withSSOAdmin runs fn with the admin operations on connectors and
+// organizations' single sign-on: the same adminapi.Service the API uses
+// (so the CLI's changes are audited the same way), over the configured
+// connectors and DNS resolver.
+func withSSOAdmin(ctx context.Context, e env, cf *commonFlags, fn func(s *adminapi.Service) error) error {
 	return withStore(ctx, e, cf, func(c Config, st backend) error {
 		system, _, err := c.systemSecrets()
 		if err != nil {
@@ -29,9 +32,9 @@ func withOrgSSO(ctx context.Context, e env, cf *commonFlags, fn func(st backend,
 		if err != nil {
 			return err
 		}
-		s := &orgsso.Service{Store: st, Orgs: &accounts.Organizations{Store: st, Audit: st, Now: time.Now},
-			Connectors: set, Resolver: orgsso.NewResolver(c.SSO.DNSResolver), Now: time.Now}
-		return fn(st, s)
+		orgs := &accounts.Organizations{Store: st, Audit: st, Now: time.Now}
+		sso := &orgsso.Service{Store: st, Orgs: orgs, Connectors: set, Resolver: orgsso.NewResolver(c.SSO.DNSResolver), Now: time.Now}
+		return fn(&adminapi.Service{Store: st, Orgs: orgs, Audit: st, Connectors: set, SSO: sso, Now: time.Now})
 	})
 }
 
@@ -61,9 +64,9 @@ func orgsSSOSetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 		if *org == "" || *conn == "" {
 			return errUsage
 		}
-		return withOrgSSO(ctx, e, cf, func(_ backend, s *orgsso.Service) error {
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			c := storage.OrgConnector{OrgID: *org, ConnectorID: *conn, DefaultRole: *role, ForbidPassword: *forbid, GroupRoles: groups}
-			if err := s.Attach(ctx, cliActor, c); err != nil {
+			if _, err := s.SetOrgSSO(ctx, cliActor, c); err != nil {
 				return err
 			}
 			if cf.output == "json" {
@@ -86,8 +89,8 @@ func orgsDomainsAddCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 		if *org == "" || *domain == "" {
 			return errUsage
 		}
-		return withOrgSSO(ctx, e, cf, func(_ backend, s *orgsso.Service) error {
-			d, err := s.Claim(ctx, cliActor, *org, *domain, *verified)
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			d, err := s.AddOrgDomain(ctx, cliActor, *org, *domain, *verified)
 			if err != nil {
 				return err
 			}
@@ -107,66 +110,142 @@ func orgsDomainsAddCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 	}
 }
 
-// orgsDomainsVerifyCommand is orgs domains-verify: the DNS TXT check.
+// orgsDomainsVerifyCommand is orgs domains-verify: the DNS TXT check, or
+// with --operator the operator's word.
 func orgsDomainsVerifyCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	org := fs.String("org", "", "organization `id` (required)")
+	domain := fs.String("domain", "", "email `domain` (required)")
+	operator := fs.Bool("operator", false, "mark it verified without the DNS check")
+	return func(ctx context.Context, e env) error {
+		if *org == "" || *domain == "" {
+			return errUsage
+		}
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			d, err := s.VerifyOrgDomain(ctx, cliActor, *org, *domain, *operator)
+			if err != nil {
+				return err
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, adminapi.ViewOrgDomain(d))
+			}
+			fmt.Fprintf(e.stdout, "%s verified\n", d.Domain)
+			return nil
+		})
+	}
+}
+
+// orgsDomainsRemoveCommand is orgs domains-remove: give up a claim.
+func orgsDomainsRemoveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	org := fs.String("org", "", "organization `id` (required)")
 	domain := fs.String("domain", "", "email `domain` (required)")
 	return func(ctx context.Context, e env) error {
 		if *org == "" || *domain == "" {
 			return errUsage
 		}
-		return withOrgSSO(ctx, e, cf, func(_ backend, s *orgsso.Service) error {
-			if err := s.VerifyDNS(ctx, cliActor, *org, *domain); err != nil {
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			if err := s.RemoveOrgDomain(ctx, cliActor, *org, *domain); err != nil {
 				return err
 			}
-			fmt.Fprintf(e.stdout, "%s verified\n", *domain)
+			fmt.Fprintf(e.stdout, "%s no longer claims %s\n", *org, *domain)
 			return nil
 		})
 	}
 }
 
-// withConnectors runs fn with the registry of file and run-time connectors.
-func withConnectors(ctx context.Context, e env, cf *commonFlags, fn func(r *connectors.Registry) error) error {
-	return withStore(ctx, e, cf, func(c Config, st backend) error {
-		system, _, err := c.systemSecrets()
-		if err != nil {
-			return err
+// orgsSSOGetCommand is orgs sso-get: the connector and the domains with
+// the TXT records that prove them.
+func orgsSSOGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	org := fs.String("org", "", "organization `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *org == "" {
+			return errUsage
 		}
-		r, err := provider.NewConnectorRegistry(providerConfig(c, system), st, newLogger(c, e.stderr))
-		if err != nil {
-			return err
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			set, err := s.OrgSSO(ctx, cliActor, *org)
+			if err != nil {
+				return err
+			}
+			v := adminapi.ViewOrgSSO(*org, set)
+			if cf.output == "json" {
+				return printJSON(e.stdout, v)
+			}
+			if c := v.Connector; c != nil {
+				fmt.Fprintf(e.stdout, "connector: %s, default role %s, forbid password %s, group roles %v\n",
+					c.ConnectorID, c.DefaultRole, yesNo(c.ForbidPassword), c.GroupRoles)
+			} else {
+				fmt.Fprintln(e.stdout, "connector: none")
+			}
+			rows := make([][]string, len(v.Domains))
+			for i, d := range v.Domains {
+				rows[i] = []string{d.Domain, yesNo(d.Verified), d.TXTName, d.TXTValue}
+			}
+			return printTable(e.stdout, []string{"DOMAIN", "VERIFIED", "TXT NAME", "TXT VALUE"}, rows)
+		})
+	}
+}
+
+// orgsSSODetachCommand is orgs sso-detach: the organization no longer
+// signs in through its connector; its domains stay claimed.
+func orgsSSODetachCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	org := fs.String("org", "", "organization `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *org == "" {
+			return errUsage
 		}
-		return fn(r)
-	})
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			if err := s.DetachOrgSSO(ctx, cliActor, *org); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s has no connector now\n", *org)
+			return nil
+		})
+	}
 }
 
 // connectorsListCommand is connectors list: the file's and the run-time
 // connectors, never their secrets.
 func connectorsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
-			list, err := r.List(ctx)
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			list, err := s.ListConnectors(ctx)
 			if err != nil {
 				return err
 			}
-			type view struct {
-				ID       string `json:"id"`
-				Type     string `json:"type"`
-				Name     string `json:"name"`
-				Issuer   string `json:"issuer,omitempty"`
-				Source   string `json:"source"`
-				Disabled bool   `json:"disabled"`
-			}
-			out := make([]view, len(list))
+			out := make([]adminapi.ConnectorView, len(list))
 			rows := make([][]string, len(list))
 			for i, x := range list {
-				out[i] = view{x.ID, x.Type, x.Name, x.Issuer, x.Source, x.Disabled}
+				out[i] = adminapi.ViewConnector(x)
 				rows[i] = []string{x.ID, x.Type, x.Name, x.Issuer, x.Source, yesNo(x.Disabled)}
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, out)
 			}
 			return printTable(e.stdout, []string{"ID", "TYPE", "NAME", "ISSUER", "SOURCE", "DISABLED"}, rows)
+		})
+	}
+}
+
+// connectorsGetCommand is connectors get: one connector, never its secret.
+func connectorsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "connector `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			c, err := s.GetConnector(ctx, *id)
+			if err != nil {
+				return err
+			}
+			v := adminapi.ViewConnector(c)
+			if cf.output == "json" {
+				return printJSON(e.stdout, v)
+			}
+			return printTable(e.stdout, []string{"FIELD", "VALUE"}, [][]string{
+				{"id", v.ID}, {"type", v.Type}, {"name", v.Name}, {"client_id", v.ClientID},
+				{"issuer", v.Issuer}, {"scopes", strings.Join(v.Scopes, " ")}, {"source", v.Source},
+				{"upstream_logout", yesNo(v.UpstreamLogout)}, {"disabled", yesNo(v.Disabled)},
+			})
 		})
 	}
 }
@@ -201,8 +280,8 @@ func connectorsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Con
 			return fmt.Errorf("read client secret: %w", err)
 		}
 		c.ClientSecret, c.Scopes = secret, scopes
-		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
-			if err := r.Create(ctx, c); err != nil {
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			if _, err := s.CreateConnector(ctx, cliActor, c); err != nil {
 				return err
 			}
 			if cf.output == "json" {
@@ -221,8 +300,8 @@ func connectorsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Con
 		if *id == "" {
 			return errUsage
 		}
-		return withConnectors(ctx, e, cf, func(r *connectors.Registry) error {
-			if err := r.Delete(ctx, *id); err != nil {
+		return withSSOAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			if err := s.DeleteConnector(ctx, cliActor, *id); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.stdout, "deleted connector %s\n", *id)

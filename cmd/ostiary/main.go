@@ -25,9 +25,9 @@ commands:
   users create|list|get|disable|enable|reset-mfa|end-sessions|delete|export|import|set-email|identities
                                      manage people
   orgs create|list|get|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
-       sso-set|domains-add|domains-verify
+       sso-get|sso-set|sso-detach|domains-add|domains-verify|domains-remove
                                      manage organizations and their single sign-on
-  connectors list|create|delete      upstream identity providers (the file's and run-time ones)
+  connectors list|get|create|delete  upstream identity providers (the file's and run-time ones)
   keys list|rotate|revoke            manage signing keys
   janitor run                        remove expired rows now
   dcr token create [--expires D]     make an initial access token for client registration
@@ -211,7 +211,11 @@ func commands() []command {
 		{"orgs", "sso-set", orgsSSOSetCommand},
 		{"orgs", "domains-add", orgsDomainsAddCommand},
 		{"orgs", "domains-verify", orgsDomainsVerifyCommand},
+		{"orgs", "domains-remove", orgsDomainsRemoveCommand},
+		{"orgs", "sso-get", orgsSSOGetCommand},
+		{"orgs", "sso-detach", orgsSSODetachCommand},
 		{"connectors", "list", connectorsListCommand},
+		{"connectors", "get", connectorsGetCommand},
 		{"connectors", "create", connectorsCreateCommand},
 		{"connectors", "delete", connectorsDeleteCommand},
 		{"keys", "list", keysListCommand},

@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -53,13 +55,15 @@ func classify(err error) (int, string, string) {
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.code, ae.message
-	case errors.Is(err, ErrInvalid), errors.Is(err, accounts.ErrInvalid):
+	case errors.Is(err, ErrInvalid), errors.Is(err, accounts.ErrInvalid), errors.Is(err, connectors.ErrInvalid),
+		errors.Is(err, orgsso.ErrNotVerified):
 		return http.StatusBadRequest, CodeInvalidRequest, err.Error()
 	case errors.Is(err, accounts.ErrForbidden):
 		return http.StatusForbidden, CodeForbidden, err.Error()
 	case errors.Is(err, storage.ErrNotFound):
 		return http.StatusNotFound, CodeNotFound, err.Error()
-	case errors.Is(err, accounts.ErrLastOwner), errors.Is(err, storage.ErrAlreadyExists), errors.Is(err, storage.ErrConflict):
+	case errors.Is(err, accounts.ErrLastOwner), errors.Is(err, storage.ErrAlreadyExists), errors.Is(err, storage.ErrConflict),
+		errors.Is(err, connectors.ErrStatic), errors.Is(err, ErrConnectorInUse):
 		return http.StatusConflict, CodeConflict, err.Error()
 	}
 	return http.StatusInternalServerError, CodeInternal, "The server failed to process the request."

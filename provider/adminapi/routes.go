@@ -52,6 +52,18 @@ func routes() []route {
 		{"POST", "/orgs/{id}/roles", "defineOrgRole", false, (*Handler).defineRole},
 		{"DELETE", "/orgs/{id}/roles/{name}", "deleteOrgRole", false, (*Handler).deleteRole},
 
+		{"GET", "/orgs/{id}/sso", "getOrgSSO", false, (*Handler).getOrgSSO},
+		{"PUT", "/orgs/{id}/sso", "setOrgSSO", false, (*Handler).setOrgSSO},
+		{"DELETE", "/orgs/{id}/sso", "detachOrgSSO", false, (*Handler).detachOrgSSO},
+		{"POST", "/orgs/{id}/domains", "addOrgDomain", false, (*Handler).addOrgDomain},
+		{"POST", "/orgs/{id}/domains/{domain}/verify", "verifyOrgDomain", false, (*Handler).verifyOrgDomain},
+		{"DELETE", "/orgs/{id}/domains/{domain}", "removeOrgDomain", false, (*Handler).removeOrgDomain},
+
+		{"GET", "/connectors", "listConnectors", false, (*Handler).listConnectors},
+		{"POST", "/connectors", "createConnector", false, (*Handler).createConnector},
+		{"GET", "/connectors/{id}", "getConnector", false, (*Handler).getConnector},
+		{"DELETE", "/connectors/{id}", "deleteConnector", false, (*Handler).deleteConnector},
+
 		{"GET", "/keys", "listKeys", false, (*Handler).listKeys},
 		{"POST", "/keys/rotate", "rotateKey", false, (*Handler).rotateKey},
 

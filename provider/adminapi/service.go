@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mfa"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -67,7 +68,11 @@ type Service struct {
 	Keys     Keys
 	Audit    Auditor
 	Notifier LogoutNotifier
-	Now      func() time.Time
+	// Connectors and SSO serve the upstream connector and organization
+	// single sign-on operations (service_sso.go).
+	Connectors ConnectorRegistry
+	SSO        *orgsso.Service
+	Now        func() time.Time
 }
 
 // ErrInvalid marks a request the service refuses as malformed; the API

@@ -1,0 +1,236 @@
+package adminapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// ConnectorView is an upstream connector; its client secret is never
+// shown, not even on creation (the caller just sent it).
+type ConnectorView struct {
+	ID             string            `json:"id"`
+	Type           string            `json:"type"`
+	Name           string            `json:"name"`
+	Icon           string            `json:"icon,omitempty"`
+	ClientID       string            `json:"client_id"`
+	Scopes         []string          `json:"scopes"`
+	Claims         connectors.Claims `json:"claims"`
+	Issuer         string            `json:"issuer,omitempty"`
+	BaseURL        string            `json:"base_url,omitempty"`
+	APIURL         string            `json:"api_url,omitempty"`
+	UpstreamLogout bool              `json:"upstream_logout"`
+	Disabled       bool              `json:"disabled"`
+	// Source is "file" (the configuration; read-only here) or "database".
+	Source string `json:"source"`
+}
+
+// ViewConnector is c for the API and the CLI.
+func ViewConnector(c connectors.Listed) ConnectorView {
+	return ConnectorView{ID: c.ID, Type: c.Type, Name: c.Name, Icon: c.Icon, ClientID: c.ClientID,
+		Scopes: nonNil(c.Scopes), Claims: c.Claims, Issuer: c.Issuer, BaseURL: c.BaseURL, APIURL: c.APIURL,
+		UpstreamLogout: c.UpstreamLogout, Disabled: c.Disabled, Source: c.Source}
+}
+
+// connectorCreate is createConnector's body: connectors.Config in JSON.
+type connectorCreate struct {
+	ID             string            `json:"id"`
+	Type           string            `json:"type"`
+	Name           string            `json:"name"`
+	Icon           string            `json:"icon"`
+	ClientID       string            `json:"client_id"`
+	ClientSecret   string            `json:"client_secret"`
+	Scopes         []string          `json:"scopes"`
+	Claims         connectors.Claims `json:"claims"`
+	Issuer         string            `json:"issuer"`
+	BaseURL        string            `json:"base_url"`
+	APIURL         string            `json:"api_url"`
+	UpstreamLogout bool              `json:"upstream_logout"`
+	Disabled       bool              `json:"disabled"`
+}
+
+func (h *Handler) listConnectors(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.Service.ListConnectors(r.Context())
+	if err != nil {
+		return err
+	}
+	page, err := paginate(r, list, func(c connectors.Listed) string { return c.ID }, ViewConnector)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (h *Handler) createConnector(w http.ResponseWriter, r *http.Request) error {
+	var b connectorCreate
+	if err := decode(w, r, &b); err != nil {
+		return err
+	}
+	c, err := h.Service.CreateConnector(r.Context(), actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
+		Icon: b.Icon, ClientID: b.ClientID, ClientSecret: b.ClientSecret, Scopes: b.Scopes, Claims: b.Claims,
+		Issuer: b.Issuer, BaseURL: b.BaseURL, APIURL: b.APIURL, UpstreamLogout: b.UpstreamLogout, Disabled: b.Disabled})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, ViewConnector(c))
+	return nil
+}
+
+func (h *Handler) getConnector(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.Service.GetConnector(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewConnector(c))
+	return nil
+}
+
+func (h *Handler) deleteConnector(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.DeleteConnector(r.Context(), actor(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// OrgSSOView is an organization's single sign-on: Connector is null when
+// none is attached.
+type OrgSSOView struct {
+	OrgID     string            `json:"org_id"`
+	Connector *OrgConnectorView `json:"connector"`
+	Domains   []OrgDomainView   `json:"domains"`
+}
+
+// OrgConnectorView is the connector an organization signs in with.
+type OrgConnectorView struct {
+	ConnectorID    string            `json:"connector"`
+	DefaultRole    string            `json:"default_role"`
+	ForbidPassword bool              `json:"forbid_password"`
+	GroupRoles     map[string]string `json:"group_roles"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+}
+
+// OrgDomainView is a claimed domain with the DNS record that proves it.
+type OrgDomainView struct {
+	Domain     string     `json:"domain"`
+	Verified   bool       `json:"verified"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+	TXTName    string     `json:"txt_name"`
+	TXTValue   string     `json:"txt_value"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// ViewOrgDomain is d for the API and the CLI.
+func ViewOrgDomain(d storage.OrgDomain) OrgDomainView {
+	v := OrgDomainView{Domain: d.Domain, Verified: !d.VerifiedAt.IsZero(), TXTName: orgsso.TXTPrefix + d.Domain,
+		TXTValue: orgsso.TXTValuePrefix + d.Token, CreatedAt: d.CreatedAt.UTC()}
+	if v.Verified {
+		at := d.VerifiedAt.UTC()
+		v.VerifiedAt = &at
+	}
+	return v
+}
+
+// ViewOrgSSO is the organization's settings for the API and the CLI.
+func ViewOrgSSO(orgID string, s orgsso.Settings) OrgSSOView {
+	v := OrgSSOView{OrgID: orgID, Domains: make([]OrgDomainView, len(s.Domains))}
+	for i, d := range s.Domains {
+		v.Domains[i] = ViewOrgDomain(d)
+	}
+	if c := s.Connector; c != nil {
+		roles := c.GroupRoles
+		if roles == nil {
+			roles = map[string]string{}
+		}
+		v.Connector = &OrgConnectorView{ConnectorID: c.ConnectorID, DefaultRole: c.DefaultRole,
+			ForbidPassword: c.ForbidPassword, GroupRoles: roles, UpdatedAt: c.UpdatedAt.UTC()}
+	}
+	return v
+}
+
+func (h *Handler) getOrgSSO(w http.ResponseWriter, r *http.Request) error {
+	org := r.PathValue("id")
+	s, err := h.Service.OrgSSO(r.Context(), actor(r), org)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewOrgSSO(org, s))
+	return nil
+}
+
+func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
+	var b struct {
+		Connector      string            `json:"connector"`
+		DefaultRole    string            `json:"default_role"`
+		ForbidPassword bool              `json:"forbid_password"`
+		GroupRoles     map[string]string `json:"group_roles"`
+	}
+	if err := decode(w, r, &b); err != nil {
+		return err
+	}
+	org := r.PathValue("id")
+	s, err := h.Service.SetOrgSSO(r.Context(), actor(r), storage.OrgConnector{OrgID: org, ConnectorID: b.Connector,
+		DefaultRole: b.DefaultRole, ForbidPassword: b.ForbidPassword, GroupRoles: b.GroupRoles})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewOrgSSO(org, s))
+	return nil
+}
+
+func (h *Handler) detachOrgSSO(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.DetachOrgSSO(r.Context(), actor(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
+	var b struct {
+		Domain   string `json:"domain"`
+		Verified bool   `json:"verified"`
+	}
+	if err := decode(w, r, &b); err != nil {
+		return err
+	}
+	if b.Domain == "" {
+		return badRequest("domain is required.")
+	}
+	d, err := h.Service.AddOrgDomain(r.Context(), actor(r), r.PathValue("id"), b.Domain, b.Verified)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, ViewOrgDomain(d))
+	return nil
+}
+
+func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error {
+	// The body is optional: without one the DNS record decides.
+	var b struct {
+		Operator bool `json:"operator"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(w, r, &b); err != nil {
+			return err
+		}
+	}
+	d, err := h.Service.VerifyOrgDomain(r.Context(), actor(r), r.PathValue("id"), r.PathValue("domain"), b.Operator)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewOrgDomain(d))
+	return nil
+}
+
+func (h *Handler) removeOrgDomain(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Service.RemoveOrgDomain(r.Context(), actor(r), r.PathValue("id"), r.PathValue("domain")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
