@@ -373,6 +373,8 @@ func adminAPIFlow(t *testing.T, db string) {
 		t.Fatalf("audit of the CLI update: %v", updates)
 	}
 
+	adminAPISSO(t, srv, token, auto["client_id"])
+
 	// A revoked admin token is refused at once (401), though its JWT still
 	// verifies and has not expired.
 	form := url.Values{"token": {token}, "token_type_hint": {"access_token"}}

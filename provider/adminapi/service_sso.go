@@ -49,9 +49,6 @@ func (s *Service) GetConnector(ctx context.Context, id string) (connectors.Liste
 // by the registry and answered by nobody.
 func (s *Service) CreateConnector(ctx context.Context, a accounts.Actor, c connectors.Config) (connectors.Listed, error) {
 	c.ID = strings.TrimSpace(c.ID)
-	if strings.TrimSpace(c.ClientSecret) == "" {
-		return connectors.Listed{}, fmt.Errorf("%w: client_secret is required", ErrInvalid)
-	}
 	if err := s.Connectors.Create(ctx, c); err != nil {
 		return connectors.Listed{}, err
 	}
