@@ -113,7 +113,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	orgSSO := &orgsso.Service{Store: store, Orgs: &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	pages, err := web.New(web.Pages{
 		Orgs:       orgs,

@@ -33,7 +33,7 @@ func withSSOAdmin(ctx context.Context, e env, cf *commonFlags, fn func(s *admina
 			return err
 		}
 		orgs := &accounts.Organizations{Store: st, Audit: st, Now: time.Now}
-		sso := &orgsso.Service{Store: st, Orgs: orgs, Connectors: set, Resolver: orgsso.NewResolver(c.SSO.DNSResolver), Now: time.Now}
+		sso := &orgsso.Service{Store: st, Audit: st, Orgs: orgs, Connectors: set, Resolver: orgsso.NewResolver(c.SSO.DNSResolver), Now: time.Now}
 		return fn(&adminapi.Service{Store: st, Orgs: orgs, Audit: st, Connectors: set, SSO: sso, Now: time.Now})
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
@@ -102,50 +101,25 @@ func (s *Service) SetOrgSSO(ctx context.Context, a accounts.Actor, c storage.Org
 	if err := s.SSO.Attach(ctx, a, c); err != nil {
 		return orgsso.Settings{}, err
 	}
-	role := c.DefaultRole
-	if role == "" {
-		role = accounts.RoleMember
-	}
-	groups := make([]string, 0, len(c.GroupRoles))
-	for g, r := range c.GroupRoles {
-		groups = append(groups, g+"="+r)
-	}
-	slices.Sort(groups)
-	if err := s.audit(ctx, a, storage.AuditEvent{Type: "org.sso_updated", OrgID: c.OrgID, Details: map[string]string{
-		"connector": c.ConnectorID, "default_role": role, "forbid_password": fmt.Sprint(c.ForbidPassword),
-		"group_roles": strings.Join(groups, ","),
-	}}); err != nil {
-		return orgsso.Settings{}, err
-	}
 	return s.SSO.Settings(ctx, a, c.OrgID)
 }
 
 // DetachOrgSSO removes the organization's connector; its domains stay.
 func (s *Service) DetachOrgSSO(ctx context.Context, a accounts.Actor, orgID string) error {
-	if err := s.SSO.Detach(ctx, a, orgID); err != nil {
-		return err
-	}
-	return s.audit(ctx, a, storage.AuditEvent{Type: "org.sso_detached", OrgID: orgID})
+	return s.SSO.Detach(ctx, a, orgID)
 }
 
 // AddOrgDomain claims domain for the organization; verified (operators
 // only) skips the DNS proof.
 func (s *Service) AddOrgDomain(ctx context.Context, a accounts.Actor, orgID, domain string, verified bool) (storage.OrgDomain, error) {
-	d, err := s.SSO.Claim(ctx, a, orgID, domain, verified)
-	if err != nil {
-		return storage.OrgDomain{}, err
-	}
-	return d, s.audit(ctx, a, storage.AuditEvent{Type: "org.domain_added", OrgID: orgID,
-		Details: map[string]string{"domain": d.Domain, "verified": fmt.Sprint(verified)}})
+	return s.SSO.Claim(ctx, a, orgID, domain, verified)
 }
 
 // VerifyOrgDomain proves the claimed domain by its DNS TXT record, or with
 // byOperator marks it verified on an instance administrator's word.
 func (s *Service) VerifyOrgDomain(ctx context.Context, a accounts.Actor, orgID, domain string, byOperator bool) (storage.OrgDomain, error) {
-	method := "dns"
 	var err error
 	if byOperator {
-		method = "operator"
 		err = s.SSO.MarkVerified(ctx, a, orgID, domain)
 	} else {
 		err = s.SSO.VerifyDNS(ctx, a, orgID, domain)
@@ -161,16 +135,10 @@ func (s *Service) VerifyOrgDomain(ctx context.Context, a accounts.Actor, orgID, 
 	if err != nil {
 		return storage.OrgDomain{}, fmt.Errorf("domain %s: %w", d, err)
 	}
-	return rec, s.audit(ctx, a, storage.AuditEvent{Type: "org.domain_verified", OrgID: orgID,
-		Details: map[string]string{"domain": d, "method": method}})
+	return rec, nil
 }
 
 // RemoveOrgDomain gives up the organization's claim on domain.
 func (s *Service) RemoveOrgDomain(ctx context.Context, a accounts.Actor, orgID, domain string) error {
-	if err := s.SSO.RemoveDomain(ctx, a, orgID, domain); err != nil {
-		return err
-	}
-	d, _ := orgsso.NormalizeDomain(domain) // RemoveDomain accepted it
-	return s.audit(ctx, a, storage.AuditEvent{Type: "org.domain_removed", OrgID: orgID,
-		Details: map[string]string{"domain": d}})
+	return s.SSO.RemoveDomain(ctx, a, orgID, domain)
 }

@@ -47,7 +47,7 @@ func (s *Service) Detach(ctx context.Context, actor accounts.Actor, orgID string
 	if err := s.Store.DeleteOrgConnector(ctx, orgID); err != nil {
 		return fmt.Errorf("orgsso: detach connector of %s: %w", orgID, err)
 	}
-	return nil
+	return s.audit(ctx, actor, "org.sso_detached", orgID, nil)
 }
 
 // RemoveDomain gives up the organization's claim on domain (verified or
@@ -64,7 +64,7 @@ func (s *Service) RemoveDomain(ctx context.Context, actor accounts.Actor, orgID,
 	if err := s.Store.DeleteOrgDomain(ctx, orgID, d); err != nil {
 		return fmt.Errorf("orgsso: remove %s from %s: %w", d, orgID, err)
 	}
-	return nil
+	return s.audit(ctx, actor, "org.domain_removed", orgID, map[string]string{"domain": d})
 }
 
 // MarkVerified sets an already claimed domain verified without the DNS
@@ -83,5 +83,5 @@ func (s *Service) MarkVerified(ctx context.Context, actor accounts.Actor, orgID,
 	if err := s.Store.VerifyOrgDomain(ctx, orgID, d, s.Now().UTC()); err != nil {
 		return fmt.Errorf("orgsso: verify %s of %s: %w", d, orgID, err)
 	}
-	return nil
+	return s.audit(ctx, actor, "org.domain_verified", orgID, map[string]string{"domain": d, "method": "operator"})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,6 +46,9 @@ type Service struct {
 	Store      Store
 	Orgs       *accounts.Organizations
 	Connectors Connectors
+	// Audit records every change, whichever door it came in by (the
+	// organization page, the admin API, the CLI).
+	Audit accounts.Auditor
 	// Resolver looks up TXT records; a *net.Resolver with Dial pointed at a
 	// configured server is one (NewResolver).
 	Resolver interface {
@@ -117,6 +122,21 @@ func (s *Service) Attach(ctx context.Context, actor accounts.Actor, c storage.Or
 	if err := s.Store.PutOrgConnector(ctx, c); err != nil {
 		return fmt.Errorf("orgsso: attach connector: %w", err)
 	}
+	groups := make([]string, 0, len(c.GroupRoles))
+	for g, r := range c.GroupRoles {
+		groups = append(groups, g+"="+r)
+	}
+	slices.Sort(groups)
+	return s.audit(ctx, actor, "org.sso_updated", c.OrgID, map[string]string{"connector": c.ConnectorID,
+		"default_role": c.DefaultRole, "forbid_password": strconv.FormatBool(c.ForbidPassword), "group_roles": strings.Join(groups, ",")})
+}
+
+func (s *Service) audit(ctx context.Context, actor accounts.Actor, typ, orgID string, details map[string]string) error {
+	e := storage.AuditEvent{ID: randtoken.ID(), Time: s.Now().UTC(), Type: typ, ActorID: actor.ID, SubjectID: actor.ID,
+		OrgID: orgID, IP: actor.IP, Details: details}
+	if err := s.Audit.AppendAudit(ctx, e); err != nil {
+		return fmt.Errorf("orgsso: audit %s: %w", typ, err)
+	}
 	return nil
 }
 
@@ -161,7 +181,7 @@ func (s *Service) Claim(ctx context.Context, actor accounts.Actor, orgID, domain
 	if err := s.Store.CreateOrgDomain(ctx, rec); err != nil {
 		return storage.OrgDomain{}, fmt.Errorf("orgsso: claim %s: %w", d, err)
 	}
-	return rec, nil
+	return rec, s.audit(ctx, actor, "org.domain_added", orgID, map[string]string{"domain": d, "verified": strconv.FormatBool(verified)})
 }
 
 // VerifyDNS looks for the domain's TXT record and marks it verified.
@@ -184,7 +204,10 @@ func (s *Service) VerifyDNS(ctx context.Context, actor accounts.Actor, orgID, do
 	want := TXTValuePrefix + rec.Token
 	for _, t := range txts {
 		if strings.TrimSpace(t) == want {
-			return s.Store.VerifyOrgDomain(ctx, orgID, d, s.Now().UTC())
+			if err := s.Store.VerifyOrgDomain(ctx, orgID, d, s.Now().UTC()); err != nil {
+				return fmt.Errorf("orgsso: verify %s: %w", d, err)
+			}
+			return s.audit(ctx, actor, "org.domain_verified", orgID, map[string]string{"domain": d, "method": "dns"})
 		}
 	}
 	return fmt.Errorf("%w: no TXT record %q at %s%s", ErrNotVerified, want, TXTPrefix, d)

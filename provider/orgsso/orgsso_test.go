@@ -102,7 +102,7 @@ func newService(t *testing.T, resolver string) (*Service, *sqlite.Store) {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
-	return &Service{Store: st, Orgs: &accounts.Organizations{Store: st, Audit: st, Now: now}, Connectors: known{"corp": true},
+	return &Service{Store: st, Audit: st, Orgs: &accounts.Organizations{Store: st, Audit: st, Now: now}, Connectors: known{"corp": true},
 		Resolver: NewResolver(resolver), Now: now}, st
 }
 

@@ -415,7 +415,7 @@ func TestUpstreamLinkByMail(t *testing.T) {
 func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	h := newHarness(t)
 	up := h.withUpstream(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
-	h.pages.Federation.Orgs = &orgsso.Service{Store: h.store, Orgs: h.pages.Orgs, Connectors: h.pages.Federation.Connectors.(*connectors.Set),
+	h.pages.Federation.Orgs = &orgsso.Service{Store: h.store, Audit: h.store, Orgs: h.pages.Orgs, Connectors: h.pages.Federation.Connectors.(*connectors.Set),
 		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.clock.now}
 	h.user("olga", "olga@acme.example", "olga's password 1234")
 	if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: "acme", Name: "Acme"}); err != nil {
@@ -443,6 +443,15 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	// No DNS answers at 127.0.0.1:1: the check fails with a clear message.
 	w = olga.post("/organizations/acme", url.Values{"action": {"domain_verify"}, "domain": {"acme.example"}})
 	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "The TXT record was not found yet")
+	// The page's changes are audited like the admin API's and the CLI's.
+	for _, typ := range []string{"org.sso_updated", "org.domain_added"} {
+		if evs := h.audits(typ); len(evs) != 1 || evs[0].OrgID != "acme" {
+			t.Errorf("audit %s: %+v", typ, evs)
+		}
+	}
+	if evs := h.audits("org.domain_verified"); len(evs) != 0 {
+		t.Errorf("a failed DNS check was audited as verified: %+v", evs)
+	}
 
 	// Unverified, the domain changes nothing at sign-in.
 	if msg, _ := h.pages.passwordRefused(h.ctx(), "olga@acme.example"); msg != "" {
