@@ -99,16 +99,29 @@ func (p *ssoPair) upstreamSignIn(t *testing.T, ctx context.Context, email, passw
 		chromedp.Navigate(p.rp.srv.URL+"/start"),
 		chromedp.WaitVisible(chromedp.CSS(`button[data-connector="upstream"]`)),
 		chromedp.Click(chromedp.CSS(`button[data-connector="upstream"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
 	)
-	if loc := location(t, ctx); !strings.HasPrefix(loc, p.upstream.URL+"/login") {
-		t.Fatalf("the button went to %s, not the upstream's login page", loc)
-	}
+	waitAt(t, ctx, p.upstream.URL+"/login", "the button")
 	do(t, ctx,
+		chromedp.WaitVisible(chromedp.CSS("#password")),
 		chromedp.SendKeys(chromedp.CSS("#email"), email),
 		chromedp.SendKeys(chromedp.CSS("#password"), password),
 		chromedp.Submit(chromedp.CSS("#password")),
 	)
+}
+
+// waitAt waits until the browser is at an address starting with prefix.
+// The broker's own login page has the same #password field as the
+// upstream's, so waiting for the field alone can pass before the browser
+// has left the broker.
+func waitAt(t *testing.T, ctx context.Context, prefix, what string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for loc := location(t, ctx); !strings.HasPrefix(loc, prefix); loc = location(t, ctx) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s went to %s, not %s", what, loc, prefix)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 func TestSSOBrokerJustInTime(t *testing.T)         { ssoJustInTime(t, "sqlite") }
@@ -266,11 +279,9 @@ func TestSSOHomeRealmDiscovery(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("#sso")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "anne@acme.test"),
 		chromedp.Click(chromedp.CSS("#sso")),
-		chromedp.WaitVisible(chromedp.CSS("#password")),
 	)
-	if loc := location(t, ctx); !strings.HasPrefix(loc, p.upstream.URL+"/login") {
-		t.Fatalf("home-realm discovery went to %s, not the organization's upstream", loc)
-	}
+	waitAt(t, ctx, p.upstream.URL+"/login", "home-realm discovery")
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#password")))
 	do(t, ctx,
 		chromedp.SendKeys(chromedp.CSS("#email"), "anne@acme.test"),
 		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
