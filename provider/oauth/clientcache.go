@@ -2,17 +2,21 @@ package oauth
 
 import (
 	"context"
+	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // ClientCacheTTL bounds how long a client registration read from the store
 // is reused by the token, introspection, revocation and authorization
 // endpoints. A client changed or deleted by any replica (or by the admin
-// CLI) is seen within this time: a deleted client, a rotated secret or a
-// removed redirect URI stops working at most ClientCacheTTL later, and a
+// CLI) is seen within this time: a deleted client, a replaced secret or a
+// removed redirect URI stops working at most ClientCacheTTL later (a new
+// secret works at once: see refreshIfSecretDiffers), and a
 // deleted client's tokens introspect as inactive at most ClientCacheTTL
 // later. Without it every token request read the client once, and every
 // introspection twice (the caller and the token's client).
@@ -91,4 +95,34 @@ func (c *clientCache) forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
+}
+
+// refreshIfSecretDiffers drops the cached registration of the client a
+// request authenticates as (client_secret_basic or client_secret_post)
+// when the secret it presents does not match the cached hash. A secret
+// rotated a moment ago then works at once instead of after the TTL; the
+// old secret keeps working until the entry expires, as the TTL promises. A
+// wrong secret costs one store read, as every request did before the cache.
+func (c *clientCache) refreshIfSecretDiffers(r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if ok {
+		// RFC 6749 §2.3.1: both are form-encoded before the Basic encoding.
+		if v, err := url.QueryUnescape(id); err == nil {
+			id = v
+		}
+		if v, err := url.QueryUnescape(secret); err == nil {
+			secret = v
+		}
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id == "" || secret == "" {
+		return
+	}
+	c.mu.RLock()
+	e, found := c.entries[id]
+	c.mu.RUnlock()
+	if found && !randtoken.Equal(e.c.c.SecretHash, secret) {
+		c.forget(id)
+	}
 }

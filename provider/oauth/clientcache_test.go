@@ -42,6 +42,30 @@ func TestClientCacheSeesRotatedSecret(t *testing.T) {
 	}
 }
 
+// TestClientCacheNewSecretWorksAtOnce: a secret rotated by another process
+// (the CLI, the admin API on another replica) is accepted at once; the
+// cached old one only until the entry expires.
+func TestClientCacheNewSecretWorksAtOnce(t *testing.T) {
+	h := newHarness(t)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
+	}
+	const newSecret = "svc-rotated-at-once-0123456789abcdefghijkl"
+	h.must("rotate secret", h.store.UpdateClient(context.Background(), svcClient.id, func(c storage.Client) (storage.Client, error) {
+		c.SecretHash = randtoken.Hash(newSecret)
+		return c, nil
+	}))
+	rotated := svcClient
+	rotated.secret = newSecret
+	if resp, body := h.token(rotated, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("new secret right after the rotation: %d %v", resp.StatusCode, body)
+	}
+	// That request re-read the registration: the old secret is refused now.
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("old secret after the re-read: %d %v, want 401", resp.StatusCode, body)
+	}
+}
+
 func TestClientCacheSeesDeletedClient(t *testing.T) {
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {

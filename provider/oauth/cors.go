@@ -128,6 +128,7 @@ func (s *Server) acceptCORSPost(w http.ResponseWriter, r *http.Request) bool {
 		s.writeJSONError(r.Context(), w, r, err)
 		return false
 	}
+	s.adapter.clients.refreshIfSecretDiffers(r)
 	s.corsForClient(w, r, clientIDOf(r))
 	return true
 }

@@ -28,6 +28,7 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, err)
 		return
 	}
+	s.adapter.clients.refreshIfSecretDiffers(r)
 	if !hasClientCredentials(r) {
 		// RFC 7662 §2.1: the endpoint requires authorization.
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+s.cfg.Issuer+`", charset="UTF-8"`)
