@@ -167,10 +167,12 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	probes := &health.Handler{DB: store, Logger: logger}
 
 	base := strings.TrimSuffix(issuer.Path, "/")
+	// One service for the admin API and the admin pages' changes.
+	adminOps := &adminapi.Service{Store: store, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
+		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now}
 	admin := (&adminapi.Handler{
-		Service: &adminapi.Service{Store: store, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
-			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now},
-		Auth: oa, Issuer: cfg.Issuer, Logger: logger, Base: base,
+		Service: adminOps,
+		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base,
 	}).Handle()
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) {
@@ -231,7 +233,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
-	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km}
+	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
 	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))

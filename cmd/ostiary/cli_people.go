@@ -11,22 +11,16 @@ import (
 
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/backchannel"
 )
 
 // cliActor is who the audit log names for changes made with the CLI.
 var cliActor = accounts.Actor{ID: accounts.SystemActor}
 
-// resolveUser accepts a user id or an email address.
+// resolveUser accepts a user id or an email address, as the admin API does.
 func resolveUser(ctx context.Context, st backend, ref string) (string, error) {
-	if !strings.Contains(ref, "@") {
-		return ref, nil
-	}
-	u, err := st.GetUserByEmail(ctx, ref)
-	if err != nil {
-		return "", fmt.Errorf("user %q: %w", ref, err)
-	}
-	return u.ID, nil
+	return (&adminapi.Service{Store: st}).ResolveUser(ctx, ref)
 }
 
 // withPeople runs fn with the people rules over st; sessions that end are

@@ -106,21 +106,32 @@ func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clien
 	if err != nil {
 		return storage.Client{}, "", invalid(err)
 	}
-	if c.OrgID != "" {
-		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
-			return storage.Client{}, "", fmt.Errorf("%w: organization %q not found", ErrInvalid, c.OrgID)
-		} else if err != nil {
-			return storage.Client{}, "", fmt.Errorf("organization %q: %w", c.OrgID, err)
-		}
-	}
-	if err := s.Store.CreateClient(ctx, c); err != nil {
-		return storage.Client{}, "", fmt.Errorf("create client: %w", err)
-	}
-	if err := s.audit(ctx, a, storage.AuditEvent{Type: "client.created", ClientID: c.ID,
-		Details: map[string]string{"name": c.Name}}); err != nil {
+	if err := s.StoreClient(ctx, a, c); err != nil {
 		return storage.Client{}, "", err
 	}
 	return c, secret, nil
+}
+
+// StoreClient stores a client that clients.Build made (the admin pages
+// build it themselves, to show every problem of the form at once), after
+// checking that its organization exists, and audits it.
+func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.Client) error {
+	if c.OrgID != "" {
+		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
+			return fmt.Errorf("%w: organization %q not found", ErrInvalid, c.OrgID)
+		} else if err != nil {
+			return fmt.Errorf("organization %q: %w", c.OrgID, err)
+		}
+	}
+	if err := s.Store.CreateClient(ctx, c); err != nil {
+		return fmt.Errorf("create client: %w", err)
+	}
+	kind := "confidential"
+	if c.Public {
+		kind = "public"
+	}
+	return s.audit(ctx, a, storage.AuditEvent{Type: "client.created", ClientID: c.ID, OrgID: c.OrgID,
+		Details: map[string]string{"name": c.Name, "type": kind}})
 }
 
 // ClientPatch is a partial update; nil fields stay as they are.
@@ -355,7 +366,8 @@ func (s *Service) RotateKey(ctx context.Context, a accounts.Actor) (storage.Sign
 	if err != nil {
 		return storage.SigningKey{}, fmt.Errorf("rotate keys: %w", err)
 	}
-	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated", Details: map[string]string{"kid": k.ID}})
+	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated",
+		Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339)}})
 }
 
 // ListAudit returns matching events, newest first.

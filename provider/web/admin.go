@@ -54,13 +54,24 @@ type Admin struct {
 	Pages *Pages
 	Store AdminStore
 	Keys  KeyRing
+	// Ops makes the changes to clients and keys, with the rules and audit
+	// events of the CLI and the admin API.
+	Ops AdminOps
+}
+
+// AdminOps changes clients and keys (*adminapi.Service is one).
+type AdminOps interface {
+	StoreClient(ctx context.Context, a accounts.Actor, c storage.Client) error
+	RotateClientSecret(ctx context.Context, a accounts.Actor, id string) (string, error)
+	DeleteClient(ctx context.Context, a accounts.Actor, id string) error
+	RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error)
 }
 
 // Mount registers the admin routes; handle is the provider's route helper
 // (it adds the issuer's path and the page headers).
 func (a *Admin) Mount(handle func(pattern string, h http.HandlerFunc)) {
-	if a.Pages == nil || a.Store == nil || a.Keys == nil {
-		panic("web: Admin needs Pages, Store and Keys") // a wiring mistake, found at start
+	if a.Pages == nil || a.Store == nil || a.Keys == nil || a.Ops == nil {
+		panic("web: Admin needs Pages, Store, Keys and Ops") // a wiring mistake, found at start
 	}
 	handle(PathAdmin, a.serve(a.dashboard))
 	handle(PathAdmin+"/clients", a.serve(a.clientList))

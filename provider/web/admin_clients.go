@@ -10,7 +10,6 @@ import (
 
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/discovery"
-	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -177,11 +176,9 @@ func (a *Admin) buildClient(ctx context.Context, f clientForm) (storage.Client, 
 
 func (a *Admin) createClient(ar *adminRequest, c storage.Client, secret string) error {
 	p, ctx := a.Pages, ar.r.Context()
-	if err := a.Store.CreateClient(ctx, c); err != nil {
+	if err := a.Ops.StoreClient(ctx, ar.actor, c); err != nil {
 		return fmt.Errorf("web: admin: create client: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "client.created", ActorID: ar.user.ID, ClientID: c.ID, OrgID: c.OrgID, IP: ar.actor.IP,
-		Details: map[string]string{"name": c.Name, "type": clientKind(c)}})
 	if secret != "" {
 		if err := p.Sessions.Reveal(ar.w, a.clientURL(c.ID), c.ID, secret); err != nil {
 			return fmt.Errorf("web: admin: hand over the client secret: %w", err)
@@ -253,20 +250,11 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 }
 
 func (a *Admin) rotateSecret(ar *adminRequest, c storage.Client) error {
-	p, ctx := a.Pages, ar.r.Context()
-	secret := randtoken.New()
-	err := a.Store.UpdateClient(ctx, c.ID, func(old storage.Client) (storage.Client, error) {
-		if old.Public {
-			return old, errors.New("client became public")
-		}
-		old.SecretHash = randtoken.Hash(secret)
-		old.UpdatedAt = p.Now()
-		return old, nil
-	})
+	p := a.Pages
+	secret, err := a.Ops.RotateClientSecret(ar.r.Context(), ar.actor, c.ID)
 	if err != nil {
 		return fmt.Errorf("web: admin: rotate client secret: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "client.secret_rotated", ActorID: ar.user.ID, ClientID: c.ID, OrgID: c.OrgID, IP: ar.actor.IP})
 	if err := p.Sessions.Reveal(ar.w, a.clientURL(c.ID), c.ID, secret); err != nil {
 		return fmt.Errorf("web: admin: hand over the client secret: %w", err)
 	}
@@ -276,11 +264,9 @@ func (a *Admin) rotateSecret(ar *adminRequest, c storage.Client) error {
 // deleteClient removes the registration, as `ostiary clients delete` does:
 // tokens are checked against their client, so none works after this.
 func (a *Admin) deleteClient(ar *adminRequest, c storage.Client) error {
-	p := a.Pages
-	if err := a.Store.DeleteClient(ar.r.Context(), c.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	// Deleted meanwhile by someone else: the admin's wish holds either way.
+	if err := a.Ops.DeleteClient(ar.r.Context(), ar.actor, c.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("web: admin: delete client: %w", err)
 	}
-	p.audit(ar.r.Context(), storage.AuditEvent{Type: "client.deleted", ActorID: ar.user.ID, ClientID: c.ID, OrgID: c.OrgID, IP: ar.actor.IP,
-		Details: map[string]string{"name": c.Name}})
 	return a.redirectDone(ar, "/clients", "client_deleted")
 }

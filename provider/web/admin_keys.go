@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/keys"
-	"github.com/ostiary/ostiary/storage"
 )
 
 type adminKeysPage struct {
@@ -46,12 +45,9 @@ func (a *Admin) keyList(ar *adminRequest) error {
 		if ar.r.PostFormValue("action") != "rotate" {
 			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
-		k, err := a.Keys.Rotate(ctx)
-		if err != nil {
+		if _, err := a.Ops.RotateKey(ctx, ar.actor); err != nil {
 			return fmt.Errorf("web: admin: rotate keys: %w", err)
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "key.rotated", ActorID: ar.user.ID, IP: ar.actor.IP,
-			Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339)}})
 		return a.redirectDone(ar, "/keys", "rotated")
 	}
 	ks, err := a.Keys.List(ctx)

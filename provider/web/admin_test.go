@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -49,7 +50,8 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	t.Helper()
 	h := newHarness(t)
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	admin := &Admin{Pages: h.pages, Store: h.store.(AdminStore), Keys: fk}
+	ops := &adminapi.Service{Store: h.store.(adminapi.Store), Keys: fk, Audit: h.store, Now: h.clock.now}
+	admin := &Admin{Pages: h.pages, Store: h.store.(AdminStore), Keys: fk, Ops: ops}
 	mux := http.NewServeMux()
 	mux.Handle("/", h.handler)
 	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, Headers(f)) })
