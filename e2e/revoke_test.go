@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"golang.org/x/oauth2/clientcredentials"
 )
 
 // After `ostiary keys revoke KID` of the signing key on a running server:
@@ -20,25 +17,7 @@ import (
 // signed fails go-oidc's verification against the JWKS and is inactive at
 // introspection, and new tokens are signed at once by a new kid.
 func TestKeyRevokeOnARunningServer(t *testing.T) {
-	srv := newServer(t, database(t, "sqlite"))
-	config := filepath.Join(t.TempDir(), "config.yaml")
-	srv.Args = []string{"--config", config}
-	if err := os.WriteFile(config, []byte("keys:\n  refresh_interval: 1s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv.start(10 * time.Second)
-	var client map[string]string
-	srv.cli("", &client, "clients", "create", "--name", "Machine", "--grant-type", "client_credentials", "--scope", "api")
-	cc := clientcredentials.Config{ClientID: client["client_id"], ClientSecret: client["client_secret"],
-		TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"api"}}
-	token := func() (raw, kid string) {
-		t.Helper()
-		tok, err := cc.Token(context.Background())
-		if err != nil {
-			t.Fatalf("client_credentials: %v", err)
-		}
-		return tok.AccessToken, headerKid(t, tok.AccessToken)
-	}
+	srv, client, token := keysServer(t, "  refresh_interval: 1s\n")
 	introspect := func(tok string) bool {
 		t.Helper()
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok}}.Encode()))

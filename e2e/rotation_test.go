@@ -19,26 +19,8 @@ import (
 // seen the rotation), and a token signed before the rotation still verifies
 // against the JWKS.
 func TestKeyRotationOnARunningServer(t *testing.T) {
-	srv := newServer(t, database(t, "sqlite"))
-	config := filepath.Join(t.TempDir(), "config.yaml")
-	srv.Args = []string{"--config", config}
 	// A short refresh interval: the server sees the rotation within 1 s.
-	if err := os.WriteFile(config, []byte("keys:\n  pre_publication: 2s\n  refresh_interval: 1s\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	srv.start(10 * time.Second)
-	var client map[string]string
-	srv.cli("", &client, "clients", "create", "--name", "Machine", "--grant-type", "client_credentials", "--scope", "api")
-	cc := clientcredentials.Config{ClientID: client["client_id"], ClientSecret: client["client_secret"],
-		TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"api"}}
-	token := func() (raw, kid string) {
-		t.Helper()
-		tok, err := cc.Token(context.Background())
-		if err != nil {
-			t.Fatalf("client_credentials: %v", err)
-		}
-		return tok.AccessToken, headerKid(t, tok.AccessToken)
-	}
+	srv, _, token := keysServer(t, "  pre_publication: 2s\n  refresh_interval: 1s\n")
 	before, oldKid := token()
 
 	var rotated map[string]any
@@ -134,5 +116,30 @@ func TestScheduledRotationOnARunningServer(t *testing.T) {
 	}
 	if !strings.Contains(srv.logs(), "rotated the signing key on schedule") {
 		t.Error("the server did not log the scheduled rotation")
+	}
+}
+
+// keysServer starts a server on SQLite with keysYAML under keys: in its
+// config and a client_credentials client, and returns the client and a way
+// to get an access token and the kid that signed it.
+func keysServer(t *testing.T, keysYAML string) (srv *server, client map[string]string, token func() (raw, kid string)) {
+	t.Helper()
+	srv = newServer(t, database(t, "sqlite"))
+	config := filepath.Join(t.TempDir(), "config.yaml")
+	srv.Args = []string{"--config", config}
+	if err := os.WriteFile(config, []byte("keys:\n"+keysYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv.start(10 * time.Second)
+	srv.cli("", &client, "clients", "create", "--name", "Machine", "--grant-type", "client_credentials", "--scope", "api")
+	cc := clientcredentials.Config{ClientID: client["client_id"], ClientSecret: client["client_secret"],
+		TokenURL: srv.URL + "/oauth2/token", Scopes: []string{"api"}}
+	return srv, client, func() (raw, kid string) {
+		t.Helper()
+		tok, err := cc.Token(context.Background())
+		if err != nil {
+			t.Fatalf("client_credentials: %v", err)
+		}
+		return tok.AccessToken, headerKid(t, tok.AccessToken)
 	}
 }
