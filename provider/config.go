@@ -3,6 +3,7 @@ package provider
 import (
 	"errors"
 	"fmt"
+	"github.com/ostiary/ostiary/provider/accounts"
 	"log/slog"
 	"net/http"
 	"time"
@@ -99,6 +100,11 @@ type MailConfig struct {
 	Lease                time.Duration
 	PollInterval         time.Duration
 	MaxPerAddressPerHour int
+}
+
+// passwordPolicy is the one policy every page that sets a password applies.
+func (c Config) passwordPolicy() accounts.Policy {
+	return accounts.Policy{MinLength: c.PasswordMinLength}
 }
 
 func (c Config) now() time.Time {

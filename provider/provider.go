@@ -113,11 +113,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now},
+	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: orgs,
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	pages, err := web.New(web.Pages{
 		Orgs:       orgs,
-		Accounts:   &accounts.Service{Store: store, Policy: accounts.Policy{MinLength: cfg.PasswordMinLength}, Now: cfg.now},
+		Accounts:   &accounts.Service{Store: store, Policy: cfg.passwordPolicy(), Now: cfg.now},
 		People:     people,
 		Lifecycle:  lifecycle,
 		Transactor: store,
@@ -280,7 +280,7 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		Mailer:                outbox,
 		Registration:          cfg.Registration,
 		InviteOnly:            cfg.InviteOnly,
-		Policy:                accounts.Policy{MinLength: cfg.PasswordMinLength},
+		Policy:                cfg.passwordPolicy(),
 		VerifyEmailLifetime:   cfg.VerifyEmailLifetime,
 		ResetPasswordLifetime: cfg.ResetPasswordLifetime,
 		MailsPerHour:          m.MaxPerAddressPerHour,
