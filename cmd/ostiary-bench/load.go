@@ -6,8 +6,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/ostiary/ostiary/internal/serverproc"
 )
 
 // sample is what one measured phase, or several added up, observed.
@@ -17,6 +15,7 @@ type sample struct {
 	firstErr  string
 	elapsed   time.Duration
 	ticks     int64 // server CPU, clock ticks
+	dbTicks   int64 // database cluster CPU, clock ticks (0: not measured)
 }
 
 func (s *sample) add(o sample) {
@@ -27,6 +26,7 @@ func (s *sample) add(o sample) {
 	}
 	s.elapsed += o.elapsed
 	s.ticks += o.ticks
+	s.dbTicks += o.dbTicks
 }
 
 // op is one request of a scenario by worker w. done ends the worker: its
@@ -35,11 +35,12 @@ func (s *sample) add(o sample) {
 type op func(ctx context.Context, w int) (done bool, err error)
 
 // measure runs op on conc workers until d has passed or every worker is done,
-// timing each request and reading the server's CPU time around the phase.
-func measure(ctx context.Context, srv *serverproc.Process, conc int, d time.Duration, do op) (sample, error) {
+// timing each request and reading the server's (and the database's) CPU
+// time around the phase.
+func measure(ctx context.Context, m meter, conc int, d time.Duration, do op) (sample, error) {
 	// Requests started before the deadline run to completion, so the CPU
 	// the server spends on them is matched by a counted request.
-	before, err := procCPUTicks(srv.Pid())
+	before, err := m.read()
 	if err != nil {
 		return sample{}, err
 	}
@@ -78,7 +79,7 @@ func measure(ctx context.Context, srv *serverproc.Process, conc int, d time.Dura
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	after, err := procCPUTicks(srv.Pid())
+	after, err := m.read()
 	if err != nil {
 		return sample{}, err
 	}
@@ -86,7 +87,7 @@ func measure(ctx context.Context, srv *serverproc.Process, conc int, d time.Dura
 	for _, s := range per {
 		total.add(s)
 	}
-	total.elapsed, total.ticks = elapsed, after-before
+	total.elapsed, total.ticks, total.dbTicks = elapsed, after.server-before.server, after.db-before.db
 	return total, nil
 }
 
@@ -144,6 +145,10 @@ type result struct {
 	P50ms      float64 `json:"p50_ms"`
 	P99ms      float64 `json:"p99_ms"`
 	CPUPer1k   float64 `json:"server_cpu_seconds_per_1000"`
+	// DBCPUPer1k is the PostgreSQL cluster's CPU, when -db-pid-file names
+	// it: not part of the server's figure, shown so that the database's
+	// share of a request is not hidden.
+	DBCPUPer1k float64 `json:"database_cpu_seconds_per_1000,omitempty"`
 	// SignCPUms is the yardstick this scenario is compared with.
 	SignCPUms    float64 `json:"rs256_sign_cpu_ms"`
 	SignaturesEq float64 `json:"cpu_per_request_in_rs256_signatures"`
@@ -164,6 +169,7 @@ func summarize(name string, s sample, signCPU time.Duration) result {
 		cpu := float64(s.ticks) / clockTicks
 		perReq := cpu / float64(n+s.errors)
 		r.CPUPer1k = perReq * 1000
+		r.DBCPUPer1k = float64(s.dbTicks) / clockTicks / float64(n+s.errors) * 1000
 		if signCPU > 0 {
 			r.SignaturesEq = perReq / signCPU.Seconds()
 		}
@@ -172,6 +178,10 @@ func summarize(name string, s sample, signCPU time.Duration) result {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("%-20s %8d %9.1f %8.2f %8.2f %6d %10.3f %8.3f %9.2f",
-		r.Name, r.Requests, r.RPS, r.P50ms, r.P99ms, r.Errors, r.CPUPer1k, r.SignCPUms, r.SignaturesEq)
+	db := "-"
+	if r.DBCPUPer1k > 0 {
+		db = fmt.Sprintf("%.3f", r.DBCPUPer1k)
+	}
+	return fmt.Sprintf("%-20s %8d %9.1f %8.2f %8.2f %6d %10.3f %8.3f %9.2f %9s",
+		r.Name, r.Requests, r.RPS, r.P50ms, r.P99ms, r.Errors, r.CPUPer1k, r.SignCPUms, r.SignaturesEq, db)
 }

@@ -29,6 +29,7 @@ type options struct {
 	concurrency int
 	duration    time.Duration
 	reqTimeout  time.Duration
+	dbPidFile   string
 	scenarios   []string
 	json        bool
 }
@@ -54,6 +55,7 @@ func main() {
 	flag.DurationVar(&o.reqTimeout, "request-timeout", 10*time.Second, "limit on each HTTP request")
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
+	flag.StringVar(&o.dbPidFile, "db-pid-file", "", "postmaster.pid of the PostgreSQL cluster behind -database, to report its CPU too (optional)")
 	flag.Parse()
 	for name := range strings.SplitSeq(scen, ",") {
 		name = strings.TrimSpace(name)
@@ -130,7 +132,13 @@ func run(o options) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &bench{srv: srv, rp: c, conc: o.concurrency, dur: o.duration}
+	m := meter{serverPid: srv.Pid()}
+	if o.dbPidFile != "" {
+		if m.dbPid, err = postmasterPid(o.dbPidFile); err != nil {
+			return nil, err
+		}
+	}
+	b := &bench{meter: m, rp: c, conc: o.concurrency, dur: o.duration}
 	rep := &report{
 		Database: label, Concurrency: o.concurrency, DurationS: o.duration.Seconds(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
@@ -276,10 +284,10 @@ func processCPU() (time.Duration, error) {
 func printTable(w io.Writer, rep *report) {
 	fmt.Fprintf(w, "database=%s concurrency=%d duration=%gs  one RS256 signature = %.3f ms CPU (this process, mean over the scenarios)\n",
 		rep.Database, rep.Concurrency, rep.DurationS, rep.RS256SignCPUms)
-	fmt.Fprintf(w, "%-20s %8s %9s %8s %8s %6s %10s %8s %9s\n",
-		"scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "cpu-s/1k", "sign ms", "x RS256")
+	fmt.Fprintf(w, "%-20s %8s %9s %8s %8s %6s %10s %8s %9s %9s\n",
+		"scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "cpu-s/1k", "sign ms", "x RS256", "db cpu/1k")
 	for _, r := range rep.Scenarios {
 		fmt.Fprintln(w, r)
 	}
-	fmt.Fprintln(w, "cpu-s/1k: server CPU-seconds per 1,000 requests (/proc utime+stime); sign ms: one RS256 signature, measured just before and after the scenario; x RS256: server CPU per request / that signature.")
+	fmt.Fprintln(w, "cpu-s/1k: server CPU-seconds per 1,000 requests (/proc utime+stime); sign ms: one RS256 signature, measured just before and after the scenario; x RS256: server CPU per request / that signature; db cpu/1k: the PostgreSQL cluster's CPU-seconds per 1,000 requests (-db-pid-file), not included in the others.")
 }

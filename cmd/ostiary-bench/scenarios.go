@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/ostiary/ostiary/internal/serverproc"
 )
 
 // allScenarios is the run order and the names -scenarios accepts.
@@ -14,10 +12,10 @@ var allScenarios = []string{"client_credentials", "refresh_token", "authorizatio
 
 // bench is one run against one server.
 type bench struct {
-	srv  *serverproc.Process
-	rp   *rp
-	conc int
-	dur  time.Duration
+	meter meter
+	rp    *rp
+	conc  int
+	dur   time.Duration
 }
 
 // yardstickSigns is how many signatures measure the yardstick before and
@@ -31,7 +29,7 @@ func (b *bench) run(ctx context.Context, name string) (sample, error) {
 	)
 	switch name {
 	case "client_credentials":
-		s, err = measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
+		s, err = measure(ctx, b.meter, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
 			_, err := b.rp.clientCredentials(ctx)
 			return false, err
 		})
@@ -44,15 +42,15 @@ func (b *bench) run(ctx context.Context, name string) (sample, error) {
 		if token, err = b.rp.clientCredentials(ctx); err != nil {
 			return sample{}, fmt.Errorf("introspection: issue a token to introspect: %w", err)
 		}
-		s, err = measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
+		s, err = measure(ctx, b.meter, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
 			return false, b.rp.introspect(ctx, token)
 		})
 	case "jwks":
-		s, err = measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
+		s, err = measure(ctx, b.meter, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
 			return false, b.rp.get(ctx, "/.well-known/jwks.json")
 		})
 	case "discovery":
-		s, err = measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
+		s, err = measure(ctx, b.meter, b.conc, b.dur, func(ctx context.Context, _ int) (bool, error) {
 			return false, b.rp.get(ctx, "/.well-known/openid-configuration")
 		})
 	default:
@@ -82,7 +80,7 @@ func (b *bench) refreshChains(ctx context.Context) (sample, error) {
 	if err != nil {
 		return sample{}, fmt.Errorf("start refresh chains: %w", err)
 	}
-	return measure(ctx, b.srv, b.conc, b.dur, func(ctx context.Context, w int) (bool, error) {
+	return measure(ctx, b.meter, b.conc, b.dur, func(ctx context.Context, w int) (bool, error) {
 		next, err := b.rp.refresh(ctx, rts[w])
 		if err != nil {
 			return true, err
@@ -125,7 +123,7 @@ func (b *bench) codeExchanges(ctx context.Context) (sample, error) {
 			queues[i%b.conc] = append(queues[i%b.conc], g)
 		}
 		var mu sync.Mutex
-		s, err := measure(ctx, b.srv, b.conc, b.dur-total.elapsed, func(ctx context.Context, w int) (bool, error) {
+		s, err := measure(ctx, b.meter, b.conc, b.dur-total.elapsed, func(ctx context.Context, w int) (bool, error) {
 			mu.Lock()
 			q := queues[w]
 			if len(q) == 0 {
