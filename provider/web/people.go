@@ -79,15 +79,26 @@ func (pp *People) resetLifetime() time.Duration {
 }
 
 // peopleLinks are the login page's links to reset and registration.
-func (p *Pages) peopleLinks() (forgot, register string) {
+func (p *Pages) peopleLinks(f *flow) (forgot, register string) {
 	if p.People == nil {
 		return "", ""
 	}
-	forgot = p.path("/forgot-password")
+	forgot = p.inFlow("/forgot-password", f)
 	if p.People.Registration && !p.People.InviteOnly {
-		register = p.path("/register")
+		register = p.inFlow("/register", f)
 	}
 	return forgot, register
+}
+
+// inFlow is a local path that carries the application's sign-in request
+// (nil: none), so that registration and password reset, reached from the
+// login page of an authorization, lead back to that authorization and not
+// to a sign-in that has forgotten the application.
+func (p *Pages) inFlow(local string, f *flow) string {
+	if f == nil {
+		return p.path(local)
+	}
+	return p.withRequest(local, f.req.ID)
 }
 
 // link is an absolute URL under the issuer, for mails.

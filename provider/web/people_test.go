@@ -402,3 +402,74 @@ func TestDevMailPage(t *testing.T) {
 	off := newPeopleHarness(t, func(pp *People) { pp.DevMail = nil })
 	wantStatus(t, off.browser().get("/dev/mail"), http.StatusNotFound)
 }
+
+var hrefOf = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
+
+// link returns the href of the anchor in body whose text is text.
+func link(t *testing.T, body, text string) string {
+	t.Helper()
+	for _, m := range hrefOf.FindAllStringSubmatch(body, -1) {
+		if m[2] == text {
+			return strings.ReplaceAll(m[1], "&amp;", "&")
+		}
+	}
+	t.Fatalf("no link %q in:\n%s", text, body)
+	return ""
+}
+
+// Someone sent to sign in by an application who has no account yet creates
+// one and lands back in that application's authorization, not on a bare
+// sign-in page that has forgotten it (what Keycloak's "Register" link on
+// its login page does).
+func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	ph.client(appClient())
+	ph.authRequest("req1", "app", authForm())
+	b := ph.browser()
+
+	w := b.get("/login?request=req1")
+	wantStatus(t, w, http.StatusOK)
+	reg := link(t, w.Body.String(), "Create an account")
+	if reg != "/register?request=req1" {
+		t.Fatalf("register link = %q", reg)
+	}
+	if forgot := link(t, w.Body.String(), "Forgot your password?"); forgot != "/forgot-password?request=req1" {
+		t.Fatalf("forgot link = %q", forgot)
+	}
+
+	w = b.get(reg)
+	wantStatus(t, w, http.StatusOK)
+	if body := w.Body.String(); !strings.Contains(body, "Example App") || !strings.Contains(body, `action="/register?request=req1"`) {
+		t.Fatalf("registration page names no application or drops the request:\n%s", body)
+	}
+	if back := link(t, w.Body.String(), "Sign in"); back != "/login?request=req1" {
+		t.Fatalf("sign-in link of the registration page = %q", back)
+	}
+	w = b.post("/register?request=req1", registerForm("new@example.com"))
+	wantStatus(t, w, http.StatusOK)
+	next := link(t, w.Body.String(), "Go to sign in")
+	if next != "/login?request=req1" {
+		t.Fatalf("after registration the sign-in link is %q", next)
+	}
+
+	w = b.get(next)
+	wantStatus(t, w, http.StatusOK)
+	if !strings.Contains(w.Body.String(), "Example App") {
+		t.Fatalf("sign-in page after registration names no application:\n%s", w.Body)
+	}
+	w = b.post(next, url.Values{"action": {"login"}, "email": {"new@example.com"}, "password": {strongPassword}})
+	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+
+	// Without a request the pages link to the plain sign-in, as before.
+	w = b.get("/register")
+	if back := link(t, w.Body.String(), "Sign in"); back != "/login" {
+		t.Fatalf("plain registration page links to %q", back)
+	}
+	// A request that is gone is the same page the login shows for it, not
+	// a registration that would lead nowhere.
+	ph.clock.add(time.Hour)
+	w = b.get("/register?request=req1")
+	if w.Code == http.StatusOK {
+		t.Fatalf("expired request: %d\n%s", w.Code, w.Body)
+	}
+}

@@ -19,6 +19,7 @@ import (
 
 type registerPage struct {
 	Title, Action, CSRF, LoginURL string
+	ClientName                    string
 	Name, Email, Error            string
 	MinLength                     int
 }
@@ -34,36 +35,41 @@ func (p *Pages) Register(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Pages) register(w http.ResponseWriter, r *http.Request) error {
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
 	if p.People == nil || !p.People.Registration {
 		return p.notice(w, http.StatusNotFound, noticePage{Heading: "Registration is closed",
 			Lines: []string{"New accounts cannot be created here. Ask the administrator of this service for an account."},
-			Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+			Links: []noticeLink{{p.inFlow("/login", f), "Sign in"}}})
 	}
 	if p.People.InviteOnly {
 		return p.notice(w, http.StatusForbidden, noticePage{Heading: "Registration is by invitation",
 			Lines: []string{"Accounts on this service are created by invitation only. If someone invited you, open the link in their invitation mail."},
-			Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+			Links: []noticeLink{{p.inFlow("/login", f), "Sign in"}}})
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		return p.registerForm(w, r, http.StatusOK, registerPage{})
+		return p.registerForm(w, r, f, http.StatusOK, registerPage{})
 	case http.MethodPost:
-		return p.registerPost(w, r)
+		return p.registerPost(w, r, f)
 	default:
 		return methodNotAllowed(w)
 	}
 }
 
-func (p *Pages) registerForm(w http.ResponseWriter, r *http.Request, status int, data registerPage) error {
+func (p *Pages) registerForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data registerPage) error {
 	data.Title = "Create your account"
-	data.Action = p.path("/register")
-	data.LoginURL = p.path("/login")
+	data.ClientName = f.clientName()
+	data.Action = p.inFlow("/register", f)
+	data.LoginURL = p.inFlow("/login", f)
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
 	return p.render(w, status, "register", data)
 }
 
-func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request) error {
+func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *flow) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	rawEmail := strings.TrimSpace(r.PostFormValue("email"))
 	if len(rawEmail) > maxEmailLen {
@@ -75,16 +81,16 @@ func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		keep.Error = "This form has expired. Please try again."
-		return p.registerForm(w, r, http.StatusForbidden, keep)
+		return p.registerForm(w, r, f, http.StatusForbidden, keep)
 	}
 	if utf8.RuneCountInString(name) > maxNameLen || strings.IndexFunc(name, unicode.IsControl) >= 0 || !utf8.ValidString(name) {
 		keep.Error = fmt.Sprintf("Enter a name of at most %d characters.", maxNameLen)
-		return p.registerForm(w, r, http.StatusUnprocessableEntity, keep)
+		return p.registerForm(w, r, f, http.StatusUnprocessableEntity, keep)
 	}
 	email, err := accounts.NormalizeEmail(rawEmail)
 	if err != nil {
 		keep.Error = "Enter a valid email address, like name@example.com."
-		return p.registerForm(w, r, http.StatusUnprocessableEntity, keep)
+		return p.registerForm(w, r, f, http.StatusUnprocessableEntity, keep)
 	}
 	pw := r.PostFormValue("password")
 	if err := p.People.Policy.Check(pw, email); err != nil {
@@ -93,7 +99,7 @@ func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		keep.Error = re.Msg
-		return p.registerForm(w, r, http.StatusUnprocessableEntity, keep)
+		return p.registerForm(w, r, f, http.StatusUnprocessableEntity, keep)
 	}
 
 	ctx := r.Context()
@@ -122,7 +128,7 @@ func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request) error {
 			"We sent a message to " + email + " with the next step.",
 			"Open the link in it to confirm your address. If nothing arrives within a few minutes, look in your spam folder.",
 		},
-		Links: []noticeLink{{p.path("/login"), "Go to sign in"}}})
+		Links: []noticeLink{{p.inFlow("/login", f), "Go to sign in"}}})
 }
 
 func (p *Pages) createAccount(ctx context.Context, email, name, pw, ip string) error {

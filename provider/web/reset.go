@@ -26,9 +26,13 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if p.People == nil {
 		return peopleOff()
 	}
+	f, err := p.loadFlow(r)
+	if err != nil {
+		return err
+	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		return p.forgotForm(w, r, http.StatusOK, forgotPage{})
+		return p.forgotForm(w, r, f, http.StatusOK, forgotPage{})
 	case http.MethodPost:
 	default:
 		return methodNotAllowed(w)
@@ -38,11 +42,11 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 		raw = raw[:maxEmailLen]
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
-		return p.forgotForm(w, r, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
+		return p.forgotForm(w, r, f, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
 	}
 	email, err := accounts.NormalizeEmail(raw)
 	if err != nil {
-		return p.forgotForm(w, r, http.StatusUnprocessableEntity, forgotPage{Email: raw,
+		return p.forgotForm(w, r, f, http.StatusUnprocessableEntity, forgotPage{Email: raw,
 			Error: "Enter a valid email address, like name@example.com."})
 	}
 	ctx := r.Context()
@@ -80,13 +84,13 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 				inWords(p.People.resetLifetime()) + ".",
 			"If nothing arrives within a few minutes, look in your spam folder, or check that you typed the address of your account.",
 		},
-		Links: []noticeLink{{p.path("/login"), "Back to sign in"}}})
+		Links: []noticeLink{{p.inFlow("/login", f), "Back to sign in"}}})
 }
 
-func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, status int, data forgotPage) error {
+func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data forgotPage) error {
 	data.Title = "Forgot your password?"
-	data.Action = p.path("/forgot-password")
-	data.LoginURL = p.path("/login")
+	data.Action = p.inFlow("/forgot-password", f)
+	data.LoginURL = p.inFlow("/login", f)
 	data.CSRF = p.Sessions.CSRFToken(w, r)
 	return p.render(w, status, "forgot_password", data)
 }
