@@ -14,6 +14,9 @@ type ClientRegistrationConfig struct {
 	Enabled bool
 	// Mode is dcr.ModeOpen or dcr.ModeInitialAccessToken (the default).
 	Mode dcr.Mode
+	// OpenPerIPPerHour caps open registrations per client address and hour
+	// (0: dcr.DefaultOpenPerIPPerHour).
+	OpenPerIPPerHour int
 }
 
 // newClientRegistration returns the registration endpoints, or nil when
@@ -29,5 +32,5 @@ func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder,
 		mode = dcr.ModeInitialAccessToken
 	}
 	return &dcr.Handler{Store: store, Audit: rec, Mode: mode, Issuer: cfg.Issuer,
-		RemoteIP: sessions.RemoteIP, Now: cfg.now, Logger: logger}
+		RemoteIP: sessions.RemoteIP, Limits: store, OpenPerIPPerHour: r.OpenPerIPPerHour, Now: cfg.now, Logger: logger}
 }

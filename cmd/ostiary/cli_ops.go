@@ -75,8 +75,9 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		ResetPasswordLifetime: c.Passwords.ResetLifetime,
 		PasswordMinLength:     c.Passwords.MinLength,
 		Mail:                  mailConfig(c),
-		ClientRegistration:    provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode)},
-		AdminSeparate:         c.Admin.Listen != "",
+		ClientRegistration: provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode),
+			OpenPerIPPerHour: c.DCR.OpenPerIPPerHour},
+		AdminSeparate: c.Admin.Listen != "",
 	}
 }
 

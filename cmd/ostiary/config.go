@@ -19,6 +19,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/dcr"
 )
 
 // Config is the file format of --config, every key with its default in
@@ -121,6 +122,8 @@ type Config struct {
 		Enabled bool `yaml:"enabled"`
 		// Mode is open or initial_access_token.
 		Mode string `yaml:"mode"`
+		// OpenPerIPPerHour caps open registrations per client address.
+		OpenPerIPPerHour int `yaml:"open_registrations_per_ip_per_hour"`
 	} `yaml:"dcr"`
 	Log struct {
 		Level  string `yaml:"level"`
@@ -166,6 +169,7 @@ func defaultConfig() Config {
 	c.Login.FailureWindow = 15 * time.Minute
 	c.Registration.Enabled = true
 	c.DCR.Mode = "initial_access_token"
+	c.DCR.OpenPerIPPerHour = dcr.DefaultOpenPerIPPerHour
 	c.Registration.Mode = "open"
 	c.Registration.VerifyEmailLifetime = 24 * time.Hour
 	c.Passwords.MinLength = 12
@@ -329,6 +333,9 @@ func (c Config) Validate() error {
 	case "open", "initial_access_token":
 	default:
 		bad("dcr.mode", "must be open or initial_access_token, not %q", c.DCR.Mode)
+	}
+	if c.DCR.OpenPerIPPerHour < 1 {
+		bad("dcr.open_registrations_per_ip_per_hour", "must be at least 1")
 	}
 	errs = append(errs, c.validateAdmin()...)
 	errs = append(errs, c.validateConnectors()...)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,10 @@ const (
 // maxBody bounds a registration request; real metadata is a few KiB.
 const maxBody = 64 << 10
 
+// DefaultOpenPerIPPerHour is how many open registrations one address may
+// make in an hour when the handler is given no limit of its own.
+const DefaultOpenPerIPPerHour = 20
+
 // Store is what registration reads and writes.
 type Store interface {
 	CreateClient(ctx context.Context, c storage.Client) error
@@ -57,8 +62,16 @@ type Handler struct {
 	// RemoteIP is the requester's address for the audit log (the browser
 	// layer knows which proxies to trust).
 	RemoteIP func(*http.Request) string
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Limits counts open registrations per address, shared by every
+	// replica; nil counts nothing. Without it anyone could fill the client
+	// table from one machine: an initial access token is the gate in the
+	// other mode.
+	Limits storage.ThrottleStore
+	// OpenPerIPPerHour caps open registrations per address and hour
+	// (0: DefaultOpenPerIPPerHour).
+	OpenPerIPPerHour int
+	Now              func() time.Time
+	Logger           *slog.Logger
 }
 
 // oauthError is an error answered with the RFC 7591 §3.2.2 JSON body.
@@ -81,7 +94,11 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", http.MethodPost)
 			return &oauthError{http.StatusMethodNotAllowed, "invalid_request", "use POST"}
 		}
-		if h.Mode != ModeOpen {
+		if h.Mode == ModeOpen {
+			if err := h.countOpen(w, r); err != nil {
+				return err
+			}
+		} else {
 			tok, ok := bearer(r)
 			if !ok {
 				return invalidToken("an initial access token is required (Authorization: Bearer)")
@@ -126,6 +143,35 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusCreated, resp)
 		return nil
 	})
+}
+
+// countOpen counts one open registration attempt of the requester's
+// address, malformed ones too (they cost a request as well), and refuses it
+// with 429 and Retry-After (RFC 6585 §4) once the hour's share is spent.
+func (h *Handler) countOpen(w http.ResponseWriter, r *http.Request) error {
+	if h.Limits == nil {
+		return nil
+	}
+	ip := r.RemoteAddr
+	if h.RemoteIP != nil {
+		ip = h.RemoteIP(r)
+	}
+	limit := h.OpenPerIPPerHour
+	if limit <= 0 {
+		limit = DefaultOpenPerIPPerHour
+	}
+	now := h.Now()
+	n, resetAt, err := h.Limits.Hit(r.Context(), "dcr-open:"+ip, time.Hour, now)
+	if err != nil {
+		return fmt.Errorf("count registrations: %w", err)
+	}
+	if n <= limit {
+		return nil
+	}
+	retry := max(int(resetAt.Sub(now).Seconds()+0.999), 1)
+	w.Header().Set("Retry-After", strconv.Itoa(retry))
+	return &oauthError{http.StatusTooManyRequests, "invalid_request",
+		fmt.Sprintf("too many client registrations from this address; retry in %d seconds", retry)}
 }
 
 // Configuration is GET, PUT and DELETE on PathRegister/{client_id}: RFC 7592.

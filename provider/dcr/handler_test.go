@@ -200,3 +200,59 @@ func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
 		t.Fatal("the admin-made client was deleted")
 	}
 }
+
+// Open registration is counted per address: past the hour's share the
+// endpoint answers 429 with Retry-After (RFC 6585 §4) and writes nothing;
+// another address, the next hour and the initial-access-token mode are not
+// affected.
+func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	now := testNow
+	hs.h.Now = func() time.Time { return now }
+	hs.h.Limits, hs.h.OpenPerIPPerHour = hs.store, 3
+	hs.h.RemoteIP = func(r *http.Request) string { return strings.Split(r.RemoteAddr, ":")[0] }
+	meta := `{"client_name":"A","redirect_uris":["https://a.example/cb"]}`
+	post := func(ip string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, PathRegister, strings.NewReader(meta))
+		req.Header.Set("Content-Type", "application/json")
+		req.RemoteAddr = ip + ":40000"
+		rec := httptest.NewRecorder()
+		hs.mux.ServeHTTP(rec, req)
+		return rec
+	}
+	for i := range 3 {
+		if rec := post("198.51.100.7"); rec.Code != http.StatusCreated {
+			t.Fatalf("registration %d: %d %s", i+1, rec.Code, rec.Body)
+		}
+	}
+	rec := post("198.51.100.7")
+	var body map[string]string
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || rec.Code != http.StatusTooManyRequests || body["error"] != "invalid_request" {
+		t.Fatalf("fourth registration: %d %s", rec.Code, rec.Body)
+	}
+	if ra := rec.Header().Get("Retry-After"); ra != "3600" {
+		t.Fatalf("Retry-After = %q, want 3600", ra)
+	}
+	if cs, _ := hs.store.ListClients(t.Context()); len(cs) != 3 {
+		t.Fatalf("%d clients after a refused registration, want 3", len(cs))
+	}
+	if rec := post("203.0.113.9"); rec.Code != http.StatusCreated {
+		t.Fatalf("another address: %d", rec.Code)
+	}
+	now = now.Add(time.Hour)
+	if rec := post("198.51.100.7"); rec.Code != http.StatusCreated {
+		t.Fatalf("the next hour: %d %s", rec.Code, rec.Body)
+	}
+
+	// With an initial access token the token is the gate: no count.
+	hs.h.Mode = ModeInitialAccessToken
+	tok, _, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if status, body := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusCreated {
+			t.Fatalf("token registration %d: %d %v", i+1, status, body)
+		}
+	}
+}
