@@ -24,6 +24,11 @@ type RegistrationStore interface {
 	CreateInitialAccessToken(ctx context.Context, t InitialAccessToken) error
 	// GetInitialAccessToken returns ErrNotFound, also when expired before now.
 	GetInitialAccessToken(ctx context.Context, tokenHash []byte, now time.Time) (InitialAccessToken, error)
+	// ListInitialAccessTokens returns every token, expired ones too, oldest
+	// first (ties by hash).
+	ListInitialAccessTokens(ctx context.Context) ([]InitialAccessToken, error)
+	// DeleteInitialAccessToken ends a token at once. ErrNotFound.
+	DeleteInitialAccessToken(ctx context.Context, tokenHash []byte) error
 	// SetRegistrationToken records (or replaces) the SHA-256 of the client's
 	// registration access token. ErrNotFound if the client does not exist.
 	// Deleting the client deletes it.

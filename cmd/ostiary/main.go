@@ -31,6 +31,8 @@ commands:
   keys list|rotate|revoke            manage signing keys
   janitor run                        remove expired rows now
   dcr token create [--expires D]     make an initial access token for client registration
+  dcr token list                     initial access tokens by id, with their expiry
+  dcr token revoke --id ID           end an initial access token at once
   sessions list|delete               a person's browser sessions
   consents list|revoke               a person's remembered consents
   audit list                         query the audit log
@@ -221,6 +223,8 @@ func commands() []command {
 		{"keys", "list", keysListCommand},
 		{"keys", "rotate", keysRotateCommand},
 		{"dcr", "token create", dcrTokenCreateCommand},
+		{"dcr", "token list", dcrTokenListCommand},
+		{"dcr", "token revoke", dcrTokenRevokeCommand},
 		{"sessions", "list", sessionsListCommand},
 		{"sessions", "delete", sessionsDeleteCommand},
 		{"consents", "list", consentsListCommand},

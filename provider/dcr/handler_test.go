@@ -2,6 +2,7 @@ package dcr
 
 import (
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -254,5 +255,37 @@ func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
 		if status, body := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusCreated {
 			t.Fatalf("token registration %d: %d %v", i+1, status, body)
 		}
+	}
+}
+
+func TestRevokeInitialAccessTokenByIDPrefix(t *testing.T) {
+	hs := newHarness(t, ModeInitialAccessToken)
+	ctx := t.Context()
+	// Two hashes that share their first six hex digits.
+	a := append([]byte{0xab, 0xcd, 0xef, 0x01}, make([]byte, 28)...)
+	b := append([]byte{0xab, 0xcd, 0xef, 0x02}, make([]byte, 28)...)
+	for _, h := range [][]byte{a, b} {
+		if err := hs.store.CreateInitialAccessToken(ctx, storage.InitialAccessToken{TokenHash: h, CreatedAt: testNow}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := RevokeInitialAccessToken(ctx, hs.store, "abcdef"); err != ErrAmbiguousToken {
+		t.Fatalf("shared prefix: %v, want ErrAmbiguousToken", err)
+	}
+	if _, err := RevokeInitialAccessToken(ctx, hs.store, "abcd"); err == nil {
+		t.Fatal("a four-character id was accepted")
+	}
+	got, err := RevokeInitialAccessToken(ctx, hs.store, "ABCDEF02")
+	if err != nil || TokenID(got) != "abcdef0200000000" {
+		t.Fatalf("revoke abcdef02: %v %v", TokenID(got), err)
+	}
+	if _, err := hs.store.GetInitialAccessToken(ctx, b, testNow); err == nil {
+		t.Fatal("the revoked token still registers")
+	}
+	if _, err := hs.store.GetInitialAccessToken(ctx, a, testNow); err != nil {
+		t.Fatalf("the other token was touched: %v", err)
+	}
+	if _, err := RevokeInitialAccessToken(ctx, hs.store, "abcdef02"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("revoking again: %v, want ErrNotFound", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -32,6 +34,36 @@ func (s *Store) GetInitialAccessToken(ctx context.Context, tokenHash []byte, now
 		return storage.InitialAccessToken{}, rowErr("postgres: get initial access token", err)
 	}
 	return t, nil
+}
+
+// ListInitialAccessTokens returns every token, oldest first.
+func (s *Store) ListInitialAccessTokens(ctx context.Context) ([]storage.InitialAccessToken, error) {
+	rows, err := s.q(ctx).Query(ctx, `SELECT token_hash, created_at, expires_at FROM initial_access_tokens
+		ORDER BY created_at NULLS FIRST, token_hash`)
+	if err != nil {
+		return nil, dbErr("postgres: list initial access tokens", err)
+	}
+	out, err := collect(rows, func(r pgx.Row) (storage.InitialAccessToken, error) {
+		var t storage.InitialAccessToken
+		err := r.Scan(scanBytes(&t.TokenHash), scanTime(&t.CreatedAt), scanTime(&t.ExpiresAt))
+		return t, err
+	})
+	if err != nil {
+		return nil, dbErr("postgres: list initial access tokens", err)
+	}
+	return out, nil
+}
+
+// DeleteInitialAccessToken returns storage.ErrNotFound for an unknown hash.
+func (s *Store) DeleteInitialAccessToken(ctx context.Context, tokenHash []byte) error {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM initial_access_tokens WHERE token_hash = $1`, bytesArg(tokenHash))
+	if err != nil {
+		return dbErr("postgres: delete initial access token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("postgres: delete initial access token")
+	}
+	return nil
 }
 
 // SetRegistrationToken returns storage.ErrNotFound for an unknown client.

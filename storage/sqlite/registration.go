@@ -31,6 +31,28 @@ func (s *Store) GetInitialAccessToken(ctx context.Context, tokenHash []byte, now
 	return t, nil
 }
 
+// ListInitialAccessTokens returns every token, oldest first.
+func (s *Store) ListInitialAccessTokens(ctx context.Context) ([]storage.InitialAccessToken, error) {
+	out, err := queryList(ctx, s, func(r rowScanner) (storage.InitialAccessToken, error) {
+		var t storage.InitialAccessToken
+		err := r.Scan(blobCol{&t.TokenHash}, timeCol{&t.CreatedAt}, timeCol{&t.ExpiresAt})
+		return t, err
+	}, `SELECT token_hash, created_at, expires_at FROM initial_access_tokens ORDER BY created_at, token_hash`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list initial access tokens: %w", err)
+	}
+	return out, nil
+}
+
+// DeleteInitialAccessToken returns storage.ErrNotFound for an unknown hash.
+func (s *Store) DeleteInitialAccessToken(ctx context.Context, tokenHash []byte) error {
+	err := s.execOne(ctx, notFound("initial access token"), `DELETE FROM initial_access_tokens WHERE token_hash = ?`, secretArg(tokenHash))
+	if err != nil {
+		return fmt.Errorf("sqlite: delete initial access token: %w", err)
+	}
+	return nil
+}
+
 // SetRegistrationToken returns storage.ErrNotFound for an unknown client.
 func (s *Store) SetRegistrationToken(ctx context.Context, clientID string, tokenHash []byte) error {
 	err := s.execOne(ctx, notFound("client %q", clientID),

@@ -32,6 +32,25 @@ func testInitialAccessTokens(t *testing.T, s storage.Store) {
 	wantErr(t, "GetInitialAccessToken(expired)", err, storage.ErrNotFound)
 	_, err = s.GetInitialAccessToken(ctx, hashOf("unknown"), base)
 	wantErr(t, "GetInitialAccessToken(unknown)", err, storage.ErrNotFound)
+
+	// The list shows expired tokens too (an operator sees what ran out),
+	// oldest first; deleting one ends it at once and leaves the other.
+	later := storage.InitialAccessToken{TokenHash: hashOf("later"), CreatedAt: at(time.Minute)}
+	must(t, "CreateInitialAccessToken(later)", s.CreateInitialAccessToken(ctx, later))
+	list, err := s.ListInitialAccessTokens(ctx)
+	must(t, "ListInitialAccessTokens", err)
+	first := []storage.InitialAccessToken{forever, short}
+	if bytes.Compare(short.TokenHash, forever.TokenHash) < 0 {
+		first = []storage.InitialAccessToken{short, forever}
+	}
+	equal(t, "ListInitialAccessTokens", list, append(first, later))
+	must(t, "DeleteInitialAccessToken", s.DeleteInitialAccessToken(ctx, hashOf("forever")))
+	_, err = s.GetInitialAccessToken(ctx, hashOf("forever"), base)
+	wantErr(t, "GetInitialAccessToken(deleted)", err, storage.ErrNotFound)
+	wantErr(t, "DeleteInitialAccessToken(again)", s.DeleteInitialAccessToken(ctx, hashOf("forever")), storage.ErrNotFound)
+	list, err = s.ListInitialAccessTokens(ctx)
+	must(t, "ListInitialAccessTokens(after delete)", err)
+	equal(t, "ListInitialAccessTokens(after delete)", list, []storage.InitialAccessToken{short, later})
 }
 
 func testRegistrationToken(t *testing.T, s storage.Store) {
