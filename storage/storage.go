@@ -167,8 +167,9 @@ type UserStore interface {
 	// new email is taken; errors from fn are returned unchanged.
 	UpdateUser(ctx context.Context, id string, fn func(User) (User, error)) error
 	// DeleteUser removes the user and, by cascade, their memberships,
-	// sessions, consents, personal access tokens and one-time tokens.
-	// ErrNotFound.
+	// sessions, consents, personal access tokens and one-time tokens, and,
+	// in the same transaction, the records of every OAuth token issued to
+	// them (subject = id), which hold their claims. ErrNotFound.
 	DeleteUser(ctx context.Context, id string) error
 }
 

@@ -114,11 +114,15 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(storage.User)
 // memberships, sessions, consents, personal access tokens and one-time
 // tokens in the same statement. storage.ErrNotFound.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+	// One statement: the token records go only if the user did.
+	var deleted bool
+	err := s.q(ctx).QueryRow(ctx, `WITH u AS (DELETE FROM users WHERE id = $1 RETURNING id),
+		t AS (DELETE FROM tokens WHERE subject IN (SELECT id FROM u))
+		SELECT EXISTS (SELECT 1 FROM u)`, id).Scan(&deleted)
 	if err != nil {
 		return dbErr(fmt.Sprintf("postgres: delete user %q", id), err)
 	}
-	if tag.RowsAffected() == 0 {
+	if !deleted {
 		return notFound(fmt.Sprintf("postgres: delete user %q", id))
 	}
 	return nil

@@ -84,7 +84,14 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(storage.User)
 // DeleteUser removes the user; foreign keys cascade to memberships,
 // sessions, consents, personal access tokens and one-time tokens.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	if err := s.execOne(ctx, notFound("user %q", id), `DELETE FROM users WHERE id = ?`, id); err != nil {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.execOne(ctx, notFound("user %q", id), `DELETE FROM users WHERE id = ?`, id); err != nil {
+			return err
+		}
+		_, err := s.exec(ctx, `DELETE FROM tokens WHERE subject = ?`, id)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("sqlite: delete user: %w", err)
 	}
 	return nil

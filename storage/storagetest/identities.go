@@ -11,6 +11,7 @@ var identityTests = []subTest{
 	{"Identities/RoundTrip", testIdentityRoundTrip},
 	{"Identities/Errors", testIdentityErrors},
 	{"Identities/DeleteUserCascades", testIdentityCascade},
+	{"Identities/DeleteUserRemovesTokenRecords", testDeleteUserRemovesTokenRecords},
 }
 
 func fullIdentity(id, userID, subject string, created time.Time) storage.Identity {
@@ -73,6 +74,34 @@ func testIdentityCascade(t *testing.T, s storage.Store) {
 	must(t, "DeleteUser", s.DeleteUser(ctx, "u1"))
 	_, err := s.GetIdentity(ctx, "https://idp.example.com", "sub-1")
 	wantErr(t, "GetIdentity after DeleteUser", err, storage.ErrNotFound)
+}
+
+// The token records of a deleted person hold their claims (name, email,
+// organization): they go with the person, and nobody else's do.
+func testDeleteUserRemovesTokenRecords(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	seedUser(t, s, "u1")
+	seedUser(t, s, "u2")
+	mine := fullToken(storage.KindRefreshToken, "mine", "r1", base)
+	mine.Subject = "u1"
+	theirs := fullToken(storage.KindRefreshToken, "theirs", "r2", base)
+	theirs.Subject = "u2"
+	must(t, "CreateToken(u1)", s.CreateToken(ctx, mine))
+	must(t, "CreateToken(u2)", s.CreateToken(ctx, theirs))
+	must(t, "DeleteUser", s.DeleteUser(ctx, "u1"))
+	_, err := s.GetToken(ctx, storage.KindRefreshToken, "mine")
+	wantErr(t, "GetToken(deleted person's)", err, storage.ErrNotFound)
+	if _, err := s.GetToken(ctx, storage.KindRefreshToken, "theirs"); err != nil {
+		t.Errorf("GetToken(other person's) after DeleteUser: %v", err)
+	}
+	// A user that does not exist deletes nothing, tokens included.
+	ghost := fullToken(storage.KindAccessToken, "ghost", "r3", base)
+	ghost.Subject = "ghost"
+	must(t, "CreateToken(ghost)", s.CreateToken(ctx, ghost))
+	wantErr(t, "DeleteUser(unknown)", s.DeleteUser(ctx, "ghost"), storage.ErrNotFound)
+	if _, err := s.GetToken(ctx, storage.KindAccessToken, "ghost"); err != nil {
+		t.Errorf("DeleteUser of an unknown user removed a token: %v", err)
+	}
 }
 
 // equalTime compares identities with their times as instants.
