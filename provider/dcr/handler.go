@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -54,11 +55,11 @@ type Handler struct {
 	Audit  Auditor
 	Mode   Mode
 	Issuer string
-	// RemoteIP is the requester's address for the audit log (the browser
-	// layer knows which proxies to trust).
-	RemoteIP func(*http.Request) string
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Proxies tells the requester's address for the audit log; the zero
+	// value trusts no proxy.
+	Proxies clientip.Resolver
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // oauthError is an error answered with the RFC 7591 §3.2.2 JSON body.
@@ -255,10 +256,7 @@ func (h *Handler) clientURI(id string) string {
 // cannot be audited is not made.
 func (h *Handler) audit(ctx context.Context, r *http.Request, typ string, c storage.Client, details map[string]string) error {
 	e := storage.AuditEvent{ID: randtoken.ID(), Time: h.Now(), Type: typ, ActorID: "@registration:" + c.ID,
-		ClientID: c.ID, Details: details}
-	if h.RemoteIP != nil {
-		e.IP = h.RemoteIP(r)
-	}
+		ClientID: c.ID, IP: h.Proxies.ClientIP(r), Details: details}
 	if err := h.Audit.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", typ, err)
 	}
