@@ -77,6 +77,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		Mail:                  mailConfig(c),
 		ClientRegistration:    provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode)},
 		AdminSeparate:         c.Admin.Listen != "",
+		TrustedProxies:        c.Server.TrustedProxies,
 	}
 }
 
