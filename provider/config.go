@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
@@ -71,6 +72,11 @@ type Config struct {
 	// off unless Enabled.
 	ClientRegistration ClientRegistrationConfig
 
+	// TrustedProxies are the reverse proxies and load balancers (CIDRs or
+	// single addresses) whose X-Forwarded-For names the client; empty:
+	// the connection's peer is the client. See provider/clientip.
+	TrustedProxies []string
+
 	// AdminSeparate keeps the admin API off the main handler: it is then
 	// served only by AdminHandler, on its own listener (admin.listen).
 	AdminSeparate bool
@@ -126,6 +132,9 @@ func (c Config) validate() error {
 		if len(s) < secrets.MinSecretLength {
 			errs = append(errs, fmt.Errorf("secrets[%d]: shorter than %d bytes", i, secrets.MinSecretLength))
 		}
+	}
+	if _, err := clientip.New(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

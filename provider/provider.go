@@ -15,6 +15,7 @@ import (
 	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/dcr"
@@ -67,6 +68,12 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
 
+	// validate checked the list; the one resolver serves every handler
+	// that records or counts client addresses.
+	proxies, err := clientip.New(cfg.TrustedProxies)
+	if err != nil {
+		return nil, err
+	}
 	sessions := &browser.Sessions{
 		Store:       store,
 		HashKeys:    secrets.Derive(cfg.Secrets, secrets.PurposeCookieAuth, 32),
@@ -76,6 +83,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Lifetime:    cfg.SessionLifetime,
 		IdleTimeout: cfg.SessionIdleTimeout,
 		Now:         cfg.now,
+		Proxies:     proxies,
 	}
 	limiter := &throttle.Limiter{
 		Store:         store,
@@ -159,7 +167,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
-	registration := newClientRegistration(cfg, store, recorder, sessions, logger)
+	registration := newClientRegistration(cfg, store, recorder, proxies, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
 	}
@@ -172,7 +180,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now}
 	admin := (&adminapi.Handler{
 		Service: adminOps,
-		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base,
+		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base, Proxies: proxies,
 	}).Handle()
 	mux := http.NewServeMux()
 	handle := func(pattern string, h http.Handler) {

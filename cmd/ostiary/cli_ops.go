@@ -77,7 +77,8 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		Mail:                  mailConfig(c),
 		ClientRegistration: provider.ClientRegistrationConfig{Enabled: c.DCR.Enabled, Mode: dcr.Mode(c.DCR.Mode),
 			OpenPerIPPerHour: c.DCR.OpenPerIPPerHour},
-		AdminSeparate: c.Admin.Listen != "",
+		AdminSeparate:  c.Admin.Listen != "",
+		TrustedProxies: c.Server.TrustedProxies,
 	}
 }
 

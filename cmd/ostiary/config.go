@@ -40,6 +40,12 @@ type Config struct {
 		System []string `yaml:"system"`
 	} `yaml:"secrets"`
 
+	Server struct {
+		// TrustedProxies are the reverse proxies whose X-Forwarded-For
+		// names the client (config_proxy.go).
+		TrustedProxies []string `yaml:"trusted_proxies"`
+	} `yaml:"server"`
+
 	// Admin.Listen, when set, serves the admin API only on this address.
 	Admin struct {
 		Listen string `yaml:"listen"`
@@ -199,6 +205,8 @@ var envOverrides = []struct {
 	{"OSTIARY_DATABASE", func(c *Config, v string) { c.Database = v }},
 	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
 	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
+	// Comma-separated, like the secrets; spaces around entries are ignored.
+	{"OSTIARY_SERVER_TRUSTED_PROXIES", func(c *Config, v string) { c.Server.TrustedProxies = splitList(v) }},
 	// Several secrets are separated by commas; the first is current.
 	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
@@ -241,6 +249,9 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 	}
 	if len(c.Secrets.System) == 0 {
 		c.Secrets.System = nil // "system: []" and no key mean the same
+	}
+	if len(c.Server.TrustedProxies) == 0 {
+		c.Server.TrustedProxies = nil
 	}
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
@@ -338,6 +349,7 @@ func (c Config) Validate() error {
 		bad("dcr.open_registrations_per_ip_per_hour", "must be at least 1")
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateProxies()...)
 	errs = append(errs, c.validateConnectors()...)
 	errs = append(errs, c.validateUpkeep()...)
 	switch c.Log.Level {

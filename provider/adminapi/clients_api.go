@@ -49,7 +49,7 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	c, secret, err := h.Service.CreateClient(r.Context(), actor(r), body.spec())
+	c, secret, err := h.Service.CreateClient(r.Context(), h.actor(r), body.spec())
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &patch); err != nil {
 		return err
 	}
-	c, err := h.Service.UpdateClient(r.Context(), actor(r), r.PathValue("id"), patch)
+	c, err := h.Service.UpdateClient(r.Context(), h.actor(r), r.PathValue("id"), patch)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteClient(r.Context(), actor(r), r.PathValue("id")); err != nil {
+	if err := h.Service.DeleteClient(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -102,7 +102,7 @@ func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	secret, err := h.Service.RotateClientSecret(r.Context(), actor(r), id)
+	secret, err := h.Service.RotateClientSecret(r.Context(), h.actor(r), id)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/oauth"
 )
 
@@ -39,6 +40,9 @@ type Handler struct {
 	Logger *slog.Logger
 	// Base is the issuer's path prefix ("" at the root).
 	Base string
+	// Proxies tells the caller's address for the audit log; the zero
+	// value trusts no proxy.
+	Proxies clientip.Resolver
 }
 
 // mux builds the API's own mux from the route table, every pattern under
@@ -125,21 +129,13 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (oauth.Pr
 
 // actor is who the audit log names for a call: the person, or the client
 // acting for itself.
-func actor(r *http.Request) accounts.Actor {
+func (h *Handler) actor(r *http.Request) accounts.Actor {
 	p, _ := r.Context().Value(principalKey{}).(oauth.Principal)
 	id := p.Subject
 	if !p.Person {
 		id = accounts.ClientActor(p.ClientID)
 	}
-	return accounts.Actor{ID: id, IP: remoteIP(r)}
-}
-
-func remoteIP(r *http.Request) string {
-	host := r.RemoteAddr
-	if i := strings.LastIndexByte(host, ':'); i >= 0 {
-		host = host[:i]
-	}
-	return strings.Trim(host, "[]")
+	return accounts.Actor{ID: id, IP: h.Proxies.ClientIP(r)}
 }
 
 // maxBody bounds request bodies; a client registration is a few KB.

@@ -18,7 +18,7 @@ func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	k, err := h.Service.RotateKey(r.Context(), actor(r))
+	k, err := h.Service.RotateKey(r.Context(), h.actor(r))
 	if err != nil {
 		return err
 	}

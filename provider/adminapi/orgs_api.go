@@ -16,7 +16,7 @@ func (h *Handler) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	o, err := h.Service.CreateOrg(r.Context(), actor(r), body.Name, body.RequireMFA)
+	o, err := h.Service.CreateOrg(r.Context(), h.actor(r), body.Name, body.RequireMFA)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	o, err := h.Service.UpdateOrg(r.Context(), actor(r), r.PathValue("id"), body)
+	o, err := h.Service.UpdateOrg(r.Context(), h.actor(r), r.PathValue("id"), body)
 	if err != nil {
 		return err
 	}
@@ -65,7 +65,7 @@ func (h *Handler) deleteOrg(w http.ResponseWriter, r *http.Request) error {
 	if confirm == "" {
 		return badRequest("confirm (the organization's exact name) is required.")
 	}
-	if err := h.Service.Orgs.Delete(r.Context(), actor(r), r.PathValue("id"), confirm); err != nil {
+	if err := h.Service.Orgs.Delete(r.Context(), h.actor(r), r.PathValue("id"), confirm); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -97,7 +97,7 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("user_id and role are required.")
 	}
 	org := r.PathValue("id")
-	if err := h.Service.Orgs.AddMember(r.Context(), actor(r), org, body.UserID, body.Role); err != nil {
+	if err := h.Service.Orgs.AddMember(r.Context(), h.actor(r), org, body.UserID, body.Role); err != nil {
 		return err
 	}
 	return h.member(w, r, http.StatusCreated, org, body.UserID)
@@ -128,14 +128,14 @@ func (h *Handler) setMemberRole(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("role is required.")
 	}
 	org, user := r.PathValue("id"), r.PathValue("user_id")
-	if err := h.Service.Orgs.SetRole(r.Context(), actor(r), org, user, body.Role); err != nil {
+	if err := h.Service.Orgs.SetRole(r.Context(), h.actor(r), org, user, body.Role); err != nil {
 		return err
 	}
 	return h.member(w, r, http.StatusOK, org, user)
 }
 
 func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.Orgs.RemoveMember(r.Context(), actor(r), r.PathValue("id"), r.PathValue("user_id")); err != nil {
+	if err := h.Service.Orgs.RemoveMember(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("user_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -179,7 +179,7 @@ func (h *Handler) defineRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := h.Service.Orgs.DefineRole(r.Context(), actor(r), r.PathValue("id"), body.Name, body.Description); err != nil {
+	if err := h.Service.Orgs.DefineRole(r.Context(), h.actor(r), r.PathValue("id"), body.Name, body.Description); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, RoleView{Name: body.Name, Description: body.Description})
@@ -187,7 +187,7 @@ func (h *Handler) defineRole(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.Orgs.DeleteRole(r.Context(), actor(r), r.PathValue("id"), r.PathValue("name")); err != nil {
+	if err := h.Service.Orgs.DeleteRole(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("name")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

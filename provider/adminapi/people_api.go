@@ -38,19 +38,19 @@ func (h *Handler) userChange(w http.ResponseWriter, r *http.Request, change func
 }
 
 func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.People.Disable(r.Context(), actor(r), id) })
+	return h.userChange(w, r, func(id string) error { return h.Service.People.Disable(r.Context(), h.actor(r), id) })
 }
 
 func (h *Handler) enableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.People.Enable(r.Context(), actor(r), id) })
+	return h.userChange(w, r, func(id string) error { return h.Service.People.Enable(r.Context(), h.actor(r), id) })
 }
 
 func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.ResetMFA(r.Context(), actor(r), id) })
+	return h.userChange(w, r, func(id string) error { return h.Service.ResetMFA(r.Context(), h.actor(r), id) })
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.People.Delete(r.Context(), actor(r), r.PathValue("id")); err != nil {
+	if err := h.Service.People.Delete(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -58,7 +58,7 @@ func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) endSessions(w http.ResponseWriter, r *http.Request) error {
-	n, err := h.Service.EndSessions(r.Context(), actor(r), r.PathValue("id"))
+	n, err := h.Service.EndSessions(r.Context(), h.actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteSession(r.Context(), actor(r), r.PathValue("id"), r.PathValue("session_id")); err != nil {
+	if err := h.Service.DeleteSession(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("session_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -101,7 +101,7 @@ func (h *Handler) listConsents(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) revokeConsent(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.RevokeConsent(r.Context(), actor(r), r.PathValue("id"), r.PathValue("client_id")); err != nil {
+	if err := h.Service.RevokeConsent(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("client_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

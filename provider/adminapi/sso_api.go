@@ -70,7 +70,7 @@ func (h *Handler) createConnector(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(w, r, &b); err != nil {
 		return err
 	}
-	c, err := h.Service.CreateConnector(r.Context(), actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
+	c, err := h.Service.CreateConnector(r.Context(), h.actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
 		Icon: b.Icon, ClientID: b.ClientID, ClientSecret: b.ClientSecret, Scopes: b.Scopes, Claims: b.Claims,
 		Issuer: b.Issuer, BaseURL: b.BaseURL, APIURL: b.APIURL, UpstreamLogout: b.UpstreamLogout, Disabled: b.Disabled})
 	if err != nil {
@@ -90,7 +90,7 @@ func (h *Handler) getConnector(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) deleteConnector(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteConnector(r.Context(), actor(r), r.PathValue("id")); err != nil {
+	if err := h.Service.DeleteConnector(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -154,7 +154,7 @@ func ViewOrgSSO(orgID string, s orgsso.Settings) OrgSSOView {
 
 func (h *Handler) getOrgSSO(w http.ResponseWriter, r *http.Request) error {
 	org := r.PathValue("id")
-	s, err := h.Service.OrgSSO(r.Context(), actor(r), org)
+	s, err := h.Service.OrgSSO(r.Context(), h.actor(r), org)
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	org := r.PathValue("id")
-	s, err := h.Service.SetOrgSSO(r.Context(), actor(r), storage.OrgConnector{OrgID: org, ConnectorID: b.Connector,
+	s, err := h.Service.SetOrgSSO(r.Context(), h.actor(r), storage.OrgConnector{OrgID: org, ConnectorID: b.Connector,
 		DefaultRole: b.DefaultRole, ForbidPassword: b.ForbidPassword, GroupRoles: b.GroupRoles})
 	if err != nil {
 		return err
@@ -183,7 +183,7 @@ func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) detachOrgSSO(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DetachOrgSSO(r.Context(), actor(r), r.PathValue("id")); err != nil {
+	if err := h.Service.DetachOrgSSO(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -201,7 +201,7 @@ func (h *Handler) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
 	if b.Domain == "" {
 		return badRequest("domain is required.")
 	}
-	d, err := h.Service.AddOrgDomain(r.Context(), actor(r), r.PathValue("id"), b.Domain, b.Verified)
+	d, err := h.Service.AddOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), b.Domain, b.Verified)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,7 @@ func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
-	d, err := h.Service.VerifyOrgDomain(r.Context(), actor(r), r.PathValue("id"), r.PathValue("domain"), b.Operator)
+	d, err := h.Service.VerifyOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain"), b.Operator)
 	if err != nil {
 		return err
 	}
@@ -228,7 +228,7 @@ func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) removeOrgDomain(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.RemoveOrgDomain(r.Context(), actor(r), r.PathValue("id"), r.PathValue("domain")); err != nil {
+	if err := h.Service.RemoveOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

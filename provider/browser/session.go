@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gorilla/securecookie"
 
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -56,9 +56,9 @@ type Sessions struct {
 	// IdleTimeout ends a session unused for that long; zero means no limit.
 	IdleTimeout time.Duration
 	Now         func() time.Time
-	// ClientIP tells the client's address; nil uses the connection's peer.
-	// Set it when a trusted proxy forwards the real address.
-	ClientIP func(r *http.Request) string
+	// Proxies tells the client's address for the session's "last seen
+	// from"; the zero value trusts no proxy.
+	Proxies clientip.Resolver
 }
 
 // Current returns the browser's session; ok is false when the request has no
@@ -250,15 +250,10 @@ func (s *Sessions) now() time.Time {
 	return time.Now()
 }
 
-// RemoteIP is the client's address as ClientIP (or the connection) tells it.
+// RemoteIP is the client's address as Proxies tell it; the pages throttle
+// and audit by it.
 func (s *Sessions) RemoteIP(r *http.Request) string {
-	if s.ClientIP != nil {
-		return s.ClientIP(r)
-	}
-	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return host
-	}
-	return r.RemoteAddr
+	return s.Proxies.ClientIP(r)
 }
 
 func truncate(s string, n int) string {

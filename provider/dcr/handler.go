@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -59,9 +60,9 @@ type Handler struct {
 	Audit  Auditor
 	Mode   Mode
 	Issuer string
-	// RemoteIP is the requester's address for the audit log (the browser
-	// layer knows which proxies to trust).
-	RemoteIP func(*http.Request) string
+	// Proxies tells the requester's address for the audit log and the
+	// open-registration count; the zero value trusts no proxy.
+	Proxies clientip.Resolver
 	// Limits counts open registrations per address, shared by every
 	// replica; nil counts nothing. Without it anyone could fill the client
 	// table from one machine: an initial access token is the gate in the
@@ -152,10 +153,7 @@ func (h *Handler) countOpen(w http.ResponseWriter, r *http.Request) error {
 	if h.Limits == nil {
 		return nil
 	}
-	ip := r.RemoteAddr
-	if h.RemoteIP != nil {
-		ip = h.RemoteIP(r)
-	}
+	ip := h.Proxies.ClientIP(r)
 	limit := h.OpenPerIPPerHour
 	if limit <= 0 {
 		limit = DefaultOpenPerIPPerHour
@@ -301,10 +299,7 @@ func (h *Handler) clientURI(id string) string {
 // cannot be audited is not made.
 func (h *Handler) audit(ctx context.Context, r *http.Request, typ string, c storage.Client, details map[string]string) error {
 	e := storage.AuditEvent{ID: randtoken.ID(), Time: h.Now(), Type: typ, ActorID: "@registration:" + c.ID,
-		ClientID: c.ID, Details: details}
-	if h.RemoteIP != nil {
-		e.IP = h.RemoteIP(r)
-	}
+		ClientID: c.ID, IP: h.Proxies.ClientIP(r), Details: details}
 	if err := h.Audit.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", typ, err)
 	}

@@ -211,7 +211,6 @@ func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
 	now := testNow
 	hs.h.Now = func() time.Time { return now }
 	hs.h.Limits, hs.h.OpenPerIPPerHour = hs.store, 3
-	hs.h.RemoteIP = func(r *http.Request) string { return strings.Split(r.RemoteAddr, ":")[0] }
 	meta := `{"client_name":"A","redirect_uris":["https://a.example/cb"]}`
 	post := func(ip string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, PathRegister, strings.NewReader(meta))
