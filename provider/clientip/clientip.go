@@ -138,3 +138,24 @@ func parseAddr(s string) (netip.Addr, bool) {
 	}
 	return a.WithZone("").Unmap(), true
 }
+
+// Bucket is the key a per-address limit counts ip under: an IPv4 address
+// itself, an IPv6 address's /64 network. One IPv6 host usually holds a whole
+// /64 and may pick any address in it, so counting single addresses would let
+// it step past the limit by changing address. Anything that is not an
+// address is returned as it is.
+func Bucket(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}

@@ -159,7 +159,7 @@ func (h *Handler) countOpen(w http.ResponseWriter, r *http.Request) error {
 		limit = DefaultOpenPerIPPerHour
 	}
 	now := h.Now()
-	n, resetAt, err := h.Limits.Hit(r.Context(), "dcr-open:"+ip, time.Hour, now)
+	n, resetAt, err := h.Limits.Hit(r.Context(), "dcr-open:"+clientip.Bucket(ip), time.Hour, now)
 	if err != nil {
 		return fmt.Errorf("count registrations: %w", err)
 	}

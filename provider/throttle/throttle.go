@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ostiary/ostiary/provider/clientip"
 )
 
 // Store is the part of storage.ThrottleStore the limiter uses.
@@ -116,7 +118,8 @@ func (l *Limiter) keys(email, ip string) []limitKey {
 		ks = append(ks, limitKey{k, orInt(l.AccountLimit, DefaultAccountLimit), orDur(l.AccountWindow, DefaultAccountWindow), true})
 	}
 	if ip != "" {
-		ks = append(ks, limitKey{"login:ip:" + ip, orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow), false})
+		// An IPv6 client is counted by its /64: see clientip.Bucket.
+		ks = append(ks, limitKey{"login:ip:" + clientip.Bucket(ip), orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow), false})
 	}
 	return ks
 }

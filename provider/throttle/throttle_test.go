@@ -116,6 +116,23 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 	}
 }
 
+// An IPv6 client may use any address of its /64; stepping through them
+// must not reset the count. Another /64 is another client.
+func TestIPv6CountedPerSlash64(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3}
+	fail(t, l, "a@example.com", "2001:db8:1:2::1")
+	fail(t, l, "b@example.com", "2001:db8:1:2::2")
+	fail(t, l, "c@example.com", "2001:db8:1:2:ffff::3")
+	if _, limited, _ := l.Check(ctx, "d@example.com", "2001:db8:1:2:abcd::4"); !limited {
+		t.Error("three failures from one /64 under three addresses: not limited")
+	}
+	if _, limited, _ := l.Check(ctx, "d@example.com", "2001:db8:1:3::1"); limited {
+		t.Error("a neighbouring /64 was limited too")
+	}
+}
+
 func TestKeysDoNotHoldEmail(t *testing.T) {
 	k := accountKey(" Ann@Example.com")
 	if strings.Contains(strings.ToLower(k), "ann") || k != accountKey("ann@example.com") {
