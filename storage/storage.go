@@ -508,6 +508,9 @@ type PAT struct {
 	// ExpiresAt zero means no expiry.
 	ExpiresAt  time.Time
 	LastUsedAt time.Time
+	// AMR is the amr of the browser session that created the token: an
+	// organization requiring a second factor wants "otp" in it.
+	AMR []string
 }
 
 // PATStore keeps personal access tokens.

@@ -81,9 +81,9 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		}
 		// The organization's second-factor requirement holds for a grant as
 		// for a sign-in (decide.go, step b2): a grant authenticated without
-		// one stops refreshing while the requirement is on. The grant stays
-		// as it is, as for a disabled person: it refreshes again if the
-		// requirement is turned off.
+		// one stops refreshing while the requirement is on. Like the
+		// disabled-person check above, the refusal revokes nothing: the
+		// grant refreshes again once the requirement is off.
 		if m.OrgRequireMFA && !slices.Contains(sess.IDTokenClaims().AuthenticationMethodsReferences, amrOTP) {
 			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; sign in again.")
 		}
