@@ -190,8 +190,11 @@ type Membership struct {
 	UserID string
 	Role   string
 	// OrgName is filled in by reads for display and token claims.
-	OrgName   string
-	CreatedAt time.Time
+	OrgName string
+	// OrgRequireMFA is the organization's current RequireMFA, filled in by
+	// reads so a refresh checks it without a second query.
+	OrgRequireMFA bool
+	CreatedAt     time.Time
 }
 
 // OrgStore keeps organizations and memberships.
@@ -211,13 +214,14 @@ type OrgStore interface {
 	// AddMembership returns ErrNotFound if the org or user does not exist,
 	// ErrAlreadyExists if the person is a member already.
 	AddMembership(ctx context.Context, m Membership) error
-	// GetMembership returns ErrNotFound.
+	// GetMembership returns ErrNotFound. OrgName and OrgRequireMFA are
+	// filled in.
 	GetMembership(ctx context.Context, orgID, userID string) (Membership, error)
 	// ListMembershipsByUser returns the person's memberships ordered by
-	// organization name, with OrgName filled in.
+	// organization name, with OrgName and OrgRequireMFA filled in.
 	ListMembershipsByUser(ctx context.Context, userID string) ([]Membership, error)
 	// ListMembersByOrg returns the organization's memberships ordered by
-	// creation time, with OrgName filled in.
+	// creation time, with OrgName and OrgRequireMFA filled in.
 	ListMembersByOrg(ctx context.Context, orgID string) ([]Membership, error)
 	// UpdateMembershipRole changes the role. ErrNotFound.
 	UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error
@@ -505,6 +509,9 @@ type PAT struct {
 	// ExpiresAt zero means no expiry.
 	ExpiresAt  time.Time
 	LastUsedAt time.Time
+	// AMR is the amr of the browser session that created the token: an
+	// organization requiring a second factor wants "otp" in it.
+	AMR []string
 }
 
 // PATStore keeps personal access tokens.

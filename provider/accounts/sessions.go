@@ -19,8 +19,9 @@ type LogoutNotifier interface {
 	SessionEnded(ctx context.Context, userID, sessionID string)
 }
 
-// EndOtherSessions is what a password change or reset does to the person's
-// other access: it ends every browser session of userID except
+// EndOtherSessions is what a password change or reset, or turning the
+// second factor on or off or renewing its recovery codes, does to the
+// person's other access: it ends every browser session of userID except
 // keepSessionID (empty: every session), tells the clients of each ended
 // session (notifier may be nil), and deactivates every authorization code,
 // access token and refresh token of the person, including those of the

@@ -48,8 +48,11 @@ func setIDTokenClaims(sess *Session, u storage.User, scopes []string) {
 
 // reloadForRefresh re-evaluates a refresh grant against the store between
 // fosite's NewAccessRequest and NewAccessResponse: a deleted or disabled
-// person or a removed membership ends the grant; a changed name, role or
-// organization name shows in the new tokens.
+// person, a removed membership, or an organization requiring a second
+// factor the grant's sign-in lacks fails the refresh; a changed name, role
+// or organization name shows in the new tokens. One read each of the person
+// and the membership (which carries the organization's name and
+// requirement): the refresh path has a CPU budget.
 func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester) error {
 	sess, ok := ar.GetSession().(*Session)
 	if !ok {
@@ -75,6 +78,14 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		}
 		if err != nil {
 			return fosite.ErrServerError.WithWrap(err).WithDebug(fmt.Sprintf("load membership: %v", err))
+		}
+		// The organization's second-factor requirement holds for a grant as
+		// for a sign-in (decide.go, step b2): a grant authenticated without
+		// one stops refreshing while the requirement is on. Like the
+		// disabled-person check above, the refusal revokes nothing: the
+		// grant refreshes again once the requirement is off.
+		if m.OrgRequireMFA && !slices.Contains(sess.IDTokenClaims().AuthenticationMethodsReferences, amrOTP) {
+			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; sign in again.")
 		}
 		sess.OrgName, sess.OrgRole = m.OrgName, m.Role
 	}

@@ -117,14 +117,9 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ar fosite.Authoriz
 	// (b2) An organization may require a second factor (like Keycloak's
 	// "configure OTP" required action): a session without one is sent to
 	// set it up, or to confirm it, before the authorization goes on.
-	if org != nil && !slices.Contains(bs.AMR, "otp") {
-		o, err := s.store.GetOrg(ctx, org.OrgID)
-		if err != nil {
-			return d, fmt.Errorf("load organization: %w", err)
-		}
-		if o.RequireMFA {
-			return need(PathMFASetup, fosite.ErrInteractionRequired, "The organization requires two-factor sign-in.")
-		}
+	// The membership carries the organization's requirement.
+	if org != nil && org.OrgRequireMFA && !slices.Contains(bs.AMR, amrOTP) {
+		return need(PathMFASetup, fosite.ErrInteractionRequired, "The organization requires two-factor sign-in.")
 	}
 
 	// (c) Consent, for third-party clients only.

@@ -49,6 +49,14 @@ var errInvalidTarget = &fosite.RFC6749Error{
 // on ("get a new token") and what it already gets for a dead refresh token.
 var errPATInvalid = fosite.ErrInvalidGrant.WithHint("The personal access token is unknown, revoked or expired.")
 
+// errPATWithoutMFA answers a personal access token made in a session
+// without a second factor when the organization the token would be for
+// requires one: the token stands for that sign-in, as a refresh token
+// stands for its grant's (reloadForRefresh), so it is refused while the
+// requirement is on.
+var errPATWithoutMFA = fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; " +
+	"sign in with it and create a new personal access token.")
+
 // PATStore is what the exchange and introspection read of personal access
 // tokens.
 type PATStore interface {
@@ -149,6 +157,9 @@ func (h *patExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	if err != nil {
 		return err
 	}
+	if org != nil && org.OrgRequireMFA && !slices.Contains(p.AMR, amrOTP) {
+		return errPATWithoutMFA
+	}
 	sess, ok := ar.GetSession().(*Session)
 	if !ok {
 		return fosite.ErrServerError.WithDebugf("unexpected session type %T", ar.GetSession())
@@ -193,7 +204,8 @@ func checkExchangeForm(get func(string) string) error {
 // organization is whose claims the token carries: the client's own
 // organization when it is bound to one (the person must be a member), else
 // the person's only membership. With several and no binding there is no
-// sensible choice, and the token carries none.
+// sensible choice, and the token carries none. The membership carries the
+// organization's second-factor requirement.
 func (h *patExchange) organization(ctx context.Context, cl fosite.Client, userID string) (*storage.Membership, error) {
 	if c, ok := cl.(*client); ok && c.c.OrgID != "" {
 		m, err := h.store.GetMembership(ctx, c.c.OrgID, userID)

@@ -38,12 +38,13 @@ func (h *harness) exchangeClients() {
 	}
 }
 
-// newPAT stores a personal access token for userID and returns it.
-func (h *harness) newPAT(userID string, scopes []string, expires time.Time) (string, storage.PAT) {
+// newPAT stores a personal access token for userID, made in a session that
+// signed in with amr (none: a password), and returns it.
+func (h *harness) newPAT(userID string, scopes []string, expires time.Time, amr ...string) (string, storage.PAT) {
 	h.t.Helper()
 	token, hash := pat.New()
 	p := storage.PAT{ID: randtoken.ID(), UserID: userID, Name: "script", TokenHash: hash, Scopes: scopes,
-		CreatedAt: h.clock.Now(), ExpiresAt: expires}
+		CreatedAt: h.clock.Now(), ExpiresAt: expires, AMR: amr}
 	h.must("CreatePAT", h.store.CreatePAT(context.Background(), p))
 	return token, p
 }
@@ -175,6 +176,59 @@ func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
 	wantOAuthError(t, "expired PAT", resp, body, http.StatusBadRequest, "invalid_grant")
 	if in := h.introspect(token); in["active"] != false {
 		t.Errorf("expired PAT introspection: %v", in)
+	}
+}
+
+// TestPATExchangeOrgRequiresMFA: a token exchange for an organization that
+// requires a second factor needs a personal access token made in a session
+// that had one, as a refresh does (TestRefreshOrgRequiresMFA); a token for
+// no organization is not affected.
+func TestPATExchangeOrgRequiresMFA(t *testing.T) {
+	h := newHarness(t)
+	h.exchangeClients()
+	ctx := t.Context()
+	setRequire := func(org string, on bool) {
+		t.Helper()
+		h.must("require mfa", h.store.UpdateOrg(ctx, org, func(o storage.Organization) (storage.Organization, error) {
+			o.RequireMFA = on
+			return o, nil
+		}))
+	}
+	pwdToken, _ := h.newPAT("u1", []string{"openid"}, time.Time{}, "pwd")
+	otpToken, _ := h.newPAT("u1", []string{"openid"}, time.Time{}, "pwd", "otp")
+	setRequire("o1", true)
+	// u1's only membership is o1.
+	resp, body := h.token(cliClient, exchangeForm(pwdToken))
+	wantOAuthError(t, "PAT without a second factor for an organization requiring one", resp, body, http.StatusBadRequest, "invalid_grant")
+	if d := str(body, "error_description"); !strings.Contains(d, "requires two-factor sign-in") {
+		t.Errorf("error_description %q does not say why", d)
+	}
+	resp, body = h.token(cliClient, exchangeForm(otpToken))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PAT made with a second factor: %d %v", resp.StatusCode, body)
+	}
+	if _, c := h.accessClaims(str(body, "access_token")); c["org_id"] != "o1" {
+		t.Errorf("organization claims: %v", c)
+	}
+
+	// u2 has two memberships: through a client bound to o2 the token is for
+	// o2 and refused; through an unbound one it is for no organization.
+	bound := storage.Client{ID: "globex-cli", Name: "Globex CLI", Public: true, GrantTypes: []string{GrantTypeTokenExchange},
+		Scopes: []string{"openid"}, TokenEndpointAuthMethod: "none", OrgID: "o2", ResponseTypes: []string{"code"},
+		CreatedAt: h.clock.Now(), UpdatedAt: h.clock.Now()}
+	h.must("CreateClient", h.store.CreateClient(ctx, bound))
+	u2Token, _ := h.newPAT("u2", []string{"openid"}, time.Time{})
+	setRequire("o2", true)
+	resp, body = h.token(testClient{id: bound.ID}, exchangeForm(u2Token))
+	wantOAuthError(t, "PAT through a client bound to an organization requiring MFA", resp, body, http.StatusBadRequest, "invalid_grant")
+	resp, body = h.token(cliClient, exchangeForm(u2Token))
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("PAT for no organization: %d %v", resp.StatusCode, body)
+	}
+
+	setRequire("o1", false)
+	if resp, body := h.token(cliClient, exchangeForm(pwdToken)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("PAT after the requirement was turned off: %d %v", resp.StatusCode, body)
 	}
 }
 

@@ -3,9 +3,12 @@ package oauth
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -150,5 +153,72 @@ func TestRefreshNeedsOfflineAccess(t *testing.T) {
 	resp, body := h.token(appClient, url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {appRedirect}, "code_verifier": {verifier}})
 	if resp.StatusCode != http.StatusOK || body["refresh_token"] != nil || str(body, "id_token") == "" {
 		t.Fatalf("exchange without offline_access: %d %v", resp.StatusCode, body)
+	}
+}
+
+// TestRefreshOrgRequiresMFA: once a grant's organization requires a second
+// factor, a grant signed in without one stops refreshing (invalid_grant,
+// "sign in again") and signing in again is sent to set it up; a grant with
+// otp in its amr keeps refreshing. The refused grant is not revoked: like
+// a disabled person's, it refreshes again once the requirement is off.
+func TestRefreshOrgRequiresMFA(t *testing.T) {
+	h := newHarness(t)
+	ctx := t.Context()
+	setRequire := func(on bool) {
+		t.Helper()
+		h.must("require mfa", h.store.UpdateOrg(ctx, "o1", func(o storage.Organization) (storage.Organization, error) {
+			o.RequireMFA = on
+			return o, nil
+		}))
+	}
+	amrOf := func(idToken string) []any {
+		t.Helper()
+		_, id := h.accessClaims(idToken)
+		amr, _ := id["amr"].([]any)
+		return amr
+	}
+
+	pwd := h.agent()
+	pwd.signIn("u1", "")
+	pwdTokens := h.tokensFor(pwd, appClient)
+	otp := h.agent()
+	s := otp.signIn("u1", "")
+	s.AMR = []string{"pwd", "otp"}
+	h.browser.put(s)
+	otpTokens := h.tokensFor(otp, appClient)
+	if got := amrOf(str(otpTokens, "id_token")); !slices.Equal(got, []any{"pwd", "otp"}) {
+		t.Fatalf("ID token amr %v, want [pwd otp]", got)
+	}
+
+	setRequire(true)
+	for range 2 {
+		resp, body := h.refresh(appClient, str(pwdTokens, "refresh_token"))
+		wantOAuthError(t, "password-only grant of an organization requiring MFA", resp, body, http.StatusBadRequest, "invalid_grant")
+		if d := str(body, "error_description"); !strings.Contains(d, "requires two-factor sign-in; sign in again") {
+			t.Errorf("error_description %q does not tell the person to sign in again", d)
+		}
+	}
+	// Signing in again with the same session is sent to set up the factor
+	// (decide.go, step b2); the two-step session is not.
+	resp := pwd.get(h.authURL(appClient, s256(randtoken.New()+"x"), nil))
+	if loc, _ := resp.Location(); loc == nil || loc.Path != PathMFASetup {
+		t.Errorf("authorization of the password-only session went to %v, want %s", loc, PathMFASetup)
+	}
+	rt := str(otpTokens, "refresh_token")
+	for range 2 {
+		resp, body := h.refresh(appClient, rt)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("two-step grant refresh: %d %v", resp.StatusCode, body)
+		}
+		if got := amrOf(str(body, "id_token")); !slices.Equal(got, []any{"pwd", "otp"}) {
+			t.Errorf("refreshed ID token amr %v, want [pwd otp]", got)
+		}
+		rt = str(body, "refresh_token")
+	}
+	h.codeFor(otp, appClient, nil, noPages)
+
+	setRequire(false)
+	if resp, body := h.refresh(appClient, str(pwdTokens, "refresh_token")); resp.StatusCode != http.StatusOK {
+		t.Fatalf("password-only grant after the requirement was turned off: %d %v", resp.StatusCode, body)
 	}
 }

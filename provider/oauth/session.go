@@ -20,6 +20,10 @@ const (
 	claimIdP = "idp"
 )
 
+// amrOTP is the RFC 8176 method of a second factor in a session's and an
+// ID token's amr; an organization that requires two-factor sign-in wants it.
+const amrOTP = "otp"
+
 // Session is the fosite session of every grant. It is stored as JSON with
 // each token record and cloned by fosite on refresh, so everything a
 // refreshed token needs lives here. Subject is the user id, or the client

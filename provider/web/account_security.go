@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 
 	"github.com/ostiary/ostiary/provider/accounts"
@@ -60,14 +61,31 @@ func (a accountAction) changePassword() error {
 	if err != nil {
 		return fmt.Errorf("web: update password: %w", err)
 	}
-	sessions, tokens, err := a.p.endSessions(ctx, a.user.ID, a.sess.ID)
+	if err := a.p.endOtherAccess(a.r, a.sess, storage.AuditEvent{Type: "password.changed"}); err != nil {
+		return err
+	}
+	return a.done("password")
+}
+
+// endOtherAccess is what a change of how the person signs in (password,
+// second factor) does to what the old way let in: every browser session
+// but keep ends and every token of the person is deactivated
+// (endSessions), then ev is recorded as the person's own act with the
+// numbers ended.
+func (p *Pages) endOtherAccess(r *http.Request, keep storage.Session, ev storage.AuditEvent) error {
+	ctx := r.Context()
+	sessions, tokens, err := p.endSessions(ctx, keep.UserID, keep.ID)
 	if err != nil {
 		return err
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "password.changed", ActorID: a.user.ID, SubjectID: a.user.ID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
-			"sessions_ended": strconv.Itoa(sessions), "tokens_deactivated": strconv.Itoa(tokens)}})
-	return a.done("password")
+	ev.ActorID, ev.SubjectID, ev.IP = keep.UserID, keep.UserID, p.Sessions.RemoteIP(r)
+	if ev.Details == nil {
+		ev.Details = map[string]string{}
+	}
+	ev.Details["sessions_ended"] = strconv.Itoa(sessions)
+	ev.Details["tokens_deactivated"] = strconv.Itoa(tokens)
+	p.audit(ctx, ev)
+	return nil
 }
 
 // endSessions ends every browser session of the person but exceptID (empty:

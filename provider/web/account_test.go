@@ -347,7 +347,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 	}
 	p := ps[0]
 	if !bytes.Equal(p.TokenHash, randtoken.Hash(token)) || p.Name != "deploy script" || !slices.Equal(p.Scopes, []string{"openid", "api:read"}) ||
-		!p.ExpiresAt.Equal(h.clock.now().Add(90*24*time.Hour)) {
+		!p.ExpiresAt.Equal(h.clock.now().Add(90*24*time.Hour)) || !slices.Equal(p.AMR, []string{"pwd"}) {
 		t.Fatalf("stored token: %+v", p)
 	}
 	if evs := h.audits("pat.created"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID || strings.Contains(evs[0].Details["name"], token) {

@@ -145,7 +145,10 @@ func (a accountAction) createToken() error {
 	}
 	now := a.p.Now()
 	token, hash := pat.New()
-	rec := storage.PAT{ID: randtoken.ID(), UserID: a.user.ID, Name: name, TokenHash: hash, Scopes: scopes, CreatedAt: now}
+	// The token stands for this sign-in: an organization requiring a second
+	// factor accepts its exchanges only if this session had one.
+	rec := storage.PAT{ID: randtoken.ID(), UserID: a.user.ID, Name: name, TokenHash: hash, Scopes: scopes, CreatedAt: now,
+		AMR: slices.Clone(a.sess.AMR)}
 	expires := "never"
 	if d := tokenExpiries[i].d; d > 0 {
 		rec.ExpiresAt = now.Add(d)

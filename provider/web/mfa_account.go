@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/mfa"
@@ -235,11 +236,15 @@ func (p *Pages) mfaConfirm(w http.ResponseWriter, r *http.Request, c *mfaContext
 	p.attemptSucceeded(r, c)
 	// The person just proved the factor: this session counts as signed in
 	// with it, which is what an organization's requirement waits for.
-	if err := p.addOTP(r, c.sess); err != nil {
+	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "mfa.enrolled", ActorID: c.user.ID, SubjectID: c.user.ID,
-		ClientID: c.f.clientID(), IP: p.Sessions.RemoteIP(r), Details: map[string]string{"method": "totp"}})
+	// Every other session signed in without it: they end, as at a password
+	// change, and so does every token the person holds.
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.f.clientID(),
+		Details: map[string]string{"method": "totp"}}); err != nil {
+		return err
+	}
 	c.st = mfa.Status{Enabled: true, RecoveryLeft: len(codes)}
 	return p.mfaShow(w, r, c, http.StatusOK, mfaPage{State: mfaCodes, Codes: codes,
 		Notice: "Two-step verification is on."})
@@ -274,7 +279,7 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 		return fmt.Errorf("web: verify code: %w", err)
 	}
 	p.attemptSucceeded(r, c)
-	if err := p.addOTP(r, c.sess); err != nil {
+	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
 	return p.redirectSeeOther(w, r, p.continueURL(c.f))
@@ -289,7 +294,10 @@ func (p *Pages) continueURL(f *flow) string {
 
 // mfaManage disables the factor or regenerates recovery codes, each only
 // with a current authenticator code or the account password: a session left
-// open on a shared computer must not be enough.
+// open on a shared computer must not be enough. Either ends every other
+// session and every token of the person, as a password change does: a
+// sign-in the old factor or a leaked recovery code let in must not outlast
+// the change.
 func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext, action string) error {
 	ctx := r.Context()
 	if !c.st.Enabled {
@@ -310,12 +318,18 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 			Error: "Enter a current code from your authenticator app, or your password."})
 	}
 	p.attemptSucceeded(r, c)
-	ip := p.Sessions.RemoteIP(r)
 	if action == "disable" {
 		if err := p.MFA.Disable(ctx, c.user.ID); err != nil && !errors.Is(err, mfa.ErrNotEnabled) {
 			return fmt.Errorf("web: disable second factor: %w", err)
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "mfa.disabled", ActorID: c.user.ID, SubjectID: c.user.ID, IP: ip})
+		// With no factor left this session no longer counts as signed in
+		// with one: an organization requiring it asks again.
+		if err := p.setOTP(r, c.sess, false); err != nil {
+			return err
+		}
+		if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.disabled", ClientID: c.f.clientID()}); err != nil {
+			return err
+		}
 		c.st = mfa.Status{}
 		return p.mfaShow(w, r, c, http.StatusOK, mfaPage{State: mfaOff, Notice: "Two-step verification is off."})
 	}
@@ -323,7 +337,9 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 	if err != nil {
 		return fmt.Errorf("web: regenerate recovery codes: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "mfa.recovery_regenerated", ActorID: c.user.ID, SubjectID: c.user.ID, IP: ip})
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.recovery_regenerated", ClientID: c.f.clientID()}); err != nil {
+		return err
+	}
 	c.st.RecoveryLeft = len(codes)
 	return p.mfaShow(w, r, c, http.StatusOK, mfaPage{State: mfaCodes, Codes: codes,
 		Notice: "New recovery codes are ready; the old ones no longer work."})
@@ -355,16 +371,20 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 	return ok, nil
 }
 
-// addOTP records on the session that it has a second factor now.
-func (p *Pages) addOTP(r *http.Request, sess storage.Session) error {
+// setOTP records on the session whether it counts as signed in with a
+// second factor: from proving one, until the factor is turned off.
+func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
-		if !hasOTP(s) {
+		switch {
+		case on && !hasOTP(s):
 			s.AMR = append(s.AMR, "otp")
+		case !on:
+			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" })
 		}
 		return s, nil
 	})
 	if err != nil {
-		return fmt.Errorf("web: mark session as two-step: %w", err)
+		return fmt.Errorf("web: record the session's second factor: %w", err)
 	}
 	return nil
 }

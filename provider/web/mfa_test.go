@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/totp"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -23,8 +24,14 @@ var (
 // entry text. It returns the secret and the recovery codes shown.
 func (a *agent) enrollViaPage(email, pw string) ([]byte, []string) {
 	a.h.t.Helper()
-	t := a.h.t
 	a.signIn(email, pw)
+	return a.enroll()
+}
+
+// enroll is enrollViaPage for an agent signed in already.
+func (a *agent) enroll() ([]byte, []string) {
+	a.h.t.Helper()
+	t := a.h.t
 	w := a.get(PathAccountMFA)
 	wantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), `value="begin"`) {
@@ -335,15 +342,22 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 	}
 }
 
-// A session from before the factor was set up (another browser) confirms it
-// with a code when an organization requires it.
-func TestStepUpForOlderSession(t *testing.T) {
+// A session without the factor, from an upstream sign-in (which does not ask
+// for it), confirms it with a code when an organization requires it.
+// Sessions from before the factor was set up no longer exist: enrolling
+// ends them (TestSecondFactorChangesEndOtherSessions).
+func TestStepUpForSessionWithoutFactor(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", "ann-password-long")
+	h.withUpstream(ada)
 	h.client(appClient())
+	first := h.browser()
+	first.get(first.startUpstream(""))
+	secret, _ := first.enroll()
 	old := h.browser()
-	old.signIn("ann@example.com", "ann-password-long")
-	secret, _ := h.browser().enrollViaPage("ann@example.com", "ann-password-long")
+	old.get(old.startUpstream(""))
+	if s, ok := old.session(); !ok || hasOTP(s) {
+		t.Fatalf("upstream session %+v (signed in %v), want one without otp", s, ok)
+	}
 
 	h.authRequest("req1", "app", authForm())
 	old.get("/login?request=req1")
@@ -358,7 +372,7 @@ func TestStepUpForOlderSession(t *testing.T) {
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/oauth2/authorize/resume?request=req1" {
 		t.Fatalf("step-up answered %d %q", w.Code, w.Header().Get("Location"))
 	}
-	if s, _ := old.session(); !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
+	if s, _ := old.session(); !slices.Equal(s.AMR, []string{"fed", "otp"}) {
 		t.Errorf("session amr after step-up = %v", s.AMR)
 	}
 }
@@ -383,4 +397,93 @@ func TestSecondFactorRefusesDisabledUser(t *testing.T) {
 	if _, ok := b.session(); ok {
 		t.Fatal("a disabled person signed in with a code")
 	}
+}
+
+// signInTwoStep signs in with the password and a fresh code of secret.
+func (a *agent) signInTwoStep(email, pw string, secret []byte) storage.Session {
+	a.h.t.Helper()
+	a.signIn(email, pw)
+	a.h.clock.add(totp.Period) // a code of a step not used yet
+	wantRedirect(a.h.t, a.post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(a.h.clock.now()))}}), "/")
+	s, ok := a.session()
+	if !ok {
+		a.h.t.Fatal("not signed in after the second factor")
+	}
+	return s
+}
+
+// Turning the second factor on, getting new recovery codes and turning it
+// off each end every other session and every token of the person, as a
+// password change does (TestAccountPasswordChangeEndsOtherSessions); the
+// session that made the change stays, its amr saying whether it now counts
+// as two-step.
+func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
+	h := newHarness(t)
+	h.user("ann", "ann@example.com", annPassword)
+	h.user("bob", "bob@example.com", "bob-password-long")
+	bobs := h.grantToken(storage.KindRefreshToken, "bob", "app", "", "rb")
+	a := h.browser()
+	a.signIn("ann@example.com", annPassword)
+	sess, _ := a.session()
+
+	// check expects the change to have ended other (and its refresh token)
+	// and the refresh token of a's own session, and to be audited as typ.
+	check := func(typ string, other *agent, otherSess storage.Session, refresh, own string, wantAMR []string) {
+		t.Helper()
+		if s, ok := a.session(); !ok || s.ID != sess.ID || !slices.Equal(s.AMR, wantAMR) {
+			t.Fatalf("%s: the changing session %+v (signed in %v), want it kept with amr %v", typ, s, ok, wantAMR)
+		}
+		if _, ok := other.session(); ok {
+			t.Fatalf("%s: the other session survived", typ)
+		}
+		if h.tokenActive(storage.KindRefreshToken, refresh) || h.tokenActive(storage.KindRefreshToken, own) {
+			t.Fatalf("%s: tokens issued before the change are still active", typ)
+		}
+		if !h.tokenActive(storage.KindRefreshToken, bobs) {
+			t.Fatalf("%s: another person's token was deactivated", typ)
+		}
+		if !slices.Contains(h.notified.ended, "ann/"+otherSess.ID) || slices.Contains(h.notified.ended, "ann/"+sess.ID) {
+			t.Errorf("%s: back-channel notices: %v", typ, h.notified.ended)
+		}
+		if evs := h.audits(typ); len(evs) != 1 || evs[0].ActorID != "ann" || evs[0].SubjectID != "ann" ||
+			evs[0].Details["sessions_ended"] != "1" || evs[0].Details["tokens_deactivated"] != "2" {
+			t.Errorf("%s: audit %+v", typ, evs)
+		}
+	}
+	grants := func(other storage.Session) (refresh, own string) {
+		return h.grantToken(storage.KindRefreshToken, "ann", "app", other.ID, randtoken.ID()),
+			h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, randtoken.ID())
+	}
+
+	// Turning it on: a session signed in with the password alone ends.
+	other := h.browser()
+	other.signIn("ann@example.com", annPassword)
+	otherSess, _ := other.session()
+	refresh, own := grants(otherSess)
+	secret, _ := a.enroll()
+	check("mfa.enrolled", other, otherSess, refresh, own, []string{"pwd", "otp"})
+	if evs := h.audits("mfa.enrolled"); len(evs) != 1 || evs[0].Details["method"] != "totp" {
+		t.Errorf("mfa.enrolled keeps its method: %+v", evs)
+	}
+
+	// New recovery codes: a session a leaked old code let in ends.
+	other = h.browser()
+	otherSess = other.signInTwoStep("ann@example.com", annPassword, secret)
+	refresh, own = grants(otherSess)
+	a.get(PathAccountMFA)
+	wantStatus(t, a.post(PathAccountMFA, url.Values{"action": {"regenerate"}, "proof": {annPassword}}), http.StatusOK)
+	check("mfa.recovery_regenerated", other, otherSess, refresh, own, []string{"pwd", "otp"})
+
+	// Turning it off: a refused attempt ends nothing; a proven one ends the
+	// other session, and this one no longer counts as two-step.
+	other = h.browser()
+	otherSess = other.signInTwoStep("ann@example.com", annPassword, secret)
+	refresh, own = grants(otherSess)
+	a.get(PathAccountMFA)
+	wantStatus(t, a.post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"guess"}}), http.StatusUnprocessableEntity)
+	if _, ok := other.session(); !ok || !h.tokenActive(storage.KindRefreshToken, refresh) {
+		t.Fatal("a refused change ended sessions or tokens")
+	}
+	wantStatus(t, a.post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {annPassword}}), http.StatusOK)
+	check("mfa.disabled", other, otherSess, refresh, own, []string{"pwd"})
 }

@@ -100,13 +100,14 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 	return nil
 }
 
-// membershipSelect reads memberships with the organization's current name.
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, m.created_at
+// membershipSelect reads memberships with the organization's current name
+// and require_mfa.
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(row pgx.Row) (storage.Membership, error) {
 	var m storage.Membership
-	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, scanTime(&m.CreatedAt))
+	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, scanTime(&m.CreatedAt))
 	return m, err
 }
 

@@ -10,20 +10,20 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const patColumns = `id, user_id, name, token_hash, scopes, created_at, expires_at, last_used_at`
+const patColumns = `id, user_id, name, token_hash, scopes, created_at, expires_at, last_used_at, amr`
 
 func scanPAT(row pgx.Row) (storage.PAT, error) {
 	var p storage.PAT
 	err := row.Scan(&p.ID, &p.UserID, &p.Name, scanBytes(&p.TokenHash), scanList(&p.Scopes),
-		scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt), scanTime(&p.LastUsedAt))
+		scanTime(&p.CreatedAt), scanTime(&p.ExpiresAt), scanTime(&p.LastUsedAt), scanList(&p.AMR))
 	return p, err
 }
 
 // CreatePAT returns storage.ErrAlreadyExists on a taken id or token hash.
 func (s *Store) CreatePAT(ctx context.Context, p storage.PAT) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO personal_access_tokens (`+patColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-		p.ID, p.UserID, p.Name, p.TokenHash, list(p.Scopes), ts(p.CreatedAt), ts(p.ExpiresAt), ts(p.LastUsedAt))
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		p.ID, p.UserID, p.Name, p.TokenHash, list(p.Scopes), ts(p.CreatedAt), ts(p.ExpiresAt), ts(p.LastUsedAt), list(p.AMR))
 	if err != nil {
 		return dbErr("postgres: create personal access token", err)
 	}

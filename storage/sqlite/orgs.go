@@ -71,12 +71,14 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 	return nil
 }
 
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, m.created_at
+// membershipSelect reads memberships with the organization's current name
+// and require_mfa.
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(r rowScanner) (storage.Membership, error) {
 	var m storage.Membership
-	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, timeCol{&m.CreatedAt})
+	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, timeCol{&m.CreatedAt})
 	return m, err
 }
 

@@ -8,12 +8,12 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const patCols = `id, user_id, name, token_hash, scopes, created_at, expires_at, last_used_at`
+const patCols = `id, user_id, name, token_hash, scopes, created_at, expires_at, last_used_at, amr`
 
 func scanPAT(r rowScanner) (storage.PAT, error) {
 	var p storage.PAT
 	err := r.Scan(&p.ID, &p.UserID, &p.Name, blobCol{&p.TokenHash}, listCol{&p.Scopes},
-		timeCol{&p.CreatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.LastUsedAt})
+		timeCol{&p.CreatedAt}, timeCol{&p.ExpiresAt}, timeCol{&p.LastUsedAt}, listCol{&p.AMR})
 	return p, err
 }
 
@@ -24,8 +24,8 @@ func (s *Store) CreatePAT(ctx context.Context, p storage.PAT) error {
 	if hash == nil {
 		hash = []byte{}
 	}
-	_, err := s.exec(ctx, `INSERT INTO pats (`+patCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.UserID, p.Name, hash, list(p.Scopes), ts(p.CreatedAt), ts(p.ExpiresAt), ts(p.LastUsedAt))
+	_, err := s.exec(ctx, `INSERT INTO pats (`+patCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.UserID, p.Name, hash, list(p.Scopes), ts(p.CreatedAt), ts(p.ExpiresAt), ts(p.LastUsedAt), list(p.AMR))
 	if err != nil {
 		return fmt.Errorf("sqlite: create personal access token %q: %w", p.ID, err)
 	}

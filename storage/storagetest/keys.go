@@ -99,7 +99,7 @@ func testPATs(t *testing.T, s storage.Store) {
 	seedUser(t, s, "u2")
 	older := storage.PAT{
 		ID: "p1", UserID: "u1", Name: "deploy", TokenHash: hashOf("pat-1"), Scopes: []string{"openid", "admin"},
-		CreatedAt: at(-time.Hour), ExpiresAt: at(time.Hour), LastUsedAt: at(-time.Minute),
+		CreatedAt: at(-time.Hour), ExpiresAt: at(time.Hour), LastUsedAt: at(-time.Minute), AMR: []string{"pwd", "otp"},
 	}
 	forever := storage.PAT{ID: "p2", UserID: "u1", Name: "ci", TokenHash: hashOf("pat-2"), Scopes: []string{}, CreatedAt: base}
 	theirs := storage.PAT{ID: "p3", UserID: "u2", Name: "x", TokenHash: hashOf("pat-3"), CreatedAt: base}

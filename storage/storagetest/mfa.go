@@ -187,10 +187,37 @@ func testMFAChallenges(t *testing.T, s storage.Store) {
 func testOrgRequireMFA(t *testing.T, s storage.Store) {
 	ctx := t.Context()
 	seedOrg(t, s, "o1", "Acme", base)
+	seedOrg(t, s, "o2", "Beta", base)
+	seedUser(t, s, "u1")
+	for _, org := range []string{"o1", "o2"} {
+		must(t, "AddMembership "+org, s.AddMembership(ctx, storage.Membership{OrgID: org, UserID: "u1", Role: "member", CreatedAt: base}))
+	}
+	// Every membership read carries the organization's current flag: a
+	// refresh grant decides on it without reading the organization.
+	memberships := func(want1, want2 bool) {
+		t.Helper()
+		m, err := s.GetMembership(ctx, "o1", "u1")
+		must(t, "GetMembership", err)
+		if m.OrgRequireMFA != want1 {
+			t.Errorf("GetMembership(o1).OrgRequireMFA = %v, want %v", m.OrgRequireMFA, want1)
+		}
+		byUser, err := s.ListMembershipsByUser(ctx, "u1")
+		must(t, "ListMembershipsByUser", err)
+		if len(byUser) != 2 || byUser[0].OrgRequireMFA != want1 || byUser[1].OrgRequireMFA != want2 {
+			t.Errorf("ListMembershipsByUser = %+v, want OrgRequireMFA %v, %v", byUser, want1, want2)
+		}
+		byOrg, err := s.ListMembersByOrg(ctx, "o1")
+		must(t, "ListMembersByOrg", err)
+		if len(byOrg) != 1 || byOrg[0].OrgRequireMFA != want1 {
+			t.Errorf("ListMembersByOrg(o1) = %+v, want OrgRequireMFA %v", byOrg, want1)
+		}
+	}
+	memberships(false, false)
 	must(t, "UpdateOrg", s.UpdateOrg(ctx, "o1", func(o storage.Organization) (storage.Organization, error) {
 		o.RequireMFA = true
 		return o, nil
 	}))
+	memberships(true, false)
 	o, err := s.GetOrg(ctx, "o1")
 	must(t, "GetOrg", err)
 	if !o.RequireMFA {
@@ -198,8 +225,8 @@ func testOrgRequireMFA(t *testing.T, s storage.Store) {
 	}
 	list, err := s.ListOrgs(ctx)
 	must(t, "ListOrgs", err)
-	if len(list) != 1 || !list[0].RequireMFA {
-		t.Errorf("ListOrgs = %+v; want RequireMFA set", list)
+	if len(list) != 2 || !list[0].RequireMFA || list[1].RequireMFA {
+		t.Errorf("ListOrgs = %+v; want RequireMFA set on Acme only", list)
 	}
 }
 

@@ -1,0 +1,5 @@
+-- How the browser session that created a personal access token signed in,
+-- so an organization's second-factor requirement holds for its exchanges as
+-- for refresh grants. Tokens from before this column have none: they count
+-- as made without a second factor.
+ALTER TABLE pats ADD COLUMN amr TEXT;
