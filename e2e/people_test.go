@@ -160,12 +160,12 @@ func registrationAndReset(t *testing.T, db string) {
 	rp.connect(srv.URL, client["client_id"], client["client_secret"])
 	ctx := newBrowser(t)
 
-	// Register from the login page's link.
+	// Register from the login page's link, which keeps the app's request.
 	const first, second = "tangerine bicycle quietly 42", "new lantern over harbour 7"
 	do(t, ctx,
 		chromedp.Navigate(rp.srv.URL+"/start"),
-		chromedp.WaitVisible(chromedp.CSS(`a[href="/register"]`)),
-		chromedp.Click(chromedp.CSS(`a[href="/register"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href^="/register?request="]`)),
+		chromedp.Click(chromedp.CSS(`a[href^="/register?request="]`)),
 		chromedp.WaitVisible(chromedp.CSS("#name")),
 		chromedp.SendKeys(chromedp.CSS("#name"), "Grace Hopper"),
 		chromedp.SendKeys(chromedp.CSS("#email"), "grace@example.com"),
@@ -179,9 +179,10 @@ func registrationAndReset(t *testing.T, db string) {
 	}
 	verify := linkIn(t, text, srv.URL, "/verify-email")
 
-	// Signing in works before the address is confirmed; the ID token says so.
+	// "Go to sign in" goes back to the app's authorization; signing in
+	// works before the address is confirmed, and the ID token says so.
 	do(t, ctx,
-		chromedp.Navigate(rp.srv.URL+"/start"),
+		chromedp.Click(chromedp.CSS(`a[href^="/login?request="]`)),
 		chromedp.WaitVisible(chromedp.CSS("#email")),
 		chromedp.SendKeys(chromedp.CSS("#email"), "grace@example.com"),
 		chromedp.SendKeys(chromedp.CSS("#password"), first),
