@@ -1,8 +1,12 @@
 package main
 
 import (
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/storage"
 )
 
 // TestOrgsLifecycleCLI drives the organization subcommands the way an
@@ -79,5 +83,44 @@ func TestUsersDisableEnableDeleteCLI(t *testing.T) {
 	}
 	if code, _, errOut := c.run("", "users", "disable", "--user", u["id"]); code == 0 || !strings.Contains(errOut, "not found") {
 		t.Fatalf("disable a deleted user: %d %q", code, errOut)
+	}
+}
+
+// A reset second factor is one that was lost or taken: every session that
+// proved it and every token issued to the person ends with it.
+func TestUsersResetMFAEndsSessionsCLI(t *testing.T) {
+	c := newCLI(t)
+	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
+	st := c.store()
+	ctx := t.Context()
+	now := time.Now()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	must("PutTOTP", st.PutTOTP(ctx, storage.TOTPFactor{UserID: u["id"], Secret: []byte("sealed"), ConfirmedAt: now, CreatedAt: now}))
+	must("CreateSession", st.CreateSession(ctx, storage.Session{ID: "s1", TokenHash: []byte("h"), UserID: u["id"], AuthTime: now,
+		AMR: []string{"pwd", "otp"}, CreatedAt: now, LastSeen: now, ExpiresAt: now.Add(time.Hour)}))
+	must("CreateToken", st.CreateToken(ctx, storage.TokenRecord{Kind: storage.KindRefreshToken, Signature: "rt", RequestID: "r1",
+		Subject: u["id"], SessionID: "s1", Active: true, RequestedAt: now, ExpiresAt: now.Add(time.Hour)}))
+
+	c.ok("", "users", "reset-mfa", "--user", "ada@example.com")
+	if _, err := st.GetTOTP(ctx, u["id"]); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("factor after reset: %v", err)
+	}
+	if _, err := st.GetSession(ctx, "s1", now); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("session after reset: %v, want ErrNotFound", err)
+	}
+	if r, err := st.GetToken(ctx, storage.KindRefreshToken, "rt"); err != nil || r.Active {
+		t.Fatalf("refresh token after reset: active=%v err=%v", r.Active, err)
+	}
+	audit := c.ok("", "audit", "list", "--output", "json")
+	if !strings.Contains(audit, "mfa.reset") || !strings.Contains(audit, "user.sessions_ended") {
+		t.Fatalf("audit after reset:\n%s", audit)
+	}
+	if code, _, _ := c.run("", "users", "reset-mfa", "--user", "ada@example.com"); code != 1 {
+		t.Fatalf("second reset: exit %d, want 1 (no factor)", code)
 	}
 }

@@ -278,7 +278,8 @@ func (s *Service) ResolveUser(ctx context.Context, ref string) (string, error) {
 }
 
 // ResetMFA removes the person's second factor and recovery codes, for
-// someone who lost their authenticator. ErrNotFound if there was none.
+// someone who lost their authenticator, and ends every session and token
+// of theirs. ErrNotFound if there was none.
 func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string) error {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return err
@@ -288,7 +289,18 @@ func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string)
 	} else if err != nil {
 		return err
 	}
-	return s.audit(ctx, a, storage.AuditEvent{Type: "mfa.reset", SubjectID: userID})
+	if err := s.audit(ctx, a, storage.AuditEvent{Type: "mfa.reset", SubjectID: userID}); err != nil {
+		return err
+	}
+	// A factor is reset because the device is lost or in someone else's
+	// hands: sessions that proved it must not keep satisfying an
+	// organization's requirement, and whoever holds the device may hold a
+	// session too. Like the person's own change (web: endOtherAccess), it
+	// ends every session and token; People audits that.
+	if _, err := s.People.EndSessions(ctx, a, userID, ""); err != nil {
+		return fmt.Errorf("second factor of %q reset, but ending the sessions failed: %w", userID, err)
+	}
+	return nil
 }
 
 // EndSessions signs the person out everywhere and deactivates their tokens.
