@@ -323,6 +323,31 @@ func adminAPIFlow(t *testing.T, db string) {
 	status, _, body = adminAPI(t, base, "POST", "/users/"+ada["id"]+"/reset-mfa", token, nil)
 	wantError(t, "reset MFA without a factor", status, body, http.StatusNotFound, "not_found")
 
+	// Initial access tokens for dynamic client registration: made (shown
+	// once), listed by id, revoked.
+	status, _, body = adminAPI(t, base, "POST", "/dcr/tokens", token, map[string]any{"expires_in": 3600})
+	var iat struct {
+		Token     string  `json:"initial_access_token"`
+		ID        string  `json:"id"`
+		ExpiresAt *string `json:"expires_at"`
+	}
+	if json.Unmarshal(body, &iat); status != http.StatusCreated || iat.Token == "" || len(iat.ID) != 16 || iat.ExpiresAt == nil {
+		t.Fatalf("create DCR token: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "POST", "/dcr/tokens", token, map[string]any{"expires_in": -1})
+	wantError(t, "DCR token with a negative lifetime", status, body, http.StatusBadRequest, "invalid_request")
+	status, _, body = adminAPI(t, base, "GET", "/dcr/tokens", token, nil)
+	if status != http.StatusOK || !strings.Contains(string(body), iat.ID) || strings.Contains(string(body), iat.Token) {
+		t.Fatalf("list DCR tokens: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "DELETE", "/dcr/tokens/abc", token, nil)
+	wantError(t, "revoke DCR token by 3 characters", status, body, http.StatusBadRequest, "invalid_request")
+	if status, _, body = adminAPI(t, base, "DELETE", "/dcr/tokens/"+iat.ID, token, nil); status != http.StatusNoContent {
+		t.Fatalf("revoke DCR token: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, base, "DELETE", "/dcr/tokens/"+iat.ID, token, nil)
+	wantError(t, "revoke a revoked DCR token", status, body, http.StatusNotFound, "not_found")
+
 	// Organizations through the API, by the automation client acting as owner.
 	status, _, body = adminAPI(t, base, "POST", "/orgs", token, map[string]any{"name": "Acme"})
 	var org struct{ ID, Name string }

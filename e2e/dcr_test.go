@@ -238,6 +238,22 @@ func dynamicClientRegistration(t *testing.T, db string) {
 			t.Fatalf("deleted client still listed: %v", c)
 		}
 	}
+
+	// The operator revokes the initial access token on the running server:
+	// it registers nothing from then on.
+	var tokens []map[string]any
+	srv.cli("", &tokens, "dcr", "token", "list")
+	if len(tokens) != 1 || tokens[0]["id"] != iat["id"] || tokens[0]["expired"] != false {
+		t.Fatalf("dcr token list = %v, want the one token %s", tokens, iat["id"])
+	}
+	var revoked map[string]string
+	srv.cli("", &revoked, "dcr", "token", "revoke", "--id", iat["id"][:8])
+	if revoked["revoked"] != iat["id"] {
+		t.Fatalf("dcr token revoke printed %v", revoked)
+	}
+	if status, body, _ := registrationCall(t, http.MethodPost, endpoint, iat["initial_access_token"], meta); status != http.StatusUnauthorized || body["error"] != "invalid_token" {
+		t.Fatalf("registration with the revoked token: %d %v, want 401 invalid_token", status, body)
+	}
 }
 
 // TestDynamicClientRegistrationOff: by default there is no registration

@@ -7,11 +7,19 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/dcr"
-	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
+
+// withAdminConfig runs fn with the configuration and the admin operations
+// that need neither signing keys nor the back channel (the initial access
+// tokens').
+func withAdminConfig(ctx context.Context, e env, cf *commonFlags, fn func(c Config, s *adminapi.Service) error) error {
+	return withStore(ctx, e, cf, func(c Config, st backend) error {
+		return fn(c, &adminapi.Service{Store: st, Audit: st, Now: time.Now})
+	})
+}
 
 // dcrTokenCreateCommand is `dcr token create`: an initial access token for
 // RFC 7591 registration, printed once; only its SHA-256 is stored.
@@ -21,22 +29,22 @@ func dcrTokenCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 		if *expires < 0 {
 			return errors.New("--expires must not be negative")
 		}
-		return withStore(ctx, e, cf, func(c Config, st backend) error {
-			now := time.Now()
-			tok, exp, err := dcr.NewInitialAccessToken(ctx, st, *expires, now)
+		return withAdminConfig(ctx, e, cf, func(c Config, s *adminapi.Service) error {
+			tok, v, err := s.NewDCRToken(ctx, cliActor, *expires)
 			if err != nil {
 				return err
 			}
 			if cf.output == "json" {
-				out := map[string]any{"initial_access_token": tok, "registration_endpoint": c.Issuer + dcr.PathRegister}
-				if !exp.IsZero() {
-					out["expires_at"] = exp.UTC().Format(time.RFC3339)
+				out := map[string]any{"initial_access_token": tok, "id": v.ID, "registration_endpoint": c.Issuer + dcr.PathRegister}
+				if v.ExpiresAt != nil {
+					out["expires_at"] = v.ExpiresAt.Format(time.RFC3339)
 				}
 				return printJSON(e.stdout, out)
 			}
 			fmt.Fprintf(e.stdout, "initial_access_token: %s\n", tok)
-			if !exp.IsZero() {
-				fmt.Fprintf(e.stdout, "expires_at:           %s\n", exp.UTC().Format(time.RFC3339))
+			fmt.Fprintf(e.stdout, "id:                   %s\n", v.ID)
+			if v.ExpiresAt != nil {
+				fmt.Fprintf(e.stdout, "expires_at:           %s\n", v.ExpiresAt.Format(time.RFC3339))
 			}
 			fmt.Fprintln(e.stdout, "(the token is shown only now; it is stored hashed)")
 			if !c.DCR.Enabled {
@@ -52,35 +60,24 @@ func dcrTokenCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 // when it was made and when it stops working.
 func dcrTokenListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withStore(ctx, e, cf, func(c Config, st backend) error {
-			ts, err := st.ListInitialAccessTokens(ctx)
+		return withAdminConfig(ctx, e, cf, func(_ Config, s *adminapi.Service) error {
+			views, err := s.ListDCRTokens(ctx)
 			if err != nil {
 				return err
 			}
-			now := time.Now()
-			type view struct {
-				ID        string     `json:"id"`
-				CreatedAt time.Time  `json:"created_at"`
-				ExpiresAt *time.Time `json:"expires_at,omitempty"`
-				Expired   bool       `json:"expired"`
+			if cf.output == "json" {
+				return printJSON(e.stdout, views)
 			}
-			views := make([]view, len(ts))
-			rows := make([][]string, len(ts))
-			for i, t := range ts {
-				v := view{ID: dcr.TokenID(t), CreatedAt: t.CreatedAt.UTC(), Expired: !t.ExpiresAt.IsZero() && t.ExpiresAt.Before(now)}
-				state := "active"
-				if !t.ExpiresAt.IsZero() {
-					exp := t.ExpiresAt.UTC()
-					v.ExpiresAt = &exp
+			rows := make([][]string, len(views))
+			for i, v := range views {
+				state, expires := "active", "-"
+				if v.ExpiresAt != nil {
+					expires = formatTime(*v.ExpiresAt)
 				}
 				if v.Expired {
 					state = "expired"
 				}
-				views[i] = v
-				rows[i] = []string{v.ID, formatTime(t.CreatedAt), formatTime(t.ExpiresAt), state}
-			}
-			if cf.output == "json" {
-				return printJSON(e.stdout, views)
+				rows[i] = []string{v.ID, formatTime(v.CreatedAt), expires, state}
 			}
 			return printTable(e.stdout, []string{"ID", "CREATED", "EXPIRES", "STATE"}, rows)
 		})
@@ -96,19 +93,13 @@ func dcrTokenRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 		if *id == "" {
 			return errUsage
 		}
-		return withStore(ctx, e, cf, func(c Config, st backend) error {
-			t, err := dcr.RevokeInitialAccessToken(ctx, st, *id)
+		return withAdminConfig(ctx, e, cf, func(_ Config, s *adminapi.Service) error {
+			tid, err := s.RevokeDCRToken(ctx, cliActor, *id)
 			if errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("no initial access token has the id %s (see 'ostiary dcr token list')", *id)
 			}
 			if err != nil {
 				return err
-			}
-			tid := dcr.TokenID(t)
-			err = st.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: time.Now().UTC(), Type: "dcr.token_revoked",
-				ActorID: accounts.SystemActor, Details: map[string]string{"token_id": tid}})
-			if err != nil {
-				return fmt.Errorf("token %s revoked, but: %w", tid, err)
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, map[string]string{"revoked": tid})

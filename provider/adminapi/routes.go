@@ -64,6 +64,10 @@ func routes() []route {
 		{"GET", "/connectors/{id}", "getConnector", false, (*Handler).getConnector},
 		{"DELETE", "/connectors/{id}", "deleteConnector", false, (*Handler).deleteConnector},
 
+		{"POST", "/dcr/tokens", "createDCRToken", false, (*Handler).createDCRToken},
+		{"GET", "/dcr/tokens", "listDCRTokens", false, (*Handler).listDCRTokens},
+		{"DELETE", "/dcr/tokens/{id}", "revokeDCRToken", false, (*Handler).revokeDCRToken},
+
 		{"GET", "/keys", "listKeys", false, (*Handler).listKeys},
 		{"POST", "/keys/rotate", "rotateKey", false, (*Handler).rotateKey},
 

@@ -34,6 +34,10 @@ type Store interface {
 	DeleteConsent(ctx context.Context, userID, clientID string) error
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
 	ListAudit(ctx context.Context, f storage.AuditFilter) ([]storage.AuditEvent, error)
+	// dcr.TokenStore: initial access tokens of dynamic client registration.
+	CreateInitialAccessToken(ctx context.Context, t storage.InitialAccessToken) error
+	ListInitialAccessTokens(ctx context.Context) ([]storage.InitialAccessToken, error)
+	DeleteInitialAccessToken(ctx context.Context, tokenHash []byte) error
 }
 
 // Keys is the signing key manager (*keys.Manager).

@@ -30,8 +30,11 @@ func TokenID(t storage.InitialAccessToken) string {
 // so that a typo does not end some other token.
 const minIDPrefix = 6
 
-// ErrAmbiguousToken is returned when an id prefix matches several tokens.
-var ErrAmbiguousToken = errors.New("dcr: the id matches more than one initial access token")
+// Errors of a token id that names no single token.
+var (
+	ErrAmbiguousToken = errors.New("dcr: the id matches more than one initial access token; give more of it")
+	ErrShortTokenID   = fmt.Errorf("dcr: give at least %d characters of the token id", minIDPrefix)
+)
 
 // RevokeInitialAccessToken ends at once the one token whose TokenID starts
 // with id (at least six hex digits), for a token that leaked or was made
@@ -39,7 +42,7 @@ var ErrAmbiguousToken = errors.New("dcr: the id matches more than one initial ac
 func RevokeInitialAccessToken(ctx context.Context, st TokenStore, id string) (storage.InitialAccessToken, error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) < minIDPrefix {
-		return storage.InitialAccessToken{}, fmt.Errorf("dcr: give at least %d characters of the token id", minIDPrefix)
+		return storage.InitialAccessToken{}, ErrShortTokenID
 	}
 	all, err := st.ListInitialAccessTokens(ctx)
 	if err != nil {
