@@ -167,7 +167,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
-	registration := newClientRegistration(cfg, store, recorder, proxies, logger)
+	// Client changes made in this process reach the token endpoint's cache
+	// at once.
+	watched := clientWatch{Store: store, changed: oa.ClientChanged}
+	registration := newClientRegistration(cfg, watched, recorder, proxies, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
 	}
@@ -176,7 +179,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 
 	base := strings.TrimSuffix(issuer.Path, "/")
 	// One service for the admin API and the admin pages' changes.
-	adminOps := &adminapi.Service{Store: store, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
+	adminOps := &adminapi.Service{Store: watched, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
 		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now}
 	admin := (&adminapi.Handler{
 		Service: adminOps,

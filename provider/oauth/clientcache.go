@@ -18,7 +18,8 @@ import (
 // removed redirect URI stops working at most ClientCacheTTL later (a new
 // secret works at once: see refreshIfSecretDiffers), and a
 // deleted client's tokens introspect as inactive at most ClientCacheTTL
-// later. Without it every token request read the client once, and every
+// later. Changes made through this process skip the wait (ClientChanged).
+// Without it every token request read the client once, and every
 // introspection twice (the caller and the token's client).
 const ClientCacheTTL = 5 * time.Second
 
@@ -125,4 +126,14 @@ func (c *clientCache) refreshIfSecretDiffers(r *http.Request) {
 	if found && !randtoken.Equal(e.c.c.SecretHash, secret) {
 		c.forget(id)
 	}
+}
+
+// ClientChanged drops what this process remembers of client id (its cached
+// registration, and the CORS origins of every client), so a change made
+// through this process — the admin API, the admin pages, dynamic client
+// registration — applies to the next request at once. Other replicas and
+// the CLI's changes still wait for ClientCacheTTL.
+func (s *Server) ClientChanged(id string) {
+	s.adapter.clients.forget(id)
+	s.origins.reset()
 }

@@ -174,3 +174,22 @@ func (s *countingClients) GetClient(_ context.Context, id string) (storage.Clien
 	}
 	return c, nil
 }
+
+// ClientChanged is how this process's own admin changes bypass the TTL: a
+// deleted client is refused with the next request, on the same clock.
+func TestClientChangedDropsTheCachedClient(t *testing.T) {
+	h := newHarness(t)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
+	}
+	h.must("delete client", h.store.DeleteClient(context.Background(), svcClient.id))
+	// Within the TTL the cache still answers for it...
+	if resp, _ := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
+		t.Fatalf("deleted client within the TTL, before ClientChanged: %d (the cache was expected to answer)", resp.StatusCode)
+	}
+	// ...until the process that deleted it says so.
+	h.s.ClientChanged(svcClient.id)
+	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusUnauthorized || body["error"] != "invalid_client" {
+		t.Fatalf("deleted client after ClientChanged: %d %v, want 401 invalid_client", resp.StatusCode, body)
+	}
+}

@@ -33,6 +33,13 @@ type originCache struct {
 	loadedAt time.Time
 }
 
+// reset makes the next allowed read the registrations again.
+func (c *originCache) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.origins = nil
+}
+
 // allowed reports whether any client registered origin.
 func (c *originCache) allowed(ctx context.Context, origin string) (bool, error) {
 	c.mu.Lock()

@@ -1,0 +1,38 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// clientWatch is the store as the admin operations and dynamic client
+// registration see it: every client it writes is also dropped from the
+// token endpoint's cache (oauth.Server.ClientChanged), so a deleted client,
+// a removed redirect URI or a rotated-out secret stops working on this
+// replica with the next request rather than after the cache's TTL. A write
+// inside a caller's transaction drops the entry before the commit: a
+// request in between may cache the old row again for one TTL, as any
+// request could before.
+type clientWatch struct {
+	storage.Store
+	changed func(id string)
+}
+
+func (w clientWatch) CreateClient(ctx context.Context, c storage.Client) error {
+	err := w.Store.CreateClient(ctx, c)
+	w.changed(c.ID)
+	return err
+}
+
+func (w clientWatch) UpdateClient(ctx context.Context, id string, fn func(storage.Client) (storage.Client, error)) error {
+	err := w.Store.UpdateClient(ctx, id, fn)
+	w.changed(id)
+	return err
+}
+
+func (w clientWatch) DeleteClient(ctx context.Context, id string) error {
+	err := w.Store.DeleteClient(ctx, id)
+	w.changed(id)
+	return err
+}
