@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 
 	"github.com/ostiary/ostiary/migrations"
 )
@@ -97,6 +99,31 @@ func TestTwoReplicasStartTogether(t *testing.T) {
 	json.Unmarshal([]byte(get(t, a.URL+"/.well-known/jwks.json")), &keys)
 	if len(keys.Keys) != 1 {
 		t.Fatalf("two replicas starting together made %d keys, want 1", len(keys.Keys))
+	}
+
+	// A client deleted with the CLI stops working on both replicas well
+	// within the 5 s their caches would otherwise keep it: PostgreSQL
+	// announces the change (LISTEN/NOTIFY) and each replica forgets it.
+	var machine map[string]string
+	a.cli("", &machine, "clients", "create", "--name", "Batch", "--grant-type", "client_credentials", "--scope", "batch:run")
+	for _, s := range []*server{a, b} {
+		clientToken(t, s.URL, machine["client_id"], machine["client_secret"], "batch:run") // now cached there
+	}
+	a.cli("", nil, "clients", "delete", "--id", machine["client_id"])
+	deleted := time.Now()
+	for _, s := range []*server{a, b} {
+		cc := clientcredentials.Config{ClientID: machine["client_id"], ClientSecret: machine["client_secret"], TokenURL: s.URL + "/oauth2/token",
+			Scopes: []string{"batch:run"}, AuthStyle: oauth2.AuthStyleInHeader}
+		for {
+			_, err := cc.Token(context.Background())
+			if err != nil && strings.Contains(err.Error(), "invalid_client") {
+				break
+			}
+			if time.Since(deleted) > 2*time.Second {
+				t.Fatalf("replica %s still accepts a client deleted %v ago (err %v)", s.URL, time.Since(deleted), err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
 	}
 }
 

@@ -197,6 +197,14 @@ type Membership struct {
 	CreatedAt     time.Time
 }
 
+// ClientWatcher is implemented by a store that can tell every process
+// sharing it of client changes as they commit (PostgreSQL: LISTEN/NOTIFY).
+// WatchClients calls changed with a client's id after each change, and with
+// "" when changes may have been missed (a lost connection), until ctx ends.
+type ClientWatcher interface {
+	WatchClients(ctx context.Context, changed func(id string)) error
+}
+
 // OrgStore keeps organizations and memberships.
 type OrgStore interface {
 	// CreateOrg returns ErrAlreadyExists if the id or the name is taken.

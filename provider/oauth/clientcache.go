@@ -98,6 +98,12 @@ func (c *clientCache) forget(id string) {
 	delete(c.entries, id)
 }
 
+func (c *clientCache) forgetAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.entries)
+}
+
 // refreshIfSecretDiffers drops the cached registration of the client a
 // request authenticates as (client_secret_basic or client_secret_post)
 // when the secret it presents does not match the cached hash. A secret
@@ -129,11 +135,17 @@ func (c *clientCache) refreshIfSecretDiffers(r *http.Request) {
 }
 
 // ClientChanged drops what this process remembers of client id (its cached
-// registration, and the CORS origins of every client), so a change made
-// through this process — the admin API, the admin pages, dynamic client
-// registration — applies to the next request at once. Other replicas and
-// the CLI's changes still wait for ClientCacheTTL.
+// registration, and the CORS origins of every client); "" drops every
+// client. A change made through this process — the admin API, the admin
+// pages, dynamic client registration — calls it, and so does a store that
+// announces every writer's changes (storage.ClientWatcher: PostgreSQL), so
+// the change applies to the next request at once. Without such a store,
+// other processes' changes wait for ClientCacheTTL.
 func (s *Server) ClientChanged(id string) {
-	s.adapter.clients.forget(id)
+	if id == "" {
+		s.adapter.clients.forgetAll()
+	} else {
+		s.adapter.clients.forget(id)
+	}
 	s.origins.reset()
 }
