@@ -46,7 +46,12 @@ func (s *Store) listen(ctx context.Context, changed func(id string)) error {
 	// A connection that was LISTENing must not go back to the pool: it is
 	// taken out of it and closed when done.
 	conn := pooled.Hijack()
-	defer conn.Close(context.Background())
+	defer func() {
+		// The server may be gone; do not wait long to say goodbye.
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+clientChannel); err != nil {
 		return err
 	}
