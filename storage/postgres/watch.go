@@ -11,19 +11,14 @@ const clientChannel = "ostiary_clients"
 
 // WatchClients calls changed with the id of every client any writer
 // changes, once its transaction commits, until ctx ends (storage.ClientWatcher).
-// It holds one pool connection for LISTEN. When the connection is lost,
-// notifications may have been missed, so after reconnecting it calls
-// changed("") — forget every client — and goes on; reconnects back off from
-// one second to thirty.
+// It holds one connection, taken out of the pool, for LISTEN. When that
+// connection is lost, notifications may have been missed: once a new one
+// listens it calls changed("") — forget every client — and goes on.
+// Reconnects back off from one second to thirty.
 func (s *Store) WatchClients(ctx context.Context, changed func(id string)) error {
 	backoff := time.Second
-	for first := true; ; first = false {
-		if !first {
-			changed("")
-		}
-		if err := s.listen(ctx, changed); ctx.Err() != nil {
-			return ctx.Err()
-		} else if err == nil {
+	for reconnect := false; ; reconnect = true {
+		if s.listen(ctx, changed, reconnect) {
 			backoff = time.Second
 		}
 		select {
@@ -35,13 +30,14 @@ func (s *Store) WatchClients(ctx context.Context, changed func(id string)) error
 	}
 }
 
-// listen serves one connection's notifications until it fails. It returns
-// nil if it had been listening (so the next attempt starts without delay
-// growth), the error otherwise.
-func (s *Store) listen(ctx context.Context, changed func(id string)) error {
+// listen serves one connection's notifications until it fails, and reports
+// whether it got as far as listening. On a reconnect it forgets every
+// client only after its LISTEN is in place, so no change can fall between
+// the forgetting and the listening.
+func (s *Store) listen(ctx context.Context, changed func(id string), reconnect bool) bool {
 	pooled, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return false
 	}
 	// A connection that was LISTENing must not go back to the pool: it is
 	// taken out of it and closed when done.
@@ -53,12 +49,15 @@ func (s *Store) listen(ctx context.Context, changed func(id string)) error {
 		conn.Close(cctx)
 	}()
 	if _, err := conn.Exec(ctx, "LISTEN "+clientChannel); err != nil {
-		return err
+		return false
+	}
+	if reconnect {
+		changed("")
 	}
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return nil
+			return true
 		}
 		changed(n.Payload)
 	}
