@@ -84,7 +84,7 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		// one stops refreshing while the requirement is on. Like the
 		// disabled-person check above, the refusal revokes nothing: the
 		// grant refreshes again once the requirement is off.
-		if m.OrgRequireMFA && !slices.Contains(sess.IDTokenClaims().AuthenticationMethodsReferences, amrOTP) {
+		if lacksRequiredFactor(&m, sess.IDTokenClaims().AuthenticationMethodsReferences) {
 			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; sign in again.")
 		}
 		sess.OrgName, sess.OrgRole = m.OrgName, m.Role

@@ -118,7 +118,7 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ar fosite.Authoriz
 	// "configure OTP" required action): a session without one is sent to
 	// set it up, or to confirm it, before the authorization goes on.
 	// The membership carries the organization's requirement.
-	if org != nil && org.OrgRequireMFA && !slices.Contains(bs.AMR, amrOTP) {
+	if lacksRequiredFactor(org, bs.AMR) {
 		return need(PathMFASetup, fosite.ErrInteractionRequired, "The organization requires two-factor sign-in.")
 	}
 
@@ -240,4 +240,13 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	// RFC 9207 §2: the issuer in every authorization response.
 	resp.AddParameter("iss", s.cfg.Issuer)
 	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+}
+
+// lacksRequiredFactor is the one rule for an organization that requires
+// two-factor sign-in: a sign-in with amr may act in org (nil: none) only if
+// it had a second factor. The authorization (decide), a refresh
+// (reloadForRefresh) and a personal access token exchange all ask it, with
+// the amr of the session, of the grant and of the token's session.
+func lacksRequiredFactor(org *storage.Membership, amr []string) bool {
+	return org != nil && org.OrgRequireMFA && !slices.Contains(amr, amrOTP)
 }

@@ -157,7 +157,7 @@ func (h *patExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	if err != nil {
 		return err
 	}
-	if org != nil && org.OrgRequireMFA && !slices.Contains(p.AMR, amrOTP) {
+	if lacksRequiredFactor(org, p.AMR) {
 		return errPATWithoutMFA
 	}
 	sess, ok := ar.GetSession().(*Session)
