@@ -8,7 +8,6 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/dcr"
-	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -38,11 +37,11 @@ func (s *Service) NewDCRToken(ctx context.Context, a accounts.Actor, lifetime ti
 		return "", DCRTokenView{}, fmt.Errorf("%w: the lifetime must not be negative", ErrInvalid)
 	}
 	now := s.now()
-	tok, exp, err := dcr.NewInitialAccessToken(ctx, s.Store, lifetime, now)
+	tok, rec, err := dcr.NewInitialAccessToken(ctx, s.Store, lifetime, now)
 	if err != nil {
 		return "", DCRTokenView{}, err
 	}
-	v := dcrTokenView(storage.InitialAccessToken{TokenHash: randtoken.Hash(tok), CreatedAt: now, ExpiresAt: exp}, now)
+	v := dcrTokenView(rec, now)
 	details := map[string]string{"token_id": v.ID}
 	if v.ExpiresAt != nil {
 		details["expires_at"] = v.ExpiresAt.Format(time.RFC3339)

@@ -164,9 +164,9 @@ func TestUpdateCannotChangeSecretKind(t *testing.T) {
 
 func TestInitialAccessTokenExpires(t *testing.T) {
 	hs := newHarness(t, ModeInitialAccessToken)
-	tok, exp, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, testNow)
-	if err != nil || !exp.Equal(testNow.Add(time.Hour)) {
-		t.Fatalf("NewInitialAccessToken: %v %v", exp, err)
+	tok, rec, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, testNow)
+	if err != nil || !rec.ExpiresAt.Equal(testNow.Add(time.Hour)) {
+		t.Fatalf("NewInitialAccessToken: %v %v", rec.ExpiresAt, err)
 	}
 	meta := `{"client_name":"A","redirect_uris":["https://a.example/cb"]}`
 	if status, body := hs.call(http.MethodPost, PathRegister, tok, meta); status != http.StatusCreated {

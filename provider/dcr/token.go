@@ -69,17 +69,18 @@ func RevokeInitialAccessToken(ctx context.Context, st TokenStore, id string) (st
 
 // NewInitialAccessToken creates a token that registers clients until it
 // expires (lifetime 0: never), and returns it in the clear, the only time
-// it exists outside the requester's hands. It may be used many times: an
-// operator hands it to a developer or a deployment pipeline, and ends it
-// by letting it expire or with RevokeInitialAccessToken.
-func NewInitialAccessToken(ctx context.Context, st TokenStore, lifetime time.Duration, now time.Time) (string, time.Time, error) {
+// it exists outside the requester's hands, with the record stored for it.
+// It may be used many times: an operator hands it to a developer or a
+// deployment pipeline, and ends it by letting it expire or with
+// RevokeInitialAccessToken.
+func NewInitialAccessToken(ctx context.Context, st TokenStore, lifetime time.Duration, now time.Time) (string, storage.InitialAccessToken, error) {
 	tok := randtoken.New()
 	t := storage.InitialAccessToken{TokenHash: randtoken.Hash(tok), CreatedAt: now}
 	if lifetime > 0 {
 		t.ExpiresAt = now.Add(lifetime)
 	}
 	if err := st.CreateInitialAccessToken(ctx, t); err != nil {
-		return "", time.Time{}, fmt.Errorf("initial access token: %w", err)
+		return "", storage.InitialAccessToken{}, fmt.Errorf("initial access token: %w", err)
 	}
-	return tok, t.ExpiresAt, nil
+	return tok, t, nil
 }
