@@ -145,17 +145,13 @@ func parseAddr(s string) (netip.Addr, bool) {
 // it step past the limit by changing address. Anything that is not an
 // address is returned as it is.
 func Bucket(ip string) string {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
+	a, ok := parseAddr(ip)
+	if !ok {
 		return ip
 	}
-	a = a.Unmap()
 	if a.Is4() {
 		return a.String()
 	}
-	p, err := a.WithZone("").Prefix(64)
-	if err != nil {
-		return ip
-	}
+	p, _ := a.Prefix(64) // cannot fail: a is IPv6 without a zone
 	return p.String()
 }
