@@ -166,10 +166,10 @@ func summarize(name string, s sample, signCPU time.Duration) result {
 		r.P50ms = ms(s.latencies[(n-1)*50/100])
 		r.P99ms = ms(s.latencies[(n*99+99)/100-1])
 		// Every request that reached the server cost CPU, failed or not.
-		cpu := float64(s.ticks) / clockTicks
-		perReq := cpu / float64(n+s.errors)
+		perRequest := func(ticks int64) float64 { return float64(ticks) / clockTicks / float64(n+s.errors) }
+		perReq := perRequest(s.ticks)
 		r.CPUPer1k = perReq * 1000
-		r.DBCPUPer1k = float64(s.dbTicks) / clockTicks / float64(n+s.errors) * 1000
+		r.DBCPUPer1k = perRequest(s.dbTicks) * 1000
 		if signCPU > 0 {
 			r.SignaturesEq = perReq / signCPU.Seconds()
 		}
