@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"log/slog"
 
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/storage"
@@ -41,15 +40,12 @@ func (w clientWatch) DeleteClient(ctx context.Context, id string) error {
 
 // watchClients is the background loop that hears of every writer's client
 // changes, the other replicas' and the CLI's, when the store can tell
-// (storage.ClientWatcher); none otherwise.
-func watchClients(store storage.Store, oa *oauth.Server, logger *slog.Logger) []func(context.Context) {
+// (storage.ClientWatcher); none otherwise. WatchClients reconnects by
+// itself and returns only when ctx ends.
+func watchClients(store storage.Store, oa *oauth.Server) []func(context.Context) {
 	w, ok := store.(storage.ClientWatcher)
 	if !ok {
 		return nil
 	}
-	return []func(context.Context){func(ctx context.Context) {
-		if err := w.WatchClients(ctx, oa.ClientChanged); err != nil && ctx.Err() == nil {
-			logger.ErrorContext(ctx, "client change notifications stopped", "err", err)
-		}
-	}}
+	return []func(context.Context){func(ctx context.Context) { _ = w.WatchClients(ctx, oa.ClientChanged) }}
 }

@@ -257,7 +257,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		wellKnown[base+path] = disc
 	}
 	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker,
-		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa, logger)...)}, nil
+		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
 }
 
 // newMail builds the outbox worker and the registration and reset side of
