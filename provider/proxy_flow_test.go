@@ -128,3 +128,39 @@ func TestRegistrationBehindTrustedProxy(t *testing.T) {
 		t.Fatalf("client.registered events %+v, want one from 2001:db8::7", events)
 	}
 }
+
+// The open-registration limit as the server applies it: counted per client
+// address behind the trusted proxy, an IPv6 client by its /64, with the
+// configured share.
+func TestOpenRegistrationLimitThroughTheServer(t *testing.T) {
+	e := newFlowEnv(t, func(c *Config) {
+		c.TrustedProxies = []string{"127.0.0.1", "::1"}
+		c.ClientRegistration = ClientRegistrationConfig{Enabled: true, Mode: dcr.ModeOpen, OpenPerIPPerHour: 2}
+	})
+	proxy := &forwardedFor{}
+	e.http.Transport = proxy
+	register := func(client string) *http.Response {
+		t.Helper()
+		proxy.client = client
+		resp, err := e.http.Post(e.cfg.Issuer+dcr.PathRegister, "application/json",
+			strings.NewReader(`{"client_name":"App","redirect_uris":["https://app.example/cb"]}`))
+		must(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	for _, ip := range []string{"2001:db8::7", "2001:db8::8"} {
+		if resp := register(ip); resp.StatusCode != http.StatusCreated {
+			t.Fatalf("registration from %s: %d, want 201", ip, resp.StatusCode)
+		}
+	}
+	resp := register("2001:db8::9:1")
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third registration from one /64: %d (Retry-After %q), want 429 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	if resp := register("2001:db8:0:1::1"); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("registration from another /64: %d, want 201", resp.StatusCode)
+	}
+	if cs, _ := e.store.ListClients(t.Context()); len(cs) != 4 { // the flow's own client and three registered
+		t.Fatalf("%d clients, want 4: the refused registration wrote one", len(cs))
+	}
+}
