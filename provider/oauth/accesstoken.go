@@ -33,6 +33,9 @@ import (
 type accessTokens struct {
 	*foauth2.DefaultJWTStrategy
 	keys Keys
+	// successors, set with a refresh grace period, derives the refresh
+	// token a refresh issues from the one presented (store_refresh.go).
+	successors *refreshSuccessors
 }
 
 var _ foauth2.CoreStrategy = accessTokens{}
@@ -55,6 +58,20 @@ func (s accessTokens) GenerateAccessToken(ctx context.Context, req fosite.Reques
 		return "", "", err
 	}
 	return token, token, nil
+}
+
+// GenerateRefreshToken is fosite's random refresh token, except for a
+// refresh under a grace period: then the successor is derived from the
+// presented token, so a racer presenting it again within the period gets
+// the very same successor (store_refresh.go).
+func (s accessTokens) GenerateRefreshToken(ctx context.Context, req fosite.Requester) (string, string, error) {
+	if ar, ok := req.(fosite.AccessRequester); ok && s.successors != nil && ar.GetGrantTypes().ExactOne("refresh_token") {
+		if parent := s.RefreshTokenSignature(ctx, req.GetRequestForm().Get("refresh_token")); parent != "" {
+			token, sig := s.successors.token(parent)
+			return token, sig, nil
+		}
+	}
+	return s.DefaultJWTStrategy.GenerateRefreshToken(ctx, req)
 }
 
 // ValidateAccessToken is called by fosite after the record was loaded. When

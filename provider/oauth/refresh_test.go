@@ -94,6 +94,9 @@ func TestRefreshGracePeriod(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("second use within the grace period: %d %v", resp.StatusCode, third)
 		}
+		if str(third, "refresh_token") != str(second, "refresh_token") {
+			t.Errorf("second use within the grace period got another refresh token: the family forked")
+		}
 		h.clock.advance(31 * time.Second)
 		resp, body := h.refresh(appClient, rt1)
 		wantOAuthError(t, "use after the grace period", resp, body, http.StatusBadRequest, "invalid_grant")

@@ -184,6 +184,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		familyLifetime: cfg.RefreshFamilyLifetime,
 		codeLifespan:   cfg.AuthorizeCodeLifespan,
 	}
+	if cfg.RefreshGracePeriod > 0 {
+		s.adapter.successors = newRefreshSuccessors(cfg.HMACSecret)
+	}
 	s.compose()
 	return s, nil
 }
@@ -300,7 +303,7 @@ func (s *Server) compose() {
 		RotatedGlobalSecrets: rotated,
 	}
 	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
-	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, s.signer.keys}
+	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, s.signer.keys, s.adapter.successors}
 	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
 	st := s.adapter
 	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}

@@ -25,9 +25,12 @@ import (
 type storeAdapter struct {
 	store Store
 	// clients answers GetClient, for fosite and for the token records.
-	clients        *clientCache
-	now            func() time.Time
-	grace          time.Duration
+	clients *clientCache
+	now     func() time.Time
+	grace   time.Duration
+	// successors derives a rotated refresh token's successor; set only
+	// with a grace period (store_refresh.go).
+	successors     *refreshSuccessors
 	familyLifetime time.Duration
 	codeLifespan   time.Duration
 }
@@ -373,6 +376,9 @@ func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKi
 // record is written before it commits.
 type pendingWrites struct {
 	recs []storage.TokenRecord
+	// successor is the record key of the refresh token a grace-period
+	// refresh hands out again instead of storing a new one.
+	successor string
 }
 
 type pendingKey struct{ a *storeAdapter }
@@ -425,7 +431,7 @@ func (a *storeAdapter) Commit(ctx context.Context) error {
 
 func (a *storeAdapter) Rollback(ctx context.Context) error {
 	if p := a.pending(ctx); p != nil {
-		p.recs = nil
+		p.recs, p.successor = nil, ""
 	}
 	return mapErr(a.store.Rollback(ctx))
 }

@@ -2,6 +2,10 @@ package oauth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -13,19 +17,43 @@ import (
 // Refresh tokens: rotation as a conditional update, reuse detection on rows
 // kept inactive, the optional grace period and the family lifetime cap.
 //
-// The grace period (FOSITE.md §2) lets a rotated token be rotated again for
-// a short while, for browsers with several tabs. A rotated token alone
-// cannot tell "rotated a second ago" from "rotated a second ago and then the
-// whole family was revoked", because revocation (reuse detection here, or
-// logout deactivating by session or subject elsewhere) only flips the
-// active flag. So a first rotation under a grace period also writes a
-// companion record carrying the family's request, client, subject, session
-// and organization: every bulk deactivation that ends the family ends the
-// companion too, and the grace period holds only while it is active.
+// Strict rotation (no grace period, the default): a refresh token works
+// once. Whoever presents it again, also a second tab racing the first, is
+// treated as reuse (RFC 9700 §4.14.2) and the whole family is revoked, the
+// winner's new tokens included (token.go revokes it for a racer that lost
+// the conditional update, fosite for one that arrives later).
+//
+// The grace period (FOSITE.md §2) is for browsers with several tabs: for a
+// short while after a rotation, presenting the rotated token again answers
+// with the SAME successor refresh token that rotation issued, and a fresh
+// access token of the same family. The chain never forks: there is one live
+// refresh token, and revoking the family ends every access token handed
+// out to the racers too. Returning the successor needs its plaintext, which
+// is never stored: with a grace period the successor of a rotated token is
+// not random but derived, an HMAC of the rotated token's signature under a
+// key derived from the HMAC secret (refreshSuccessors). Whoever presents
+// the rotated token, and only the server, can recompute it; the database
+// holds nothing but SHA-256 hashes, so a dump still yields no usable token.
+// The grace period holds while the rotated token's successor is still the
+// live, active token: once the successor was itself rotated, or the family
+// revoked (reuse, logout, a password change: they all deactivate the
+// successor's row too), presenting the older token is reuse again.
 
-const graceLinkLabel = "refresh-grace"
+// errRotationLost is a refresh whose conditional rotation found the token
+// rotated already by a concurrent request, outside any grace period: the
+// token endpoint then revokes the family, as fosite does for a reuse that
+// arrives after the winner committed.
+var errRotationLost = errors.New("oauth: refresh token rotated by a concurrent request")
 
 func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, accessSig string, req fosite.Requester) error {
+	if p := a.pending(ctx); p != nil && p.successor != "" {
+		// A grace-period refresh (RotateRefreshToken): the successor exists
+		// already; only the new access token is written.
+		if sigKey(sig) != p.successor {
+			return fmt.Errorf("oauth: store refresh token: the grace period's successor was not the token generated")
+		}
+		return a.flush(ctx)
+	}
 	sess, ok := req.GetSession().(*Session)
 	if !ok || sess == nil {
 		return fmt.Errorf("oauth: store refresh token: unexpected session type %T", req.GetSession())
@@ -56,11 +84,11 @@ func (a *storeAdapter) GetRefreshTokenSession(ctx context.Context, sig string, _
 		return nil, err
 	}
 	if !rec.Active {
-		grace, err := a.inGrace(ctx, rec)
+		successor, err := a.graceSuccessor(ctx, rec, sig)
 		if err != nil {
 			return nil, err
 		}
-		if !grace {
+		if successor == "" {
 			return req, fosite.ErrInactiveToken
 		}
 	}
@@ -78,64 +106,106 @@ func (a *storeAdapter) DeleteRefreshTokenSession(ctx context.Context, sig string
 }
 
 // RotateRefreshToken retires the presented token with a conditional
-// update, so of concurrent rotations exactly one succeeds (ory/hydra#3604);
-// the others get fosite.ErrInactiveToken, which the token endpoint answers
-// with invalid_grant. The access token issued with the rotated one ends
-// too, in the same storage step.
+// update, so of concurrent rotations exactly one succeeds (ory/hydra#3604).
+// A loser gets errRotationLost (invalid_grant, and the family is revoked),
+// unless the grace period covers the token: then it is told to hand out
+// the winner's successor (CreateRefreshTokenSession). The access token
+// issued with the rotated one ends too, in the same storage step.
 func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig string) error {
 	key := sigKey(sig)
-	now := a.now()
-	rec, err := a.store.RotateToken(ctx, storage.KindRefreshToken, key, now)
+	rec, err := a.store.RotateToken(ctx, storage.KindRefreshToken, key, a.now())
 	if errors.Is(err, storage.ErrInactive) {
 		rec, gerr := a.store.GetToken(ctx, storage.KindRefreshToken, key)
 		if gerr != nil {
 			return mapErr(gerr)
 		}
-		grace, gerr := a.inGrace(ctx, rec)
+		successor, gerr := a.graceSuccessor(ctx, rec, sig)
 		if gerr != nil {
 			return gerr
 		}
-		if grace {
-			return nil
+		p := a.pending(ctx)
+		if successor == "" || p == nil {
+			return fmt.Errorf("%w: %w", errRotationLost, fosite.ErrInactiveToken)
 		}
-		return fmt.Errorf("oauth: refresh token already rotated: %w", fosite.ErrInactiveToken)
+		p.successor = successor
+		return nil
 	}
 	if err != nil {
 		return mapErr(fmt.Errorf("oauth: rotate refresh token: %w", err))
 	}
-	if a.grace > 0 {
-		link := storage.TokenRecord{
-			Kind:        storage.KindRefreshToken,
-			Signature:   derivedKey(graceLinkLabel, key),
-			RequestID:   rec.RequestID,
-			RequestedAt: rec.RequestedAt,
-			ClientID:    rec.ClientID,
-			Subject:     rec.Subject,
-			SessionID:   rec.SessionID,
-			OrgID:       rec.OrgID,
-			Session:     []byte("{}"),
-			Active:      true,
-			ExpiresAt:   now.Add(a.grace),
-		}
-		if err := a.store.CreateToken(ctx, link); err != nil {
-			return mapErr(fmt.Errorf("oauth: rotate refresh token: grace record: %w", err))
+	if a.successors != nil {
+		// Racers within the grace period got access tokens of their own;
+		// they end with the token they were issued alongside, as the
+		// paired one does.
+		if _, err := a.store.DeactivateTokens(ctx, storage.TokenFilter{
+			Kinds: []storage.TokenKind{storage.KindAccessToken}, RequestID: rec.RequestID,
+		}); err != nil {
+			return mapErr(fmt.Errorf("oauth: rotate refresh token: end the family's access tokens: %w", err))
 		}
 	}
 	return nil
 }
 
-// inGrace reports whether an inactive refresh token was rotated (not
-// revoked) less than the grace period ago and its family is still alive.
-func (a *storeAdapter) inGrace(ctx context.Context, rec storage.TokenRecord) (bool, error) {
-	if a.grace <= 0 || rec.FirstUsedAt.IsZero() || !a.now().Before(rec.FirstUsedAt.Add(a.grace)) {
-		return false, nil
+// graceSuccessor returns the record key of the successor a rotated token
+// (rec, presented as sig) may still hand out: with a grace period, rotated
+// (FirstUsedAt) less than the period ago, and its successor still active
+// and unexpired. Otherwise "".
+func (a *storeAdapter) graceSuccessor(ctx context.Context, rec storage.TokenRecord, sig string) (string, error) {
+	if a.successors == nil || rec.FirstUsedAt.IsZero() || !a.now().Before(rec.FirstUsedAt.Add(a.grace)) {
+		return "", nil
 	}
-	link, err := a.store.GetToken(ctx, storage.KindRefreshToken, derivedKey(graceLinkLabel, rec.Signature))
+	_, succSig := a.successors.token(sig)
+	key := sigKey(succSig)
+	next, err := a.store.GetToken(ctx, storage.KindRefreshToken, key)
 	if errors.Is(err, storage.ErrNotFound) {
-		return false, nil
+		// Rotated before the grace period was turned on, or under another
+		// HMAC secret.
+		return "", nil
 	}
 	if err != nil {
-		return false, mapErr(fmt.Errorf("oauth: refresh grace: %w", err))
+		return "", mapErr(fmt.Errorf("oauth: refresh grace: %w", err))
 	}
-	return link.Active, nil
+	if !next.Active || next.RequestID != rec.RequestID || (!next.ExpiresAt.IsZero() && !a.now().Before(next.ExpiresAt)) {
+		return "", nil
+	}
+	return key, nil
+}
+
+// refreshSuccessors derives the refresh token that follows a rotated one
+// when a grace period is on (see the top of this file). The token has
+// fosite's HMAC format, so fosite validates it like any other: a 32-byte
+// token key, here HMAC-SHA256 of the parent's signature under a purpose key
+// derived from the HMAC secret, and its HMAC-SHA512/256 under fosite's
+// global secret. The successor is as unpredictable as a random one to
+// anyone without the secret, and recomputing it needs the parent's
+// plaintext, which is stored nowhere.
+type refreshSuccessors struct {
+	derive []byte
+	global [32]byte
+}
+
+// refreshTokenPrefix is fosite's prefix of refresh tokens
+// (HMACSHAStrategy).
+const refreshTokenPrefix = "ory_rt_"
+
+var b64Token = base64.RawURLEncoding
+
+func newRefreshSuccessors(hmacSecret []byte) *refreshSuccessors {
+	m := hmac.New(sha256.New, hmacSecret)
+	m.Write([]byte("ostiary refresh-token successor v1"))
+	s := &refreshSuccessors{derive: m.Sum(nil)}
+	copy(s.global[:], hmacSecret)
+	return s
+}
+
+// token returns the successor of the refresh token whose signature is
+// parentSig, and the successor's own signature.
+func (s *refreshSuccessors) token(parentSig string) (token, sig string) {
+	m := hmac.New(sha256.New, s.derive)
+	m.Write([]byte(parentSig))
+	tokenKey := m.Sum(nil)
+	m = hmac.New(sha512.New512_256, s.global[:])
+	m.Write(tokenKey)
+	sig = b64Token.EncodeToString(m.Sum(nil))
+	return refreshTokenPrefix + b64Token.EncodeToString(tokenKey) + "." + sig, sig
 }

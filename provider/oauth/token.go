@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -57,10 +58,31 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
+		if errors.Is(err, errRotationLost) {
+			err = s.revokeRacedFamily(ctx, ar, err)
+		}
 		s.writeJSONError(ctx, w, r, tokenError(err))
 		return
 	}
+	// RFC 6749 §7.1 makes the type case-insensitive, but clients compare it
+	// exactly; fosite answers "bearer" on some grants.
+	resp.SetTokenType("Bearer")
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
+}
+
+// revokeRacedFamily ends the grant of a refresh that lost the rotation to a
+// concurrent one with the same token, outside a grace period: under strict
+// rotation that is reuse (RFC 9700 §4.14.2), as it is for a racer arriving
+// after the winner committed, which fosite revokes itself. Revoking here,
+// after fosite rolled the losing transaction back, makes the outcome of a
+// race the same however the racers interleave. It returns the error to
+// answer: lost (invalid_grant), or a server error if revoking failed.
+func (s *Server) revokeRacedFamily(ctx context.Context, ar fosite.AccessRequester, lost error) error {
+	id := ar.GetID()
+	if err := errors.Join(s.adapter.RevokeRefreshToken(ctx, id), s.adapter.RevokeAccessToken(ctx, id)); err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebugf("revoke the family of a raced refresh token: %v", err)
+	}
+	return lost
 }
 
 // userScopes mean nothing without a person and are not granted to

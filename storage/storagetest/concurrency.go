@@ -26,6 +26,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"RotateRefreshToken", testRaceRotateToken},
 		{"RefreshRotationInTx", func(t *testing.T, s storage.Store) { testRaceRotation(t, s, storage.KindRefreshToken) }},
 		{"CodeRedemptionInTx", func(t *testing.T, s storage.Store) { testRaceRotation(t, s, storage.KindAuthorizeCode) }},
+		{"LoserSeesSuccessor", testRaceLoserSeesSuccessor},
 		{"UpdateKeySet", testRaceKeySet},
 		{"ConsumeOneTimeToken", testRaceOneTimeToken},
 		{"ClaimMail", testRaceClaimMail},
@@ -143,6 +144,56 @@ func testRaceRotation(t *testing.T, s storage.Store, kind storage.TokenKind) {
 	if old.Active {
 		t.Error("the presented token is still active")
 	}
+}
+
+// errSawSuccessor is a loser of testRaceLoserSeesSuccessor that found what
+// it must.
+var errSawSuccessor = errors.New("lost the rotation and saw the successor")
+
+// testRaceLoserSeesSuccessor is the refresh grace period's shape
+// (provider/oauth/store_refresh.go), in transactions begun and ended as
+// fosite does: the winner rotates the presented token and stores its
+// successor; a loser's rotation fails with ErrInactive only once the winner
+// committed, and in the same transaction the loser then reads the presented
+// token as rotated (FirstUsedAt set) and the winner's successor as active.
+// Without that a racer within the grace period could not hand out the
+// successor.
+func testRaceLoserSeesSuccessor(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	old := fullToken(storage.KindRefreshToken, "old", "req", base)
+	old.FirstUsedAt = time.Time{}
+	must(t, "CreateToken", s.CreateToken(ctx, old))
+	errs := race(racers, func(i int) (err error) {
+		tx, err := s.BeginTX(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if err != nil {
+				_ = s.Rollback(tx)
+			}
+		}()
+		_, err = s.RotateToken(tx, storage.KindRefreshToken, "old", at(time.Duration(i)*time.Second))
+		if errors.Is(err, storage.ErrInactive) {
+			rotated, err := s.GetToken(tx, storage.KindRefreshToken, "old")
+			if err != nil || rotated.Active || rotated.FirstUsedAt.IsZero() {
+				return fmt.Errorf("loser %d read the presented token as %+v, %v; want it rotated", i, rotated, err)
+			}
+			next, err := s.GetToken(tx, storage.KindRefreshToken, "successor")
+			if err != nil || !next.Active {
+				return fmt.Errorf("loser %d read the successor as active=%v, %v; want the winner's, active", i, next.Active, err)
+			}
+			return errSawSuccessor
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.CreateToken(tx, fullToken(storage.KindRefreshToken, "successor", "req", base)); err != nil {
+			return err
+		}
+		return s.Commit(tx)
+	})
+	oneWinner(t, "rotation", errs, errSawSuccessor)
 }
 
 func testRaceKeySet(t *testing.T, s storage.Store) {
