@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"slices"
 	"time"
 
@@ -142,16 +145,52 @@ func (sha256Hasher) Hash(_ context.Context, data []byte) ([]byte, error) {
 	return randtoken.Hash(string(data)), nil
 }
 
+// jwksFetchTimeout bounds fetching a client's jwks_uri, retries included
+// (fosite's fetcher retries a failed fetch for some 15 s), while the client
+// waits for its token.
+const jwksFetchTimeout = 3 * time.Second
+
 // jwksFetcher fetches a client's jwks_uri through fosite's cached fetcher
 // and, like newClient, treats keys without "use" as signing keys.
 type jwksFetcher struct {
 	inner fosite.JWKSFetcherStrategy
+	log   *slog.Logger
 }
 
+// Resolve answers a jwks_uri that cannot be fetched or read with
+// invalid_client: the keys to authenticate the client with are the
+// client's to publish, and without them it is not authenticated (RFC 6749
+// §5.2). fosite calls it a server error. The cause is logged for the
+// operator; the client gets no detail of what this server reached.
 func (f *jwksFetcher) Resolve(ctx context.Context, location string, ignoreCache bool) (*jose3.JSONWebKeySet, error) {
+	ctx, cancel := context.WithTimeout(ctx, jwksFetchTimeout)
+	defer cancel()
 	set, err := f.inner.Resolve(ctx, location, ignoreCache)
 	if err != nil {
-		return nil, err
+		f.log.WarnContext(ctx, "oauth: fetch a client's jwks_uri", "jwks_uri", location, "error", err)
+		return nil, fosite.ErrInvalidClient.WithHint("The client's JSON Web Key Set (jwks_uri) could not be fetched.").WithWrap(err)
 	}
 	return withSigUse(set), nil
+}
+
+// clientAssertionType is RFC 7523 §2.2's client_assertion_type.
+const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+// authenticateClient is fosite's client authentication, except that an
+// assertion whose exp, nbf or iat do not hold is invalid_client (RFC 7523
+// §3, RFC 6749 §5.2): fosite returns that claim check's bare error, which
+// would answer 500. Every other failure of a private_key_jwt
+// authentication reaches here as an RFC 6749 error already (storage
+// failures as server_error: SetClientAssertionJWT), so a bare error is
+// that check's.
+func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
+	c, err := s.provider.DefaultClientAuthenticationStrategy(ctx, r, form)
+	if err != nil && form.Get("client_assertion_type") == clientAssertionType {
+		if rfc := new(fosite.RFC6749Error); !errors.As(err, &rfc) {
+			return nil, fosite.ErrInvalidClient.
+				WithHint("The client_assertion is expired, not yet valid or issued in the future (RFC 7523 §3).").
+				WithWrap(err).WithDebug(err.Error())
+		}
+	}
+	return c, err
 }

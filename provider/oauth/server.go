@@ -285,10 +285,11 @@ func (s *Server) compose() {
 		AccessTokenIssuer:     cfg.Issuer,
 		// Every strategy fosite would set lazily is set here: the lazy
 		// setters write the config without a lock.
-		ScopeStrategy:            fosite.ExactScopeStrategy,
-		AudienceMatchingStrategy: fosite.ExactAudienceMatchingStrategy,
-		ClientSecretsHasher:      sha256Hasher{},
-		JWKSFetcherStrategy:      &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy()},
+		ScopeStrategy:                fosite.ExactScopeStrategy,
+		AudienceMatchingStrategy:     fosite.ExactAudienceMatchingStrategy,
+		ClientSecretsHasher:          sha256Hasher{},
+		JWKSFetcherStrategy:          &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy(), log: s.log},
+		ClientAuthenticationStrategy: s.authenticateClient,
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
 		// the downgrade of ory/fosite#883).
 		EnforcePKCE:                    true,

@@ -211,7 +211,8 @@ func (a *storeAdapter) SetClientAssertionJWT(ctx context.Context, jti string, ex
 		return fosite.ErrJTIKnown
 	}
 	if err != nil {
-		return fmt.Errorf("oauth: client assertion jti: %w", err)
+		// A server error, not a bare one: authenticateClient tells them apart.
+		return fosite.ErrServerError.WithWrap(err).WithDebugf("oauth: client assertion jti: %v", err)
 	}
 	return nil
 }
