@@ -67,18 +67,18 @@ func refreshRace(t *testing.T, open func(testing.TB) storage.Store) {
 		}
 		// The one live token refreshes; its predecessor, presented once the
 		// successor moved on, is reuse and ends the family.
-		resp, body := h.refresh(appClient, next)
+		resp, after := h.refresh(appClient, next)
 		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("refresh with the racers' token: %d %v", resp.StatusCode, body)
+			t.Fatalf("refresh with the racers' token: %d %v", resp.StatusCode, after)
 		}
 		for i, tok := range toks {
 			if h.introspect(tok.AccessToken)["active"] != false {
 				t.Errorf("racer %d's access token outlived the rotation of the token it came with", i)
 			}
 		}
-		resp, body = h.refresh(appClient, rt)
+		resp, body := h.refresh(appClient, rt)
 		wantOAuthError(t, "the first token after its successor was rotated", resp, body, http.StatusBadRequest, "invalid_grant")
-		resp, body = h.refresh(appClient, str(body, "refresh_token"))
+		resp, body = h.refresh(appClient, str(after, "refresh_token"))
 		wantOAuthError(t, "the newest token after reuse", resp, body, http.StatusBadRequest, "invalid_grant")
 	})
 	t.Run("revoking the family ends every racer's tokens", func(t *testing.T) {

@@ -348,8 +348,11 @@ func (s *Server) compose() {
 
 	fc.AuthorizeEndpointHandlers = fosite.AuthorizeEndpointHandlers{code, pkceHandler, oidcExplicit}
 	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{
-		grantOnly{code}, grantOnly{pkceHandler}, grantOnly{oidcExplicit},
-		grantOnly{refresh}, grantOnly{clientCredentials}, grantOnly{oidcRefresh}, grantOnly{exchange},
+		grantOnly{TokenEndpointHandler: codeExchange{code}, required: []string{"code"}},
+		grantOnly{TokenEndpointHandler: pkceHandler}, grantOnly{TokenEndpointHandler: oidcExplicit},
+		grantOnly{TokenEndpointHandler: refresh, required: []string{"refresh_token"}},
+		grantOnly{TokenEndpointHandler: clientCredentials}, grantOnly{TokenEndpointHandler: oidcRefresh},
+		grantOnly{TokenEndpointHandler: exchange},
 	}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
@@ -366,8 +369,46 @@ func (s *Server) path(p string) string {
 // answers ErrUnknownRequest with a captured stack trace, which is what its
 // PopulateTokenEndpointResponse first checks anyway: five stack captures
 // per token request saved, nothing else changed.
+//
+// It also refuses a request of its grant that lacks one of the required
+// parameters with invalid_request (RFC 6749 §5.2: "missing a required
+// parameter"); fosite would look the empty code or token up and answer
+// invalid_grant.
 type grantOnly struct {
 	fosite.TokenEndpointHandler
+	required []string
+}
+
+func (g grantOnly) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
+	if g.CanHandleTokenEndpointRequest(ctx, req) {
+		for _, p := range g.required {
+			if req.GetRequestForm().Get(p) == "" {
+				return fosite.ErrInvalidRequest.WithHintf("The %s parameter is missing.", p)
+			}
+		}
+	}
+	return g.TokenEndpointHandler.HandleTokenEndpointRequest(ctx, req)
+}
+
+// codeExchange is fosite's code grant, except that a missing redirect_uri
+// the authorization request included is invalid_request (RFC 6749 §4.1.3
+// makes it required then), where fosite answers invalid_grant for a
+// mismatch. Only that refusal pays for reading the code's record again.
+type codeExchange struct {
+	*foauth2.AuthorizeExplicitGrantHandler
+}
+
+func (c codeExchange) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
+	err := c.AuthorizeExplicitGrantHandler.HandleTokenEndpointRequest(ctx, req)
+	form := req.GetRequestForm()
+	if err == nil || form.Get("redirect_uri") != "" || !errors.Is(err, fosite.ErrInvalidGrant) {
+		return err
+	}
+	sig := c.AuthorizeCodeStrategy.AuthorizeCodeSignature(ctx, form.Get("code"))
+	if ar, _ := c.CoreStorage.GetAuthorizeCodeSession(ctx, sig, nil); ar != nil && ar.GetRequestForm().Get("redirect_uri") != "" {
+		return fosite.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing; the authorization request included it (RFC 6749 §4.1.3).")
+	}
+	return err
 }
 
 func (g grantOnly) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
