@@ -100,37 +100,54 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	for k, v := range r.Form {
 		orig[k] = slices.Clone(v)
 	}
-	if orig.Get("request_uri") != "" {
-		// Neither pushed requests nor request_uri are offered; fosite
-		// would answer a PAR-style URN with a server error.
-		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", "The request_uri parameter is not supported.")
-		return
-	}
-	// Request objects are not offered (discovery says so). fosite would
-	// merge a signed object's scope and prompt into the request while the
-	// pages show the outer parameters: consent could be given for fewer
-	// scopes than are granted. Drop it before fosite sees it and, once the
-	// redirect URI is known good, answer request_not_supported (OIDC Core
-	// §6.1, §3.1.2.6).
-	requestObject := orig.Has("request")
-	if requestObject {
-		r.Form.Del("request")
-		if r.PostForm != nil {
-			r.PostForm.Del("request")
-		}
-	}
+	// Request objects, by value (request) or by reference (request_uri,
+	// pushed requests included), are not offered (discovery says so).
+	// fosite would fetch a request_uri from wherever it points, answer a
+	// pushed request's URN with a server error, and merge a signed
+	// object's scope and prompt into the request while the pages show the
+	// outer parameters: consent could be given for fewer scopes than are
+	// granted. Both are dropped before fosite sees them and, once the
+	// redirect URI is known good, answered with request_not_supported or
+	// request_uri_not_supported (OIDC Core §6, §3.1.2.6).
+	unsupported := unsupportedRequestParam(r)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	// The order of the checks decides which error a request with several
+	// problems gets:
+	//  1. the client and the redirect URI: unless both are valid nothing is
+	//     sent to the redirect URI, the browser gets a page (RFC 6749
+	//     §4.1.2.1, RFC 9700 §4.11.1);
+	//  2. a request object or request_uri: the parameters that matter may
+	//     be inside it, so nothing else can be judged;
+	//  3. prompt=none without a signed-in browser: login_required whatever
+	//     else the request lacks (OIDC Core §3.1.2.6), so a silent check
+	//     for a session learns just that;
+	//  4. fosite's validation (response type, scope, ...), then ours
+	//     (authorizeParams: PKCE, prompt, max_age, nonce, id_token_hint);
+	//  5. the decision (decide): sign-in, organization, consent.
 	switch {
 	case err != nil && (ar == nil || !ar.IsRedirectURIValid()):
-		s.authorizeErrorPage(w, r, err)
+		s.authorizeErrorPage(w, r, err, unsupported)
 		return
 	case !exactRedirectURI(ar):
-		s.authorizeErrorPage(w, r, errRedirectNotRegistered)
+		s.authorizeErrorPage(w, r, errRedirectNotRegistered, unsupported)
 		return
-	case requestObject:
-		s.writeAuthorizeError(ctx, w, ar, fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters in the query."))
+	case unsupported != nil:
+		s.writeAuthorizeError(ctx, w, ar, unsupported.err)
 		return
-	case err != nil:
+	}
+	if slices.Contains(strings.Fields(orig.Get("prompt")), "none") {
+		_, signedIn, berr := s.browser.Current(r)
+		if berr != nil {
+			s.serverErrorPage(w, r, "browser session", berr)
+			return
+		}
+		if !signedIn {
+			s.finishParked(ctx, parked)
+			s.writeAuthorizeError(ctx, w, ar, fosite.ErrLoginRequired.WithHint("No user is signed in."))
+			return
+		}
+	}
+	if err != nil {
 		s.writeAuthorizeError(ctx, w, ar, err)
 		return
 	}
@@ -162,6 +179,43 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 
 var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered exactly")
 
+// unsupportedParam is a request parameter the endpoint does not offer: the
+// error for the client, and what the page says when it cannot redirect.
+type unsupportedParam struct {
+	err    *fosite.RFC6749Error
+	detail string
+}
+
+// unsupportedRequestParam removes request_uri and request from the
+// request's form, so fosite never acts on them, and says which one was
+// there (request_uri first: with both, that is the one fosite would use).
+func unsupportedRequestParam(r *http.Request) *unsupportedParam {
+	var found *unsupportedParam
+	for _, u := range []struct {
+		name string
+		p    unsupportedParam
+	}{
+		{"request", unsupportedParam{
+			fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters in the query."),
+			"This server does not accept request objects (the request parameter). The application must send the authorization parameters in the request itself.",
+		}},
+		{"request_uri", unsupportedParam{
+			fosite.ErrRequestURINotSupported.WithHint("The request_uri parameter (pushed or by reference) is not supported; send the parameters in the query."),
+			"This server does not accept requests passed by reference (the request_uri parameter, pushed authorization requests included). The application must send the authorization parameters in the request itself.",
+		}},
+	} {
+		if !r.Form.Has(u.name) {
+			continue
+		}
+		r.Form.Del(u.name)
+		if r.PostForm != nil {
+			r.PostForm.Del(u.name)
+		}
+		found = &u.p
+	}
+	return found
+}
+
 // exactRedirectURI holds when the redirect_uri is registered character for
 // character (RFC 9700 §4.1.3). fosite also lets a loopback redirect differ
 // in its port (RFC 8252 §7.3); this provider requires the port registered.
@@ -174,7 +228,15 @@ func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
 	return raw == "" || slices.Contains(ar.GetClient().GetRedirectURIs(), raw)
 }
 
-func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+// authorizeErrorPage explains a request that cannot be answered on its
+// redirect URI. A request carrying request_uri or request whose client is
+// known but that names no redirect_uri most likely has it inside what this
+// server does not read: the page names that.
+func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error, unsupported *unsupportedParam) {
+	if unsupported != nil && !errors.Is(err, fosite.ErrInvalidClient) && r.Form.Get("redirect_uri") == "" {
+		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", unsupported.detail)
+		return
+	}
 	if errors.Is(err, errRedirectNotRegistered) {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid redirect URI",
 			"The application asked to send you to an address it has not registered, so this server will not send you there.")

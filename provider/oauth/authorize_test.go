@@ -33,7 +33,7 @@ func TestAuthorizeRefusesWithPage(t *testing.T) {
 		{"loopback redirect on another port", url.Values{"redirect_uri": {"http://127.0.0.1:9998/cb"}}, "Invalid redirect URI"},
 		{"redirect URI with a fragment", url.Values{"redirect_uri": {appRedirect + "#x"}}, ""},
 		{"redirect URI with extra path", url.Values{"redirect_uri": {appRedirect + "/x"}}, ""},
-		{"pushed request URI (not offered)", url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}, "Invalid authorization request"},
+		{"request_uri with an unregistered redirect URI", url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}, "redirect_uri": {"https://evil.example/cb"}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.pages.title = ""
@@ -81,7 +81,17 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 		// A signed request object could carry wider scopes than the consent
 		// page shows; it is refused (OIDC Core §6.1), never merged.
 		{"request object (not offered)", signedIn, thirdClient, url.Values{"request": {"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Im9wZW5pZCBlbWFpbCBvZmZsaW5lX2FjY2VzcyJ9.c2ln"}}, "request_not_supported"},
+		// OIDC Core §6.2, §3.1.2.6; RFC 9126 §4 for the pushed form.
+		{"pushed request URI (not offered)", signedIn, appClient, url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}, "request_uri_not_supported"},
+		{"request_uri by reference (never fetched)", anon, appClient, url.Values{"request_uri": {"https://app.example/request.jwt"}}, "request_uri_not_supported"},
 		{"prompt=none without a session (OIDC Core §3.1.2.6)", anon, appClient, url.Values{"prompt": {"none"}}, "login_required"},
+		// Once the redirect URI is valid, prompt=none without a session is
+		// login_required whatever else is wrong (authorize.go, step 3).
+		{"prompt=none without a session, nor PKCE", anon, appClient, url.Values{"prompt": {"none"}, "code_challenge": {""}, "code_challenge_method": {""}}, "login_required"},
+		{"prompt=none without a session, unknown scope", anon, appClient, url.Values{"prompt": {"none"}, "scope": {"openid admin"}}, "login_required"},
+		{"prompt=none without a session, implicit response type", anon, appClient, url.Values{"prompt": {"none"}, "response_type": {"token"}}, "login_required"},
+		{"prompt=none without a session, bad max_age", anon, appClient, url.Values{"prompt": {"none"}, "max_age": {"-1"}}, "login_required"},
+		{"prompt=none with a session, nor PKCE", signedIn, appClient, url.Values{"prompt": {"none"}, "code_challenge": {""}, "code_challenge_method": {""}}, "invalid_request"},
 		{"prompt=none without consent", signedIn, thirdClient, url.Values{"prompt": {"none"}}, "consent_required"},
 		{"prompt=none with an organization to pick", twoOrgs, appClient, url.Values{"prompt": {"none"}}, "interaction_required"},
 		{"prompt=none, max_age=0", signedIn, appClient, url.Values{"prompt": {"none"}, "max_age": {"0"}}, "login_required"},
@@ -320,4 +330,30 @@ func withCookies(a *agent, base string) *http.Request {
 		r.AddCookie(c)
 	}
 	return r
+}
+
+// TestAuthorizeUnsupportedRequestPage: a pushed-style request (client_id
+// and request_uri only) or a request object for a client with several
+// redirect URIs cannot be redirected; the page names what this server does
+// not support rather than a missing parameter (OIDC Core §6, RFC 9126 §4).
+func TestAuthorizeUnsupportedRequestPage(t *testing.T) {
+	h := newHarness(t)
+	now := h.clock.Now()
+	h.must("CreateClient", h.store.CreateClient(context.Background(), storage.Client{
+		ID: "multi", Name: "Multi", Public: true, RedirectURIs: []string{"https://multi.example/a", "https://multi.example/b"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "none", CreatedAt: now, UpdatedAt: now,
+	}))
+	for _, tc := range []struct{ param, value, want string }{
+		{"request_uri", "urn:ietf:params:oauth:request_uri:abc", "request_uri"},
+		{"request", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "request objects"},
+	} {
+		resp, err := http.Get(h.issuer + "/oauth2/authorize?" + url.Values{"client_id": {"multi"}, tc.param: {tc.value}}.Encode())
+		h.must("GET", err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" || !strings.Contains(string(body), tc.want) {
+			t.Errorf("%s: %d Location %q page %q, want a 400 page naming %s", tc.param, resp.StatusCode, resp.Header.Get("Location"), body, tc.want)
+		}
+	}
 }
