@@ -104,9 +104,14 @@ func NewMetadata(issuer string) Metadata {
 		RevocationEndpointAuthMethodsSupported:             []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		RevocationEndpointAuthSigningAlgValuesSupported:    []string{"RS256"},
 		CodeChallengeMethodsSupported:                      []string{"S256"},
+		// Every claim of ID tokens, access tokens (RFC 9068: client_id,
+		// scope) and userinfo; provider/oauth's
+		// TestClaimsSupportedCoversIssuedClaims holds the list to what is
+		// issued.
 		ClaimsSupported: []string{
-			"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "sid", "amr",
-			"name", "email", "email_verified", "org_id", "org_name", "org_role", "idp",
+			"iss", "sub", "aud", "exp", "iat", "jti", "auth_time", "rat", "nonce", "at_hash", "sid", "amr",
+			"name", "updated_at", "email", "email_verified", "org_id", "org_name", "org_role", "idp",
+			"client_id", "scope",
 		},
 		ClaimTypesSupported:   []string{"normal"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
