@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"golang.org/x/oauth2"
 )
 
 // Two tabs, or an attacker racing the legitimate client, present the same
@@ -67,6 +69,22 @@ func TestConcurrentRedemptionAndRefreshPostgres(t *testing.T) {
 	if ok := tally(t, statuses, bodies); ok != 1 {
 		t.Fatalf("%d of %d concurrent refreshes of one token succeeded, want exactly 1", ok, n)
 	}
+	// Under strict rotation (the default) the losers' second presentation
+	// is reuse: the family is revoked, the winner's new refresh token too
+	// (README, Tokens; tokens.refresh_grace_period is the switch).
+	var won struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	for i, st := range statuses {
+		if st == 200 {
+			if err := json.Unmarshal([]byte(bodies[i]), &won); err != nil {
+				t.Fatalf("winner's body: %v", err)
+			}
+		}
+	}
+	if _, err := tryRefresh(rp, won.RefreshToken); !isInvalidGrant(err) {
+		t.Errorf("the race winner's refresh token: %v, want invalid_grant (family revoked)", err)
+	}
 }
 
 // race sends the same token request n times at once.
@@ -111,4 +129,68 @@ func tally(t *testing.T, statuses []int, bodies []string) (ok int) {
 		}
 	}
 	return ok
+}
+
+func TestRefreshGracePeriodRaceSQLite(t *testing.T)   { refreshGracePeriodRace(t, "sqlite") }
+func TestRefreshGracePeriodRacePostgres(t *testing.T) { refreshGracePeriodRace(t, "postgres") }
+
+// refreshGracePeriodRace: with tokens.refresh_grace_period on, twenty tabs
+// refreshing one token at once through x/oauth2 all succeed and all get the
+// same new refresh token (one live chain, never a fork); that token
+// refreshes, and the first one, presented after its successor moved on, is
+// reuse.
+func refreshGracePeriodRace(t *testing.T, db string) {
+	srv := newServer(t, database(t, db))
+	withConfig(t, srv, "tokens:\n  refresh_grace_period: 20s\n")
+	srv.start(20 * time.Second)
+	rp := newRelyingParty(t)
+	var client map[string]string
+	srv.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
+	srv.cli("", &client, "clients", "create", "--name", "Tabs", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
+	rp.connect(srv.URL, client["client_id"], client["client_secret"])
+	ctx := newBrowser(t)
+	do(t, ctx,
+		chromedp.Navigate(rp.srv.URL+"/start"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+	waitText(t, ctx, "RP: signed in")
+	res := rp.result()
+	if res.Token == nil || res.Token.RefreshToken == "" {
+		t.Fatalf("sign-in: %+v", res)
+	}
+	first := res.Token.RefreshToken
+
+	const n = 20
+	toks, errs := make([]*oauth2.Token, n), make([]error, n)
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			toks[i], errs[i] = tryRefresh(rp, first)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("racer %d: %v", i, err)
+		}
+	}
+	next := toks[0].RefreshToken
+	for i, tok := range toks {
+		if tok.RefreshToken != next {
+			t.Errorf("racer %d got another refresh token than racer 0: the family forked", i)
+		}
+	}
+	if next == first {
+		t.Fatal("the refresh token was not rotated")
+	}
+	refresh(t, rp, next)
+	if _, err := tryRefresh(rp, first); !isInvalidGrant(err) {
+		t.Errorf("the first token after its successor was used: %v, want invalid_grant", err)
+	}
 }
