@@ -3,7 +3,7 @@ GO       ?= go
 BIN      := bin/ostiary
 ARGS     ?=
 
-.PHONY: build run test lint bench clean
+.PHONY: build run test fuzz lint bench clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/ostiary
@@ -16,6 +16,10 @@ run: build
 # browser end-to-end tests. See .ci/test for what it prints.
 test:
 	bash .ci/test
+
+# Every go test -fuzz target for FUZZTIME each: make fuzz FUZZTIME=10m
+fuzz:
+	bash .ci/fuzz
 
 lint:
 	$(GO) vet ./...

@@ -225,7 +225,6 @@ func parseCognito(r io.Reader) ([]Row, error) {
 		if errors.Is(err, io.EOF) {
 			return rows, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -234,6 +233,8 @@ func parseCognito(r io.Reader) ([]Row, error) {
 			}
 			return rows, err
 		}
+		// FieldPos panics on a record that failed to read, so only now.
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return strings.TrimSpace(rec[i])
