@@ -26,6 +26,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
@@ -93,12 +94,17 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		IPWindow:      cfg.FailureWindow,
 		Now:           cfg.now,
 	}
+	guard, err := OutboundGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	egress := outbound.NewClient(outbound.Config{Guard: guard})
 	notify := &backchannel.Notifier{
 		Clients: store,
 		Tokens:  store,
 		Signer:  km,
 		Issuer:  cfg.Issuer,
-		HTTP:    &http.Client{},
+		HTTP:    egress,
 		Now:     cfg.now,
 		Logger:  logger,
 	}
@@ -157,7 +163,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
-	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, Now: cfg.now, Logger: logger})
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
@@ -170,7 +176,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	watched := clientWatch{Store: store, changed: oa.ClientChanged}
-	registration := newClientRegistration(cfg, watched, recorder, proxies, logger)
+	registration := newClientRegistration(cfg, watched, recorder, proxies, &guard, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
 	}
@@ -386,6 +392,10 @@ func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog
 	if err != nil {
 		return nil, fmt.Errorf("connector secrets: %w", err)
 	}
+	upstream, err := upstreamClient(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
-		Deps: connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now}, Logger: logger}, nil
+		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
 }

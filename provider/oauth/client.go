@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"slices"
 	"time"
 
 	jose3 "github.com/go-jose/go-jose/v3"
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -146,6 +149,28 @@ func (sha256Hasher) Hash(_ context.Context, data []byte) ([]byte, error) {
 // and, like newClient, treats keys without "use" as signing keys.
 type jwksFetcher struct {
 	inner fosite.JWKSFetcherStrategy
+}
+
+// newJWKSFetcher fetches with client (the guarded outbound client); nil
+// keeps fosite's own.
+func newJWKSFetcher(client *http.Client) *jwksFetcher {
+	if client == nil {
+		return &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy()}
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = client
+	rc.Logger = nil
+	// One retry, soon: the token request waits for this fetch. A refused
+	// address stays refused.
+	rc.RetryMax = 1
+	rc.RetryWaitMin, rc.RetryWaitMax = 200*time.Millisecond, 200*time.Millisecond
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if errors.Is(err, outbound.ErrRefused) || errors.Is(err, outbound.ErrTooLarge) {
+			return false, err
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	return &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy(fosite.JWKSFetcherWithHTTPClient(rc))}
 }
 
 func (f *jwksFetcher) Resolve(ctx context.Context, location string, ignoreCache bool) (*jose3.JSONWebKeySet, error) {
