@@ -365,6 +365,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, fn func() error)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		}
 		writeJSON(w, oe.status, errorBody{oe.code, oe.description})
+	case errors.Is(err, storage.ErrUnavailable):
+		h.Logger.ErrorContext(r.Context(), "client registration failed: database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{"temporarily_unavailable", "the database cannot serve the request now; try again shortly"})
 	default:
 		h.Logger.ErrorContext(r.Context(), "client registration failed", "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{"server_error", "the registration could not be completed"})

@@ -175,6 +175,9 @@ func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
 }
 
 func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
+	if s.unavailablePage(w, r, err) {
+		return
+	}
 	if errors.Is(err, errRedirectNotRegistered) {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid redirect URI",
 			"The application asked to send you to an address it has not registered, so this server will not send you there.")
@@ -194,6 +197,9 @@ func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err 
 }
 
 func (s *Server) serverErrorPage(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if s.unavailablePage(w, r, err) {
+		return
+	}
 	s.log.ErrorContext(r.Context(), "oauth: "+what, "error", err)
 	s.pages.RenderError(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be processed. Try again later.")
 }
