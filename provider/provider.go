@@ -28,6 +28,7 @@ import (
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
 	"github.com/ostiary/ostiary/storage"
@@ -44,7 +45,9 @@ type Provider struct {
 	wellKnown map[string]http.Handler
 	// admin is the admin API, also mounted on handler unless
 	// Config.AdminSeparate.
-	admin  http.Handler
+	admin http.Handler
+	// routes are the mux's patterns, as mounted: tests cover every one.
+	routes []string
 	notify *backchannel.Notifier
 	mailer *mail.Worker
 	// background is the key rotation schedule and the janitor, when on.
@@ -192,6 +195,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base, Proxies: proxies,
 	}).Handle()
 	mux := http.NewServeMux()
+	var routes []string
 	handle := func(pattern string, h http.Handler) {
 		method, path, ok := strings.Cut(pattern, " ")
 		if !ok {
@@ -201,6 +205,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 			method += " "
 		}
 		mux.Handle(method+base+path, h)
+		routes = append(routes, method+base+path)
 	}
 	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
 
@@ -262,7 +267,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
-	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker,
+	// Every request's text is checked once, before any handler
+	// (textcheck): invalid UTF-8 or NUL never reaches the database.
+	refuse := refuseText(base, pages, logger)
+	return &Provider{Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
 		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
 }
 
