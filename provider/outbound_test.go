@@ -2,6 +2,7 @@ package provider
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/internal/fakeidp"
+	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
 )
@@ -71,5 +75,32 @@ func TestBackchannelLogoutGoesThroughTheGuard(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUpstreamDiscoveryGoesThroughTheGuard: an upstream provider's
+// discovery is fetched by the guarded client; on an address the
+// allow-list does not name it fails with the refusal, never reaching it.
+func TestUpstreamDiscoveryGoesThroughTheGuard(t *testing.T) {
+	idp := fakeidp.New(fakeidp.Person{Subject: "s", Email: "a@example.com"})
+	defer idp.Close()
+	for _, c := range []struct {
+		allow []string
+		ok    bool
+	}{{nil, true}, {[]string{}, false}} {
+		cfg := Config{Issuer: "http://127.0.0.1:1", Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, OutboundAllow: c.allow,
+			Connectors: []connectors.Config{{ID: "idp", Type: "oidc", Name: "IdP", ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Issuer: idp.URL}}}
+		reg, err := NewConnectorRegistry(cfg, nil, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, ok := reg.Get("idp")
+		if !ok {
+			t.Fatal("connector idp not found")
+		}
+		_, err = conn.AuthURL(t.Context(), connectors.Start{State: "s", Nonce: "n", Verifier: strings.Repeat("v", 43)}, "http://127.0.0.1:1/cb")
+		if (err == nil) != c.ok || (!c.ok && !errors.Is(err, outbound.ErrRefused)) {
+			t.Errorf("allow %#v: AuthURL error %v, want ok=%v", c.allow, err, c.ok)
+		}
 	}
 }
