@@ -54,8 +54,8 @@ func concretePaths(path string) string {
 // TestInvalidTextNeverReachesTheDatabase sends NUL and invalid UTF-8
 // (\xff) in the path, the query, a form body, a JSON body and the headers
 // the provider reads (User-Agent, X-Forwarded-For, Authorization, Origin,
-// Cookie) to every route the server mounts, the admin API's included, on
-// PostgreSQL, which refuses such text with an error. No answer may be a
+// and Cookie, which net/http ignores) to every route the server mounts,
+// the admin API's included, on PostgreSQL, which refuses such text with an error. No answer may be a
 // 500 and no ERROR may be logged: bad input is the client's mistake, with a
 // 400 in the surface's own shape.
 func TestInvalidTextNeverReachesTheDatabase(t *testing.T) {

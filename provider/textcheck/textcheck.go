@@ -18,8 +18,11 @@ import (
 const MaxInspect = 256 << 10
 
 // checkedHeaders are read by handlers and may reach the database: client
-// credentials, the proxy chain, CORS origins, cookies.
-var checkedHeaders = []string{"Authorization", "X-Forwarded-For", "Origin", "Cookie"}
+// credentials, the proxy chain, CORS origins. Cookies are not among them:
+// net/http drops a cookie whose value is not printable ASCII before any
+// handler asks for it, and refusing the whole request would lock a browser
+// out over a cookie another application on the same host set.
+var checkedHeaders = []string{"Authorization", "X-Forwarded-For", "Origin"}
 
 // Refuse answers a refused request; where names the part at fault, e.g.
 // `query parameter "state"`.
