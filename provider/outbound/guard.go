@@ -35,7 +35,7 @@ var refused = mustPrefixes(
 	"203.0.113.0/24",  // documentation (TEST-NET-3)
 	"224.0.0.0/4",     // multicast
 	"240.0.0.0/4",     // reserved, and the limited broadcast address
-	"::/128",          // unspecified
+	"::/96",           // unspecified, and the IPv4-compatible ::a.b.c.d
 	"::1/128",         // loopback
 	"64:ff9b::/96",    // NAT64 (RFC 6052)
 	"64:ff9b:1::/48",  // local-use NAT64 (RFC 8215)

@@ -22,7 +22,7 @@ func TestGuardRefusesEveryNonPublicRange(t *testing.T) {
 		"100.64.0.1", "0.0.0.0", "0.1.2.3", "::", // shared (CGNAT), this network, unspecified
 		"224.0.0.1", "239.255.255.250", "ff02::1", "255.255.255.255", "240.0.0.1", // multicast, reserved
 		"192.0.2.1", "198.51.100.7", "203.0.113.9", "2001:db8::1", "198.18.0.1", // documentation, benchmarking
-		"64:ff9b::7f00:1", "2002:7f00:1::1", // IPv4 embedded by NAT64 and 6to4
+		"64:ff9b::7f00:1", "2002:7f00:1::1", "::7f00:1", // IPv4 embedded by NAT64, 6to4, IPv4-compatible
 	} {
 		if err := g.CheckAddr(netip.MustParseAddr(addr)); !errors.Is(err, ErrRefused) {
 			t.Errorf("%s: got %v, want ErrRefused", addr, err)
