@@ -84,6 +84,12 @@ type Config struct {
 	// with; UpstreamHTTP talks to them (nil: a client with a timeout).
 	Connectors   []connectors.Config
 	UpstreamHTTP *http.Client
+	// OutboundAllow are the CIDRs or addresses of otherwise refused ranges
+	// (loopback, private, link-local, ...) that requests to URLs others
+	// chose may reach: jwks_uri, back-channel logout URIs, upstream
+	// providers. nil: none, except loopback on a loopback issuer
+	// (OutboundGuard); an empty list: none at all.
+	OutboundAllow []string
 	// DNSResolver (host:port) answers the TXT lookups that prove an
 	// organization's domain; empty is the system resolver.
 	DNSResolver string
@@ -134,6 +140,9 @@ func (c Config) validate() error {
 		}
 	}
 	if _, err := clientip.New(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := OutboundGuard(c); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

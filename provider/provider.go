@@ -26,7 +26,9 @@ import (
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
 	"github.com/ostiary/ostiary/storage"
@@ -43,7 +45,9 @@ type Provider struct {
 	wellKnown map[string]http.Handler
 	// admin is the admin API, also mounted on handler unless
 	// Config.AdminSeparate.
-	admin  http.Handler
+	admin http.Handler
+	// routes are the mux's patterns, as mounted: tests cover every one.
+	routes []string
 	notify *backchannel.Notifier
 	mailer *mail.Worker
 	// background is the key rotation schedule and the janitor, when on.
@@ -93,12 +97,17 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		IPWindow:      cfg.FailureWindow,
 		Now:           cfg.now,
 	}
+	guard, err := OutboundGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	egress := outbound.NewClient(outbound.Config{Guard: guard})
 	notify := &backchannel.Notifier{
 		Clients: store,
 		Tokens:  store,
 		Signer:  km,
 		Issuer:  cfg.Issuer,
-		HTTP:    &http.Client{},
+		HTTP:    egress,
 		Now:     cfg.now,
 		Logger:  logger,
 	}
@@ -157,7 +166,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
-	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, Now: cfg.now, Logger: logger})
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
@@ -170,7 +179,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	watched := clientWatch{Store: store, changed: oa.ClientChanged}
-	registration := newClientRegistration(cfg, watched, recorder, proxies, logger)
+	registration := newClientRegistration(cfg, watched, recorder, proxies, &guard, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
 	}
@@ -186,6 +195,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base, Proxies: proxies,
 	}).Handle()
 	mux := http.NewServeMux()
+	var routes []string
 	handle := func(pattern string, h http.Handler) {
 		method, path, ok := strings.Cut(pattern, " ")
 		if !ok {
@@ -195,6 +205,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 			method += " "
 		}
 		mux.Handle(method+base+path, h)
+		routes = append(routes, method+base+path)
 	}
 	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
 
@@ -256,7 +267,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
-	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker,
+	// Every request's text is checked once, before any handler
+	// (textcheck): invalid UTF-8 or NUL never reaches the database.
+	refuse := refuseText(base, pages, logger)
+	return &Provider{Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
 		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
 }
 
@@ -386,6 +401,10 @@ func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog
 	if err != nil {
 		return nil, fmt.Errorf("connector secrets: %w", err)
 	}
+	upstream, err := upstreamClient(cfg)
+	if err != nil {
+		return nil, err
+	}
 	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
-		Deps: connectors.Deps{HTTPClient: cfg.UpstreamHTTP, Now: cfg.now}, Logger: logger}, nil
+		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
 }

@@ -22,7 +22,7 @@ type ClientRegistrationConfig struct {
 // newClientRegistration returns the registration endpoints, or nil when
 // registration is off: then neither the endpoints nor the discovery entry
 // exist.
-func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder, proxies clientip.Resolver, logger *slog.Logger) *dcr.Handler {
+func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder, proxies clientip.Resolver, urls dcr.URLChecker, logger *slog.Logger) *dcr.Handler {
 	r := cfg.ClientRegistration
 	if !r.Enabled {
 		return nil
@@ -32,5 +32,5 @@ func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder,
 		mode = dcr.ModeInitialAccessToken
 	}
 	return &dcr.Handler{Store: store, Audit: rec, Mode: mode, Issuer: cfg.Issuer,
-		Proxies: proxies, Limits: store, OpenPerIPPerHour: r.OpenPerIPPerHour, Now: cfg.now, Logger: logger}
+		Proxies: proxies, Limits: store, OpenPerIPPerHour: r.OpenPerIPPerHour, URLs: urls, Now: cfg.now, Logger: logger}
 }

@@ -19,6 +19,12 @@ var (
 	// ErrInactive: the record exists but was invalidated (a used code, a rotated
 	// refresh token). Methods that return it say so.
 	ErrInactive = errors.New("storage: inactive")
+	// ErrUnavailable: the database could not serve the request now (not
+	// reachable, shutting down or starting, refusing writes, out of
+	// connections); the same request may succeed later. Any method may
+	// return it. Callers answer 503 with Retry-After and log it; it says
+	// nothing about the caller's input or credentials.
+	ErrUnavailable = errors.New("storage: database unavailable")
 )
 
 // Store is every concern together: what a backend implements and what cmd/

@@ -79,6 +79,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 			OpenPerIPPerHour: c.DCR.OpenPerIPPerHour},
 		AdminSeparate:  c.Admin.Listen != "",
 		TrustedProxies: c.Server.TrustedProxies,
+		OutboundAllow:  c.Outbound.Allow,
 	}
 }
 

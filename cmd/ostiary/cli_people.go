@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -33,11 +32,16 @@ func withPeople(ctx context.Context, e env, cf *commonFlags, fn func(st backend,
 			return err
 		}
 		log := newLogger(c, e.stderr)
-		km, err := provider.NewKeyManager(providerConfig(c, system), st, log)
+		pc := providerConfig(c, system)
+		km, err := provider.NewKeyManager(pc, st, log)
 		if err != nil {
 			return err
 		}
-		n := &backchannel.Notifier{Clients: st, Tokens: st, Signer: km, Issuer: c.Issuer, HTTP: &http.Client{},
+		egress, err := provider.OutboundClient(pc)
+		if err != nil {
+			return err
+		}
+		n := &backchannel.Notifier{Clients: st, Tokens: st, Signer: km, Issuer: c.Issuer, HTTP: egress,
 			Logger: log, MaxAttempts: 2, Backoff: time.Second, AttemptTimeout: 5 * time.Second}
 		defer n.Close()
 		p := &accounts.People{Store: st, Audit: st, Notifier: n, Now: time.Now}

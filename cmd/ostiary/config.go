@@ -46,6 +46,12 @@ type Config struct {
 		TrustedProxies []string `yaml:"trusted_proxies"`
 	} `yaml:"server"`
 
+	// Outbound says which otherwise refused addresses requests to URLs
+	// others chose may reach (config_outbound.go).
+	Outbound struct {
+		Allow []string `yaml:"allow"`
+	} `yaml:"outbound"`
+
 	// Admin.Listen, when set, serves the admin API only on this address.
 	Admin struct {
 		Listen string `yaml:"listen"`
@@ -207,6 +213,7 @@ var envOverrides = []struct {
 	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
 	// Comma-separated, like the secrets; spaces around entries are ignored.
 	{"OSTIARY_SERVER_TRUSTED_PROXIES", func(c *Config, v string) { c.Server.TrustedProxies = splitList(v) }},
+	{"OSTIARY_OUTBOUND_ALLOW", func(c *Config, v string) { c.Outbound.Allow = outboundAllowEnv(v) }},
 	// Several secrets are separated by commas; the first is current.
 	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
@@ -350,6 +357,7 @@ func (c Config) Validate() error {
 	}
 	errs = append(errs, c.validateAdmin()...)
 	errs = append(errs, c.validateProxies()...)
+	errs = append(errs, c.validateOutbound()...)
 	errs = append(errs, c.validateConnectors()...)
 	errs = append(errs, c.validateUpkeep()...)
 	switch c.Log.Level {

@@ -20,7 +20,12 @@ const (
 	CodeNotFound       = "not_found"
 	CodeConflict       = "conflict"
 	CodeInternal       = "internal"
+	CodeUnavailable    = "unavailable"
 )
+
+// retryAfterSeconds is the Retry-After of a 503: the database may be back
+// after a restart or failover.
+const retryAfterSeconds = "2"
 
 // apiError is an error with its code and status, for the response.
 type apiError struct {
@@ -55,6 +60,8 @@ func classify(err error) (int, string, string) {
 	switch {
 	case errors.As(err, &ae):
 		return ae.status, ae.code, ae.message
+	case errors.Is(err, storage.ErrUnavailable):
+		return http.StatusServiceUnavailable, CodeUnavailable, "The database cannot serve the request now; try again shortly."
 	case errors.Is(err, ErrInvalid), errors.Is(err, accounts.ErrInvalid), errors.Is(err, connectors.ErrInvalid),
 		errors.Is(err, orgsso.ErrNotVerified):
 		return http.StatusBadRequest, CodeInvalidRequest, err.Error()
@@ -71,8 +78,11 @@ func classify(err error) (int, string, string) {
 
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	status, code, msg := classify(err)
-	if status == http.StatusInternalServerError && log != nil {
-		log.ErrorContext(r.Context(), "adminapi: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	if status >= http.StatusInternalServerError && log != nil {
+		log.ErrorContext(r.Context(), "adminapi: request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterSeconds)
 	}
 	var b ErrorBody
 	b.Error.Code, b.Error.Message = code, msg

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -225,6 +226,10 @@ func (n *Notifier) attempt(clientID, uri, userID, sessionID string) (retry bool,
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := n.client.Do(req)
+	if errors.Is(err, outbound.ErrRefused) {
+		// The address is not allowed (outbound.allow); it stays so.
+		return false, fmt.Errorf("post: %w", err)
+	}
 	if err != nil {
 		return n.base.Err() == nil, fmt.Errorf("post: %w", err)
 	}

@@ -71,8 +71,18 @@ type Handler struct {
 	// OpenPerIPPerHour caps open registrations per address and hour
 	// (0: DefaultOpenPerIPPerHour).
 	OpenPerIPPerHour int
-	Now              func() time.Time
-	Logger           *slog.Logger
+	// URLs refuses a jwks_uri or back-channel logout URI the provider
+	// must not fetch (provider/outbound.Guard); nil checks nothing.
+	URLs   URLChecker
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// URLChecker tells whether the provider may send requests to a URL.
+type URLChecker interface {
+	// CheckURL returns an error when the URL's host is, or resolves to, an
+	// address outbound requests may not reach.
+	CheckURL(ctx context.Context, raw string) error
 }
 
 // oauthError is an error answered with the RFC 7591 §3.2.2 JSON body.
@@ -118,6 +128,9 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 		now := h.Now()
 		c, err := m.apply(storage.Client{ID: randtoken.ID(), CreatedAt: now, UpdatedAt: now})
 		if err != nil {
+			return err
+		}
+		if err := h.checkFetched(r.Context(), m); err != nil {
 			return err
 		}
 		var secret string
@@ -226,6 +239,9 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, old storage.Cli
 	}
 	if req.ClientSecret != "" && !randtoken.Equal(old.SecretHash, req.ClientSecret) {
 		return invalidMetadata("client_secret: does not match the client's secret (RFC 7592 §2.2)")
+	}
+	if err := h.checkFetched(r.Context(), req.Metadata); err != nil {
+		return err
 	}
 	rat := randtoken.New()
 	var updated storage.Client
@@ -349,6 +365,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, fn func() error)
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		}
 		writeJSON(w, oe.status, errorBody{oe.code, oe.description})
+	case errors.Is(err, storage.ErrUnavailable):
+		h.Logger.ErrorContext(r.Context(), "client registration failed: database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", "2")
+		writeJSON(w, http.StatusServiceUnavailable, errorBody{"temporarily_unavailable", "the database cannot serve the request now; try again shortly"})
 	default:
 		h.Logger.ErrorContext(r.Context(), "client registration failed", "path", r.URL.Path, "err", err)
 		writeJSON(w, http.StatusInternalServerError, errorBody{"server_error", "the registration could not be completed"})

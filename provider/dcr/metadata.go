@@ -1,6 +1,7 @@
 package dcr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,6 +164,25 @@ func (m Metadata) apply(c storage.Client) (storage.Client, error) {
 		return c, invalidMetadata("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
 	}
 	return c, nil
+}
+
+// checkFetched refuses a jwks_uri or back-channel logout URI on an
+// address the provider does not send requests to (loopback, private,
+// link-local, ... unless the operator allowed it): registering one would
+// let anybody make the provider probe its own network (RFC 7591 §5).
+func (h *Handler) checkFetched(ctx context.Context, m Metadata) error {
+	if h.URLs == nil {
+		return nil
+	}
+	for _, f := range []struct{ key, v string }{{"jwks_uri", m.JWKSURI}, {"backchannel_logout_uri", m.BackchannelLogoutURI}} {
+		if f.v == "" {
+			continue
+		}
+		if err := h.URLs.CheckURL(ctx, f.v); err != nil {
+			return invalidMetadata("%s: %q: this server does not send requests to that address", f.key, f.v)
+		}
+	}
+	return nil
 }
 
 // metadataOf is what a client's configuration reads back as.

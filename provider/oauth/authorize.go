@@ -231,8 +231,12 @@ func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
 // authorizeErrorPage explains a request that cannot be answered on its
 // redirect URI. A request carrying request_uri or request whose client is
 // known but that names no redirect_uri most likely has it inside what this
-// server does not read: the page names that.
+// server does not read: the page names that. A database failure is a 503
+// page, never "unknown application".
 func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error, unsupported *unsupportedParam) {
+	if s.unavailablePage(w, r, err) {
+		return
+	}
 	if unsupported != nil && !errors.Is(err, fosite.ErrInvalidClient) && r.Form.Get("redirect_uri") == "" {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid authorization request", unsupported.detail)
 		return
@@ -256,6 +260,9 @@ func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err 
 }
 
 func (s *Server) serverErrorPage(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if s.unavailablePage(w, r, err) {
+		return
+	}
 	s.log.ErrorContext(r.Context(), "oauth: "+what, "error", err)
 	s.pages.RenderError(w, r, http.StatusInternalServerError, "Something went wrong", "The request could not be processed. Try again later.")
 }

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	jose3 "github.com/go-jose/go-jose/v3"
+	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -157,6 +159,28 @@ type jwksFetcher struct {
 	log   *slog.Logger
 }
 
+// newJWKSFetcher fetches with client (the guarded outbound client); nil
+// keeps fosite's own. Failures are logged to log.
+func newJWKSFetcher(client *http.Client, log *slog.Logger) *jwksFetcher {
+	if client == nil {
+		return &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy(), log: log}
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = client
+	rc.Logger = nil
+	// One retry, soon: the token request waits for this fetch. A refused
+	// address stays refused.
+	rc.RetryMax = 1
+	rc.RetryWaitMin, rc.RetryWaitMax = 200*time.Millisecond, 200*time.Millisecond
+	rc.CheckRetry = func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+		if errors.Is(err, outbound.ErrRefused) || errors.Is(err, outbound.ErrTooLarge) {
+			return false, err
+		}
+		return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+	}
+	return &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy(fosite.JWKSFetcherWithHTTPClient(rc)), log: log}
+}
+
 // Resolve answers a jwks_uri that cannot be fetched or read with
 // invalid_client: the keys to authenticate the client with are the
 // client's to publish, and without them it is not authenticated (RFC 6749
@@ -185,7 +209,7 @@ const clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bea
 // that check's.
 func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form url.Values) (fosite.Client, error) {
 	c, err := s.provider.DefaultClientAuthenticationStrategy(ctx, r, form)
-	if err != nil && form.Get("client_assertion_type") == clientAssertionType {
+	if err != nil && !storageFailed(err) && form.Get("client_assertion_type") == clientAssertionType {
 		if rfc := new(fosite.RFC6749Error); !errors.As(err, &rfc) {
 			return nil, fosite.ErrInvalidClient.
 				WithHint("The client_assertion is expired, not yet valid or issued in the future (RFC 7523 §3).").

@@ -32,6 +32,9 @@ var grantRaceErrors = []error{
 
 // tokenError maps fosite's token endpoint errors to what the client gets.
 func tokenError(err error) error {
+	if storageFailed(err) {
+		return err
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	switch rfc.ErrorField {
 	case "server_error", "invalid_request", "error":
@@ -60,6 +63,7 @@ func (s *Server) writeJSONError(ctx context.Context, w http.ResponseWriter, r *h
 			h.Set("WWW-Authenticate", `Basic realm="`+s.cfg.Issuer+`", charset="UTF-8"`)
 		}
 	}
+	setRetryAfter(h, rfc.CodeField)
 	body, merr := json.Marshal(rfc)
 	if merr != nil {
 		body = []byte(`{"error":"server_error"}`)
@@ -72,7 +76,12 @@ func (s *Server) writeJSONError(ctx context.Context, w http.ResponseWriter, r *h
 // debug message, never an unnamed error.
 func (s *Server) publicError(ctx context.Context, err error) *fosite.RFC6749Error {
 	rfc := fosite.ErrorToRFC6749Error(err).WithExposeDebug(false)
-	if rfc.CodeField >= http.StatusInternalServerError || rfc.ErrorField == "error" || rfc.ErrorField == "" {
+	// A failed database is checked first, wherever fosite wrapped it.
+	if unavailableNow(err) {
+		s.log.ErrorContext(ctx, "oauth: database unavailable", "error", rfc.ErrorField, "cause", err)
+		return errUnavailable.WithExposeDebug(false)
+	}
+	if storageFailed(err) || rfc.CodeField >= http.StatusInternalServerError || rfc.ErrorField == "error" || rfc.ErrorField == "" {
 		s.log.ErrorContext(ctx, "oauth: request failed", "error", rfc.ErrorField, "debug", rfc.Debug(), "cause", err)
 		return fosite.ErrServerError.WithExposeDebug(false)
 	}

@@ -61,6 +61,12 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
 	use, ar, err := s.provider.IntrospectToken(ctx, token, hint, newSession())
 	body := map[string]any{"active": false}
+	if storageFailed(err) {
+		// Not knowing is not "inactive": a resource server would turn a
+		// valid token away for the length of an outage.
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
 	if err != nil {
 		// Revoked, expired, unknown or malformed are all just inactive
 		// (RFC 7662 §2.2); the reason stays in the log.

@@ -125,6 +125,9 @@ type Deps struct {
 	Keys    Keys
 	Browser Browser
 	Pages   ErrorPages
+	// HTTP fetches clients' jwks_uri documents (provider/outbound: the
+	// guarded client); nil is a plain client, for tests.
+	HTTP *http.Client
 	// Now is the clock; nil is time.Now. fosite itself reads time.Now for
 	// token expiry; Now rules parked requests, max_age, the refresh grace
 	// period and family lifetime, and the adapter's expiry checks.
@@ -148,6 +151,8 @@ type Server struct {
 	// strategy computes token signatures (what the records are keyed by).
 	strategy accessTokens
 	origins  *originCache
+	// http fetches jwks_uri documents.
+	http *http.Client
 }
 
 // New validates cfg and deps and composes fosite.
@@ -175,6 +180,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		log:     logger,
 		signer:  &signer{keys: deps.Keys},
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
+		http:    deps.HTTP,
 	}
 	s.adapter = &storeAdapter{
 		store:          deps.Store,
@@ -288,7 +294,7 @@ func (s *Server) compose() {
 		ScopeStrategy:                fosite.ExactScopeStrategy,
 		AudienceMatchingStrategy:     fosite.ExactAudienceMatchingStrategy,
 		ClientSecretsHasher:          sha256Hasher{},
-		JWKSFetcherStrategy:          &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy(), log: s.log},
+		JWKSFetcherStrategy:          newJWKSFetcher(s.http, s.log),
 		ClientAuthenticationStrategy: s.authenticateClient,
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
 		// the downgrade of ory/fosite#883).

@@ -60,7 +60,8 @@ func sigKey(sig string) string {
 // derivedKey names an internal record that no presented token can hash to.
 func derivedKey(label, key string) string { return sigKey(label + "\x00" + key) }
 
-// mapErr turns storage sentinels into the errors fosite branches on.
+// mapErr turns storage sentinels into the errors fosite branches on, and
+// marks every other error of the store as a storage failure.
 func mapErr(err error) error {
 	switch {
 	case err == nil:
@@ -69,8 +70,12 @@ func mapErr(err error) error {
 		return fosite.ErrNotFound.WithWrap(err).WithDebug(err.Error())
 	case errors.Is(err, storage.ErrConflict):
 		return fosite.ErrSerializationFailure.WithWrap(err).WithDebug(err.Error())
+	case errors.Is(err, storage.ErrAlreadyExists), errors.Is(err, storage.ErrInactive):
+		return err
 	}
-	return err
+	// Anything else is the database failing: marked, so that whatever
+	// fosite wraps it in, the answer is a 5xx (unavailable.go).
+	return &storageFailure{err}
 }
 
 // secretParams never reach a stored form, whatever fosite sanitizes.
@@ -193,7 +198,10 @@ func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) 
 	case errors.Is(err, storage.ErrNotFound):
 		return nil
 	case err != nil:
-		return fmt.Errorf("oauth: client assertion jti: %w", err)
+		// fosite turns any error here into "jti already used", an
+		// invalid_client. SetClientAssertionJWT's insert decides replays
+		// atomically anyway, and its failure reaches the client as a 5xx.
+		return nil
 	case a.now().Before(rec.ExpiresAt):
 		return fosite.ErrJTIKnown
 	}
@@ -211,8 +219,7 @@ func (a *storeAdapter) SetClientAssertionJWT(ctx context.Context, jti string, ex
 		return fosite.ErrJTIKnown
 	}
 	if err != nil {
-		// A server error, not a bare one: authenticateClient tells them apart.
-		return fosite.ErrServerError.WithWrap(err).WithDebugf("oauth: client assertion jti: %v", err)
+		return mapErr(fmt.Errorf("oauth: client assertion jti: %w", err))
 	}
 	return nil
 }

@@ -41,6 +41,11 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	use, ar, err := s.provider.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
+	if storageFailed(err) {
+		// The token may well be valid: a 5xx, not invalid_token.
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
 	if err != nil || use != fosite.AccessToken {
 		s.corsForAnyClient(w, r)
 		s.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token is invalid, expired or revoked.")
@@ -62,8 +67,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.log.ErrorContext(ctx, "oauth: userinfo: load user", "error", err)
-		s.writeJSONError(ctx, w, r, fosite.ErrServerError)
+		s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load user"))
 		return
 	}
 	claims := userClaims(u, ar.GetGrantedScopes())
@@ -74,8 +78,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		case err == nil:
 			claims[claimOrgID], claims[claimOrgName], claims[claimOrgRole] = m.OrgID, m.OrgName, m.Role
 		case !errors.Is(err, storage.ErrNotFound):
-			s.log.ErrorContext(ctx, "oauth: userinfo: load membership", "error", err)
-			s.writeJSONError(ctx, w, r, fosite.ErrServerError)
+			s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load membership"))
 			return
 		}
 	}

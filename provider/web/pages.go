@@ -363,6 +363,13 @@ func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) htt
 			p.Logger.InfoContext(r.Context(), "form refused", "path", r.URL.Path, "err", err)
 			p.RenderError(w, r, http.StatusForbidden, "This form has expired",
 				"The page was open too long or came from another site. Go back, reload the page and try again.")
+		case errors.Is(err, storage.ErrUnavailable):
+			// The database, not the person, failed: say so and when to
+			// come back (RFC 9110 §15.6.4).
+			p.Logger.ErrorContext(r.Context(), "page failed: database unavailable", "path", r.URL.Path, "err", err)
+			w.Header().Set("Retry-After", "2")
+			p.RenderError(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
+				"The server cannot reach its database right now. Try again in a moment.")
 		default:
 			p.Logger.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 			p.RenderError(w, r, http.StatusInternalServerError, "Something went wrong",

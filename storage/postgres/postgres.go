@@ -51,10 +51,22 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Ping reports whether the database answers and every embedded migration is
-// applied with the checksum it has now. Migrations the binary does not know
-// (a newer replica migrated first) do not count against it.
+// Ping reports whether the database answers, accepts writes and has every
+// embedded migration applied with the checksum it has now. Migrations the
+// binary does not know (a newer replica migrated first) do not count against
+// it. A standby (pg_is_in_recovery) or a database whose new transactions are
+// read-only (default_transaction_read_only) fails with ErrUnavailable: every
+// sign-in and token request writes.
 func (s *Store) Ping(ctx context.Context) error {
+	var readOnly bool
+	err := s.q(ctx).QueryRow(ctx,
+		`SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'`).Scan(&readOnly)
+	if err != nil {
+		return dbErr("postgres: ping", err)
+	}
+	if readOnly {
+		return fmt.Errorf("postgres: ping: %w: the database refuses writes (read-only transactions or a standby)", storage.ErrUnavailable)
+	}
 	want, err := migrations.For("postgres")
 	if err != nil {
 		return fmt.Errorf("postgres: ping: %w", err)
@@ -139,6 +151,9 @@ func dbErr(op string, err error) error {
 		return fmt.Errorf("%s: %w (%w)", op, storage.ErrAlreadyExists, err)
 	case codeSerializationFailure, codeDeadlockDetected:
 		return fmt.Errorf("%s: %w (%w)", op, storage.ErrConflict, err)
+	}
+	if unavailable(err) {
+		return fmt.Errorf("%s: %w (%w)", op, storage.ErrUnavailable, err)
 	}
 	return fmt.Errorf("%s: %w", op, err)
 }

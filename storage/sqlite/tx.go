@@ -138,6 +138,10 @@ func wrapDB(err error) error {
 	switch se.Code() & 0xff {
 	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 		return &busyError{err}
+	case sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_NOMEM:
+		// The file cannot be written (permissions, a full disk) or read:
+		// nothing the request did, and it may pass once fixed.
+		return fmt.Errorf("%w: %w", storage.ErrUnavailable, err)
 	}
 	switch se.Code() {
 	case sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE:

@@ -1,0 +1,68 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/storage"
+)
+
+// RetryAfterSeconds is the Retry-After of an answer to a request the
+// database could not serve: long enough for a restart or failover to be
+// noticed, short enough that a client does not give up.
+const RetryAfterSeconds = "2"
+
+// storageFailure marks an error of the store that is none of its documented
+// outcomes (not found, conflict, ...): the database failed. fosite wraps what
+// GetClient and the token lookups return into invalid_client, invalid_grant
+// or an inactive token; this mark, found anywhere in the chain, makes the
+// answer a 5xx instead, since it says nothing about the client's
+// credentials or token (a client library treats invalid_client as
+// permanent).
+type storageFailure struct{ err error }
+
+func (e *storageFailure) Error() string { return e.err.Error() }
+func (e *storageFailure) Unwrap() error { return e.err }
+
+// storageFailed reports whether err is, or wraps, a failure of the database.
+func storageFailed(err error) bool {
+	var sf *storageFailure
+	return errors.As(err, &sf) || errors.Is(err, storage.ErrUnavailable)
+}
+
+// errUnavailable is the answer while the database cannot serve: 503
+// temporarily_unavailable (RFC 6749 §4.1.2.1), with Retry-After.
+var errUnavailable = fosite.ErrTemporarilyUnavailable.WithHint("The server cannot reach its database right now. Try again in a moment.")
+
+// unavailableNow reports whether err means "try again": the database is
+// unavailable, or fosite said temporarily_unavailable (revocation does when
+// a lookup failed).
+func unavailableNow(err error) bool {
+	return errors.Is(err, storage.ErrUnavailable) ||
+		fosite.ErrorToRFC6749Error(err).ErrorField == fosite.ErrTemporarilyUnavailable.ErrorField
+}
+
+// setRetryAfter adds Retry-After to a 503 answer (RFC 9110 §10.2.3).
+func setRetryAfter(h http.Header, status int) {
+	if status == http.StatusServiceUnavailable {
+		h.Set("Retry-After", RetryAfterSeconds)
+	}
+}
+
+// unavailablePage answers a browser whose request failed on the database
+// with a 503 page (never "unknown application"), and reports whether it did.
+func (s *Server) unavailablePage(w http.ResponseWriter, r *http.Request, err error) bool {
+	if !storageFailed(err) {
+		return false
+	}
+	status := http.StatusInternalServerError
+	if unavailableNow(err) {
+		status = http.StatusServiceUnavailable
+	}
+	s.log.ErrorContext(r.Context(), "oauth: authorization request failed on the database", "status", status, "error", err)
+	setRetryAfter(w.Header(), status)
+	s.pages.RenderError(w, r, status, "Something went wrong", "The request could not be processed. Try again in a moment.")
+	return true
+}

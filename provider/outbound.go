@@ -1,0 +1,56 @@
+package provider
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/outbound"
+)
+
+// upstreamTimeout bounds one request to an upstream identity provider.
+const upstreamTimeout = 15 * time.Second
+
+// OutboundGuard is the address policy of every request the provider sends to
+// a URL someone else chose (jwks_uri, back-channel logout, upstream
+// providers): cfg.OutboundAllow, or when that is nil and the issuer is on
+// loopback, the loopback ranges, so a development setup on one machine can
+// reach its own relying parties and test upstreams. Any other issuer, or an
+// allow-list given (even an empty one), admits exactly the list.
+func OutboundGuard(cfg Config) (outbound.Guard, error) {
+	allow, err := outbound.ParseAllow(cfg.OutboundAllow)
+	if err != nil {
+		return outbound.Guard{}, fmt.Errorf("outbound allow-list: %w", err)
+	}
+	if cfg.OutboundAllow == nil {
+		if u, err := url.Parse(cfg.Issuer); err == nil && clients.IsLoopback(u.Hostname()) {
+			allow = outbound.Loopback
+		}
+	}
+	return outbound.Guard{Allow: allow}, nil
+}
+
+// OutboundClient is the guarded client for back-channel logout and
+// jwks_uri fetches, for serve and the CLI alike.
+func OutboundClient(cfg Config) (*http.Client, error) {
+	g, err := OutboundGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return outbound.NewClient(outbound.Config{Guard: g}), nil
+}
+
+// upstreamClient talks to upstream identity providers: cfg.UpstreamHTTP
+// when given (tests), else the guarded client with a longer timeout.
+func upstreamClient(cfg Config) (*http.Client, error) {
+	if cfg.UpstreamHTTP != nil {
+		return cfg.UpstreamHTTP, nil
+	}
+	g, err := OutboundGuard(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return outbound.NewClient(outbound.Config{Guard: g, Timeout: upstreamTimeout}), nil
+}
