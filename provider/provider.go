@@ -267,6 +267,11 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 	m := cfg.Mail
 	worker := &mail.Worker{Queue: store, From: m.From, Now: cfg.now, PollInterval: m.PollInterval, Lease: m.Lease,
 		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeMailBody, secrets.SealKeySize))
+	if err != nil {
+		return nil, nil, fmt.Errorf("provider: mail sealer: %w", err)
+	}
+	worker.Sealer = sealer
 	var devMail web.MailLister
 	if m.SMTP != nil {
 		smtp := *m.SMTP
@@ -275,14 +280,15 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		}
 		worker.Sender = &smtp
 	} else {
-		worker.Sender = mail.Log{Logger: logger}
+		logSender := &mail.Log{Logger: logger}
+		worker.Sender = logSender
 		if clients.IsLoopback(issuer.Hostname()) {
-			devMail = store
+			devMail = logSender
 		}
 		logger.Warn("no SMTP server configured: mails are written to the log, not sent (development mode)",
 			"dev_page", devMail != nil)
 	}
-	outbox, err := mail.NewOutbox(store, templates.Mail, cfg.now, worker.Wake)
+	outbox, err := mail.NewOutbox(store, templates.Mail, sealer, cfg.now, worker.Wake)
 	if err != nil {
 		return nil, nil, err
 	}

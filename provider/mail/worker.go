@@ -42,6 +42,8 @@ const (
 type Worker struct {
 	Queue  Queue
 	Sender Sender
+	// Sealer opens the bodies the Outbox sealed (the same keys).
+	Sealer Sealer
 	// From is the sender address of every mail, e.g. "Ostiary <id@example.com>".
 	From string
 	Now  func() time.Time
@@ -141,7 +143,17 @@ func (w *Worker) RunOnce(ctx context.Context) (ok bool, err error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, m storage.Mail) error {
-	msg := Message{ID: m.ID, From: w.From, To: m.To, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody, Date: m.CreatedAt}
+	b, err := openBody(w.Sealer, m)
+	if err != nil {
+		// Sealed under a system secret no longer configured, or tampered
+		// with: no retry can open it.
+		w.Logger.ErrorContext(ctx, "mail given up", "mail_id", m.ID, "err", err)
+		if err := w.Queue.GiveUpMail(ctx, m.ID, "cannot open the sealed body", w.Now()); err != nil {
+			return fmt.Errorf("give up mail %s: %w", m.ID, err)
+		}
+		return nil
+	}
+	msg := Message{ID: m.ID, From: w.From, To: m.To, Subject: m.Subject, Text: b.Text, HTML: b.HTML, Date: m.CreatedAt}
 	sendErr := w.Sender.Send(ctx, msg)
 	now := w.Now()
 	if sendErr == nil {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
@@ -61,7 +62,7 @@ type Store interface {
 
 // Mailer queues a mail rendered from templates/mail (provider/mail.Outbox).
 type Mailer interface {
-	Send(ctx context.Context, to, template string, data any) error
+	Send(ctx context.Context, to string, data mail.Data) error
 }
 
 // Transactor runs work in one database transaction.

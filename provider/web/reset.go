@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -71,7 +72,7 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		err = p.mailLimited(ctx, u.Email, "reset_password", linkMail{Name: u.Name,
+		err = p.mailLimited(ctx, u.Email, mail.ResetPassword{Name: u.Name,
 			Link: p.link("/reset-password", map[string][]string{"token": {secret}}), Expires: inWords(lifetime)})
 		if err != nil {
 			return err
