@@ -563,6 +563,10 @@ type OneTimeTokenStore interface {
 	// concurrent callers one gets it. ErrNotFound when absent, of another
 	// purpose, or expired before now.
 	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (OneTimeToken, error)
+	// DeleteOneTimeTokensByUser removes every token of purpose issued to
+	// userID (a password change cancels the pending reset links) and
+	// returns how many there were.
+	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 	// GetOneTimeToken returns the token without consuming it, so a page can
 	// show what a link is for before the person acts on it. ErrNotFound as
 	// for ConsumeOneTimeToken.

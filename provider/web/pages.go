@@ -46,6 +46,8 @@ type Store interface {
 	ListSessionsByUser(ctx context.Context, userID string, now time.Time) ([]storage.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
+	// DeleteOneTimeTokensByUser: a password change cancels pending reset links.
+	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 	ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error)
 	DeleteConsent(ctx context.Context, userID, clientID string) error
 	CreatePAT(ctx context.Context, p storage.PAT) error

@@ -36,7 +36,7 @@ type MailLister interface {
 // One-time token purposes.
 const (
 	PurposeVerifyEmail   = "verify_email"
-	PurposeResetPassword = "reset_password"
+	PurposeResetPassword = accounts.PurposeResetPassword
 )
 
 // Defaults for People's zero values.

@@ -468,3 +468,25 @@ func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 		t.Fatalf("expired request: %d\n%s", w.Code, w.Body)
 	}
 }
+
+// Item 10 of issue #11: a password change ends the other sessions, and now
+// also every pending reset link, which whoever knew the old password may
+// have asked for.
+func TestPasswordChangeCancelsResetLinks(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	const old = "the old password of ada"
+	ph.user("ada", "ada@example.com", old)
+	stranger := ph.browser()
+	stranger.get("/forgot-password")
+	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	token := resetToken(t, ph.mailer.lastLink(t))
+
+	a, _ := ph.signedInAgent("ada@example.com", old)
+	wantSeeOther(t, a.post("/account/password", url.Values{"current_password": {old}, "new_password": {strongPassword},
+		"confirm_password": {strongPassword}}), "/account?done=password")
+
+	stranger.get("/reset-password?token=" + url.QueryEscape(token))
+	w := stranger.post("/reset-password", url.Values{"token": {token}, "password": {"mallory chose this one"}, "confirm": {"mallory chose this one"}})
+	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "This link has expired")
+	ph.browser().signIn("ada@example.com", strongPassword)
+}
