@@ -91,6 +91,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccountWindow: cfg.FailureWindow,
 		IPLimit:       cfg.MaxFailuresPerIP,
 		IPWindow:      cfg.FailureWindow,
+		DeviceKeys:    secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32),
 		Now:           cfg.now,
 	}
 	notify := &backchannel.Notifier{

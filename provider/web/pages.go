@@ -82,6 +82,12 @@ type Throttle interface {
 	Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error)
 	Failure(ctx context.Context, email, ip string) error
 	Success(ctx context.Context, email string) error
+	// Device cookies (OWASP): a browser that signed in to the account keeps
+	// its own failure budget. Device returns "" for no valid cookie.
+	IssueDevice(email string) (string, error)
+	Device(email, cookie string) string
+	CheckDevice(ctx context.Context, email, ip, device string) (retryAfter time.Duration, limited bool, err error)
+	SuccessDevice(ctx context.Context, email, device string) error
 }
 
 // LogoutNotifier hears that a browser session ended, to tell the clients it
