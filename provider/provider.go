@@ -257,6 +257,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
+	// The reset form enqueues alike for every address; the worker decides.
+	worker.Preparers = map[string]mail.Preparer{web.PurposeResetPassword: pages.PrepareReset}
 	return &Provider{Keys: km, handler: mux, wellKnown: wellKnown, admin: admin, notify: notify, mailer: worker,
 		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
 }
@@ -293,6 +295,7 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, nil, err
 	}
+	worker.Outbox = outbox
 	people := &web.People{
 		Store:                 store,
 		Mailer:                outbox,

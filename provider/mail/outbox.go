@@ -94,11 +94,20 @@ func NewOutbox(store Enqueuer, fsys fs.FS, sealer Sealer, now func() time.Time, 
 	return o, nil
 }
 
-// body is what a mail's sealed Body holds.
+// body is what a mail's sealed Body holds: the rendered text and HTML, or,
+// for a mail prepared at send time, the name of its Preparer.
 type body struct {
-	Text string `json:"text"`
-	HTML string `json:"html,omitempty"`
+	Text    string `json:"text,omitempty"`
+	HTML    string `json:"html,omitempty"`
+	Prepare string `json:"prepare,omitempty"`
 }
+
+// Preparer makes a mail's data when the worker sends it, not when it is
+// asked for: ok false means send nothing. A page that must answer alike
+// whether or not an address has an account (the reset form) enqueues the
+// same sealed request either way and lets the worker decide; the link's
+// token is issued then, so it is never at rest, even sealed.
+type Preparer func(ctx context.Context, to string) (d Data, ok bool, err error)
 
 // bodyAD binds a sealed body to its mail, so a body cannot be moved to a
 // mail to another recipient.
@@ -111,20 +120,31 @@ func (o *Outbox) Send(ctx context.Context, to string, d Data) error {
 	if err != nil {
 		return err
 	}
+	return o.enqueue(ctx, to, subject, body{Text: text, HTML: html})
+}
+
+// SendPrepared stores a mail to to whose data the worker's Preparer named
+// preparer makes at send time. The row has no subject until then: the
+// outbox shows the same for every address.
+func (o *Outbox) SendPrepared(ctx context.Context, to, preparer string) error {
+	return o.enqueue(ctx, to, "", body{Prepare: preparer})
+}
+
+func (o *Outbox) enqueue(ctx context.Context, to, subject string, b body) error {
 	if strings.ContainsAny(to, "\r\n") {
 		return fmt.Errorf("mail: recipient %q has a line break", to)
 	}
 	now := o.now().UTC()
 	m := storage.Mail{ID: randtoken.ID(), To: to, Subject: subject, CreatedAt: now, NextAttemptAt: now}
-	plain, err := json.Marshal(body{Text: text, HTML: html})
+	plain, err := json.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("mail: encode body: %w", err)
 	}
 	if m.Body, err = o.sealer.Seal(plain, bodyAD(m)); err != nil {
-		return fmt.Errorf("mail: seal %s: %w", d.template(), err)
+		return fmt.Errorf("mail: seal: %w", err)
 	}
 	if err := o.store.EnqueueMail(ctx, m); err != nil {
-		return fmt.Errorf("mail: enqueue %s: %w", d.template(), err)
+		return fmt.Errorf("mail: enqueue: %w", err)
 	}
 	if o.wake != nil {
 		o.wake()

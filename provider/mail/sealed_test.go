@@ -195,3 +195,48 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 		t.Fatalf("%d mails delivered", n)
 	}
 }
+
+// A mail prepared at send time: the worker asks the Preparer, sends what it
+// makes, and for an address it declines sends nothing, yet records the row
+// as it records a delivery, so the outbox reads the same for both.
+func TestWorkerPreparesAtSendTime(t *testing.T) {
+	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+	o, err := NewOutbox(st, templates.Mail, testSealer(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, to := range []string{"known@example.com", "unknown@example.com"} {
+		if err := o.SendPrepared(t.Context(), to, "reset"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srv := startSMTP(t, smtptest.Options{})
+	issued := 0
+	w := &Worker{Queue: st, Sealer: testSealer(t), Outbox: o, From: "id@example.com", Logger: quietLogger(),
+		Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+		Preparers: map[string]Preparer{"reset": func(_ context.Context, to string) (Data, bool, error) {
+			if to != "known@example.com" {
+				return nil, false, nil
+			}
+			issued++
+			return ResetPassword{Link: "https://id.example/reset-password?token=issuedatsendtime", Expires: "1 hour"}, true, nil
+		}}}
+	for range 2 {
+		if ok, err := w.RunOnce(t.Context()); !ok || err != nil {
+			t.Fatalf("RunOnce = %v, %v", ok, err)
+		}
+	}
+	got := srv.Messages()
+	if len(got) != 1 || got[0].To[0] != "known@example.com" || !strings.Contains(got[0].Data, "issuedatsendtime") || issued != 1 {
+		t.Fatalf("delivered %+v (issued %d)", got, issued)
+	}
+	ms, err := st.ListMail(t.Context(), 10)
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("ListMail = %+v, %v", ms, err)
+	}
+	for _, m := range ms {
+		if m.SentAt.IsZero() || m.Body != nil || m.Subject != "" || m.LastError != "" || !m.FailedAt.IsZero() {
+			t.Errorf("outbox row of %s: %+v", m.To, m)
+		}
+	}
+}

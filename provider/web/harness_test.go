@@ -98,6 +98,25 @@ func (n *notified) SessionEnded(_ context.Context, userID, sessionID string) {
 type fakeMailer struct {
 	mu   sync.Mutex
 	sent []sentMail
+	// prepared counts SendPrepared calls; prepare, when set, plays the
+	// worker: it makes the mail at once and records it as sent.
+	prepared int
+	prepare  mail.Preparer
+}
+
+func (m *fakeMailer) SendPrepared(ctx context.Context, to, preparer string) error {
+	m.mu.Lock()
+	m.prepared++
+	prepare := m.prepare
+	m.mu.Unlock()
+	if prepare == nil {
+		return nil
+	}
+	d, ok, err := prepare(ctx, to)
+	if err != nil || !ok {
+		return err
+	}
+	return m.Send(ctx, to, d)
 }
 
 type sentMail struct {

@@ -65,6 +65,9 @@ type Store interface {
 // Mailer queues a mail rendered from templates/mail (provider/mail.Outbox).
 type Mailer interface {
 	Send(ctx context.Context, to string, data mail.Data) error
+	// SendPrepared queues a mail whose data the worker's Preparer of that
+	// name makes at send time (mail.Outbox.SendPrepared).
+	SendPrepared(ctx context.Context, to, preparer string) error
 }
 
 // Transactor runs work in one database transaction.
