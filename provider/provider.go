@@ -91,8 +91,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccountWindow: cfg.FailureWindow,
 		IPLimit:       cfg.MaxFailuresPerIP,
 		IPWindow:      cfg.FailureWindow,
-		DeviceKeys:    secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32),
 		Now:           cfg.now,
+	}
+	if !cfg.DisableDeviceCookies {
+		limiter.DeviceKeys = secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32)
 	}
 	notify := &backchannel.Notifier{
 		Clients: store,
