@@ -61,7 +61,8 @@ type People struct {
 	ResetPasswordLifetime time.Duration
 	// MailsPerHour caps the mails sent to one address by these pages.
 	MailsPerHour int
-	// DevMail, when set, serves /dev/mail: the recent outbox, so a person
+	// DevMail, when set, serves /dev/mail: the mails the development
+	// sender delivered (in memory), so a person
 	// in development can click the links. Only for a server without SMTP.
 	DevMail MailLister
 }
