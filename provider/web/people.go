@@ -62,8 +62,8 @@ type People struct {
 	// MailsPerHour caps the mails sent to one address by these pages.
 	MailsPerHour int
 	// DevMail, when set, serves /dev/mail: the mails the development
-	// sender delivered (in memory), so a person
-	// in development can click the links. Only for a server without SMTP.
+	// sender delivered (in memory), so a person in development can click
+	// the links. Only for a server without SMTP.
 	DevMail MailLister
 }
 
