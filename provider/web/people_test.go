@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -556,5 +558,29 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 		if err != nil || ok != (c.want == 1) {
 			t.Fatalf("PrepareReset(%s) = %v, %v, %v", c.email, d, ok, err)
 		}
+	}
+}
+
+// A completed reset cancels the person's other outstanding reset links too
+// (here one sent to the address the account had before).
+func TestResetCancelsOtherResetLinks(t *testing.T) {
+	ph := newPeopleHarness(t, nil)
+	ada := ph.user("ada", "ada@example.com", "the old password of ada")
+	now := ph.clock.now()
+	other := randtoken.New()
+	err := ph.store.CreateOneTimeToken(ph.ctx(), storage.OneTimeToken{TokenHash: randtoken.Hash(other), Purpose: PurposeResetPassword,
+		UserID: ada.ID, Email: "ada@old.example", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := ph.browser()
+	b.get("/forgot-password")
+	b.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	token := resetToken(t, ph.mailer.lastLink(t))
+	b.get("/reset-password?token=" + url.QueryEscape(token))
+	w := b.post("/reset-password", url.Values{"token": {token}, "password": {strongPassword}, "confirm": {strongPassword}})
+	wantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
+	if _, err := ph.store.GetOneTimeToken(ph.ctx(), randtoken.Hash(other), PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the other reset link survived the reset: %v", err)
 	}
 }
