@@ -108,13 +108,20 @@ func newFormClient(t *testing.T, base string) *formClient {
 // returns the final status and body.
 func (c *formClient) submit(page string, form url.Values) (int, string) {
 	c.t.Helper()
+	return c.submitTo(page, page, form)
+}
+
+// submitTo loads page, then posts form with the page's form token to
+// action (a form of page that posts elsewhere).
+func (c *formClient) submitTo(page, action string, form url.Values) (int, string) {
+	c.t.Helper()
 	_, body := c.get(page)
 	m := csrfInput.FindStringSubmatch(body)
 	if m == nil {
 		c.t.Fatalf("no form token on %s:\n%s", page, body)
 	}
 	form.Set("csrf_token", m[1])
-	resp, err := c.http.PostForm(c.base+page, form)
+	resp, err := c.http.PostForm(c.base+action, form)
 	if err != nil {
 		c.t.Fatal(err)
 	}

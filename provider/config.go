@@ -52,6 +52,9 @@ type Config struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
+	// DisableDeviceCookies turns off the login throttle's device cookies:
+	// every browser then shares the account's failure budget.
+	DisableDeviceCookies bool
 
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it a JSON handler so lines can be forwarded); nil: the

@@ -102,6 +102,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, err
 	}
 	egress := outbound.NewClient(outbound.Config{Guard: guard})
+	if !cfg.DisableDeviceCookies {
+		limiter.DeviceKeys = secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32)
+	}
 	notify := &backchannel.Notifier{
 		Clients: store,
 		Tokens:  store,
@@ -267,6 +270,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
 		wellKnown[base+path] = disc
 	}
+	// The reset form enqueues alike for every address; the worker decides.
+	worker.Preparers = map[string]mail.Preparer{web.PurposeResetPassword: pages.PrepareReset}
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, pages, logger)
@@ -282,6 +287,11 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 	m := cfg.Mail
 	worker := &mail.Worker{Queue: store, From: m.From, Now: cfg.now, PollInterval: m.PollInterval, Lease: m.Lease,
 		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeMailBody, secrets.SealKeySize))
+	if err != nil {
+		return nil, nil, fmt.Errorf("provider: mail sealer: %w", err)
+	}
+	worker.Sealer = sealer
 	var devMail web.MailLister
 	if m.SMTP != nil {
 		smtp := *m.SMTP
@@ -290,17 +300,19 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		}
 		worker.Sender = &smtp
 	} else {
-		worker.Sender = mail.Log{Logger: logger}
+		logSender := &mail.Log{Logger: logger}
+		worker.Sender = logSender
 		if clients.IsLoopback(issuer.Hostname()) {
-			devMail = store
+			devMail = logSender
 		}
 		logger.Warn("no SMTP server configured: mails are written to the log, not sent (development mode)",
 			"dev_page", devMail != nil)
 	}
-	outbox, err := mail.NewOutbox(store, templates.Mail, cfg.now, worker.Wake)
+	outbox, err := mail.NewOutbox(store, templates.Mail, sealer, cfg.now, worker.Wake)
 	if err != nil {
 		return nil, nil, err
 	}
+	worker.Outbox = outbox
 	people := &web.People{
 		Store:                 store,
 		Mailer:                outbox,

@@ -569,6 +569,10 @@ type OneTimeTokenStore interface {
 	// concurrent callers one gets it. ErrNotFound when absent, of another
 	// purpose, or expired before now.
 	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (OneTimeToken, error)
+	// DeleteOneTimeTokensByUser removes every token of purpose issued to
+	// userID (a password change cancels the pending reset links) and
+	// returns how many there were.
+	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 	// GetOneTimeToken returns the token without consuming it, so a page can
 	// show what a link is for before the person acts on it. ErrNotFound as
 	// for ConsumeOneTimeToken.
@@ -580,11 +584,13 @@ type OneTimeTokenStore interface {
 
 // Mail is one message in the durable outbox.
 type Mail struct {
-	ID            string
-	To            string
-	Subject       string
-	TextBody      string
-	HTMLBody      string
+	ID      string
+	To      string
+	Subject string
+	// Body is the message body as provider/mail sealed it (its links are
+	// live credentials, so it is never stored readable). Storage keeps it
+	// opaque and drops it (nil) once the mail is sent or given up.
+	Body          []byte
 	CreatedAt     time.Time
 	Attempts      int
 	NextAttemptAt time.Time
@@ -603,12 +609,12 @@ type MailStore interface {
 	// their NextAttemptAt to leaseUntil and counting an attempt, so that of
 	// several replicas only one sends each mail.
 	ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit int) ([]Mail, error)
-	// MarkMailSent records delivery. ErrNotFound.
+	// MarkMailSent records delivery and drops the body. ErrNotFound.
 	MarkMailSent(ctx context.Context, id string, now time.Time) error
 	// MarkMailFailed records the error and when to try again. ErrNotFound.
 	MarkMailFailed(ctx context.Context, id, lastError string, nextAttempt time.Time) error
 	// GiveUpMail records the error and that the mail will never be sent:
-	// ClaimMail no longer returns it. ErrNotFound.
+	// ClaimMail no longer returns it, and its body is dropped. ErrNotFound.
 	GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error
 	// ListMail returns the newest limit mails, sent or not.
 	ListMail(ctx context.Context, limit int) ([]Mail, error)

@@ -67,6 +67,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		MaxFailuresPerAccount: c.Login.MaxFailuresPerAccount,
 		MaxFailuresPerIP:      c.Login.MaxFailuresPerIP,
 		FailureWindow:         c.Login.FailureWindow,
+		DisableDeviceCookies:  !c.Login.DeviceCookies,
 		Registration:          c.Registration.Enabled,
 		Connectors:            c.Connectors,
 		DNSResolver:           c.SSO.DNSResolver,

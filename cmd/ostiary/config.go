@@ -95,6 +95,9 @@ type Config struct {
 		MaxFailuresPerAccount int           `yaml:"max_failures_per_account"`
 		MaxFailuresPerIP      int           `yaml:"max_failures_per_ip"`
 		FailureWindow         time.Duration `yaml:"failure_window"`
+		// DeviceCookies gives a browser that signed in before its own
+		// failure budget (README "The sign-in flow").
+		DeviceCookies bool `yaml:"device_cookies"`
 	} `yaml:"login"`
 
 	Registration struct {
@@ -179,6 +182,7 @@ func defaultConfig() Config {
 	c.Login.MaxFailuresPerAccount = 5
 	c.Login.MaxFailuresPerIP = 30
 	c.Login.FailureWindow = 15 * time.Minute
+	c.Login.DeviceCookies = true
 	c.Registration.Enabled = true
 	c.DCR.Mode = "initial_access_token"
 	c.DCR.OpenPerIPPerHour = dcr.DefaultOpenPerIPPerHour

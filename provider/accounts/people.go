@@ -17,8 +17,7 @@ type PeopleStore interface {
 	DeleteUser(ctx context.Context, id string) error
 	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
 	ListMembersByOrg(ctx context.Context, orgID string) ([]storage.Membership, error)
-	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
-	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+	RevokeStore
 	storage.Transactor
 }
 

@@ -11,7 +11,11 @@ import (
 type RevokeStore interface {
 	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
+	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 }
+
+// PurposeResetPassword is the one-time token purpose of password reset links.
+const PurposeResetPassword = "reset_password"
 
 // LogoutNotifier hears of each ended session, to tell the clients it signed
 // in to (OpenID Back-Channel Logout; *backchannel.Notifier is one).
@@ -25,8 +29,9 @@ type LogoutNotifier interface {
 // keepSessionID (empty: every session), tells the clients of each ended
 // session (notifier may be nil), and deactivates every authorization code,
 // access token and refresh token of the person, including those of the
-// kept session, so old access tokens answer inactive at introspection and
-// old refresh tokens get invalid_grant. Applications signed in through the
+// kept session (old access tokens answer inactive at introspection, old
+// refresh tokens get invalid_grant), and cancels every pending password
+// reset link. Applications signed in through the
 // kept session sign in again without a password. It returns how many
 // sessions and tokens it ended.
 func EndOtherSessions(ctx context.Context, st RevokeStore, notifier LogoutNotifier, userID, keepSessionID string) (sessions, tokens int, err error) {
@@ -52,6 +57,12 @@ func endAccess(ctx context.Context, st RevokeStore, userID, keepSessionID string
 		Kinds: []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}})
 	if err != nil {
 		return ended, 0, fmt.Errorf("deactivate tokens of %s: %w", userID, err)
+	}
+	// A pending reset link is another way in that the old password's
+	// holder may have asked for (a mail read over someone's shoulder, a
+	// mailbox they control): it goes with the sessions.
+	if _, err := st.DeleteOneTimeTokensByUser(ctx, userID, PurposeResetPassword); err != nil {
+		return ended, tokens, fmt.Errorf("cancel reset links of %s: %w", userID, err)
 	}
 	return ended, tokens, nil
 }

@@ -1,9 +1,11 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"mime"
 	"mime/multipart"
 	"net/mail"
@@ -12,6 +14,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
 )
@@ -42,12 +45,13 @@ func TestOutboxRendersShippedTemplates(t *testing.T) {
 	q := &recordingQueue{}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	woken := 0
-	o, err := NewOutbox(q, templates.Mail, func() time.Time { return now }, func() { woken++ })
+	sealer := testSealer(t)
+	o, err := NewOutbox(q, templates.Mail, sealer, func() time.Time { return now }, func() { woken++ })
 	if err != nil {
 		t.Fatal(err)
 	}
-	data := map[string]string{"Name": "Ada <script>", "Link": "https://id.example/verify-email?token=abc&x=1", "Expires": "24 hours"}
-	if err := o.Send(t.Context(), "ada@example.com", "verify_email", data); err != nil {
+	data := VerifyEmail{Name: "Ada <script>", Link: "https://id.example/verify-email?token=abc&x=1", Expires: "24 hours"}
+	if err := o.Send(t.Context(), "ada@example.com", data); err != nil {
 		t.Fatal(err)
 	}
 	if len(q.mails) != 1 || woken != 1 {
@@ -58,44 +62,109 @@ func TestOutboxRendersShippedTemplates(t *testing.T) {
 		!m.NextAttemptAt.Equal(now) || m.ID == "" {
 		t.Fatalf("mail = %+v", m)
 	}
-	if !strings.Contains(m.TextBody, "Hello Ada <script>,") || !strings.Contains(m.TextBody, "https://id.example/verify-email?token=abc&x=1") {
-		t.Errorf("text body:\n%s", m.TextBody)
+	if bytes.Contains(m.Body, []byte("token=abc")) || bytes.Contains(m.Body, []byte("Ada")) {
+		t.Fatalf("the stored body is readable: %q", m.Body)
+	}
+	b, err := openBody(sealer, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.Text, "Hello Ada <script>,") || !strings.Contains(b.Text, "https://id.example/verify-email?token=abc&x=1") {
+		t.Errorf("text body:\n%s", b.Text)
 	}
 	// html/template escapes the data in the HTML part.
-	if !strings.Contains(m.HTMLBody, "Ada &lt;script&gt;") || !strings.Contains(m.HTMLBody, `href="https://id.example/verify-email?token=abc&amp;x=1"`) {
-		t.Errorf("html body:\n%s", m.HTMLBody)
+	if !strings.Contains(b.HTML, "Ada &lt;script&gt;") || !strings.Contains(b.HTML, `href="https://id.example/verify-email?token=abc&amp;x=1"`) {
+		t.Errorf("html body:\n%s", b.HTML)
 	}
-	for _, name := range []string{"reset_password", "register_existing"} {
-		d := map[string]string{"Name": "", "Link": "https://l", "Expires": "1 hour", "LoginLink": "https://a", "ResetLink": "https://b"}
-		if err := o.Send(t.Context(), "ada@example.com", name, d); err != nil {
-			t.Errorf("%s: %v", name, err)
-		}
+	// The seal names the mail: a body moved to another row does not open.
+	moved := m
+	moved.To = "mallory@example.com"
+	if _, err := openBody(sealer, moved); !errors.Is(err, secrets.ErrOpen) {
+		t.Errorf("a body moved to another recipient opened: %v", err)
 	}
-	if err := o.Send(t.Context(), "ada@example.com", "nope", data); !errors.Is(err, ErrUnknownTemplate) {
-		t.Errorf("unknown template: %v", err)
-	}
-	if err := o.Send(t.Context(), "ada@example.com", "verify_email", map[string]string{}); err == nil {
-		t.Error("missing template data was not an error")
-	}
-	if err := o.Send(t.Context(), "ada@example.com\r\nBcc: x@example.com", "verify_email", data); err == nil {
+	if err := o.Send(t.Context(), "ada@example.com\r\nBcc: x@example.com", data); err == nil {
 		t.Error("a recipient with a line break was accepted")
 	}
 }
 
+// Every mail template renders with the data its sender passes (item 17 of
+// issue #11: the email-change mail read .Expires while its sender passed
+// ExpiresIn, a 500 on every change). NewOutbox renders each Data type
+// against its template, so a template that reads a field its struct lacks,
+// or a template with no struct, stops the server at start.
+func TestEveryTemplateHasItsData(t *testing.T) {
+	o, err := NewOutbox(&recordingQueue{}, templates.Mail, testSealer(t), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(templates.Mail, "*.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]Data{}
+	for _, d := range allData {
+		byName[Template(d)] = d
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(f, ".txt")
+		d, ok := byName[name]
+		if !ok {
+			t.Errorf("template %s has no Data type", f)
+			continue
+		}
+		subject, text, _, err := o.Render(d)
+		if err != nil || subject == "" || text == "" {
+			t.Errorf("%s renders %q, %q, %v", name, subject, text, err)
+		}
+	}
+	if len(files) != len(allData) {
+		t.Errorf("%d templates, %d Data types", len(files), len(allData))
+	}
+	// The email-change confirmation is its own mail, not the registration's.
+	_, text, _, err := o.Render(EmailChangeConfirm{OldEmail: "old@example.com", NewEmail: "new@example.com", Link: "https://l", Expires: "24 hours"})
+	if err != nil || !strings.Contains(text, "from old@example.com to this address, new@example.com") ||
+		strings.Contains(text, "create an Ostiary account") || !strings.Contains(text, "expires in 24 hours") {
+		t.Errorf("email change mail (%v):\n%s", err, text)
+	}
+
+	broken := fstest.MapFS{}
+	for _, f := range files {
+		raw, _ := fs.ReadFile(templates.Mail, f)
+		broken[f] = &fstest.MapFile{Data: raw}
+	}
+	broken["email_change_confirm.txt"] = &fstest.MapFile{Data: []byte(`{{define "subject"}}x{{end}}{{.ExpiresIn}}`)}
+	if _, err := NewOutbox(&recordingQueue{}, broken, testSealer(t), nil, nil); err == nil {
+		t.Error("a template reading a field its data lacks was accepted")
+	}
+	broken["email_change_confirm.txt"] = &fstest.MapFile{Data: []byte(`{{define "subject"}}x{{end}}{{.Link}}`)}
+	broken["orphan.txt"] = &fstest.MapFile{Data: []byte(`{{define "subject"}}x{{end}}body`)}
+	if _, err := NewOutbox(&recordingQueue{}, broken, testSealer(t), nil, nil); err == nil {
+		t.Error("a template without a Data type was accepted")
+	}
+	delete(broken, "orphan.txt")
+	delete(broken, "invite.txt")
+	if _, err := NewOutbox(&recordingQueue{}, broken, testSealer(t), nil, nil); err == nil {
+		t.Error("a Data type without a template was accepted")
+	}
+	if _, err := NewOutbox(&recordingQueue{}, templates.Mail, nil, nil, nil); err == nil {
+		t.Error("an outbox without a sealer was accepted")
+	}
+}
+
 func TestOutboxSubjectIsOneLine(t *testing.T) {
-	fsys := fstest.MapFS{"x.txt": {Data: []byte("{{define \"subject\"}}Hi {{.}}\n{{end}}Body {{.}}")}}
-	o, err := NewOutbox(&recordingQueue{}, fsys, nil, nil)
+	o, err := NewOutbox(&recordingQueue{}, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	subject, text, html, err := o.Render("x", "there\r\nBcc: evil@example.com")
+	subject, _, _, err := o.Render(Invite{Inviter: "there\r\nBcc: evil@example.com", OrgName: "Acme"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if subject != "Hi there Bcc: evil@example.com" || html != "" || !strings.HasPrefix(text, "Body there") {
-		t.Fatalf("subject %q, text %q, html %q", subject, text, html)
+	if subject != "there Bcc: evil@example.com invited you to join Acme" {
+		t.Fatalf("subject %q", subject)
 	}
-	if _, err := NewOutbox(&recordingQueue{}, fstest.MapFS{"y.txt": {Data: []byte("no subject")}}, nil, nil); err == nil {
+	noSubject := fstest.MapFS{"verify_email.txt": {Data: []byte("no subject")}}
+	if _, err := NewOutbox(&recordingQueue{}, noSubject, testSealer(t), nil, nil); err == nil {
 		t.Error("a template without a subject was accepted")
 	}
 }

@@ -42,6 +42,12 @@ const (
 type Worker struct {
 	Queue  Queue
 	Sender Sender
+	// Sealer opens the bodies the Outbox sealed (the same keys).
+	Sealer Sealer
+	// Outbox renders the mails prepared at send time (SendPrepared), with
+	// the Preparer of that name.
+	Outbox    *Outbox
+	Preparers map[string]Preparer
 	// From is the sender address of every mail, e.g. "Ostiary <id@example.com>".
 	From string
 	Now  func() time.Time
@@ -141,7 +147,32 @@ func (w *Worker) RunOnce(ctx context.Context) (ok bool, err error) {
 }
 
 func (w *Worker) deliver(ctx context.Context, m storage.Mail) error {
-	msg := Message{ID: m.ID, From: w.From, To: m.To, Subject: m.Subject, Text: m.TextBody, HTML: m.HTMLBody, Date: m.CreatedAt}
+	b, err := openBody(w.Sealer, m)
+	if err != nil {
+		// Sealed under a system secret no longer configured, or tampered
+		// with: no retry can open it.
+		w.Logger.ErrorContext(ctx, "mail given up", "mail_id", m.ID, "err", err)
+		if err := w.Queue.GiveUpMail(ctx, m.ID, "cannot open the sealed body", w.Now()); err != nil {
+			return fmt.Errorf("give up mail %s: %w", m.ID, err)
+		}
+		return nil
+	}
+	subject := m.Subject
+	if b.Prepare != "" {
+		var send bool
+		if subject, b, send, err = w.prepare(ctx, m, b.Prepare); err != nil {
+			return w.retry(ctx, m, err)
+		}
+		if !send {
+			// Recorded like a delivery, so the outbox does not tell which
+			// addresses have an account.
+			if err := w.Queue.MarkMailSent(ctx, m.ID, w.Now()); err != nil {
+				return fmt.Errorf("mark mail %s done: %w", m.ID, err)
+			}
+			return nil
+		}
+	}
+	msg := Message{ID: m.ID, From: w.From, To: m.To, Subject: subject, Text: b.Text, HTML: b.HTML, Date: m.CreatedAt}
 	sendErr := w.Sender.Send(ctx, msg)
 	now := w.Now()
 	if sendErr == nil {
@@ -153,21 +184,41 @@ func (w *Worker) deliver(ctx context.Context, m storage.Mail) error {
 		w.Logger.InfoContext(ctx, "mail sent", "mail_id", m.ID, "attempt", m.Attempts)
 		return nil
 	}
-	reason := sendErr.Error()
-	if Permanent(sendErr) || m.Attempts >= w.MaxAttempts {
-		w.Logger.ErrorContext(ctx, "mail given up", "mail_id", m.ID, "attempts", m.Attempts, "err", sendErr)
-		if err := w.Queue.GiveUpMail(ctx, m.ID, reason, now); err != nil {
+	return w.retry(ctx, m, sendErr)
+}
+
+// retry schedules the next attempt after err, or gives the mail up when
+// retrying cannot help or it had its attempts.
+func (w *Worker) retry(ctx context.Context, m storage.Mail, err error) error {
+	now := w.Now()
+	if Permanent(err) || m.Attempts >= w.MaxAttempts {
+		w.Logger.ErrorContext(ctx, "mail given up", "mail_id", m.ID, "attempts", m.Attempts, "err", err)
+		if err := w.Queue.GiveUpMail(ctx, m.ID, err.Error(), now); err != nil {
 			return fmt.Errorf("give up mail %s: %w", m.ID, err)
 		}
 		return nil
 	}
 	next := now.Add(Backoff(w.Backoff, w.MaxBackoff, m.Attempts))
 	w.Logger.WarnContext(ctx, "mail not sent; will retry", "mail_id", m.ID, "attempt", m.Attempts,
-		"retry_at", next, "err", sendErr)
-	if err := w.Queue.MarkMailFailed(ctx, m.ID, reason, next); err != nil {
+		"retry_at", next, "err", err)
+	if err := w.Queue.MarkMailFailed(ctx, m.ID, err.Error(), next); err != nil {
 		return fmt.Errorf("mark mail %s failed: %w", m.ID, err)
 	}
 	return nil
+}
+
+// prepare makes the data of a mail prepared at send time and renders it.
+func (w *Worker) prepare(ctx context.Context, m storage.Mail, name string) (subject string, b body, send bool, err error) {
+	fn, ok := w.Preparers[name]
+	if !ok || w.Outbox == nil {
+		return "", body{}, false, fmt.Errorf("mail: no preparer %q", name)
+	}
+	d, send, err := fn(ctx, m.To)
+	if err != nil || !send {
+		return "", body{}, false, err
+	}
+	subject, b.Text, b.HTML, err = w.Outbox.Render(d)
+	return subject, b, err == nil, err
 }
 
 // Backoff is the wait after the attempt-th failed attempt (1-based): base,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/internal/smtptest"
+	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
@@ -52,17 +53,35 @@ func (c *fakeClock) add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// testSealer seals with keys derived from fixed system secrets, current
+// first, as the server does.
+func testSealer(t *testing.T, system ...string) *secrets.Sealer {
+	t.Helper()
+	if len(system) == 0 {
+		system = []string{"test system secret, at least 32 bytes long"}
+	}
+	var raw [][]byte
+	for _, s := range system {
+		raw = append(raw, []byte(s))
+	}
+	s, err := secrets.NewSealer(secrets.Derive(raw, secrets.PurposeMailBody, secrets.SealKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)) }
 
 func enqueue(t *testing.T, st Enqueuer, now func() time.Time, n int) {
 	t.Helper()
-	o, err := NewOutbox(st, templates.Mail, now, nil)
+	o, err := NewOutbox(st, templates.Mail, testSealer(t), now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
-		data := map[string]string{"Name": "Ada", "Link": fmt.Sprintf("https://id.example/reset?token=t%02d", i), "Expires": "1 hour"}
-		if err := o.Send(t.Context(), fmt.Sprintf("user%02d@example.com", i), "reset_password", data); err != nil {
+		data := ResetPassword{Name: "Ada", Link: fmt.Sprintf("https://id.example/reset?token=t%02d", i), Expires: "1 hour"}
+		if err := o.Send(t.Context(), fmt.Sprintf("user%02d@example.com", i), data); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -81,7 +100,7 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
 	srv := startSMTP(t, smtptest.Options{})
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	w := &Worker{Queue: st, Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+	w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
 		From: "Ostiary <id@example.com>", Now: clock.now, Backoff: 30 * time.Second, Logger: quietLogger()}
 	enqueue(t, st, clock.now, 1)
 
@@ -136,7 +155,7 @@ func TestWorkerGivesUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
 			clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-			w := &Worker{Queue: st, Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+			w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
 				From: "id@example.com", Now: clock.now, MaxAttempts: tc.maxAttempts, Logger: quietLogger()}
 			enqueue(t, st, clock.now, 1)
 			srv.Refuse(tc.refuse, tc.code)
@@ -192,7 +211,7 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	for _, q := range queues {
-		w := &Worker{Queue: q, Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+		w := &Worker{Queue: q, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
 			From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()}
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx) }()
@@ -231,7 +250,7 @@ func TestWorkerFinishesDeliveryOnShutdown(t *testing.T) {
 	srv := startSMTP(t, smtptest.Options{})
 	srv.Hold()
 	enqueue(t, st, time.Now, 1)
-	w := &Worker{Queue: st, Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 10 * time.Second},
+	w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 10 * time.Second},
 		From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})

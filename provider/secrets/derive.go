@@ -17,6 +17,10 @@ const (
 	PurposeTOTPSecret    = "ostiary/v1/totp-secret-encryption"
 	// PurposeConnectorSecret seals upstream connectors' client secrets.
 	PurposeConnectorSecret = "ostiary/v1/connector-secret-encryption"
+	// PurposeMailBody seals the outbox's mail bodies (their links are live).
+	PurposeMailBody = "ostiary/v1/mail-body-encryption"
+	// PurposeDeviceCookie signs the login throttle's device cookies.
+	PurposeDeviceCookie = "ostiary/v1/device-cookie"
 )
 
 // MinSecretLength is the shortest system secret worth deriving from: HKDF

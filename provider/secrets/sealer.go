@@ -64,7 +64,8 @@ func (s *Sealer) Seal(plaintext, additionalData []byte) ([]byte, error) {
 	out := make([]byte, 1+nonceSize, 1+nonceSize+len(plaintext)+tagSize)
 	out[0] = sealVersion
 	// Random nonces are safe here: the number of values sealed under one key
-	// (signing keys, a handful a year) is nowhere near GCM's 2^32 bound.
+	// (signing keys, a handful a year; mail bodies, one per mail sent) is
+	// nowhere near GCM's 2^32 bound.
 	if _, err := rand.Read(out[1 : 1+nonceSize]); err != nil {
 		return nil, fmt.Errorf("secrets: seal: read nonce: %w", err)
 	}

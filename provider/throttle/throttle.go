@@ -38,7 +38,12 @@ type Limiter struct {
 	// account limit because many people may share an address.
 	IPLimit  int
 	IPWindow time.Duration
-	Now      func() time.Time
+	// DeviceKeys sign device cookies (see device.go), current first; nil
+	// turns device cookies off. DeviceLimit is a trusted device's failures
+	// per AccountWindow.
+	DeviceKeys  [][]byte
+	DeviceLimit int
+	Now         func() time.Time
 }
 
 // Check is called before a password is verified. It counts this attempt
@@ -48,7 +53,11 @@ type Limiter struct {
 // must be refused, and for how long.
 func (l *Limiter) Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error) {
 	now := l.now()
-	for _, k := range l.keys(email, ip) {
+	return l.check(ctx, now, l.keys(email, ip))
+}
+
+func (l *Limiter) check(ctx context.Context, now time.Time, keys []limitKey) (retryAfter time.Duration, limited bool, err error) {
+	for _, k := range keys {
 		var (
 			count   int
 			resetAt time.Time
@@ -127,12 +136,22 @@ func (l *Limiter) keys(email, ip string) []limitKey {
 // accountKey names the account by a digest of the normalized address, so the
 // throttle table does not become a list of email addresses people tried.
 func accountKey(email string) string {
-	email = strings.ToLower(strings.TrimSpace(email))
-	if email == "" {
+	d := accountDigest(email)
+	if d == nil {
 		return ""
 	}
+	return "login:account:" + hex.EncodeToString(d)
+}
+
+// accountDigest is 16 bytes of SHA-256 of the normalized address; nil for
+// an empty one.
+func accountDigest(email string) []byte {
+	email = strings.ToLower(strings.TrimSpace(email))
+	if email == "" {
+		return nil
+	}
 	sum := sha256.Sum256([]byte(email))
-	return "login:account:" + hex.EncodeToString(sum[:16])
+	return sum[:16]
 }
 
 func (l *Limiter) now() time.Time {

@@ -11,13 +11,13 @@ import (
 	"unicode/utf8"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// Email change: the new address gets a link (template "verify_email" of the
-// mail contract); the change happens only when that link is confirmed, and
-// the old address is then told (template "email_change").
+// Email change: the new address gets a link (mail.EmailChangeConfirm); the change happens only when that link is confirmed, and
+// the old address is then told (mail.EmailChanged).
 const (
 	purposeEmailChange = "change_email"
 	emailChangeTTL     = 24 * time.Hour
@@ -84,10 +84,8 @@ func (a accountAction) requestEmailChange() error {
 		return fmt.Errorf("web: store email change: %w", err)
 	}
 	link := strings.TrimSuffix(a.p.Issuer, "/") + "/account/email/confirm?" + url.Values{"token": {secret}}.Encode()
-	if err := a.p.Mailer.Send(ctx, email, "verify_email", map[string]any{
-		"Name": a.user.Name, "Email": email, "OldEmail": a.user.Email, "Link": link, "URL": link,
-		"ExpiresIn": "24 hours", "EmailChange": true,
-	}); err != nil {
+	if err := a.p.Mailer.Send(ctx, email, mail.EmailChangeConfirm{Name: a.user.Name, OldEmail: a.user.Email, NewEmail: email,
+		Link: link, Expires: inWords(emailChangeTTL)}); err != nil {
 		return fmt.Errorf("web: send email change link: %w", err)
 	}
 	a.p.audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
@@ -156,9 +154,8 @@ func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
 	p.audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Sessions.RemoteIP(r)})
 	if p.Mailer != nil && data.Old != "" {
 		// The old owner learns of it, in case it was not them.
-		if err := p.Mailer.Send(ctx, data.Old, "email_change", map[string]any{
-			"OldEmail": data.Old, "NewEmail": t.Email, "Email": data.Old, "AccountURL": strings.TrimSuffix(p.Issuer, "/") + "/account",
-		}); err != nil {
+		if err := p.Mailer.Send(ctx, data.Old, mail.EmailChanged{OldEmail: data.Old, NewEmail: t.Email,
+			AccountURL: strings.TrimSuffix(p.Issuer, "/") + "/account"}); err != nil {
 			p.Logger.ErrorContext(ctx, "queue email change notice", "user_id", t.UserID, "err", err)
 		}
 	}

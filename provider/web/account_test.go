@@ -403,10 +403,10 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	}
 	wantSeeOther(t, a.post("/account/email", url.Values{"new_email": {"Ann@New.example"}, "current_password": {annPassword}}), "/account?done=email_sent")
 	sent := h.mailer.all()
-	if len(sent) != 1 || sent[0].to != "ann@new.example" || sent[0].template != "verify_email" {
+	if len(sent) != 1 || sent[0].to != "ann@new.example" || sent[0].template != "email_change_confirm" {
 		t.Fatalf("mail: %+v", sent)
 	}
-	link, _ := sent[0].data.(map[string]any)["Link"].(string)
+	link := sent[0].link()
 	if !strings.HasPrefix(link, issuer+"/account/email/confirm?token=") {
 		t.Fatalf("link %q", link)
 	}
@@ -450,7 +450,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	// A link to an address another account took meanwhile changes nothing.
 	a.get("/account")
 	wantSeeOther(t, a.post("/account/email", url.Values{"new_email": {"bob@example.com"}, "current_password": {annPassword}}), "/account?done=email_sent")
-	link, _ = h.mailer.all()[2].data.(map[string]any)["Link"].(string)
+	link = h.mailer.all()[2].link()
 	tok, _ = url.Parse(link)
 	b.get(strings.TrimPrefix(link, issuer))
 	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {tok.Query().Get("token")}}), http.StatusConflict)

@@ -19,8 +19,8 @@ type devMail struct {
 
 var mailLink = regexp.MustCompile(`https?://[^\s<>"]+`)
 
-// DevMail serves GET /dev/mail: the newest mails of the outbox, with their
-// links, so that a person developing against a server with no SMTP can
+// DevMail serves GET /dev/mail: the newest mails the development sender
+// delivered, with their links (kept in memory only, never in the database), so that a person developing against a server with no SMTP can
 // finish registration and reset. It exists only when People.DevMail is
 // set, which the wiring does only without SMTP and on a loopback issuer.
 func (p *Pages) DevMail(w http.ResponseWriter, r *http.Request) {
@@ -32,23 +32,12 @@ func (p *Pages) DevMail(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", "GET, HEAD")
 			return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
 		}
-		ms, err := p.People.DevMail.ListMail(r.Context(), 50)
-		if err != nil {
-			return err
-		}
 		prefix := strings.TrimSuffix(p.Issuer, "/") + "/"
 		data := devMailPage{Title: "Outbox"}
-		for _, m := range ms {
-			dm := devMail{To: m.To, Subject: m.Subject, Created: m.CreatedAt.UTC().Format(time.DateTime + " UTC"), Text: m.TextBody}
-			switch {
-			case !m.SentAt.IsZero():
-				dm.Status = "delivered to the log"
-			case !m.FailedAt.IsZero():
-				dm.Status = "given up: " + m.LastError
-			default:
-				dm.Status = "waiting"
-			}
-			for _, l := range mailLink.FindAllString(m.TextBody, -1) {
+		for _, m := range p.People.DevMail.Recent(50) {
+			dm := devMail{To: m.To, Subject: m.Subject, Created: m.Date.UTC().Format(time.DateTime + " UTC"), Text: m.Text,
+				Status: "delivered to the log"}
+			for _, l := range mailLink.FindAllString(m.Text, -1) {
 				if strings.HasPrefix(l, prefix) {
 					dm.Links = append(dm.Links, l)
 				}

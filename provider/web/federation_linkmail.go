@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -19,10 +20,6 @@ import (
 const PathUpstreamLinkMail = "/login/upstream/link/mail"
 
 const purposeUpstreamLinkMail = "upstream_link_mail"
-
-type linkMailData struct {
-	Name, Provider, UpstreamEmail, Link, Lifetime string
-}
 
 // mailLinkProof sends the account's address a link that completes the
 // pending link. The link works only in the browser holding the pending
@@ -42,7 +39,7 @@ func (p *Pages) mailLinkProof(r *http.Request, pending storage.OneTimeToken, pl 
 	}
 	p.audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"connector": pl.Connector}})
-	return p.mailLimited(ctx, user.Email, "upstream_link", linkMailData{Name: user.Name, Provider: provider,
+	return p.mailLimited(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
 		UpstreamEmail: pl.Email, Link: p.link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
 		Lifetime: fmt.Sprintf("%d minutes", int(pending.ExpiresAt.Sub(now)/time.Minute))})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
 )
@@ -369,17 +370,21 @@ func TestUpstreamLinkByMail(t *testing.T) {
 	w = a.post(PathUpstreamLink, url.Values{"action": {"mail"}})
 	wantPage(t, w, w.Body.String(), http.StatusOK, "We sent a link to ada@corp.example")
 	m := h.mailer.last(t)
-	data, ok := m.data.(linkMailData)
+	data, ok := m.data.(mail.UpstreamLink)
 	if m.to != "ada@corp.example" || m.template != "upstream_link" || !ok {
 		t.Fatalf("mail %+v", m)
 	}
 	link, _ := url.Parse(data.Link)
 	target := link.Path + "?" + link.RawQuery
-	outbox, err := mail.NewOutbox(nil, templates.Mail, h.clock.now, nil)
+	sealer, err := secrets.NewSealer([][]byte{make([]byte, secrets.SealKeySize)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	subject, text, htmlBody, err := outbox.Render("upstream_link", data)
+	outbox, err := mail.NewOutbox(nil, templates.Mail, sealer, h.clock.now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, text, htmlBody, err := outbox.Render(data)
 	if err != nil || subject != "Link your Corp SSO sign-in" || !strings.Contains(text, data.Link) || !strings.Contains(htmlBody, "ada@corp.example") {
 		t.Fatalf("mail renders %q / %q / %q (%v)", subject, text, htmlBody, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/secrets"
@@ -96,18 +98,45 @@ func (n *notified) SessionEnded(_ context.Context, userID, sessionID string) {
 type fakeMailer struct {
 	mu   sync.Mutex
 	sent []sentMail
+	// prepared counts SendPrepared calls; prepare, when set, plays the
+	// worker: it makes the mail at once and records it as sent.
+	prepared int
+	prepare  mail.Preparer
+}
+
+func (m *fakeMailer) SendPrepared(ctx context.Context, to, preparer string) error {
+	m.mu.Lock()
+	m.prepared++
+	prepare := m.prepare
+	m.mu.Unlock()
+	if prepare == nil {
+		return nil
+	}
+	d, ok, err := prepare(ctx, to)
+	if err != nil || !ok {
+		return err
+	}
+	return m.Send(ctx, to, d)
 }
 
 type sentMail struct {
 	to, template string
-	data         any
+	data         mail.Data
 }
 
-func (m *fakeMailer) Send(_ context.Context, to, template string, data any) error {
+func (m *fakeMailer) Send(_ context.Context, to string, data mail.Data) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.sent = append(m.sent, sentMail{to, template, data})
+	m.sent = append(m.sent, sentMail{to, mail.Template(data), data})
 	return nil
+}
+
+// link is the link a mail carries ("" for a mail without one).
+func (s sentMail) link() string {
+	if f := reflect.ValueOf(s.data).FieldByName("Link"); f.IsValid() {
+		return f.String()
+	}
+	return ""
 }
 
 func (m *fakeMailer) all() []sentMail {

@@ -154,12 +154,16 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 		return p.loginForm(w, r, f, http.StatusForbidden, loginPage{Email: email, Error: msg, SSOHint: true})
 	}
 	ip := p.Sessions.RemoteIP(r)
-	retry, limited, err := p.Throttle.Check(ctx, email, ip)
+	device := ""
+	if c, err := r.Cookie(deviceCookie); err == nil {
+		device = p.Throttle.Device(email, c.Value)
+	}
+	retry, limited, err := p.Throttle.CheckDevice(ctx, email, ip, device)
 	if err != nil {
 		return err
 	}
 	if limited {
-		p.Logger.InfoContext(ctx, "login throttled", "ip", ip)
+		p.Logger.InfoContext(ctx, "login throttled", "ip", ip, "trusted_device", device != "")
 		return p.throttled(w, r, f, retry)
 	}
 
@@ -176,8 +180,13 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email, Error: errBadLogin})
 	}
 
-	if err := p.Throttle.Success(ctx, email); err != nil {
+	if err := p.Throttle.SuccessDevice(ctx, email, device); err != nil {
 		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
+	}
+	if device == "" {
+		if err := p.setDeviceCookie(w, email); err != nil {
+			return err
+		}
 	}
 	if done, err := p.beginSecondFactor(w, r, f, user); done || err != nil {
 		return err
@@ -345,4 +354,22 @@ func choice(u storage.User) *accountChoice {
 		}
 	}
 	return &accountChoice{Name: name, Email: u.Email, Initial: initial}
+}
+
+// deviceCookie names the browser as one that signed in to an account
+// before (throttle.Limiter.IssueDevice), so that its failed sign-ins count
+// against its own budget and not the account's.
+const deviceCookie = "ostiary_device"
+
+// deviceCookieAge is how long a browser stays a known device.
+const deviceCookieAge = 365 * 24 * time.Hour
+
+func (p *Pages) setDeviceCookie(w http.ResponseWriter, email string) error {
+	v, err := p.Throttle.IssueDevice(email)
+	if err != nil || v == "" {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: v, Path: p.path("/login"), MaxAge: int(deviceCookieAge / time.Second),
+		HttpOnly: true, Secure: strings.HasPrefix(p.Issuer, "https://"), SameSite: http.SameSiteLaxMode})
+	return nil
 }

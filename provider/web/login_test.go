@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -295,4 +297,73 @@ func TestLoginExpiredRequest(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "This sign-in request has expired") || w.Header().Get("Location") != "" {
 		t.Errorf("expired request page:\n%s", w.Body)
 	}
+}
+
+// Item 15 of issue #11: five wrong passwords from anywhere locked the
+// account for everyone, its owner included. A browser that signed in to the
+// account before carries a signed device cookie (OWASP "device cookies")
+// and keeps its own budget; everyone else still meets the account lockout.
+func TestLoginDeviceCookieKeepsItsOwnBudget(t *testing.T) {
+	h := newHarness(t)
+	h.pages.Throttle = &throttle.Limiter{Store: h.store, Now: h.clock.now, DeviceKeys: [][]byte{[]byte("device key of the test, 32 bytes")}}
+	h.user("ann", "ann@example.com", "ann-password")
+	h.user("bob", "bob@example.com", "bob-password")
+	login := func(b *agent, email, pw string) *httptest.ResponseRecorder {
+		t.Helper()
+		b.get("/login")
+		return b.post("/login", url.Values{"action": {"login"}, "email": {email}, "password": {pw}})
+	}
+	// deviceOf is a fresh browser holding only the device cookie that
+	// signing in as email left behind.
+	deviceOf := func(email, pw string) *http.Cookie {
+		t.Helper()
+		w := login(h.browser(), email, pw)
+		wantRedirect(t, w, "/")
+		for _, c := range w.Result().Cookies() {
+			if c.Name == deviceCookie {
+				if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.MaxAge < 30*24*3600 || c.Value == "" {
+					t.Fatalf("device cookie after signing in: %+v", c)
+				}
+				return &http.Cookie{Name: c.Name, Value: c.Value}
+			}
+		}
+		t.Fatal("no device cookie after signing in")
+		return nil
+	}
+	withCookie := func(c *http.Cookie) *agent {
+		b := h.browser()
+		if c != nil {
+			b.cookies[c.Name] = c
+		}
+		return b
+	}
+	annDevice, bobDevice := deviceOf("ann@example.com", "ann-password"), deviceOf("bob@example.com", "bob-password")
+
+	// An attacker without the cookie locks the account.
+	attacker := h.browser()
+	for range 5 {
+		wantStatus(t, login(attacker, "ann@example.com", "guess"), http.StatusUnprocessableEntity)
+	}
+	wantStatus(t, login(attacker, "ann@example.com", "ann-password"), http.StatusTooManyRequests)
+
+	// Ann's browser still signs in, after a typo of its own.
+	wantStatus(t, login(withCookie(annDevice), "ann@example.com", "typo"), http.StatusUnprocessableEntity)
+	wantRedirect(t, login(withCookie(annDevice), "ann@example.com", "ann-password"), "/")
+	// The attacker is still locked out, and a forged cookie or another
+	// account's gives no budget.
+	wantStatus(t, login(attacker, "ann@example.com", "ann-password"), http.StatusTooManyRequests)
+	forged := *annDevice
+	forged.Value = "A" + forged.Value[1:]
+	if forged.Value == annDevice.Value {
+		forged.Value = "B" + forged.Value[1:]
+	}
+	wantStatus(t, login(withCookie(&forged), "ann@example.com", "ann-password"), http.StatusTooManyRequests)
+	wantStatus(t, login(withCookie(bobDevice), "ann@example.com", "ann-password"), http.StatusTooManyRequests)
+
+	// A device that spends its budget loses it: then it meets the account's
+	// lockout like anyone.
+	for range throttle.DefaultDeviceLimit {
+		wantStatus(t, login(withCookie(annDevice), "ann@example.com", "guess"), http.StatusUnprocessableEntity)
+	}
+	wantStatus(t, login(withCookie(annDevice), "ann@example.com", "ann-password"), http.StatusTooManyRequests)
 }

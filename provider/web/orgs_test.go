@@ -198,7 +198,7 @@ func invitationLink(t *testing.T, h *harness, b *agent, orgID, email, role strin
 	if m.to != email || m.template != "invite" {
 		t.Fatalf("mail = %+v", m)
 	}
-	link, _ := m.data.(map[string]any)["Link"].(string)
+	link := m.link()
 	rest, ok := strings.CutPrefix(link, issuer)
 	if !ok {
 		t.Fatalf("invitation link %q is not under the issuer", link)

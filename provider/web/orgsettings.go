@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -160,10 +161,8 @@ func (p *Pages) invite(ctx context.Context, actor accounts.Actor, user storage.U
 	if inviter == "" {
 		inviter = user.Email
 	}
-	err = p.Mailer.Send(ctx, inv.Email, "invite", map[string]any{
-		"OrgName": inv.OrgName, "Role": inv.Role, "Inviter": inviter, "Link": link,
-		"ExpiresAt": inv.ExpiresAt.Format(time.RFC1123),
-	})
+	err = p.Mailer.Send(ctx, inv.Email, mail.Invite{OrgName: inv.OrgName, Role: inv.Role, Inviter: inviter, Link: link,
+		ExpiresAt: inv.ExpiresAt.Format(time.RFC1123)})
 	if err != nil {
 		return fmt.Errorf("web: queue invitation mail: %w", err)
 	}

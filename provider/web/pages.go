@@ -19,6 +19,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
@@ -45,6 +46,8 @@ type Store interface {
 	ListSessionsByUser(ctx context.Context, userID string, now time.Time) ([]storage.Session, error)
 	DeleteSession(ctx context.Context, id string) error
 	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
+	// DeleteOneTimeTokensByUser: a password change cancels pending reset links.
+	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 	ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error)
 	DeleteConsent(ctx context.Context, userID, clientID string) error
 	CreatePAT(ctx context.Context, p storage.PAT) error
@@ -61,7 +64,10 @@ type Store interface {
 
 // Mailer queues a mail rendered from templates/mail (provider/mail.Outbox).
 type Mailer interface {
-	Send(ctx context.Context, to, template string, data any) error
+	Send(ctx context.Context, to string, data mail.Data) error
+	// SendPrepared queues a mail whose data the worker's Preparer of that
+	// name makes at send time (mail.Outbox.SendPrepared).
+	SendPrepared(ctx context.Context, to, preparer string) error
 }
 
 // Transactor runs work in one database transaction.
@@ -79,6 +85,12 @@ type Throttle interface {
 	Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error)
 	Failure(ctx context.Context, email, ip string) error
 	Success(ctx context.Context, email string) error
+	// Device cookies (OWASP): a browser that signed in to the account keeps
+	// its own failure budget. Device returns "" for no valid cookie.
+	IssueDevice(email string) (string, error)
+	Device(email, cookie string) string
+	CheckDevice(ctx context.Context, email, ip, device string) (retryAfter time.Duration, limited bool, err error)
+	SuccessDevice(ctx context.Context, email, device string) error
 }
 
 // LogoutNotifier hears that a browser session ended, to tell the clients it

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -26,15 +27,16 @@ type PeopleStore interface {
 	Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error)
 }
 
-// MailLister lists the outbox for the development page.
+// MailLister lists the mails the development sender kept in memory
+// (*mail.Log), for the development page.
 type MailLister interface {
-	ListMail(ctx context.Context, limit int) ([]storage.Mail, error)
+	Recent(limit int) []mail.Message
 }
 
 // One-time token purposes.
 const (
 	PurposeVerifyEmail   = "verify_email"
-	PurposeResetPassword = "reset_password"
+	PurposeResetPassword = accounts.PurposeResetPassword
 )
 
 // Defaults for People's zero values.
@@ -59,8 +61,9 @@ type People struct {
 	ResetPasswordLifetime time.Duration
 	// MailsPerHour caps the mails sent to one address by these pages.
 	MailsPerHour int
-	// DevMail, when set, serves /dev/mail: the recent outbox, so a person
-	// in development can click the links. Only for a server without SMTP.
+	// DevMail, when set, serves /dev/mail: the mails the development
+	// sender delivered (in memory), so a person in development can click
+	// the links. Only for a server without SMTP.
 	DevMail MailLister
 }
 
@@ -151,17 +154,17 @@ func (p *Pages) consumeToken(ctx context.Context, purpose, secret string) (stora
 
 // mailLimited queues a mail unless the address has had its share this hour;
 // then it only logs. Either way the page the person sees is the same.
-func (p *Pages) mailLimited(ctx context.Context, to, template string, data any) error {
+func (p *Pages) mailLimited(ctx context.Context, to string, data mail.Data) error {
 	ok, err := p.mailBudget(ctx, to)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		p.Logger.WarnContext(ctx, "mail not queued: too many to this address this hour", "template", template)
+		p.Logger.WarnContext(ctx, "mail not queued: too many to this address this hour", "mail", fmt.Sprintf("%T", data))
 		return nil
 	}
-	if err := p.People.Mailer.Send(ctx, to, template, data); err != nil {
-		return fmt.Errorf("web: queue %s mail: %w", template, err)
+	if err := p.People.Mailer.Send(ctx, to, data); err != nil {
+		return fmt.Errorf("web: queue mail: %w", err)
 	}
 	return nil
 }
@@ -192,13 +195,8 @@ func (p *Pages) SendVerification(ctx context.Context, u storage.User) error {
 	if err != nil {
 		return err
 	}
-	return p.mailLimited(ctx, u.Email, "verify_email", linkMail{Name: u.Name,
+	return p.mailLimited(ctx, u.Email, mail.VerifyEmail{Name: u.Name,
 		Link: p.link("/verify-email", url.Values{"token": {secret}}), Expires: inWords(lifetime)})
-}
-
-// linkMail is the data of the verification and reset mails.
-type linkMail struct {
-	Name, Link, Expires string
 }
 
 type noticePage struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -152,10 +153,6 @@ func (p *Pages) registerExisting(ctx context.Context, u storage.User, ip string)
 	if u.Disabled {
 		return nil
 	}
-	return p.mailLimited(ctx, u.Email, "register_existing", existingMail{Name: u.Name,
+	return p.mailLimited(ctx, u.Email, mail.RegisterExisting{Name: u.Name,
 		LoginLink: p.link("/login", nil), ResetLink: p.link("/forgot-password", url.Values{})})
-}
-
-type existingMail struct {
-	Name, LoginLink, ResetLink string
 }

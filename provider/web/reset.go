@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -16,8 +19,9 @@ type forgotPage struct {
 }
 
 // ForgotPassword serves GET and POST /forgot-password. The answer to a
-// well-formed address is the same, byte for byte, whether or not it has an
-// account; only an account that exists and is not disabled gets a link.
+// well-formed address is the same, byte for byte and in the work done,
+// whether or not it has an account; only an account that exists and is not
+// disabled gets a link (PrepareReset, at send time).
 func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
 	p.handle(p.forgotPassword)(w, r)
 }
@@ -51,33 +55,28 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	ip := p.Sessions.RemoteIP(r)
+	// Known or not, the request does the same work: one look-up, one count
+	// of the address's mails, one sealed request in the outbox, one audit
+	// event. Whether a link goes out is decided by the mail worker
+	// (PrepareReset), which also issues the token then, so neither the time
+	// of this answer nor the outbox tells which addresses have an account.
 	u, err := p.Store.GetUserByEmail(ctx, email)
-	if err != nil || u.Disabled {
-		// No mail goes out, but the address is counted as if one did.
-		if _, err := p.mailBudget(ctx, email); err != nil {
-			return err
-		}
-	}
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", IP: ip, Details: map[string]string{"result": "unknown_email"}})
-	case err != nil:
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("web: look up user: %w", err)
-	case u.Disabled:
-		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": "disabled"}})
-	default:
-		lifetime := p.People.resetLifetime()
-		secret, err := p.issueToken(ctx, PurposeResetPassword, u, p.Now().Add(lifetime))
-		if err != nil {
-			return err
-		}
-		err = p.mailLimited(ctx, u.Email, "reset_password", linkMail{Name: u.Name,
-			Link: p.link("/reset-password", map[string][]string{"token": {secret}}), Expires: inWords(lifetime)})
-		if err != nil {
-			return err
-		}
-		p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": "mailed"}})
 	}
+	within, err := p.mailBudget(ctx, email)
+	if err != nil {
+		return err
+	}
+	result := "queued"
+	if within {
+		if err := p.People.Mailer.SendPrepared(ctx, email, PurposeResetPassword); err != nil {
+			return fmt.Errorf("web: queue reset mail: %w", err)
+		}
+	} else {
+		result = "too_many_mails"
+	}
+	p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Check your email",
 		Lines: []string{
 			"If " + email + " belongs to an account, we sent it a link to choose a new password. The link expires in " +
@@ -190,4 +189,30 @@ func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request, status int, da
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
 	return p.render(w, status, "reset_password", data)
+}
+
+// PrepareReset is the mail worker's Preparer for reset requests: at send
+// time it issues the link's token for the account of to and returns the
+// mail, or nothing for an address without an account or a disabled one.
+func (p *Pages) PrepareReset(ctx context.Context, to string) (mail.Data, bool, error) {
+	if p.People == nil {
+		return nil, false, nil
+	}
+	u, err := p.Store.GetUserByEmail(ctx, to)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("web: look up user: %w", err)
+	}
+	if u.Disabled {
+		return nil, false, nil
+	}
+	lifetime := p.People.resetLifetime()
+	secret, err := p.issueToken(ctx, PurposeResetPassword, u, p.Now().Add(lifetime))
+	if err != nil {
+		return nil, false, err
+	}
+	return mail.ResetPassword{Name: u.Name, Link: p.link("/reset-password", url.Values{"token": {secret}}),
+		Expires: inWords(lifetime)}, true, nil
 }

@@ -12,12 +12,12 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const mailColumns = `id, to_address, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
+const mailColumns = `id, to_address, subject, body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
 
 func scanMail(row pgx.Row) (storage.Mail, error) {
 	var m storage.Mail
 	var attempts int64
-	err := row.Scan(&m.ID, &m.To, &m.Subject, &m.TextBody, &m.HTMLBody, scanTime(&m.CreatedAt), &attempts,
+	err := row.Scan(&m.ID, &m.To, &m.Subject, &m.Body, scanTime(&m.CreatedAt), &attempts,
 		scanTime(&m.NextAttemptAt), scanTime(&m.SentAt), scanTime(&m.FailedAt), &m.LastError)
 	m.Attempts = int(attempts)
 	return m, err
@@ -26,8 +26,8 @@ func scanMail(row pgx.Row) (storage.Mail, error) {
 // EnqueueMail returns storage.ErrAlreadyExists.
 func (s *Store) EnqueueMail(ctx context.Context, m storage.Mail) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO mail_outbox (`+mailColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
-		m.ID, m.To, m.Subject, m.TextBody, m.HTMLBody, ts(m.CreatedAt), int64(m.Attempts),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+		m.ID, m.To, m.Subject, m.Body, ts(m.CreatedAt), int64(m.Attempts),
 		ts(m.NextAttemptAt), ts(m.SentAt), ts(m.FailedAt), m.LastError)
 	if err != nil {
 		return dbErr("postgres: enqueue mail", err)
@@ -70,10 +70,10 @@ func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit 
 	return out, nil
 }
 
-// MarkMailSent records delivery. storage.ErrNotFound.
+// MarkMailSent records delivery and drops the body. storage.ErrNotFound.
 func (s *Store) MarkMailSent(ctx context.Context, id string, now time.Time) error {
 	op := fmt.Sprintf("postgres: mark mail %q sent", id)
-	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET sent_at = $2 WHERE id = $1`, id, ts(now))
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET sent_at = $2, body = NULL WHERE id = $1`, id, ts(now))
 	if err != nil {
 		return dbErr(op, err)
 	}
@@ -97,11 +97,11 @@ func (s *Store) MarkMailFailed(ctx context.Context, id, lastError string, nextAt
 	return nil
 }
 
-// GiveUpMail records the error and stops the mail from being claimed again.
-// storage.ErrNotFound.
+// GiveUpMail records the error, drops the body and stops the mail from
+// being claimed again. storage.ErrNotFound.
 func (s *Store) GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error {
 	op := fmt.Sprintf("postgres: give up mail %q", id)
-	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET last_error = $2, failed_at = $3 WHERE id = $1`,
+	tag, err := s.q(ctx).Exec(ctx, `UPDATE mail_outbox SET last_error = $2, failed_at = $3, body = NULL WHERE id = $1`,
 		id, lastError, ts(now))
 	if err != nil {
 		return dbErr(op, err)

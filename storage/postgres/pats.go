@@ -130,6 +130,15 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpo
 	return t, nil
 }
 
+// DeleteOneTimeTokensByUser removes every token of purpose issued to userID.
+func (s *Store) DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error) {
+	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM one_time_tokens WHERE user_id = $1 AND purpose = $2`, userID, purpose)
+	if err != nil {
+		return 0, dbErr(fmt.Sprintf("postgres: delete %s tokens", purpose), err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // GetOneTimeToken returns the token without consuming it. storage.ErrNotFound
 // when absent, of another purpose, or expired before now.
 func (s *Store) GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error) {

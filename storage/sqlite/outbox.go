@@ -11,19 +11,19 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const mailCols = `id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
+const mailCols = `id, recipient, subject, body, created_at, attempts, next_attempt_at, sent_at, failed_at, last_error`
 
 func scanMail(r rowScanner) (storage.Mail, error) {
 	var m storage.Mail
-	err := r.Scan(&m.ID, &m.To, &m.Subject, &m.TextBody, &m.HTMLBody, timeCol{&m.CreatedAt}, &m.Attempts,
+	err := r.Scan(&m.ID, &m.To, &m.Subject, &m.Body, timeCol{&m.CreatedAt}, &m.Attempts,
 		timeCol{&m.NextAttemptAt}, timeCol{&m.SentAt}, timeCol{&m.FailedAt}, &m.LastError)
 	return m, err
 }
 
 // EnqueueMail returns storage.ErrAlreadyExists.
 func (s *Store) EnqueueMail(ctx context.Context, m storage.Mail) error {
-	_, err := s.exec(ctx, `INSERT INTO mail (`+mailCols+`) VALUES (`+placeholders(11)+`)`,
-		m.ID, m.To, m.Subject, m.TextBody, m.HTMLBody, ts(m.CreatedAt), m.Attempts, ts(m.NextAttemptAt), ts(m.SentAt), ts(m.FailedAt), m.LastError)
+	_, err := s.exec(ctx, `INSERT INTO mail (`+mailCols+`) VALUES (`+placeholders(10)+`)`,
+		m.ID, m.To, m.Subject, m.Body, ts(m.CreatedAt), m.Attempts, ts(m.NextAttemptAt), ts(m.SentAt), ts(m.FailedAt), m.LastError)
 	if err != nil {
 		return fmt.Errorf("sqlite: enqueue mail %q: %w", m.ID, err)
 	}
@@ -43,9 +43,9 @@ func (s *Store) ClaimMail(ctx context.Context, now, leaseUntil time.Time, limit 
 	return out, nil
 }
 
-// MarkMailSent records delivery. storage.ErrNotFound.
+// MarkMailSent records delivery and drops the body. storage.ErrNotFound.
 func (s *Store) MarkMailSent(ctx context.Context, id string, now time.Time) error {
-	if err := s.execOne(ctx, notFound("mail %q", id), `UPDATE mail SET sent_at = ? WHERE id = ?`, ts(now), id); err != nil {
+	if err := s.execOne(ctx, notFound("mail %q", id), `UPDATE mail SET sent_at = ?, body = NULL WHERE id = ?`, ts(now), id); err != nil {
 		return fmt.Errorf("sqlite: mark mail sent: %w", err)
 	}
 	return nil
@@ -61,10 +61,10 @@ func (s *Store) MarkMailFailed(ctx context.Context, id, lastError string, nextAt
 	return nil
 }
 
-// GiveUpMail records the error and stops the mail from being claimed again.
-// storage.ErrNotFound.
+// GiveUpMail records the error, drops the body and stops the mail from
+// being claimed again. storage.ErrNotFound.
 func (s *Store) GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error {
-	err := s.execOne(ctx, notFound("mail %q", id), `UPDATE mail SET last_error = ?, failed_at = ? WHERE id = ?`,
+	err := s.execOne(ctx, notFound("mail %q", id), `UPDATE mail SET last_error = ?, failed_at = ?, body = NULL WHERE id = ?`,
 		lastError, ts(now), id)
 	if err != nil {
 		return fmt.Errorf("sqlite: give up mail: %w", err)

@@ -116,6 +116,15 @@ func (s *Store) ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpo
 	return t, nil
 }
 
+// DeleteOneTimeTokensByUser removes every token of purpose issued to userID.
+func (s *Store) DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error) {
+	n, err := s.exec(ctx, `DELETE FROM one_time_tokens WHERE user_id = ? AND purpose = ?`, userID, purpose)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: delete %s tokens: %w", purpose, err)
+	}
+	return int(n), nil
+}
+
 // GetOneTimeToken returns the token without consuming it. storage.ErrNotFound
 // when absent, of another purpose, or expired before now.
 func (s *Store) GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error) {

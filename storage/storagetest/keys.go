@@ -153,6 +153,7 @@ func testPATs(t *testing.T, s storage.Store) {
 var oneTimeTokenTests = []subTest{
 	{"OneTimeTokens/Consume", testOneTimeConsume},
 	{"OneTimeTokens/NewestOnly", testOneTimeNewestOnly},
+	{"OneTimeTokens/DeleteByUser", testOneTimeDeleteByUser},
 }
 
 func testOneTimeConsume(t *testing.T, s storage.Store) {
@@ -231,5 +232,39 @@ func testOneTimeNewestOnly(t *testing.T, s storage.Store) {
 		if _, err := s.ConsumeOneTimeToken(ctx, hashOf(c.secret), c.purpose, base); err != nil {
 			t.Errorf("ConsumeOneTimeToken(%s): %v", c.secret, err)
 		}
+	}
+}
+
+func testOneTimeDeleteByUser(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	seedUser(t, s, "u1")
+	seedUser(t, s, "u2")
+	for _, tok := range []storage.OneTimeToken{
+		{TokenHash: hashOf("r-old"), Purpose: "reset_password", UserID: "u1", Email: "old@example.com"},
+		{TokenHash: hashOf("r-new"), Purpose: "reset_password", UserID: "u1", Email: "u1@example.com"},
+		{TokenHash: hashOf("v"), Purpose: "verify_email", UserID: "u1", Email: "u1@example.com"},
+		{TokenHash: hashOf("r-u2"), Purpose: "reset_password", UserID: "u2", Email: "u2@example.com"},
+		{TokenHash: hashOf("inv"), Purpose: "reset_password", Email: "x@example.com"},
+	} {
+		tok.CreatedAt, tok.ExpiresAt = base, at(time.Hour)
+		must(t, "CreateOneTimeToken", s.CreateOneTimeToken(ctx, tok))
+	}
+	n, err := s.DeleteOneTimeTokensByUser(ctx, "u1", "reset_password")
+	must(t, "DeleteOneTimeTokensByUser", err)
+	if n != 2 {
+		t.Errorf("DeleteOneTimeTokensByUser removed %d, want 2", n)
+	}
+	for _, h := range []string{"r-old", "r-new"} {
+		_, err := s.GetOneTimeToken(ctx, hashOf(h), "reset_password", base)
+		wantErr(t, "GetOneTimeToken(deleted "+h+")", err, storage.ErrNotFound)
+	}
+	for _, k := range []struct{ hash, purpose string }{{"v", "verify_email"}, {"r-u2", "reset_password"}, {"inv", "reset_password"}} {
+		if _, err := s.GetOneTimeToken(ctx, hashOf(k.hash), k.purpose, base); err != nil {
+			t.Errorf("token %s of another user or purpose: %v", k.hash, err)
+		}
+	}
+	n, err = s.DeleteOneTimeTokensByUser(ctx, "u1", "reset_password")
+	if err != nil || n != 0 {
+		t.Errorf("DeleteOneTimeTokensByUser(again) = %d, %v", n, err)
 	}
 }
