@@ -46,6 +46,9 @@ type result struct {
 	LoggedOut bool
 	Code      string
 	Verifier  string
+	// Method is how the authorization response arrived: GET (query) or
+	// POST (form_post).
+	Method string
 }
 
 func newRelyingParty(t *testing.T) *relyingParty {
@@ -53,6 +56,8 @@ func newRelyingParty(t *testing.T) *relyingParty {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /start", rp.start)
 	mux.HandleFunc("GET /callback", rp.callback)
+	// response_mode=form_post (OAuth 2.0 Form Post Response Mode §2).
+	mux.HandleFunc("POST /callback", rp.callback)
 	mux.HandleFunc("GET /logged-out", func(w http.ResponseWriter, r *http.Request) {
 		rp.mu.Lock()
 		rp.last = result{LoggedOut: true, State: r.URL.Query().Get("state")}
@@ -89,19 +94,25 @@ func (rp *relyingParty) start(w http.ResponseWriter, r *http.Request) {
 	rp.pending[state] = pending{verifier, nonce}
 	rp.mu.Unlock()
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
-	if p := r.URL.Query().Get("prompt"); p != "" {
-		opts = append(opts, oauth2.SetAuthURLParam("prompt", p))
+	for _, name := range []string{"prompt", "response_mode"} {
+		if v := r.URL.Query().Get(name); v != "" {
+			opts = append(opts, oauth2.SetAuthURLParam(name, v))
+		}
 	}
 	http.Redirect(w, r, rp.Config.AuthCodeURL(state, opts...), http.StatusFound)
 }
 
 func (rp *relyingParty) callback(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	q := r.Form // the query, or the POSTed form
 	rp.mu.Lock()
 	p, ok := rp.pending[q.Get("state")]
 	delete(rp.pending, q.Get("state"))
 	rp.mu.Unlock()
-	res := result{State: q.Get("state"), Error: q.Get("error")}
+	res := result{State: q.Get("state"), Error: q.Get("error"), Method: r.Method}
 	defer func() {
 		rp.mu.Lock()
 		rp.last = res

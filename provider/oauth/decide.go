@@ -239,6 +239,10 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	}
 	// RFC 9207 §2: the issuer in every authorization response.
 	resp.AddParameter("iss", s.cfg.Issuer)
+	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+		writeFormPost(w, ar.GetRedirectURI(), resp.GetParameters())
+		return
+	}
 	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
 }
 

@@ -101,14 +101,13 @@ func (s *Server) writeAuthorizeError(ctx context.Context, w http.ResponseWriter,
 	values.Set("iss", s.cfg.Issuer)
 	redirect := *ar.GetRedirectURI()
 	redirect.Fragment = ""
+	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
+		writeFormPost(w, &redirect, values)
+		return
+	}
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	if ar.GetResponseMode() == fosite.ResponseModeFormPost {
-		h.Set("Content-Type", "text/html;charset=UTF-8")
-		fosite.WriteAuthorizeFormPostResponse(redirect.String(), values, fosite.DefaultFormPostTemplate, w)
-		return
-	}
 	q := redirect.Query()
 	for k, v := range values {
 		q[k] = v

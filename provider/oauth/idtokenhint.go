@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite/token/jwt"
@@ -40,10 +41,16 @@ func (s *Server) VerifyIDTokenHint(ctx context.Context, raw string) (IDTokenHint
 		}
 		expired = true
 	}
-	if typ, _ := t.Header["typ"].(string); typ == typAccessToken {
-		return IDTokenHint{}, fmt.Errorf("%w: an access token is not an ID token", ErrInvalidIDTokenHint)
+	// Our ID tokens are typ JWT. Access tokens (at+jwt) and back-channel
+	// logout tokens (logout+jwt, with events) are signed by the same keys;
+	// a logout token an RP received must not pass for a hint.
+	if typ, _ := t.Header["typ"].(string); typ != "" && !strings.EqualFold(typ, "JWT") {
+		return IDTokenHint{}, fmt.Errorf("%w: a %s token is not an ID token", ErrInvalidIDTokenHint, typ)
 	}
 	c := t.Claims
+	if _, ok := c["events"]; ok {
+		return IDTokenHint{}, fmt.Errorf("%w: a logout token is not an ID token", ErrInvalidIDTokenHint)
+	}
 	if iss, _ := c["iss"].(string); iss != s.cfg.Issuer {
 		return IDTokenHint{}, fmt.Errorf("%w: issuer %q is not this provider", ErrInvalidIDTokenHint, iss)
 	}

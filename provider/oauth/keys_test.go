@@ -82,12 +82,16 @@ func TestVerifyIDTokenHint(t *testing.T) {
 	delete(noSub, "sub")
 	future := base()
 	future["iat"] = now.Add(time.Hour).Unix()
+	logout := base()
+	logout["events"] = map[string]any{"http://schemas.openid.net/event/backchannel-logout": map[string]any{}}
 	foreignKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	h.must("GenerateKey", err)
 	sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: foreignKey, KeyID: "k1"}}, nil)
 	forged, _ := josejwt.Signed(sig).Claims(base()).Serialize()
 	for name, raw := range map[string]string{
 		"access token":        sign(base(), typAccessToken),
+		"logout token":        sign(logout, "logout+jwt"),
+		"logout token as JWT": sign(logout, "JWT"),
 		"other issuer":        sign(other, "JWT"),
 		"no subject":          sign(noSub, "JWT"),
 		"issued in future":    sign(future, "JWT"),

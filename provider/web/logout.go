@@ -32,6 +32,10 @@ type logoutRequest struct {
 	// client exactly; empty otherwise.
 	redirect string
 	state    string
+	// redirectRefused is set when a post_logout_redirect_uri was sent
+	// that is not registered exactly: then nobody is signed out without
+	// asking (section 3).
+	redirectRefused bool
 	// hintSubject and hintSession come from a valid id_token_hint.
 	hintSubject, hintSession string
 	hintValid                bool
@@ -74,8 +78,19 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	// HEAD is safe: it may show the page but never signs out.
-	hintMatches := r.Method == http.MethodGet && signedIn && lr.hintValid && lr.hintSubject == sess.UserID &&
-		(lr.hintSession == "" || lr.hintSession == sess.ID)
+	hintMatches := r.Method == http.MethodGet && signedIn && lr.hintValid && !lr.redirectRefused &&
+		lr.hintSubject == sess.UserID && (lr.hintSession == "" || lr.hintSession == sess.ID)
+	if !signedIn && r.Method == http.MethodGet && lr.hintValid && lr.hintSession != "" {
+		// No cookie: a back-end logout (oauth2-proxy's
+		// --backend-logout-url) naming the session by the hint's sid.
+		if lr.redirectRefused {
+			return showError(http.StatusBadRequest, "Invalid sign-out request",
+				"The application asked to send you to an address it has not registered.")
+		}
+		if err := p.endHintedSession(r, lr); err != nil {
+			return err
+		}
+	}
 	if signedIn && !confirmed && !hintMatches {
 		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.path("/oauth2/logout"),
 			PostLogoutRedirectURI: lr.redirect, State: lr.state}
@@ -148,6 +163,7 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 			lr.redirect = uri
 			lr.state = r.Form.Get("state")
 		} else {
+			lr.redirectRefused = true
 			p.Logger.InfoContext(ctx, "post_logout_redirect_uri not registered; not redirecting", "client_id", clientID)
 		}
 	}
@@ -157,11 +173,42 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 // endSession signs the browser out, stops the session's tokens and tells the
 // clients it signed in to.
 func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, lr logoutRequest) error {
-	ctx := r.Context()
 	sess, ok, err := p.Sessions.End(w, r)
 	if err != nil || !ok {
 		return err
 	}
+	return p.sessionEnded(r, sess, lr)
+}
+
+// endHintedSession ends the session a valid id_token_hint names by its sid,
+// for a request without the browser's cookie. It must be a live session of
+// the hint's subject; else nothing changes (and the answer is the same, so
+// the request tells nothing about other sessions). The hint may be expired
+// (RP-Initiated Logout section 2): a signature by our key on a token for
+// this very session is the proof, and it can end only a session that
+// still exists.
+func (p *Pages) endHintedSession(r *http.Request, lr logoutRequest) error {
+	ctx := r.Context()
+	sess, err := p.Store.GetSession(ctx, lr.hintSession, p.Now())
+	if errors.Is(err, storage.ErrNotFound) || err == nil && sess.UserID != lr.hintSubject {
+		p.Logger.InfoContext(ctx, "id_token_hint names no live session of its subject")
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("web: read hinted session: %w", err)
+	}
+	if err := p.Store.DeleteSession(ctx, sess.ID); errors.Is(err, storage.ErrNotFound) {
+		return nil // ended meanwhile, by whoever tells the clients
+	} else if err != nil {
+		return fmt.Errorf("web: delete hinted session: %w", err)
+	}
+	return p.sessionEnded(r, sess, lr)
+}
+
+// sessionEnded stops an ended session's tokens, tells the clients it signed
+// in to and records the logout.
+func (p *Pages) sessionEnded(r *http.Request, sess storage.Session, lr logoutRequest) error {
+	ctx := r.Context()
 	n, err := p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: sess.ID,
 		Kinds: []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}})
 	if err != nil {

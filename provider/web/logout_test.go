@@ -74,12 +74,14 @@ func TestLogoutWithHint(t *testing.T) {
 	}
 }
 
-// Section 3: the OP must not redirect to a URI that is not registered for the
-// client; it signs out and shows its own page.
+// Sections 2-3: the OP must not redirect to a URI that is not registered
+// for the client, nor sign out silently on such a request even with a valid
+// hint: it asks, and the confirmation carries no redirect.
 func TestLogoutUnregisteredRedirect(t *testing.T) {
 	for name, q := range map[string]url.Values{
 		"unregistered":     {"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://evil.example/"}, "state": {"s"}},
 		"prefix match":     {"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://app.example/bye/x"}},
+		"added query":      {"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://app.example/bye?x=1"}},
 		"no client named":  {"post_logout_redirect_uri": {"https://app.example/bye"}},
 		"unknown client":   {"client_id": {"nope"}, "post_logout_redirect_uri": {"https://app.example/bye"}},
 		"bad hint ignored": {"id_token_hint": {"forged"}, "post_logout_redirect_uri": {"https://app.example/bye"}},
@@ -92,15 +94,9 @@ func TestLogoutUnregisteredRedirect(t *testing.T) {
 				t.Fatalf("redirected to %q", w.Header().Get("Location"))
 			}
 			wantStatus(t, w, http.StatusOK)
-			if q.Get("id_token_hint") == "hint-ann" {
-				// Valid hint: signed out at once, shown our page.
-				if !strings.Contains(w.Body.String(), "You are signed out") {
-					t.Errorf("want the signed-out page:\n%s", w.Body)
-				}
-				return
+			if _, ok := b.session(); !ok {
+				t.Fatal("signed out without asking")
 			}
-			// No trusted hint: ask first, and the confirmation carries no
-			// redirect it could not validate.
 			body := w.Body.String()
 			if !strings.Contains(body, "Sign out?") || strings.Contains(body, "post_logout_redirect_uri") {
 				t.Errorf("want a confirmation without a redirect:\n%s", body)
@@ -221,5 +217,43 @@ func TestLogoutSignedOutAndPlain(t *testing.T) {
 	b.do(http.MethodHead, "/oauth2/logout?id_token_hint=h", nil)
 	if _, ok := b.session(); !ok {
 		t.Error("HEAD signed out")
+	}
+}
+
+// A logout request with a valid id_token_hint and no cookie (oauth2-proxy's
+// --backend-logout-url) ends the session the hint's sid names, if it is a
+// live session of the hint's subject; with an unregistered
+// post_logout_redirect_uri it is refused and changes nothing.
+func TestLogoutByHintWithoutCookie(t *testing.T) {
+	h := newHarness(t)
+	b, sess := sessionWithTokens(t, h)
+	h.hints.tokens["hint-wrong-sub"] = [3]string{"bob", sess.ID, "app"}
+	backend := h.browser() // no cookies
+	for _, q := range []url.Values{
+		{"id_token_hint": {"hint-wrong-sub"}},
+		{"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://app.example/bye?x=1"}},
+		{"id_token_hint": {"forged"}},
+	} {
+		backend.get("/oauth2/logout?" + q.Encode())
+		if _, err := h.store.GetSession(h.ctx(), sess.ID, h.clock.now()); err != nil {
+			t.Fatalf("%v ended the session: %v", q, err)
+		}
+	}
+	wantStatus(t, backend.get("/oauth2/logout?"+url.Values{"id_token_hint": {"hint-ann"},
+		"post_logout_redirect_uri": {"https://evil.example/"}}.Encode()), http.StatusBadRequest)
+
+	w := backend.get("/oauth2/logout?" + url.Values{"id_token_hint": {"hint-ann"}}.Encode())
+	wantStatus(t, w, http.StatusOK)
+	if _, err := h.store.GetSession(h.ctx(), sess.ID, h.clock.now()); err == nil {
+		t.Error("the hinted session survived")
+	}
+	if _, ok := b.session(); ok {
+		t.Error("the browser is still signed in")
+	}
+	if tokenActive(t, h, storage.KindRefreshToken, "rt1") || !tokenActive(t, h, storage.KindRefreshToken, "rt-other") {
+		t.Error("wrong tokens deactivated")
+	}
+	if len(h.notified.ended) != 1 || h.notified.ended[0] != "ann/"+sess.ID {
+		t.Errorf("notifier heard %v", h.notified.ended)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"path"
@@ -356,11 +357,42 @@ func requestGone(err error) error {
 	}
 }
 
+// maxPageForm bounds the body of every page form. The largest is the admin
+// client form (a few URI lists), well under a few KiB in practice.
+const maxPageForm = 64 << 10
+
+// readPageForm caps the body and parses the form before any handler runs,
+// so no handler's PostFormValue can reach net/http's multipart parser (which
+// keeps 32 MiB in memory and spools the rest to disk). The pages' forms
+// are all urlencoded: multipart is refused unread.
+func readPageForm(w http.ResponseWriter, r *http.Request) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err == nil && strings.HasPrefix(mt, "multipart/") {
+			return showError(http.StatusUnsupportedMediaType, "Unsupported form",
+				"This page accepts only ordinary form submissions.")
+		}
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxPageForm)
+	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
+		return nil
+	}
+	if err := r.ParseForm(); err != nil {
+		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
+			return showError(http.StatusRequestEntityTooLarge, "Form too large", "The form sent is larger than this page accepts.")
+		}
+		return showError(http.StatusBadRequest, "Invalid form", "The form could not be read. Go back and try again.")
+	}
+	return nil
+}
+
 // handle turns a handler that returns an error into an http.HandlerFunc; the
-// one place errors become pages.
+// one place errors become pages, and the one place page forms are read.
 func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := h(w, r)
+		err := readPageForm(w, r)
+		if err == nil {
+			err = h(w, r)
+		}
 		if err == nil {
 			return
 		}
