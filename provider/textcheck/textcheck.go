@@ -12,10 +12,11 @@ import (
 	"unicode/utf8"
 )
 
-// MaxInspect bounds how much of a body is read to be checked. Every handler
-// caps its body far below (64 KiB); a longer body is left to that cap, which
-// refuses it before parsing.
-const MaxInspect = 256 << 10
+// MaxInspect bounds how much of a body is read to be checked: the cap every
+// handler puts on its body (64 KiB). A longer body is left unchecked to that
+// cap, which refuses it before parsing, so this check never reads more of a
+// request than the handler would.
+const MaxInspect = 64 << 10
 
 // checkedHeaders are read by handlers and may reach the database: client
 // credentials, the proxy chain, CORS origins. Cookies are not among them:
