@@ -14,6 +14,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -119,12 +120,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 			r.PostForm.Del("request")
 		}
 	}
+	loopback := s.loopbackRedirect(ctx, r)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	loopback.restore(ar)
 	switch {
 	case err != nil && (ar == nil || !ar.IsRedirectURIValid()):
 		s.authorizeErrorPage(w, r, err)
 		return
-	case !exactRedirectURI(ar):
+	case !registeredRedirectURI(ar):
 		s.authorizeErrorPage(w, r, errRedirectNotRegistered)
 		return
 	case requestObject:
@@ -160,18 +163,68 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	}
 }
 
-var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered exactly")
+var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered")
 
-// exactRedirectURI holds when the redirect_uri is registered character for
-// character (RFC 9700 §4.1.3). fosite also lets a loopback redirect differ
-// in its port (RFC 8252 §7.3); this provider requires the port registered.
-func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
+// registeredRedirectURI holds when the redirect_uri is registered character
+// for character or is a registered loopback URI on another port
+// (clients.MatchRedirectURI). fosite's own matching is looser (a loopback
+// URI registered with https matches http, user information is ignored) and
+// knows no localhost: this check decides.
+func registeredRedirectURI(ar fosite.AuthorizeRequester) bool {
 	if ar == nil || ar.GetClient() == nil {
 		return false
 	}
 	raw := ar.GetRequestForm().Get("redirect_uri")
-	// Absent, fosite uses the client's only registered URI.
-	return raw == "" || slices.Contains(ar.GetClient().GetRedirectURIs(), raw)
+	if raw == "" {
+		// Absent, fosite uses the client's only registered URI.
+		return true
+	}
+	_, ok := clients.MatchRedirectURI(ar.GetClient().GetRedirectURIs(), raw)
+	return ok
+}
+
+// loopbackSwap is a loopback redirect_uri on a run-time port (RFC 8252
+// §7.3), shown to fosite as the registered URI it matches: fosite matches
+// IP literals on any port but not localhost. restore puts the requested URI
+// back, so the code is bound to it (the token request must repeat it, RFC
+// 6749 §4.1.3) and the response goes to the port the app listens on.
+type loopbackSwap struct {
+	requested *url.URL
+	raw       string
+}
+
+func (s *Server) loopbackRedirect(ctx context.Context, r *http.Request) *loopbackSwap {
+	raw := r.Form.Get("redirect_uri")
+	if raw == "" || len(r.Form["redirect_uri"]) != 1 {
+		return nil
+	}
+	c, err := s.adapter.clients.get(ctx, r.Form.Get("client_id"))
+	if err != nil {
+		return nil // fosite reports the client as it does without the swap
+	}
+	reg, ok := clients.MatchRedirectURI(c.GetRedirectURIs(), raw)
+	if !ok || reg == raw {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	r.Form.Set("redirect_uri", reg)
+	if r.PostForm.Has("redirect_uri") {
+		r.PostForm.Set("redirect_uri", reg)
+	}
+	return &loopbackSwap{requested: u, raw: raw}
+}
+
+func (l *loopbackSwap) restore(ar fosite.AuthorizeRequester) {
+	if l == nil || ar == nil {
+		return
+	}
+	ar.GetRequestForm().Set("redirect_uri", l.raw)
+	if req, ok := ar.(*fosite.AuthorizeRequest); ok && req.RedirectURI != nil {
+		req.RedirectURI = l.requested
+	}
 }
 
 func (s *Server) authorizeErrorPage(w http.ResponseWriter, r *http.Request, err error) {
