@@ -270,8 +270,10 @@ var (
 func (s *Server) authorizeParams(ctx context.Context, ar fosite.AuthorizeRequester) (authParams, error) {
 	form := ar.GetRequestForm()
 	p := authParams{maxAge: -1}
-	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request.
+	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request,
+	// unless a confidential client is let off and sends none (pkcePolicy).
 	switch challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method"); {
+	case challenge == "" && method == "" && !pkceRequired(ar.GetClient()):
 	case challenge == "":
 		return p, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
 	case method != "S256":

@@ -14,7 +14,6 @@ import (
 	"github.com/ory/fosite"
 	foauth2 "github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
-	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/hmac"
 	"github.com/ory/fosite/token/jwt"
 
@@ -287,7 +286,8 @@ func (s *Server) compose() {
 		ClientSecretsHasher:      sha256Hasher{},
 		JWKSFetcherStrategy:      &jwksFetcher{inner: fosite.NewDefaultJWKSFetcherStrategy()},
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
-		// the downgrade of ory/fosite#883).
+		// the downgrade of ory/fosite#883). pkcePolicy applies the
+		// per-client exception with its own configuration.
 		EnforcePKCE:                    true,
 		EnablePKCEPlainChallengeMethod: false,
 		AllowedPromptValues:            []string{"login", "none", "consent", "select_account"},
@@ -313,7 +313,7 @@ func (s *Server) compose() {
 		TokenRevocationStorage: st,
 		Config:                 fc,
 	}
-	pkceHandler := &pkce.Handler{AuthorizeCodeStrategy: s.strategy, Storage: st, Config: fc}
+	pkceHandler := newPKCEPolicy(s.strategy, st)
 	oidcExplicit := &openid.OpenIDConnectExplicitHandler{
 		OpenIDConnectRequestStorage:   st,
 		OpenIDConnectRequestValidator: openid.NewOpenIDConnectRequestValidator(s.signer, fc),
