@@ -121,6 +121,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		}
 	}
 	loopback := s.loopbackRedirect(ctx, r)
+	targets, targetErr := takeTargets(r.Form, r.PostForm)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	loopback.restore(ar)
 	switch {
@@ -137,6 +138,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.writeAuthorizeError(ctx, w, ar, err)
 		return
 	}
+	if targetErr == nil {
+		targetErr = checkTargets(ar.GetClient().GetAudience(), targets)
+	}
+	if targetErr != nil {
+		s.writeAuthorizeError(ctx, w, ar, targetErr)
+		return
+	}
+	ar.SetRequestedAudience(targets)
 	cl := ar.GetClient().(*client).c
 	if parked != nil && parked.ClientID != cl.ID {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "This sign-in request belongs to another application.")

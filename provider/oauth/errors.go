@@ -32,6 +32,13 @@ var grantRaceErrors = []error{
 
 // tokenError maps fosite's token endpoint errors to what the client gets.
 func tokenError(err error) error {
+	// A target refused while the tokens are made (audienceOf) reaches here
+	// wrapped as server_error by fosite.
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if t, ok := e.(*fosite.RFC6749Error); ok && t.ErrorField == errInvalidTarget.ErrorField {
+			return t
+		}
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	switch rfc.ErrorField {
 	case "server_error", "invalid_request", "error":

@@ -71,6 +71,10 @@ type Config struct {
 	// AuthRequestLifespan is how long a parked authorization request waits
 	// for the person.
 	AuthRequestLifespan time.Duration
+	// DefaultAudience is the aud of an access token whose client has no
+	// registered audience and that names no resource (RFC 8707); empty is
+	// the issuer URL.
+	DefaultAudience string
 }
 
 // Store is what the package reads and writes; storage.Store satisfies it.
@@ -183,6 +187,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		familyLifetime: cfg.RefreshFamilyLifetime,
 		codeLifespan:   cfg.AuthorizeCodeLifespan,
 	}
+	s.adapter.clients.defaultAudience = cfg.DefaultAudience
 	s.compose()
 	return s, nil
 }
@@ -200,6 +205,9 @@ func (c Config) withDefaults() Config {
 	def(&c.AuthRequestLifespan, DefaultAuthRequestLifespan)
 	def(&c.PATExchangeLifespan, DefaultPATExchangeLifespan)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	if c.DefaultAudience == "" {
+		c.DefaultAudience = c.Issuer
+	}
 	return c
 }
 
