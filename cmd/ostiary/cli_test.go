@@ -232,6 +232,10 @@ func TestClientsCreatePKCEOptional(t *testing.T) {
 	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", def["client_id"], "--output", "json")); got["pkce_required"] != true {
 		t.Fatalf("default pkce_required = %v, want true", got["pkce_required"])
 	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--pkce-optional=false")
+	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json")); got["pkce_required"] != true {
+		t.Fatalf("after --pkce-optional=false: pkce_required = %v", got["pkce_required"])
+	}
 	code, _, stderr := c.run("", "clients", "create", "--name", "SPA", "--public", "--pkce-optional", "--redirect-uri", "http://127.0.0.1/cb")
 	if code == 0 || !strings.Contains(stderr, "public client must always use it") {
 		t.Fatalf("public client with --pkce-optional: exit %d, %s", code, stderr)
