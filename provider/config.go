@@ -31,6 +31,9 @@ type Config struct {
 	// PATExchangeLifespan is how long an access token exchanged for a
 	// personal access token lives.
 	PATExchangeLifespan time.Duration
+	// DefaultAudience is the aud of access tokens that name no resource,
+	// for clients without registered audiences; empty is the issuer URL.
+	DefaultAudience string
 
 	RSABits int
 	// JWKSMaxAge is the JWKS Cache-Control max-age; PrePublication how long a

@@ -169,6 +169,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
+		DefaultAudience:       cfg.DefaultAudience,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)

@@ -91,7 +91,12 @@ type Client struct {
 	// Public clients have no secret and authenticate with "none" + PKCE.
 	Public bool
 	// FirstParty clients skip the consent page.
-	FirstParty             bool
+	FirstParty bool
+	// PKCEOptional lets a confidential client omit code_challenge (RFC 9700
+	// §2.1.1 allows it for confidential clients that use nonce); one that
+	// sends a challenge is still held to it. Public clients always need
+	// PKCE whatever this says.
+	PKCEOptional           bool
 	RedirectURIs           []string
 	PostLogoutRedirectURIs []string
 	CORSOrigins            []string

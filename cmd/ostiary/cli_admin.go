@@ -58,11 +58,12 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	var (
 		patch                                                   adminapi.ClientPatch
 		name, logo, policy, tos, backchannel                    string
-		firstParty                                              bool
+		firstParty, pkceOptional                                bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 	)
 	fs.StringVar(&name, "name", "", "new display `name`")
 	fs.BoolVar(&firstParty, "first-party", false, "first-party (true) skips the consent page; --first-party=false asks again")
+	fs.BoolVar(&pkceOptional, "pkce-optional", false, "let the confidential client send no code_challenge (true); --pkce-optional=false requires PKCE again")
 	fs.Var(&redirects, "redirect-uri", "redirect `URI` (repeatable; replaces the list)")
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable; replaces the list)")
 	fs.Var(&origins, "cors-origin", "CORS `origin` (repeatable; replaces the list)")
@@ -84,6 +85,9 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.Name = &name
 			case "first-party":
 				patch.FirstParty = &firstParty
+			case "pkce-optional":
+				required := !pkceOptional
+				patch.PKCERequired = &required
 			case "redirect-uri":
 				patch.RedirectURIs = (*[]string)(&redirects)
 			case "post-logout-redirect-uri":

@@ -20,6 +20,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&spec.Name, "name", "", "display `name` shown on the consent page (required)")
 	fs.BoolVar(&spec.Public, "public", false, "public client (browser or native app): no secret, PKCE only")
 	fs.BoolVar(&spec.FirstParty, "first-party", false, "first-party client: skips the consent page")
+	fs.BoolVar(&spec.PKCEOptional, "pkce-optional", false, "let this confidential client send no code_challenge (a challenge sent is still checked; public clients always need PKCE)")
 	fs.Var(&redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable)")
 	fs.Var(&origins, "cors-origin", "browser `origin` allowed to call the token endpoint (repeatable)")
@@ -104,7 +105,7 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			}
 			return printTable(e.stdout, []string{"FIELD", "VALUE"}, [][]string{
 				{"client_id", v.ClientID}, {"name", v.Name}, {"public", fmt.Sprint(v.Public)},
-				{"first_party", fmt.Sprint(v.FirstParty)}, {"redirect_uris", strings.Join(v.RedirectURIs, " ")},
+				{"first_party", fmt.Sprint(v.FirstParty)}, {"pkce_required", fmt.Sprint(v.PKCERequired)}, {"redirect_uris", strings.Join(v.RedirectURIs, " ")},
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
@@ -139,6 +140,7 @@ type clientView struct {
 	Name                    string   `json:"client_name"`
 	Public                  bool     `json:"public"`
 	FirstParty              bool     `json:"first_party"`
+	PKCERequired            bool     `json:"pkce_required"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
 	CORSOrigins             []string `json:"cors_origins,omitempty"`
@@ -151,7 +153,7 @@ type clientView struct {
 
 func viewClient(c storage.Client) clientView {
 	return clientView{
-		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty,
+		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.Public || !c.PKCEOptional,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),

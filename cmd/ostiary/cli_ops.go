@@ -52,6 +52,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		AuthorizeCodeLifespan: c.Tokens.AuthorizeCodeLifespan,
 		IDTokenLifespan:       c.Tokens.IDTokenLifespan,
 		PATExchangeLifespan:   c.Tokens.PATExchangeLifespan,
+		DefaultAudience:       c.Tokens.DefaultAudience,
 		RSABits:               c.Keys.RSABits,
 		JWKSMaxAge:            c.Keys.JWKSMaxAge,
 		PrePublication:        c.Keys.PrePublication,

@@ -216,3 +216,28 @@ func TestOrgsRequireMFA(t *testing.T) {
 		t.Error("a refused update changed the organization")
 	}
 }
+
+// TestClientsCreatePKCEOptional: --pkce-optional lets a confidential client
+// send no code_challenge, clients get shows it, and a public client with it
+// is refused (RFC 9700 §2.1.1).
+func TestClientsCreatePKCEOptional(t *testing.T) {
+	c := newCLI(t)
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Proxy", "--pkce-optional",
+		"--redirect-uri", "https://proxy.example/oauth2/callback", "--output", "json"))
+	got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json"))
+	if got["pkce_required"] != false {
+		t.Fatalf("pkce_required = %v, want false", got["pkce_required"])
+	}
+	def := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Web", "--redirect-uri", "https://app.example/cb", "--output", "json"))
+	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", def["client_id"], "--output", "json")); got["pkce_required"] != true {
+		t.Fatalf("default pkce_required = %v, want true", got["pkce_required"])
+	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--pkce-optional=false")
+	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json")); got["pkce_required"] != true {
+		t.Fatalf("after --pkce-optional=false: pkce_required = %v", got["pkce_required"])
+	}
+	code, _, stderr := c.run("", "clients", "create", "--name", "SPA", "--public", "--pkce-optional", "--redirect-uri", "http://127.0.0.1/cb")
+	if code == 0 || !strings.Contains(stderr, "public client must always use it") {
+		t.Fatalf("public client with --pkce-optional: exit %d, %s", code, stderr)
+	}
+}

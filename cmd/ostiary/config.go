@@ -65,6 +65,7 @@ type Config struct {
 		AuthorizeCodeLifespan time.Duration `yaml:"authorize_code_lifespan"`
 		IDTokenLifespan       time.Duration `yaml:"id_token_lifespan"`
 		PATExchangeLifespan   time.Duration `yaml:"pat_exchange_lifespan"`
+		DefaultAudience       string        `yaml:"default_audience"`
 	} `yaml:"tokens"`
 
 	Keys struct {
@@ -332,6 +333,9 @@ func (c Config) Validate() error {
 	}
 	if c.Tokens.PATExchangeLifespan > 24*time.Hour {
 		bad("tokens.pat_exchange_lifespan", "at most 24h: a script exchanges its personal access token again")
+	}
+	if strings.ContainsAny(c.Tokens.DefaultAudience, " \t\r\n") {
+		bad("tokens.default_audience", "must be one audience, without spaces")
 	}
 	if c.Tokens.RefreshGracePeriod < 0 || c.Tokens.RefreshGracePeriod > time.Minute {
 		bad("tokens.refresh_grace_period", "must be between 0 (off) and 1m")

@@ -10,9 +10,12 @@ import (
 
 // clientCreate is the body of createClient: clients.Spec in JSON.
 type clientCreate struct {
-	Name                    string   `json:"client_name"`
-	Public                  bool     `json:"public"`
-	FirstParty              bool     `json:"first_party"`
+	Name       string `json:"client_name"`
+	Public     bool   `json:"public"`
+	FirstParty bool   `json:"first_party"`
+	// PKCERequired absent is true; false lets a confidential client send
+	// no code_challenge.
+	PKCERequired            *bool    `json:"pkce_required"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
 	CORSOrigins             []string `json:"cors_origins"`
@@ -33,7 +36,8 @@ type clientCreate struct {
 
 func (c clientCreate) spec() clients.Spec {
 	return clients.Spec{
-		Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, RedirectURIs: c.RedirectURIs,
+		Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCEOptional: c.PKCERequired != nil && !*c.PKCERequired,
+		RedirectURIs:           c.RedirectURIs,
 		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes,
 		Scopes: c.Scopes, Audiences: c.Audiences, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		JWKSURI: c.JWKSURI, LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,

@@ -142,6 +142,7 @@ func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.C
 type ClientPatch struct {
 	Name                   *string   `json:"client_name,omitempty"`
 	FirstParty             *bool     `json:"first_party,omitempty"`
+	PKCERequired           *bool     `json:"pkce_required,omitempty"`
 	RedirectURIs           *[]string `json:"redirect_uris,omitempty"`
 	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris,omitempty"`
 	CORSOrigins            *[]string `json:"cors_origins,omitempty"`
@@ -168,6 +169,9 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.Name, p.Name)
 	if p.FirstParty != nil {
 		c.FirstParty = *p.FirstParty
+	}
+	if p.PKCERequired != nil {
+		c.PKCEOptional = !*p.PKCERequired
 	}
 	list(&c.RedirectURIs, p.RedirectURIs)
 	list(&c.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)

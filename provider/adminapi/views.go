@@ -15,6 +15,7 @@ type ClientView struct {
 	Name                    string    `json:"client_name"`
 	Public                  bool      `json:"public"`
 	FirstParty              bool      `json:"first_party"`
+	PKCERequired            bool      `json:"pkce_required"`
 	RedirectURIs            []string  `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
 	CORSOrigins             []string  `json:"cors_origins"`
@@ -41,7 +42,7 @@ func nonNil(s []string) []string {
 // ViewClient is c as the API and the CLI show it.
 func ViewClient(c storage.Client) ClientView {
 	return ClientView{
-		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty,
+		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.Public || !c.PKCEOptional,
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
 		CORSOrigins: nonNil(c.CORSOrigins), GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
 		Audiences: nonNil(c.Audiences), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,

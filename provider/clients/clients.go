@@ -37,9 +37,11 @@ var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // Spec is what an administrator asks for when registering a client.
 type Spec struct {
-	Name                    string
-	Public                  bool
-	FirstParty              bool
+	Name       string
+	Public     bool
+	FirstParty bool
+	// PKCEOptional lets a confidential client send no code_challenge.
+	PKCEOptional            bool
 	RedirectURIs            []string
 	PostLogoutRedirectURIs  []string
 	CORSOrigins             []string
@@ -67,6 +69,7 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		Name:                             strings.TrimSpace(spec.Name),
 		Public:                           spec.Public,
 		FirstParty:                       spec.FirstParty,
+		PKCEOptional:                     spec.PKCEOptional,
 		RedirectURIs:                     spec.RedirectURIs,
 		PostLogoutRedirectURIs:           spec.PostLogoutRedirectURIs,
 		CORSOrigins:                      spec.CORSOrigins,
@@ -171,6 +174,9 @@ func Validate(c storage.Client) error {
 		}
 	default:
 		bad("token endpoint auth method %q: unknown", c.TokenEndpointAuthMethod)
+	}
+	if c.Public && c.PKCEOptional {
+		bad("PKCE: a public client must always use it (RFC 9700 §2.1.1); only confidential clients may be let off")
 	}
 	if c.Public && slices.Contains(c.GrantTypes, GrantClientCredentials) {
 		bad("grant type client_credentials: only for confidential clients")

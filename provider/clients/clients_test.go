@@ -43,6 +43,7 @@ func TestBuildRejects(t *testing.T) {
 		{"plain http off loopback (RFC 8252 §7.3)", Spec{Name: "x", RedirectURIs: []string{"http://a.example/cb"}}, []string{"loopback"}},
 		{"implicit grant (RFC 9700 §2.1.2)", Spec{Name: "x", GrantTypes: []string{"implicit"}}, []string{"not supported"}},
 		{"public client_credentials", Spec{Name: "x", Public: true, GrantTypes: []string{"client_credentials"}}, []string{"only for confidential"}},
+		{"public client without PKCE (RFC 9700 §2.1.1)", Spec{Name: "x", Public: true, PKCEOptional: true, RedirectURIs: []string{"http://127.0.0.1/cb"}}, []string{"public client must always use it"}},
 		{"every problem at once", Spec{RedirectURIs: []string{"/a", "https://b.example/#f"}}, []string{"name: required", "must be absolute", "fragment"}},
 		{"origin with path", Spec{Name: "x", GrantTypes: []string{"client_credentials"}, CORSOrigins: []string{"https://a.example/path"}}, []string{"no path"}},
 	} {

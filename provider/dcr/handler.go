@@ -126,7 +126,7 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		now := h.Now()
-		c, err := m.apply(storage.Client{ID: randtoken.ID(), CreatedAt: now, UpdatedAt: now})
+		c, err := m.apply(storage.Client{ID: randtoken.ID(), CreatedAt: now, UpdatedAt: now}, h.Mode == ModeInitialAccessToken)
 		if err != nil {
 			return err
 		}
@@ -247,7 +247,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, old storage.Cli
 	var updated storage.Client
 	err := h.Store.InTx(r.Context(), func(ctx context.Context) error {
 		err := h.Store.UpdateClient(ctx, old.ID, func(c storage.Client) (storage.Client, error) {
-			n, err := req.Metadata.apply(c)
+			n, err := req.Metadata.apply(c, h.Mode == ModeInitialAccessToken)
 			if err != nil {
 				return c, err
 			}

@@ -32,6 +32,14 @@ type Metadata struct {
 	JWKS                    json.RawMessage `json:"jwks,omitempty"`
 	PostLogoutRedirectURIs  []string        `json:"post_logout_redirect_uris,omitempty"`
 	BackchannelLogoutURI    string          `json:"backchannel_logout_uri,omitempty"`
+	// PKCERequired (an Ostiary extension; absent is true): false lets a
+	// confidential client send no code_challenge. A challenge it sends is
+	// still checked; public clients always need PKCE.
+	PKCERequired *bool `json:"pkce_required,omitempty"`
+	// Audience (an extension, named as in Ory Hydra) lists the audiences,
+	// RFC 8707 resource indicators, the client may ask tokens for; without
+	// any its tokens carry the provider's default audience.
+	Audience []string `json:"audience,omitempty"`
 }
 
 // Scopes a registered client may ask for: the standard OpenID ones only, so
@@ -58,7 +66,11 @@ func invalidRedirect(format string, args ...any) error {
 // apply validates m and writes it onto c (a new client, or the stored one on
 // an RFC 7592 update), applying the RFC 7591 defaults for absent members.
 // It refuses, rather than silently changes, what Ostiary does not offer.
-func (m Metadata) apply(c storage.Client) (storage.Client, error) {
+//
+// Audiences are accepted only when withAudience (registration gated by an
+// initial access token): under open registration anyone could claim the
+// audience of any API and have people sign in to a token it accepts.
+func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, error) {
 	if len(m.RedirectURIs) == 0 {
 		return c, invalidRedirect("redirect_uris: at least one is required for the authorization code grant")
 	}
@@ -143,8 +155,23 @@ func (m Metadata) apply(c storage.Client) (storage.Client, error) {
 		jwks = m.JWKS
 	}
 
+	if len(m.Audience) > 0 && !withAudience {
+		return c, invalidMetadata("audience: only clients registered with an initial access token may carry audiences")
+	}
+	for _, a := range m.Audience {
+		if u, err := url.Parse(a); err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(a, "#") {
+			return c, invalidMetadata("audience: %q is not an absolute URI without a fragment (RFC 8707 §2)", a)
+		}
+	}
+	pkceOptional := m.PKCERequired != nil && !*m.PKCERequired
+	if pkceOptional && method == clients.AuthNone {
+		return c, invalidMetadata("pkce_required: a public client must always use PKCE (RFC 9700 §2.1.1)")
+	}
+
 	c.Name = name
 	c.Public = method == clients.AuthNone
+	c.PKCEOptional = pkceOptional
+	c.Audiences = slices.Clone(m.Audience)
 	c.FirstParty = false
 	c.RedirectURIs = m.RedirectURIs
 	c.PostLogoutRedirectURIs = m.PostLogoutRedirectURIs
@@ -187,6 +214,7 @@ func (h *Handler) checkFetched(ctx context.Context, m Metadata) error {
 
 // metadataOf is what a client's configuration reads back as.
 func metadataOf(c storage.Client) Metadata {
+	pkceRequired := c.Public || !c.PKCEOptional
 	return Metadata{
 		RedirectURIs:            c.RedirectURIs,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
@@ -201,6 +229,8 @@ func metadataOf(c storage.Client) Metadata {
 		JWKS:                    c.JWKS,
 		PostLogoutRedirectURIs:  c.PostLogoutRedirectURIs,
 		BackchannelLogoutURI:    c.BackchannelLogoutURI,
+		PKCERequired:            &pkceRequired,
+		Audience:                c.Audiences,
 	}
 }
 

@@ -52,7 +52,13 @@ func (s accessTokens) AccessTokenSignature(_ context.Context, token string) stri
 
 // GenerateAccessToken signs the token and names the whole token as what
 // fosite stores it under.
+//
+// It is also where a code or refresh grant's audience is settled
+// (audienceOf): the code's granted audience is known only from here on.
 func (s accessTokens) GenerateAccessToken(ctx context.Context, req fosite.Requester) (string, string, error) {
+	if err := audienceOf(req); err != nil {
+		return "", "", err
+	}
 	token, _, err := s.DefaultJWTStrategy.GenerateAccessToken(ctx, req)
 	if err != nil {
 		return "", "", err

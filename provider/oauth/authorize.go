@@ -14,6 +14,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -110,7 +111,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	// redirect URI is known good, answered with request_not_supported or
 	// request_uri_not_supported (OIDC Core §6, §3.1.2.6).
 	unsupported := unsupportedRequestParam(r)
+	loopback := s.loopbackRedirect(ctx, r)
+	targets, targetErr := takeTargets(r.Form, r.PostForm)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
+	loopback.restore(ar)
 	// The order of the checks decides which error a request with several
 	// problems gets:
 	//  1. the client and the redirect URI: unless both are valid nothing is
@@ -128,7 +132,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	case err != nil && (ar == nil || !ar.IsRedirectURIValid()):
 		s.authorizeErrorPage(w, r, err, unsupported)
 		return
-	case !exactRedirectURI(ar):
+	case !registeredRedirectURI(ar):
 		s.authorizeErrorPage(w, r, errRedirectNotRegistered, unsupported)
 		return
 	case unsupported != nil:
@@ -151,6 +155,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.writeAuthorizeError(ctx, w, ar, err)
 		return
 	}
+	if targetErr == nil {
+		targetErr = checkTargets(ar.GetClient().GetAudience(), targets)
+	}
+	if targetErr != nil {
+		s.writeAuthorizeError(ctx, w, ar, targetErr)
+		return
+	}
+	ar.SetRequestedAudience(targets)
 	cl := ar.GetClient().(*client).c
 	if parked != nil && parked.ClientID != cl.ID {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "This sign-in request belongs to another application.")
@@ -177,7 +189,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	}
 }
 
-var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered exactly")
+var errRedirectNotRegistered = errors.New("oauth: redirect_uri is not registered")
 
 // unsupportedParam is a request parameter the endpoint does not offer: the
 // error for the client, and what the page says when it cannot redirect.
@@ -216,16 +228,66 @@ func unsupportedRequestParam(r *http.Request) *unsupportedParam {
 	return found
 }
 
-// exactRedirectURI holds when the redirect_uri is registered character for
-// character (RFC 9700 §4.1.3). fosite also lets a loopback redirect differ
-// in its port (RFC 8252 §7.3); this provider requires the port registered.
-func exactRedirectURI(ar fosite.AuthorizeRequester) bool {
+// registeredRedirectURI holds when the redirect_uri is registered character
+// for character or is a registered loopback URI on another port
+// (clients.MatchRedirectURI). fosite's own matching is looser (a loopback
+// URI registered with https matches http, user information is ignored) and
+// knows no localhost: this check decides.
+func registeredRedirectURI(ar fosite.AuthorizeRequester) bool {
 	if ar == nil || ar.GetClient() == nil {
 		return false
 	}
 	raw := ar.GetRequestForm().Get("redirect_uri")
-	// Absent, fosite uses the client's only registered URI.
-	return raw == "" || slices.Contains(ar.GetClient().GetRedirectURIs(), raw)
+	if raw == "" {
+		// Absent, fosite uses the client's only registered URI.
+		return true
+	}
+	_, ok := clients.MatchRedirectURI(ar.GetClient().GetRedirectURIs(), raw)
+	return ok
+}
+
+// loopbackSwap is a loopback redirect_uri on a run-time port (RFC 8252
+// §7.3), shown to fosite as the registered URI it matches: fosite matches
+// IP literals on any port but not localhost. restore puts the requested URI
+// back, so the code is bound to it (the token request must repeat it, RFC
+// 6749 §4.1.3) and the response goes to the port the app listens on.
+type loopbackSwap struct {
+	requested *url.URL
+	raw       string
+}
+
+func (s *Server) loopbackRedirect(ctx context.Context, r *http.Request) *loopbackSwap {
+	raw := r.Form.Get("redirect_uri")
+	if raw == "" || len(r.Form["redirect_uri"]) != 1 {
+		return nil
+	}
+	c, err := s.adapter.clients.get(ctx, r.Form.Get("client_id"))
+	if err != nil {
+		return nil // fosite reports the client as it does without the swap
+	}
+	reg, ok := clients.MatchRedirectURI(c.GetRedirectURIs(), raw)
+	if !ok || reg == raw {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil
+	}
+	r.Form.Set("redirect_uri", reg)
+	if r.PostForm.Has("redirect_uri") {
+		r.PostForm.Set("redirect_uri", reg)
+	}
+	return &loopbackSwap{requested: u, raw: raw}
+}
+
+func (l *loopbackSwap) restore(ar fosite.AuthorizeRequester) {
+	if l == nil || ar == nil {
+		return
+	}
+	ar.GetRequestForm().Set("redirect_uri", l.raw)
+	if req, ok := ar.(*fosite.AuthorizeRequest); ok && req.RedirectURI != nil {
+		req.RedirectURI = l.requested
+	}
 }
 
 // authorizeErrorPage explains a request that cannot be answered on its
@@ -286,8 +348,10 @@ var (
 func (s *Server) authorizeParams(ctx context.Context, ar fosite.AuthorizeRequester) (authParams, error) {
 	form := ar.GetRequestForm()
 	p := authParams{maxAge: -1}
-	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request.
+	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request,
+	// unless a confidential client is let off and sends none (pkcePolicy).
 	switch challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method"); {
+	case challenge == "" && method == "" && !pkceRequired(ar.GetClient()):
 	case challenge == "":
 		return p, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
 	case method != "S256":

@@ -28,9 +28,15 @@ func TestAuthorizeRefusesWithPage(t *testing.T) {
 		{"unknown client", url.Values{"client_id": {"nope"}}, "Unknown application"},
 		{"missing client", url.Values{"client_id": {""}}, "Unknown application"},
 		{"unregistered redirect URI", url.Values{"redirect_uri": {"https://evil.example/cb"}}, ""},
-		// fosite would accept another loopback port (RFC 8252 §7.3); the
-		// provider matches exactly (RFC 9700 §4.1.3).
-		{"loopback redirect on another port", url.Values{"redirect_uri": {"http://127.0.0.1:9998/cb"}}, "Invalid redirect URI"},
+		// A loopback redirect may change its port only (RFC 8252 §7.3);
+		// everything else is exact (RFC 9700 §4.1.3), also where fosite's
+		// own loopback rule is looser.
+		{"loopback redirect on another path", url.Values{"redirect_uri": {"http://127.0.0.1:9998/cb/x"}}, ""},
+		{"loopback redirect with another query", url.Values{"redirect_uri": {"http://127.0.0.1:9998/cb?a=1"}}, ""},
+		{"loopback redirect on another host", url.Values{"redirect_uri": {"http://127.0.0.2:9999/cb"}}, ""},
+		{"loopback redirect as localhost", url.Values{"redirect_uri": {"http://localhost:9999/cb"}}, ""},
+		{"loopback redirect over https", url.Values{"redirect_uri": {"https://127.0.0.1:9998/cb"}}, ""},
+		{"loopback redirect with user information", url.Values{"redirect_uri": {"http://x@127.0.0.1:9998/cb"}}, "Invalid redirect URI"},
 		{"redirect URI with a fragment", url.Values{"redirect_uri": {appRedirect + "#x"}}, ""},
 		{"redirect URI with extra path", url.Values{"redirect_uri": {appRedirect + "/x"}}, ""},
 		{"request_uri with an unregistered redirect URI", url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}, "redirect_uri": {"https://evil.example/cb"}}, ""},

@@ -23,6 +23,8 @@ import (
 type client struct {
 	c    storage.Client
 	jwks *jose3.JSONWebKeySet
+	// defaultAudience is Config.DefaultAudience.
+	defaultAudience string
 }
 
 var (
@@ -67,7 +69,16 @@ func (c *client) GetHashedSecret() []byte     { return c.c.SecretHash }
 func (c *client) GetRedirectURIs() []string   { return c.c.RedirectURIs }
 func (c *client) GetScopes() fosite.Arguments { return c.c.Scopes }
 func (c *client) IsPublic() bool              { return c.c.Public }
+
+// GetAudience is what the client's tokens may be for: its registered
+// audiences or, when it has none, the provider's default audience. fosite
+// checks requested audiences against it, and a token that names no
+// resource gets all of it, so every access token has the aud RFC 9068 §2.2
+// requires.
 func (c *client) GetAudience() fosite.Arguments {
+	if len(c.c.Audiences) == 0 && c.defaultAudience != "" {
+		return fosite.Arguments{c.defaultAudience}
+	}
 	return c.c.Audiences
 }
 

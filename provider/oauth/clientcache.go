@@ -37,6 +37,8 @@ type clientCache struct {
 	}
 	now func() time.Time
 	ttl time.Duration
+	// defaultAudience is given to every client read (client.GetAudience).
+	defaultAudience string
 
 	mu      sync.RWMutex
 	entries map[string]clientEntry
@@ -73,6 +75,7 @@ func (c *clientCache) get(ctx context.Context, id string) (*client, error) {
 		return nil, err
 	}
 	fc := newClient(sc)
+	fc.defaultAudience = c.defaultAudience
 	if c.ttl > 0 {
 		c.put(id, clientEntry{c: fc, loaded: now, expires: now.Add(c.ttl)}, now)
 	}

@@ -209,7 +209,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	}
 	auds := ar.GetRequestedAudience()
 	if len(auds) == 0 {
-		auds = cl.Audiences
+		auds = ar.GetClient().GetAudience()
 	}
 	for _, a := range auds {
 		ar.GrantAudience(a)

@@ -35,6 +35,13 @@ func tokenError(err error) error {
 	if storageFailed(err) {
 		return err
 	}
+	// A target refused while the tokens are made (audienceOf) reaches here
+	// wrapped as server_error by fosite.
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if t, ok := e.(*fosite.RFC6749Error); ok && t.ErrorField == errInvalidTarget.ErrorField {
+			return t
+		}
+	}
 	rfc := fosite.ErrorToRFC6749Error(err)
 	switch rfc.ErrorField {
 	case "server_error", "invalid_request", "error":

@@ -14,7 +14,6 @@ import (
 	"github.com/ory/fosite"
 	foauth2 "github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/openid"
-	"github.com/ory/fosite/handler/pkce"
 	"github.com/ory/fosite/token/hmac"
 	"github.com/ory/fosite/token/jwt"
 
@@ -72,6 +71,10 @@ type Config struct {
 	// AuthRequestLifespan is how long a parked authorization request waits
 	// for the person.
 	AuthRequestLifespan time.Duration
+	// DefaultAudience is the aud of an access token whose client has no
+	// registered audience and that names no resource (RFC 8707); empty is
+	// the issuer URL.
+	DefaultAudience string
 }
 
 // Store is what the package reads and writes; storage.Store satisfies it.
@@ -193,6 +196,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.RefreshGracePeriod > 0 {
 		s.adapter.successors = newRefreshSuccessors(cfg.HMACSecret)
 	}
+	s.adapter.clients.defaultAudience = cfg.DefaultAudience
 	s.compose()
 	return s, nil
 }
@@ -210,6 +214,9 @@ func (c Config) withDefaults() Config {
 	def(&c.AuthRequestLifespan, DefaultAuthRequestLifespan)
 	def(&c.PATExchangeLifespan, DefaultPATExchangeLifespan)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
+	if c.DefaultAudience == "" {
+		c.DefaultAudience = c.Issuer
+	}
 	return c
 }
 
@@ -297,7 +304,8 @@ func (s *Server) compose() {
 		JWKSFetcherStrategy:          newJWKSFetcher(s.http, s.log),
 		ClientAuthenticationStrategy: s.authenticateClient,
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
-		// the downgrade of ory/fosite#883).
+		// the downgrade of ory/fosite#883). pkcePolicy applies the
+		// per-client exception with its own configuration.
 		EnforcePKCE:                    true,
 		EnablePKCEPlainChallengeMethod: false,
 		AllowedPromptValues:            []string{"login", "none", "consent", "select_account"},
@@ -323,7 +331,7 @@ func (s *Server) compose() {
 		TokenRevocationStorage: st,
 		Config:                 fc,
 	}
-	pkceHandler := &pkce.Handler{AuthorizeCodeStrategy: s.strategy, Storage: st, Config: fc}
+	pkceHandler := newPKCEPolicy(s.strategy, st)
 	oidcExplicit := &openid.OpenIDConnectExplicitHandler{
 		OpenIDConnectRequestStorage:   st,
 		OpenIDConnectRequestValidator: openid.NewOpenIDConnectRequestValidator(s.signer, fc),

@@ -46,6 +46,9 @@ type Session struct {
 	// token record keyed by the whole token (accessTokens): it names that
 	// key, so the token is known to be the one issued.
 	recordKey string
+	// resource, never stored, is what the token request asked the new
+	// tokens to be for (RFC 8707 §2.2; audienceOf).
+	resource []string
 }
 
 var (

@@ -42,19 +42,34 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// The token exchange reads audience and resource itself (exchange.go).
+	var targets []string
+	var targetErr error
+	if r.PostForm.Get("grant_type") != GrantTypeTokenExchange {
+		targets, targetErr = takeTargets(r.PostForm, r.Form)
+	}
 	ar, err := s.provider.NewAccessRequest(ctx, r, newSession())
 	if err != nil {
 		s.writeJSONError(ctx, w, r, tokenError(err))
 		return
 	}
+	if targetErr != nil {
+		s.writeJSONError(ctx, w, r, targetErr)
+		return
+	}
 	switch {
 	case ar.GetGrantTypes().ExactOne("client_credentials"):
-		s.grantClientCredentials(ar)
+		err = s.grantClientCredentials(ar, targets)
 	case ar.GetGrantTypes().ExactOne("refresh_token"):
-		if err := s.reloadForRefresh(ctx, ar); err != nil {
-			s.writeJSONError(ctx, w, r, err)
-			return
+		if err = s.reloadForRefresh(ctx, ar); err == nil {
+			err = narrowAudience(ar, targets)
 		}
+	case ar.GetGrantTypes().ExactOne("authorization_code"):
+		err = narrowAudience(ar, targets)
+	}
+	if err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
 	}
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
@@ -90,26 +105,31 @@ func (s *Server) revokeRacedFamily(ctx context.Context, ar fosite.AccessRequeste
 var userScopes = []string{"openid", "profile", "email", "offline_access"}
 
 // grantClientCredentials grants what fosite validated against the client's
-// registration (its scopes and audiences): fosite's handler checks but does
-// not grant. With no audience requested the client's registered audiences
-// apply, so the access token has the aud RFC 9068 §2.2 requires.
-func (s *Server) grantClientCredentials(ar fosite.AccessRequester) {
+// registration (its scopes) and the targets it asked for: fosite's handler
+// checks but does not grant. With no target the client's audiences apply
+// (client.GetAudience), so the access token has the aud RFC 9068 §2.2
+// requires.
+func (s *Server) grantClientCredentials(ar fosite.AccessRequester, targets []string) error {
+	allowed := ar.GetClient().GetAudience()
+	if err := checkTargets(allowed, targets); err != nil {
+		return err
+	}
 	for _, sc := range ar.GetRequestedScopes() {
 		if !slices.Contains(userScopes, sc) {
 			ar.GrantScope(sc)
 		}
 	}
-	auds := ar.GetRequestedAudience()
-	if len(auds) == 0 {
-		auds = ar.GetClient().GetAudience()
+	if len(targets) == 0 {
+		targets = allowed
 	}
-	for _, a := range auds {
+	for _, a := range targets {
 		ar.GrantAudience(a)
 	}
 	sess := ar.GetSession().(*Session)
 	id := ar.GetClient().GetID()
 	sess.Subject = id
 	sess.ClientID = id
+	return nil
 }
 
 // parseForm reads a form body of at most maxFormBytes: too large is 413,

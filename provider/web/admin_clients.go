@@ -57,7 +57,7 @@ func (a *Admin) clientList(ar *adminRequest) error {
 type clientForm struct {
 	Name, Kind, AuthMethod, RedirectURIs, PostLogoutRedirectURIs, CORSOrigins string
 	Scopes, OrgID, BackchannelLogoutURI                                       string
-	FirstParty                                                                bool
+	FirstParty, PKCEOptional                                                  bool
 	Grants                                                                    map[string]bool
 }
 
@@ -97,7 +97,7 @@ func lines(s string) []string {
 
 func (f clientForm) spec() clients.Spec {
 	spec := clients.Spec{
-		Name: f.Name, Public: f.Kind == "public", FirstParty: f.FirstParty,
+		Name: f.Name, Public: f.Kind == "public", FirstParty: f.FirstParty, PKCEOptional: f.PKCEOptional,
 		RedirectURIs: lines(f.RedirectURIs), PostLogoutRedirectURIs: lines(f.PostLogoutRedirectURIs),
 		CORSOrigins: lines(f.CORSOrigins), Scopes: strings.Fields(f.Scopes),
 		BackchannelLogoutURI: strings.TrimSpace(f.BackchannelLogoutURI), OrgID: f.OrgID,
@@ -137,7 +137,7 @@ func (a *Admin) clientNew(ar *adminRequest) error {
 			RedirectURIs: r.PostFormValue("redirect_uris"), PostLogoutRedirectURIs: r.PostFormValue("post_logout_redirect_uris"),
 			CORSOrigins: r.PostFormValue("cors_origins"), Scopes: r.PostFormValue("scopes"), OrgID: r.PostFormValue("org_id"),
 			BackchannelLogoutURI: r.PostFormValue("backchannel_logout_uri"), FirstParty: r.PostFormValue("first_party") == "on",
-			Grants: map[string]bool{}}
+			PKCEOptional: r.PostFormValue("pkce_optional") == "on", Grants: map[string]bool{}}
 		for _, g := range r.PostForm["grant_types"] {
 			f.Grants[g] = true
 		}

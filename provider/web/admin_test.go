@@ -432,3 +432,33 @@ func TestAdminPublicClientHasNoSecret(t *testing.T) {
 		t.Fatalf("stored: %+v", cs)
 	}
 }
+
+// TestAdminClientPKCEOptional: the new-client form's "PKCE optional" box
+// lets a confidential client send no code_challenge; the detail page says
+// so; a public client with the box is refused (RFC 9700 §2.1.1).
+func TestAdminClientPKCEOptional(t *testing.T) {
+	h := newAdminHarness(t)
+	a := h.signedInAdmin()
+	a.get("/admin/clients/new")
+	w := a.post("/admin/clients/new", url.Values{"name": {"Proxy"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
+		"grant_types": {"authorization_code"}, "redirect_uris": {"https://proxy.example/oauth2/callback"}, "scopes": {"openid"},
+		"pkce_optional": {"on"}})
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("status %d\n%s", w.Code, w.Body)
+	}
+	loc := w.Header().Get("Location")
+	c, err := h.store.GetClient(h.ctx(), strings.TrimSuffix(strings.TrimPrefix(loc, "/admin/clients/"), "?done=created"))
+	if err != nil || !c.PKCEOptional {
+		t.Fatalf("stored PKCEOptional %v, %v", c.PKCEOptional, err)
+	}
+	if page := a.get(loc); !strings.Contains(page.Body.String(), "optional (checked when sent)") {
+		t.Fatalf("detail page does not show the switch:\n%s", page.Body)
+	}
+	a.get("/admin/clients/new")
+	w = a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
+		"redirect_uris": {"https://spa.example/cb"}, "scopes": {"openid"}, "pkce_optional": {"on"}})
+	wantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "public client must always use it") {
+		t.Fatalf("refusal not shown:\n%s", w.Body)
+	}
+}

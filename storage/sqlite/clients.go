@@ -10,9 +10,9 @@ import (
 const clientCols = `id, secret_hash, name, public, first_party, redirect_uris, post_logout_redirect_uris,
 	cors_origins, grant_types, response_types, scopes, audiences, token_endpoint_auth_method, jwks, jwks_uri,
 	logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required, org_id,
-	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at`
+	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional`
 
-const clientColCount = 26
+const clientColCount = 27
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -20,7 +20,7 @@ func clientArgs(c storage.Client) []any {
 		list(c.CORSOrigins), list(c.GrantTypes), list(c.ResponseTypes), list(c.Scopes), list(c.Audiences),
 		c.TokenEndpointAuthMethod, blob(c.JWKS), c.JWKSURI,
 		c.LogoURI, c.PolicyURI, c.TOSURI, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.OrgID,
-		int64(c.AccessTokenLifespan), int64(c.RefreshTokenLifespan), int64(c.IDTokenLifespan), ts(c.CreatedAt), ts(c.UpdatedAt),
+		int64(c.AccessTokenLifespan), int64(c.RefreshTokenLifespan), int64(c.IDTokenLifespan), ts(c.CreatedAt), ts(c.UpdatedAt), c.PKCEOptional,
 	}
 }
 
@@ -31,7 +31,7 @@ func scanClient(r rowScanner) (storage.Client, error) {
 		listCol{&c.CORSOrigins}, listCol{&c.GrantTypes}, listCol{&c.ResponseTypes}, listCol{&c.Scopes}, listCol{&c.Audiences},
 		&c.TokenEndpointAuthMethod, blobCol{&c.JWKS}, &c.JWKSURI,
 		&c.LogoURI, &c.PolicyURI, &c.TOSURI, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.OrgID,
-		(*int64)(&c.AccessTokenLifespan), (*int64)(&c.RefreshTokenLifespan), (*int64)(&c.IDTokenLifespan), timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt},
+		(*int64)(&c.AccessTokenLifespan), (*int64)(&c.RefreshTokenLifespan), (*int64)(&c.IDTokenLifespan), timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.PKCEOptional,
 	)
 	return c, err
 }
