@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/MicahParks/keyfunc/v3"
-	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -55,13 +54,7 @@ func nativeLoopback(t *testing.T, db string) {
 	}
 	verifier := oauth2.GenerateVerifier()
 	ctx := newBrowser(t)
-	do(t, ctx,
-		chromedp.Navigate(cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier))),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-	)
+	signInFrom(t, ctx, cfg.AuthCodeURL("state-0123456789", oauth2.S256ChallengeOption(verifier)), "ada@example.com", adaPassword)
 	waitText(t, ctx, "CLI: you may close this window")
 	var q url.Values
 	select {

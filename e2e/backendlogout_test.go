@@ -31,13 +31,7 @@ func backendLogout(t *testing.T, db string) {
 		"--redirect-uri", rp.srv.URL+"/callback", "--backchannel-logout-uri", rp.srv.URL+"/backchannel-logout")
 	rp.connect(srv.URL, client["client_id"], client["client_secret"])
 	ctx := newBrowser(t)
-	do(t, ctx,
-		chromedp.Navigate(rp.srv.URL+"/start"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-	)
+	signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
 	waitText(t, ctx, "RP: signed in")
 	signedIn := rp.result()
 

@@ -48,6 +48,19 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
+// signInFrom opens start (an app's sign-in link, or a page that needs a
+// sign-in) and signs in on the login page it leads to.
+func signInFrom(t *testing.T, ctx context.Context, start, email, password string) {
+	t.Helper()
+	do(t, ctx,
+		chromedp.Navigate(start),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+		chromedp.SendKeys(chromedp.CSS("#email"), email),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Submit(chromedp.CSS("#password")),
+	)
+}
+
 // do performs browser steps, failing the test with the page's address and
 // text when one fails.
 func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {

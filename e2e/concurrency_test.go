@@ -30,13 +30,7 @@ func TestConcurrentRedemptionAndRefreshPostgres(t *testing.T) {
 	rp.capture = true
 
 	ctx := newBrowser(t)
-	do(t, ctx,
-		chromedp.Navigate(rp.srv.URL+"/start"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-	)
+	signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
 	waitText(t, ctx, "RP: signed in")
 	res := rp.result()
 	if res.Code == "" {
@@ -149,13 +143,7 @@ func refreshGracePeriodRace(t *testing.T, db string) {
 	srv.cli("", &client, "clients", "create", "--name", "Tabs", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
 	rp.connect(srv.URL, client["client_id"], client["client_secret"])
 	ctx := newBrowser(t)
-	do(t, ctx,
-		chromedp.Navigate(rp.srv.URL+"/start"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-	)
+	signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
 	waitText(t, ctx, "RP: signed in")
 	res := rp.result()
 	if res.Token == nil || res.Token.RefreshToken == "" {

@@ -35,13 +35,7 @@ func formPostFlow(t *testing.T, db string) {
 		t.Fatalf("prompt=none by form_post: %+v, want login_required by POST", r)
 	}
 
-	do(t, ctx,
-		chromedp.Navigate(rp.srv.URL+"/start?response_mode=form_post"),
-		chromedp.WaitVisible(chromedp.CSS("#email")),
-		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
-		chromedp.SendKeys(chromedp.CSS("#password"), adaPassword),
-		chromedp.Submit(chromedp.CSS("#password")),
-	)
+	signInFrom(t, ctx, rp.srv.URL+"/start?response_mode=form_post", "ada@example.com", adaPassword)
 	waitText(t, ctx, "RP: signed in")
 	r := rp.result()
 	if r.Method != http.MethodPost || r.IDToken == nil || r.Token.AccessToken == "" {
