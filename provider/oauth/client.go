@@ -223,7 +223,7 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 	if err != nil && !storageFailed(err) && form.Get("client_assertion_type") == clientAssertionType {
 		if rfc := new(fosite.RFC6749Error); !errors.As(err, &rfc) {
 			return nil, fosite.ErrInvalidClient.
-				WithHint("The client_assertion is expired, not yet valid or issued in the future (RFC 7523 §3).").
+				WithHint("The client_assertion could not be validated: check its exp, nbf and iat (RFC 7523 §3).").
 				WithWrap(err).WithDebug(err.Error())
 		}
 	}

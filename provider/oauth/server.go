@@ -419,7 +419,9 @@ func (c codeExchange) HandleTokenEndpointRequest(ctx context.Context, req fosite
 		return err
 	}
 	sig := c.AuthorizeCodeStrategy.AuthorizeCodeSignature(ctx, form.Get("code"))
-	if ar, _ := c.CoreStorage.GetAuthorizeCodeSession(ctx, sig, nil); ar != nil && ar.GetRequestForm().Get("redirect_uri") != "" {
+	// A used or expired code stays invalid_grant whatever else is missing:
+	// the store returns the request with ErrInvalidatedAuthorizeCode then.
+	if ar, gerr := c.CoreStorage.GetAuthorizeCodeSession(ctx, sig, nil); gerr == nil && ar != nil && ar.GetRequestForm().Get("redirect_uri") != "" {
 		return fosite.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing; the authorization request included it (RFC 6749 §4.1.3).")
 	}
 	return err

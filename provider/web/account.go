@@ -15,9 +15,6 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// maxAccountForm bounds an account form body: a few short fields.
-const maxAccountForm = 16 << 10
-
 // accountPaths are the forms of the account page, under the issuer's path.
 type accountPaths struct {
 	Page, Profile, Email, Password, EndSession, EndAll, RevokeApp, CreateToken, RevokeToken, Logout, Home string
@@ -126,12 +123,6 @@ func (p *Pages) account(w http.ResponseWriter, r *http.Request) error {
 	if !isPost && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
-	}
-	if isPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
-		if err := r.ParseForm(); err != nil {
-			return showError(http.StatusBadRequest, "Invalid form", "The form could not be read. Go back and try again.")
-		}
 	}
 	sess, user, ok, err := p.currentUser(r)
 	if err != nil {

@@ -120,7 +120,6 @@ func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxAccountForm)
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return err
 	}
