@@ -40,13 +40,15 @@ func (l *lockedBuffer) String() string {
 
 var wildcard = regexp.MustCompile(`\{[^}]*\}`)
 
-// concretePaths turns a mux pattern into a path to request, with bad bytes
-// in its wildcards; a subtree pattern gets a bad last segment.
+// concretePaths turns a mux pattern into a path to request, with clean
+// wildcards and a clean last segment for a subtree pattern: the "path"
+// variant adds the bad byte itself, and every other variant must get past
+// the path to the part it puts bad text in.
 func concretePaths(path string) string {
 	path = strings.ReplaceAll(path, "{$}", "")
-	path = wildcard.ReplaceAllString(path, "x%FF")
+	path = wildcard.ReplaceAllString(path, "x")
 	if strings.HasSuffix(path, "/") {
-		path += "x%00"
+		path += "x"
 	}
 	return path
 }

@@ -128,6 +128,10 @@ type Client struct {
 	UpdatedAt            time.Time
 }
 
+// PKCERequired reports whether the client must send a code_challenge:
+// always for a public client, otherwise unless PKCEOptional.
+func (c Client) PKCERequired() bool { return c.Public || !c.PKCEOptional }
+
 // ClientStore keeps OAuth clients.
 type ClientStore interface {
 	// CreateClient returns ErrAlreadyExists if the id is taken.

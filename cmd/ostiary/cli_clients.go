@@ -153,7 +153,7 @@ type clientView struct {
 
 func viewClient(c storage.Client) clientView {
 	return clientView{
-		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.Public || !c.PKCEOptional,
+		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.PKCERequired(),
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),

@@ -42,7 +42,7 @@ func nonNil(s []string) []string {
 // ViewClient is c as the API and the CLI show it.
 func ViewClient(c storage.Client) ClientView {
 	return ClientView{
-		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.Public || !c.PKCEOptional,
+		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.PKCERequired(),
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
 		CORSOrigins: nonNil(c.CORSOrigins), GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
 		Audiences: nonNil(c.Audiences), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,

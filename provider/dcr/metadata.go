@@ -214,7 +214,7 @@ func (h *Handler) checkFetched(ctx context.Context, m Metadata) error {
 
 // metadataOf is what a client's configuration reads back as.
 func metadataOf(c storage.Client) Metadata {
-	pkceRequired := c.Public || !c.PKCEOptional
+	pkceRequired := c.PKCERequired()
 	return Metadata{
 		RedirectURIs:            c.RedirectURIs,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,

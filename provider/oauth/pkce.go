@@ -36,7 +36,7 @@ func newPKCEPolicy(strategy foauth2.AuthorizeCodeStrategy, st pkce.PKCERequestSt
 // pkceRequired reports whether c must send a code_challenge.
 func pkceRequired(c fosite.Client) bool {
 	fc, ok := c.(*client)
-	return !ok || fc.c.Public || !fc.c.PKCEOptional
+	return !ok || fc.c.PKCERequired()
 }
 
 func (p pkcePolicy) pick(c fosite.Client) *pkce.Handler {
