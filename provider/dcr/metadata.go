@@ -155,7 +155,9 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 		jwks = m.JWKS
 	}
 
-	if len(m.Audience) > 0 && !withAudience {
+	// Sending back the audiences an admin gave the client (an RFC 7592
+	// update repeats what it read) claims nothing new.
+	if len(m.Audience) > 0 && !withAudience && !slices.Equal(m.Audience, c.Audiences) {
 		return c, invalidMetadata("audience: only clients registered with an initial access token may carry audiences")
 	}
 	for _, a := range m.Audience {

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/ostiary/ostiary/storage"
 )
 
 // TestRegisterAudiences: a client registered with an initial access token
@@ -61,5 +63,45 @@ func TestRegisterPKCERequired(t *testing.T) {
 	status, body = hs.call(http.MethodPost, PathRegister, "", `{"client_name":"SPA","redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"none","pkce_required":false}`)
 	if status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
 		t.Fatalf("public client without PKCE: %d %v", status, body)
+	}
+}
+
+// TestOpenUpdateKeepsAdminAudiences: under open registration a client may
+// not claim audiences, but an RFC 7592 update that sends back what it read
+// (the audiences an admin gave it) is no claim and must not be refused;
+// leaving them out drops them, as §2.2 says of omitted values.
+func TestOpenUpdateKeepsAdminAudiences(t *testing.T) {
+	hs := newHarness(t, ModeOpen)
+	status, reg := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
+	if status != http.StatusCreated {
+		t.Fatalf("register: %d %v", status, reg)
+	}
+	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
+	uri := PathRegister + "/" + id
+	if err := hs.store.UpdateClient(t.Context(), id, func(c storage.Client) (storage.Client, error) {
+		c.Audiences = []string{"https://api.example"}
+		return c, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	status, read := hs.call(http.MethodGet, uri, rat, "")
+	if status != http.StatusOK {
+		t.Fatalf("read: %d %v", status, read)
+	}
+	echo := `{"client_id":"` + id + `","client_secret":"` + reg["client_secret"].(string) + `","client_name":"Web","redirect_uris":["https://a.example/cb"],"audience":["https://api.example"]}`
+	status, updated := hs.call(http.MethodPut, uri, rat, echo)
+	if status != http.StatusOK {
+		t.Fatalf("update sending back its audiences: %d %v", status, updated)
+	}
+	if next, ok := updated["registration_access_token"].(string); ok {
+		rat = next // rotated on update (RFC 7592 §2.2)
+	}
+	claim := `{"client_id":"` + id + `","client_secret":"` + reg["client_secret"].(string) + `","client_name":"Web","redirect_uris":["https://a.example/cb"],"audience":["https://api.example","https://billing.example"]}`
+	if status, body := hs.call(http.MethodPut, uri, rat, claim); status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
+		t.Fatalf("update claiming another audience: %d %v", status, body)
+	}
+	c, err := hs.store.GetClient(t.Context(), id)
+	if err != nil || !slices.Equal(c.Audiences, []string{"https://api.example"}) {
+		t.Fatalf("audiences after the updates: %v, %v", c.Audiences, err)
 	}
 }
