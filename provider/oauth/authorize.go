@@ -139,8 +139,9 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.writeAuthorizeError(ctx, w, ar, unsupported.err)
 		return
 	}
+	bs := &browserLookup{browser: s.browser, r: r}
 	if slices.Contains(strings.Fields(orig.Get("prompt")), "none") {
-		_, signedIn, berr := s.browser.Current(r)
+		_, signedIn, berr := bs.current()
 		if berr != nil {
 			s.serverErrorPage(w, r, "browser session", berr)
 			return
@@ -173,7 +174,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.writeAuthorizeError(ctx, w, ar, err)
 		return
 	}
-	d, err := s.decide(ctx, r, ar, cl, parked, params)
+	d, err := s.decide(ctx, r, bs, ar, cl, parked, params)
 	if err != nil {
 		s.serverErrorPage(w, r, "authorization decision", err)
 		return
@@ -439,4 +440,24 @@ func (s *Server) finishParked(ctx context.Context, parked *storage.AuthRequest) 
 	if err := s.store.DeleteAuthRequest(ctx, parked.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		s.log.WarnContext(ctx, "oauth: delete finished authorization request", "error", err)
 	}
+}
+
+// browserLookup reads the browser session at most once per request: the
+// prompt=none check and decide both need it, and each read is a query (and
+// may touch the session's last-seen time).
+type browserLookup struct {
+	browser Browser
+	r       *http.Request
+	done    bool
+	sess    storage.Session
+	ok      bool
+	err     error
+}
+
+func (b *browserLookup) current() (storage.Session, bool, error) {
+	if !b.done {
+		b.sess, b.ok, b.err = b.browser.Current(b.r)
+		b.done = true
+	}
+	return b.sess, b.ok, b.err
 }

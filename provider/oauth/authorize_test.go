@@ -363,3 +363,21 @@ func TestAuthorizeUnsupportedRequestPage(t *testing.T) {
 		}
 	}
 }
+
+// TestSilentAuthorizeReadsTheSessionOnce: a prompt=none request (an SPA's
+// silent renew, often) checks for a session before anything else and then
+// decides with it; the session is read once, not once per step.
+func TestSilentAuthorizeReadsTheSessionOnce(t *testing.T) {
+	h := newHarness(t)
+	a := h.agent()
+	a.signIn("u1", "o1")
+	h.browser.mu.Lock()
+	h.browser.reads = 0
+	h.browser.mu.Unlock()
+	h.codeFor(a, appClient, url.Values{"prompt": {"none"}}, noPages)
+	h.browser.mu.Lock()
+	defer h.browser.mu.Unlock()
+	if h.browser.reads != 1 {
+		t.Fatalf("the browser session was read %d times, want 1", h.browser.reads)
+	}
+}

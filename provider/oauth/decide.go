@@ -30,7 +30,7 @@ type decision struct {
 // decide runs the same steps on every arrival, first or resumed: sign-in,
 // organization, consent. Decisions recorded on a parked request count only
 // while the browser session that made them presents it.
-func (s *Server) decide(ctx context.Context, r *http.Request, ar fosite.AuthorizeRequester, cl storage.Client, parked *storage.AuthRequest, p authParams) (decision, error) {
+func (s *Server) decide(ctx context.Context, r *http.Request, browser *browserLookup, ar fosite.AuthorizeRequester, cl storage.Client, parked *storage.AuthRequest, p authParams) (decision, error) {
 	now := s.now()
 	d := decision{requestedAt: now}
 	var rec storage.AuthRequest
@@ -41,7 +41,7 @@ func (s *Server) decide(ctx context.Context, r *http.Request, ar fosite.Authoriz
 			return decision{err: fosite.ErrAccessDenied.WithHint("The user denied the request.")}, nil
 		}
 	}
-	bs, signedIn, err := s.browser.Current(r)
+	bs, signedIn, err := browser.current()
 	if err != nil {
 		return d, fmt.Errorf("browser session: %w", err)
 	}

@@ -95,6 +95,8 @@ const sessionCookie = "test_session"
 type fakeBrowser struct {
 	mu       sync.Mutex
 	sessions map[string]storage.Session
+	// reads counts calls of Current.
+	reads int
 }
 
 func (b *fakeBrowser) Current(r *http.Request) (storage.Session, bool, error) {
@@ -104,6 +106,7 @@ func (b *fakeBrowser) Current(r *http.Request) (storage.Session, bool, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	b.reads++
 	s, ok := b.sessions[c.Value]
 	return s, ok, nil
 }
