@@ -11,7 +11,6 @@ import (
 	"github.com/gorilla/securecookie"
 
 	"github.com/ostiary/ostiary/provider/clientip"
-	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -36,7 +35,8 @@ type SessionStore interface {
 	DeleteSession(ctx context.Context, id string) error
 }
 
-// Sessions reads, starts and ends browser sessions.
+// Sessions reads, starts and ends browser sessions, through the RowStore its
+// settings make.
 type Sessions struct {
 	Store SessionStore
 	// HashKeys authenticate the cookie (at least 32 bytes each) and
@@ -62,138 +62,79 @@ type Sessions struct {
 }
 
 // Current returns the browser's session; ok is false when the request has no
-// valid, unexpired session.
+// valid, unexpired session. It reads the row afresh on every call (RowStore.New,
+// not the per-request registry), so a sign-in or sign-out earlier in the same
+// request is seen.
 func (s *Sessions) Current(r *http.Request) (sess storage.Session, ok bool, err error) {
-	secret, ok := s.secret(r)
-	if !ok {
+	st, err := s.RowStore()
+	if err != nil {
+		// No keys: no cookie can be valid; Start reports the misconfiguration.
 		return storage.Session{}, false, nil
 	}
-	ctx := r.Context()
-	now := s.now()
-	sess, err = s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), now)
-	if errors.Is(err, storage.ErrNotFound) {
+	gs, err := st.New(r, SessionCookie)
+	if errors.Is(err, ErrCookie) {
 		return storage.Session{}, false, nil
 	}
 	if err != nil {
-		return storage.Session{}, false, fmt.Errorf("browser: read session: %w", err)
+		return storage.Session{}, false, err
 	}
-	if s.IdleTimeout > 0 && now.Sub(sess.LastSeen) > s.IdleTimeout {
-		if err := s.Store.DeleteSession(ctx, sess.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return storage.Session{}, false, fmt.Errorf("browser: end idle session: %w", err)
-		}
-		return storage.Session{}, false, nil
-	}
-	if now.Sub(sess.LastSeen) >= touchInterval {
-		err := s.Store.UpdateSession(ctx, sess.ID, func(old storage.Session) (storage.Session, error) {
-			old.LastSeen = now
-			sess = old
-			return old, nil
-		})
-		if errors.Is(err, storage.ErrNotFound) {
-			return storage.Session{}, false, nil
-		}
-		if err != nil {
-			return storage.Session{}, false, fmt.Errorf("browser: touch session: %w", err)
-		}
-	}
-	return sess, true, nil
+	sess, ok = RowOf(gs)
+	return sess, ok, nil
 }
 
 // Start signs the browser in as userID: it removes the browser's previous
 // session, if any, and creates one with a new id and secret.
 func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, userID string, amr []string, authTime time.Time) (storage.Session, error) {
-	codecs, err := s.codecs()
+	st, err := s.RowStore()
 	if err != nil {
 		return storage.Session{}, err
 	}
-	ctx := r.Context()
-	now := s.now()
-	if err := s.deleteByCookie(ctx, r, now); err != nil {
+	// open, not New: the previous session is about to go, so neither its
+	// idle timeout nor a touch matters.
+	gs, err := st.open(r, SessionCookie)
+	if err != nil && !errors.Is(err, ErrCookie) {
 		return storage.Session{}, err
 	}
-	secret := randtoken.New()
-	sess := storage.Session{
-		ID:        randtoken.ID(),
-		TokenHash: randtoken.Hash(secret),
-		UserID:    userID,
-		AuthTime:  authTime,
-		AMR:       append([]string(nil), amr...),
-		IP:        s.RemoteIP(r),
-		UserAgent: truncate(r.UserAgent(), 256),
-		CreatedAt: now,
-		LastSeen:  now,
-		ExpiresAt: now.Add(s.lifetime()),
+	SignIn(gs, userID, amr, authTime)
+	if err := st.Save(r, w, gs); err != nil {
+		return storage.Session{}, err
 	}
-	if err := s.Store.CreateSession(ctx, sess); err != nil {
-		return storage.Session{}, fmt.Errorf("browser: create session: %w", err)
-	}
-	value, err := securecookie.EncodeMulti(SessionCookie, []byte(secret), codecs...)
-	if err != nil {
-		return storage.Session{}, fmt.Errorf("browser: encode cookie: %w", err)
-	}
-	http.SetCookie(w, s.cookie(SessionCookie, value, int(s.lifetime()/time.Second), http.SameSiteLaxMode))
+	sess, _ := RowOf(gs)
 	return sess, nil
 }
 
 // End signs the browser out: it deletes its session row and clears the
-// cookie. ok is false when there was no session to end.
+// cookie. ok is false when there was no session to end. A session past its
+// idle timeout is ended too (not just dropped), so the caller still stops its
+// tokens and tells its clients.
 func (s *Sessions) End(w http.ResponseWriter, r *http.Request) (storage.Session, bool, error) {
-	http.SetCookie(w, s.cookie(SessionCookie, "", -1, http.SameSiteLaxMode))
-	secret, ok := s.secret(r)
-	if !ok {
-		return storage.Session{}, false, nil
-	}
-	ctx := r.Context()
-	sess, err := s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), s.now())
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Session{}, false, nil
-	}
+	st, err := s.RowStore()
 	if err != nil {
-		return storage.Session{}, false, fmt.Errorf("browser: read session: %w", err)
+		http.SetCookie(w, s.cookie(SessionCookie, "", -1, http.SameSiteLaxMode))
+		return storage.Session{}, false, nil
 	}
-	if err := s.Store.DeleteSession(ctx, sess.ID); err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return storage.Session{}, false, nil
-		}
-		return storage.Session{}, false, fmt.Errorf("browser: delete session: %w", err)
+	gs, openErr := st.open(r, SessionCookie)
+	sess, _ := RowOf(gs)
+	// remove clears the cookie whatever open found.
+	ok, err := st.remove(r.Context(), w, gs)
+	if openErr != nil && !errors.Is(openErr, ErrCookie) {
+		return storage.Session{}, false, openErr
+	}
+	if err != nil || !ok {
+		return storage.Session{}, false, err
 	}
 	return sess, true, nil
-}
-
-func (s *Sessions) deleteByCookie(ctx context.Context, r *http.Request, now time.Time) error {
-	secret, ok := s.secret(r)
-	if !ok {
-		return nil
-	}
-	old, err := s.Store.GetSessionByTokenHash(ctx, randtoken.Hash(secret), now)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("browser: read previous session: %w", err)
-	}
-	if err := s.Store.DeleteSession(ctx, old.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("browser: delete previous session: %w", err)
-	}
-	return nil
 }
 
 // secret returns the session secret carried by the request's cookie, if its
 // signature checks out under any of the keys.
 func (s *Sessions) secret(r *http.Request) (string, bool) {
-	c, err := r.Cookie(SessionCookie)
-	if err != nil || c.Value == "" {
-		return "", false
-	}
-	codecs, err := s.codecs()
+	st, err := s.RowStore()
 	if err != nil {
 		return "", false
 	}
-	var b []byte
-	if err := securecookie.DecodeMulti(SessionCookie, c.Value, &b, codecs...); err != nil || len(b) == 0 {
-		return "", false
-	}
-	return string(b), true
+	secret, err := st.secret(r, SessionCookie)
+	return secret, err == nil && secret != ""
 }
 
 func (s *Sessions) codecs() ([]securecookie.Codec, error) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
+
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
@@ -16,14 +18,7 @@ import (
 // The session cycle against the embedded SQLite backend: the row is found by
 // the secret's hash only, renewed on sign-in, gone after End or expiry.
 func TestSessionsOnSQLite(t *testing.T) {
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	store := openSQLite(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
 		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Lifetime: time.Hour, Now: func() time.Time { return now }}
@@ -77,4 +72,61 @@ func TestSessionsOnSQLite(t *testing.T) {
 
 func userRecord(now time.Time) storage.User {
 	return storage.User{ID: "u1", Email: "u1@example.com", CreatedAt: now, UpdatedAt: now}
+}
+
+// The RowStore's sessions are the database rows: a sign-in saved through
+// the sessions.Store interface is listed for its user, and revoking the row
+// (as the account page and the admin API do) makes the cookie worthless.
+func TestRowStoreOnSQLite(t *testing.T) {
+	store := openSQLite(t)
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	if err := store.CreateUser(t.Context(), userRecord(now)); err != nil {
+		t.Fatal(err)
+	}
+	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
+		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Now: func() time.Time { return now }}
+	var st sessions.Store
+	st, err := s.RowStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("POST", "/login", nil)
+	gs, err := st.New(r, browser.SessionCookie)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browser.SignIn(gs, "u1", []string{"pwd"}, now)
+	w := httptest.NewRecorder()
+	if err := st.Save(r, w, gs); err != nil {
+		t.Fatal(err)
+	}
+	listed, err := store.ListSessionsByUser(t.Context(), "u1", now)
+	if err != nil || len(listed) != 1 || listed[0].ID != gs.ID {
+		t.Fatalf("ListSessionsByUser = %+v, %v; want the saved session %s", listed, err, gs.ID)
+	}
+	read := httptest.NewRequest("GET", "/", nil)
+	read.AddCookie(w.Result().Cookies()[0])
+	if got, err := st.New(read, browser.SessionCookie); err != nil || got.ID != gs.ID {
+		t.Fatalf("New = %+v, %v", got, err)
+	}
+	if err := store.DeleteSession(t.Context(), gs.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := st.New(read, browser.SessionCookie); err != nil || !got.IsNew {
+		t.Errorf("New after revoke = %+v, %v; want a new session", got, err)
+	}
+}
+
+// openSQLite is a migrated SQLite database in the test's temporary folder.
+func openSQLite(t *testing.T) *sqlite.Store {
+	t.Helper()
+	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	if _, err := store.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return store
 }
