@@ -4,26 +4,18 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/storage"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // The session cycle against the embedded SQLite backend: the row is found by
 // the secret's hash only, renewed on sign-in, gone after End or expiry.
 func TestSessionsOnSQLite(t *testing.T) {
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
 		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Lifetime: time.Hour, Now: func() time.Time { return now }}

@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/internal/smtptest"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 	"github.com/ostiary/ostiary/templates"
 )
 
@@ -28,7 +29,7 @@ type rawRows func(t *testing.T) string
 // system secret rotated between enqueue and delivery still opens the body.
 func TestOutboxKeepsNoLinkAtRestSQLite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "o.db")
-	st := openSQLite(t, path)
+	st := sqlitetest.OpenFile(t, path)
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -200,7 +201,7 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 // makes, and for an address it declines sends nothing, yet records the row
 // as it records a delivery, so the outbox reads the same for both.
 func TestWorkerPreparesAtSendTime(t *testing.T) {
-	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+	st := sqlitetest.Open(t)
 	o, err := NewOutbox(st, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)
