@@ -113,7 +113,7 @@ func newNotifier(t *testing.T, clients fakeClients, sessions fakeSessions) *Noti
 // tells a relying party to, and returns its claims.
 func checkLogoutToken(t *testing.T, raw string, pub *rsa.PublicKey, clientID string) map[string]any {
 	t.Helper()
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("logout token does not parse: %v", err)
 	}

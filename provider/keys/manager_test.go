@@ -67,7 +67,7 @@ func sign(t *testing.T, kid string, key *rsa.PrivateKey) string {
 // look the kid up, then check the signature with that public key.
 func verify(t *testing.T, m *keys.Manager, token string) error {
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -203,11 +203,11 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
-	got := srv.WaitMessages(n, 30*time.Second)
+	srv.WaitMessages(n, 30*time.Second)
 	time.Sleep(300 * time.Millisecond) // room for a duplicate to show up
 	cancel()
 	wg.Wait()
-	got = srv.Messages()
+	got := srv.Messages()
 	seen := map[string]int{}
 	for _, m := range got {
 		id := messageID.FindStringSubmatch(m.Data)
