@@ -12,6 +12,7 @@ import (
 )
 
 func TestRegistryRunTimeConnectors(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	st := sqlitetest.Open(t)
 	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'c'}, secrets.SealKeySize)})

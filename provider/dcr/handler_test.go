@@ -58,6 +58,7 @@ func (hs *harness) call(method, path, token, body string) (int, map[string]any) 
 }
 
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	for _, c := range []struct {
 		name, body, code string
@@ -90,6 +91,7 @@ func TestRegisterValidation(t *testing.T) {
 }
 
 func TestRegisterPublicClient(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	status, body := hs.call(http.MethodPost, PathRegister, "",
 		`{"client_name":"Native","redirect_uris":["http://127.0.0.1:7777/cb","com.example.app:/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"software_id":"ignored"}`)
@@ -116,6 +118,7 @@ func TestRegisterPublicClient(t *testing.T) {
 }
 
 func TestUpdateCannotChangeSecretKind(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	_, reg := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
 	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
@@ -156,6 +159,7 @@ func TestUpdateCannotChangeSecretKind(t *testing.T) {
 }
 
 func TestInitialAccessTokenExpires(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeInitialAccessToken)
 	tok, rec, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, testNow)
 	if err != nil || !rec.ExpiresAt.Equal(testNow.Add(time.Hour)) {
@@ -179,6 +183,7 @@ func TestInitialAccessTokenExpires(t *testing.T) {
 }
 
 func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	c := storage.Client{ID: "static", Name: "S", RedirectURIs: []string{"https://s.example/cb"}, GrantTypes: []string{"authorization_code"},
 		ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("s"), CreatedAt: testNow}
@@ -200,6 +205,7 @@ func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
 // another address, the next hour and the initial-access-token mode are not
 // affected.
 func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	now := testNow
 	hs.h.Now = func() time.Time { return now }
@@ -251,6 +257,7 @@ func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
 }
 
 func TestRevokeInitialAccessTokenByIDPrefix(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeInitialAccessToken)
 	ctx := t.Context()
 	// Two hashes that share their first six hex digits.

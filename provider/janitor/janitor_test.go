@@ -140,6 +140,7 @@ func seed(t *testing.T, st storage.Store, expiredTokens int) {
 }
 
 func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		seed(t, b.store, 35)
 		c := &clock{t: t0}
@@ -204,6 +205,7 @@ func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
 // Two janitors at once: the second finds the lease taken and skips; once
 // the first is done, a pass runs again.
 func TestTwoJanitorsOnePassAtATime(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		seed(t, b.store, 20)
 		c := &clock{t: t0}
@@ -237,6 +239,7 @@ func TestTwoJanitorsOnePassAtATime(t *testing.T) {
 // A janitor that died holding the lease delays the others only until the
 // lease expires.
 func TestLeaseOfADeadJanitorExpires(t *testing.T) {
+	t.Parallel()
 	b := sqliteBackend(t)
 	c := &clock{t: t0}
 	ok, err := b.store.AcquireLease(t.Context(), janitor.LeaseName, "dead", t0, t0.Add(janitor.DefaultLease))

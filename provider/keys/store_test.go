@@ -17,6 +17,7 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Replicas on one real database, all past the interval at once: exactly
 // one new key (SQLite and PostgreSQL).
 func TestRotateIfDueRaceOnRealStores(t *testing.T) {
+	t.Parallel()
 	open := map[string]func(t *testing.T) keys.KeyStore{
 		"sqlite": func(t *testing.T) keys.KeyStore {
 			return sqlitetest.Open(t)

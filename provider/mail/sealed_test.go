@@ -28,6 +28,7 @@ type rawRows func(t *testing.T) string
 // nor after delivery; the mail delivered over SMTP still has its link. A
 // system secret rotated between enqueue and delivery still opens the body.
 func TestOutboxKeepsNoLinkAtRestSQLite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "o.db")
 	st := sqlitetest.OpenFile(t, path)
 	db, err := sql.Open("sqlite", path)
@@ -69,6 +70,7 @@ func TestOutboxKeepsNoLinkAtRestSQLite(t *testing.T) {
 }
 
 func TestOutboxKeepsNoLinkAtRestPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	st, err := postgres.Open(t.Context(), dsn)
 	if err != nil {
@@ -201,6 +203,7 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 // makes, and for an address it declines sends nothing, yet records the row
 // as it records a delivery, so the outbox reads the same for both.
 func TestWorkerPreparesAtSendTime(t *testing.T) {
+	t.Parallel()
 	st := sqlitetest.Open(t)
 	o, err := NewOutbox(st, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {

@@ -84,6 +84,7 @@ func onlyMail(t *testing.T, st outboxStore) storage.Mail {
 }
 
 func TestWorkerRetriesWithBackoff(t *testing.T) {
+	t.Parallel()
 	st := sqlitetest.Open(t)
 	srv := startSMTP(t, smtptest.Options{})
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
@@ -128,6 +129,7 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 }
 
 func TestWorkerGivesUp(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, smtptest.Options{})
 	for _, tc := range []struct {
 		name          string
@@ -169,12 +171,14 @@ var messageID = regexp.MustCompile(`(?m)^Message-ID: <([^@>]+)@`)
 // Two workers on one outbox, each with its own database handle like two
 // replicas, send every mail exactly once.
 func TestWorkersSendEachMailOnceSQLite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "o.db")
 	a, b := sqlitetest.OpenFile(t, path), sqlitetest.OpenFile(t, path)
 	workersSendOnce(t, a, a, b)
 }
 
 func TestWorkersSendEachMailOncePostgres(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	open := func() *postgres.Store {
 		s, err := postgres.Open(t.Context(), dsn)
@@ -233,6 +237,7 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 // Shutting down waits for the delivery in hand instead of leaving it sent
 // but unrecorded.
 func TestWorkerFinishesDeliveryOnShutdown(t *testing.T) {
+	t.Parallel()
 	st := sqlitetest.Open(t)
 	srv := startSMTP(t, smtptest.Options{})
 	srv.Hold()

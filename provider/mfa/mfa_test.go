@@ -62,6 +62,7 @@ func (f *fixture) enroll(t *testing.T, user string) ([]byte, []string) {
 }
 
 func TestEnrollment(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	e, err := f.svc.Begin(ctx, "u1", "u1@example.com", true)
@@ -122,6 +123,7 @@ func TestEnrollment(t *testing.T) {
 }
 
 func TestVerifySkewAndReplay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	secret, _ := f.enroll(t, "u1")
@@ -158,6 +160,7 @@ func TestVerifySkewAndReplay(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	_, codes := f.enroll(t, "u1")

@@ -100,6 +100,7 @@ func newService(t *testing.T, resolver string) (*Service, *sqlite.Store) {
 }
 
 func TestDomainProvedByDNS(t *testing.T) {
+	t.Parallel()
 	dns := startDNS(t)
 	s, st := newService(t, dns.addr)
 	ctx := context.Background()
@@ -154,6 +155,7 @@ func TestDomainProvedByDNS(t *testing.T) {
 }
 
 func TestAttachRules(t *testing.T) {
+	t.Parallel()
 	s, st := newService(t, "")
 	ctx := context.Background()
 	if err := st.CreateOrg(ctx, storage.Organization{ID: "o1", Name: "Acme"}); err != nil {

@@ -20,6 +20,7 @@ func newImporter(t *testing.T) (*Importer, *sqlite.Store) {
 }
 
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	im, st := newImporter(t)
 	ctx := t.Context()
 	existing := storage.User{ID: "taken-id", Email: "old@example.com", Name: "Old", CreatedAt: time.Now()}

@@ -11,6 +11,7 @@ import (
 // Two limiters over one database stand for two replicas: failures counted
 // by one limit the other.
 func TestLimiterSharedThroughSQLite(t *testing.T) {
+	t.Parallel()
 	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
