@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -17,6 +18,13 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// The end-to-end tests build and start the binary and drive Chromium;
+	// the short tier (make test-short) leaves them to make test.
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("e2e: skipped under -short")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "ostiary-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

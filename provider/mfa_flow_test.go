@@ -9,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/ostiary/ostiary/provider/totp"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // flowEnv is the whole provider over a fresh SQLite database, driven over
@@ -36,14 +36,7 @@ const flowRedirect = "https://app.example/cb"
 
 func newFlowEnv(t *testing.T, mutate ...func(*Config)) *flowEnv {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	e := &flowEnv{t: t, store: st}
 	e.srv = httptest.NewUnstartedServer(nil)
 	e.cfg = Config{Issuer: "http://" + e.srv.Listener.Addr().String(), Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048}

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,7 +15,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/storage"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // TestBackchannelLogoutGoesThroughTheGuard: the provider's back-channel
@@ -37,14 +36,7 @@ func TestBackchannelLogoutGoesThroughTheGuard(t *testing.T) {
 			var hits atomic.Int32
 			rp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
 			defer rp.Close()
-			st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			if _, err := st.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
+			st := sqlitetest.Open(t)
 			var logs lockedBuffer
 			cfg := Config{Issuer: "http://127.0.0.1:1", Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048, OutboundAllow: c.allow}
 			p, err := New(t.Context(), cfg, st, slog.New(slog.NewTextHandler(&logs, nil)))

@@ -5,9 +5,6 @@ import (
 	"time"
 )
 
-// ---------------------------------------------------------------------------
-// Dynamic client registration (RFC 7591, RFC 7592)
-
 // InitialAccessToken lets its holder register clients while registration
 // is protected (RFC 7591 §3). Only its SHA-256 is kept.
 type InitialAccessToken struct {

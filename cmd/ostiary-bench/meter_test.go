@@ -8,6 +8,7 @@ import (
 )
 
 func TestReadStatOfThisProcess(t *testing.T) {
+	t.Parallel()
 	st, err := readStat(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -23,6 +24,7 @@ func TestReadStatOfThisProcess(t *testing.T) {
 // clusterTicks counts a parent's live children and the ones it reaped:
 // a child that burns CPU and is waited for must show in the parent's total.
 func TestClusterTicksCountsReapedChildren(t *testing.T) {
+	t.Parallel()
 	before, err := clusterTicks(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +44,7 @@ func TestClusterTicksCountsReapedChildren(t *testing.T) {
 }
 
 func TestPostmasterPid(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good")
 	os.WriteFile(good, []byte("4242\n/var/lib/postgresql/data\n1700000000\n5432\n"), 0o600)

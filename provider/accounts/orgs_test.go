@@ -3,13 +3,13 @@ package accounts
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 type orgFixture struct {
@@ -22,14 +22,7 @@ type orgFixture struct {
 
 func newOrgFixture(t *testing.T) *orgFixture {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	f := &orgFixture{t: t, store: s, now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
 	f.orgs = &Organizations{Store: s, Audit: s, Now: clock}

@@ -2,13 +2,12 @@ package accounts
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/storage"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 type endedSessions struct {
@@ -24,14 +23,7 @@ func (e *endedSessions) SessionEnded(_ context.Context, userID, sessionID string
 
 func TestEndOtherSessions(t *testing.T) {
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	now := time.Now().UTC()
 	for _, u := range []string{"ada", "bob"} {
 		if err := st.CreateUser(ctx, storage.User{ID: u, Email: u + "@example.com", CreatedAt: now, UpdatedAt: now}); err != nil {

@@ -26,6 +26,7 @@ func (m *memStore) AppendAudit(_ context.Context, e storage.AuditEvent) error {
 }
 
 func TestRecorderStoresAndWritesOneJSONLine(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	st := &memStore{}
 	r := &Recorder{Store: st, Log: slog.New(slog.NewJSONHandler(&buf, nil))}
@@ -62,6 +63,7 @@ func TestRecorderStoresAndWritesOneJSONLine(t *testing.T) {
 }
 
 func TestRecorderDoesNotLogWhatItCouldNotStore(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	boom := errors.New("disk full")
 	r := &Recorder{Store: &memStore{err: boom}, Log: slog.New(slog.NewJSONHandler(&buf, nil))}

@@ -113,7 +113,7 @@ func newNotifier(t *testing.T, clients fakeClients, sessions fakeSessions) *Noti
 // tells a relying party to, and returns its claims.
 func checkLogoutToken(t *testing.T, raw string, pub *rsa.PublicKey, clientID string) map[string]any {
 	t.Helper()
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatalf("logout token does not parse: %v", err)
 	}
@@ -152,6 +152,7 @@ func checkLogoutToken(t *testing.T, raw string, pub *rsa.PublicKey, clientID str
 }
 
 func TestLogoutTokenDelivered(t *testing.T) {
+	t.Parallel()
 	a, b := newRP(t, nil), newRP(t, nil)
 	clients := fakeClients{
 		"app-a": {ID: "app-a", BackchannelLogoutURI: a.srv.URL + "/logout", BackchannelLogoutSessionRequired: true},
@@ -170,6 +171,7 @@ func TestLogoutTokenDelivered(t *testing.T) {
 }
 
 func TestRetryAfterServerError(t *testing.T) {
+	t.Parallel()
 	r := newRP(t, func(n int32) int {
 		if n == 1 {
 			return http.StatusInternalServerError
@@ -191,6 +193,7 @@ func TestRetryAfterServerError(t *testing.T) {
 }
 
 func TestGivesUp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		status int
 		want   int32
@@ -212,6 +215,7 @@ func TestGivesUp(t *testing.T) {
 }
 
 func TestSessionEndedDoesNotWaitForAHangingClient(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	hung := make(chan struct{}, 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -249,6 +253,7 @@ func TestSessionEndedDoesNotWaitForAHangingClient(t *testing.T) {
 }
 
 func TestAttemptTimeout(t *testing.T) {
+	t.Parallel()
 	var attempts atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Reading the body lets the server notice the client hanging up.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,13 +11,13 @@ import (
 
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/storage"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // The session cycle against the embedded SQLite backend: the row is found by
 // the secret's hash only, renewed on sign-in, gone after End or expiry.
 func TestSessionsOnSQLite(t *testing.T) {
-	store := openSQLite(t)
+	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
 		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Lifetime: time.Hour, Now: func() time.Time { return now }}
@@ -78,7 +77,7 @@ func userRecord(now time.Time) storage.User {
 // the sessions.Store interface is listed for its user, and revoking the row
 // (as the account page and the admin API do) makes the cookie worthless.
 func TestRowStoreOnSQLite(t *testing.T) {
-	store := openSQLite(t)
+	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	if err := store.CreateUser(t.Context(), userRecord(now)); err != nil {
 		t.Fatal(err)
@@ -115,18 +114,4 @@ func TestRowStoreOnSQLite(t *testing.T) {
 	if got, err := st.New(read, browser.SessionCookie); err != nil || !got.IsNew {
 		t.Errorf("New after revoke = %+v, %v; want a new session", got, err)
 	}
-}
-
-// openSQLite is a migrated SQLite database in the test's temporary folder.
-func openSQLite(t *testing.T) *sqlite.Store {
-	t.Helper()
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "s.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return store
 }

@@ -8,6 +8,7 @@ import (
 )
 
 func TestClientIP(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		trusted []string
@@ -78,6 +79,7 @@ func TestClientIP(t *testing.T) {
 }
 
 func TestZeroResolverIsPeer(t *testing.T) {
+	t.Parallel()
 	req := httptest.NewRequest("GET", "http://id.example/", nil)
 	req.RemoteAddr = "10.0.0.2:4000"
 	req.Header.Set("X-Forwarded-For", "203.0.113.9")
@@ -87,6 +89,7 @@ func TestZeroResolverIsPeer(t *testing.T) {
 }
 
 func TestParseProxy(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"10.0.0.0/8":       "10.0.0.0/8",
 		"192.0.2.1":        "192.0.2.1/32",
@@ -120,6 +123,7 @@ func TestParseProxy(t *testing.T) {
 }
 
 func TestNewNamesEveryBadEntry(t *testing.T) {
+	t.Parallel()
 	_, err := New([]string{"10.0.0.0/8", "nonsense", "192.0.2.1", "10.1.2.3/8"})
 	if err == nil || !strings.Contains(err.Error(), `"nonsense"`) || !strings.Contains(err.Error(), `"10.1.2.3/8"`) {
 		t.Fatalf("New: %v, want both bad entries named", err)
@@ -130,6 +134,7 @@ func TestNewNamesEveryBadEntry(t *testing.T) {
 }
 
 func TestBucket(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"192.0.2.7":                 "192.0.2.7",
 		"::ffff:192.0.2.7":          "192.0.2.7",

@@ -9,6 +9,7 @@ import (
 )
 
 func TestBuildConfidentialClient(t *testing.T) {
+	t.Parallel()
 	c, secret, err := Build(Spec{Name: "App", RedirectURIs: []string{"https://app.example/cb"}}, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -22,6 +23,7 @@ func TestBuildConfidentialClient(t *testing.T) {
 }
 
 func TestBuildPublicClientHasNoSecret(t *testing.T) {
+	t.Parallel()
 	c, secret, err := Build(Spec{Name: "SPA", Public: true, RedirectURIs: []string{"http://127.0.0.1:5173/cb"}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +34,7 @@ func TestBuildPublicClientHasNoSecret(t *testing.T) {
 }
 
 func TestBuildRejects(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		spec Spec
@@ -62,6 +65,7 @@ func TestBuildRejects(t *testing.T) {
 }
 
 func TestCheckRedirectURIAcceptsNativeAndLoopback(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"https://app.example/cb?x=1", "http://localhost:8000/cb", "http://[::1]/cb", "com.example.app:/oauth2redirect"} {
 		if err := CheckRedirectURI(u); err != nil {
 			t.Errorf("%s: %v", u, err)

@@ -5,6 +5,7 @@ import "testing"
 // RFC 8252 §7.3: a loopback redirect may use any port; RFC 9700 §4.1.3:
 // everything else is exact.
 func TestMatchRedirectURI(t *testing.T) {
+	t.Parallel()
 	registered := []string{
 		"http://127.0.0.1/callback",
 		"http://[::1]:8000/cb",

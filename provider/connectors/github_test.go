@@ -57,6 +57,7 @@ func githubConn(t *testing.T, srv *httptest.Server) Connector {
 }
 
 func TestGitHubVerifiedPrimaryOnly(t *testing.T) {
+	t.Parallel()
 	start := Start{State: "st", Nonce: "n", Verifier: "a-verifier-of-enough-length-0123456789abcdef"}
 	for _, tc := range []struct {
 		name, emails string
@@ -91,6 +92,7 @@ func TestGitHubVerifiedPrimaryOnly(t *testing.T) {
 }
 
 func TestGitHubFailures(t *testing.T) {
+	t.Parallel()
 	start := Start{State: "st", Verifier: "a-verifier-of-enough-length-0123456789abcdef"}
 	srv := fakeGitHub(t, `[]`, http.StatusInternalServerError)
 	c := githubConn(t, srv)
@@ -107,6 +109,7 @@ func TestGitHubFailures(t *testing.T) {
 }
 
 func TestClaimMapping(t *testing.T) {
+	t.Parallel()
 	var m map[string]any
 	_ = json.Unmarshal([]byte(`{"oid":"abc-123","upn":"ann@corp.example","verified":"true","displayName":"Ann","roles":"eng ops"}`), &m)
 	id := mapClaims(m, Claims{Subject: "oid", Email: "upn", EmailVerified: "verified", Name: "displayName", Groups: "roles"}.withDefaults())
@@ -121,6 +124,7 @@ func TestClaimMapping(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
+	t.Parallel()
 	errs := Config{ID: "Bad ID", Type: "saml"}.Validate("connectors[0]")
 	joined := strings.Join(errs, "\n")
 	for _, key := range []string{"connectors[0].id", "connectors[0].type", "connectors[0].name", "connectors[0].client_id", "connectors[0].client_secret"} {

@@ -3,25 +3,18 @@ package connectors
 import (
 	"bytes"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 func TestRegistryRunTimeConnectors(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "r.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'c'}, secrets.SealKeySize)})
 	if err != nil {
 		t.Fatal(err)

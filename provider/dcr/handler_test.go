@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 var testNow = time.Date(2031, 1, 2, 3, 4, 5, 0, time.UTC)
@@ -28,14 +28,7 @@ type harness struct {
 
 func newHarness(t *testing.T, mode Mode) *harness {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	h := &Handler{Store: s, Audit: s, Mode: mode, Issuer: "https://id.example", Now: func() time.Time { return testNow },
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	mux := http.NewServeMux()
@@ -65,6 +58,7 @@ func (hs *harness) call(method, path, token, body string) (int, map[string]any) 
 }
 
 func TestRegisterValidation(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	for _, c := range []struct {
 		name, body, code string
@@ -97,6 +91,7 @@ func TestRegisterValidation(t *testing.T) {
 }
 
 func TestRegisterPublicClient(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	status, body := hs.call(http.MethodPost, PathRegister, "",
 		`{"client_name":"Native","redirect_uris":["http://127.0.0.1:7777/cb","com.example.app:/cb"],"token_endpoint_auth_method":"none","grant_types":["authorization_code","refresh_token"],"software_id":"ignored"}`)
@@ -123,6 +118,7 @@ func TestRegisterPublicClient(t *testing.T) {
 }
 
 func TestUpdateCannotChangeSecretKind(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	_, reg := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
 	id, rat := reg["client_id"].(string), reg["registration_access_token"].(string)
@@ -163,6 +159,7 @@ func TestUpdateCannotChangeSecretKind(t *testing.T) {
 }
 
 func TestInitialAccessTokenExpires(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeInitialAccessToken)
 	tok, rec, err := NewInitialAccessToken(t.Context(), hs.store, time.Hour, testNow)
 	if err != nil || !rec.ExpiresAt.Equal(testNow.Add(time.Hour)) {
@@ -186,6 +183,7 @@ func TestInitialAccessTokenExpires(t *testing.T) {
 }
 
 func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	c := storage.Client{ID: "static", Name: "S", RedirectURIs: []string{"https://s.example/cb"}, GrantTypes: []string{"authorization_code"},
 		ResponseTypes: []string{"code"}, TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("s"), CreatedAt: testNow}
@@ -207,6 +205,7 @@ func TestStaticClientHasNoConfigurationEndpoint(t *testing.T) {
 // another address, the next hour and the initial-access-token mode are not
 // affected.
 func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	now := testNow
 	hs.h.Now = func() time.Time { return now }
@@ -258,6 +257,7 @@ func TestOpenRegistrationLimitedPerAddress(t *testing.T) {
 }
 
 func TestRevokeInitialAccessTokenByIDPrefix(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeInitialAccessToken)
 	ctx := t.Context()
 	// Two hashes that share their first six hex digits.

@@ -13,6 +13,7 @@ import (
 // may carry the audiences (RFC 8707 resource indicators) its tokens are
 // for; open registration may not, or anyone could claim any API's audience.
 func TestRegisterAudiences(t *testing.T) {
+	t.Parallel()
 	meta := `{"client_name":"A","redirect_uris":["https://a.example/cb"],"audience":["https://api.example","urn:example:billing"]}`
 	open := newHarness(t, ModeOpen)
 	if status, body := open.call(http.MethodPost, PathRegister, "", meta); status != http.StatusBadRequest || body["error"] != "invalid_client_metadata" {
@@ -47,6 +48,7 @@ func TestRegisterAudiences(t *testing.T) {
 // send no code_challenge; a public client cannot be let off (RFC 9700
 // §2.1.1); absent means required.
 func TestRegisterPKCERequired(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	status, body := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Proxy","redirect_uris":["https://a.example/cb"],"pkce_required":false}`)
 	if status != http.StatusCreated || body["pkce_required"] != false {
@@ -71,6 +73,7 @@ func TestRegisterPKCERequired(t *testing.T) {
 // (the audiences an admin gave it) is no claim and must not be refused;
 // leaving them out drops them, as §2.2 says of omitted values.
 func TestOpenUpdateKeepsAdminAudiences(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, ModeOpen)
 	status, reg := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
 	if status != http.StatusCreated {

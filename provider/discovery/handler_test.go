@@ -70,6 +70,7 @@ func get(t testing.TB, h http.Handler, method, path string, header ...string) *h
 }
 
 func TestDiscoveryDocumentGolden(t *testing.T) {
+	t.Parallel()
 	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
 	w := get(t, h, http.MethodGet, PathOpenIDConfiguration)
 	if w.Code != http.StatusOK {
@@ -88,6 +89,7 @@ func TestDiscoveryDocumentGolden(t *testing.T) {
 // §3 and RFC 8414 §2 require, and the ones whose absence means something
 // else (request_uri_parameter_supported defaults to true).
 func TestDiscoveryRequiredFields(t *testing.T) {
+	t.Parallel()
 	h := &Handler{Metadata: NewMetadata("https://id.example.com/"), Keys: testJWKS}
 	var doc map[string]any
 	if err := json.Unmarshal(get(t, h, http.MethodGet, PathOpenIDConfiguration).Body.Bytes(), &doc); err != nil {
@@ -117,6 +119,7 @@ func TestDiscoveryRequiredFields(t *testing.T) {
 }
 
 func TestCachingAndCORSHeaders(t *testing.T) {
+	t.Parallel()
 	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS, MaxAge: 5 * time.Minute}
 	for _, path := range []string{PathOpenIDConfiguration, PathJWKS} {
 		w := get(t, h, http.MethodGet, path)
@@ -160,6 +163,7 @@ func TestCachingAndCORSHeaders(t *testing.T) {
 }
 
 func TestMethodsAndPaths(t *testing.T) {
+	t.Parallel()
 	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		w := get(t, h, m, PathOpenIDConfiguration)
@@ -177,6 +181,7 @@ func TestMethodsAndPaths(t *testing.T) {
 }
 
 func TestJWKSErrorIsGeneric(t *testing.T) {
+	t.Parallel()
 	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: &staticKeys{err: errors.New("pq: password authentication failed for user ostiary")}}
 	w := get(t, h, http.MethodGet, PathJWKS)
 	if w.Code != http.StatusInternalServerError {
@@ -193,6 +198,7 @@ func TestJWKSErrorIsGeneric(t *testing.T) {
 // TestRealClient: go-oidc discovers the provider through Handler and
 // verifies an ID token against the JWKS it serves.
 func TestRealClient(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -264,6 +270,7 @@ func BenchmarkJWKS(b *testing.B) {
 // TestJWKSHeadersFollowKeySet: the precomputed ETag and Content-Length of
 // the key set change with the key set.
 func TestJWKSHeadersFollowKeySet(t *testing.T) {
+	t.Parallel()
 	keys := &staticKeys{body: []byte(`{"keys":[]}`), etag: `"v1"`}
 	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: keys}
 	for _, v := range []struct{ body, etag string }{

@@ -16,7 +16,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -29,14 +29,7 @@ type backend struct {
 
 func sqliteBackend(t *testing.T) backend {
 	path := filepath.Join(t.TempDir(), "ostiary.db")
-	st, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.OpenFile(t, path)
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
@@ -147,6 +140,7 @@ func seed(t *testing.T, st storage.Store, expiredTokens int) {
 }
 
 func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		seed(t, b.store, 35)
 		c := &clock{t: t0}
@@ -211,6 +205,7 @@ func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
 // Two janitors at once: the second finds the lease taken and skips; once
 // the first is done, a pass runs again.
 func TestTwoJanitorsOnePassAtATime(t *testing.T) {
+	t.Parallel()
 	eachBackend(t, func(t *testing.T, b backend) {
 		seed(t, b.store, 20)
 		c := &clock{t: t0}
@@ -244,6 +239,7 @@ func TestTwoJanitorsOnePassAtATime(t *testing.T) {
 // A janitor that died holding the lease delays the others only until the
 // lease expires.
 func TestLeaseOfADeadJanitorExpires(t *testing.T) {
+	t.Parallel()
 	b := sqliteBackend(t)
 	c := &clock{t: t0}
 	ok, err := b.store.AcquireLease(t.Context(), janitor.LeaseName, "dead", t0, t0.Add(janitor.DefaultLease))

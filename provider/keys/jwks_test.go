@@ -52,6 +52,7 @@ func fixtureKey(t *testing.T, file, kid string, activeFrom time.Time) storage.Si
 // public RSA JWK per published key, newest first, with kid, use and alg, and
 // no private members.
 func TestJWKSGolden(t *testing.T) {
+	t.Parallel()
 	c := newClock()
 	t0 := c.Now().Add(-time.Hour)
 	current := fixtureKey(t, "testkey1.pem", "current", t0)

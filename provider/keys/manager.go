@@ -143,6 +143,7 @@ func orDefault[T comparable](v, def T) T {
 func (m *Manager) validate() error {
 	var errs []error
 	if m.Store == nil {
+		//lint:ignore ST1005 each message starts with the Manager field it is about
 		errs = append(errs, errors.New("Store is nil"))
 	}
 	if m.Sealer == nil {
@@ -151,6 +152,7 @@ func (m *Manager) validate() error {
 	switch m.bits() {
 	case 2048, 3072, 4096:
 	default:
+		//lint:ignore ST1005 each message starts with the Manager field it is about
 		errs = append(errs, fmt.Errorf("Bits is %d, want 2048, 3072 or 4096", m.Bits))
 	}
 	for name, d := range map[string]time.Duration{

@@ -67,7 +67,7 @@ func sign(t *testing.T, kid string, key *rsa.PrivateKey) string {
 // look the kid up, then check the signature with that public key.
 func verify(t *testing.T, m *keys.Manager, token string) error {
 	t.Helper()
-	jws, err := jose.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,6 +80,7 @@ func verify(t *testing.T, m *keys.Manager, token string) error {
 }
 
 func TestEnsureFirstKeySignsAtOnce(t *testing.T) {
+	t.Parallel()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
 	if _, _, err := m.Signing(context.Background()); !errors.Is(err, keys.ErrNoSigningKey) {
@@ -110,6 +111,7 @@ func TestEnsureFirstKeySignsAtOnce(t *testing.T) {
 }
 
 func TestPrivateKeySealedAtRest(t *testing.T) {
+	t.Parallel()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
 	if err := m.Ensure(context.Background()); err != nil {
@@ -140,6 +142,7 @@ func TestPrivateKeySealedAtRest(t *testing.T) {
 // TestRotationSchedule walks one key's life: published before it signs,
 // signing after PrePublish, the old key verifying until Retention passes.
 func TestRotationSchedule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
@@ -221,6 +224,7 @@ func TestRotationSchedule(t *testing.T) {
 }
 
 func TestConcurrentEnsureMakesOneKey(t *testing.T) {
+	t.Parallel()
 	store, c := &memStore{}, newClock()
 	store.beforeWrite = barrier(2)
 	a, b := newManager(t, store, c), newManager(t, store, c)
@@ -247,6 +251,7 @@ func TestConcurrentEnsureMakesOneKey(t *testing.T) {
 }
 
 func TestConcurrentRotateKeepsEveryKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	a, b := newManager(t, store, c), newManager(t, store, c)
@@ -308,6 +313,7 @@ func TestConcurrentRotateKeepsEveryKey(t *testing.T) {
 // re-read (no store read on the hot path before then), and at once when
 // asked for the new kid.
 func TestRotationSeenByOtherReplica(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	a, b := newManager(t, store, c), newManager(t, store, c)
@@ -355,6 +361,7 @@ func TestRotationSeenByOtherReplica(t *testing.T) {
 }
 
 func TestUnknownKidReadsAreRateLimited(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
@@ -381,6 +388,7 @@ func TestUnknownKidReadsAreRateLimited(t *testing.T) {
 }
 
 func TestSigningServesCacheWhenStoreFails(t *testing.T) {
+	t.Parallel()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
 	if err := m.Ensure(context.Background()); err != nil {
@@ -426,6 +434,7 @@ func TestSigningWarmDoesNotAllocate(t *testing.T) {
 }
 
 func TestJWKSETag(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
@@ -452,6 +461,7 @@ func TestJWKSETag(t *testing.T) {
 }
 
 func TestManagerRejectsBadConfig(t *testing.T) {
+	t.Parallel()
 	m := newManager(t, &memStore{}, newClock())
 	m.Bits = 1024
 	m.Retention = -time.Second

@@ -14,6 +14,7 @@ import (
 const testInterval = 90 * 24 * time.Hour
 
 func TestRotateIfDueFollowsTheSchedule(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
@@ -52,6 +53,7 @@ func TestRotateIfDueFollowsTheSchedule(t *testing.T) {
 // Two replicas deciding at the same moment, both past the interval: the
 // compare-and-swap lets one add a key; the other sees it and adds none.
 func TestRotateIfDueRaceAddsOneKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	a, b := newManager(t, store, c), newManager(t, store, c)
@@ -106,6 +108,7 @@ func (l *auditLog) types() []string {
 // The background loop: with the clock moved past the interval, the next
 // check publishes a key and audits key.rotated.
 func TestScheduleRunRotates(t *testing.T) {
+	t.Parallel()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
 	if err := m.Ensure(context.Background()); err != nil {
@@ -153,6 +156,7 @@ func newest(set storage.KeySet) storage.SigningKey {
 }
 
 func TestRevokeSigningKey(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)
@@ -217,6 +221,7 @@ func TestRevokeSigningKey(t *testing.T) {
 }
 
 func TestRevokeRetiredKeyKeepsSigner(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store, c := &memStore{}, newClock()
 	m := newManager(t, store, c)

@@ -2,7 +2,6 @@ package keys_test
 
 import (
 	"context"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -10,7 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -18,17 +17,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // Replicas on one real database, all past the interval at once: exactly
 // one new key (SQLite and PostgreSQL).
 func TestRotateIfDueRaceOnRealStores(t *testing.T) {
+	t.Parallel()
 	open := map[string]func(t *testing.T) keys.KeyStore{
 		"sqlite": func(t *testing.T) keys.KeyStore {
-			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if _, err := s.Migrate(t.Context()); err != nil {
-				t.Fatal(err)
-			}
-			return s
+			return sqlitetest.Open(t)
 		},
 		"postgres": func(t *testing.T) keys.KeyStore {
 			s, err := postgres.Open(t.Context(), pgtest.DSN(t))

@@ -20,6 +20,7 @@ import (
 )
 
 func TestBackoff(t *testing.T) {
+	t.Parallel()
 	base, max := 30*time.Second, time.Hour
 	for _, tc := range []struct {
 		attempt int
@@ -42,6 +43,7 @@ func (q *recordingQueue) EnqueueMail(_ context.Context, m storage.Mail) error {
 }
 
 func TestOutboxRendersShippedTemplates(t *testing.T) {
+	t.Parallel()
 	q := &recordingQueue{}
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	woken := 0
@@ -93,6 +95,7 @@ func TestOutboxRendersShippedTemplates(t *testing.T) {
 // against its template, so a template that reads a field its struct lacks,
 // or a template with no struct, stops the server at start.
 func TestEveryTemplateHasItsData(t *testing.T) {
+	t.Parallel()
 	o, err := NewOutbox(&recordingQueue{}, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -152,6 +155,7 @@ func TestEveryTemplateHasItsData(t *testing.T) {
 }
 
 func TestOutboxSubjectIsOneLine(t *testing.T) {
+	t.Parallel()
 	o, err := NewOutbox(&recordingQueue{}, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -170,6 +174,7 @@ func TestOutboxSubjectIsOneLine(t *testing.T) {
 }
 
 func TestMessageBytes(t *testing.T) {
+	t.Parallel()
 	m := Message{ID: "m1", From: "Ostiary <id@example.com>", To: "ada@example.com", Subject: "Grüße",
 		Text: "Hello\nhttps://id.example/x?token=" + strings.Repeat("a", 90) + "\n", HTML: "<p>Hello</p>\n",
 		Date: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}

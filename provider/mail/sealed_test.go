@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/internal/smtptest"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 	"github.com/ostiary/ostiary/templates"
 )
 
@@ -27,8 +28,9 @@ type rawRows func(t *testing.T) string
 // nor after delivery; the mail delivered over SMTP still has its link. A
 // system secret rotated between enqueue and delivery still opens the body.
 func TestOutboxKeepsNoLinkAtRestSQLite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "o.db")
-	st := openSQLite(t, path)
+	st := sqlitetest.OpenFile(t, path)
 	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
@@ -68,6 +70,7 @@ func TestOutboxKeepsNoLinkAtRestSQLite(t *testing.T) {
 }
 
 func TestOutboxKeepsNoLinkAtRestPostgres(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	st, err := postgres.Open(t.Context(), dsn)
 	if err != nil {
@@ -200,7 +203,8 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 // makes, and for an address it declines sends nothing, yet records the row
 // as it records a delivery, so the outbox reads the same for both.
 func TestWorkerPreparesAtSendTime(t *testing.T) {
-	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+	t.Parallel()
+	st := sqlitetest.Open(t)
 	o, err := NewOutbox(st, templates.Mail, testSealer(t), nil, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -25,6 +25,7 @@ func testMessage(id string) Message {
 }
 
 func TestSMTPSenderModes(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		mode, user string
 	}{
@@ -58,6 +59,7 @@ func TestSMTPSenderModes(t *testing.T) {
 }
 
 func TestSMTPSenderRefusals(t *testing.T) {
+	t.Parallel()
 	// STARTTLS required but not offered: no silent downgrade.
 	plain := startSMTP(t, smtptest.Options{})
 	s := &SMTP{Host: plain.Host, Port: plain.Port, TLS: TLSStartTLS, Timeout: 5 * time.Second}
@@ -95,6 +97,7 @@ func TestSMTPSenderRefusals(t *testing.T) {
 }
 
 func TestSMTPSenderTimeout(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, smtptest.Options{})
 	srv.Hold() // accepts, then never greets
 	s := &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 300 * time.Millisecond}

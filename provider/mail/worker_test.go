@@ -16,7 +16,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 	"github.com/ostiary/ostiary/templates"
 )
 
@@ -26,19 +26,6 @@ type outboxStore interface {
 	Queue
 	Enqueuer
 	ListMail(ctx context.Context, limit int) ([]storage.Mail, error)
-}
-
-func openSQLite(t *testing.T, path string) *sqlite.Store {
-	t.Helper()
-	s, err := sqlite.Open(t.Context(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
 }
 
 type fakeClock struct {
@@ -97,7 +84,8 @@ func onlyMail(t *testing.T, st outboxStore) storage.Mail {
 }
 
 func TestWorkerRetriesWithBackoff(t *testing.T) {
-	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+	t.Parallel()
+	st := sqlitetest.Open(t)
 	srv := startSMTP(t, smtptest.Options{})
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
@@ -141,6 +129,7 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 }
 
 func TestWorkerGivesUp(t *testing.T) {
+	t.Parallel()
 	srv := startSMTP(t, smtptest.Options{})
 	for _, tc := range []struct {
 		name          string
@@ -153,7 +142,7 @@ func TestWorkerGivesUp(t *testing.T) {
 		{"max attempts", 451, 3, 3, 3, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+			st := sqlitetest.Open(t)
 			clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 			w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
 				From: "id@example.com", Now: clock.now, MaxAttempts: tc.maxAttempts, Logger: quietLogger()}
@@ -182,12 +171,14 @@ var messageID = regexp.MustCompile(`(?m)^Message-ID: <([^@>]+)@`)
 // Two workers on one outbox, each with its own database handle like two
 // replicas, send every mail exactly once.
 func TestWorkersSendEachMailOnceSQLite(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "o.db")
-	a, b := openSQLite(t, path), openSQLite(t, path)
+	a, b := sqlitetest.OpenFile(t, path), sqlitetest.OpenFile(t, path)
 	workersSendOnce(t, a, a, b)
 }
 
 func TestWorkersSendEachMailOncePostgres(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	open := func() *postgres.Store {
 		s, err := postgres.Open(t.Context(), dsn)
@@ -216,11 +207,11 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
-	got := srv.WaitMessages(n, 30*time.Second)
+	srv.WaitMessages(n, 30*time.Second)
 	time.Sleep(300 * time.Millisecond) // room for a duplicate to show up
 	cancel()
 	wg.Wait()
-	got = srv.Messages()
+	got := srv.Messages()
 	seen := map[string]int{}
 	for _, m := range got {
 		id := messageID.FindStringSubmatch(m.Data)
@@ -246,7 +237,8 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 // Shutting down waits for the delivery in hand instead of leaving it sent
 // but unrecorded.
 func TestWorkerFinishesDeliveryOnShutdown(t *testing.T) {
-	st := openSQLite(t, filepath.Join(t.TempDir(), "o.db"))
+	t.Parallel()
+	st := sqlitetest.Open(t)
 	srv := startSMTP(t, smtptest.Options{})
 	srv.Hold()
 	enqueue(t, st, time.Now, 1)

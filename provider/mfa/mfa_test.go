@@ -3,7 +3,6 @@ package mfa
 import (
 	"bytes"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/totp"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 type fixture struct {
@@ -22,14 +22,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "mfa.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	for _, id := range []string{"u1", "u2"} {
 		if err := st.CreateUser(t.Context(), storage.User{ID: id, Email: id + "@example.com"}); err != nil {
 			t.Fatal(err)
@@ -69,6 +62,7 @@ func (f *fixture) enroll(t *testing.T, user string) ([]byte, []string) {
 }
 
 func TestEnrollment(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	e, err := f.svc.Begin(ctx, "u1", "u1@example.com", true)
@@ -129,6 +123,7 @@ func TestEnrollment(t *testing.T) {
 }
 
 func TestVerifySkewAndReplay(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	secret, _ := f.enroll(t, "u1")
@@ -165,6 +160,7 @@ func TestVerifySkewAndReplay(t *testing.T) {
 }
 
 func TestRecoveryCodes(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	ctx := t.Context()
 	_, codes := f.enroll(t, "u1")

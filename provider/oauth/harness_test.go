@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // ---------------------------------------------------------------------------
@@ -69,17 +68,7 @@ func newHarness(t testing.TB, mutate ...func(*Config)) *harness {
 
 // openSQLite is a migrated SQLite store in the test's temp dir.
 func openSQLite(t testing.TB) storage.Store {
-	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatalf("sqlite.Open: %v", err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(ctx); err != nil {
-		t.Fatalf("Migrate: %v", err)
-	}
-	return store
+	return sqlitetest.Open(t)
 }
 
 // openPostgres is a migrated store on a fresh database of the throwaway

@@ -13,6 +13,7 @@ import (
 // removing a domain frees it for another organization, and only an
 // operator marks a domain verified without DNS; members change nothing.
 func TestManageSettings(t *testing.T) {
+	t.Parallel()
 	s, st := newService(t, "")
 	ctx := context.Background()
 	must := func(err error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 type known map[string]bool
@@ -93,20 +93,14 @@ func (d *dnsServer) answer(req []byte) []byte {
 
 func newService(t *testing.T, resolver string) (*Service, *sqlite.Store) {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "o.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	now := func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
 	return &Service{Store: st, Audit: st, Orgs: &accounts.Organizations{Store: st, Audit: st, Now: now}, Connectors: known{"corp": true},
 		Resolver: NewResolver(resolver), Now: now}, st
 }
 
 func TestDomainProvedByDNS(t *testing.T) {
+	t.Parallel()
 	dns := startDNS(t)
 	s, st := newService(t, dns.addr)
 	ctx := context.Background()
@@ -161,6 +155,7 @@ func TestDomainProvedByDNS(t *testing.T) {
 }
 
 func TestAttachRules(t *testing.T) {
+	t.Parallel()
 	s, st := newService(t, "")
 	ctx := context.Background()
 	if err := st.CreateOrg(ctx, storage.Organization{ID: "o1", Name: "Acme"}); err != nil {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestGuardRefusesEveryNonPublicRange(t *testing.T) {
+	t.Parallel()
 	var g Guard
 	for _, addr := range []string{
 		"127.0.0.1", "127.255.0.9", "::1", "::ffff:127.0.0.1", // loopback, also IPv4-mapped
@@ -36,6 +37,7 @@ func TestGuardRefusesEveryNonPublicRange(t *testing.T) {
 }
 
 func TestAllowListAdmits(t *testing.T) {
+	t.Parallel()
 	allow, err := ParseAllow([]string{"10.1.0.0/16", "127.0.0.1", " ::1 "})
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +56,7 @@ func TestAllowListAdmits(t *testing.T) {
 }
 
 func TestParseAllowReportsEveryBadEntry(t *testing.T) {
+	t.Parallel()
 	_, err := ParseAllow([]string{"10.1.2.3/8", "localhost", "10.0.0.0/8", "fe80::1%eth0"})
 	if err == nil {
 		t.Fatal("bad entries accepted")
@@ -69,6 +72,7 @@ func TestParseAllowReportsEveryBadEntry(t *testing.T) {
 }
 
 func TestCheckURL(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	var strict Guard
 	for _, raw := range []string{"https://127.0.0.1:8443/jwks", "https://localhost/jwks", "https://[::1]/x", "https://169.254.169.254/latest/meta-data"} {
@@ -103,6 +107,7 @@ func get(c *http.Client, raw string) ([]byte, error) {
 }
 
 func TestClientRefusesLoopbackAtConnect(t *testing.T) {
+	t.Parallel()
 	base, host := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") })
 	_, port, _ := strings.Cut(host, ":")
 	strict := NewClient(Config{})
@@ -120,6 +125,7 @@ func TestClientRefusesLoopbackAtConnect(t *testing.T) {
 }
 
 func TestClientRedirects(t *testing.T) {
+	t.Parallel()
 	_, otherHost := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
 	var base string
 	base, _ = serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +157,7 @@ func TestClientRedirects(t *testing.T) {
 }
 
 func TestClientCapsBodyAndTime(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 4096)
 	base, _ := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

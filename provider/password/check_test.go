@@ -8,6 +8,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	argon, err := Hash("a long enough password")
 	if err != nil {
 		t.Fatal(err)

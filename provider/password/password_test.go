@@ -8,6 +8,7 @@ import (
 )
 
 func TestHashVerify(t *testing.T) {
+	t.Parallel()
 	h, err := Hash("correct horse")
 	if err != nil {
 		t.Fatal(err)
@@ -33,6 +34,7 @@ func TestHashVerify(t *testing.T) {
 // `argon2 SALT -id -t T -k M -p P -l 32 -e`), so our encoding and parameters
 // interoperate with other tools.
 func TestVerifyReferenceVectors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		encoded, pw string
 		rehash      bool
@@ -54,6 +56,7 @@ func TestVerifyReferenceVectors(t *testing.T) {
 // Known-answer hash from x/crypto/bcrypt's tests ("allmine", cost 10). The
 // $2b$ and $2y$ spellings of the same hash come from other implementations.
 func TestVerifyBcryptImport(t *testing.T) {
+	t.Parallel()
 	for _, prefix := range []string{"$2a$", "$2b$", "$2y$"} {
 		h := prefix + "10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga"
 		ok, rehash, err := Verify(h, "allmine")
@@ -71,6 +74,7 @@ func TestVerifyBcryptImport(t *testing.T) {
 }
 
 func TestVerifyRejectsBadHashes(t *testing.T) {
+	t.Parallel()
 	good := "$argon2id$v=19$m=4096,t=1,p=2$c29tZXNhbHQxMjM$9IHkHHyNiqdyLvIZS3aFJIzfd5jUIj8hPhqgaL1UXy8"
 	for _, tc := range []struct {
 		name, encoded string

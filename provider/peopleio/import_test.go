@@ -1,7 +1,6 @@
 package peopleio
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -9,24 +8,19 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 func newImporter(t *testing.T) (*Importer, *sqlite.Store) {
 	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	s := sqlitetest.Open(t)
 	now := func() time.Time { return time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC) }
 	return &Importer{Store: s, Orgs: &accounts.Organizations{Store: s, Audit: s, Now: now},
 		Actor: accounts.Actor{ID: accounts.SystemActor}, Now: now}, s
 }
 
 func TestImportRules(t *testing.T) {
+	t.Parallel()
 	im, st := newImporter(t)
 	ctx := t.Context()
 	existing := storage.User{ID: "taken-id", Email: "old@example.com", Name: "Old", CreatedAt: time.Now()}

@@ -141,8 +141,7 @@ func parseOstiary(b []byte) (Person, error) {
 	if err := json.Unmarshal(b, &rec); err != nil {
 		return Person{}, fmt.Errorf("not a JSON object of the ostiary format: %v", err)
 	}
-	return Person{ID: rec.ID, Email: rec.Email, Name: rec.Name, EmailVerified: rec.EmailVerified, Disabled: rec.Disabled,
-		Admin: rec.Admin, CreatedAt: rec.CreatedAt, PasswordHash: rec.PasswordHash, Memberships: rec.Memberships}, nil
+	return Person(rec), nil
 }
 
 // auth0User covers both Auth0 shapes: the password-hash export support

@@ -8,6 +8,7 @@ import (
 const bcryptHash = "$2b$04$abcdefghijklmnopqrstuuV0gQ6TrAcr1ES0t8XaFH/ZpCWKqZrNe"
 
 func TestParseCognitoCSV(t *testing.T) {
+	t.Parallel()
 	in := "cognito:username,name,given_name,family_name,email,email_verified,phone_number,password_hash\n" +
 		"u1,Ada Lovelace,,,ada@example.com,true,+15550100," + bcryptHash + "\n" +
 		"u2,,Grace,Hopper,grace@example.com,false,,\n" +
@@ -35,12 +36,14 @@ func TestParseCognitoCSV(t *testing.T) {
 }
 
 func TestParseCognitoNeedsEmailColumn(t *testing.T) {
+	t.Parallel()
 	if _, err := Parse(FormatCognito, strings.NewReader("name,phone_number\nAda,+1\n")); err == nil {
 		t.Fatal("a header without email was accepted")
 	}
 }
 
 func TestParseAuth0Shapes(t *testing.T) {
+	t.Parallel()
 	// A bulk-import array over several lines: each row's line is where its
 	// object starts.
 	in := `[
@@ -68,6 +71,7 @@ func TestParseAuth0Shapes(t *testing.T) {
 }
 
 func TestParseJSONLinesKeepsGoing(t *testing.T) {
+	t.Parallel()
 	in := `{"email":"a@example.com"}` + "\n\n" + `{"email":` + "\n" + `{"email":"c@example.com","memberships":[{"org_name":"Acme","role":"admin"}]}` + "\n"
 	rows, err := Parse(FormatOstiary, strings.NewReader(in))
 	if err != nil {
@@ -80,6 +84,7 @@ func TestParseJSONLinesKeepsGoing(t *testing.T) {
 }
 
 func TestParseUnknownFormat(t *testing.T) {
+	t.Parallel()
 	if _, err := Parse("okta", strings.NewReader("")); err == nil {
 		t.Fatal("unknown format accepted")
 	}

@@ -3,6 +3,7 @@ package randtoken
 import "testing"
 
 func TestNewIsUniqueAndHashes(t *testing.T) {
+	t.Parallel()
 	a, b := New(), New()
 	if a == b || len(a) != 43 {
 		t.Fatalf("New() = %q, %q", a, b)

@@ -10,6 +10,7 @@ import (
 func secret(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
 func TestDeriveOrderAndSeparation(t *testing.T) {
+	t.Parallel()
 	system := [][]byte{secret(1), secret(2)}
 	a := Derive(system, PurposeCookieAuth, 32)
 	if len(a) != 2 || len(a[0]) != 32 || len(a[1]) != 32 {
@@ -43,6 +44,7 @@ func TestDeriveOrderAndSeparation(t *testing.T) {
 // RFC 5869 Appendix A.3 (empty salt and info, as Derive passes no salt):
 // Derive is plain HKDF-SHA256, so another implementation can reproduce it.
 func TestDeriveRFC5869Vector(t *testing.T) {
+	t.Parallel()
 	ikm := bytes.Repeat([]byte{0x0b}, 22)
 	want := "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8"
 	got := Derive([][]byte{ikm}, "", 42)[0]
@@ -52,6 +54,7 @@ func TestDeriveRFC5869Vector(t *testing.T) {
 }
 
 func TestDeriveBadSizePanics(t *testing.T) {
+	t.Parallel()
 	for _, size := range []int{0, -1, 255*32 + 1} {
 		func() {
 			defer func() {
@@ -74,6 +77,7 @@ func newSealer(t *testing.T, system ...[]byte) *Sealer {
 }
 
 func TestSealRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := newSealer(t, secret(1))
 	pt := []byte("a PKCS#8 private key")
 	ct, err := s.Seal(pt, []byte("kid1"))
@@ -101,6 +105,7 @@ func TestSealRoundTrip(t *testing.T) {
 }
 
 func TestOpenTampered(t *testing.T) {
+	t.Parallel()
 	s := newSealer(t, secret(1))
 	ct, err := s.Seal([]byte("secret"), []byte("kid1"))
 	if err != nil {
@@ -121,6 +126,7 @@ func TestOpenTampered(t *testing.T) {
 }
 
 func TestOpenWrongAdditionalData(t *testing.T) {
+	t.Parallel()
 	s := newSealer(t, secret(1))
 	ct, err := s.Seal([]byte("secret"), []byte("kid1"))
 	if err != nil {
@@ -134,6 +140,7 @@ func TestOpenWrongAdditionalData(t *testing.T) {
 }
 
 func TestSealerRotation(t *testing.T) {
+	t.Parallel()
 	old := newSealer(t, secret(1))
 	ct, err := old.Seal([]byte("sealed under the old secret"), []byte("kid"))
 	if err != nil {
@@ -160,6 +167,7 @@ func TestSealerRotation(t *testing.T) {
 }
 
 func TestNewSealerRejectsBadKeys(t *testing.T) {
+	t.Parallel()
 	if _, err := NewSealer(nil); err == nil {
 		t.Error("NewSealer(nil) succeeded")
 	}

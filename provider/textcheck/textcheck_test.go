@@ -9,6 +9,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name  string
 		req   func() *http.Request
@@ -67,6 +68,7 @@ func TestCheck(t *testing.T) {
 
 // The handler reads the same body, through its own size cap.
 func TestCheckKeepsTheBody(t *testing.T) {
+	t.Parallel()
 	body := "grant_type=client_credentials&scope=a+b"
 	r := httptest.NewRequest("POST", "/oauth2/token", strings.NewReader(body))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -97,6 +99,7 @@ func TestCheckKeepsTheBody(t *testing.T) {
 
 // User-Agent only describes a session: it is repaired, not refused.
 func TestCheckRepairsUserAgent(t *testing.T) {
+	t.Parallel()
 	r := httptest.NewRequest("GET", "/", nil)
 	r.Header.Set("User-Agent", "Mozilla\xff/5.0\x00")
 	if where := Check(r); where != "" {

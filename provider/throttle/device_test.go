@@ -6,6 +6,7 @@ import (
 )
 
 func TestDeviceCookie(t *testing.T) {
+	t.Parallel()
 	oldKey, newKey := []byte("the old device key, 32 bytes ..."), []byte("the new device key, 32 bytes ...")
 	before := &Limiter{DeviceKeys: [][]byte{oldKey}}
 	c, err := before.IssueDevice("Ann@Example.com")

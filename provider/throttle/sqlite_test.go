@@ -1,25 +1,18 @@
 package throttle_test
 
 import (
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/throttle"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // Two limiters over one database stand for two replicas: failures counted
 // by one limit the other.
 func TestLimiterSharedThroughSQLite(t *testing.T) {
-	store, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "t.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if _, err := store.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	t.Parallel()
+	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
 	a := &throttle.Limiter{Store: store, Now: clock, AccountLimit: 3, IPLimit: 100}

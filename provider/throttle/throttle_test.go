@@ -65,6 +65,7 @@ func fail(t *testing.T, l *Limiter, email, ip string) {
 func (c *clock) now() time.Time { return c.t }
 
 func TestAccountLimit(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now}
@@ -95,6 +96,7 @@ func TestAccountLimit(t *testing.T) {
 }
 
 func TestSuccessResetsAccountOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3}
@@ -119,6 +121,7 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 // An IPv6 client may use any address of its /64; stepping through them
 // must not reset the count. Another /64 is another client.
 func TestIPv6CountedPerSlash64(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3}
@@ -134,6 +137,7 @@ func TestIPv6CountedPerSlash64(t *testing.T) {
 }
 
 func TestKeysDoNotHoldEmail(t *testing.T) {
+	t.Parallel()
 	k := accountKey(" Ann@Example.com")
 	if strings.Contains(strings.ToLower(k), "ann") || k != accountKey("ann@example.com") {
 		t.Errorf("accountKey = %q: want a digest of the lowercased address", k)
@@ -144,6 +148,7 @@ func TestKeysDoNotHoldEmail(t *testing.T) {
 }
 
 func TestRetryAfterRoundsUp(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute}
@@ -158,6 +163,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 // them failed: the account's attempt is counted before the password is
 // verified, so of 50 concurrent attempts only the limit get through.
 func TestConcurrentAttemptsAreCountedBeforeVerifying(t *testing.T) {
+	t.Parallel()
 	l := &Limiter{Store: newMemStore(), Now: time.Now}
 	var (
 		wg      sync.WaitGroup

@@ -13,6 +13,7 @@ var rfcSecret = []byte("12345678901234567890")
 // TestRFC6238Vectors checks the SHA-1 rows of RFC 6238 Appendix B, which are
 // 8-digit codes; the 6-digit code is the same value's low six digits.
 func TestRFC6238Vectors(t *testing.T) {
+	t.Parallel()
 	vectors := []struct {
 		unix int64
 		step int64
@@ -44,6 +45,7 @@ func TestRFC6238Vectors(t *testing.T) {
 
 // TestRFC4226Vectors: HOTP Appendix D, the counter-based core TOTP builds on.
 func TestRFC4226Vectors(t *testing.T) {
+	t.Parallel()
 	want := []string{"755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"}
 	for i, w := range want {
 		if got := hotp(rfcSecret, uint64(i), 6); got != w {
@@ -53,6 +55,7 @@ func TestRFC4226Vectors(t *testing.T) {
 }
 
 func TestMatchSkew(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1234567890, 0)
 	cur := Step(now)
 	for _, d := range []int64{-1, 0, 1} {
@@ -72,6 +75,7 @@ func TestMatchSkew(t *testing.T) {
 }
 
 func TestMatchInput(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1234567890, 0)
 	c := Code(rfcSecret, Step(now))
 	if _, ok := Match(rfcSecret, c[:3]+" "+c[3:], now); !ok {
@@ -88,6 +92,7 @@ func TestMatchInput(t *testing.T) {
 }
 
 func TestNewSecretAndURI(t *testing.T) {
+	t.Parallel()
 	s, err := NewSecret(bytes.NewReader(bytes.Repeat([]byte{0xAB}, 64)))
 	if err != nil || len(s) != SecretSize {
 		t.Fatalf("NewSecret = %x, %v", s, err)

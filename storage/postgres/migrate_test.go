@@ -62,6 +62,7 @@ func recorded(t *testing.T, dsn string) []string {
 }
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dsn := pgtest.DSN(t)
 	s := openStore(t, dsn)
@@ -99,6 +100,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 }
 
 func TestMigrateDetectsEditedMigration(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dsn := pgtest.DSN(t)
 	s := openStore(t, dsn)
@@ -127,6 +129,7 @@ func TestMigrateDetectsEditedMigration(t *testing.T) {
 // both succeed, and each migration runs exactly once (a second run of
 // 0001 would fail on CREATE TABLE).
 func TestMigrateConcurrently(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	dsn := pgtest.DSN(t)
 	const replicas = 4

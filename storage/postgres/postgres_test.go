@@ -31,6 +31,12 @@ func newStore(t *testing.T) storage.Store {
 	return s
 }
 
-func TestPostgresConformance(t *testing.T) { storagetest.Run(t, newStore) }
+func TestPostgresConformance(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, newStore)
+}
 
-func TestPostgresConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }
+func TestPostgresConcurrency(t *testing.T) {
+	t.Parallel()
+	storagetest.RunConcurrency(t, newStore)
+}

@@ -15,6 +15,7 @@ import (
 // TestInTxRetriesSerializationFailures: fn reporting 40001 or 40P01 runs
 // again; one that keeps failing ends in ErrConflict.
 func TestInTxRetriesSerializationFailures(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t)
 	for _, code := range []string{"40001", "40P01"} {
@@ -67,6 +68,7 @@ func TestInTxRetriesSerializationFailures(t *testing.T) {
 // removal, and stops, so one owner is left. At READ COMMITTED both would
 // succeed and leave none.
 func TestInTxPreventsWriteSkew(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t)
 	if err := s.CreateOrg(ctx, storage.Organization{ID: "o1", Name: "Acme"}); err != nil {
@@ -140,6 +142,7 @@ func TestInTxPreventsWriteSkew(t *testing.T) {
 // opposite orders deadlock; PostgreSQL aborts one (40P01), which the store
 // reports as ErrConflict, and the other commits.
 func TestDeadlockIsConflict(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t)
 	for _, o := range []string{"a", "b"} {
@@ -197,6 +200,7 @@ func TestDeadlockIsConflict(t *testing.T) {
 // TestTxContextsAreStoreBound: a context carrying one Store's transaction
 // means nothing to another Store.
 func TestTxContextsAreStoreBound(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	a, b := newStore(t), newStore(t)
 	tx, err := a.BeginTX(ctx)

@@ -18,6 +18,7 @@ import (
 // connections, or only reads, is storage.ErrUnavailable to every caller
 // (503, not "no such client"), and Ping fails while it refuses writes.
 func TestDatabaseFailuresAreErrUnavailable(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	s := openStore(t, dsn)
 	if _, err := s.Migrate(t.Context()); err != nil {

@@ -15,6 +15,7 @@ import (
 // transaction commits, and a lost listening connection is reported as
 // "forget everything" before notifications resume.
 func TestWatchClientsAcrossReplicas(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.DSN(t)
 	ctx := t.Context()
 	open := func() *postgres.Store {

@@ -36,11 +36,18 @@ func openStore(t *testing.T, path string) *Store {
 	return s
 }
 
-func TestSQLiteConformance(t *testing.T) { storagetest.Run(t, newStore) }
+func TestSQLiteConformance(t *testing.T) {
+	t.Parallel()
+	storagetest.Run(t, newStore)
+}
 
-func TestSQLiteConcurrency(t *testing.T) { storagetest.RunConcurrency(t, newStore) }
+func TestSQLiteConcurrency(t *testing.T) {
+	t.Parallel()
+	storagetest.RunConcurrency(t, newStore)
+}
 
 func TestMigrateIsIdempotent(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := openStore(t, filepath.Join(t.TempDir(), "nested", "dir", "ostiary.db"))
 	if err := s.Ping(ctx); err == nil {
@@ -74,6 +81,7 @@ func TestMigrateIsIdempotent(t *testing.T) {
 }
 
 func TestMigrateDetectsChangedMigration(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t).(*Store)
 	all, _ := migrations.For("sqlite")
@@ -91,6 +99,7 @@ func TestMigrateDetectsChangedMigration(t *testing.T) {
 }
 
 func TestReopenKeepsData(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	path := filepath.Join(t.TempDir(), "ostiary.db")
 	s, err := Open(ctx, path)
@@ -122,6 +131,7 @@ func TestReopenKeepsData(t *testing.T) {
 }
 
 func TestOpenSettings(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t).(*Store)
 	// Every pooled connection must carry the pragmas: check several at once.
@@ -159,6 +169,7 @@ func TestOpenSettings(t *testing.T) {
 // waits at BEGIN for the first to finish, instead of starting as a reader
 // and failing (or deadlocking) when both later try to write.
 func TestWriteTxLocksAtBegin(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t)
 	tx1, err := s.BeginTX(ctx)
@@ -195,6 +206,7 @@ func TestWriteTxLocksAtBegin(t *testing.T) {
 // TestBusyIsConflict checks that SQLITE_BUSY from a real lock maps to
 // storage.ErrConflict and counts as retryable.
 func TestBusyIsConflict(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t).(*Store)
 	tx, err := s.BeginTX(ctx)
@@ -220,6 +232,7 @@ func TestBusyIsConflict(t *testing.T) {
 // TestOpenAwkwardPath: the path goes into a file: URI, which would
 // percent-decode it and cut it at '?' or '#'.
 func TestOpenAwkwardPath(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "a%41 b?c#d", "ostiary%20.db")
 	s := openStore(t, path)
 	if _, err := s.Migrate(t.Context()); err != nil {
@@ -241,6 +254,7 @@ func TestOpenAwkwardPath(t *testing.T) {
 // TestInTxRetriesBusy: a busy database makes InTx run fn again; if it stays
 // busy the error after the last attempt wraps storage.ErrConflict.
 func TestInTxRetriesBusy(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t).(*Store)
 	other, err := sql.Open("sqlite", "file:"+s.path+"?_pragma=busy_timeout(0)")

@@ -14,6 +14,7 @@ import (
 // in and out of transactions; past the bound queries still run; a
 // statement prepared before a schema change still runs after it.
 func TestStatementCache(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := newStore(t).(*Store)
 	now := time.Now().UTC().Truncate(time.Second)
@@ -59,6 +60,7 @@ func TestStatementCache(t *testing.T) {
 }
 
 func TestStatementCacheAcrossSchemaChange(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	s := openStore(t, filepath.Join(t.TempDir(), "ostiary.db"))
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE scratch (a INTEGER)`); err != nil {

@@ -18,7 +18,8 @@ const racers = 20
 // RunConcurrency runs the races a multi-replica deployment produces: many
 // callers on one record at once, where exactly one may win (code redemption,
 // refresh rotation, key rotation, one-time tokens, mail leases, throttle
-// counts). Each subtest gets its own store from newStore.
+// counts). Each subtest gets its own store from newStore; the subtests run
+// in parallel.
 func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	for _, st := range []subTest{
 		{"InvalidateRefreshToken", func(t *testing.T, s storage.Store) { testRaceInvalidate(t, s, storage.KindRefreshToken) }},
@@ -33,7 +34,10 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ThrottleHit", testRaceThrottle},
 		{"AcquireLease", testRaceLease},
 	} {
-		t.Run(st.name, func(t *testing.T) { st.run(t, newStore(t)) })
+		t.Run(st.name, func(t *testing.T) {
+			t.Parallel()
+			st.run(t, newStore(t))
+		})
 	}
 }
 

@@ -18,7 +18,8 @@ type subTest struct {
 // Run runs the functional conformance suite: every method of every interface
 // in storage.Store, its documented errors, expiry, cascades and transactions.
 // Each subtest gets its own store from newStore, which must return a fresh,
-// migrated, empty store.
+// migrated, empty store; the subtests run in parallel, so newStore is called
+// concurrently.
 func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 	groups := [][]subTest{
 		clientTests,
@@ -40,12 +41,14 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		orgSSOTests,
 		connectorTests,
 		cleanupTests,
+		leaseTests,
 		txTests,
 		storeTests,
 	}
 	for _, g := range groups {
 		for _, st := range g {
 			t.Run(st.name, func(t *testing.T) {
+				t.Parallel()
 				st.run(t, newStore(t))
 			})
 		}

@@ -12,6 +12,8 @@
 //
 // When no PostgreSQL can be had, DSN skips the test with a loud message, or
 // fails it when $CI is "true", so a CI run never passes without the tests.
+// Under go test -short (make test-short) DSN skips the test without looking
+// for a server: the short tier runs on SQLite alone.
 package pgtest
 
 import (
@@ -58,9 +60,12 @@ func Main(m *testing.M) {
 
 // DSN creates an empty database with a random name and returns a postgres://
 // URL for it. The database is dropped, with any connections left open to it,
-// in tb.Cleanup.
+// in tb.Cleanup. Under -short it skips the test.
 func DSN(tb testing.TB) string {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("PostgreSQL tests skipped under -short")
+	}
 	once.Do(func() { shared, unavailable, setup = connect() })
 	if setup != nil {
 		if unavailable && os.Getenv("CI") != "true" {

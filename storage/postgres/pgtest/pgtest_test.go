@@ -38,6 +38,7 @@ func dbName(t *testing.T, dsn string) string {
 // TestDSN: each call gets its own empty database, usable at once, and gone
 // after the test's cleanup even if a connection to it was left open.
 func TestDSN(t *testing.T) {
+	t.Parallel()
 	var first string
 	t.Run("use", func(t *testing.T) {
 		a, b := DSN(t), DSN(t)
