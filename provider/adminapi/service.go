@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -76,7 +77,9 @@ type Service struct {
 	// single sign-on operations (service_sso.go).
 	Connectors ConnectorRegistry
 	SSO        *orgsso.Service
-	Now        func() time.Time
+	// Tokens is people's personal access tokens (service_pats.go).
+	Tokens *pat.Service
+	Now    func() time.Time
 }
 
 // ErrInvalid marks a request the service refuses as malformed; the API

@@ -21,6 +21,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
@@ -138,6 +139,8 @@ type Pages struct {
 	Accounts   *accounts.Service
 	Lifecycle  *accounts.People
 	Transactor Transactor
+	// Tokens is the account page's personal access tokens.
+	Tokens *pat.Service
 	// People is the registration, email verification and password reset
 	// side; nil turns those pages off (they answer 404).
 	People *People
@@ -188,6 +191,9 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")
+	}
+	if p.Tokens == nil {
+		missing = append(missing, "Tokens")
 	}
 	if p.MFA != nil && p.Challenges == nil {
 		missing = append(missing, "Challenges (MFA is set)")
