@@ -3,6 +3,8 @@ package fault
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Kind says what a failure means to the caller; each surface answers a
@@ -39,6 +41,9 @@ type Error struct {
 	Kind    Kind
 	Message string
 	Cause   error
+	// Details, when set, are the separate problems Message joins, for a
+	// surface that lists them (a form's errors).
+	Details []string
 	// of is the sentinel this failure is one of, so that errors.Is(err,
 	// sentinel) holds; nil for a failure of no package's sentinel.
 	of *Error
@@ -47,7 +52,7 @@ type Error struct {
 // Error is the message, followed by the cause for the log.
 func (e *Error) Error() string {
 	if e.Cause != nil {
-		return e.Message + ": " + e.Cause.Error()
+		return e.Message + " (" + e.Cause.Error() + ")"
 	}
 	return e.Message
 }
@@ -70,6 +75,18 @@ func (e *Error) New(message string) *Error {
 
 // Newf is New with a formatted message.
 func (e *Error) Newf(format string, a ...any) *Error { return e.New(fmt.Sprintf(format, a...)) }
+
+// NewList is a failure of sentinel e's kind for several problems at once:
+// Message joins them with "; ", Details keeps them apart. No problems is
+// no failure (nil).
+func (e *Error) NewList(problems []string) error {
+	if len(problems) == 0 {
+		return nil
+	}
+	f := e.New(strings.Join(problems, "; "))
+	f.Details = slices.Clone(problems)
+	return f
+}
 
 // Wrap is New with a cause for the log.
 func (e *Error) Wrap(cause error, message string) *Error {
@@ -109,6 +126,19 @@ func KindOf(err error) Kind {
 		return f.Kind
 	}
 	return 0
+}
+
+// Details are the problems of the failure err carries, one per item: its
+// Details, else its Message alone; nil when err carries no failure.
+func Details(err error) []string {
+	f, ok := From(err)
+	switch {
+	case !ok:
+		return nil
+	case len(f.Details) > 0:
+		return slices.Clone(f.Details)
+	}
+	return []string{f.Message}
 }
 
 // Message is the safe message of the failure err carries, or fallback.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -420,12 +421,31 @@ func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) htt
 			w.Header().Set("Retry-After", "2")
 			p.RenderError(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
 				"The server cannot reach its database right now. Try again in a moment.")
+		case fault.KindOf(err) != 0:
+			// A refusal by the rules that no handler turned into a form
+			// message: its kind picks the page, its message is the detail.
+			f, _ := fault.From(err)
+			fp := faultPages[f.Kind]
+			p.Logger.InfoContext(r.Context(), "page refused", "path", r.URL.Path, "err", err)
+			p.RenderError(w, r, fp.status, fp.title, f.Message)
 		default:
 			p.Logger.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 			p.RenderError(w, r, http.StatusInternalServerError, "Something went wrong",
 				"The server could not finish this request. Try again in a moment.")
 		}
 	}
+}
+
+// faultPages is the status and title of the page for each kind of
+// provider/fault failure.
+var faultPages = map[fault.Kind]struct {
+	status int
+	title  string
+}{
+	fault.Invalid:   {http.StatusBadRequest, "This request cannot be done"},
+	fault.Forbidden: {http.StatusForbidden, "Not allowed"},
+	fault.NotFound:  {http.StatusNotFound, "Not found"},
+	fault.Conflict:  {http.StatusConflict, "This cannot be done now"},
 }
 
 type errorPage struct {
