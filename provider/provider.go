@@ -27,6 +27,7 @@ import (
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/outbound"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -133,6 +134,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	tokens := &pat.Service{Store: store, Audit: recorder, Now: cfg.now}
 	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: orgs,
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	pages, err := web.New(web.Pages{
@@ -141,6 +143,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		People:     people,
 		Lifecycle:  lifecycle,
 		Transactor: store,
+		Tokens:     tokens,
 		Store:      store,
 		Sessions:   sessions,
 		Throttle:   limiter,
@@ -193,7 +196,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	base := strings.TrimSuffix(issuer.Path, "/")
 	// One service for the admin API and the admin pages' changes.
 	adminOps := &adminapi.Service{Store: watched, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
-		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Now: cfg.now}
+		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Tokens: tokens, Now: cfg.now}
 	admin := (&adminapi.Handler{
 		Service: adminOps,
 		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base, Proxies: proxies,

@@ -35,6 +35,7 @@ commands:
   dcr token revoke --id ID           end an initial access token at once
   sessions list|delete               a person's browser sessions
   consents list|revoke               a person's remembered consents
+  tokens list|revoke                 a person's personal access tokens
   audit list                         query the audit log
 
 Every command takes --config FILE and --output text|json; run
@@ -229,6 +230,8 @@ func commands() []command {
 		{"sessions", "delete", sessionsDeleteCommand},
 		{"consents", "list", consentsListCommand},
 		{"consents", "revoke", consentsRevokeCommand},
+		{"tokens", "list", tokensListCommand},
+		{"tokens", "revoke", tokensRevokeCommand},
 		{"audit", "list", auditListCommand},
 		{"keys", "revoke", keysRevokeCommand},
 		{"janitor", "run", janitorRunCommand},

@@ -26,6 +26,8 @@ var apiCommands = map[string]string{
 	"deleteUserSession":  "sessions delete",
 	"listUserConsents":   "consents list",
 	"revokeUserConsent":  "consents revoke",
+	"listUserTokens":     "tokens list",
+	"revokeUserToken":    "tokens revoke",
 	"createOrg":          "orgs create",
 	"listOrgs":           "orgs list",
 	"getOrg":             "orgs get",

@@ -9,13 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// ErrInvalid marks input that breaks a rule; the message says which.
-var ErrInvalid = errors.New("invalid")
+// ErrInvalid marks input that breaks a rule; a failure made from it
+// (ErrInvalid.New) says which, in words for the person (provider/fault).
+var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid")
 
 // MinPasswordLength is the default shortest password accepted (NIST SP
 // 800-63B §5.1.1 asks for at least 8; we ask for more since there is no
@@ -94,7 +96,7 @@ func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || a.Name != "" || len(s) > 254 {
-		return "", fmt.Errorf("email %q is not a valid address: %w", s, ErrInvalid)
+		return "", ErrInvalid.Newf("Email %q is not a valid address.", s)
 	}
 	return strings.ToLower(s), nil
 }

@@ -9,17 +9,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // Errors of the organization rules, besides ErrInvalid and the storage
-// sentinels. Each wraps into a message that says what was refused.
+// sentinels. They are provider/fault sentinels: a refusal is made from one
+// (ErrForbidden.New(...)) with a message that says what was refused.
 var (
 	// ErrForbidden: the actor's role does not allow the change.
-	ErrForbidden = errors.New("not allowed")
+	ErrForbidden = fault.Sentinel(fault.Forbidden, "not allowed")
 	// ErrLastOwner: the change would leave the organization without an owner.
-	ErrLastOwner = errors.New("an organization needs at least one owner")
+	ErrLastOwner = fault.Sentinel(fault.Conflict, "an organization needs at least one owner")
 )
 
 // InvitationLifetime is how long an invitation link works.
@@ -136,7 +138,7 @@ func (o *Organizations) actorRole(ctx context.Context, orgID, actorID string) (s
 		}
 		return RoleOwner, nil
 	}
-	return "", fmt.Errorf("not a member of organization %q: %w", orgID, ErrForbidden)
+	return "", ErrForbidden.Newf("Not a member of organization %q.", orgID)
 }
 
 // Create stores a new organization with the creator as its owner (unless
@@ -172,7 +174,7 @@ func (o *Organizations) Create(ctx context.Context, actor Actor, name string) (s
 func newOrg(name string, now time.Time) (storage.Organization, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 200 {
-		return storage.Organization{}, fmt.Errorf("organization name must be 1 to 200 characters: %w", ErrInvalid)
+		return storage.Organization{}, ErrInvalid.New("Organization name must be 1 to 200 characters.")
 	}
 	now = now.UTC()
 	return storage.Organization{ID: randtoken.ID(), Name: name, CreatedAt: now, UpdatedAt: now}, nil
@@ -182,14 +184,14 @@ func newOrg(name string, now time.Time) (storage.Organization, error) {
 func (o *Organizations) Rename(ctx context.Context, actor Actor, orgID, name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" || len([]rune(name)) > 200 {
-		return fmt.Errorf("organization name must be 1 to 200 characters: %w", ErrInvalid)
+		return ErrInvalid.New("Organization name must be 1 to 200 characters.")
 	}
 	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
 	if !CanManage(role) {
-		return fmt.Errorf("only owners and admins rename an organization: %w", ErrForbidden)
+		return ErrForbidden.New("Only owners and admins rename an organization.")
 	}
 	err = o.Store.UpdateOrg(ctx, orgID, func(org storage.Organization) (storage.Organization, error) {
 		org.Name = name
@@ -215,7 +217,7 @@ func (o *Organizations) SetRequireMFA(ctx context.Context, actor Actor, orgID st
 		return storage.Organization{}, err
 	}
 	if !CanManage(role) {
-		return storage.Organization{}, fmt.Errorf("only owners and admins change the sign-in requirements: %w", ErrForbidden)
+		return storage.Organization{}, ErrForbidden.New("Only owners and admins change the sign-in requirements.")
 	}
 	var out storage.Organization
 	err = o.Store.InTx(ctx, func(ctx context.Context) error {
@@ -246,7 +248,7 @@ func (o *Organizations) Delete(ctx context.Context, actor Actor, orgID, confirmN
 		return err
 	}
 	if role != RoleOwner {
-		return fmt.Errorf("only owners delete an organization: %w", ErrForbidden)
+		return ErrForbidden.New("Only owners delete an organization.")
 	}
 	return o.Store.InTx(ctx, func(ctx context.Context) error {
 		org, err := o.Store.GetOrg(ctx, orgID)
@@ -254,7 +256,7 @@ func (o *Organizations) Delete(ctx context.Context, actor Actor, orgID, confirmN
 			return err
 		}
 		if confirmName != org.Name {
-			return fmt.Errorf("type the organization's name %q to confirm: %w", org.Name, ErrInvalid)
+			return ErrInvalid.Newf("Type the organization's name %q to confirm.", org.Name)
 		}
 		members, err := o.Store.ListMembersByOrg(ctx, orgID)
 		if err != nil {
@@ -288,21 +290,21 @@ func (o *Organizations) Roles(ctx context.Context, orgID string) ([]Role, error)
 // DefineRole adds a custom role; owners and admins.
 func (o *Organizations) DefineRole(ctx context.Context, actor Actor, orgID, name, description string) error {
 	if !roleName.MatchString(name) {
-		return fmt.Errorf("role %q: lowercase letters, digits, '-' and '_', starting with a letter: %w", name, ErrInvalid)
+		return ErrInvalid.Newf("Role %q: lowercase letters, digits, '-' and '_', starting with a letter.", name)
 	}
 	if IsBuiltInRole(name) {
 		return fmt.Errorf("%q is a built-in role: %w", name, storage.ErrAlreadyExists)
 	}
 	description = strings.TrimSpace(description)
 	if len([]rune(description)) > 200 {
-		return fmt.Errorf("role description must be at most 200 characters: %w", ErrInvalid)
+		return ErrInvalid.New("Role description must be at most 200 characters.")
 	}
 	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
 	if !CanManage(role) {
-		return fmt.Errorf("only owners and admins define roles: %w", ErrForbidden)
+		return ErrForbidden.New("Only owners and admins define roles.")
 	}
 	err = o.Store.CreateOrgRole(ctx, storage.OrgRole{OrgID: orgID, Name: name, Description: description, CreatedAt: o.Now().UTC()})
 	if errors.Is(err, storage.ErrAlreadyExists) {
@@ -317,14 +319,14 @@ func (o *Organizations) DefineRole(ctx context.Context, actor Actor, orgID, name
 // DeleteRole removes a custom role nobody holds; owners and admins.
 func (o *Organizations) DeleteRole(ctx context.Context, actor Actor, orgID, name string) error {
 	if IsBuiltInRole(name) {
-		return fmt.Errorf("%q is a built-in role: %w", name, ErrInvalid)
+		return ErrInvalid.Newf("%q is a built-in role.", name)
 	}
 	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return err
 	}
 	if !CanManage(role) {
-		return fmt.Errorf("only owners and admins delete roles: %w", ErrForbidden)
+		return ErrForbidden.New("Only owners and admins delete roles.")
 	}
 	if err := o.Store.DeleteOrgRole(ctx, orgID, name); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
@@ -349,7 +351,7 @@ func (o *Organizations) checkRole(ctx context.Context, orgID, role string) error
 			return nil
 		}
 	}
-	return fmt.Errorf("the organization has no role %q: %w", role, ErrInvalid)
+	return ErrInvalid.Newf("The organization has no role %q.", role)
 }
 
 // mayAssign reports whether an actor with actorRole may give or take away
@@ -383,7 +385,7 @@ func (o *Organizations) SetRole(ctx context.Context, actor Actor, orgID, userID,
 			return nil
 		}
 		if !mayAssign(mine, m.Role) || !mayAssign(mine, role) {
-			return fmt.Errorf("your role %q cannot change %q to %q: %w", mine, m.Role, role, ErrForbidden)
+			return ErrForbidden.Newf("Your role %q cannot change %q to %q.", mine, m.Role, role)
 		}
 		if m.Role == RoleOwner {
 			if err := o.keepAnOwner(ctx, orgID); err != nil {
@@ -410,7 +412,7 @@ func (o *Organizations) AddMember(ctx context.Context, actor Actor, orgID, userI
 		return err
 	}
 	if !mayAssign(mine, role) {
-		return fmt.Errorf("your role %q cannot add a member with role %q: %w", mine, role, ErrForbidden)
+		return ErrForbidden.Newf("Your role %q cannot add a member with role %q.", mine, role)
 	}
 	if _, err := o.Store.GetUser(ctx, userID); err != nil {
 		return fmt.Errorf("user %q: %w", userID, err)
@@ -441,7 +443,7 @@ func (o *Organizations) keepAnOwner(ctx context.Context, orgID string) error {
 		}
 	}
 	if owners <= 1 {
-		return fmt.Errorf("make someone else an owner first: %w", ErrLastOwner)
+		return ErrLastOwner.New("An organization needs at least one owner: make someone else an owner first.")
 	}
 	return nil
 }
@@ -462,7 +464,7 @@ func (o *Organizations) RemoveMember(ctx context.Context, actor Actor, orgID, us
 			return fmt.Errorf("member %q: %w", userID, err)
 		}
 		if actor.ID != userID && !mayAssign(mine, m.Role) {
-			return fmt.Errorf("your role %q cannot remove a member with role %q: %w", mine, m.Role, ErrForbidden)
+			return ErrForbidden.Newf("Your role %q cannot remove a member with role %q.", mine, m.Role)
 		}
 		if m.Role == RoleOwner {
 			if err := o.keepAnOwner(ctx, orgID); err != nil {
@@ -545,7 +547,7 @@ func (o *Organizations) Invite(ctx context.Context, actor Actor, orgID, email, r
 		return "", Invitation{}, err
 	}
 	if !mayAssign(mine, role) {
-		return "", Invitation{}, fmt.Errorf("your role %q cannot invite with role %q: %w", mine, role, ErrForbidden)
+		return "", Invitation{}, ErrForbidden.Newf("Your role %q cannot invite with role %q.", mine, role)
 	}
 	org, err := o.Store.GetOrg(ctx, orgID)
 	if err != nil {
@@ -576,7 +578,7 @@ func (o *Organizations) Invite(ctx context.Context, actor Actor, orgID, email, r
 }
 
 // ErrInvitationGone: the link is unknown, used, replaced or expired.
-var ErrInvitationGone = errors.New("this invitation is no longer valid")
+var ErrInvitationGone = fault.Sentinel(fault.NotFound, "this invitation is no longer valid")
 
 // Invitation reads what a link stands for without using it up.
 func (o *Organizations) Invitation(ctx context.Context, orgID, secret string) (Invitation, error) {
@@ -622,7 +624,7 @@ func (o *Organizations) Accept(ctx context.Context, actor Actor, orgID, secret s
 			return invitationErr(err)
 		}
 		if !strings.EqualFold(t.Email, u.Email) {
-			return fmt.Errorf("the invitation is for %s; sign in with that address: %w", t.Email, ErrForbidden)
+			return ErrForbidden.Newf("The invitation is for %s; sign in with that address.", t.Email)
 		}
 		if _, err := o.Store.ConsumeOneTimeToken(ctx, t.TokenHash, t.Purpose, o.Now()); err != nil {
 			return invitationErr(err)

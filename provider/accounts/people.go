@@ -175,7 +175,7 @@ func (p *People) soleOwnerOfOthers(ctx context.Context, m storage.Membership) er
 		}
 	}
 	if owners == 1 && len(members) > 1 {
-		return fmt.Errorf("the only owner of %q, which has other members; make another member an owner first: %w", orgLabel(m), ErrLastOwner)
+		return ErrLastOwner.Newf("The only owner of %q, which has other members; make another member an owner first.", orgLabel(m))
 	}
 	return nil
 }

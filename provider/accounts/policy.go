@@ -2,7 +2,6 @@ package accounts
 
 import (
 	_ "embed"
-	"fmt"
 	"strings"
 	"sync"
 	"unicode"
@@ -38,13 +37,6 @@ var commonPasswords = sync.OnceValue(func() map[string]struct{} {
 	return set
 })
 
-// RuleError is a broken password or input rule; its message is meant for
-// the person who typed the input. errors.Is(err, ErrInvalid) holds.
-type RuleError struct{ Msg string }
-
-func (e *RuleError) Error() string        { return e.Msg }
-func (e *RuleError) Is(target error) bool { return target == ErrInvalid }
-
 // Policy is the password rules, the one place every path that sets a
 // password (registration, reset, change, the CLI) asks. The zero value is
 // the default policy.
@@ -67,30 +59,30 @@ func (p Policy) Length() int {
 // character repeated, and not the email address or its local part.
 func (p Policy) Check(pw, email string) error {
 	if !utf8.ValidString(pw) {
-		return &RuleError{"The password contains bytes that are not text."}
+		return ErrInvalid.New("The password contains bytes that are not text.")
 	}
 	if n := utf8.RuneCountInString(pw); n < p.Length() {
-		return &RuleError{fmt.Sprintf("Choose a password of at least %d characters.", p.Length())}
+		return ErrInvalid.Newf("Choose a password of at least %d characters.", p.Length())
 	}
 	if len(pw) > maxPasswordBytes {
-		return &RuleError{fmt.Sprintf("Choose a password of at most %d bytes.", maxPasswordBytes)}
+		return ErrInvalid.Newf("Choose a password of at most %d bytes.", maxPasswordBytes)
 	}
 	folded := strings.ToLower(strings.TrimSpace(pw))
 	if _, ok := commonPasswords()[folded]; ok {
-		return &RuleError{"This password is one of the most common ones and easy to guess. Choose another."}
+		return ErrInvalid.New("This password is one of the most common ones and easy to guess. Choose another.")
 	}
 	if _, ok := commonPasswords()[strings.Join(strings.Fields(folded), "")]; ok {
-		return &RuleError{"This password is one of the most common ones and easy to guess. Choose another."}
+		return ErrInvalid.New("This password is one of the most common ones and easy to guess. Choose another.")
 	}
 	if repeated(folded) {
-		return &RuleError{"A password of one repeated character is easy to guess. Choose another."}
+		return ErrInvalid.New("A password of one repeated character is easy to guess. Choose another.")
 	}
 	if email = strings.ToLower(strings.TrimSpace(email)); email != "" {
 		local, _, _ := strings.Cut(email, "@")
 		bare := lettersAndDigits(folded)
 		if folded == email || bare == lettersAndDigits(email) ||
 			(len(local) >= minLocalPartLength && (folded == local || bare == lettersAndDigits(local))) {
-			return &RuleError{"The password must not be your email address or its name part."}
+			return ErrInvalid.New("The password must not be your email address or its name part.")
 		}
 	}
 	return nil

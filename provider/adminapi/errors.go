@@ -6,9 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 
-	"github.com/ostiary/ostiary/provider/accounts"
-	"github.com/ostiary/ostiary/provider/connectors"
-	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -52,9 +50,37 @@ type ErrorBody struct {
 	} `json:"error"`
 }
 
-// classify maps an error to its status, code and message. The rules'
-// sentinel errors carry messages meant for the caller; anything unknown is
-// internal, with details only in the log.
+// kindStatus answers each kind of user-facing failure (provider/fault).
+var kindStatus = map[fault.Kind]struct {
+	status int
+	code   string
+}{
+	fault.Invalid:   {http.StatusBadRequest, CodeInvalidRequest},
+	fault.Forbidden: {http.StatusForbidden, CodeForbidden},
+	fault.NotFound:  {http.StatusNotFound, CodeNotFound},
+	fault.Conflict:  {http.StatusConflict, CodeConflict},
+}
+
+// storageFaults are what a storage sentinel means to a caller when no rule
+// said more; the store's own words are not for callers.
+var storageFaults = []struct {
+	err   error
+	fault *fault.Error
+}{
+	{storage.ErrNotFound, fault.New(fault.NotFound, "What the request names does not exist.")},
+	{storage.ErrAlreadyExists, fault.New(fault.Conflict, "It exists already.")},
+	{storage.ErrConflict, fault.New(fault.Conflict, "The change conflicts with the current state; read it again and retry.")},
+}
+
+// notFound is a fault.NotFound that is also storage.ErrNotFound, as the
+// store's own would be.
+func notFound(message string) error {
+	return fault.Wrap(fault.NotFound, storage.ErrNotFound, message)
+}
+
+// classify maps an error to its status, code and message: the one place
+// the API turns errors into answers. A fault error brings its kind and
+// message; anything unknown is internal, with details only in the log.
 func classify(err error) (int, string, string) {
 	var ae *apiError
 	switch {
@@ -62,16 +88,17 @@ func classify(err error) (int, string, string) {
 		return ae.status, ae.code, ae.message
 	case errors.Is(err, storage.ErrUnavailable):
 		return http.StatusServiceUnavailable, CodeUnavailable, "The database cannot serve the request now; try again shortly."
-	case errors.Is(err, ErrInvalid), errors.Is(err, accounts.ErrInvalid), errors.Is(err, connectors.ErrInvalid),
-		errors.Is(err, orgsso.ErrNotVerified):
-		return http.StatusBadRequest, CodeInvalidRequest, err.Error()
-	case errors.Is(err, accounts.ErrForbidden):
-		return http.StatusForbidden, CodeForbidden, err.Error()
-	case errors.Is(err, storage.ErrNotFound):
-		return http.StatusNotFound, CodeNotFound, err.Error()
-	case errors.Is(err, accounts.ErrLastOwner), errors.Is(err, storage.ErrAlreadyExists), errors.Is(err, storage.ErrConflict),
-		errors.Is(err, connectors.ErrStatic), errors.Is(err, ErrConnectorInUse):
-		return http.StatusConflict, CodeConflict, err.Error()
+	}
+	f, ok := fault.From(err)
+	for _, sf := range storageFaults {
+		if !ok && errors.Is(err, sf.err) {
+			f, ok = sf.fault, true
+		}
+	}
+	if ok {
+		if ks, known := kindStatus[f.Kind]; known {
+			return ks.status, ks.code, f.Message
+		}
 	}
 	return http.StatusInternalServerError, CodeInternal, "The server failed to process the request."
 }

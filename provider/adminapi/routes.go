@@ -38,6 +38,8 @@ func routes() []route {
 		{"DELETE", "/users/{id}/sessions/{session_id}", "deleteUserSession", false, (*Handler).deleteSession},
 		{"GET", "/users/{id}/consents", "listUserConsents", false, (*Handler).listConsents},
 		{"DELETE", "/users/{id}/consents/{client_id}", "revokeUserConsent", false, (*Handler).revokeConsent},
+		{"GET", "/users/{id}/tokens", "listUserTokens", false, (*Handler).listTokens},
+		{"DELETE", "/users/{id}/tokens/{token_id}", "revokeUserToken", false, (*Handler).revokeToken},
 
 		{"POST", "/orgs", "createOrg", false, (*Handler).createOrg},
 		{"GET", "/orgs", "listOrgs", false, (*Handler).listOrgs},

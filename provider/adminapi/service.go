@@ -10,9 +10,11 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -76,12 +78,14 @@ type Service struct {
 	// single sign-on operations (service_sso.go).
 	Connectors ConnectorRegistry
 	SSO        *orgsso.Service
-	Now        func() time.Time
+	// Tokens is people's personal access tokens (service_pats.go).
+	Tokens *pat.Service
+	Now    func() time.Time
 }
 
 // ErrInvalid marks a request the service refuses as malformed; the API
-// answers invalid_request. Errors of accounts.ErrInvalid count too.
-var ErrInvalid = errors.New("invalid request")
+// answers invalid_request, as for every fault.Invalid failure.
+var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid request")
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {
@@ -98,17 +102,12 @@ func (s *Service) audit(ctx context.Context, a accounts.Actor, e storage.AuditEv
 	return nil
 }
 
-// invalid wraps a validation error so it maps to invalid_request.
-func invalid(err error) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, strings.ReplaceAll(err.Error(), "\n", "; "))
-}
-
 // CreateClient validates spec as clients.Build does and stores the client;
 // the secret (empty for public clients) is returned once.
 func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clients.Spec) (storage.Client, string, error) {
 	c, secret, err := clients.Build(spec, s.now())
 	if err != nil {
-		return storage.Client{}, "", invalid(err)
+		return storage.Client{}, "", err
 	}
 	if err := s.StoreClient(ctx, a, c); err != nil {
 		return storage.Client{}, "", err
@@ -122,7 +121,7 @@ func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clien
 func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.Client) error {
 	if c.OrgID != "" {
 		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
-			return fmt.Errorf("%w: organization %q not found", ErrInvalid, c.OrgID)
+			return ErrInvalid.Newf("Organization %q not found.", c.OrgID)
 		} else if err != nil {
 			return fmt.Errorf("organization %q: %w", c.OrgID, err)
 		}
@@ -194,7 +193,7 @@ func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string,
 	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
 		c = patch.apply(c)
 		if err := clients.Validate(c); err != nil {
-			return c, invalid(err)
+			return c, err
 		}
 		c.UpdatedAt = s.now()
 		out = c
@@ -221,7 +220,7 @@ func (s *Service) RotateClientSecret(ctx context.Context, a accounts.Actor, id s
 	secret := randtoken.New()
 	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
 		if c.Public || c.TokenEndpointAuthMethod == clients.AuthPrivateKeyJWT || c.TokenEndpointAuthMethod == clients.AuthNone {
-			return c, fmt.Errorf("%w: the client authenticates without a secret", ErrInvalid)
+			return c, ErrInvalid.New("The client authenticates without a secret.")
 		}
 		c.SecretHash = randtoken.Hash(secret)
 		c.UpdatedAt = s.now()
@@ -293,7 +292,7 @@ func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string)
 		return err
 	}
 	if err := s.MFA.Disable(ctx, userID); errors.Is(err, mfa.ErrNotEnabled) {
-		return fmt.Errorf("user %q has no second factor: %w", userID, storage.ErrNotFound)
+		return notFound(fmt.Sprintf("User %q has no second factor.", userID))
 	} else if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package adminapi
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -34,7 +33,7 @@ func dcrTokenView(t storage.InitialAccessToken, now time.Time) DCRTokenView {
 // returned only here.
 func (s *Service) NewDCRToken(ctx context.Context, a accounts.Actor, lifetime time.Duration) (string, DCRTokenView, error) {
 	if lifetime < 0 {
-		return "", DCRTokenView{}, fmt.Errorf("%w: the lifetime must not be negative", ErrInvalid)
+		return "", DCRTokenView{}, ErrInvalid.New("The lifetime must not be negative.")
 	}
 	now := s.now()
 	tok, rec, err := dcr.NewInitialAccessToken(ctx, s.Store, lifetime, now)
@@ -70,9 +69,6 @@ func (s *Service) ListDCRTokens(ctx context.Context) ([]DCRTokenView, error) {
 // (at least six characters). Clients it registered stay.
 func (s *Service) RevokeDCRToken(ctx context.Context, a accounts.Actor, id string) (string, error) {
 	t, err := dcr.RevokeInitialAccessToken(ctx, s.Store, id)
-	if errors.Is(err, dcr.ErrAmbiguousToken) || errors.Is(err, dcr.ErrShortTokenID) {
-		return "", fmt.Errorf("%w: %s", ErrInvalid, err.Error())
-	}
 	if err != nil {
 		return "", err
 	}

@@ -37,7 +37,7 @@ type OrgPatch struct {
 // organization rules of accounts.
 func (s *Service) UpdateOrg(ctx context.Context, a accounts.Actor, id string, p OrgPatch) (storage.Organization, error) {
 	if p.Name == nil && p.RequireMFA == nil {
-		return storage.Organization{}, fmt.Errorf("%w: nothing to change (name or require_mfa)", ErrInvalid)
+		return storage.Organization{}, ErrInvalid.New("Nothing to change (name or require_mfa).")
 	}
 	if p.Name != nil {
 		if err := s.Orgs.Rename(ctx, a, id, *p.Name); err != nil {

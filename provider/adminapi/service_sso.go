@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -41,7 +42,7 @@ func (s *Service) GetConnector(ctx context.Context, id string) (connectors.Liste
 			return c, nil
 		}
 	}
-	return connectors.Listed{}, fmt.Errorf("connector %q: %w", id, storage.ErrNotFound)
+	return connectors.Listed{}, notFound(fmt.Sprintf("No connector %q.", id))
 }
 
 // CreateConnector adds a run-time connector; its client secret is sealed
@@ -59,7 +60,7 @@ func (s *Service) CreateConnector(ctx context.Context, a accounts.Actor, c conne
 }
 
 // ErrConnectorInUse: an organization still signs in with the connector.
-var ErrConnectorInUse = errors.New("connector in use")
+var ErrConnectorInUse = fault.Sentinel(fault.Conflict, "connector in use")
 
 // DeleteConnector removes a run-time connector, refused while an
 // organization has it attached (its domains would send people to a
@@ -78,7 +79,7 @@ func (s *Service) DeleteConnector(ctx context.Context, a accounts.Actor, id stri
 			return fmt.Errorf("connector of %s: %w", o.ID, err)
 		}
 		if oc.ConnectorID == id {
-			return fmt.Errorf("%w: organization %s signs in with %q; detach it first", ErrConnectorInUse, o.ID, id)
+			return ErrConnectorInUse.Newf("Organization %s signs in with %q; detach it first.", o.ID, id)
 		}
 	}
 	if err := s.Connectors.Delete(ctx, id); err != nil {
@@ -96,7 +97,7 @@ func (s *Service) OrgSSO(ctx context.Context, a accounts.Actor, orgID string) (o
 // default role, password rule and group mapping.
 func (s *Service) SetOrgSSO(ctx context.Context, a accounts.Actor, c storage.OrgConnector) (orgsso.Settings, error) {
 	if c.ConnectorID == "" {
-		return orgsso.Settings{}, fmt.Errorf("%w: connector is required", ErrInvalid)
+		return orgsso.Settings{}, ErrInvalid.New("Connector is required.")
 	}
 	if err := s.SSO.Attach(ctx, a, c); err != nil {
 		return orgsso.Settings{}, err

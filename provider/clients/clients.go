@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -62,7 +63,7 @@ type Spec struct {
 
 // Build validates spec and returns the client to store and, for a
 // confidential client, its secret in the clear — shown once, never stored.
-// Every problem is reported in one joined error.
+// Every problem is reported in one ErrInvalid failure (see Validate).
 func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 	c := storage.Client{
 		ID:                               randtoken.ID(),
@@ -114,10 +115,15 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 	return c, secret, nil
 }
 
-// Validate checks a client's metadata; the admin API uses it on updates too.
+// ErrInvalid is client metadata that breaks the rules; its fault Details
+// name each problem.
+var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid client metadata")
+
+// Validate checks a client's metadata; the admin API uses it on updates
+// too. Every problem is in the one ErrInvalid failure it returns.
 func Validate(c storage.Client) error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 	if c.Name == "" {
 		bad("name: required")
 	}
@@ -194,7 +200,7 @@ func Validate(c storage.Client) error {
 			bad("%s: must not be negative", d.name)
 		}
 	}
-	return errors.Join(errs...)
+	return ErrInvalid.NewList(errs)
 }
 
 // CheckRedirectURI applies RFC 9700 §2.1 and RFC 8252 §7: an absolute URI

@@ -3,22 +3,25 @@ package connectors
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // ErrStatic: the connector comes from the configuration file, which only
 // the operator changes.
-var ErrStatic = errors.New("connectors: defined in the configuration file")
+var ErrStatic = fault.Sentinel(fault.Conflict, "connectors: defined in the configuration file")
+
+func static(id string) error {
+	return ErrStatic.Newf("Connector %q is defined in the configuration file; only the operator changes it there.", id)
+}
 
 // ErrInvalid wraps a connector that does not validate.
-var ErrInvalid = errors.New("connectors: invalid connector")
+var ErrInvalid = fault.Sentinel(fault.Invalid, "connectors: invalid connector")
 
 // Sealer seals client secrets at rest (*secrets.Sealer).
 type Sealer interface {
@@ -173,11 +176,11 @@ func (r *Registry) Known(id string) bool { return r.current().Known(id) }
 // connector's id, storage.ErrAlreadyExists.
 func (r *Registry) Create(ctx context.Context, c Config) error {
 	if errs := c.Validate("connector"); len(errs) > 0 {
-		return fmt.Errorf("%w: %s", ErrInvalid, strings.Join(errs, "; "))
+		return ErrInvalid.NewList(errs)
 	}
 	for _, s := range r.Static {
 		if s.ID == c.ID {
-			return fmt.Errorf("connector %q: %w", c.ID, ErrStatic)
+			return static(c.ID)
 		}
 	}
 	sealed, err := r.Sealer.Seal([]byte(c.ClientSecret), []byte("connector:"+c.ID))
@@ -202,7 +205,7 @@ func (r *Registry) Create(ctx context.Context, c Config) error {
 func (r *Registry) Delete(ctx context.Context, id string) error {
 	for _, s := range r.Static {
 		if s.ID == id {
-			return fmt.Errorf("connector %q: %w", id, ErrStatic)
+			return static(id)
 		}
 	}
 	if err := r.Store.DeleteConnector(ctx, id); err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/clientip"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -357,9 +358,13 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, fn func() error)
 	}
 	var me *metadataError
 	var oe *oauthError
+	f, isFault := fault.From(err)
 	switch {
 	case errors.As(err, &me):
 		writeJSON(w, http.StatusBadRequest, errorBody{me.code, me.description})
+	case isFault && f.Kind == fault.Invalid:
+		// Metadata that breaks the rules of every client (RFC 7591 §3.2.2).
+		writeJSON(w, http.StatusBadRequest, errorBody{"invalid_client_metadata", f.Message})
 	case errors.As(err, &oe):
 		if oe.status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)

@@ -188,9 +188,11 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.TOSURI = m.TOSURI
 	c.BackchannelLogoutURI = m.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = m.BackchannelLogoutURI != ""
-	// The rules every client obeys, whoever registers it.
+	// The rules every client obeys, whoever registers it; their
+	// clients.ErrInvalid failure is answered invalid_client_metadata
+	// (Handler.serve).
 	if err := clients.Validate(c); err != nil {
-		return c, invalidMetadata("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+		return c, err
 	}
 	return c, nil
 }

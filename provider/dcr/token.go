@@ -3,11 +3,11 @@ package dcr
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -30,10 +30,11 @@ func TokenID(t storage.InitialAccessToken) string {
 // so that a typo does not end some other token.
 const minIDPrefix = 6
 
-// Errors of a token id that names no single token.
+// Errors of a token id that names no single token: the caller's to
+// correct, so their messages are for them.
 var (
-	ErrAmbiguousToken = errors.New("dcr: the id matches more than one initial access token; give more of it")
-	ErrShortTokenID   = fmt.Errorf("dcr: give at least %d characters of the token id", minIDPrefix)
+	ErrAmbiguousToken = fault.Sentinel(fault.Invalid, "The id matches more than one initial access token; give more of it.")
+	ErrShortTokenID   = fault.Sentinel(fault.Invalid, fmt.Sprintf("Give at least %d characters of the token id.", minIDPrefix))
 )
 
 // RevokeInitialAccessToken ends at once the one token whose TokenID starts

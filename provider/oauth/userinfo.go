@@ -8,6 +8,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -30,7 +31,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 	token, err := bearerToken(w, r)
 	if err != nil {
 		s.corsForAnyClient(w, r)
-		s.bearerError(w, http.StatusBadRequest, "invalid_request", err.Error())
+		s.bearerError(w, http.StatusBadRequest, "invalid_request", fault.Message(err, "the request is malformed"))
 		return
 	}
 	if token == "" {
@@ -95,7 +96,7 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		scheme, tok, ok := strings.Cut(auth, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", errors.New("the Authorization header must be Bearer <token>")
+			return "", fault.New(fault.Invalid, "the Authorization header must be Bearer <token>")
 		}
 		header = strings.TrimSpace(tok)
 	}
@@ -103,11 +104,11 @@ func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
 		return header, nil
 	}
 	if err := parseForm(w, r); err != nil {
-		return "", errors.New("the request body is not a valid form")
+		return "", fault.New(fault.Invalid, "the request body is not a valid form")
 	}
 	body := r.PostForm.Get("access_token")
 	if header != "" && body != "" {
-		return "", errors.New("the access token was sent more than one way")
+		return "", fault.New(fault.Invalid, "the access token was sent more than one way")
 	}
 	if header != "" {
 		return header, nil

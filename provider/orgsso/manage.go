@@ -71,7 +71,7 @@ func (s *Service) RemoveDomain(ctx context.Context, actor accounts.Actor, orgID,
 // check; only an instance administrator vouches for a domain that way.
 func (s *Service) MarkVerified(ctx context.Context, actor accounts.Actor, orgID, domain string) error {
 	if !accounts.IsOperator(actor) {
-		return fmt.Errorf("only the operator sets a domain verified: %w", accounts.ErrForbidden)
+		return accounts.ErrForbidden.New("Only the operator sets a domain verified.")
 	}
 	if err := s.mayManage(ctx, actor, orgID); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -19,7 +20,7 @@ import (
 // where those fit.
 var (
 	// ErrNotVerified: the DNS record was not found or does not match.
-	ErrNotVerified = errors.New("orgsso: domain not verified")
+	ErrNotVerified = fault.Sentinel(fault.Invalid, "orgsso: domain not verified")
 )
 
 // TXTPrefix names the DNS record that proves a domain: a TXT record at
@@ -75,7 +76,7 @@ func (s *Service) mayManage(ctx context.Context, actor accounts.Actor, orgID str
 		return err
 	}
 	if role != accounts.RoleOwner && role != accounts.RoleAdmin {
-		return fmt.Errorf("role %q cannot change single sign-on: %w", role, accounts.ErrForbidden)
+		return accounts.ErrForbidden.Newf("Role %q cannot change single sign-on.", role)
 	}
 	return nil
 }
@@ -87,7 +88,7 @@ func (s *Service) Attach(ctx context.Context, actor accounts.Actor, c storage.Or
 		return err
 	}
 	if !s.Connectors.Known(c.ConnectorID) {
-		return fmt.Errorf("connector %q is not configured: %w", c.ConnectorID, accounts.ErrInvalid)
+		return accounts.ErrInvalid.Newf("Connector %q is not configured.", c.ConnectorID)
 	}
 	if c.DefaultRole == "" {
 		c.DefaultRole = accounts.RoleMember
@@ -102,10 +103,10 @@ func (s *Service) Attach(ctx context.Context, actor accounts.Actor, c storage.Or
 	}
 	check := func(role string) error {
 		if !known[role] {
-			return fmt.Errorf("role %q is not defined in the organization: %w", role, accounts.ErrInvalid)
+			return accounts.ErrInvalid.Newf("Role %q is not defined in the organization.", role)
 		}
 		if role == accounts.RoleOwner {
-			return fmt.Errorf("signing in never makes an owner: %w", accounts.ErrInvalid)
+			return accounts.ErrInvalid.New("Signing in never makes an owner.")
 		}
 		return nil
 	}
@@ -144,15 +145,15 @@ func (s *Service) audit(ctx context.Context, actor accounts.Actor, typ, orgID st
 func NormalizeDomain(d string) (string, error) {
 	d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
 	if len(d) < 3 || len(d) > 253 || !strings.Contains(d, ".") {
-		return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+		return "", accounts.ErrInvalid.Newf("%q is not a domain name.", d)
 	}
 	for _, label := range strings.Split(d, ".") {
 		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
-			return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+			return "", accounts.ErrInvalid.Newf("%q is not a domain name.", d)
 		}
 		for _, c := range label {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
-				return "", fmt.Errorf("%q is not a domain name: %w", d, accounts.ErrInvalid)
+				return "", accounts.ErrInvalid.Newf("%q is not a domain name.", d)
 			}
 		}
 	}
@@ -167,7 +168,7 @@ func (s *Service) Claim(ctx context.Context, actor accounts.Actor, orgID, domain
 		return storage.OrgDomain{}, err
 	}
 	if verified && !accounts.IsOperator(actor) {
-		return storage.OrgDomain{}, fmt.Errorf("only the operator sets a domain verified: %w", accounts.ErrForbidden)
+		return storage.OrgDomain{}, accounts.ErrForbidden.New("Only the operator sets a domain verified.")
 	}
 	d, err := NormalizeDomain(domain)
 	if err != nil {
@@ -195,11 +196,11 @@ func (s *Service) VerifyDNS(ctx context.Context, actor accounts.Actor, orgID, do
 	}
 	rec, err := s.Store.GetOrgDomain(ctx, d)
 	if err != nil || rec.OrgID != orgID {
-		return fmt.Errorf("organization %q has not claimed %s: %w", orgID, d, storage.ErrNotFound)
+		return fault.Wrap(fault.NotFound, storage.ErrNotFound, fmt.Sprintf("Organization %q has not claimed %s.", orgID, d))
 	}
 	txts, err := s.Resolver.LookupTXT(ctx, TXTPrefix+d)
 	if err != nil {
-		return fmt.Errorf("%w: look up %s%s: %w", ErrNotVerified, TXTPrefix, d, err)
+		return ErrNotVerified.Wrap(err, fmt.Sprintf("The TXT record at %s%s could not be looked up.", TXTPrefix, d))
 	}
 	want := TXTValuePrefix + rec.Token
 	for _, t := range txts {
@@ -210,7 +211,7 @@ func (s *Service) VerifyDNS(ctx context.Context, actor accounts.Actor, orgID, do
 			return s.audit(ctx, actor, "org.domain_verified", orgID, map[string]string{"domain": d, "method": "dns"})
 		}
 	}
-	return fmt.Errorf("%w: no TXT record %q at %s%s", ErrNotVerified, want, TXTPrefix, d)
+	return ErrNotVerified.Newf("No TXT record %q at %s%s.", want, TXTPrefix, d)
 }
 
 // Discover returns the organization whose verified domain the address is

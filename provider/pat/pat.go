@@ -3,12 +3,11 @@ package pat
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 )
 
@@ -32,8 +31,9 @@ const (
 	MaxTokens  = 50
 )
 
-// ErrInvalid marks a request the person must correct; the message says how.
-var ErrInvalid = errors.New("invalid")
+// ErrInvalid marks a request the person must correct; the fault message
+// says how.
+var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid")
 
 // encodedLen is the length of 32 bytes in unpadded base64url.
 var encodedLen = base64.RawURLEncoding.EncodedLen(32)
@@ -66,14 +66,14 @@ func Hash(token string) []byte { return randtoken.Hash(token) }
 func CheckName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return "", fmt.Errorf("give the token a name: %w", ErrInvalid)
+		return "", ErrInvalid.New("Give the token a name.")
 	}
 	if utf8.RuneCountInString(name) > MaxNameLen || !utf8.ValidString(name) {
-		return "", fmt.Errorf("the name must be at most %d characters: %w", MaxNameLen, ErrInvalid)
+		return "", ErrInvalid.Newf("The name must be at most %d characters.", MaxNameLen)
 	}
 	for _, r := range name {
 		if r < 0x20 || r == 0x7f {
-			return "", fmt.Errorf("the name must not contain control characters: %w", ErrInvalid)
+			return "", ErrInvalid.New("The name must not contain control characters.")
 		}
 	}
 	return name, nil
@@ -83,11 +83,11 @@ func CheckName(name string) (string, error) {
 // returns them de-duplicated, in the order of allowed.
 func CheckScopes(asked, allowed []string) ([]string, error) {
 	if len(asked) == 0 {
-		return nil, fmt.Errorf("choose at least one scope: %w", ErrInvalid)
+		return nil, ErrInvalid.New("Choose at least one scope.")
 	}
 	for _, s := range asked {
 		if !slices.Contains(allowed, s) {
-			return nil, fmt.Errorf("scope %q cannot be put on a personal access token: %w", s, ErrInvalid)
+			return nil, ErrInvalid.Newf("Scope %q cannot be put on a personal access token.", s)
 		}
 	}
 	var out []string

@@ -96,7 +96,7 @@ func (im *Importer) orgsByName(ctx context.Context) (map[string]string, error) {
 func (im *Importer) one(ctx context.Context, p Person, orgs map[string]string, rep *Report) error {
 	email, err := accounts.NormalizeEmail(p.Email)
 	if err != nil {
-		return errors.New(strings.TrimSuffix(err.Error(), ": "+accounts.ErrInvalid.Error()))
+		return err // a fault.Invalid whose message names the address
 	}
 	if p.PasswordHash != "" {
 		if err := password.Check(p.PasswordHash); err != nil {

@@ -7,10 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
-	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -287,14 +285,10 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 	return "", nil
 }
 
-// ruleMessage turns an accounts.ErrInvalid error into a sentence.
+// ruleMessage is what a refusal by the rules (a provider/fault error) says
+// to the person.
 func ruleMessage(err error) string {
-	if re, ok := errors.AsType[*accounts.RuleError](err); ok {
-		return re.Msg
-	}
-	msg := strings.TrimSuffix(err.Error(), ": "+accounts.ErrInvalid.Error())
-	r, n := utf8.DecodeRuneInString(msg)
-	return string(unicode.ToUpper(r)) + msg[n:] + "."
+	return fault.Message(err, "The change was refused. Check the form and try again.")
 }
 
 // signedOut is the page after the person signed themselves out here.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -164,7 +165,7 @@ func (a *Admin) buildClient(ctx context.Context, f clientForm) (storage.Client, 
 	}
 	c, secret, err := clients.Build(f.spec(), a.Pages.Now())
 	if err != nil {
-		errs = append(errs, strings.Split(err.Error(), "\n")...)
+		errs = append(errs, fault.Details(err)...)
 	}
 	if f.OrgID != "" {
 		if _, err := a.Store.GetOrg(ctx, f.OrgID); err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/storage"
@@ -191,6 +192,7 @@ func newHarness(t *testing.T) *harness {
 		Accounts:   &accounts.Service{Store: h.store, Now: h.clock.now},
 		Lifecycle:  &accounts.People{Store: h.store, Audit: h.store, Notifier: h.notified, Now: h.clock.now},
 		Transactor: h.store,
+		Tokens:     &pat.Service{Store: h.store, Audit: h.store, Now: h.clock.now},
 		Mailer:     h.mailer,
 		MFA:        h.mfa,
 		Challenges: h.store,

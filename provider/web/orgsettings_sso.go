@@ -93,7 +93,7 @@ func (p *Pages) orgSSOAction(ctx context.Context, r *http.Request, actor account
 			}
 			g, role, ok := strings.Cut(line, "=")
 			if !ok || strings.TrimSpace(g) == "" || strings.TrimSpace(role) == "" {
-				return "", fmt.Errorf("write each group mapping as group=role, not %q: %w", line, accounts.ErrInvalid)
+				return "", accounts.ErrInvalid.Newf("Write each group mapping as group=role, not %q.", line)
 			}
 			roles[strings.TrimSpace(g)] = strings.TrimSpace(role)
 		}
@@ -105,7 +105,7 @@ func (p *Pages) orgSSOAction(ctx context.Context, r *http.Request, actor account
 	default:
 		err := svc.VerifyDNS(ctx, actor, orgID, f("domain"))
 		if errors.Is(err, orgsso.ErrNotVerified) {
-			return "", fmt.Errorf("the TXT record was not found yet; DNS changes can take a while to show: %w", accounts.ErrInvalid)
+			return "", accounts.ErrInvalid.New("The TXT record was not found yet; DNS changes can take a while to show.")
 		}
 		return "domain_ok", err
 	}

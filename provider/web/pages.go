@@ -20,7 +20,9 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
@@ -138,6 +140,8 @@ type Pages struct {
 	Accounts   *accounts.Service
 	Lifecycle  *accounts.People
 	Transactor Transactor
+	// Tokens is the account page's personal access tokens.
+	Tokens *pat.Service
 	// People is the registration, email verification and password reset
 	// side; nil turns those pages off (they answer 404).
 	People *People
@@ -188,6 +192,9 @@ func New(p Pages) (*Pages, error) {
 	}
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")
+	}
+	if p.Tokens == nil {
+		missing = append(missing, "Tokens")
 	}
 	if p.MFA != nil && p.Challenges == nil {
 		missing = append(missing, "Challenges (MFA is set)")
@@ -414,12 +421,31 @@ func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) htt
 			w.Header().Set("Retry-After", "2")
 			p.RenderError(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
 				"The server cannot reach its database right now. Try again in a moment.")
+		case fault.KindOf(err) != 0:
+			// A refusal by the rules that no handler turned into a form
+			// message: its kind picks the page, its message is the detail.
+			f, _ := fault.From(err)
+			fp := faultPages[f.Kind]
+			p.Logger.InfoContext(r.Context(), "page refused", "path", r.URL.Path, "err", err)
+			p.RenderError(w, r, fp.status, fp.title, f.Message)
 		default:
 			p.Logger.ErrorContext(r.Context(), "page failed", "path", r.URL.Path, "err", err)
 			p.RenderError(w, r, http.StatusInternalServerError, "Something went wrong",
 				"The server could not finish this request. Try again in a moment.")
 		}
 	}
+}
+
+// faultPages is the status and title of the page for each kind of
+// provider/fault failure.
+var faultPages = map[fault.Kind]struct {
+	status int
+	title  string
+}{
+	fault.Invalid:   {http.StatusBadRequest, "This request cannot be done"},
+	fault.Forbidden: {http.StatusForbidden, "Not allowed"},
+	fault.NotFound:  {http.StatusNotFound, "Not found"},
+	fault.Conflict:  {http.StatusConflict, "This cannot be done now"},
 }
 
 type errorPage struct {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -95,11 +96,11 @@ func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *flow) er
 	}
 	pw := r.PostFormValue("password")
 	if err := p.People.Policy.Check(pw, email); err != nil {
-		var re *accounts.RuleError
-		if !errors.As(err, &re) {
+		refusal, ok := fault.From(err)
+		if !ok {
 			return err
 		}
-		keep.Error = re.Msg
+		keep.Error = refusal.Message
 		return p.registerForm(w, r, f, http.StatusUnprocessableEntity, keep)
 	}
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/storage"
@@ -136,8 +137,8 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 			Links: []noticeLink{{p.path("/forgot-password"), "Send a new link"}}})
 	}
 	if err := p.People.Policy.Check(pw, u.Email); err != nil {
-		var re *accounts.RuleError
-		if !errors.As(err, &re) {
+		f, ok := fault.From(err)
+		if !ok {
 			return err
 		}
 		// The token was used up to learn whose password this is; the form
@@ -146,7 +147,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: fresh, Error: re.Msg})
+		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: fresh, Error: f.Message})
 	}
 	hash, err := password.Hash(pw)
 	if err != nil {
