@@ -3,7 +3,6 @@ package pat_test
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -15,7 +14,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/postgres/pgtest"
-	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -23,18 +22,10 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // migrated is a fresh, migrated store of the backend named.
 func migrated(t *testing.T, backend string) storage.Store {
 	t.Helper()
-	var (
-		s interface {
-			storage.Store
-			Migrate(ctx context.Context) ([]string, error)
-		}
-		err error
-	)
-	if backend == "postgres" {
-		s, err = postgres.Open(t.Context(), pgtest.DSN(t))
-	} else {
-		s, err = sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
+	if backend != "postgres" {
+		return sqlitetest.Open(t)
 	}
+	s, err := postgres.Open(t.Context(), pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
