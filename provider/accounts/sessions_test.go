@@ -23,6 +23,7 @@ func (e *endedSessions) SessionEnded(_ context.Context, userID, sessionID string
 }
 
 func TestEndOtherSessions(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "o.db"))
 	if err != nil {
