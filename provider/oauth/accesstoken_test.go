@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -69,10 +70,10 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 	ctx := context.Background()
 	rekey := func(token string) {
 		t.Helper()
-		rec, err := h.store.GetToken(ctx, storage.KindAccessToken, sigKey(token))
+		rec, err := h.store.GetToken(ctx, storage.KindAccessToken, fositestore.SigKey(token))
 		h.must("get record", err)
 		h.must("delete record", h.store.DeleteToken(ctx, storage.KindAccessToken, rec.Signature))
-		rec.Signature = sigKey(token[strings.LastIndexByte(token, '.')+1:])
+		rec.Signature = fositestore.SigKey(token[strings.LastIndexByte(token, '.')+1:])
 		h.must("re-create record", h.store.CreateToken(ctx, rec))
 	}
 
@@ -105,10 +106,10 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 	// The refresh record names its access token by the new-style key; point
 	// it at the old-style one, as a record written before would.
 	rt := str(tokens, "refresh_token")
-	rrec, err := h.store.GetToken(ctx, storage.KindRefreshToken, sigKey(h.s.strategy.RefreshTokenSignature(ctx, rt)))
+	rrec, err := h.store.GetToken(ctx, storage.KindRefreshToken, fositestore.SigKey(h.s.strategy.RefreshTokenSignature(ctx, rt)))
 	h.must("get refresh record", err)
 	h.must("delete refresh record", h.store.DeleteToken(ctx, storage.KindRefreshToken, rrec.Signature))
-	rrec.AccessSignature = sigKey(old[strings.LastIndexByte(old, '.')+1:])
+	rrec.AccessSignature = fositestore.SigKey(old[strings.LastIndexByte(old, '.')+1:])
 	h.must("re-create refresh record", h.store.CreateToken(ctx, rrec))
 	resp, body = h.token(appClient, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	if resp.StatusCode != http.StatusOK {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -111,68 +109,6 @@ func TestClientCacheSeesChangedScopes(t *testing.T) {
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusBadRequest || body["error"] != "invalid_scope" {
 		t.Errorf("a scope no longer allowed after the TTL: %d %v, want 400 invalid_scope", resp.StatusCode, body)
 	}
-}
-
-// TestClientCacheTTL checks the cache itself: reuse within the TTL, a read
-// after it, a clock set back, and failures not cached.
-func TestClientCacheTTL(t *testing.T) {
-	store := &countingClients{clients: map[string]storage.Client{"a": {ID: "a", Name: "A"}}}
-	clock := &testClock{}
-	c := newClientCache(store, clock.Now, ClientCacheTTL)
-	ctx := context.Background()
-	get := func() string {
-		t.Helper()
-		cl, err := c.get(ctx, "a")
-		if err != nil {
-			t.Fatalf("get: %v", err)
-		}
-		return cl.c.Name
-	}
-	get()
-	get()
-	if store.reads != 1 {
-		t.Errorf("%d reads within the TTL, want 1", store.reads)
-	}
-	store.clients["a"] = storage.Client{ID: "a", Name: "A2"}
-	clock.advance(ClientCacheTTL)
-	if name := get(); name != "A2" || store.reads != 2 {
-		t.Errorf("after the TTL: %q after %d reads, want A2 after 2", name, store.reads)
-	}
-	clock.advance(-time2s)
-	get()
-	if store.reads != 3 {
-		t.Errorf("clock set back: %d reads, want a fresh read (3)", store.reads)
-	}
-	delete(store.clients, "a")
-	clock.advance(ClientCacheTTL + time2s)
-	for range 2 {
-		if _, err := c.get(ctx, "a"); err == nil {
-			t.Fatal("a deleted client was served")
-		}
-	}
-	if store.reads != 5 {
-		t.Errorf("%d reads, want 5: a miss is never cached", store.reads)
-	}
-}
-
-const time2s = 2 * time.Second
-
-// countingClients is a client store that counts reads.
-type countingClients struct {
-	mu      sync.Mutex
-	clients map[string]storage.Client
-	reads   int
-}
-
-func (s *countingClients) GetClient(_ context.Context, id string) (storage.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reads++
-	c, ok := s.clients[id]
-	if !ok {
-		return storage.Client{}, storage.ErrNotFound
-	}
-	return c, nil
 }
 
 // ClientChanged is how this process's own admin changes bypass the TTL: a

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -93,7 +94,7 @@ func TestPATExchange(t *testing.T) {
 		t.Errorf("exchanged token introspection: %v", in)
 	}
 	// The record keeps no trace of the PAT (only hashes of secrets are stored).
-	rec, err := h.store.GetToken(context.Background(), storage.KindAccessToken, sigKey(at))
+	rec, err := h.store.GetToken(context.Background(), storage.KindAccessToken, fositestore.SigKey(at))
 	if err != nil || rec.RequestID != pat.RequestID(p.ID) || strings.Contains(rec.Form, token) || strings.Contains(string(rec.Session), token) {
 		t.Errorf("access token record: %+v %v", rec, err)
 	}

@@ -16,6 +16,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -89,7 +90,7 @@ func TestVerifyIDTokenHint(t *testing.T) {
 	sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: foreignKey, KeyID: "k1"}}, nil)
 	forged, _ := josejwt.Signed(sig).Claims(base()).Serialize()
 	for name, raw := range map[string]string{
-		"access token":        sign(base(), typAccessToken),
+		"access token":        sign(base(), fositestore.TypAccessToken),
 		"logout token":        sign(logout, "logout+jwt"),
 		"logout token as JWT": sign(logout, "JWT"),
 		"other issuer":        sign(other, "JWT"),
@@ -116,25 +117,6 @@ func TestSignerIgnoresSessionKid(t *testing.T) {
 	}
 	if _, err := h.s.signer.Decode(t.Context(), tok); err != nil {
 		t.Errorf("Decode: %v", err)
-	}
-}
-
-func TestSessionCloneKeepsType(t *testing.T) {
-	s := newSession()
-	s.Subject, s.OrgID, s.SID = "u1", "o1", "s1"
-	s.IDTokenClaims().Extra = map[string]any{"a": "b"}
-	c, ok := s.Clone().(*Session)
-	if !ok || c.OrgID != "o1" || c.SID != "s1" || c.Subject != "u1" {
-		t.Fatalf("clone %#v", c)
-	}
-	c.IDTokenClaims().Extra["a"] = "changed"
-	c.OrgID = "o2"
-	if s.IDTokenClaims().Extra["a"] != "b" || s.OrgID != "o1" {
-		t.Error("clone shares state with the original")
-	}
-	// Fresh JWT claims on every call (ory/fosite#774).
-	if s.GetJWTClaims() == s.GetJWTClaims() {
-		t.Error("GetJWTClaims must build new claims each time")
 	}
 }
 

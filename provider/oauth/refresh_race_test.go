@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -164,7 +165,7 @@ func (h *harness) liveRefreshTokens(rt string) int {
 	h.t.Helper()
 	ctx := context.Background()
 	_, sig, _ := strings.Cut(rt, ".")
-	rec, err := h.store.GetToken(ctx, storage.KindRefreshToken, sigKey(sig))
+	rec, err := h.store.GetToken(ctx, storage.KindRefreshToken, fositestore.SigKey(sig))
 	h.must("GetToken", err)
 	tx, err := h.store.BeginTX(ctx)
 	h.must("BeginTX", err)
