@@ -47,6 +47,7 @@ func clientCredentialsToken(t *testing.T, h *harness) string {
 }
 
 func TestIntrospectForgedPayloadIsInactive(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	at := clientCredentialsToken(t, h)
 	if in := h.introspect(at); in["active"] != true || in["sub"] != svcClient.id {
@@ -66,6 +67,7 @@ func TestIntrospectForgedPayloadIsInactive(t *testing.T) {
 // tokens were keyed by the whole token: they still introspect, revoke and
 // rotate, and get the full signature verification.
 func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	rekey := func(token string) {
@@ -127,6 +129,7 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 // record is written with the refresh token's (one statement), or alone at
 // commit when no refresh token is issued; either way both introspect.
 func TestCodeExchangeRecordsWritten(t *testing.T) {
+	t.Parallel()
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			h := newHarnessOn(t, be.open(t))

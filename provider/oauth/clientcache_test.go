@@ -19,6 +19,7 @@ func ccForm() url.Values {
 }
 
 func TestClientCacheSeesRotatedSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -44,6 +45,7 @@ func TestClientCacheSeesRotatedSecret(t *testing.T) {
 // (the CLI, the admin API on another replica) is accepted at once; the
 // cached old one only until the entry expires.
 func TestClientCacheNewSecretWorksAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -65,6 +67,7 @@ func TestClientCacheNewSecretWorksAtOnce(t *testing.T) {
 }
 
 func TestClientCacheSeesDeletedClient(t *testing.T) {
+	t.Parallel()
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			h := newHarnessOn(t, be.open(t))
@@ -97,6 +100,7 @@ func TestClientCacheSeesDeletedClient(t *testing.T) {
 }
 
 func TestClientCacheSeesChangedScopes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -114,6 +118,7 @@ func TestClientCacheSeesChangedScopes(t *testing.T) {
 // ClientChanged is how this process's own admin changes bypass the TTL: a
 // deleted client is refused with the next request, on the same clock.
 func TestClientChangedDropsTheCachedClient(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)

@@ -63,6 +63,7 @@ func exchangeForm(token string, extra ...string) url.Values {
 }
 
 func TestPATExchange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, p := h.newPAT("u1", []string{"openid", "profile", "api:read"}, time.Time{})
@@ -134,6 +135,7 @@ func TestPATExchange(t *testing.T) {
 }
 
 func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	// The exchanged token never outlives the PAT.
@@ -185,6 +187,7 @@ func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
 // that had one, as a refresh does (TestRefreshOrgRequiresMFA); a token for
 // no organization is not affected.
 func TestPATExchangeOrgRequiresMFA(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	ctx := t.Context()
@@ -239,6 +242,7 @@ func TestPATExchangeOrgRequiresMFA(t *testing.T) {
 // RFC 6749 §5.2 (invalid_grant for a dead PAT, unauthorized_client,
 // invalid_scope).
 func TestPATExchangeRejects(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, _ := h.newPAT("u1", []string{"openid", "api:write"}, time.Time{})
@@ -319,6 +323,7 @@ func (s revokingStore) GetPATByHash(ctx context.Context, hash []byte, now time.T
 // yields no usable token, though the revocation's deactivation ran before
 // the token was stored.
 func TestPATExchangeRevokedMeanwhile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, p := h.newPAT("u1", []string{"openid"}, time.Time{})

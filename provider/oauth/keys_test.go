@@ -33,6 +33,7 @@ func kidOf(t testing.TB, token string) string {
 // whose session was stored before the rotation (ory/hydra#3573); tokens
 // signed by a key rotated out of signing still verify while it is published.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -61,6 +62,7 @@ func TestKeyRotation(t *testing.T) {
 // TestVerifyIDTokenHint: for logout (OIDC RP-Initiated Logout §2) an
 // expired ID token is a valid hint; anything not an ID token of ours is not.
 func TestVerifyIDTokenHint(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := t.Context()
 	sign := func(claims map[string]any, typ string) string {
@@ -109,6 +111,7 @@ func TestVerifyIDTokenHint(t *testing.T) {
 // TestSignerIgnoresSessionKid: a kid or alg in the header fosite passes
 // (from a stored session) never reaches the token.
 func TestSignerIgnoresSessionKid(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	tok, sig, err := h.s.signer.Generate(t.Context(), jwt.MapClaims{"sub": "x"}, &jwt.Headers{Extra: map[string]any{"kid": "stale", "alg": "none"}})
 	h.must("Generate", err)
@@ -123,6 +126,7 @@ func TestSignerIgnoresSessionKid(t *testing.T) {
 // TestPrivateKeyJWT: client authentication with a signed assertion
 // (RFC 7523 §2.2, OIDC Core §9), used once.
 func TestPrivateKeyJWT(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	h.must("GenerateKey", err)
@@ -156,6 +160,7 @@ func TestPrivateKeyJWT(t *testing.T) {
 }
 
 func TestNewValidatesEverything(t *testing.T) {
+	t.Parallel()
 	_, err := New(Config{Issuer: "not a url", HMACSecret: []byte("short"), AccessTokenLifespan: -1}, Deps{})
 	if err == nil {
 		t.Fatal("accepted")

@@ -29,10 +29,12 @@ import (
 // presentation of a refresh token is reuse (RFC 9700 §4.14.2), whichever
 // tab it came from.
 func TestRefreshRaceSQLite(t *testing.T) {
+	t.Parallel()
 	refreshRace(t, func(t testing.TB) storage.Store { return openSQLite(t) })
 }
 
 func TestRefreshRacePostgres(t *testing.T) {
+	t.Parallel()
 	refreshRace(t, func(t testing.TB) storage.Store { return openPostgres(t) })
 }
 

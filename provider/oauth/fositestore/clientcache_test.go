@@ -12,6 +12,7 @@ import (
 // TestClientCacheTTL checks the cache itself: reuse within the TTL, a read
 // after it, a clock set back, and failures not cached.
 func TestClientCacheTTL(t *testing.T) {
+	t.Parallel()
 	store := &countingClients{clients: map[string]storage.Client{"a": {ID: "a", Name: "A"}}}
 	var off time.Duration // the clock: real time plus off
 	c := NewClientCache(store, func() time.Time { return time.Now().Add(off) }, ClientCacheTTL, "")

@@ -3,6 +3,7 @@ package fositestore
 import "testing"
 
 func TestSessionCloneKeepsType(t *testing.T) {
+	t.Parallel()
 	s := NewSession()
 	s.Subject, s.OrgID, s.SID = "u1", "o1", "s1"
 	s.IDTokenClaims().Extra = map[string]any{"a": "b"}
