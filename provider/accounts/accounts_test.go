@@ -6,6 +6,7 @@ import (
 )
 
 func TestNormalizeEmail(t *testing.T) {
+	t.Parallel()
 	got, err := NormalizeEmail("  Ada@Example.COM ")
 	if err != nil || got != "ada@example.com" {
 		t.Fatalf("NormalizeEmail = %q, %v", got, err)
@@ -18,6 +19,7 @@ func TestNormalizeEmail(t *testing.T) {
 }
 
 func TestCheckPassword(t *testing.T) {
+	t.Parallel()
 	if err := CheckPassword("correct horse battery staple", "ada@example.com"); err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ func wantIs(t *testing.T, what string, err, target error) {
 }
 
 func TestCreatorOwnsTheOrganization(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada := f.user("ada@example.com")
@@ -90,6 +91,7 @@ func TestCreatorOwnsTheOrganization(t *testing.T) {
 }
 
 func TestRolePermissions(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	owner, admin, member, outsider := f.user("o@example.com"), f.user("a@example.com"), f.user("m@example.com"), f.user("x@example.com")
@@ -133,6 +135,7 @@ func TestRolePermissions(t *testing.T) {
 }
 
 func TestInstanceAdminActsAsOwner(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	owner := f.user("o@example.com")
@@ -145,6 +148,7 @@ func TestInstanceAdminActsAsOwner(t *testing.T) {
 }
 
 func TestLastOwnerStays(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")
@@ -163,6 +167,7 @@ func TestLastOwnerStays(t *testing.T) {
 // TestOwnersDemotingEachOtherKeepOne: two owners each demote the other at
 // the same moment; the serializable check leaves exactly one owner.
 func TestOwnersDemotingEachOtherKeepOne(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")
@@ -191,6 +196,7 @@ func TestOwnersDemotingEachOtherKeepOne(t *testing.T) {
 }
 
 func TestRemovalEndsTokensForThatOrganization(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")
@@ -229,6 +235,7 @@ func TestRemovalEndsTokensForThatOrganization(t *testing.T) {
 }
 
 func TestInvitations(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, mem := f.user("ada@example.com"), f.user("mem@example.com")
@@ -282,6 +289,7 @@ func TestInvitations(t *testing.T) {
 }
 
 func TestInvitationOfAnOwnerNeedsAnOwner(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := context.Background()
 	ada, adm := f.user("ada@example.com"), f.user("adm@example.com")

@@ -39,6 +39,7 @@ func (f *orgFixture) auditCount(typ string) int {
 }
 
 func TestDisableEndsEverythingAtOnce(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")
@@ -79,6 +80,7 @@ func TestDisableEndsEverythingAtOnce(t *testing.T) {
 }
 
 func TestEndSessionsKeepsTheCurrentOne(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada := f.user("ada@example.com")
@@ -102,6 +104,7 @@ func TestEndSessionsKeepsTheCurrentOne(t *testing.T) {
 }
 
 func TestDeleteRemovesThePersonKeepsTheAudit(t *testing.T) {
+	t.Parallel()
 	f := newOrgFixture(t)
 	ctx := t.Context()
 	ada, bob := f.user("ada@example.com"), f.user("bob@example.com")

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPolicy(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		policy Policy
 		pw     string
@@ -46,6 +47,7 @@ func TestPolicy(t *testing.T) {
 }
 
 func TestCommonPasswordList(t *testing.T) {
+	t.Parallel()
 	set := commonPasswords()
 	if len(set) < 5000 {
 		t.Fatalf("the embedded list has %d passwords, want several thousand", len(set))

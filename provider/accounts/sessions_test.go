@@ -22,6 +22,7 @@ func (e *endedSessions) SessionEnded(_ context.Context, userID, sessionID string
 }
 
 func TestEndOtherSessions(t *testing.T) {
+	t.Parallel()
 	ctx := t.Context()
 	st := sqlitetest.Open(t)
 	now := time.Now().UTC()

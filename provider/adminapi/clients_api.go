@@ -4,9 +4,18 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/storage"
 )
+
+// clientsAPI serves the client registrations (createClient ... rotateClientSecret).
+type clientsAPI struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+func (clientsAPI) from(h *Handler) clientsAPI { return clientsAPI{svc: h.Service, actor: h.actor} }
 
 // clientCreate is the body of createClient: clients.Spec in JSON.
 type clientCreate struct {
@@ -48,12 +57,12 @@ func (c clientCreate) spec() clients.Spec {
 	}
 }
 
-func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
+func (h clientsAPI) createClient(w http.ResponseWriter, r *http.Request) error {
 	var body clientCreate
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	c, secret, err := h.Service.CreateClient(r.Context(), h.actor(r), body.spec())
+	c, secret, err := h.svc.CreateClient(r.Context(), h.actor(r), body.spec())
 	if err != nil {
 		return err
 	}
@@ -61,8 +70,8 @@ func (h *Handler) createClient(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
-	cs, err := h.Service.ListClients(r.Context())
+func (h clientsAPI) listClients(w http.ResponseWriter, r *http.Request) error {
+	cs, err := h.svc.ListClients(r.Context())
 	if err != nil {
 		return err
 	}
@@ -74,8 +83,8 @@ func (h *Handler) listClients(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) getClient(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.Service.GetClient(r.Context(), r.PathValue("id"))
+func (h clientsAPI) getClient(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.svc.GetClient(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -83,12 +92,12 @@ func (h *Handler) getClient(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
+func (h clientsAPI) updateClient(w http.ResponseWriter, r *http.Request) error {
 	var patch ClientPatch
 	if err := decode(w, r, &patch); err != nil {
 		return err
 	}
-	c, err := h.Service.UpdateClient(r.Context(), h.actor(r), r.PathValue("id"), patch)
+	c, err := h.svc.UpdateClient(r.Context(), h.actor(r), r.PathValue("id"), patch)
 	if err != nil {
 		return err
 	}
@@ -96,21 +105,21 @@ func (h *Handler) updateClient(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) deleteClient(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteClient(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+func (h clientsAPI) deleteClient(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.DeleteClient(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
+func (h clientsAPI) rotateClientSecret(w http.ResponseWriter, r *http.Request) error {
 	id := r.PathValue("id")
-	secret, err := h.Service.RotateClientSecret(r.Context(), h.actor(r), id)
+	secret, err := h.svc.RotateClientSecret(r.Context(), h.actor(r), id)
 	if err != nil {
 		return err
 	}
-	c, err := h.Service.GetClient(r.Context(), id)
+	c, err := h.svc.GetClient(r.Context(), id)
 	if err != nil {
 		return err
 	}

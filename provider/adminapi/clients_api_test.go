@@ -11,6 +11,7 @@ import (
 // client's PKCEOptional, a patch flips it, and the view reports it (always
 // true for a public client).
 func TestPKCERequiredField(t *testing.T) {
+	t.Parallel()
 	var body clientCreate
 	if err := json.Unmarshal([]byte(`{"client_name":"P"}`), &body); err != nil || body.spec().PKCEOptional {
 		t.Fatalf("absent pkce_required: optional=%v %v", body.spec().PKCEOptional, err)

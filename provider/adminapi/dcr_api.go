@@ -8,7 +8,7 @@ import (
 // createDCRToken takes {"expires_in": seconds} (0: never expires; absent:
 // 24 hours, as the CLI's default) and answers the token, the only time it
 // is shown.
-func (h *Handler) createDCRToken(w http.ResponseWriter, r *http.Request) error {
+func (h opsAPI) createDCRToken(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		ExpiresIn *int64 `json:"expires_in"`
 	}
@@ -22,7 +22,7 @@ func (h *Handler) createDCRToken(w http.ResponseWriter, r *http.Request) error {
 		}
 		lifetime = time.Duration(*body.ExpiresIn) * time.Second
 	}
-	tok, v, err := h.Service.NewDCRToken(r.Context(), h.actor(r), lifetime)
+	tok, v, err := h.svc.NewDCRToken(r.Context(), h.actor(r), lifetime)
 	if err != nil {
 		return err
 	}
@@ -33,8 +33,8 @@ func (h *Handler) createDCRToken(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listDCRTokens(w http.ResponseWriter, r *http.Request) error {
-	ts, err := h.Service.ListDCRTokens(r.Context())
+func (h opsAPI) listDCRTokens(w http.ResponseWriter, r *http.Request) error {
+	ts, err := h.svc.ListDCRTokens(r.Context())
 	if err != nil {
 		return err
 	}
@@ -42,8 +42,8 @@ func (h *Handler) listDCRTokens(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) revokeDCRToken(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.Service.RevokeDCRToken(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+func (h opsAPI) revokeDCRToken(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.svc.RevokeDCRToken(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -8,5 +8,7 @@
 // same Service, so both apply one set of rules. The route table (routes.go)
 // is data: the mux is built from it, the OpenAPI document (openapi.yaml,
 // served at /admin/api/v1/openapi.yaml) is checked against it, and so is
-// the CLI's parity table.
+// the CLI's parity table. Handler authenticates the caller and mounts the
+// table; each route is a method of the handler of its resource (clientsAPI,
+// usersAPI, orgsAPI, ssoAPI, opsAPI, one per *_api.go file).
 package adminapi

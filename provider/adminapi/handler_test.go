@@ -11,6 +11,7 @@ import (
 
 // The audit log names the caller's address as the trusted proxies tell it.
 func TestActorIPBehindProxy(t *testing.T) {
+	t.Parallel()
 	proxies, err := clientip.New([]string{"10.0.0.0/8"})
 	if err != nil {
 		t.Fatal(err)

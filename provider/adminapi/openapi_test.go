@@ -21,6 +21,7 @@ var httpMethods = []string{"get", "put", "post", "delete", "patch", "head", "opt
 // disagree, either way: a route without documentation, or documentation of
 // a route that does not exist.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
+	t.Parallel()
 	var doc openAPIDoc
 	if err := yaml.Unmarshal(OpenAPI(), &doc); err != nil {
 		t.Fatalf("openapi.yaml: %v", err)
@@ -69,6 +70,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 // authentication step (401), not fall through to 404 or 405, so the table
 // is what the mux really has.
 func TestMuxServesEveryRoute(t *testing.T) {
+	t.Parallel()
 	h := (&Handler{Issuer: "http://issuer.test"}).Handle()
 	param := regexp.MustCompile(`\{[^}]+\}`)
 	for _, op := range Operations() {

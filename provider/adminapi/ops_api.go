@@ -4,12 +4,22 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/storage"
 )
 
-func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) error {
-	ks, err := h.Service.ListKeys(r.Context())
+// opsAPI serves the instance's operations: signing keys, the audit log and
+// dynamic client registration's initial access tokens (dcr_api.go).
+type opsAPI struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+func (opsAPI) from(h *Handler) opsAPI { return opsAPI{svc: h.Service, actor: h.actor} }
+
+func (h opsAPI) listKeys(w http.ResponseWriter, r *http.Request) error {
+	ks, err := h.svc.ListKeys(r.Context())
 	if err != nil {
 		return err
 	}
@@ -17,8 +27,8 @@ func (h *Handler) listKeys(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
-	k, err := h.Service.RotateKey(r.Context(), h.actor(r))
+func (h opsAPI) rotateKey(w http.ResponseWriter, r *http.Request) error {
+	k, err := h.svc.RotateKey(r.Context(), h.actor(r))
 	if err != nil {
 		return err
 	}
@@ -28,7 +38,7 @@ func (h *Handler) rotateKey(w http.ResponseWriter, r *http.Request) error {
 
 // listAudit pages newest first with the store's BeforeID: the cursor is
 // the id of the last event returned.
-func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
+func (h opsAPI) listAudit(w http.ResponseWriter, r *http.Request) error {
 	limit, before, err := pageParams(r)
 	if err != nil {
 		return err
@@ -48,7 +58,7 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	f.Limit = min(limit+1, 1000)
-	events, err := h.Service.ListAudit(r.Context(), f)
+	events, err := h.svc.ListAudit(r.Context(), f)
 	if err != nil {
 		return err
 	}

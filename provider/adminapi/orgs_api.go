@@ -8,7 +8,16 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-func (h *Handler) createOrg(w http.ResponseWriter, r *http.Request) error {
+// orgsAPI serves organizations, their members and roles (createOrg ...
+// deleteOrgRole).
+type orgsAPI struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+func (orgsAPI) from(h *Handler) orgsAPI { return orgsAPI{svc: h.Service, actor: h.actor} }
+
+func (h orgsAPI) createOrg(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name       string `json:"name"`
 		RequireMFA bool   `json:"require_mfa"`
@@ -16,7 +25,7 @@ func (h *Handler) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	o, err := h.Service.CreateOrg(r.Context(), h.actor(r), body.Name, body.RequireMFA)
+	o, err := h.svc.CreateOrg(r.Context(), h.actor(r), body.Name, body.RequireMFA)
 	if err != nil {
 		return err
 	}
@@ -24,8 +33,8 @@ func (h *Handler) createOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listOrgs(w http.ResponseWriter, r *http.Request) error {
-	os, err := h.Service.Store.ListOrgs(r.Context())
+func (h orgsAPI) listOrgs(w http.ResponseWriter, r *http.Request) error {
+	os, err := h.svc.Store.ListOrgs(r.Context())
 	if err != nil {
 		return fmt.Errorf("list organizations: %w", err)
 	}
@@ -37,8 +46,8 @@ func (h *Handler) listOrgs(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) getOrg(w http.ResponseWriter, r *http.Request) error {
-	o, err := h.Service.GetOrg(r.Context(), r.PathValue("id"))
+func (h orgsAPI) getOrg(w http.ResponseWriter, r *http.Request) error {
+	o, err := h.svc.GetOrg(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -46,12 +55,12 @@ func (h *Handler) getOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) updateOrg(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	var body OrgPatch
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	o, err := h.Service.UpdateOrg(r.Context(), h.actor(r), r.PathValue("id"), body)
+	o, err := h.svc.UpdateOrg(r.Context(), h.actor(r), r.PathValue("id"), body)
 	if err != nil {
 		return err
 	}
@@ -59,21 +68,21 @@ func (h *Handler) updateOrg(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) deleteOrg(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) deleteOrg(w http.ResponseWriter, r *http.Request) error {
 	// The same confirmation the CLI asks for: the organization's exact name.
 	confirm := r.URL.Query().Get("confirm")
 	if confirm == "" {
 		return badRequest("confirm (the organization's exact name) is required.")
 	}
-	if err := h.Service.Orgs.Delete(r.Context(), h.actor(r), r.PathValue("id"), confirm); err != nil {
+	if err := h.svc.Orgs.Delete(r.Context(), h.actor(r), r.PathValue("id"), confirm); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
-	ms, err := h.Service.Members(r.Context(), r.PathValue("id"))
+func (h orgsAPI) listMembers(w http.ResponseWriter, r *http.Request) error {
+	ms, err := h.svc.Members(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -85,7 +94,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) addMember(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		UserID string `json:"user_id"`
 		Role   string `json:"role"`
@@ -97,14 +106,14 @@ func (h *Handler) addMember(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("user_id and role are required.")
 	}
 	org := r.PathValue("id")
-	if err := h.Service.Orgs.AddMember(r.Context(), h.actor(r), org, body.UserID, body.Role); err != nil {
+	if err := h.svc.Orgs.AddMember(r.Context(), h.actor(r), org, body.UserID, body.Role); err != nil {
 		return err
 	}
 	return h.member(w, r, http.StatusCreated, org, body.UserID)
 }
 
-func (h *Handler) member(w http.ResponseWriter, r *http.Request, status int, org, user string) error {
-	ms, err := h.Service.Members(r.Context(), org)
+func (h orgsAPI) member(w http.ResponseWriter, r *http.Request, status int, org, user string) error {
+	ms, err := h.svc.Members(r.Context(), org)
 	if err != nil {
 		return err
 	}
@@ -117,7 +126,7 @@ func (h *Handler) member(w http.ResponseWriter, r *http.Request, status int, org
 	return fmt.Errorf("member %q: %w", user, storage.ErrNotFound)
 }
 
-func (h *Handler) setMemberRole(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) setMemberRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Role string `json:"role"`
 	}
@@ -128,14 +137,14 @@ func (h *Handler) setMemberRole(w http.ResponseWriter, r *http.Request) error {
 		return badRequest("role is required.")
 	}
 	org, user := r.PathValue("id"), r.PathValue("user_id")
-	if err := h.Service.Orgs.SetRole(r.Context(), h.actor(r), org, user, body.Role); err != nil {
+	if err := h.svc.Orgs.SetRole(r.Context(), h.actor(r), org, user, body.Role); err != nil {
 		return err
 	}
 	return h.member(w, r, http.StatusOK, org, user)
 }
 
-func (h *Handler) removeMember(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.Orgs.RemoveMember(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("user_id")); err != nil {
+func (h orgsAPI) removeMember(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.Orgs.RemoveMember(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("user_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -154,12 +163,12 @@ func ViewRole(r accounts.Role) RoleView {
 	return RoleView{Name: r.Name, Description: r.Description, BuiltIn: r.BuiltIn}
 }
 
-func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) listRoles(w http.ResponseWriter, r *http.Request) error {
 	org := r.PathValue("id")
-	if _, err := h.Service.GetOrg(r.Context(), org); err != nil {
+	if _, err := h.svc.GetOrg(r.Context(), org); err != nil {
 		return err
 	}
-	roles, err := h.Service.Orgs.Roles(r.Context(), org)
+	roles, err := h.svc.Orgs.Roles(r.Context(), org)
 	if err != nil {
 		return err
 	}
@@ -171,7 +180,7 @@ func (h *Handler) listRoles(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) defineRole(w http.ResponseWriter, r *http.Request) error {
+func (h orgsAPI) defineRole(w http.ResponseWriter, r *http.Request) error {
 	var body struct {
 		Name        string `json:"name"`
 		Description string `json:"description"`
@@ -179,15 +188,15 @@ func (h *Handler) defineRole(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if err := h.Service.Orgs.DefineRole(r.Context(), h.actor(r), r.PathValue("id"), body.Name, body.Description); err != nil {
+	if err := h.svc.Orgs.DefineRole(r.Context(), h.actor(r), r.PathValue("id"), body.Name, body.Description); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, RoleView{Name: body.Name, Description: body.Description})
 	return nil
 }
 
-func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.Orgs.DeleteRole(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("name")); err != nil {
+func (h orgsAPI) deleteRole(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.Orgs.DeleteRole(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("name")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

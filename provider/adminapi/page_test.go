@@ -11,6 +11,7 @@ import (
 // TestPaginateSurvivesChanges: an item removed before the next page is
 // asked for neither shifts nor repeats the rest.
 func TestPaginateSurvivesChanges(t *testing.T) {
+	t.Parallel()
 	items := []string{"e", "a", "d", "b", "c", "f"}
 	page := func(items []string, cursor string) List[string] {
 		q := url.Values{"limit": {"2"}}

@@ -56,8 +56,8 @@ func (s *Service) RevokeToken(ctx context.Context, a accounts.Actor, userID, tok
 	return s.Tokens.Revoke(ctx, a, userID, tokenID)
 }
 
-func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) error {
-	ts, err := h.Service.ListTokens(r.Context(), r.PathValue("id"))
+func (h usersAPI) listTokens(w http.ResponseWriter, r *http.Request) error {
+	ts, err := h.svc.ListTokens(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -69,8 +69,8 @@ func (h *Handler) listTokens(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	if _, err := h.Service.RevokeToken(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("token_id")); err != nil {
+func (h usersAPI) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	if _, err := h.svc.RevokeToken(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("token_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

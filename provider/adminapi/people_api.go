@@ -3,11 +3,21 @@ package adminapi
 import (
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/storage"
 )
 
-func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
-	us, err := h.Service.ListUsers(r.Context(), r.URL.Query().Get("email"))
+// usersAPI serves people and what they hold: sessions, consents, the second
+// factor (listUsers ... revokeUserConsent).
+type usersAPI struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+func (usersAPI) from(h *Handler) usersAPI { return usersAPI{svc: h.Service, actor: h.actor} }
+
+func (h usersAPI) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := h.svc.ListUsers(r.Context(), r.URL.Query().Get("email"))
 	if err != nil {
 		return err
 	}
@@ -19,8 +29,8 @@ func (h *Handler) listUsers(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
-	u, err := h.Service.GetUser(r.Context(), r.PathValue("id"))
+func (h usersAPI) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.svc.GetUser(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -29,7 +39,7 @@ func (h *Handler) getUser(w http.ResponseWriter, r *http.Request) error {
 }
 
 // userChange runs a change and answers the person as they are after it.
-func (h *Handler) userChange(w http.ResponseWriter, r *http.Request, change func(id string) error) error {
+func (h usersAPI) userChange(w http.ResponseWriter, r *http.Request, change func(id string) error) error {
 	id := r.PathValue("id")
 	if err := change(id); err != nil {
 		return err
@@ -37,28 +47,28 @@ func (h *Handler) userChange(w http.ResponseWriter, r *http.Request, change func
 	return h.getUser(w, r)
 }
 
-func (h *Handler) disableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.People.Disable(r.Context(), h.actor(r), id) })
+func (h usersAPI) disableUser(w http.ResponseWriter, r *http.Request) error {
+	return h.userChange(w, r, func(id string) error { return h.svc.People.Disable(r.Context(), h.actor(r), id) })
 }
 
-func (h *Handler) enableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.People.Enable(r.Context(), h.actor(r), id) })
+func (h usersAPI) enableUser(w http.ResponseWriter, r *http.Request) error {
+	return h.userChange(w, r, func(id string) error { return h.svc.People.Enable(r.Context(), h.actor(r), id) })
 }
 
-func (h *Handler) resetMFA(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.Service.ResetMFA(r.Context(), h.actor(r), id) })
+func (h usersAPI) resetMFA(w http.ResponseWriter, r *http.Request) error {
+	return h.userChange(w, r, func(id string) error { return h.svc.ResetMFA(r.Context(), h.actor(r), id) })
 }
 
-func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.People.Delete(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+func (h usersAPI) deleteUser(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.People.Delete(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) endSessions(w http.ResponseWriter, r *http.Request) error {
-	n, err := h.Service.EndSessions(r.Context(), h.actor(r), r.PathValue("id"))
+func (h usersAPI) endSessions(w http.ResponseWriter, r *http.Request) error {
+	n, err := h.svc.EndSessions(r.Context(), h.actor(r), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -66,8 +76,8 @@ func (h *Handler) endSessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request) error {
-	ss, err := h.Service.ListSessions(r.Context(), r.PathValue("id"))
+func (h usersAPI) listSessions(w http.ResponseWriter, r *http.Request) error {
+	ss, err := h.svc.ListSessions(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -79,16 +89,16 @@ func (h *Handler) listSessions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) deleteSession(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteSession(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("session_id")); err != nil {
+func (h usersAPI) deleteSession(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.DeleteSession(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("session_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) listConsents(w http.ResponseWriter, r *http.Request) error {
-	cs, err := h.Service.ListConsents(r.Context(), r.PathValue("id"))
+func (h usersAPI) listConsents(w http.ResponseWriter, r *http.Request) error {
+	cs, err := h.svc.ListConsents(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -100,8 +110,8 @@ func (h *Handler) listConsents(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) revokeConsent(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.RevokeConsent(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("client_id")); err != nil {
+func (h usersAPI) revokeConsent(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.RevokeConsent(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("client_id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

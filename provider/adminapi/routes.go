@@ -13,67 +13,81 @@ type route struct {
 	Op string
 	// Public routes need no token (the API description only).
 	Public bool
-	handle func(h *Handler, w http.ResponseWriter, r *http.Request) error
+	handle handleFunc
+}
+
+// handleFunc is what a route runs once the caller is authenticated: a
+// method of Handler itself, or one of a resource handler's bound by on.
+type handleFunc func(h *Handler, w http.ResponseWriter, r *http.Request) error
+
+// on binds a method of a resource handler (clientsAPI, usersAPI, orgsAPI,
+// ssoAPI, opsAPI) to the route: each resource handler holds only what its
+// routes use, made from the Handler's dependencies by its from method.
+func on[R interface{ from(*Handler) R }](method func(R, http.ResponseWriter, *http.Request) error) handleFunc {
+	return func(h *Handler, w http.ResponseWriter, r *http.Request) error {
+		var zero R
+		return method(zero.from(h), w, r)
+	}
 }
 
 func routes() []route {
 	return []route{
 		{"GET", "/openapi.yaml", "getOpenAPI", true, (*Handler).openapi},
 
-		{"POST", "/clients", "createClient", false, (*Handler).createClient},
-		{"GET", "/clients", "listClients", false, (*Handler).listClients},
-		{"GET", "/clients/{id}", "getClient", false, (*Handler).getClient},
-		{"PATCH", "/clients/{id}", "updateClient", false, (*Handler).updateClient},
-		{"DELETE", "/clients/{id}", "deleteClient", false, (*Handler).deleteClient},
-		{"POST", "/clients/{id}/rotate-secret", "rotateClientSecret", false, (*Handler).rotateClientSecret},
+		{"POST", "/clients", "createClient", false, on(clientsAPI.createClient)},
+		{"GET", "/clients", "listClients", false, on(clientsAPI.listClients)},
+		{"GET", "/clients/{id}", "getClient", false, on(clientsAPI.getClient)},
+		{"PATCH", "/clients/{id}", "updateClient", false, on(clientsAPI.updateClient)},
+		{"DELETE", "/clients/{id}", "deleteClient", false, on(clientsAPI.deleteClient)},
+		{"POST", "/clients/{id}/rotate-secret", "rotateClientSecret", false, on(clientsAPI.rotateClientSecret)},
 
-		{"GET", "/users", "listUsers", false, (*Handler).listUsers},
-		{"GET", "/users/{id}", "getUser", false, (*Handler).getUser},
-		{"DELETE", "/users/{id}", "deleteUser", false, (*Handler).deleteUser},
-		{"POST", "/users/{id}/disable", "disableUser", false, (*Handler).disableUser},
-		{"POST", "/users/{id}/enable", "enableUser", false, (*Handler).enableUser},
-		{"POST", "/users/{id}/reset-mfa", "resetUserMFA", false, (*Handler).resetMFA},
-		{"POST", "/users/{id}/end-sessions", "endUserSessions", false, (*Handler).endSessions},
-		{"GET", "/users/{id}/sessions", "listUserSessions", false, (*Handler).listSessions},
-		{"DELETE", "/users/{id}/sessions/{session_id}", "deleteUserSession", false, (*Handler).deleteSession},
-		{"GET", "/users/{id}/consents", "listUserConsents", false, (*Handler).listConsents},
-		{"DELETE", "/users/{id}/consents/{client_id}", "revokeUserConsent", false, (*Handler).revokeConsent},
-		{"GET", "/users/{id}/tokens", "listUserTokens", false, (*Handler).listTokens},
-		{"DELETE", "/users/{id}/tokens/{token_id}", "revokeUserToken", false, (*Handler).revokeToken},
+		{"GET", "/users", "listUsers", false, on(usersAPI.listUsers)},
+		{"GET", "/users/{id}", "getUser", false, on(usersAPI.getUser)},
+		{"DELETE", "/users/{id}", "deleteUser", false, on(usersAPI.deleteUser)},
+		{"POST", "/users/{id}/disable", "disableUser", false, on(usersAPI.disableUser)},
+		{"POST", "/users/{id}/enable", "enableUser", false, on(usersAPI.enableUser)},
+		{"POST", "/users/{id}/reset-mfa", "resetUserMFA", false, on(usersAPI.resetMFA)},
+		{"POST", "/users/{id}/end-sessions", "endUserSessions", false, on(usersAPI.endSessions)},
+		{"GET", "/users/{id}/sessions", "listUserSessions", false, on(usersAPI.listSessions)},
+		{"DELETE", "/users/{id}/sessions/{session_id}", "deleteUserSession", false, on(usersAPI.deleteSession)},
+		{"GET", "/users/{id}/consents", "listUserConsents", false, on(usersAPI.listConsents)},
+		{"DELETE", "/users/{id}/consents/{client_id}", "revokeUserConsent", false, on(usersAPI.revokeConsent)},
+		{"GET", "/users/{id}/tokens", "listUserTokens", false, on(usersAPI.listTokens)},
+		{"DELETE", "/users/{id}/tokens/{token_id}", "revokeUserToken", false, on(usersAPI.revokeToken)},
 
-		{"POST", "/orgs", "createOrg", false, (*Handler).createOrg},
-		{"GET", "/orgs", "listOrgs", false, (*Handler).listOrgs},
-		{"GET", "/orgs/{id}", "getOrg", false, (*Handler).getOrg},
-		{"PATCH", "/orgs/{id}", "updateOrg", false, (*Handler).updateOrg},
-		{"DELETE", "/orgs/{id}", "deleteOrg", false, (*Handler).deleteOrg},
-		{"GET", "/orgs/{id}/members", "listOrgMembers", false, (*Handler).listMembers},
-		{"POST", "/orgs/{id}/members", "addOrgMember", false, (*Handler).addMember},
-		{"PATCH", "/orgs/{id}/members/{user_id}", "setOrgMemberRole", false, (*Handler).setMemberRole},
-		{"DELETE", "/orgs/{id}/members/{user_id}", "removeOrgMember", false, (*Handler).removeMember},
-		{"GET", "/orgs/{id}/roles", "listOrgRoles", false, (*Handler).listRoles},
-		{"POST", "/orgs/{id}/roles", "defineOrgRole", false, (*Handler).defineRole},
-		{"DELETE", "/orgs/{id}/roles/{name}", "deleteOrgRole", false, (*Handler).deleteRole},
+		{"POST", "/orgs", "createOrg", false, on(orgsAPI.createOrg)},
+		{"GET", "/orgs", "listOrgs", false, on(orgsAPI.listOrgs)},
+		{"GET", "/orgs/{id}", "getOrg", false, on(orgsAPI.getOrg)},
+		{"PATCH", "/orgs/{id}", "updateOrg", false, on(orgsAPI.updateOrg)},
+		{"DELETE", "/orgs/{id}", "deleteOrg", false, on(orgsAPI.deleteOrg)},
+		{"GET", "/orgs/{id}/members", "listOrgMembers", false, on(orgsAPI.listMembers)},
+		{"POST", "/orgs/{id}/members", "addOrgMember", false, on(orgsAPI.addMember)},
+		{"PATCH", "/orgs/{id}/members/{user_id}", "setOrgMemberRole", false, on(orgsAPI.setMemberRole)},
+		{"DELETE", "/orgs/{id}/members/{user_id}", "removeOrgMember", false, on(orgsAPI.removeMember)},
+		{"GET", "/orgs/{id}/roles", "listOrgRoles", false, on(orgsAPI.listRoles)},
+		{"POST", "/orgs/{id}/roles", "defineOrgRole", false, on(orgsAPI.defineRole)},
+		{"DELETE", "/orgs/{id}/roles/{name}", "deleteOrgRole", false, on(orgsAPI.deleteRole)},
 
-		{"GET", "/orgs/{id}/sso", "getOrgSSO", false, (*Handler).getOrgSSO},
-		{"PUT", "/orgs/{id}/sso", "setOrgSSO", false, (*Handler).setOrgSSO},
-		{"DELETE", "/orgs/{id}/sso", "detachOrgSSO", false, (*Handler).detachOrgSSO},
-		{"POST", "/orgs/{id}/domains", "addOrgDomain", false, (*Handler).addOrgDomain},
-		{"POST", "/orgs/{id}/domains/{domain}/verify", "verifyOrgDomain", false, (*Handler).verifyOrgDomain},
-		{"DELETE", "/orgs/{id}/domains/{domain}", "removeOrgDomain", false, (*Handler).removeOrgDomain},
+		{"GET", "/orgs/{id}/sso", "getOrgSSO", false, on(ssoAPI.getOrgSSO)},
+		{"PUT", "/orgs/{id}/sso", "setOrgSSO", false, on(ssoAPI.setOrgSSO)},
+		{"DELETE", "/orgs/{id}/sso", "detachOrgSSO", false, on(ssoAPI.detachOrgSSO)},
+		{"POST", "/orgs/{id}/domains", "addOrgDomain", false, on(ssoAPI.addOrgDomain)},
+		{"POST", "/orgs/{id}/domains/{domain}/verify", "verifyOrgDomain", false, on(ssoAPI.verifyOrgDomain)},
+		{"DELETE", "/orgs/{id}/domains/{domain}", "removeOrgDomain", false, on(ssoAPI.removeOrgDomain)},
 
-		{"GET", "/connectors", "listConnectors", false, (*Handler).listConnectors},
-		{"POST", "/connectors", "createConnector", false, (*Handler).createConnector},
-		{"GET", "/connectors/{id}", "getConnector", false, (*Handler).getConnector},
-		{"DELETE", "/connectors/{id}", "deleteConnector", false, (*Handler).deleteConnector},
+		{"GET", "/connectors", "listConnectors", false, on(ssoAPI.listConnectors)},
+		{"POST", "/connectors", "createConnector", false, on(ssoAPI.createConnector)},
+		{"GET", "/connectors/{id}", "getConnector", false, on(ssoAPI.getConnector)},
+		{"DELETE", "/connectors/{id}", "deleteConnector", false, on(ssoAPI.deleteConnector)},
 
-		{"POST", "/dcr/tokens", "createDCRToken", false, (*Handler).createDCRToken},
-		{"GET", "/dcr/tokens", "listDCRTokens", false, (*Handler).listDCRTokens},
-		{"DELETE", "/dcr/tokens/{id}", "revokeDCRToken", false, (*Handler).revokeDCRToken},
+		{"POST", "/dcr/tokens", "createDCRToken", false, on(opsAPI.createDCRToken)},
+		{"GET", "/dcr/tokens", "listDCRTokens", false, on(opsAPI.listDCRTokens)},
+		{"DELETE", "/dcr/tokens/{id}", "revokeDCRToken", false, on(opsAPI.revokeDCRToken)},
 
-		{"GET", "/keys", "listKeys", false, (*Handler).listKeys},
-		{"POST", "/keys/rotate", "rotateKey", false, (*Handler).rotateKey},
+		{"GET", "/keys", "listKeys", false, on(opsAPI.listKeys)},
+		{"POST", "/keys/rotate", "rotateKey", false, on(opsAPI.rotateKey)},
 
-		{"GET", "/audit-events", "listAuditEvents", false, (*Handler).listAudit},
+		{"GET", "/audit-events", "listAuditEvents", false, on(opsAPI.listAudit)},
 	}
 }
 

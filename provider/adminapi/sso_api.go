@@ -4,10 +4,20 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/storage"
 )
+
+// ssoAPI serves the upstream connectors and each organization's single
+// sign-on and domains (listConnectors ... removeOrgDomain).
+type ssoAPI struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+func (ssoAPI) from(h *Handler) ssoAPI { return ssoAPI{svc: h.Service, actor: h.actor} }
 
 // ConnectorView is an upstream connector; its client secret is never
 // shown, not even on creation (the caller just sent it).
@@ -52,8 +62,8 @@ type connectorCreate struct {
 	Disabled       bool              `json:"disabled"`
 }
 
-func (h *Handler) listConnectors(w http.ResponseWriter, r *http.Request) error {
-	list, err := h.Service.ListConnectors(r.Context())
+func (h ssoAPI) listConnectors(w http.ResponseWriter, r *http.Request) error {
+	list, err := h.svc.ListConnectors(r.Context())
 	if err != nil {
 		return err
 	}
@@ -65,12 +75,12 @@ func (h *Handler) listConnectors(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) createConnector(w http.ResponseWriter, r *http.Request) error {
+func (h ssoAPI) createConnector(w http.ResponseWriter, r *http.Request) error {
 	var b connectorCreate
 	if err := decode(w, r, &b); err != nil {
 		return err
 	}
-	c, err := h.Service.CreateConnector(r.Context(), h.actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
+	c, err := h.svc.CreateConnector(r.Context(), h.actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
 		Icon: b.Icon, ClientID: b.ClientID, ClientSecret: b.ClientSecret, Scopes: b.Scopes, Claims: b.Claims,
 		Issuer: b.Issuer, BaseURL: b.BaseURL, APIURL: b.APIURL, UpstreamLogout: b.UpstreamLogout, Disabled: b.Disabled})
 	if err != nil {
@@ -80,8 +90,8 @@ func (h *Handler) createConnector(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (h *Handler) getConnector(w http.ResponseWriter, r *http.Request) error {
-	c, err := h.Service.GetConnector(r.Context(), r.PathValue("id"))
+func (h ssoAPI) getConnector(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.svc.GetConnector(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -89,8 +99,8 @@ func (h *Handler) getConnector(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) deleteConnector(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DeleteConnector(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+func (h ssoAPI) deleteConnector(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.DeleteConnector(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -152,9 +162,9 @@ func ViewOrgSSO(orgID string, s orgsso.Settings) OrgSSOView {
 	return v
 }
 
-func (h *Handler) getOrgSSO(w http.ResponseWriter, r *http.Request) error {
+func (h ssoAPI) getOrgSSO(w http.ResponseWriter, r *http.Request) error {
 	org := r.PathValue("id")
-	s, err := h.Service.OrgSSO(r.Context(), h.actor(r), org)
+	s, err := h.svc.OrgSSO(r.Context(), h.actor(r), org)
 	if err != nil {
 		return err
 	}
@@ -162,7 +172,7 @@ func (h *Handler) getOrgSSO(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
+func (h ssoAPI) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		Connector      string            `json:"connector"`
 		DefaultRole    string            `json:"default_role"`
@@ -173,7 +183,7 @@ func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	org := r.PathValue("id")
-	s, err := h.Service.SetOrgSSO(r.Context(), h.actor(r), storage.OrgConnector{OrgID: org, ConnectorID: b.Connector,
+	s, err := h.svc.SetOrgSSO(r.Context(), h.actor(r), storage.OrgConnector{OrgID: org, ConnectorID: b.Connector,
 		DefaultRole: b.DefaultRole, ForbidPassword: b.ForbidPassword, GroupRoles: b.GroupRoles})
 	if err != nil {
 		return err
@@ -182,15 +192,15 @@ func (h *Handler) setOrgSSO(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) detachOrgSSO(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.DetachOrgSSO(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+func (h ssoAPI) detachOrgSSO(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.DetachOrgSSO(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-func (h *Handler) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
+func (h ssoAPI) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
 	var b struct {
 		Domain   string `json:"domain"`
 		Verified bool   `json:"verified"`
@@ -201,7 +211,7 @@ func (h *Handler) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
 	if b.Domain == "" {
 		return badRequest("domain is required.")
 	}
-	d, err := h.Service.AddOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), b.Domain, b.Verified)
+	d, err := h.svc.AddOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), b.Domain, b.Verified)
 	if err != nil {
 		return err
 	}
@@ -209,7 +219,7 @@ func (h *Handler) addOrgDomain(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error {
+func (h ssoAPI) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error {
 	// The body is optional: without one the DNS record decides.
 	var b struct {
 		Operator bool `json:"operator"`
@@ -219,7 +229,7 @@ func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
-	d, err := h.Service.VerifyOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain"), b.Operator)
+	d, err := h.svc.VerifyOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain"), b.Operator)
 	if err != nil {
 		return err
 	}
@@ -227,8 +237,8 @@ func (h *Handler) verifyOrgDomain(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-func (h *Handler) removeOrgDomain(w http.ResponseWriter, r *http.Request) error {
-	if err := h.Service.RemoveOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain")); err != nil {
+func (h ssoAPI) removeOrgDomain(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.RemoveOrgDomain(r.Context(), h.actor(r), r.PathValue("id"), r.PathValue("domain")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -161,7 +161,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 		return c, invalidMetadata("audience: only clients registered with an initial access token may carry audiences")
 	}
 	for _, a := range m.Audience {
-		if u, err := url.Parse(a); err != nil || !u.IsAbs() || u.Fragment != "" || strings.Contains(a, "#") {
+		if !clients.IsResourceURI(a) {
 			return c, invalidMetadata("audience: %q is not an absolute URI without a fragment (RFC 8707 §2)", a)
 		}
 	}

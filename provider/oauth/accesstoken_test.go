@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -46,6 +47,7 @@ func clientCredentialsToken(t *testing.T, h *harness) string {
 }
 
 func TestIntrospectForgedPayloadIsInactive(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	at := clientCredentialsToken(t, h)
 	if in := h.introspect(at); in["active"] != true || in["sub"] != svcClient.id {
@@ -65,14 +67,15 @@ func TestIntrospectForgedPayloadIsInactive(t *testing.T) {
 // tokens were keyed by the whole token: they still introspect, revoke and
 // rotate, and get the full signature verification.
 func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	rekey := func(token string) {
 		t.Helper()
-		rec, err := h.store.GetToken(ctx, storage.KindAccessToken, sigKey(token))
+		rec, err := h.store.GetToken(ctx, storage.KindAccessToken, fositestore.SigKey(token))
 		h.must("get record", err)
 		h.must("delete record", h.store.DeleteToken(ctx, storage.KindAccessToken, rec.Signature))
-		rec.Signature = sigKey(token[strings.LastIndexByte(token, '.')+1:])
+		rec.Signature = fositestore.SigKey(token[strings.LastIndexByte(token, '.')+1:])
 		h.must("re-create record", h.store.CreateToken(ctx, rec))
 	}
 
@@ -105,10 +108,10 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 	// The refresh record names its access token by the new-style key; point
 	// it at the old-style one, as a record written before would.
 	rt := str(tokens, "refresh_token")
-	rrec, err := h.store.GetToken(ctx, storage.KindRefreshToken, sigKey(h.s.strategy.RefreshTokenSignature(ctx, rt)))
+	rrec, err := h.store.GetToken(ctx, storage.KindRefreshToken, fositestore.SigKey(h.s.strategy.RefreshTokenSignature(ctx, rt)))
 	h.must("get refresh record", err)
 	h.must("delete refresh record", h.store.DeleteToken(ctx, storage.KindRefreshToken, rrec.Signature))
-	rrec.AccessSignature = sigKey(old[strings.LastIndexByte(old, '.')+1:])
+	rrec.AccessSignature = fositestore.SigKey(old[strings.LastIndexByte(old, '.')+1:])
 	h.must("re-create refresh record", h.store.CreateToken(ctx, rrec))
 	resp, body = h.token(appClient, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}})
 	if resp.StatusCode != http.StatusOK {
@@ -126,6 +129,7 @@ func TestAccessTokenRecordKeyedBySignature(t *testing.T) {
 // record is written with the refresh token's (one statement), or alone at
 // commit when no refresh token is issued; either way both introspect.
 func TestCodeExchangeRecordsWritten(t *testing.T) {
+	t.Parallel()
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			h := newHarnessOn(t, be.open(t))

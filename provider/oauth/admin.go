@@ -6,42 +6,14 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// ScopeAdmin lets an access token call the admin API (provider/adminapi).
-const ScopeAdmin = "ostiary:admin"
-
-// This file is the one place that says who may hold ScopeAdmin:
-//
-//   - a person, only while they have the instance-admin flag and are not
-//     disabled: an authorization-code grant drops the scope for anyone else
-//     (grant), a refresh fails once the flag is gone (reloadForRefresh), a
-//     personal access token exchange refuses it (exchange);
-//   - a client acting for itself (client_credentials), only while its
-//     registration lists the scope — fosite refuses unregistered scopes at
-//     the token endpoint, and AdminPrincipal checks again on every call.
-
-// personMayHoldAdmin is the rule for people.
-func personMayHoldAdmin(u storage.User) bool { return u.Admin && !u.Disabled }
-
-// clientMayHoldAdmin is the rule for clients acting for themselves.
-func clientMayHoldAdmin(c storage.Client) bool {
-	return !c.Public && slices.Contains(c.Scopes, ScopeAdmin)
-}
-
-// grantableScopes is what an authorization-code grant for u may carry of
-// requested: everything but ScopeAdmin unless u may hold it.
-func grantableScopes(u storage.User, requested []string) []string {
-	out := make([]string, 0, len(requested))
-	for _, sc := range requested {
-		if sc == ScopeAdmin && !personMayHoldAdmin(u) {
-			continue
-		}
-		out = append(out, sc)
-	}
-	return out
-}
+// ScopeAdmin lets an access token call the admin API (provider/adminapi);
+// grants/rules.go says who may hold it.
+const ScopeAdmin = grants.ScopeAdmin
 
 // ErrNotAdminToken is returned (wrapped) by AdminPrincipal for a token that
 // is not a live access token of this provider.
@@ -73,14 +45,14 @@ func (s *Server) AdminPrincipal(ctx context.Context, raw string) (Principal, err
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrNotAdminToken, err)
 	}
-	if typ, _ := t.Header["typ"].(string); typ != typAccessToken {
+	if typ, _ := t.Header["typ"].(string); typ != fositestore.TypAccessToken {
 		return Principal{}, fmt.Errorf("%w: not an access token (typ %q)", ErrNotAdminToken, typ)
 	}
 	if iss, _ := t.Claims["iss"].(string); iss != s.cfg.Issuer {
 		return Principal{}, fmt.Errorf("%w: issuer %q is not this provider", ErrNotAdminToken, iss)
 	}
-	// Records are keyed by the whole token (see accessTokens).
-	rec, err := s.store.GetToken(ctx, storage.KindAccessToken, sigKey(s.strategy.AccessTokenSignature(ctx, raw)))
+	// Records are keyed by the whole token (see tokens.Strategy).
+	rec, err := s.store.GetToken(ctx, storage.KindAccessToken, fositestore.SigKey(s.strategy.AccessTokenSignature(ctx, raw)))
 	if errors.Is(err, storage.ErrNotFound) {
 		return Principal{}, fmt.Errorf("%w: no such token", ErrNotAdminToken)
 	}
@@ -103,7 +75,7 @@ func (s *Server) AdminPrincipal(ctx context.Context, raw string) (Principal, err
 		if err != nil {
 			return Principal{}, fmt.Errorf("oauth: load client: %w", err)
 		}
-		if !clientMayHoldAdmin(c) {
+		if !grants.ClientMayHoldAdmin(c) {
 			return Principal{}, ErrInsufficientScope
 		}
 		return p, nil
@@ -118,15 +90,9 @@ func (s *Server) AdminPrincipal(ctx context.Context, raw string) (Principal, err
 	if u.Disabled {
 		return Principal{}, fmt.Errorf("%w: the person is disabled", ErrNotAdminToken)
 	}
-	if !personMayHoldAdmin(u) {
+	if !grants.PersonMayHoldAdmin(u) {
 		return Principal{}, ErrInsufficientScope
 	}
 	p.Person = true
 	return p, nil
-}
-
-// adminLost reports, for a refresh, that the grant carries ScopeAdmin but
-// its person may no longer hold it.
-func adminLost(u storage.User, granted []string) bool {
-	return slices.Contains(granted, ScopeAdmin) && !personMayHoldAdmin(u)
 }

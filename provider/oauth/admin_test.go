@@ -48,6 +48,7 @@ func (h *harness) adminCodeTokens(a *agent) map[string]any {
 // ostiary:admin out for a person without the flag, grants it to an
 // instance admin, and a refresh fails once the flag is gone.
 func TestAdminScopeOnlyForInstanceAdmins(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	adminFixture(h)
 	ctx := t.Context()
@@ -98,6 +99,7 @@ func TestAdminScopeOnlyForInstanceAdmins(t *testing.T) {
 // TestAdminScopeForClients: client_credentials gets ostiary:admin only
 // while the registration lists it.
 func TestAdminScopeForClients(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	adminFixture(h)
 	ctx := t.Context()
@@ -127,6 +129,7 @@ func TestAdminScopeForClients(t *testing.T) {
 // the flag cannot be exchanged for an admin token, even if it lists the
 // scope; an instance admin's can.
 func TestAdminScopeNotThroughPATs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	setAdmin(h, "u1", true)

@@ -15,6 +15,9 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/grants"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -112,7 +115,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 	// request_uri_not_supported (OIDC Core §6, §3.1.2.6).
 	unsupported := unsupportedRequestParam(r)
 	loopback := s.loopbackRedirect(ctx, r)
-	targets, targetErr := takeTargets(r.Form, r.PostForm)
+	targets, targetErr := tokens.TakeTargets(r.Form, r.PostForm)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
 	loopback.restore(ar)
 	// The order of the checks decides which error a request with several
@@ -157,14 +160,14 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		return
 	}
 	if targetErr == nil {
-		targetErr = checkTargets(ar.GetClient().GetAudience(), targets)
+		targetErr = tokens.CheckTargets(ar.GetClient().GetAudience(), targets)
 	}
 	if targetErr != nil {
 		s.writeAuthorizeError(ctx, w, ar, targetErr)
 		return
 	}
 	ar.SetRequestedAudience(targets)
-	cl := ar.GetClient().(*client).c
+	cl := ar.GetClient().(*fositestore.Client).Registration()
 	if parked != nil && parked.ClientID != cl.ID {
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "This sign-in request belongs to another application.")
 		return
@@ -262,7 +265,7 @@ func (s *Server) loopbackRedirect(ctx context.Context, r *http.Request) *loopbac
 	if raw == "" || len(r.Form["redirect_uri"]) != 1 {
 		return nil
 	}
-	c, err := s.adapter.clients.get(ctx, r.Form.Get("client_id"))
+	c, err := s.clients.Get(ctx, r.Form.Get("client_id"))
 	if err != nil {
 		return nil // fosite reports the client as it does without the swap
 	}
@@ -350,9 +353,9 @@ func (s *Server) authorizeParams(ctx context.Context, ar fosite.AuthorizeRequest
 	form := ar.GetRequestForm()
 	p := authParams{maxAge: -1}
 	// RFC 9700 §2.1.1 and RFC 7636 §4.3: PKCE with S256 on every request,
-	// unless a confidential client is let off and sends none (pkcePolicy).
+	// unless a confidential client is let off and sends none (grants.PKCEPolicy).
 	switch challenge, method := form.Get("code_challenge"), form.Get("code_challenge_method"); {
-	case challenge == "" && method == "" && !pkceRequired(ar.GetClient()):
+	case challenge == "" && method == "" && !grants.PKCERequired(ar.GetClient()):
 	case challenge == "":
 		return p, fosite.ErrInvalidRequest.WithHint("PKCE is required: send code_challenge with code_challenge_method=S256.")
 	case method != "S256":

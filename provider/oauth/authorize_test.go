@@ -18,6 +18,7 @@ const challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM" // RFC 7636 Appe
 // TestAuthorizeRefusesWithPage: without a validated client and redirect URI
 // the endpoint must not redirect (RFC 6749 §4.1.2.1, RFC 9700 §4.11.1).
 func TestAuthorizeRefusesWithPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	for _, tc := range []struct {
@@ -58,6 +59,7 @@ func TestAuthorizeRefusesWithPage(t *testing.T) {
 // errors go back to the client with state and iss (RFC 6749 §4.1.2.1,
 // RFC 9207 §2).
 func TestAuthorizeErrorsRedirect(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	signedIn := h.agent()
 	signedIn.signIn("u1", "")
@@ -118,6 +120,7 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 }
 
 func TestAuthorizeFormPost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -133,6 +136,7 @@ func TestAuthorizeFormPost(t *testing.T) {
 
 // TestAuthorizePost: the endpoint accepts POST (OIDC Core §3.1.2.1).
 func TestAuthorizePost(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -148,6 +152,7 @@ func TestAuthorizePost(t *testing.T) {
 
 // TestDecisionFlow runs the sign-in, organization and consent steps.
 func TestDecisionFlow(t *testing.T) {
+	t.Parallel()
 	t.Run("several organizations: the picker's choice is in the tokens", func(t *testing.T) {
 		h := newHarness(t)
 		a := h.agent()
@@ -343,6 +348,7 @@ func withCookies(a *agent, base string) *http.Request {
 // redirect URIs cannot be redirected; the page names what this server does
 // not support rather than a missing parameter (OIDC Core §6, RFC 9126 §4).
 func TestAuthorizeUnsupportedRequestPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	now := h.clock.Now()
 	h.must("CreateClient", h.store.CreateClient(context.Background(), storage.Client{
@@ -368,6 +374,7 @@ func TestAuthorizeUnsupportedRequestPage(t *testing.T) {
 // silent renew, often) checks for a session before anything else and then
 // decides with it; the session is read once, not once per step.
 func TestSilentAuthorizeReadsTheSessionOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "o1")

@@ -19,6 +19,7 @@ import (
 // real tokens of every grant, with every scope, an organization and an
 // upstream sign-in, fresh and refreshed.
 func TestClaimsSupportedCoversIssuedClaims(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	a := h.agent()

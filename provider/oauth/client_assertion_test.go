@@ -23,6 +23,7 @@ import (
 // items 4-6, RFC 6749 §5.2), never a 500. Assertions are built with
 // go-jose v4 as a client would.
 func TestPrivateKeyJWTRefusals(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	h.must("GenerateKey", err)

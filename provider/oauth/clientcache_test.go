@@ -4,9 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -21,6 +19,7 @@ func ccForm() url.Values {
 }
 
 func TestClientCacheSeesRotatedSecret(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -46,6 +45,7 @@ func TestClientCacheSeesRotatedSecret(t *testing.T) {
 // (the CLI, the admin API on another replica) is accepted at once; the
 // cached old one only until the entry expires.
 func TestClientCacheNewSecretWorksAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -67,6 +67,7 @@ func TestClientCacheNewSecretWorksAtOnce(t *testing.T) {
 }
 
 func TestClientCacheSeesDeletedClient(t *testing.T) {
+	t.Parallel()
 	for _, be := range backends {
 		t.Run(be.name, func(t *testing.T) {
 			h := newHarnessOn(t, be.open(t))
@@ -99,6 +100,7 @@ func TestClientCacheSeesDeletedClient(t *testing.T) {
 }
 
 func TestClientCacheSeesChangedScopes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
@@ -113,71 +115,10 @@ func TestClientCacheSeesChangedScopes(t *testing.T) {
 	}
 }
 
-// TestClientCacheTTL checks the cache itself: reuse within the TTL, a read
-// after it, a clock set back, and failures not cached.
-func TestClientCacheTTL(t *testing.T) {
-	store := &countingClients{clients: map[string]storage.Client{"a": {ID: "a", Name: "A"}}}
-	clock := &testClock{}
-	c := newClientCache(store, clock.Now, ClientCacheTTL)
-	ctx := context.Background()
-	get := func() string {
-		t.Helper()
-		cl, err := c.get(ctx, "a")
-		if err != nil {
-			t.Fatalf("get: %v", err)
-		}
-		return cl.c.Name
-	}
-	get()
-	get()
-	if store.reads != 1 {
-		t.Errorf("%d reads within the TTL, want 1", store.reads)
-	}
-	store.clients["a"] = storage.Client{ID: "a", Name: "A2"}
-	clock.advance(ClientCacheTTL)
-	if name := get(); name != "A2" || store.reads != 2 {
-		t.Errorf("after the TTL: %q after %d reads, want A2 after 2", name, store.reads)
-	}
-	clock.advance(-time2s)
-	get()
-	if store.reads != 3 {
-		t.Errorf("clock set back: %d reads, want a fresh read (3)", store.reads)
-	}
-	delete(store.clients, "a")
-	clock.advance(ClientCacheTTL + time2s)
-	for range 2 {
-		if _, err := c.get(ctx, "a"); err == nil {
-			t.Fatal("a deleted client was served")
-		}
-	}
-	if store.reads != 5 {
-		t.Errorf("%d reads, want 5: a miss is never cached", store.reads)
-	}
-}
-
-const time2s = 2 * time.Second
-
-// countingClients is a client store that counts reads.
-type countingClients struct {
-	mu      sync.Mutex
-	clients map[string]storage.Client
-	reads   int
-}
-
-func (s *countingClients) GetClient(_ context.Context, id string) (storage.Client, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.reads++
-	c, ok := s.clients[id]
-	if !ok {
-		return storage.Client{}, storage.ErrNotFound
-	}
-	return c, nil
-}
-
 // ClientChanged is how this process's own admin changes bypass the TTL: a
 // deleted client is refused with the next request, on the same clock.
 func TestClientChangedDropsTheCachedClient(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	if resp, body := h.token(svcClient, ccForm()); resp.StatusCode != http.StatusOK {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)

@@ -91,8 +91,8 @@ func (s *Server) corsForClient(w http.ResponseWriter, r *http.Request, clientID 
 	if origin == "" || clientID == "" {
 		return
 	}
-	cl, err := s.adapter.clients.get(r.Context(), clientID)
-	if err != nil || !slices.Contains(cl.c.CORSOrigins, origin) {
+	cl, err := s.clients.Get(r.Context(), clientID)
+	if err != nil || !slices.Contains(cl.Registration().CORSOrigins, origin) {
 		return
 	}
 	allowOrigin(w, origin)
@@ -135,7 +135,7 @@ func (s *Server) acceptCORSPost(w http.ResponseWriter, r *http.Request) bool {
 		s.writeJSONError(r.Context(), w, r, err)
 		return false
 	}
-	s.adapter.clients.refreshIfSecretDiffers(r)
+	s.clients.RefreshIfSecretDiffers(r)
 	s.corsForClient(w, r, clientIDOf(r))
 	return true
 }

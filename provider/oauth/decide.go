@@ -10,6 +10,9 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/grants"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -118,7 +121,7 @@ func (s *Server) decide(ctx context.Context, r *http.Request, browser *browserLo
 	// "configure OTP" required action): a session without one is sent to
 	// set it up, or to confirm it, before the authorization goes on.
 	// The membership carries the organization's requirement.
-	if lacksRequiredFactor(org, bs.AMR) {
+	if grants.LacksRequiredFactor(org, bs.AMR) {
 		return need(PathMFASetup, fosite.ErrInteractionRequired, "The organization requires two-factor sign-in.")
 	}
 
@@ -203,19 +206,15 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 			return
 		}
 	}
-	// ostiary:admin only for instance admins (admin.go).
-	for _, sc := range grantableScopes(d.user, ar.GetRequestedScopes()) {
+	// ostiary:admin only for instance admins (grants/rules.go).
+	for _, sc := range grants.GrantableScopes(d.user, ar.GetRequestedScopes()) {
 		ar.GrantScope(sc)
 	}
-	auds := ar.GetRequestedAudience()
-	if len(auds) == 0 {
-		auds = ar.GetClient().GetAudience()
-	}
-	for _, a := range auds {
+	for _, a := range tokens.Audience(ar.GetClient(), ar.GetRequestedAudience()) {
 		ar.GrantAudience(a)
 	}
 
-	sess := newSession()
+	sess := fositestore.NewSession()
 	sess.Subject = d.user.ID
 	sess.ClientID = cl.ID
 	sess.SID = d.browser.ID
@@ -230,7 +229,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	claims.AuthTime = d.authTime.Truncate(time.Second).UTC()
 	claims.RequestedAt = d.requestedAt.Truncate(time.Second).UTC()
 	claims.AuthenticationMethodsReferences = d.browser.AMR
-	setIDTokenClaims(sess, d.user, ar.GetGrantedScopes())
+	tokens.SetIDTokenClaims(sess, d.user, ar.GetGrantedScopes())
 
 	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, sess)
 	if err != nil {
@@ -244,13 +243,4 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 		return
 	}
 	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
-}
-
-// lacksRequiredFactor is the one rule for an organization that requires
-// two-factor sign-in: a sign-in with amr may act in org (nil: none) only if
-// it had a second factor. The authorization (decide), a refresh
-// (reloadForRefresh) and a personal access token exchange all ask it, with
-// the amr of the session, of the grant and of the token's session.
-func lacksRequiredFactor(org *storage.Membership, amr []string) bool {
-	return org != nil && org.OrgRequireMFA && !slices.Contains(amr, amrOTP)
 }

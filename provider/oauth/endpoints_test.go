@@ -11,6 +11,7 @@ import (
 // TestIntrospectionAuthentication: RFC 7662 §2.1 requires the caller to be
 // authorized; a bearer token or a bare client_id is not authentication.
 func TestIntrospectionAuthentication(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -50,6 +51,7 @@ func TestIntrospectionAuthentication(t *testing.T) {
 // TestIntrospectionStates: revoked, expired and unknown tokens are
 // inactive (RFC 7662 §2.2); refresh tokens can be introspected too.
 func TestIntrospectionStates(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -91,6 +93,7 @@ func TestIntrospectionStates(t *testing.T) {
 
 // TestRevocation covers RFC 7009.
 func TestRevocation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -143,6 +146,7 @@ func TestRevocation(t *testing.T) {
 
 // TestUserinfoErrors: RFC 6750 §3 challenges.
 func TestUserinfoErrors(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -202,6 +206,7 @@ func TestUserinfoErrors(t *testing.T) {
 // TestCORS: browser apps may call the token, revocation and userinfo
 // endpoints from their registered origins only.
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	preflight := func(path, origin string) *http.Response {
 		req, _ := http.NewRequest(http.MethodOptions, h.issuer+path, nil)

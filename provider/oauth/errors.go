@@ -7,6 +7,9 @@ import (
 	"net/http"
 
 	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 )
 
 // Errors the package answers with that fosite lacks or words differently.
@@ -32,13 +35,13 @@ var grantRaceErrors = []error{
 
 // tokenError maps fosite's token endpoint errors to what the client gets.
 func tokenError(err error) error {
-	if storageFailed(err) {
+	if fositestore.StorageFailed(err) {
 		return err
 	}
-	// A target refused while the tokens are made (audienceOf) reaches here
+	// A target refused while the tokens are made (tokens, target.go) reaches here
 	// wrapped as server_error by fosite.
 	for e := err; e != nil; e = errors.Unwrap(e) {
-		if t, ok := e.(*fosite.RFC6749Error); ok && t.ErrorField == errInvalidTarget.ErrorField {
+		if t, ok := e.(*fosite.RFC6749Error); ok && t.ErrorField == tokens.ErrInvalidTarget.ErrorField {
 			return t
 		}
 	}
@@ -88,7 +91,7 @@ func (s *Server) publicError(ctx context.Context, err error) *fosite.RFC6749Erro
 		s.log.ErrorContext(ctx, "oauth: database unavailable", "error", rfc.ErrorField, "cause", err)
 		return errUnavailable.WithExposeDebug(false)
 	}
-	if storageFailed(err) || rfc.CodeField >= http.StatusInternalServerError || rfc.ErrorField == "error" || rfc.ErrorField == "" {
+	if fositestore.StorageFailed(err) || rfc.CodeField >= http.StatusInternalServerError || rfc.ErrorField == "error" || rfc.ErrorField == "" {
 		s.log.ErrorContext(ctx, "oauth: request failed", "error", rfc.ErrorField, "debug", rfc.Debug(), "cause", err)
 		return fosite.ErrServerError.WithExposeDebug(false)
 	}

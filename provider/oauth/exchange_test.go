@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -62,6 +63,7 @@ func exchangeForm(token string, extra ...string) url.Values {
 }
 
 func TestPATExchange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, p := h.newPAT("u1", []string{"openid", "profile", "api:read"}, time.Time{})
@@ -93,7 +95,7 @@ func TestPATExchange(t *testing.T) {
 		t.Errorf("exchanged token introspection: %v", in)
 	}
 	// The record keeps no trace of the PAT (only hashes of secrets are stored).
-	rec, err := h.store.GetToken(context.Background(), storage.KindAccessToken, sigKey(at))
+	rec, err := h.store.GetToken(context.Background(), storage.KindAccessToken, fositestore.SigKey(at))
 	if err != nil || rec.RequestID != pat.RequestID(p.ID) || strings.Contains(rec.Form, token) || strings.Contains(string(rec.Session), token) {
 		t.Errorf("access token record: %+v %v", rec, err)
 	}
@@ -133,6 +135,7 @@ func TestPATExchange(t *testing.T) {
 }
 
 func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	// The exchanged token never outlives the PAT.
@@ -184,6 +187,7 @@ func TestPATExchangeExpiryAndOrganizations(t *testing.T) {
 // that had one, as a refresh does (TestRefreshOrgRequiresMFA); a token for
 // no organization is not affected.
 func TestPATExchangeOrgRequiresMFA(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	ctx := t.Context()
@@ -238,6 +242,7 @@ func TestPATExchangeOrgRequiresMFA(t *testing.T) {
 // RFC 6749 §5.2 (invalid_grant for a dead PAT, unauthorized_client,
 // invalid_scope).
 func TestPATExchangeRejects(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, _ := h.newPAT("u1", []string{"openid", "api:write"}, time.Time{})
@@ -318,6 +323,7 @@ func (s revokingStore) GetPATByHash(ctx context.Context, hash []byte, now time.T
 // yields no usable token, though the revocation's deactivation ran before
 // the token was stored.
 func TestPATExchangeRevokedMeanwhile(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	token, p := h.newPAT("u1", []string{"openid"}, time.Time{})

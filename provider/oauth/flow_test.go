@@ -39,6 +39,7 @@ func (h *harness) accessClaims(token string) (string, map[string]any) {
 // (RFC 6749 §4.1, RFC 7636) through the handlers with golang.org/x/oauth2
 // as the client, and verifies the ID token with go-oidc (OIDC Core §3.1.3.7).
 func TestCodeFlowEndToEnd(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := oidc.ClientContext(t.Context(), h.srv.Client())
 	conf := oauth2.Config{

@@ -12,6 +12,7 @@ import (
 // own nonce'd script, may post only to the redirect URI's origin, is never
 // cached, escapes every value and works without scripts.
 func TestFormPostPage(t *testing.T) {
+	t.Parallel()
 	w := httptest.NewRecorder()
 	u, _ := url.Parse("https://app.example:8443/cb?x=1")
 	writeFormPost(w, u, url.Values{"code": {`a"><script>alert(1)</script>`}, "state": {"s"}})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -28,7 +29,7 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, err)
 		return
 	}
-	s.adapter.clients.refreshIfSecretDiffers(r)
+	s.clients.RefreshIfSecretDiffers(r)
 	if !hasClientCredentials(r) {
 		// RFC 7662 §2.1: the endpoint requires authorization.
 		w.Header().Set("WWW-Authenticate", `Basic realm="`+s.cfg.Issuer+`", charset="UTF-8"`)
@@ -59,9 +60,9 @@ func (s *Server) Introspect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hint := fosite.TokenUse(r.PostForm.Get("token_type_hint"))
-	use, ar, err := s.provider.IntrospectToken(ctx, token, hint, newSession())
+	use, ar, err := s.provider.IntrospectToken(ctx, token, hint, fositestore.NewSession())
 	body := map[string]any{"active": false}
-	if storageFailed(err) {
+	if fositestore.StorageFailed(err) {
 		// Not knowing is not "inactive": a resource server would turn a
 		// valid token away for the length of an outage.
 		s.writeJSONError(ctx, w, r, err)
@@ -130,7 +131,7 @@ func hasClientCredentials(r *http.Request) bool {
 
 // introspection is the RFC 7662 §2.2 answer for an active token.
 func introspection(issuer string, use fosite.TokenUse, ar fosite.AccessRequester) map[string]any {
-	sess, _ := ar.GetSession().(*Session)
+	sess, _ := ar.GetSession().(*fositestore.Session)
 	body := map[string]any{
 		"active":    true,
 		"iss":       issuer,

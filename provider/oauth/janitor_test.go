@@ -14,6 +14,7 @@ import (
 // is still recognized as reuse and revokes the whole family (RFC 9700
 // §4.14.2) — through the real token endpoint.
 func TestJanitorKeepsReuseDetection(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *Config) { c.RefreshTokenLifespan = 3 * time.Hour })
 	a := h.agent()
 	a.signIn("u1", "")

@@ -26,6 +26,7 @@ import (
 // the allow-list does not name the document is never requested and the
 // client is not authenticated; allowed, the same assertion authenticates.
 func TestJWKSURIFetchGoesThroughTheGuard(t *testing.T) {
+	t.Parallel()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	josejwt "github.com/go-jose/go-jose/v4/jwt"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -32,6 +33,7 @@ func kidOf(t testing.TB, token string) string {
 // whose session was stored before the rotation (ory/hydra#3573); tokens
 // signed by a key rotated out of signing still verify while it is published.
 func TestKeyRotation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -60,6 +62,7 @@ func TestKeyRotation(t *testing.T) {
 // TestVerifyIDTokenHint: for logout (OIDC RP-Initiated Logout §2) an
 // expired ID token is a valid hint; anything not an ID token of ours is not.
 func TestVerifyIDTokenHint(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := t.Context()
 	sign := func(claims map[string]any, typ string) string {
@@ -89,7 +92,7 @@ func TestVerifyIDTokenHint(t *testing.T) {
 	sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: foreignKey, KeyID: "k1"}}, nil)
 	forged, _ := josejwt.Signed(sig).Claims(base()).Serialize()
 	for name, raw := range map[string]string{
-		"access token":        sign(base(), typAccessToken),
+		"access token":        sign(base(), fositestore.TypAccessToken),
 		"logout token":        sign(logout, "logout+jwt"),
 		"logout token as JWT": sign(logout, "JWT"),
 		"other issuer":        sign(other, "JWT"),
@@ -108,6 +111,7 @@ func TestVerifyIDTokenHint(t *testing.T) {
 // TestSignerIgnoresSessionKid: a kid or alg in the header fosite passes
 // (from a stored session) never reaches the token.
 func TestSignerIgnoresSessionKid(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	tok, sig, err := h.s.signer.Generate(t.Context(), jwt.MapClaims{"sub": "x"}, &jwt.Headers{Extra: map[string]any{"kid": "stale", "alg": "none"}})
 	h.must("Generate", err)
@@ -119,28 +123,10 @@ func TestSignerIgnoresSessionKid(t *testing.T) {
 	}
 }
 
-func TestSessionCloneKeepsType(t *testing.T) {
-	s := newSession()
-	s.Subject, s.OrgID, s.SID = "u1", "o1", "s1"
-	s.IDTokenClaims().Extra = map[string]any{"a": "b"}
-	c, ok := s.Clone().(*Session)
-	if !ok || c.OrgID != "o1" || c.SID != "s1" || c.Subject != "u1" {
-		t.Fatalf("clone %#v", c)
-	}
-	c.IDTokenClaims().Extra["a"] = "changed"
-	c.OrgID = "o2"
-	if s.IDTokenClaims().Extra["a"] != "b" || s.OrgID != "o1" {
-		t.Error("clone shares state with the original")
-	}
-	// Fresh JWT claims on every call (ory/fosite#774).
-	if s.GetJWTClaims() == s.GetJWTClaims() {
-		t.Error("GetJWTClaims must build new claims each time")
-	}
-}
-
 // TestPrivateKeyJWT: client authentication with a signed assertion
 // (RFC 7523 §2.2, OIDC Core §9), used once.
 func TestPrivateKeyJWT(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	h.must("GenerateKey", err)
@@ -174,6 +160,7 @@ func TestPrivateKeyJWT(t *testing.T) {
 }
 
 func TestNewValidatesEverything(t *testing.T) {
+	t.Parallel()
 	_, err := New(Config{Issuer: "not a url", HMACSecret: []byte("short"), AccessTokenLifespan: -1}, Deps{})
 	if err == nil {
 		t.Fatal("accepted")

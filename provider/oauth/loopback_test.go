@@ -16,6 +16,7 @@ import (
 // 127.0.0.1, [::1] and localhost alike; the code is bound to the URI used,
 // so the token request must repeat it (RFC 6749 §4.1.3).
 func TestLoopbackRedirectAnyPort(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	now := time.Now()
 	for _, reg := range []string{"http://127.0.0.1/callback", "http://[::1]/callback", "http://localhost/callback"} {
@@ -51,6 +52,7 @@ func TestLoopbackRedirectAnyPort(t *testing.T) {
 // TestLoopbackRedirectErrorsGoToTheUsedPort: once the loopback URI is
 // valid, errors are redirected to it, port included.
 func TestLoopbackRedirectErrorsGoToTheUsedPort(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	used := "http://127.0.0.1:40001/cb"
 	resp := h.agent().get(h.authURL(appClient, challenge, url.Values{"redirect_uri": {used}, "scope": {"openid nope"}}))

@@ -18,6 +18,7 @@ var noPKCE = url.Values{"code_challenge": {""}, "code_challenge_method": {""}}
 // send no code_challenge, one that sends a challenge is held to it, and a
 // public client always needs S256.
 func TestPKCEOptionalClient(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	now := time.Now()

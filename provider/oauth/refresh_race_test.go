@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -28,10 +29,12 @@ import (
 // presentation of a refresh token is reuse (RFC 9700 §4.14.2), whichever
 // tab it came from.
 func TestRefreshRaceSQLite(t *testing.T) {
+	t.Parallel()
 	refreshRace(t, func(t testing.TB) storage.Store { return openSQLite(t) })
 }
 
 func TestRefreshRacePostgres(t *testing.T) {
+	t.Parallel()
 	refreshRace(t, func(t testing.TB) storage.Store { return openPostgres(t) })
 }
 
@@ -164,7 +167,7 @@ func (h *harness) liveRefreshTokens(rt string) int {
 	h.t.Helper()
 	ctx := context.Background()
 	_, sig, _ := strings.Cut(rt, ".")
-	rec, err := h.store.GetToken(ctx, storage.KindRefreshToken, sigKey(sig))
+	rec, err := h.store.GetToken(ctx, storage.KindRefreshToken, fositestore.SigKey(sig))
 	h.must("GetToken", err)
 	tx, err := h.store.BeginTX(ctx)
 	h.must("BeginTX", err)

@@ -16,6 +16,7 @@ import (
 // membership (DESIGN.md, Tokens and keys): changes show in the new tokens,
 // a removed membership or a disabled or deleted person ends the grant.
 func TestRefreshReevaluatesClaims(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := t.Context()
 	a := h.agent()
@@ -80,6 +81,7 @@ func TestRefreshReevaluatesClaims(t *testing.T) {
 // again for a while (tabs refreshing at once); after it, using it is reuse.
 // A family revoked during the grace period stays revoked.
 func TestRefreshGracePeriod(t *testing.T) {
+	t.Parallel()
 	grace := func(c *Config) { c.RefreshGracePeriod = 30 * time.Second }
 	t.Run("within and after the grace period", func(t *testing.T) {
 		h := newHarness(t, grace)
@@ -132,6 +134,7 @@ func TestRefreshGracePeriod(t *testing.T) {
 // TestRefreshFamilyLifetime: rotation slides each token's expiry, but never
 // past the family's absolute cap.
 func TestRefreshFamilyLifetime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, func(c *Config) { c.RefreshFamilyLifetime = time.Hour })
 	a := h.agent()
 	a.signIn("u1", "")
@@ -149,6 +152,7 @@ func TestRefreshFamilyLifetime(t *testing.T) {
 // TestRefreshNeedsOfflineAccess: no refresh token without offline_access
 // (OIDC Core §11).
 func TestRefreshNeedsOfflineAccess(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -165,6 +169,7 @@ func TestRefreshNeedsOfflineAccess(t *testing.T) {
 // otp in its amr keeps refreshing. The refused grant is not revoked: like
 // a disabled person's, it refreshes again once the requirement is off.
 func TestRefreshOrgRequiresMFA(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := t.Context()
 	setRequire := func(on bool) {

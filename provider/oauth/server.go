@@ -2,7 +2,6 @@ package oauth
 
 import (
 	"context"
-	"crypto/rsa"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,9 @@ import (
 	"github.com/ory/fosite/token/hmac"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/grants"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -104,12 +106,11 @@ type Store interface {
 }
 
 // Keys are the provider's signing keys (provider/keys.Manager).
-type Keys interface {
-	// Signing returns the key that signs now.
-	Signing(ctx context.Context) (kid string, key *rsa.PrivateKey, err error)
-	// PublicKey returns a published key, also one no longer signing.
-	PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error)
-}
+type Keys = tokens.Keys
+
+// ClientCacheTTL bounds how long a client registration read from the store
+// is reused (fositestore.ClientCacheTTL says what that means).
+const ClientCacheTTL = fositestore.ClientCacheTTL
 
 // Browser finds the signed-in browser session (provider/browser.Sessions).
 type Browser interface {
@@ -149,10 +150,13 @@ type Server struct {
 	log     *slog.Logger
 
 	provider *fosite.Fosite
-	adapter  *storeAdapter
-	signer   *signer
+	adapter  *fositestore.Adapter
+	// clients are the registrations as fosite sees them, also the
+	// adapter's.
+	clients *fositestore.ClientCache
+	signer  *tokens.Signer
 	// strategy computes token signatures (what the records are keyed by).
-	strategy accessTokens
+	strategy tokens.Strategy
 	origins  *originCache
 	// http fetches jwks_uri documents.
 	http *http.Client
@@ -181,23 +185,23 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		pages:   deps.Pages,
 		now:     now,
 		log:     logger,
-		signer:  &signer{keys: deps.Keys},
+		signer:  tokens.NewSigner(deps.Keys),
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
 		http:    deps.HTTP,
+		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
 	}
-	s.adapter = &storeAdapter{
-		store:          deps.Store,
-		clients:        newClientCache(deps.Store, now, ClientCacheTTL),
-		now:            now,
-		grace:          cfg.RefreshGracePeriod,
-		familyLifetime: cfg.RefreshFamilyLifetime,
-		codeLifespan:   cfg.AuthorizeCodeLifespan,
-	}
+	var successors *fositestore.RefreshSuccessors
 	if cfg.RefreshGracePeriod > 0 {
-		s.adapter.successors = newRefreshSuccessors(cfg.HMACSecret)
+		successors = fositestore.NewRefreshSuccessors(cfg.HMACSecret)
 	}
-	s.adapter.clients.defaultAudience = cfg.DefaultAudience
-	s.compose()
+	s.adapter = fositestore.NewAdapter(deps.Store, s.clients, fositestore.Config{
+		Now:                   now,
+		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
+		RefreshGracePeriod:    cfg.RefreshGracePeriod,
+		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
+		Successors:            successors,
+	})
+	s.compose(deps.Keys, successors)
 	return s, nil
 }
 
@@ -281,8 +285,8 @@ func (d Deps) validate() error {
 // the implicit and password grants): authorization code, then PKCE, then
 // OpenID Connect explicit; refresh; client credentials; introspection;
 // revocation; OpenID Connect refresh; then our RFC 8693 token exchange of
-// personal access tokens (exchange.go).
-func (s *Server) compose() {
+// personal access tokens (grants.PATExchange).
+func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	cfg := s.cfg
 	secret := cfg.HMACSecret[:32]
 	rotated := make([][]byte, len(cfg.RotatedHMACSecrets))
@@ -304,7 +308,7 @@ func (s *Server) compose() {
 		JWKSFetcherStrategy:          newJWKSFetcher(s.http, s.log),
 		ClientAuthenticationStrategy: s.authenticateClient,
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
-		// the downgrade of ory/fosite#883). pkcePolicy applies the
+		// the downgrade of ory/fosite#883). grants.PKCEPolicy applies the
 		// per-client exception with its own configuration.
 		EnforcePKCE:                    true,
 		EnablePKCEPlainChallengeMethod: false,
@@ -318,7 +322,7 @@ func (s *Server) compose() {
 		RotatedGlobalSecrets: rotated,
 	}
 	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
-	s.strategy = accessTokens{&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, s.signer.keys, s.adapter.successors}
+	s.strategy = tokens.NewStrategy(&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, keys, successors)
 	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
 	st := s.adapter
 	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}
@@ -331,7 +335,7 @@ func (s *Server) compose() {
 		TokenRevocationStorage: st,
 		Config:                 fc,
 	}
-	pkceHandler := newPKCEPolicy(s.strategy, st)
+	pkceHandler := grants.NewPKCEPolicy(s.strategy, st)
 	oidcExplicit := &openid.OpenIDConnectExplicitHandler{
 		OpenIDConnectRequestStorage:   st,
 		OpenIDConnectRequestValidator: openid.NewOpenIDConnectRequestValidator(s.signer, fc),
@@ -351,22 +355,22 @@ func (s *Server) compose() {
 	introspect := &foauth2.CoreValidator{CoreStrategy: s.strategy, CoreStorage: st, Config: fc}
 	revoke := &foauth2.TokenRevocationHandler{TokenRevocationStorage: st, RefreshTokenStrategy: s.strategy, AccessTokenStrategy: s.strategy}
 	oidcRefresh := &openid.OpenIDConnectRefreshHandler{IDTokenHandleHelper: idHelper, Config: fc}
-	exchange := &patExchange{
-		helper:   &foauth2.HandleHelper{AccessTokenStrategy: s.strategy, AccessTokenStorage: st, Config: fc},
-		store:    s.store,
-		config:   fc,
-		lifespan: cfg.PATExchangeLifespan,
-		now:      s.now,
-		log:      s.log,
+	exchange := &grants.PATExchange{
+		Helper:   &foauth2.HandleHelper{AccessTokenStrategy: s.strategy, AccessTokenStorage: st, Config: fc},
+		Store:    s.store,
+		Config:   fc,
+		Lifespan: cfg.PATExchangeLifespan,
+		Now:      s.now,
+		Log:      s.log,
 	}
 
 	fc.AuthorizeEndpointHandlers = fosite.AuthorizeEndpointHandlers{code, pkceHandler, oidcExplicit}
 	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{
-		grantOnly{TokenEndpointHandler: codeExchange{code}, required: []string{"code"}},
-		grantOnly{TokenEndpointHandler: pkceHandler}, grantOnly{TokenEndpointHandler: oidcExplicit},
-		grantOnly{TokenEndpointHandler: refresh, required: []string{"refresh_token"}},
-		grantOnly{TokenEndpointHandler: clientCredentials}, grantOnly{TokenEndpointHandler: oidcRefresh},
-		grantOnly{TokenEndpointHandler: exchange},
+		grants.GrantOnly{TokenEndpointHandler: grants.CodeExchange{AuthorizeExplicitGrantHandler: code}, Required: []string{"code"}},
+		grants.GrantOnly{TokenEndpointHandler: pkceHandler}, grants.GrantOnly{TokenEndpointHandler: oidcExplicit},
+		grants.GrantOnly{TokenEndpointHandler: refresh, Required: []string{"refresh_token"}},
+		grants.GrantOnly{TokenEndpointHandler: clientCredentials}, grants.GrantOnly{TokenEndpointHandler: oidcRefresh},
+		grants.GrantOnly{TokenEndpointHandler: exchange},
 	}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
@@ -376,60 +380,4 @@ func (s *Server) compose() {
 // path returns the issuer-relative path p as an absolute-path reference.
 func (s *Server) path(p string) string {
 	return strings.TrimSuffix(s.issuer.Path, "/") + p
-}
-
-// grantOnly passes fosite's token response step only to a handler of the
-// request's grant. fosite asks every handler, and each one of another grant
-// answers ErrUnknownRequest with a captured stack trace, which is what its
-// PopulateTokenEndpointResponse first checks anyway: five stack captures
-// per token request saved, nothing else changed.
-//
-// It also refuses a request of its grant that lacks one of the required
-// parameters with invalid_request (RFC 6749 §5.2: "missing a required
-// parameter"); fosite would look the empty code or token up and answer
-// invalid_grant.
-type grantOnly struct {
-	fosite.TokenEndpointHandler
-	required []string
-}
-
-func (g grantOnly) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
-	if g.CanHandleTokenEndpointRequest(ctx, req) {
-		for _, p := range g.required {
-			if req.GetRequestForm().Get(p) == "" {
-				return fosite.ErrInvalidRequest.WithHintf("The %s parameter is missing.", p)
-			}
-		}
-	}
-	return g.TokenEndpointHandler.HandleTokenEndpointRequest(ctx, req)
-}
-
-// codeExchange is fosite's code grant, except that a missing redirect_uri
-// the authorization request included is invalid_request (RFC 6749 §4.1.3
-// makes it required then), where fosite answers invalid_grant for a
-// mismatch. Only that refusal pays for reading the code's record again.
-type codeExchange struct {
-	*foauth2.AuthorizeExplicitGrantHandler
-}
-
-func (c codeExchange) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
-	err := c.AuthorizeExplicitGrantHandler.HandleTokenEndpointRequest(ctx, req)
-	form := req.GetRequestForm()
-	if err == nil || form.Get("redirect_uri") != "" || !errors.Is(err, fosite.ErrInvalidGrant) {
-		return err
-	}
-	sig := c.AuthorizeCodeStrategy.AuthorizeCodeSignature(ctx, form.Get("code"))
-	// A used or expired code stays invalid_grant whatever else is missing:
-	// the store returns the request with ErrInvalidatedAuthorizeCode then.
-	if ar, gerr := c.CoreStorage.GetAuthorizeCodeSession(ctx, sig, nil); gerr == nil && ar != nil && ar.GetRequestForm().Get("redirect_uri") != "" {
-		return fosite.ErrInvalidRequest.WithHint("The redirect_uri parameter is missing; the authorization request included it (RFC 6749 §4.1.3).")
-	}
-	return err
-}
-
-func (g grantOnly) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
-	if !g.CanHandleTokenEndpointRequest(ctx, req) {
-		return fosite.ErrUnknownRequest
-	}
-	return g.TokenEndpointHandler.PopulateTokenEndpointResponse(ctx, req, resp)
 }

@@ -32,6 +32,7 @@ func (h *harness) accessAud(token string) []string {
 // provider's default audience (the issuer) on every grant, and a refresh
 // keeps it (RFC 9068 §2.2 makes aud required).
 func TestDefaultAudience(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -57,6 +58,7 @@ func TestDefaultAudience(t *testing.T) {
 // authorization and token endpoints; a target the client may not ask for
 // is invalid_target (§2), on the redirect or as a JSON 400.
 func TestResourceIndicators(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	ctx := context.Background()
 	now := time.Now()

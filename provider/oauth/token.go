@@ -8,6 +8,9 @@ import (
 	"slices"
 
 	"github.com/ory/fosite"
+
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 )
 
 // maxFormBytes bounds every form body the package reads; a token request is
@@ -22,7 +25,7 @@ var errMethodNotAllowed = &fosite.RFC6749Error{
 
 // Token is the token endpoint (RFC 6749 §3.2): authorization_code,
 // refresh_token, client_credentials and the token exchange of personal
-// access tokens (RFC 8693, exchange.go), with client_secret_basic,
+// access tokens (RFC 8693, grants.PATExchange), with client_secret_basic,
 // client_secret_post, private_key_jwt or none. POST /oauth2/token; OPTIONS
 // answers CORS preflights.
 func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
@@ -35,20 +38,20 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	case grant == "":
 		s.writeJSONError(ctx, w, r, fosite.ErrInvalidRequest.WithHint("The grant_type parameter is missing."))
 		return
-	case !slices.Contains(supportedGrants, grant):
+	case !slices.Contains(fositestore.SupportedGrants, grant):
 		// fosite answers an unknown grant with invalid_request; RFC 6749
 		// §5.2 names it unsupported_grant_type.
 		s.writeJSONError(ctx, w, r, errUnsupportedGrant)
 		return
 	}
 
-	// The token exchange reads audience and resource itself (exchange.go).
+	// The token exchange reads audience and resource itself (grants.PATExchange).
 	var targets []string
 	var targetErr error
 	if r.PostForm.Get("grant_type") != GrantTypeTokenExchange {
-		targets, targetErr = takeTargets(r.PostForm, r.Form)
+		targets, targetErr = tokens.TakeTargets(r.PostForm, r.Form)
 	}
-	ar, err := s.provider.NewAccessRequest(ctx, r, newSession())
+	ar, err := s.provider.NewAccessRequest(ctx, r, fositestore.NewSession())
 	if err != nil {
 		s.writeJSONError(ctx, w, r, tokenError(err))
 		return
@@ -62,10 +65,10 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		err = s.grantClientCredentials(ar, targets)
 	case ar.GetGrantTypes().ExactOne("refresh_token"):
 		if err = s.reloadForRefresh(ctx, ar); err == nil {
-			err = narrowAudience(ar, targets)
+			err = tokens.NarrowAudience(ar, targets)
 		}
 	case ar.GetGrantTypes().ExactOne("authorization_code"):
-		err = narrowAudience(ar, targets)
+		err = tokens.NarrowAudience(ar, targets)
 	}
 	if err != nil {
 		s.writeJSONError(ctx, w, r, err)
@@ -73,7 +76,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
-		if errors.Is(err, errRotationLost) {
+		if errors.Is(err, fositestore.ErrRotationLost) {
 			err = s.revokeRacedFamily(ctx, ar, err)
 		}
 		s.writeJSONError(ctx, w, r, tokenError(err))
@@ -107,11 +110,10 @@ var userScopes = []string{"openid", "profile", "email", "offline_access"}
 // grantClientCredentials grants what fosite validated against the client's
 // registration (its scopes) and the targets it asked for: fosite's handler
 // checks but does not grant. With no target the client's audiences apply
-// (client.GetAudience), so the access token has the aud RFC 9068 §2.2
-// requires.
+// (tokens.Audience).
 func (s *Server) grantClientCredentials(ar fosite.AccessRequester, targets []string) error {
 	allowed := ar.GetClient().GetAudience()
-	if err := checkTargets(allowed, targets); err != nil {
+	if err := tokens.CheckTargets(allowed, targets); err != nil {
 		return err
 	}
 	for _, sc := range ar.GetRequestedScopes() {
@@ -119,13 +121,10 @@ func (s *Server) grantClientCredentials(ar fosite.AccessRequester, targets []str
 			ar.GrantScope(sc)
 		}
 	}
-	if len(targets) == 0 {
-		targets = allowed
-	}
-	for _, a := range targets {
+	for _, a := range tokens.Audience(ar.GetClient(), targets) {
 		ar.GrantAudience(a)
 	}
-	sess := ar.GetSession().(*Session)
+	sess := ar.GetSession().(*fositestore.Session)
 	id := ar.GetClient().GetID()
 	sess.Subject = id
 	sess.ClientID = id

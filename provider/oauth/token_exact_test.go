@@ -11,6 +11,7 @@ import (
 // RFC 6749 §7.1 makes the type case-insensitive, but clients compare the
 // string (x/oauth2 normalizes it, so this reads the plain JSON).
 func TestTokenTypeBearer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.exchangeClients()
 	a := h.agent()
@@ -34,6 +35,7 @@ func TestTokenTypeBearer(t *testing.T) {
 // required parameter"), not invalid_grant, which says the grant itself
 // is bad. The grant is not consumed: the complete request still works.
 func TestTokenRequestMissingParameter(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")

@@ -14,6 +14,7 @@ import (
 // refresh and access tokens of the grant (RFC 9700 §4.14.2, RFC 6819
 // §5.2.2.3).
 func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -51,6 +52,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 // exactly one wins; the rest get invalid_grant, never a 5xx
 // (ory/hydra#3604).
 func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -65,6 +67,7 @@ func TestConcurrentRefresh(t *testing.T) {
 // exactly one gets tokens (RFC 6749 §4.1.2: a code is used once;
 // ory/fosite#778).
 func TestConcurrentCodeRedemption(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -114,6 +117,7 @@ func race(t *testing.T, n int, fn func() (*http.Response, map[string]any)) map[a
 // TestCodeReplayRevokes: a code used twice is refused and what it issued
 // is revoked (RFC 6749 §4.1.2, RFC 9700 §4.5).
 func TestCodeReplayRevokes(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -136,6 +140,7 @@ func TestCodeReplayRevokes(t *testing.T) {
 
 // TestTokenEndpointRejects covers the token endpoint's negative cases.
 func TestTokenEndpointRejects(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	a := h.agent()
 	a.signIn("u1", "")
@@ -238,6 +243,7 @@ func TestTokenEndpointRejects(t *testing.T) {
 // TestClientCredentials: only confidential clients registered for the
 // grant, only scopes the client was registered with (RFC 6749 §4.4).
 func TestClientCredentials(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	resp, body := h.token(svcClient, url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}})
 	if resp.StatusCode != http.StatusOK || str(body, "scope") != "api:read" || str(body, "refresh_token") != "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -13,24 +14,6 @@ import (
 // database could not serve: long enough for a restart or failover to be
 // noticed, short enough that a client does not give up.
 const RetryAfterSeconds = "2"
-
-// storageFailure marks an error of the store that is none of its documented
-// outcomes (not found, conflict, ...): the database failed. fosite wraps what
-// GetClient and the token lookups return into invalid_client, invalid_grant
-// or an inactive token; this mark, found anywhere in the chain, makes the
-// answer a 5xx instead, since it says nothing about the client's
-// credentials or token (a client library treats invalid_client as
-// permanent).
-type storageFailure struct{ err error }
-
-func (e *storageFailure) Error() string { return e.err.Error() }
-func (e *storageFailure) Unwrap() error { return e.err }
-
-// storageFailed reports whether err is, or wraps, a failure of the database.
-func storageFailed(err error) bool {
-	var sf *storageFailure
-	return errors.As(err, &sf) || errors.Is(err, storage.ErrUnavailable)
-}
 
 // errUnavailable is the answer while the database cannot serve: 503
 // temporarily_unavailable (RFC 6749 §4.1.2.1), with Retry-After.
@@ -54,7 +37,7 @@ func setRetryAfter(h http.Header, status int) {
 // unavailablePage answers a browser whose request failed on the database
 // with a 503 page (never "unknown application"), and reports whether it did.
 func (s *Server) unavailablePage(w http.ResponseWriter, r *http.Request, err error) bool {
-	if !storageFailed(err) {
+	if !fositestore.StorageFailed(err) {
 		return false
 	}
 	status := http.StatusInternalServerError

@@ -103,6 +103,7 @@ func (f *faultStore) GetAuthRequest(ctx context.Context, id string, now time.Tim
 // 6749 §5.2 reserves those for bad credentials and grants. Nothing is
 // spent meanwhile: the code and the refresh token work afterwards.
 func TestStorageFailuresAreNeverClientErrors(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		fault  error

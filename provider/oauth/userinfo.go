@@ -9,6 +9,8 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -41,8 +43,8 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		s.writeUserinfoError(w, http.StatusUnauthorized, "invalid_request", "An access token is required.")
 		return
 	}
-	use, ar, err := s.provider.IntrospectToken(ctx, token, fosite.AccessToken, newSession())
-	if storageFailed(err) {
+	use, ar, err := s.provider.IntrospectToken(ctx, token, fosite.AccessToken, fositestore.NewSession())
+	if fositestore.StorageFailed(err) {
 		// The token may well be valid: a 5xx, not invalid_token.
 		s.writeJSONError(ctx, w, r, err)
 		return
@@ -57,7 +59,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		s.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 		return
 	}
-	sess, ok := ar.GetSession().(*Session)
+	sess, ok := ar.GetSession().(*fositestore.Session)
 	if !ok {
 		s.bearerError(w, http.StatusUnauthorized, "invalid_token", "The access token has no user.")
 		return
@@ -71,13 +73,13 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load user"))
 		return
 	}
-	claims := userClaims(u, ar.GetGrantedScopes())
+	claims := tokens.UserClaims(u, ar.GetGrantedScopes())
 	claims["sub"] = u.ID
 	if sess.OrgID != "" {
 		m, err := s.store.GetMembership(ctx, sess.OrgID, u.ID)
 		switch {
 		case err == nil:
-			claims[claimOrgID], claims[claimOrgName], claims[claimOrgRole] = m.OrgID, m.OrgName, m.Role
+			claims[fositestore.ClaimOrgID], claims[fositestore.ClaimOrgName], claims[fositestore.ClaimOrgRole] = m.OrgID, m.OrgName, m.Role
 		case !errors.Is(err, storage.ErrNotFound):
 			s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load membership"))
 			return

@@ -1,4 +1,4 @@
-package oauth
+package fositestore
 
 import (
 	"context"
@@ -31,7 +31,7 @@ import (
 // out to the racers too. Returning the successor needs its plaintext, which
 // is never stored: with a grace period the successor of a rotated token is
 // not random but derived, an HMAC of the rotated token's signature under a
-// key derived from the HMAC secret (refreshSuccessors). Whoever presents
+// key derived from the HMAC secret (RefreshSuccessors). Whoever presents
 // the rotated token, and only the server, can recompute it; the database
 // holds nothing but SHA-256 hashes, so a dump still yields no usable token.
 // The grace period holds while the rotated token's successor is still the
@@ -39,17 +39,17 @@ import (
 // revoked (reuse, logout, a password change: they all deactivate the
 // successor's row too), presenting the older token is reuse again.
 
-// errRotationLost is a refresh whose conditional rotation found the token
+// ErrRotationLost is a refresh whose conditional rotation found the token
 // rotated already by a concurrent request, outside any grace period: the
 // token endpoint then revokes the family, as fosite does for a reuse that
 // arrives after the winner committed.
-var errRotationLost = errors.New("oauth: refresh token rotated by a concurrent request")
+var ErrRotationLost = errors.New("oauth: refresh token rotated by a concurrent request")
 
-func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, accessSig string, req fosite.Requester) error {
+func (a *Adapter) CreateRefreshTokenSession(ctx context.Context, sig, accessSig string, req fosite.Requester) error {
 	if p := a.pending(ctx); p != nil && p.successor != "" {
 		// A grace-period refresh (RotateRefreshToken): the successor exists
 		// already; only the new access token is written.
-		if sigKey(sig) != p.successor {
+		if SigKey(sig) != p.successor {
 			return fmt.Errorf("oauth: store refresh token: the grace period's successor was not the token generated")
 		}
 		return a.flush(ctx)
@@ -70,7 +70,7 @@ func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, acces
 	if err != nil {
 		return err
 	}
-	rec.AccessSignature = sigKey(accessSig)
+	rec.AccessSignature = SigKey(accessSig)
 	// With the access token's record, when it is pending.
 	return a.flush(ctx, rec)
 }
@@ -78,7 +78,7 @@ func (a *storeAdapter) CreateRefreshTokenSession(ctx context.Context, sig, acces
 // GetRefreshTokenSession returns the request AND fosite.ErrInactiveToken
 // for a rotated or revoked token (fosite reads the request id from it to
 // revoke the family), unless the grace period still covers it.
-func (a *storeAdapter) GetRefreshTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+func (a *Adapter) GetRefreshTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
 	rec, req, err := a.get(ctx, storage.KindRefreshToken, sig)
 	if err != nil {
 		return nil, err
@@ -91,14 +91,19 @@ func (a *storeAdapter) GetRefreshTokenSession(ctx context.Context, sig string, _
 		if successor == "" {
 			return req, fosite.ErrInactiveToken
 		}
+		// In the refresh's transaction, RotateRefreshToken follows and
+		// needs the same successor: found once.
+		if p := a.pending(ctx); p != nil {
+			p.successor = successor
+		}
 	}
 	return req, nil
 }
 
 // DeleteRefreshTokenSession is called by fosite on reuse. The row stays
 // (inactive), so every further use is recognized as reuse too.
-func (a *storeAdapter) DeleteRefreshTokenSession(ctx context.Context, sig string) error {
-	err := a.store.InvalidateToken(ctx, storage.KindRefreshToken, sigKey(sig), a.now())
+func (a *Adapter) DeleteRefreshTokenSession(ctx context.Context, sig string) error {
+	err := a.store.InvalidateToken(ctx, storage.KindRefreshToken, SigKey(sig), a.now())
 	if errors.Is(err, storage.ErrInactive) || errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -107,14 +112,21 @@ func (a *storeAdapter) DeleteRefreshTokenSession(ctx context.Context, sig string
 
 // RotateRefreshToken retires the presented token with a conditional
 // update, so of concurrent rotations exactly one succeeds (ory/hydra#3604).
-// A loser gets errRotationLost (invalid_grant, and the family is revoked),
+// A loser gets ErrRotationLost (invalid_grant, and the family is revoked),
 // unless the grace period covers the token: then it is told to hand out
 // the winner's successor (CreateRefreshTokenSession). The access token
 // issued with the rotated one ends too, in the same storage step.
-func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig string) error {
-	key := sigKey(sig)
+func (a *Adapter) RotateRefreshToken(ctx context.Context, _ string, sig string) error {
+	key := SigKey(sig)
 	rec, err := a.store.RotateToken(ctx, storage.KindRefreshToken, key, a.now())
 	if errors.Is(err, storage.ErrInactive) {
+		p := a.pending(ctx)
+		if p != nil && p.successor != "" {
+			// Rotated before this request read it, and the grace period
+			// covers it: GetRefreshTokenSession found the successor.
+			return nil
+		}
+		// Rotated by a concurrent request since this one read it.
 		rec, gerr := a.store.GetToken(ctx, storage.KindRefreshToken, key)
 		if gerr != nil {
 			return mapErr(gerr)
@@ -123,9 +135,8 @@ func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig str
 		if gerr != nil {
 			return gerr
 		}
-		p := a.pending(ctx)
 		if successor == "" || p == nil {
-			return fmt.Errorf("%w: %w", errRotationLost, fosite.ErrInactiveToken)
+			return fmt.Errorf("%w: %w", ErrRotationLost, fosite.ErrInactiveToken)
 		}
 		p.successor = successor
 		return nil
@@ -150,12 +161,12 @@ func (a *storeAdapter) RotateRefreshToken(ctx context.Context, _ string, sig str
 // (rec, presented as sig) may still hand out: with a grace period, rotated
 // (FirstUsedAt) less than the period ago, and its successor still active
 // and unexpired. Otherwise "".
-func (a *storeAdapter) graceSuccessor(ctx context.Context, rec storage.TokenRecord, sig string) (string, error) {
+func (a *Adapter) graceSuccessor(ctx context.Context, rec storage.TokenRecord, sig string) (string, error) {
 	if a.successors == nil || rec.FirstUsedAt.IsZero() || !a.now().Before(rec.FirstUsedAt.Add(a.grace)) {
 		return "", nil
 	}
-	_, succSig := a.successors.token(sig)
-	key := sigKey(succSig)
+	_, succSig := a.successors.Token(sig)
+	key := SigKey(succSig)
 	next, err := a.store.GetToken(ctx, storage.KindRefreshToken, key)
 	if errors.Is(err, storage.ErrNotFound) {
 		// Rotated before the grace period was turned on, or under another
@@ -171,7 +182,7 @@ func (a *storeAdapter) graceSuccessor(ctx context.Context, rec storage.TokenReco
 	return key, nil
 }
 
-// refreshSuccessors derives the refresh token that follows a rotated one
+// RefreshSuccessors derives the refresh token that follows a rotated one
 // when a grace period is on (see the top of this file). The token has
 // fosite's HMAC format, so fosite validates it like any other: a 32-byte
 // token key, here HMAC-SHA256 of the parent's signature under a purpose key
@@ -179,7 +190,7 @@ func (a *storeAdapter) graceSuccessor(ctx context.Context, rec storage.TokenReco
 // global secret. The successor is as unpredictable as a random one to
 // anyone without the secret, and recomputing it needs the parent's
 // plaintext, which is stored nowhere.
-type refreshSuccessors struct {
+type RefreshSuccessors struct {
 	derive []byte
 	global [32]byte
 }
@@ -190,17 +201,17 @@ const refreshTokenPrefix = "ory_rt_"
 
 var b64Token = base64.RawURLEncoding
 
-func newRefreshSuccessors(hmacSecret []byte) *refreshSuccessors {
+func NewRefreshSuccessors(hmacSecret []byte) *RefreshSuccessors {
 	m := hmac.New(sha256.New, hmacSecret)
 	m.Write([]byte("ostiary refresh-token successor v1"))
-	s := &refreshSuccessors{derive: m.Sum(nil)}
+	s := &RefreshSuccessors{derive: m.Sum(nil)}
 	copy(s.global[:], hmacSecret)
 	return s
 }
 
-// token returns the successor of the refresh token whose signature is
+// Token returns the successor of the refresh token whose signature is
 // parentSig, and the successor's own signature.
-func (s *refreshSuccessors) token(parentSig string) (token, sig string) {
+func (s *RefreshSuccessors) Token(parentSig string) (token, sig string) {
 	m := hmac.New(sha256.New, s.derive)
 	m.Write([]byte(parentSig))
 	tokenKey := m.Sum(nil)

@@ -1,4 +1,4 @@
-package oauth
+package tokens
 
 import (
 	"context"
@@ -9,9 +9,11 @@ import (
 
 	"github.com/ory/fosite"
 	foauth2 "github.com/ory/fosite/handler/oauth2"
+
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 )
 
-// accessTokens is fosite's JWT strategy with one change: an access token's
+// Strategy is fosite's JWT strategy with one change: an access token's
 // record is keyed by the whole token, not by its signature segment.
 //
 // A record keyed by SHA-256 of the exact token the provider issued is then
@@ -24,26 +26,34 @@ import (
 //
 // Records written before this change are keyed by the signature; the store
 // adapter falls back to that key, and such a record gets the full
-// verification (see GetAccessTokenSession).
+// verification (see fositestore's GetAccessTokenSession).
 //
 // The record does not know whether the key that signed the token is still
 // published: an emergency `keys revoke` must stop its tokens at once, so the
 // short path still looks the header's kid up among the published keys (a
 // map lookup in the key cache).
-type accessTokens struct {
+type Strategy struct {
 	*foauth2.DefaultJWTStrategy
 	keys Keys
 	// successors, set with a refresh grace period, derives the refresh
-	// token a refresh issues from the one presented (store_refresh.go).
-	successors *refreshSuccessors
+	// token a refresh issues from the one presented (fositestore,
+	// store_refresh.go).
+	successors *fositestore.RefreshSuccessors
 }
 
-var _ foauth2.CoreStrategy = accessTokens{}
+var _ foauth2.CoreStrategy = Strategy{}
+
+// NewStrategy is jwt with access token records keyed by the whole token,
+// the signing key checked against keys, and, when successors is set,
+// refresh tokens derived from the one a refresh presents.
+func NewStrategy(jwt *foauth2.DefaultJWTStrategy, keys Keys, successors *fositestore.RefreshSuccessors) Strategy {
+	return Strategy{DefaultJWTStrategy: jwt, keys: keys, successors: successors}
+}
 
 // AccessTokenSignature is the whole token when it has the three segments of
 // a JWS, the key its record is stored under; otherwise empty, as fosite's
 // own strategy answers for anything that is not a JWT.
-func (s accessTokens) AccessTokenSignature(_ context.Context, token string) string {
+func (s Strategy) AccessTokenSignature(_ context.Context, token string) string {
 	if strings.Count(token, ".") != 2 {
 		return ""
 	}
@@ -54,8 +64,8 @@ func (s accessTokens) AccessTokenSignature(_ context.Context, token string) stri
 // fosite stores it under.
 //
 // It is also where a code or refresh grant's audience is settled
-// (audienceOf): the code's granted audience is known only from here on.
-func (s accessTokens) GenerateAccessToken(ctx context.Context, req fosite.Requester) (string, string, error) {
+// (audienceOf, target.go): the code's granted audience is known only from here on.
+func (s Strategy) GenerateAccessToken(ctx context.Context, req fosite.Requester) (string, string, error) {
 	if err := audienceOf(req); err != nil {
 		return "", "", err
 	}
@@ -69,11 +79,11 @@ func (s accessTokens) GenerateAccessToken(ctx context.Context, req fosite.Reques
 // GenerateRefreshToken is fosite's random refresh token, except for a
 // refresh under a grace period: then the successor is derived from the
 // presented token, so a racer presenting it again within the period gets
-// the very same successor (store_refresh.go).
-func (s accessTokens) GenerateRefreshToken(ctx context.Context, req fosite.Requester) (string, string, error) {
+// the very same successor (fositestore, store_refresh.go).
+func (s Strategy) GenerateRefreshToken(ctx context.Context, req fosite.Requester) (string, string, error) {
 	if ar, ok := req.(fosite.AccessRequester); ok && s.successors != nil && ar.GetGrantTypes().ExactOne("refresh_token") {
 		if parent := s.RefreshTokenSignature(ctx, req.GetRequestForm().Get("refresh_token")); parent != "" {
-			token, sig := s.successors.token(parent)
+			token, sig := s.successors.Token(parent)
 			return token, sig, nil
 		}
 	}
@@ -85,25 +95,15 @@ func (s accessTokens) GenerateRefreshToken(ctx context.Context, req fosite.Reque
 // prove: it is active and unexpired (GetAccessTokenSession checked) and the
 // token is the one it was issued as. Otherwise (a record keyed by the
 // signature segment) the token is verified and its claims checked.
-func (s accessTokens) ValidateAccessToken(ctx context.Context, req fosite.Requester, token string) error {
-	if sess, ok := req.GetSession().(*Session); ok && sess.recordKey != "" &&
-		subtle.ConstantTimeCompare([]byte(sess.recordKey), []byte(sigKey(token))) == 1 {
+func (s Strategy) ValidateAccessToken(ctx context.Context, req fosite.Requester, token string) error {
+	if sess, ok := req.GetSession().(*fositestore.Session); ok && sess.RecordKey() != "" &&
+		subtle.ConstantTimeCompare([]byte(sess.RecordKey()), []byte(fositestore.SigKey(token))) == 1 {
 		if _, err := s.keys.PublicKey(ctx, headerKid(token)); err != nil {
 			return fosite.ErrTokenSignatureMismatch.WithHint("The key that signed the token is no longer published.").WithWrap(err)
 		}
 		return nil
 	}
 	return s.DefaultJWTStrategy.ValidateAccessToken(ctx, req, token)
-}
-
-// legacyAccessKey is the key an access token's record had before records
-// were keyed by the whole token: its signature segment.
-func legacyAccessKey(token string) (string, bool) {
-	i := strings.LastIndexByte(token, '.')
-	if i < 0 || strings.Count(token, ".") != 2 {
-		return "", false
-	}
-	return sigKey(token[i+1:]), true
 }
 
 // headerKid is the kid of a compact JWS's protected header, or "" when the

@@ -1,4 +1,4 @@
-package oauth
+package grants
 
 import (
 	"context"
@@ -6,9 +6,11 @@ import (
 	"github.com/ory/fosite"
 	foauth2 "github.com/ory/fosite/handler/oauth2"
 	"github.com/ory/fosite/handler/pkce"
+
+	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 )
 
-// pkcePolicy is fosite's PKCE handler with the per-client rule: PKCE with
+// PKCEPolicy is fosite's PKCE handler with the per-client rule: PKCE with
 // S256 for every client (RFC 9700 §2.1.1), except a confidential client
 // registered with PKCEOptional may send no code_challenge at all. A
 // request that carries a challenge is always held to it, and so is its
@@ -17,52 +19,52 @@ import (
 // fosite's enforcement switch is global, so two handlers share the storage:
 // strict for clients that must use PKCE, lenient (public clients still
 // enforced) for the others. Both refuse plain.
-type pkcePolicy struct {
+type PKCEPolicy struct {
 	strict, lenient *pkce.Handler
 }
 
 var (
-	_ fosite.AuthorizeEndpointHandler = pkcePolicy{}
-	_ fosite.TokenEndpointHandler     = pkcePolicy{}
+	_ fosite.AuthorizeEndpointHandler = PKCEPolicy{}
+	_ fosite.TokenEndpointHandler     = PKCEPolicy{}
 )
 
-func newPKCEPolicy(strategy foauth2.AuthorizeCodeStrategy, st pkce.PKCERequestStorage) pkcePolicy {
-	return pkcePolicy{
+func NewPKCEPolicy(strategy foauth2.AuthorizeCodeStrategy, st pkce.PKCERequestStorage) PKCEPolicy {
+	return PKCEPolicy{
 		strict:  &pkce.Handler{AuthorizeCodeStrategy: strategy, Storage: st, Config: pkceConfig{enforce: true}},
 		lenient: &pkce.Handler{AuthorizeCodeStrategy: strategy, Storage: st, Config: pkceConfig{enforce: false}},
 	}
 }
 
-// pkceRequired reports whether c must send a code_challenge.
-func pkceRequired(c fosite.Client) bool {
-	fc, ok := c.(*client)
-	return !ok || fc.c.PKCERequired()
+// PKCERequired reports whether c must send a code_challenge.
+func PKCERequired(c fosite.Client) bool {
+	fc, ok := c.(*fositestore.Client)
+	return !ok || fc.Registration().PKCERequired()
 }
 
-func (p pkcePolicy) pick(c fosite.Client) *pkce.Handler {
-	if pkceRequired(c) {
+func (p PKCEPolicy) pick(c fosite.Client) *pkce.Handler {
+	if PKCERequired(c) {
 		return p.strict
 	}
 	return p.lenient
 }
 
-func (p pkcePolicy) HandleAuthorizeEndpointRequest(ctx context.Context, ar fosite.AuthorizeRequester, resp fosite.AuthorizeResponder) error {
+func (p PKCEPolicy) HandleAuthorizeEndpointRequest(ctx context.Context, ar fosite.AuthorizeRequester, resp fosite.AuthorizeResponder) error {
 	return p.pick(ar.GetClient()).HandleAuthorizeEndpointRequest(ctx, ar, resp)
 }
 
-func (p pkcePolicy) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
+func (p PKCEPolicy) HandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) error {
 	return p.pick(req.GetClient()).HandleTokenEndpointRequest(ctx, req)
 }
 
-func (p pkcePolicy) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
+func (p PKCEPolicy) PopulateTokenEndpointResponse(ctx context.Context, req fosite.AccessRequester, resp fosite.AccessResponder) error {
 	return p.strict.PopulateTokenEndpointResponse(ctx, req, resp)
 }
 
-func (p pkcePolicy) CanSkipClientAuth(ctx context.Context, req fosite.AccessRequester) bool {
+func (p PKCEPolicy) CanSkipClientAuth(ctx context.Context, req fosite.AccessRequester) bool {
 	return p.strict.CanSkipClientAuth(ctx, req)
 }
 
-func (p pkcePolicy) CanHandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) bool {
+func (p PKCEPolicy) CanHandleTokenEndpointRequest(ctx context.Context, req fosite.AccessRequester) bool {
 	return p.strict.CanHandleTokenEndpointRequest(ctx, req)
 }
 

@@ -1,4 +1,4 @@
-package oauth
+package fositestore
 
 import (
 	"context"
@@ -16,9 +16,10 @@ import (
 // endpoints. A client changed or deleted by any replica (or by the admin
 // CLI) is seen within this time: a deleted client, a replaced secret or a
 // removed redirect URI stops working at most ClientCacheTTL later (a new
-// secret works at once: see refreshIfSecretDiffers), and a
+// secret works at once: see RefreshIfSecretDiffers), and a
 // deleted client's tokens introspect as inactive at most ClientCacheTTL
-// later. Changes made through this process skip the wait (ClientChanged).
+// later. Changes made through this process skip the wait (provider/oauth's
+// Server.ClientChanged).
 // Without it every token request read the client once, and every
 // introspection twice (the caller and the token's client).
 const ClientCacheTTL = 5 * time.Second
@@ -28,16 +29,14 @@ const ClientCacheTTL = 5 * time.Second
 // seen within one TTL.
 const clientCacheSweepAt = 1024
 
-// clientCache keeps recently read clients as fosite sees them, so the JWKS
+// ClientCache keeps recently read clients as fosite sees them, so the JWKS
 // document of a private_key_jwt client is parsed once per TTL too. Lookups
 // that fail (unknown client, database error) are never cached.
-type clientCache struct {
-	store interface {
-		GetClient(ctx context.Context, id string) (storage.Client, error)
-	}
-	now func() time.Time
-	ttl time.Duration
-	// defaultAudience is given to every client read (client.GetAudience).
+type ClientCache struct {
+	store ClientStore
+	now   func() time.Time
+	ttl   time.Duration
+	// defaultAudience is given to every client read (Client.GetAudience).
 	defaultAudience string
 
 	mu      sync.RWMutex
@@ -45,21 +44,27 @@ type clientCache struct {
 }
 
 type clientEntry struct {
-	c *client
+	c *Client
 	// expires is when the entry must be read again; loaded guards against
 	// a clock set back.
 	loaded, expires time.Time
 }
 
-func newClientCache(store interface {
+// ClientStore is where the cache reads registrations.
+type ClientStore interface {
 	GetClient(ctx context.Context, id string) (storage.Client, error)
-}, now func() time.Time, ttl time.Duration) *clientCache {
-	return &clientCache{store: store, now: now, ttl: ttl, entries: map[string]clientEntry{}}
 }
 
-// get returns the client, from the cache when it was read less than a TTL
+// NewClientCache reads clients from store, keeps each for ttl (zero: not at
+// all) and gives every client defaultAudience when it has none of its own
+// (Client.GetAudience).
+func NewClientCache(store ClientStore, now func() time.Time, ttl time.Duration, defaultAudience string) *ClientCache {
+	return &ClientCache{store: store, now: now, ttl: ttl, defaultAudience: defaultAudience, entries: map[string]clientEntry{}}
+}
+
+// Get returns the client, from the cache when it was read less than a TTL
 // ago. Errors are the store's (storage.ErrNotFound for an unknown client).
-func (c *clientCache) get(ctx context.Context, id string) (*client, error) {
+func (c *ClientCache) Get(ctx context.Context, id string) (*Client, error) {
 	now := c.now()
 	c.mu.RLock()
 	e, ok := c.entries[id]
@@ -70,7 +75,7 @@ func (c *clientCache) get(ctx context.Context, id string) (*client, error) {
 	sc, err := c.store.GetClient(ctx, id)
 	if err != nil {
 		if ok {
-			c.forget(id)
+			c.Forget(id)
 		}
 		return nil, err
 	}
@@ -82,7 +87,7 @@ func (c *clientCache) get(ctx context.Context, id string) (*client, error) {
 	return fc, nil
 }
 
-func (c *clientCache) put(id string, e clientEntry, now time.Time) {
+func (c *ClientCache) put(id string, e clientEntry, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= clientCacheSweepAt {
@@ -95,25 +100,27 @@ func (c *clientCache) put(id string, e clientEntry, now time.Time) {
 	c.entries[id] = e
 }
 
-func (c *clientCache) forget(id string) {
+// Forget drops the cached registration of client id.
+func (c *ClientCache) Forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.entries, id)
 }
 
-func (c *clientCache) forgetAll() {
+// ForgetAll drops every cached registration.
+func (c *ClientCache) ForgetAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	clear(c.entries)
 }
 
-// refreshIfSecretDiffers drops the cached registration of the client a
+// RefreshIfSecretDiffers drops the cached registration of the client a
 // request authenticates as (client_secret_basic or client_secret_post)
 // when the secret it presents does not match the cached hash. A secret
 // rotated a moment ago then works at once instead of after the TTL; the
 // old secret keeps working until the entry expires, as the TTL promises. A
 // wrong secret costs one store read, as every request did before the cache.
-func (c *clientCache) refreshIfSecretDiffers(r *http.Request) {
+func (c *ClientCache) RefreshIfSecretDiffers(r *http.Request) {
 	id, secret, ok := r.BasicAuth()
 	if ok {
 		// RFC 6749 §2.3.1: both are form-encoded before the Basic encoding.
@@ -133,22 +140,6 @@ func (c *clientCache) refreshIfSecretDiffers(r *http.Request) {
 	e, found := c.entries[id]
 	c.mu.RUnlock()
 	if found && !randtoken.Equal(e.c.c.SecretHash, secret) {
-		c.forget(id)
+		c.Forget(id)
 	}
-}
-
-// ClientChanged drops what this process remembers of client id (its cached
-// registration, and the CORS origins of every client); "" drops every
-// client. A change made through this process — the admin API, the admin
-// pages, dynamic client registration — calls it, and so does a store that
-// announces every writer's changes (storage.ClientWatcher: PostgreSQL), so
-// the change applies to the next request at once. Without such a store,
-// other processes' changes wait for ClientCacheTTL.
-func (s *Server) ClientChanged(id string) {
-	if id == "" {
-		s.adapter.clients.forgetAll()
-	} else {
-		s.adapter.clients.forget(id)
-	}
-	s.origins.reset()
 }

@@ -1,4 +1,4 @@
-package oauth
+package fositestore
 
 import (
 	"time"
@@ -12,17 +12,16 @@ import (
 // Organization claims, in ID tokens, access tokens, introspection and
 // userinfo, whenever the grant has an active organization.
 const (
-	claimOrgID   = "org_id"
-	claimOrgName = "org_name"
-	claimOrgRole = "org_role"
-	claimSID     = "sid"
-	// claimIdP names the upstream connector the person signed in through.
-	claimIdP = "idp"
+	ClaimOrgID   = "org_id"
+	ClaimOrgName = "org_name"
+	ClaimOrgRole = "org_role"
+	ClaimSID     = "sid"
+	// ClaimIdP names the upstream connector the person signed in through.
+	ClaimIdP = "idp"
 )
 
-// amrOTP is the RFC 8176 method of a second factor in a session's and an
-// ID token's amr; an organization that requires two-factor sign-in wants it.
-const amrOTP = "otp"
+// TypAccessToken is the typ header of an access token (RFC 9068 §2.1).
+const TypAccessToken = "at+jwt"
 
 // Session is the fosite session of every grant. It is stored as JSON with
 // each token record and cloned by fosite on refresh, so everything a
@@ -42,13 +41,13 @@ type Session struct {
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
 
+	// Resource, never stored, is what the token request asked the new
+	// tokens to be for (RFC 8707 §2.2; provider/oauth/tokens, target.go).
+	Resource []string `json:"-"`
+
 	// recordKey is set, never stored, on a session loaded from the access
-	// token record keyed by the whole token (accessTokens): it names that
-	// key, so the token is known to be the one issued.
+	// token record keyed by the whole token (RecordKey).
 	recordKey string
-	// resource, never stored, is what the token request asked the new
-	// tokens to be for (RFC 8707 §2.2; audienceOf).
-	resource []string
 }
 
 var (
@@ -57,7 +56,8 @@ var (
 	_ openid.Session              = (*Session)(nil)
 )
 
-func newSession() *Session {
+// NewSession is an empty session, ready for fosite to fill.
+func NewSession() *Session {
 	return &Session{DefaultSession: &openid.DefaultSession{Claims: &jwt.IDTokenClaims{}, Headers: &jwt.Headers{}}}
 }
 
@@ -79,34 +79,40 @@ func (s *Session) Clone() fosite.Session {
 // adds iss, aud, exp, iat and scope.
 func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]any{"client_id": s.ClientID}
-	s.addOrgClaims(extra)
+	s.AddOrgClaims(extra)
 	return &jwt.JWTClaims{Subject: s.GetSubject(), Extra: extra}
 }
 
 // GetJWTHeader marks the token as an access token (RFC 9068 §2.1), which
 // keeps it from passing as an ID token.
 func (s *Session) GetJWTHeader() *jwt.Headers {
-	return &jwt.Headers{Extra: map[string]any{"typ": typAccessToken}}
+	return &jwt.Headers{Extra: map[string]any{"typ": TypAccessToken}}
 }
 
 // GetExtraClaims are the claims introspection adds to fosite's own.
 func (s *Session) GetExtraClaims() map[string]any {
 	extra := map[string]any{}
-	s.addOrgClaims(extra)
+	s.AddOrgClaims(extra)
 	if s.SID != "" {
-		extra[claimSID] = s.SID
+		extra[ClaimSID] = s.SID
 	}
 	return extra
 }
 
-func (s *Session) addOrgClaims(m map[string]any) {
+// AddOrgClaims puts the organization claims on m, when the grant has one.
+func (s *Session) AddOrgClaims(m map[string]any) {
 	if s.OrgID == "" {
 		return
 	}
-	m[claimOrgID] = s.OrgID
-	m[claimOrgName] = s.OrgName
-	m[claimOrgRole] = s.OrgRole
+	m[ClaimOrgID] = s.OrgID
+	m[ClaimOrgName] = s.OrgName
+	m[ClaimOrgRole] = s.OrgRole
 }
+
+// RecordKey is, on a session loaded from the access token record keyed by
+// the whole token (GetAccessTokenSession), that record's key: a token
+// whose SigKey is this is the one issued, byte for byte. Empty otherwise.
+func (s *Session) RecordKey() string { return s.recordKey }
 
 // ensure fills what a decoded session may lack, so promoted methods never
 // dereference nil.

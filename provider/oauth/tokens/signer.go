@@ -1,7 +1,8 @@
-package oauth
+package tokens
 
 import (
 	"context"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -13,25 +14,34 @@ import (
 	"github.com/ory/fosite/token/jwt"
 )
 
-// signer is fosite's jwt.Signer on the provider's keys, through go-jose v4
+// Keys are the provider's signing keys (provider/keys.Manager).
+type Keys interface {
+	// Signing returns the key that signs now.
+	Signing(ctx context.Context) (kid string, key *rsa.PrivateKey, err error)
+	// PublicKey returns a published key, also one no longer signing.
+	PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error)
+}
+
+// Signer is fosite's jwt.Signer on the provider's keys, through go-jose v4
 // (fosite itself still speaks v3, ory/fosite#797). It signs ID tokens and
 // access tokens with RS256 and verifies any token signed by a published key.
-type signer struct {
+type Signer struct {
 	keys Keys
 }
 
-var _ jwt.Signer = (*signer)(nil)
+var _ jwt.Signer = (*Signer)(nil)
 
-// Typ header values: RFC 9068 §2.1 for access tokens, plain JWT otherwise.
-const (
-	typAccessToken = "at+jwt"
-	typJWT         = "JWT"
-)
+// NewSigner signs with keys.
+func NewSigner(keys Keys) *Signer { return &Signer{keys: keys} }
+
+// typJWT is the typ of every token but access tokens
+// (fositestore.TypAccessToken).
+const typJWT = "JWT"
 
 // Generate signs claims with the current key. kid always names that key: a
 // kid carried in a stored session's headers is ignored (ory/hydra#3573), as
 // are alg and any other header fosite might pass, except typ.
-func (s *signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
+func (s *Signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.Mapper) (string, string, error) {
 	if claims == nil {
 		return "", "", errors.New("oauth: sign: nil claims")
 	}
@@ -72,7 +82,7 @@ func (s *signer) Generate(ctx context.Context, claims jwt.MapClaims, header jwt.
 // returned with its verified claims AND a *jwt.ValidationError that has
 // ValidationErrorExpired, which is how fosite (and VerifyIDTokenHint)
 // accept an expired id_token_hint. Claims are never returned unverified.
-func (s *signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
+func (s *Signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
 	parsed, err := josejwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return &jwt.Token{}, &jwt.ValidationError{Errors: jwt.ValidationErrorMalformed, Inner: err}
@@ -111,7 +121,7 @@ func (s *signer) Decode(ctx context.Context, token string) (*jwt.Token, error) {
 }
 
 // Validate verifies token and returns its signature.
-func (s *signer) Validate(ctx context.Context, token string) (string, error) {
+func (s *Signer) Validate(ctx context.Context, token string) (string, error) {
 	if _, err := s.Decode(ctx, token); err != nil {
 		return "", err
 	}
@@ -119,13 +129,13 @@ func (s *signer) Validate(ctx context.Context, token string) (string, error) {
 }
 
 // Hash is SHA-256, matching RS256 (at_hash, OIDC Core §3.1.3.6).
-func (s *signer) Hash(_ context.Context, in []byte) ([]byte, error) {
+func (s *Signer) Hash(_ context.Context, in []byte) ([]byte, error) {
 	sum := sha256.Sum256(in)
 	return sum[:], nil
 }
 
 // GetSignature returns the third segment of a compact JWS.
-func (s *signer) GetSignature(_ context.Context, token string) (string, error) {
+func (s *Signer) GetSignature(_ context.Context, token string) (string, error) {
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return "", errors.New("oauth: a JWT has three segments")
@@ -134,4 +144,4 @@ func (s *signer) GetSignature(_ context.Context, token string) (string, error) {
 }
 
 // GetSigningMethodLength is the SHA-256 size.
-func (s *signer) GetSigningMethodLength(context.Context) int { return sha256.Size }
+func (s *Signer) GetSigningMethodLength(context.Context) int { return sha256.Size }

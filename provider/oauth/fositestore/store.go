@@ -1,4 +1,4 @@
-package oauth
+package fositestore
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/ory/fosite"
@@ -19,29 +20,66 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// storeAdapter implements every storage interface fosite uses over
+// Store is what the adapter reads and writes: the token records, in the
+// transactions fosite runs (storage.Store satisfies it).
+type Store interface {
+	storage.TokenStore
+	BeginTX(ctx context.Context) (context.Context, error)
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Adapter implements every storage interface fosite uses over
 // storage.TokenStore and storage.ClientStore, with the rules fosite leaves
 // unwritten (FOSITE.md §1, §2, §6).
-type storeAdapter struct {
+type Adapter struct {
 	store Store
 	// clients answers GetClient, for fosite and for the token records.
-	clients *clientCache
+	clients *ClientCache
 	now     func() time.Time
 	grace   time.Duration
 	// successors derives a rotated refresh token's successor; set only
 	// with a grace period (store_refresh.go).
-	successors     *refreshSuccessors
+	successors     *RefreshSuccessors
 	familyLifetime time.Duration
 	codeLifespan   time.Duration
 }
 
+// Config is how the adapter keeps records; the durations are
+// provider/oauth's Config's of the same names.
+type Config struct {
+	// Now is the clock of the adapter's expiry checks.
+	Now func() time.Time
+	// AuthorizeCodeLifespan is the expiry of a record whose session names
+	// none (codes, PKCE and OpenID Connect sessions).
+	AuthorizeCodeLifespan time.Duration
+	RefreshGracePeriod    time.Duration
+	RefreshFamilyLifetime time.Duration
+	// Successors derives the successor of a rotated refresh token; set
+	// with a grace period, nil without.
+	Successors *RefreshSuccessors
+}
+
+// NewAdapter is the storage of fosite over store, with clients from clients.
+func NewAdapter(store Store, clients *ClientCache, cfg Config) *Adapter {
+	return &Adapter{
+		store:          store,
+		clients:        clients,
+		now:            cfg.Now,
+		grace:          cfg.RefreshGracePeriod,
+		successors:     cfg.Successors,
+		familyLifetime: cfg.RefreshFamilyLifetime,
+		codeLifespan:   cfg.AuthorizeCodeLifespan,
+	}
+}
+
 var (
-	_ fosite.Storage                     = (*storeAdapter)(nil)
-	_ foauth2.CoreStorage                = (*storeAdapter)(nil)
-	_ foauth2.TokenRevocationStorage     = (*storeAdapter)(nil)
-	_ pkce.PKCERequestStorage            = (*storeAdapter)(nil)
-	_ openid.OpenIDConnectRequestStorage = (*storeAdapter)(nil)
-	_ fstorage.Transactional             = (*storeAdapter)(nil)
+	_ fosite.Storage                     = (*Adapter)(nil)
+	_ foauth2.CoreStorage                = (*Adapter)(nil)
+	_ foauth2.TokenRevocationStorage     = (*Adapter)(nil)
+	_ pkce.PKCERequestStorage            = (*Adapter)(nil)
+	_ openid.OpenIDConnectRequestStorage = (*Adapter)(nil)
+	_ fstorage.Transactional             = (*Adapter)(nil)
 )
 
 // kindClientAssertion keeps the jti of used private_key_jwt assertions.
@@ -50,15 +88,15 @@ var (
 // that replay protection needs (RFC 7523 §3 item 7).
 const kindClientAssertion = storage.TokenKind("client_assertion")
 
-// sigKey is what records are keyed by: the SHA-256 (hex) of a token
+// SigKey is what records are keyed by: the SHA-256 (hex) of a token
 // signature or raw code, never the secret itself.
-func sigKey(sig string) string {
+func SigKey(sig string) string {
 	sum := sha256.Sum256([]byte(sig))
 	return hex.EncodeToString(sum[:])
 }
 
 // derivedKey names an internal record that no presented token can hash to.
-func derivedKey(label, key string) string { return sigKey(label + "\x00" + key) }
+func derivedKey(label, key string) string { return SigKey(label + "\x00" + key) }
 
 // mapErr turns storage sentinels into the errors fosite branches on, and
 // marks every other error of the store as a storage failure.
@@ -74,14 +112,14 @@ func mapErr(err error) error {
 		return err
 	}
 	// Anything else is the database failing: marked, so that whatever
-	// fosite wraps it in, the answer is a 5xx (unavailable.go).
+	// fosite wraps it in, the answer is a 5xx (failure.go).
 	return &storageFailure{err}
 }
 
 // secretParams never reach a stored form, whatever fosite sanitizes.
 var secretParams = []string{"client_secret", "client_assertion", "code_verifier", "refresh_token", "code", "access_token", "token", "password", "subject_token", "actor_token"}
 
-func (a *storeAdapter) record(kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) (storage.TokenRecord, error) {
+func (a *Adapter) record(kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) (storage.TokenRecord, error) {
 	sess, ok := req.GetSession().(*Session)
 	if !ok || sess == nil {
 		return storage.TokenRecord{}, fmt.Errorf("oauth: store %s: unexpected session type %T", kind, req.GetSession())
@@ -103,7 +141,7 @@ func (a *storeAdapter) record(kind storage.TokenKind, sig string, req fosite.Req
 	}
 	return storage.TokenRecord{
 		Kind:             kind,
-		Signature:        sigKey(sig),
+		Signature:        SigKey(sig),
 		RequestID:        req.GetID(),
 		RequestedAt:      req.GetRequestedAt(),
 		ClientID:         req.GetClient().GetID(),
@@ -122,7 +160,7 @@ func (a *storeAdapter) record(kind storage.TokenKind, sig string, req fosite.Req
 	}, nil
 }
 
-func (a *storeAdapter) create(ctx context.Context, kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) error {
+func (a *Adapter) create(ctx context.Context, kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) error {
 	rec, err := a.record(kind, sig, req, tt)
 	if err != nil {
 		return err
@@ -136,12 +174,12 @@ func (a *storeAdapter) create(ctx context.Context, kind storage.TokenKind, sig s
 // get loads a record and rebuilds its request. Expired records (by the
 // injected clock) are not found; inactive ones are returned as they are,
 // for the caller to judge.
-func (a *storeAdapter) get(ctx context.Context, kind storage.TokenKind, sig string) (storage.TokenRecord, *fosite.Request, error) {
-	return a.getKey(ctx, kind, sigKey(sig))
+func (a *Adapter) get(ctx context.Context, kind storage.TokenKind, sig string) (storage.TokenRecord, *fosite.Request, error) {
+	return a.getKey(ctx, kind, SigKey(sig))
 }
 
-// getKey is get by the record's key (sigKey of what fosite names).
-func (a *storeAdapter) getKey(ctx context.Context, kind storage.TokenKind, key string) (storage.TokenRecord, *fosite.Request, error) {
+// getKey is get by the record's key (SigKey of what fosite names).
+func (a *Adapter) getKey(ctx context.Context, kind storage.TokenKind, key string) (storage.TokenRecord, *fosite.Request, error) {
 	rec, err := a.store.GetToken(ctx, kind, key)
 	if err != nil {
 		return rec, nil, mapErr(fmt.Errorf("oauth: load %s: %w", kind, err))
@@ -153,13 +191,13 @@ func (a *storeAdapter) getKey(ctx context.Context, kind storage.TokenKind, key s
 	return rec, req, err
 }
 
-func (a *storeAdapter) request(ctx context.Context, rec storage.TokenRecord) (*fosite.Request, error) {
+func (a *Adapter) request(ctx context.Context, rec storage.TokenRecord) (*fosite.Request, error) {
 	cl, err := a.GetClient(ctx, rec.ClientID)
 	if err != nil {
 		// A deleted client takes its tokens with it.
 		return nil, err
 	}
-	sess := newSession()
+	sess := NewSession()
 	if err := json.Unmarshal(rec.Session, sess); err != nil {
 		return nil, fmt.Errorf("oauth: decode %s session: %w", rec.Kind, err)
 	}
@@ -184,15 +222,15 @@ func (a *storeAdapter) request(ctx context.Context, rec storage.TokenRecord) (*f
 // ---------------------------------------------------------------------------
 // fosite.ClientManager
 
-func (a *storeAdapter) GetClient(ctx context.Context, id string) (fosite.Client, error) {
-	c, err := a.clients.get(ctx, id)
+func (a *Adapter) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	c, err := a.clients.Get(ctx, id)
 	if err != nil {
 		return nil, mapErr(fmt.Errorf("oauth: client %q: %w", id, err))
 	}
 	return c, nil
 }
 
-func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) error {
+func (a *Adapter) ClientAssertionJWTValid(ctx context.Context, jti string) error {
 	rec, err := a.store.GetToken(ctx, kindClientAssertion, derivedKey("jti", jti))
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
@@ -208,7 +246,7 @@ func (a *storeAdapter) ClientAssertionJWTValid(ctx context.Context, jti string) 
 	return nil
 }
 
-func (a *storeAdapter) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
+func (a *Adapter) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
 	key := derivedKey("jti", jti)
 	err := a.store.CreateToken(ctx, storage.TokenRecord{
 		Kind: kindClientAssertion, Signature: key, RequestID: key, RequestedAt: a.now(),
@@ -227,14 +265,14 @@ func (a *storeAdapter) SetClientAssertionJWT(ctx context.Context, jti string, ex
 // ---------------------------------------------------------------------------
 // Authorization codes
 
-func (a *storeAdapter) CreateAuthorizeCodeSession(ctx context.Context, sig string, req fosite.Requester) error {
+func (a *Adapter) CreateAuthorizeCodeSession(ctx context.Context, sig string, req fosite.Requester) error {
 	return a.create(ctx, storage.KindAuthorizeCode, sig, req, fosite.AuthorizeCode)
 }
 
 // GetAuthorizeCodeSession returns the request AND
 // fosite.ErrInvalidatedAuthorizeCode for a used code: fosite then revokes
 // what was issued from it (RFC 6749 §4.1.2).
-func (a *storeAdapter) GetAuthorizeCodeSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+func (a *Adapter) GetAuthorizeCodeSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
 	rec, req, err := a.get(ctx, storage.KindAuthorizeCode, sig)
 	if err != nil {
 		return nil, err
@@ -247,8 +285,8 @@ func (a *storeAdapter) GetAuthorizeCodeSession(ctx context.Context, sig string, 
 
 // InvalidateAuthorizeCodeSession is a conditional update: of concurrent
 // redemptions exactly one gets nil (ory/fosite#778).
-func (a *storeAdapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
-	err := a.store.InvalidateToken(ctx, storage.KindAuthorizeCode, sigKey(sig), a.now())
+func (a *Adapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig string) error {
+	err := a.store.InvalidateToken(ctx, storage.KindAuthorizeCode, SigKey(sig), a.now())
 	if errors.Is(err, storage.ErrInactive) {
 		return fmt.Errorf("oauth: authorization code already redeemed: %w", fosite.ErrInvalidatedAuthorizeCode)
 	}
@@ -262,7 +300,7 @@ func (a *storeAdapter) InvalidateAuthorizeCodeSession(ctx context.Context, sig s
 // fosite's transactions (a code exchange or refresh, where the refresh
 // token's record follows), with the next write of the transaction: both in
 // one statement (pendingWrites).
-func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string, req fosite.Requester) error {
+func (a *Adapter) CreateAccessTokenSession(ctx context.Context, sig string, req fosite.Requester) error {
 	p := a.pending(ctx)
 	if p == nil {
 		return a.create(ctx, storage.KindAccessToken, sig, req, fosite.AccessToken)
@@ -276,12 +314,12 @@ func (a *storeAdapter) CreateAccessTokenSession(ctx context.Context, sig string,
 }
 
 // GetAccessTokenSession loads the record of an access token; sig is the
-// whole token (accessTokens). A record found under the whole token's key
+// whole token (provider/oauth/tokens.Strategy). A record found under the whole token's key
 // marks the session with that key, which lets ValidateAccessToken skip
 // verifying the signature again. A record written before records were keyed
 // that way is found under the signature segment's key, unmarked.
-func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
-	key := sigKey(sig)
+func (a *Adapter) GetAccessTokenSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+	key := SigKey(sig)
 	rec, req, err := a.getKey(ctx, storage.KindAccessToken, key)
 	if err == nil {
 		req.Session.(*Session).recordKey = key
@@ -297,8 +335,8 @@ func (a *storeAdapter) GetAccessTokenSession(ctx context.Context, sig string, _ 
 	return req, nil
 }
 
-func (a *storeAdapter) DeleteAccessTokenSession(ctx context.Context, sig string) error {
-	keys := []string{sigKey(sig)}
+func (a *Adapter) DeleteAccessTokenSession(ctx context.Context, sig string) error {
+	keys := []string{SigKey(sig)}
 	if legacy, ok := legacyAccessKey(sig); ok {
 		keys = append(keys, legacy)
 	}
@@ -310,17 +348,17 @@ func (a *storeAdapter) DeleteAccessTokenSession(ctx context.Context, sig string)
 	return nil
 }
 
-func (a *storeAdapter) RevokeAccessToken(ctx context.Context, requestID string) error {
+func (a *Adapter) RevokeAccessToken(ctx context.Context, requestID string) error {
 	return a.deactivate(ctx, storage.KindAccessToken, requestID)
 }
 
-func (a *storeAdapter) RevokeRefreshToken(ctx context.Context, requestID string) error {
+func (a *Adapter) RevokeRefreshToken(ctx context.Context, requestID string) error {
 	return a.deactivate(ctx, storage.KindRefreshToken, requestID)
 }
 
 // deactivate keeps the rows, so a later use of any token of the family is
 // still recognized as reuse rather than as an unknown token.
-func (a *storeAdapter) deactivate(ctx context.Context, kind storage.TokenKind, requestID string) error {
+func (a *Adapter) deactivate(ctx context.Context, kind storage.TokenKind, requestID string) error {
 	if requestID == "" {
 		return nil
 	}
@@ -331,11 +369,11 @@ func (a *storeAdapter) deactivate(ctx context.Context, kind storage.TokenKind, r
 // ---------------------------------------------------------------------------
 // PKCE and OpenID Connect sessions (both live as long as their code)
 
-func (a *storeAdapter) CreatePKCERequestSession(ctx context.Context, sig string, req fosite.Requester) error {
+func (a *Adapter) CreatePKCERequestSession(ctx context.Context, sig string, req fosite.Requester) error {
 	return a.create(ctx, storage.KindPKCE, sig, req, fosite.AuthorizeCode)
 }
 
-func (a *storeAdapter) GetPKCERequestSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
+func (a *Adapter) GetPKCERequestSession(ctx context.Context, sig string, _ fosite.Session) (fosite.Requester, error) {
 	_, req, err := a.get(ctx, storage.KindPKCE, sig)
 	if err != nil {
 		return nil, err
@@ -345,16 +383,16 @@ func (a *storeAdapter) GetPKCERequestSession(ctx context.Context, sig string, _ 
 
 // DeletePKCERequestSession is idempotent: two concurrent redemptions both
 // reach it, and the code's conditional invalidation decides between them.
-func (a *storeAdapter) DeletePKCERequestSession(ctx context.Context, sig string) error {
-	return a.deleteIfPresent(ctx, storage.KindPKCE, sigKey(sig))
+func (a *Adapter) DeletePKCERequestSession(ctx context.Context, sig string) error {
+	return a.deleteIfPresent(ctx, storage.KindPKCE, SigKey(sig))
 }
 
 // The OpenID Connect methods receive the raw code; only its hash is kept.
-func (a *storeAdapter) CreateOpenIDConnectSession(ctx context.Context, code string, req fosite.Requester) error {
+func (a *Adapter) CreateOpenIDConnectSession(ctx context.Context, code string, req fosite.Requester) error {
 	return a.create(ctx, storage.KindOIDC, code, req, fosite.AuthorizeCode)
 }
 
-func (a *storeAdapter) GetOpenIDConnectSession(ctx context.Context, code string, _ fosite.Requester) (fosite.Requester, error) {
+func (a *Adapter) GetOpenIDConnectSession(ctx context.Context, code string, _ fosite.Requester) (fosite.Requester, error) {
 	_, req, err := a.get(ctx, storage.KindOIDC, code)
 	if err != nil {
 		return nil, err
@@ -362,11 +400,11 @@ func (a *storeAdapter) GetOpenIDConnectSession(ctx context.Context, code string,
 	return req, nil
 }
 
-func (a *storeAdapter) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
-	return a.deleteIfPresent(ctx, storage.KindOIDC, sigKey(code))
+func (a *Adapter) DeleteOpenIDConnectSession(ctx context.Context, code string) error {
+	return a.deleteIfPresent(ctx, storage.KindOIDC, SigKey(code))
 }
 
-func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKind, key string) error {
+func (a *Adapter) deleteIfPresent(ctx context.Context, kind storage.TokenKind, key string) error {
 	err := a.store.DeleteToken(ctx, kind, key)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -374,72 +412,12 @@ func (a *storeAdapter) deleteIfPresent(ctx context.Context, kind storage.TokenKi
 	return mapErr(err)
 }
 
-// ---------------------------------------------------------------------------
-// Transactions (fosite's storage.Transactional)
-
-// pendingWrites are records created in a fosite transaction and not yet
-// written: fosite stores a grant's access token and then its refresh
-// token, two round trips that CreateTokens makes one. Nothing reads the
-// access token's record before the transaction ends, and every pending
-// record is written before it commits.
-type pendingWrites struct {
-	recs []storage.TokenRecord
-	// successor is the record key of the refresh token a grace-period
-	// refresh hands out again instead of storing a new one.
-	successor string
-}
-
-type pendingKey struct{ a *storeAdapter }
-
-func (a *storeAdapter) pending(ctx context.Context) *pendingWrites {
-	p, _ := ctx.Value(pendingKey{a}).(*pendingWrites)
-	return p
-}
-
-// flush writes the pending records and then more, in one statement.
-func (a *storeAdapter) flush(ctx context.Context, more ...storage.TokenRecord) error {
-	recs := more
-	if p := a.pending(ctx); p != nil && len(p.recs) > 0 {
-		recs = append(p.recs, more...)
-		p.recs = nil
+// legacyAccessKey is the key an access token's record had before records
+// were keyed by the whole token: its signature segment.
+func legacyAccessKey(token string) (string, bool) {
+	i := strings.LastIndexByte(token, '.')
+	if i < 0 || strings.Count(token, ".") != 2 {
+		return "", false
 	}
-	var err error
-	switch len(recs) {
-	case 0:
-		return nil
-	case 1:
-		err = a.store.CreateToken(ctx, recs[0])
-	default:
-		err = a.store.CreateTokens(ctx, recs...)
-	}
-	if err != nil {
-		return mapErr(fmt.Errorf("oauth: store tokens: %w", err))
-	}
-	return nil
-}
-
-func (a *storeAdapter) BeginTX(ctx context.Context) (context.Context, error) {
-	tx, err := a.store.BeginTX(ctx)
-	if err != nil {
-		return tx, mapErr(err)
-	}
-	return context.WithValue(tx, pendingKey{a}, &pendingWrites{}), nil
-}
-
-// Commit writes what is pending first; if that fails the transaction is
-// rolled back here (fosite does not always roll back after a failed
-// commit).
-func (a *storeAdapter) Commit(ctx context.Context) error {
-	if err := a.flush(ctx); err != nil {
-		_ = a.store.Rollback(ctx)
-		return err
-	}
-	return mapErr(a.store.Commit(ctx))
-}
-
-func (a *storeAdapter) Rollback(ctx context.Context) error {
-	if p := a.pending(ctx); p != nil {
-		p.recs, p.successor = nil, ""
-	}
-	return mapErr(a.store.Rollback(ctx))
+	return SigKey(token[i+1:]), true
 }
