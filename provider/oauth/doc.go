@@ -23,7 +23,7 @@
 // The go-jose v3 types fosite speaks never leave these packages; only
 // stdlib key types cross in.
 //
-// The rules fosite leaves unwritten (see FOSITE.md) are enforced here: code
+// The rules fosite leaves unwritten (docs/architecture.md, "fosite, as we use it") are enforced here: code
 // redemption and refresh rotation are conditional updates so that exactly
 // one of many concurrent requests wins and the rest get invalid_grant;
 // reuse of a rotated refresh token deactivates the whole family; claims are

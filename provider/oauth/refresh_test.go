@@ -13,7 +13,7 @@ import (
 )
 
 // TestRefreshReevaluatesClaims: a refresh reloads the person and their
-// membership (DESIGN.md, Tokens and keys): changes show in the new tokens,
+// membership (docs/architecture.md, "fosite, as we use it": claims): changes show in the new tokens,
 // a removed membership or a disabled or deleted person ends the grant.
 func TestRefreshReevaluatesClaims(t *testing.T) {
 	t.Parallel()

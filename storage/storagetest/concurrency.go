@@ -155,7 +155,7 @@ func testRaceRotation(t *testing.T, s storage.Store, kind storage.TokenKind) {
 var errSawSuccessor = errors.New("lost the rotation and saw the successor")
 
 // testRaceLoserSeesSuccessor is the refresh grace period's shape
-// (provider/oauth/store_refresh.go), in transactions begun and ended as
+// (provider/oauth/fositestore/store_refresh.go), in transactions begun and ended as
 // fosite does: the winner rotates the presented token and stores its
 // successor; a loser's rotation fails with ErrInactive only once the winner
 // committed, and in the same transaction the loser then reads the presented

@@ -31,7 +31,7 @@ type Store interface {
 
 // Adapter implements every storage interface fosite uses over
 // storage.TokenStore and storage.ClientStore, with the rules fosite leaves
-// unwritten (FOSITE.md §1, §2, §6).
+// unwritten (docs/architecture.md, "fosite, as we use it").
 type Adapter struct {
 	store Store
 	// clients answers GetClient, for fosite and for the token records.

@@ -23,7 +23,7 @@ import (
 // winner's new tokens included (token.go revokes it for a racer that lost
 // the conditional update, fosite for one that arrives later).
 //
-// The grace period (FOSITE.md §2) is for browsers with several tabs: for a
+// The grace period (docs/architecture.md, "fosite, as we use it": families) is for browsers with several tabs: for a
 // short while after a rotation, presenting the rotated token again answers
 // with the SAME successor refresh token that rotation issued, and a fresh
 // access token of the same family. The chain never forks: there is one live
