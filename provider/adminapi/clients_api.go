@@ -4,18 +4,12 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // clientsAPI serves the client registrations (createClient ... rotateClientSecret).
-type clientsAPI struct {
-	svc   *Service
-	actor func(*http.Request) accounts.Actor
-}
-
-func (clientsAPI) from(h *Handler) clientsAPI { return clientsAPI{svc: h.Service, actor: h.actor} }
+type clientsAPI resource
 
 // clientCreate is the body of createClient: clients.Spec in JSON.
 type clientCreate struct {

@@ -4,19 +4,13 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // opsAPI serves the instance's operations: signing keys, the audit log and
 // dynamic client registration's initial access tokens (dcr_api.go).
-type opsAPI struct {
-	svc   *Service
-	actor func(*http.Request) accounts.Actor
-}
-
-func (opsAPI) from(h *Handler) opsAPI { return opsAPI{svc: h.Service, actor: h.actor} }
+type opsAPI resource
 
 func (h opsAPI) listKeys(w http.ResponseWriter, r *http.Request) error {
 	ks, err := h.svc.ListKeys(r.Context())

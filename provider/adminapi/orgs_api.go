@@ -10,12 +10,7 @@ import (
 
 // orgsAPI serves organizations, their members and roles (createOrg ...
 // deleteOrgRole).
-type orgsAPI struct {
-	svc   *Service
-	actor func(*http.Request) accounts.Actor
-}
-
-func (orgsAPI) from(h *Handler) orgsAPI { return orgsAPI{svc: h.Service, actor: h.actor} }
+type orgsAPI resource
 
 func (h orgsAPI) createOrg(w http.ResponseWriter, r *http.Request) error {
 	var body struct {

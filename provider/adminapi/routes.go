@@ -1,6 +1,10 @@
 package adminapi
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+)
 
 // route is one operation of the API. The table below is the single source
 // of the API's routes: the mux is built from it, and tests compare it with
@@ -20,13 +24,18 @@ type route struct {
 // method of Handler itself, or one of a resource handler's bound by on.
 type handleFunc func(h *Handler, w http.ResponseWriter, r *http.Request) error
 
-// on binds a method of a resource handler (clientsAPI, usersAPI, orgsAPI,
-// ssoAPI, opsAPI) to the route: each resource handler holds only what its
-// routes use, made from the Handler's dependencies by its from method.
-func on[R interface{ from(*Handler) R }](method func(R, http.ResponseWriter, *http.Request) error) handleFunc {
+// resource is what every resource handler (clientsAPI, usersAPI, orgsAPI,
+// ssoAPI, opsAPI) holds: the admin operations and who is calling.
+type resource = struct {
+	svc   *Service
+	actor func(*http.Request) accounts.Actor
+}
+
+// on binds a method of a resource handler to the route, building the
+// handler from the Handler's dependencies.
+func on[R ~resource](method func(R, http.ResponseWriter, *http.Request) error) handleFunc {
 	return func(h *Handler, w http.ResponseWriter, r *http.Request) error {
-		var zero R
-		return method(zero.from(h), w, r)
+		return method(R{svc: h.Service, actor: h.actor}, w, r)
 	}
 }
 

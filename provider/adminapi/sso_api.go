@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/storage"
@@ -12,12 +11,7 @@ import (
 
 // ssoAPI serves the upstream connectors and each organization's single
 // sign-on and domains (listConnectors ... removeOrgDomain).
-type ssoAPI struct {
-	svc   *Service
-	actor func(*http.Request) accounts.Actor
-}
-
-func (ssoAPI) from(h *Handler) ssoAPI { return ssoAPI{svc: h.Service, actor: h.actor} }
+type ssoAPI resource
 
 // ConnectorView is an upstream connector; its client secret is never
 // shown, not even on creation (the caller just sent it).

@@ -3,18 +3,12 @@ package adminapi
 import (
 	"net/http"
 
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // usersAPI serves people and what they hold: sessions, consents, the second
 // factor (listUsers ... revokeUserConsent).
-type usersAPI struct {
-	svc   *Service
-	actor func(*http.Request) accounts.Actor
-}
-
-func (usersAPI) from(h *Handler) usersAPI { return usersAPI{svc: h.Service, actor: h.actor} }
+type usersAPI resource
 
 func (h usersAPI) listUsers(w http.ResponseWriter, r *http.Request) error {
 	us, err := h.svc.ListUsers(r.Context(), r.URL.Query().Get("email"))
