@@ -31,6 +31,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
 )
@@ -211,7 +212,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		mux.Handle(method+base+path, h)
 		routes = append(routes, method+base+path)
 	}
-	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
+	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
 	if !cfg.AdminSeparate {
 		handle(adminapi.BasePath+"/", admin)

@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 // oauthJSONPaths answer errors as RFC 6749 §5.2 JSON; the rest of /oauth2
@@ -33,7 +34,7 @@ func refuseText(base string, pages *web.Pages, logger *slog.Logger) textcheck.Re
 		case oauthJSON(path):
 			writeJSON400(w, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:
-			web.Headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page.Headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				pages.RenderError(w, r, http.StatusBadRequest, "Invalid request", msg)
 			})).ServeHTTP(w, r)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -57,7 +58,7 @@ func (p *Pages) fillIdentities(r *http.Request, user storage.User, v *accountPag
 func (a accountAction) unlinkIdentity() error {
 	p := a.p
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	ctx := a.r.Context()
 	id := a.r.PostFormValue("identity_id")
@@ -82,7 +83,7 @@ func (a accountAction) unlinkIdentity() error {
 	case err != nil:
 		return fmt.Errorf("web: unlink identity: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.unlinked", ActorID: a.user.ID, SubjectID: a.user.ID,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.unlinked", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: p.Sessions.RemoteIP(a.r), Details: map[string]string{"identity_id": id}})
 	return a.done("unlinked")
 }

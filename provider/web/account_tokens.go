@@ -157,7 +157,7 @@ func (a accountAction) createToken() error {
 	if err := a.p.Store.CreatePAT(ctx, rec); err != nil {
 		return fmt.Errorf("web: create personal access token: %w", err)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "pat.created", ActorID: a.user.ID, SubjectID: a.user.ID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "pat.created", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
 			"pat_id": rec.ID, "name": name, "scopes": strings.Join(scopes, " "), "expires": expires}})
 	return a.p.renderAccount(a.w, a.r, a.sess, a.user, http.StatusOK, accountPage{NewToken: token, NewTokenName: name})
@@ -179,7 +179,7 @@ func (a accountAction) revokeToken() error {
 	if err != nil {
 		return fmt.Errorf("web: deactivate exchanged tokens: %w", err)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "pat.revoked", ActorID: a.user.ID, SubjectID: a.user.ID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "pat.revoked", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"pat_id": id, "tokens_deactivated": fmt.Sprint(n)}})
 	return a.done("token")
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -34,7 +35,7 @@ type scopeLine struct {
 // denies the client the requested scopes. Allowing is remembered (added to
 // any earlier consent) so the page is not shown again for these scopes.
 func (p *Pages) Consent(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.consent)(w, r)
+	p.site.Handle(p.consent)(w, r)
 }
 
 func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
@@ -43,14 +44,14 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f == nil {
-		return requestGone(nil)
+		return page.RequestGone(nil)
 	}
 	_, user, ok, err := p.flowSession(r, f)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+		return page.Redirect(w, r, p.site.WithRequest("/login", f.req.ID))
 	}
 	ctx := r.Context()
 	scopes := strings.Fields(f.form.Get("scope"))
@@ -83,18 +84,18 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 			}
 			event.Type = "consent.denied"
 		default:
-			return showError(http.StatusBadRequest, "Unknown choice", "Choose Allow or Deny.")
+			return page.Show(http.StatusBadRequest, "Unknown choice", "Choose Allow or Deny.")
 		}
-		p.audit(ctx, event)
-		return p.redirect(w, r, p.resumeURL(f.req.ID))
+		p.site.Audit(ctx, event)
+		return page.Redirect(w, r, p.resumeURL(f.req.ID))
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 
 	data := consentPage{Title: "Allow access", ClientName: f.clientName(), UserEmail: user.Email,
 		LogoURI: httpsURL(f.client.LogoURI), PolicyURI: webURL(f.client.PolicyURI), TOSURI: webURL(f.client.TOSURI),
-		Action: p.withRequest("/consent", f.req.ID), SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+		Action: p.site.WithRequest("/consent", f.req.ID), SwitchURL: p.site.WithRequest("/login", f.req.ID) + "&switch=1"}
 	for i, s := range scopes {
 		if slices.Contains(scopes[:i], s) {
 			continue
@@ -103,8 +104,8 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 		data.Scopes = append(data.Scopes, scopeLine{Text: text, Known: known})
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, http.StatusOK, "consent", data)
+	page.AllowFormAction(w, f.redirectTargets()...)
+	return p.site.Render(w, http.StatusOK, "consent", data)
 }
 
 // remember adds scopes to the person's consent for the client.

@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -98,17 +99,17 @@ type upstreamState struct {
 
 func (p *Pages) federationOn() bool { return p.Federation != nil && p.Federation.Connectors != nil }
 
-func (p *Pages) callbackURL() string { return p.link(PathUpstreamCallback, nil) }
+func (p *Pages) callbackURL() string { return p.site.Link(PathUpstreamCallback, nil) }
 
 // UpstreamStart serves POST /login/upstream/{connector}: it parks the round
 // trip server-side and sends the browser to the upstream.
 func (p *Pages) UpstreamStart(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamStart)(w, r)
+	p.site.Handle(p.upstreamStart)(w, r)
 }
 
 func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	if r.Method != http.MethodPost {
 		return methodNotAllowed(w)
@@ -118,7 +119,7 @@ func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
 	}
 	conn, ok := p.Federation.Connectors.Get(r.PathValue("connector"))
 	if !ok {
-		return showError(http.StatusNotFound, "Unknown sign-in provider",
+		return page.Show(http.StatusNotFound, "Unknown sign-in provider",
 			"This sign-in option is not available. Go back and choose another.")
 	}
 	f, err := p.loadFlow(r)
@@ -132,12 +133,12 @@ func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
 		st.ReturnTo = safeReturnTo(r.PostFormValue("return_to"))
 	}
 	if r.PostFormValue("action") == "link" {
-		_, user, ok, err := p.currentUser(r)
+		_, user, ok, err := p.site.CurrentUser(r)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return p.redirectSeeOther(w, r, p.path("/login"))
+			return page.RedirectSeeOther(w, r, p.site.Path("/login"))
 		}
 		st.LinkUserID = user.ID
 	}
@@ -176,7 +177,7 @@ func (p *Pages) sendUpstream(w http.ResponseWriter, r *http.Request, conn connec
 }
 
 func (p *Pages) upstreamCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: upstreamCookie, Value: value, Path: p.path("/login/upstream/"), MaxAge: maxAge,
+	return &http.Cookie{Name: upstreamCookie, Value: value, Path: p.site.Path("/login/upstream/"), MaxAge: maxAge,
 		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
 }
 
@@ -193,12 +194,12 @@ func boundToBrowser(r *http.Request, binding string) bool {
 // UpstreamCallback serves GET /login/upstream/callback: the upstream sends
 // the browser back with a code (or an error) and our state.
 func (p *Pages) UpstreamCallback(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamCallback)(w, r)
+	p.site.Handle(p.upstreamCallback)(w, r)
 }
 
 func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return methodNotAllowed(w)
@@ -225,7 +226,7 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, p.upstreamCookie("", -1))
 	if !boundToBrowser(r, st.Binding) {
-		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+		p.site.Audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
 			Details: map[string]string{"connector": st.Connector, "reason": "browser_mismatch"}})
 		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "This sign-in started in another browser",
 			"For your safety, a sign-in must finish in the browser where it started. Start signing in again here.", nil)
@@ -237,7 +238,7 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	cfg := conn.Config()
 	if e := q.Get("error"); e != "" {
-		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+		p.site.Audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
 			Details: map[string]string{"connector": cfg.ID, "reason": "upstream_" + truncateCode(e)}})
 		if e == "access_denied" {
 			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "Sign-in was cancelled",
@@ -280,7 +281,7 @@ func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, cfg conne
 		title = "Sign-in could not be verified"
 		detail = "The answer from " + cfg.Name + " did not pass our checks, so you were not signed in. Start signing in again."
 	}
-	p.audit(r.Context(), storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(r.Context(), storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"connector": cfg.ID, "reason": reason}})
 	return p.upstreamProblem(w, r, status, requestID, title, detail, err)
 }
@@ -297,9 +298,9 @@ func (p *Pages) upstreamButtons(f *flow) []upstreamButton {
 	var out []upstreamButton
 	for _, c := range p.Federation.Connectors.Enabled() {
 		cfg := c.Config()
-		action := p.path("/login/upstream/" + cfg.ID)
+		action := p.site.Path("/login/upstream/" + cfg.ID)
 		if f != nil {
-			action = p.withRequest("/login/upstream/"+cfg.ID, f.req.ID)
+			action = p.site.WithRequest("/login/upstream/"+cfg.ID, f.req.ID)
 		}
 		out = append(out, upstreamButton{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
 			Initial: choice(storage.User{Name: cfg.Name}).Initial})

@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -28,12 +29,12 @@ type linkPage struct {
 // sign-in whose address belongs to an existing account is linked only after
 // the person proves they own that account with its password.
 func (p *Pages) UpstreamLink(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamLink)(w, r)
+	p.site.Handle(p.upstreamLink)(w, r)
 }
 
 func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	ctx := r.Context()
 	c, err := r.Cookie(upstreamCookie)
@@ -61,19 +62,19 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return upstreamLinkGone(err)
 	}
-	page := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.People != nil && p.People.Mailer != nil}
+	view := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.People != nil && p.People.Mailer != nil}
 	if p.MFA != nil {
 		st, err := p.MFA.Status(ctx, user.ID)
 		if err != nil {
 			return fmt.Errorf("web: second factor status: %w", err)
 		}
-		page.NeedsAccountPage = st.Enabled
+		view.NeedsAccountPage = st.Enabled
 		// A mailbox is not proof enough for an account with a second factor.
-		page.MailLink = page.MailLink && !st.Enabled
+		view.MailLink = view.MailLink && !st.Enabled
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		return p.linkForm(w, r, http.StatusOK, page)
+		return p.linkForm(w, r, http.StatusOK, view)
 	case http.MethodPost:
 	default:
 		return methodNotAllowed(w)
@@ -82,23 +83,23 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		if !errors.Is(err, browser.ErrCSRF) {
 			return err
 		}
-		page.Error = "This form has expired. Please try again."
-		return p.linkForm(w, r, http.StatusForbidden, page)
+		view.Error = "This form has expired. Please try again."
+		return p.linkForm(w, r, http.StatusForbidden, view)
 	}
 	if r.PostFormValue("action") == "cancel" {
 		_, _ = p.Federation.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Now())
 		http.SetCookie(w, p.upstreamCookie("", -1))
-		return p.redirectSeeOther(w, r, p.linkBackURL(pl))
+		return page.RedirectSeeOther(w, r, p.linkBackURL(pl))
 	}
-	if r.PostFormValue("action") == "mail" && page.MailLink {
+	if r.PostFormValue("action") == "mail" && view.MailLink {
 		if err := p.mailLinkProof(r, tok, pl, cfg.Name, user); err != nil {
 			return err
 		}
-		page.MailSent = true
-		return p.linkForm(w, r, http.StatusOK, page)
+		view.MailSent = true
+		return p.linkForm(w, r, http.StatusOK, view)
 	}
-	if page.NeedsAccountPage {
-		return p.linkForm(w, r, http.StatusForbidden, page)
+	if view.NeedsAccountPage {
+		return p.linkForm(w, r, http.StatusForbidden, view)
 	}
 	ip := p.Sessions.RemoteIP(r)
 	retry, limited, err := p.Throttle.Check(ctx, user.Email, ip)
@@ -116,10 +117,10 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		if err := p.Throttle.Failure(ctx, user.Email, ip); err != nil {
 			return err
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: ip,
+		p.site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: ip,
 			Details: map[string]string{"reason": reason, "connector": cfg.ID, "during": "link"}})
-		page.Error = "That password is not right."
-		return p.linkForm(w, r, http.StatusUnprocessableEntity, page)
+		view.Error = "That password is not right."
+		return p.linkForm(w, r, http.StatusUnprocessableEntity, view)
 	}
 	if err := p.Throttle.Success(ctx, user.Email); err != nil {
 		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
@@ -137,36 +138,36 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("web: link identity: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: ip,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID, "proof": "password"}})
 	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, []string{"pwd", amrFederated})
 }
 
-func (p *Pages) linkForm(w http.ResponseWriter, r *http.Request, status int, page linkPage) error {
-	page.Title = "Link your " + page.Provider + " sign-in"
-	page.Action = p.path(PathUpstreamLink)
-	page.LoginURL = p.path("/login")
-	page.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "upstream_link", page)
+func (p *Pages) linkForm(w http.ResponseWriter, r *http.Request, status int, view linkPage) error {
+	view.Title = "Link your " + view.Provider + " sign-in"
+	view.Action = p.site.Path(PathUpstreamLink)
+	view.LoginURL = p.site.Path("/login")
+	view.CSRF = p.Sessions.CSRFToken(w, r)
+	return p.site.Render(w, status, "upstream_link", view)
 }
 
 func (p *Pages) linkBackURL(pl pendingLink) string {
 	if pl.RequestID != "" {
-		return p.withRequest("/login", pl.RequestID)
+		return p.site.WithRequest("/login", pl.RequestID)
 	}
-	return p.path("/login")
+	return p.site.Path("/login")
 }
 
 func upstreamLinkGone(err error) error {
-	return &pageError{status: http.StatusBadRequest, title: "This sign-in has expired",
-		detail: "Linking took too long or was finished already. Start signing in again.", err: err}
+	return &page.Error{Status: http.StatusBadRequest, Title: "This sign-in has expired",
+		Detail: "Linking took too long or was finished already. Start signing in again.", Err: err}
 }
 
 // linkFromAccount links the upstream identity to the signed-in person who
 // started the round trip from the account page.
 func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity) error {
 	ctx := r.Context()
-	_, user, ok, err := p.currentUser(r)
+	_, user, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg conn
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		ident, gerr := p.Federation.Store.GetIdentity(ctx, id.Issuer, id.Subject)
 		if gerr == nil && ident.UserID == user.ID {
-			return p.redirectSeeOther(w, r, p.path("/account")+"#identities")
+			return page.RedirectSeeOther(w, r, p.site.Path("/account")+"#identities")
 		}
 		return p.upstreamProblem(w, r, http.StatusConflict, "", "Linked to another account",
 			"This "+cfg.Name+" account is already linked to a different account here. Sign in with it there and unlink it first.", err)
@@ -186,9 +187,9 @@ func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg conn
 	if err != nil {
 		return fmt.Errorf("web: link identity: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID,
 		IP: p.Sessions.RemoteIP(r), Details: map[string]string{"connector": cfg.ID, "proof": "session"}})
-	return p.redirectSeeOther(w, r, p.path("/account")+"#identities")
+	return page.RedirectSeeOther(w, r, p.site.Path("/account")+"#identities")
 }
 
 type upstreamErrorPage struct {
@@ -206,30 +207,30 @@ func (p *Pages) upstreamProblem(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		p.Logger.WarnContext(r.Context(), "upstream sign-in failed", "title", title, "err", err)
 	}
-	page := upstreamErrorPage{Title: title, Heading: title, Detail: detail, RetryURL: p.path("/login")}
+	view := upstreamErrorPage{Title: title, Heading: title, Detail: detail, RetryURL: p.site.Path("/login")}
 	if requestID != "" {
 		if ar, gerr := p.Store.GetAuthRequest(r.Context(), requestID, p.Now()); gerr == nil {
-			page.RetryURL = p.withRequest("/login", ar.ID)
-			page.BackAction = p.path(PathUpstreamCancel)
-			page.RequestID = ar.ID
+			view.RetryURL = p.site.WithRequest("/login", ar.ID)
+			view.BackAction = p.site.Path(PathUpstreamCancel)
+			view.RequestID = ar.ID
 			if cl, cerr := p.Store.GetClient(r.Context(), ar.ClientID); cerr == nil {
-				page.ClientName = strings.TrimSpace(cl.Name)
+				view.ClientName = strings.TrimSpace(cl.Name)
 			}
-			if page.ClientName == "" {
-				page.ClientName = "the application"
+			if view.ClientName == "" {
+				view.ClientName = "the application"
 			}
 		}
 	}
-	page.CSRF = p.Sessions.CSRFToken(w, r)
+	view.CSRF = p.Sessions.CSRFToken(w, r)
 	w.Header().Set("Cache-Control", "no-store")
-	return p.render(w, status, "upstream_error", page)
+	return p.site.Render(w, status, "upstream_error", view)
 }
 
 // UpstreamCancel serves POST /login/upstream/cancel: the person chose to go
 // back to the application after a failed upstream sign-in, which then gets
 // access_denied.
 func (p *Pages) UpstreamCancel(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamCancel)(w, r)
+	p.site.Handle(p.upstreamCancel)(w, r)
 }
 
 func (p *Pages) upstreamCancel(w http.ResponseWriter, r *http.Request) error {
@@ -245,10 +246,10 @@ func (p *Pages) upstreamCancel(w http.ResponseWriter, r *http.Request) error {
 		return ar, nil
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return requestGone(err)
+		return page.RequestGone(err)
 	}
 	if err != nil {
 		return fmt.Errorf("web: deny auth request: %w", err)
 	}
-	return p.redirectSeeOther(w, r, p.resumeURL(id))
+	return page.RedirectSeeOther(w, r, p.resumeURL(id))
 }

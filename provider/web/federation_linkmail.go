@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -37,10 +38,10 @@ func (p *Pages) mailLinkProof(r *http.Request, pending storage.OneTimeToken, pl 
 	if err != nil {
 		return fmt.Errorf("web: park link mail: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"connector": pl.Connector}})
 	return p.mailLimited(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
-		UpstreamEmail: pl.Email, Link: p.link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
+		UpstreamEmail: pl.Email, Link: p.site.Link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
 		Lifetime: fmt.Sprintf("%d minutes", int(pending.ExpiresAt.Sub(now)/time.Minute))})
 }
 
@@ -51,12 +52,12 @@ type linkMailPage struct {
 // UpstreamLinkMail serves GET and POST /login/upstream/link/mail: GET shows
 // what the link does (mail scanners fetch links), POST links and signs in.
 func (p *Pages) UpstreamLinkMail(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamLinkMail)(w, r)
+	p.site.Handle(p.upstreamLinkMail)(w, r)
 }
 
 func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	ctx := r.Context()
 	secret := r.URL.Query().Get("token")
@@ -65,8 +66,8 @@ func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := r.Cookie(upstreamCookie)
 	if secret == "" || err != nil || c.Value == "" {
-		return &pageError{status: http.StatusBadRequest, title: "Open the link in the same browser",
-			detail: "This link completes a sign-in started in another browser, or the sign-in has ended. Start signing in again, then use the new link in that browser."}
+		return &page.Error{Status: http.StatusBadRequest, Title: "Open the link in the same browser",
+			Detail: "This link completes a sign-in started in another browser, or the sign-in has ended. Start signing in again, then use the new link in that browser."}
 	}
 	mailTok, err := p.Federation.Store.GetOneTimeToken(ctx, randtoken.Hash(secret), purposeUpstreamLinkMail, p.Now())
 	if err != nil {
@@ -74,8 +75,8 @@ func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
 	}
 	var d map[string]string
 	if err := json.Unmarshal(mailTok.Data, &d); err != nil || d["pending"] != hex.EncodeToString(randtoken.Hash(c.Value)) {
-		return &pageError{status: http.StatusBadRequest, title: "Open the link in the same browser",
-			detail: "This link completes a sign-in started in another browser. Open it in the browser where you signed in with the provider."}
+		return &page.Error{Status: http.StatusBadRequest, Title: "Open the link in the same browser",
+			Detail: "This link completes a sign-in started in another browser. Open it in the browser where you signed in with the provider."}
 	}
 	pending, err := p.Federation.Store.GetOneTimeToken(ctx, randtoken.Hash(c.Value), purposeUpstreamLink, p.Now())
 	if err != nil {
@@ -106,8 +107,8 @@ func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		return p.render(w, http.StatusOK, "upstream_link_mail", linkMailPage{Title: "Link your " + cfg.Name + " sign-in",
-			Action: p.path(PathUpstreamLinkMail), CSRF: p.Sessions.CSRFToken(w, r), Token: secret, Provider: cfg.Name, Email: user.Email})
+		return p.site.Render(w, http.StatusOK, "upstream_link_mail", linkMailPage{Title: "Link your " + cfg.Name + " sign-in",
+			Action: p.site.Path(PathUpstreamLinkMail), CSRF: p.Sessions.CSRFToken(w, r), Token: secret, Provider: cfg.Name, Email: user.Email})
 	case http.MethodPost:
 	default:
 		return methodNotAllowed(w)
@@ -130,7 +131,7 @@ func (p *Pages) upstreamLinkMail(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("web: link identity: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"connector": cfg.ID, "proof": "email"}})
 	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, []string{amrFederated})
 }

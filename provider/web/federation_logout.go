@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -29,7 +30,7 @@ func (p *Pages) upstreamLogout(r *http.Request, sess storage.Session, final stri
 		return "", false, nil
 	}
 	state := randtoken.New()
-	target, ok := conn.LogoutURL(r.Context(), sess.UpstreamIDToken, p.link(PathUpstreamLogoutDone, nil))
+	target, ok := conn.LogoutURL(r.Context(), sess.UpstreamIDToken, p.site.Link(PathUpstreamLogoutDone, nil))
 	if !ok {
 		return "", false, nil
 	}
@@ -50,23 +51,23 @@ func (p *Pages) upstreamLogout(r *http.Request, sess storage.Session, final stri
 // UpstreamLogoutDone serves GET /logout/upstream/done: the upstream signed
 // the person out too; continue where our logout was going.
 func (p *Pages) UpstreamLogoutDone(w http.ResponseWriter, r *http.Request) {
-	p.handle(func(w http.ResponseWriter, r *http.Request) error {
-		signedOut := signedOutPage{Title: "Signed out", LoginURL: p.path("/login")}
+	p.site.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		signedOut := signedOutPage{Title: "Signed out", LoginURL: p.site.Path("/login")}
 		state := r.URL.Query().Get("state")
 		if !p.federationOn() || state == "" || len(state) > 512 {
-			return p.render(w, http.StatusOK, "signed_out", signedOut)
+			return p.site.Render(w, http.StatusOK, "signed_out", signedOut)
 		}
 		tok, err := p.Federation.Store.ConsumeOneTimeToken(r.Context(), randtoken.Hash(state), purposeUpstreamLogout, p.Now())
 		if errors.Is(err, storage.ErrNotFound) {
-			return p.render(w, http.StatusOK, "signed_out", signedOut)
+			return p.site.Render(w, http.StatusOK, "signed_out", signedOut)
 		}
 		if err != nil {
 			return fmt.Errorf("web: read upstream logout: %w", err)
 		}
 		var d map[string]string
 		if err := json.Unmarshal(tok.Data, &d); err == nil && d["final"] != "" {
-			return p.redirect(w, r, d["final"])
+			return page.Redirect(w, r, d["final"])
 		}
-		return p.render(w, http.StatusOK, "signed_out", signedOut)
+		return p.site.Render(w, http.StatusOK, "signed_out", signedOut)
 	})(w, r)
 }

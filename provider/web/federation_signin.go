@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -34,7 +35,7 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 			return fmt.Errorf("web: read linked user: %w", err)
 		}
 		if user.Disabled {
-			p.audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+			p.site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 				Details: map[string]string{"reason": "disabled", "connector": cfg.ID}})
 			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "This account is disabled",
 				"The account linked to your "+cfg.Name+" sign-in cannot be used. Ask the administrator of this service.", nil)
@@ -91,9 +92,9 @@ func (p *Pages) createFederatedUser(ctx context.Context, cfg connectors.Config, 
 	if err != nil {
 		return storage.User{}, fmt.Errorf("web: create federated account: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID}})
-	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: u.ID, SubjectID: u.ID, IP: ip,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: u.ID, SubjectID: u.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID}})
 	return u, nil
 }
@@ -130,7 +131,7 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 	if err != nil {
 		return fmt.Errorf("web: record upstream on session: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amr, " "), "connector": cfg.ID}})
 	target := returnTo
 	if requestID != "" {
@@ -145,7 +146,7 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 		target = p.resumeURL(requestID)
 	}
 	if target == "" {
-		target = p.path("/")
+		target = p.site.Path("/")
 	}
 	return p.continuePage(w, target)
 }
@@ -160,7 +161,7 @@ type continuePage struct {
 // a refresh (no script) starts a fresh navigation.
 func (p *Pages) continuePage(w http.ResponseWriter, target string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	return p.render(w, http.StatusOK, "upstream_continue", continuePage{Title: "Signing you in", Target: target})
+	return p.site.Render(w, http.StatusOK, "upstream_continue", continuePage{Title: "Signing you in", Target: target})
 }
 
 // pendingLink is an upstream identity waiting for the owner of the account
@@ -198,7 +199,7 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 		return fmt.Errorf("web: park pending link: %w", err)
 	}
 	http.SetCookie(w, p.upstreamCookie(secret, int(life/time.Second)))
-	return p.redirectSeeOther(w, r, p.path(PathUpstreamLink))
+	return page.RedirectSeeOther(w, r, p.site.Path(PathUpstreamLink))
 }
 
 // joinOrg makes the person a member of the organization whose connector

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -30,7 +31,7 @@ func (p *Pages) loadFlow(r *http.Request) (*flow, error) {
 	ctx := r.Context()
 	req, err := p.Store.GetAuthRequest(ctx, id, p.Now())
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, requestGone(err)
+		return nil, page.RequestGone(err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("web: read auth request: %w", err)
@@ -41,8 +42,8 @@ func (p *Pages) loadFlow(r *http.Request) (*flow, error) {
 	}
 	client, err := p.Store.GetClient(ctx, req.ClientID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, &pageError{status: http.StatusBadRequest, title: "Unknown application",
-			detail: "The application that sent you here is no longer registered.", err: err}
+		return nil, &page.Error{Status: http.StatusBadRequest, Title: "Unknown application",
+			Detail: "The application that sent you here is no longer registered.", Err: err}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("web: read client: %w", err)
@@ -100,7 +101,7 @@ func (f *flow) reusable(sess storage.Session, now time.Time) bool {
 // the one going through the request; ok is false otherwise (no session,
 // another session, or the user was disabled meanwhile).
 func (p *Pages) flowSession(r *http.Request, f *flow) (storage.Session, storage.User, bool, error) {
-	sess, user, ok, err := p.currentUser(r)
+	sess, user, ok, err := p.site.CurrentUser(r)
 	if err != nil || !ok || f.req.SessionID == "" || sess.ID != f.req.SessionID {
 		return storage.Session{}, storage.User{}, false, err
 	}
@@ -145,7 +146,7 @@ func (p *Pages) bindSession(ctx context.Context, requestID, sessionID string, lo
 		return ar, nil
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return requestGone(err)
+		return page.RequestGone(err)
 	}
 	if err != nil {
 		return fmt.Errorf("web: update auth request: %w", err)
@@ -168,10 +169,10 @@ func (p *Pages) decide(ctx context.Context, requestID, sessionID string, fn func
 	})
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
-		return requestGone(err)
+		return page.RequestGone(err)
 	case errors.Is(err, errSessionChanged):
-		return &pageError{status: http.StatusConflict, title: "This sign-in continued elsewhere",
-			detail: "Another window took over this sign-in. Go back to the application and start again.", err: err}
+		return &page.Error{Status: http.StatusConflict, Title: "This sign-in continued elsewhere",
+			Detail: "Another window took over this sign-in. Go back to the application and start again.", Err: err}
 	case err != nil:
 		return fmt.Errorf("web: update auth request: %w", err)
 	}

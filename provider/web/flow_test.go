@@ -7,20 +7,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // signedInFlow signs ann in through request id and returns her browser.
-func signedInFlow(t *testing.T, h *harness, id string, form url.Values) *agent {
+func signedInFlow(t *testing.T, h *harness, id string, form url.Values) *webtest.Agent {
 	t.Helper()
-	if _, err := h.store.GetUserByEmail(h.ctx(), "ann@example.com"); err != nil {
-		h.user("ann", "ann@example.com", "ann-password")
+	if _, err := h.Store.GetUserByEmail(h.Ctx(), "ann@example.com"); err != nil {
+		h.User("ann", "ann@example.com", "ann-password")
 	}
-	h.authRequest(id, "app", form)
-	b := h.browser()
-	b.get("/login?request=" + id)
-	w := b.post("/login?request="+id, url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password"}})
-	wantRedirect(t, w, "/oauth2/authorize/resume?request="+id)
+	h.AuthRequest(id, "app", form)
+	b := h.Browser()
+	b.Get("/login?request=" + id)
+	w := b.Post("/login?request="+id, url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password"}})
+	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request="+id)
 	return b
 }
 
@@ -28,17 +29,17 @@ func TestConsentAllow(t *testing.T) {
 	h := newHarness(t)
 	c := appClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "javascript:alert(1)"
-	h.client(c)
-	h.user("ann", "ann@example.com", "ann-password")
+	h.Client(c)
+	h.User("ann", "ann@example.com", "ann-password")
 	// An earlier consent is kept and extended, not replaced.
-	if err := h.store.PutConsent(h.ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "calendar.read"},
-		CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+	if err := h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "calendar.read"},
+		CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	b := signedInFlow(t, h, "req1", authForm("scope", "openid profile email offline_access billing:write"))
 
-	w := b.get("/consent?request=req1")
-	wantStatus(t, w, http.StatusOK)
+	w := b.Get("/consent?request=req1")
+	webtest.WantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	for _, want := range []string{"Example App", "Sign you in", "See your name", "See your email address",
 		"Stay signed in (keep access when you are away)", "<code>billing:write</code>",
@@ -54,13 +55,13 @@ func TestConsentAllow(t *testing.T) {
 		t.Errorf("CSP %q does not let the form's redirect reach the client", csp)
 	}
 
-	w = b.post("/consent?request=req1", url.Values{"action": {"allow"}})
-	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
-	ar := h.authReq("req1")
+	w = b.Post("/consent?request=req1", url.Values{"action": {"allow"}})
+	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+	ar := h.AuthReq("req1")
 	if !ar.ConsentGiven || ar.Denied {
 		t.Errorf("ConsentGiven %v Denied %v; want true, false", ar.ConsentGiven, ar.Denied)
 	}
-	got, err := h.store.GetConsent(h.ctx(), "ann", "app")
+	got, err := h.Store.GetConsent(h.Ctx(), "ann", "app")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,26 +71,26 @@ func TestConsentAllow(t *testing.T) {
 	if !slices.Equal(got.Scopes, want) {
 		t.Errorf("consent scopes %v, want union %v", got.Scopes, want)
 	}
-	if evs := h.audits("consent.granted"); len(evs) != 1 || evs[0].ClientID != "app" {
+	if evs := h.Audits("consent.granted"); len(evs) != 1 || evs[0].ClientID != "app" {
 		t.Errorf("consent.granted events %+v", evs)
 	}
 }
 
 func TestConsentDeny(t *testing.T) {
 	h := newHarness(t)
-	h.client(appClient())
+	h.Client(appClient())
 	b := signedInFlow(t, h, "req1", authForm("scope", "openid email"))
-	b.get("/consent?request=req1")
-	w := b.post("/consent?request=req1", url.Values{"action": {"deny"}})
-	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
-	ar := h.authReq("req1")
+	b.Get("/consent?request=req1")
+	w := b.Post("/consent?request=req1", url.Values{"action": {"deny"}})
+	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+	ar := h.AuthReq("req1")
 	if ar.ConsentGiven || !ar.Denied {
 		t.Errorf("ConsentGiven %v Denied %v; want false, true", ar.ConsentGiven, ar.Denied)
 	}
-	if _, err := h.store.GetConsent(h.ctx(), "ann", "app"); err == nil {
+	if _, err := h.Store.GetConsent(h.Ctx(), "ann", "app"); err == nil {
 		t.Error("deny stored a consent")
 	}
-	if len(h.audits("consent.denied")) != 1 {
+	if len(h.Audits("consent.denied")) != 1 {
 		t.Error("no consent.denied audit event")
 	}
 }
@@ -98,78 +99,78 @@ func TestConsentDeny(t *testing.T) {
 // browser (or a signed-out one) is sent to log in and cannot decide.
 func TestFlowPagesRequireTheRequestsSession(t *testing.T) {
 	h := newHarness(t)
-	h.client(appClient())
+	h.Client(appClient())
 	signedInFlow(t, h, "req1", authForm())
-	h.user("eve", "eve@example.com", "eve-password")
-	eve := h.browser()
-	eve.signIn("eve@example.com", "eve-password")
+	h.User("eve", "eve@example.com", "eve-password")
+	eve := h.Browser()
+	eve.SignIn("eve@example.com", "eve-password")
 	for _, path := range []string{"/consent?request=req1", "/organization?request=req1"} {
-		wantRedirect(t, eve.get(path), "/login?request=req1")
-		wantRedirect(t, eve.post(path, url.Values{"action": {"allow"}, "org_id": {"o1"}}), "/login?request=req1")
-		wantRedirect(t, h.browser().get(path), "/login?request=req1")
+		webtest.WantRedirect(t, eve.Get(path), "/login?request=req1")
+		webtest.WantRedirect(t, eve.Post(path, url.Values{"action": {"allow"}, "org_id": {"o1"}}), "/login?request=req1")
+		webtest.WantRedirect(t, h.Browser().Get(path), "/login?request=req1")
 	}
-	if ar := h.authReq("req1"); ar.ConsentGiven || ar.OrgID != "" {
+	if ar := h.AuthReq("req1"); ar.ConsentGiven || ar.OrgID != "" {
 		t.Errorf("another session's post changed the request: %+v", ar)
 	}
 }
 
 func TestConsentCSRF(t *testing.T) {
 	h := newHarness(t)
-	h.client(appClient())
+	h.Client(appClient())
 	b := signedInFlow(t, h, "req1", authForm())
-	b.get("/consent?request=req1")
-	w := b.post("/consent?request=req1", url.Values{"action": {"allow"}, "csrf_token": {"forged"}})
-	wantStatus(t, w, http.StatusForbidden)
-	b.csrf = ""
-	wantStatus(t, b.post("/consent?request=req1", url.Values{"action": {"allow"}}), http.StatusForbidden)
-	if h.authReq("req1").ConsentGiven {
+	b.Get("/consent?request=req1")
+	w := b.Post("/consent?request=req1", url.Values{"action": {"allow"}, "csrf_token": {"forged"}})
+	webtest.WantStatus(t, w, http.StatusForbidden)
+	b.CSRF = ""
+	webtest.WantStatus(t, b.Post("/consent?request=req1", url.Values{"action": {"allow"}}), http.StatusForbidden)
+	if h.AuthReq("req1").ConsentGiven {
 		t.Error("consent recorded without a valid token")
 	}
 }
 
 func TestOrganizationPicker(t *testing.T) {
 	h := newHarness(t)
-	h.client(appClient())
+	h.Client(appClient())
 	b := signedInFlow(t, h, "req1", authForm())
 	for _, m := range []storage.Membership{{OrgID: "o1", UserID: "ann", Role: "admin"}, {OrgID: "o2", UserID: "ann", Role: "member"}} {
-		if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: m.OrgID, Name: "Org " + m.OrgID, CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+		if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: m.OrgID, Name: "Org " + m.OrgID, CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		m.CreatedAt = h.clock.now()
-		if err := h.store.AddMembership(h.ctx(), m); err != nil {
+		m.CreatedAt = h.Clock.Now()
+		if err := h.Store.AddMembership(h.Ctx(), m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: "o3", Name: "Org o3", CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "o3", Name: "Org o3", CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	w := b.get("/organization?request=req1")
-	wantStatus(t, w, http.StatusOK)
+	w := b.Get("/organization?request=req1")
+	webtest.WantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
 	if !strings.Contains(body, `value="o1"`) || !strings.Contains(body, `value="o2"`) || strings.Contains(body, `value="o3"`) {
 		t.Errorf("picker should list o1 and o2 only:\n%s", body)
 	}
 
-	w = b.post("/organization?request=req1", url.Values{"org_id": {"o3"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	w = b.Post("/organization?request=req1", url.Values{"org_id": {"o3"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), `role="alert"`) {
 		t.Error("refusal not announced")
 	}
-	if ar := h.authReq("req1"); ar.OrgID != "" {
+	if ar := h.AuthReq("req1"); ar.OrgID != "" {
 		t.Fatalf("org the user is not in was recorded: %q", ar.OrgID)
 	}
 
-	w = b.post("/organization?request=req1", url.Values{"org_id": {"o2"}})
-	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
-	if ar := h.authReq("req1"); ar.OrgID != "o2" {
+	w = b.Post("/organization?request=req1", url.Values{"org_id": {"o2"}})
+	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+	if ar := h.AuthReq("req1"); ar.OrgID != "o2" {
 		t.Errorf("request OrgID %q, want o2", ar.OrgID)
 	}
-	if sess, _ := b.session(); sess.OrgID != "o2" {
+	if sess, _ := b.Session(); sess.OrgID != "o2" {
 		t.Errorf("session's active org %q, want o2", sess.OrgID)
 	}
 
-	b.csrf = "forged"
-	wantStatus(t, b.post("/organization?request=req1", url.Values{"org_id": {"o1"}, "csrf_token": {"forged"}}), http.StatusForbidden)
+	b.CSRF = "forged"
+	webtest.WantStatus(t, b.Post("/organization?request=req1", url.Values{"org_id": {"o1"}, "csrf_token": {"forged"}}), http.StatusForbidden)
 }
 
 // A client bound to one organization is used only in it (storage.Client.OrgID).
@@ -177,16 +178,16 @@ func TestOrganizationPickerBoundClient(t *testing.T) {
 	h := newHarness(t)
 	c := appClient()
 	c.OrgID = "o2"
-	h.client(c)
+	h.Client(c)
 	b := signedInFlow(t, h, "req1", authForm())
-	if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: "o1", Name: "Org o1", CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "o1", Name: "Org o1", CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.store.AddMembership(h.ctx(), storage.Membership{OrgID: "o1", UserID: "ann", Role: "member", CreatedAt: h.clock.now()}); err != nil {
+	if err := h.Store.AddMembership(h.Ctx(), storage.Membership{OrgID: "o1", UserID: "ann", Role: "member", CreatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	w := b.get("/organization?request=req1")
-	wantStatus(t, w, http.StatusForbidden)
+	w := b.Get("/organization?request=req1")
+	webtest.WantStatus(t, w, http.StatusForbidden)
 	if w.Header().Get("Location") != "" {
 		t.Error("error page redirected")
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -58,7 +59,7 @@ type accountChoice struct {
 // parked authorization request; without, it signs in and goes to return_to
 // (a local path) or "/".
 func (p *Pages) Login(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.login)(w, r)
+	p.site.Handle(p.login)(w, r)
 }
 
 func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
@@ -73,7 +74,7 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 		return p.loginPost(w, r, f)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 }
 
@@ -91,7 +92,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 		data.ReturnTo = returnTo
 	}
 	if r.URL.Query().Get("switch") == "" {
-		sess, user, ok, err := p.currentUser(r)
+		sess, user, ok, err := p.site.CurrentUser(r)
 		if err != nil {
 			return err
 		}
@@ -103,23 +104,23 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 	data.Upstreams = p.upstreamButtons(f)
 	data.SSO = p.federationOn() && p.Federation.Orgs != nil
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, p.upstreamFormTargets(f)...)
-	return p.render(w, status, "login", data)
+	page.AllowFormAction(w, p.upstreamFormTargets(f)...)
+	return p.site.Render(w, status, "login", data)
 }
 
 // loginURLs are the form's action and the "use another account" link.
 func (p *Pages) loginURLs(f *flow, returnTo string) (action, switchURL string) {
 	if f != nil {
-		action = p.withRequest("/login", f.req.ID)
+		action = p.site.WithRequest("/login", f.req.ID)
 		return action, action + "&switch=1"
 	}
-	action = p.path("/login")
+	action = p.site.Path("/login")
 	q := url.Values{"switch": {"1"}}
 	if returnTo != "" {
 		action += "?" + url.Values{"return_to": {returnTo}}.Encode()
 		q.Set("return_to", returnTo)
 	}
-	return action, p.path("/login") + "?" + q.Encode()
+	return action, p.site.Path("/login") + "?" + q.Encode()
 }
 
 func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error {
@@ -175,7 +176,7 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 		if err := p.Throttle.Failure(ctx, email, ip); err != nil {
 			return err
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, ClientID: f.clientID(), IP: ip,
+		p.site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, ClientID: f.clientID(), IP: ip,
 			Details: map[string]string{"reason": reason}})
 		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email, Error: errBadLogin})
 	}
@@ -196,15 +197,15 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *flow) error
 	if err != nil {
 		return err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, ClientID: f.clientID(),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, ClientID: f.clientID(),
 		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": "pwd"}})
 	if f == nil {
-		return p.redirect(w, r, p.returnTo(r))
+		return page.Redirect(w, r, p.returnTo(r))
 	}
 	if err := p.bindSession(ctx, f.req.ID, sess.ID, true); err != nil {
 		return err
 	}
-	return p.redirect(w, r, p.resumeURL(f.req.ID))
+	return page.Redirect(w, r, p.resumeURL(f.req.ID))
 }
 
 // checkPassword verifies email and pw. It spends one password hash whatever
@@ -268,7 +269,7 @@ func (p *Pages) rehash(ctx context.Context, user storage.User, pw string) {
 // continueAs lets the signed-in person answer the request with their
 // current session.
 func (p *Pages) continueAs(w http.ResponseWriter, r *http.Request, f *flow) error {
-	sess, _, ok, err := p.currentUser(r)
+	sess, _, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
@@ -277,12 +278,12 @@ func (p *Pages) continueAs(w http.ResponseWriter, r *http.Request, f *flow) erro
 			Error: "Your session has ended. Sign in again."})
 	}
 	if f == nil {
-		return p.redirect(w, r, p.returnTo(r))
+		return page.Redirect(w, r, p.returnTo(r))
 	}
 	if err := p.bindSession(r.Context(), f.req.ID, sess.ID, false); err != nil {
 		return err
 	}
-	return p.redirect(w, r, p.resumeURL(f.req.ID))
+	return page.Redirect(w, r, p.resumeURL(f.req.ID))
 }
 
 func (p *Pages) returnTo(r *http.Request) string {
@@ -292,7 +293,7 @@ func (p *Pages) returnTo(r *http.Request) string {
 	if to := safeReturnTo(r.URL.Query().Get("return_to")); to != "" {
 		return to
 	}
-	return p.path("/")
+	return p.site.Path("/")
 }
 
 type throttledPage struct {
@@ -302,7 +303,7 @@ type throttledPage struct {
 func (p *Pages) throttled(w http.ResponseWriter, r *http.Request, f *flow, retry time.Duration) error {
 	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 	back, _ := p.loginURLs(f, safeReturnTo(r.PostFormValue("return_to")))
-	return p.render(w, http.StatusTooManyRequests, "throttled", throttledPage{
+	return p.site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
 		Title: "Too many attempts", RetryIn: retryIn(retry), BackURL: back})
 }
 
@@ -369,7 +370,7 @@ func (p *Pages) setDeviceCookie(w http.ResponseWriter, email string) error {
 	if err != nil || v == "" {
 		return err
 	}
-	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: v, Path: p.path("/login"), MaxAge: int(deviceCookieAge / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: deviceCookie, Value: v, Path: p.site.Path("/login"), MaxAge: int(deviceCookieAge / time.Second),
 		HttpOnly: true, Secure: strings.HasPrefix(p.Issuer, "https://"), SameSite: http.SameSiteLaxMode})
 	return nil
 }

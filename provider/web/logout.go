@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -47,28 +48,28 @@ type logoutRequest struct {
 // otherwise it asks first. It redirects only to a post_logout_redirect_uri
 // registered on the client named by client_id or by the hint.
 func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.logout)(w, r)
+	p.site.Handle(p.logout)(w, r)
 }
 
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := r.ParseForm(); err != nil {
-		return showError(http.StatusBadRequest, "Invalid sign-out request", "The request could not be read.")
+		return page.Show(http.StatusBadRequest, "Invalid sign-out request", "The request could not be read.")
 	}
 	confirmed := r.Method == http.MethodPost && r.PostForm.Get("confirm") != ""
 	if r.Method == http.MethodPost && !confirmed {
 		// A client's cross-site POST arrives without the SameSite=Lax
 		// session cookie. The same request as a top-level GET carries it.
-		return p.redirectSeeOther(w, r, p.path("/oauth2/logout")+"?"+logoutParams(r.Form).Encode())
+		return page.RedirectSeeOther(w, r, p.site.Path("/oauth2/logout")+"?"+logoutParams(r.Form).Encode())
 	}
 	lr, err := p.parseLogout(r)
 	if err != nil {
 		return err
 	}
-	sess, user, signedIn, err := p.currentUser(r)
+	sess, user, signedIn, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
@@ -84,7 +85,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		// No cookie: a back-end logout (oauth2-proxy's
 		// --backend-logout-url) naming the session by the hint's sid.
 		if lr.redirectRefused {
-			return showError(http.StatusBadRequest, "Invalid sign-out request",
+			return page.Show(http.StatusBadRequest, "Invalid sign-out request",
 				"The application asked to send you to an address it has not registered.")
 		}
 		if err := p.endHintedSession(r, lr); err != nil {
@@ -92,7 +93,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if signedIn && !confirmed && !hintMatches {
-		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.path("/oauth2/logout"),
+		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.site.Path("/oauth2/logout"),
 			PostLogoutRedirectURI: lr.redirect, State: lr.state}
 		if lr.client != nil {
 			data.ClientName, data.ClientID = lr.client.Name, lr.client.ID
@@ -101,8 +102,8 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		data.CSRF = p.Sessions.CSRFToken(w, r)
-		allowFormAction(w, append([]string{lr.redirect}, p.upstreamFormTargets(nil)...)...)
-		return p.render(w, http.StatusOK, "logout", data)
+		page.AllowFormAction(w, append([]string{lr.redirect}, p.upstreamFormTargets(nil)...)...)
+		return p.site.Render(w, http.StatusOK, "logout", data)
 	}
 	if err := p.endSession(w, r, lr); err != nil {
 		return err
@@ -116,13 +117,13 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			return p.redirectSeeOther(w, r, target)
+			return page.RedirectSeeOther(w, r, target)
 		}
 	}
 	if final != "" {
-		return p.redirect(w, r, final)
+		return page.Redirect(w, r, final)
 	}
-	return p.render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.path("/login")})
+	return p.site.Render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.site.Path("/login")})
 }
 
 // parseLogout validates the parameters of OpenID RP-Initiated Logout 1.0
@@ -139,7 +140,7 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 			// Section 2: when both are given, client_id must be the
 			// client the ID token was issued to.
 			if clientID != "" && clientID != aud {
-				return lr, showError(http.StatusBadRequest, "Invalid sign-out request",
+				return lr, page.Show(http.StatusBadRequest, "Invalid sign-out request",
 					"The application named in the request is not the one the sign-in was for.")
 			}
 			clientID = aud
@@ -222,7 +223,7 @@ func (p *Pages) sessionEnded(r *http.Request, sess storage.Session, lr logoutReq
 	if lr.client != nil {
 		event.ClientID = lr.client.ID
 	}
-	p.audit(ctx, event)
+	p.site.Audit(ctx, event)
 	return nil
 }
 

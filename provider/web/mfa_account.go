@@ -11,6 +11,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -54,7 +55,7 @@ type mfaPage struct {
 // (?request=ID) it is where an organization that requires a second factor
 // sends its members who have none in this session.
 func (p *Pages) AccountMFA(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.accountMFA)(w, r)
+	p.site.Handle(p.accountMFA)(w, r)
 }
 
 type mfaContext struct {
@@ -66,7 +67,7 @@ type mfaContext struct {
 
 func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	if p.MFA == nil {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	f, err := p.loadFlow(r)
 	if err != nil {
@@ -80,16 +81,16 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	if f != nil {
 		sess, user, ok, err = p.flowSession(r, f)
 	} else {
-		sess, user, ok, err = p.currentUser(r)
+		sess, user, ok, err = p.site.CurrentUser(r)
 	}
 	if err != nil {
 		return err
 	}
 	if !ok {
 		if f != nil {
-			return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+			return page.Redirect(w, r, p.site.WithRequest("/login", f.req.ID))
 		}
-		return p.redirect(w, r, p.path("/login")+"?"+url.Values{"return_to": {p.path(PathAccountMFA)}}.Encode())
+		return page.Redirect(w, r, p.site.Path("/login")+"?"+url.Values{"return_to": {p.site.Path(PathAccountMFA)}}.Encode())
 	}
 	st, err := p.MFA.Status(r.Context(), user.ID)
 	if err != nil {
@@ -102,7 +103,7 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return err
@@ -117,14 +118,14 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	case "disable", "regenerate":
 		return p.mfaManage(w, r, c, r.PostFormValue("action"))
 	}
-	return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+	return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
 func (p *Pages) selfURL(f *flow) string {
 	if f != nil {
-		return p.withRequest(PathAccountMFA, f.req.ID)
+		return p.site.WithRequest(PathAccountMFA, f.req.ID)
 	}
-	return p.path(PathAccountMFA)
+	return p.site.Path(PathAccountMFA)
 }
 
 // mfaShow renders the state the person is in, unless data names one.
@@ -132,7 +133,7 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 	ctx := r.Context()
 	data.Title = "Two-step verification"
 	data.Action = p.selfURL(c.f)
-	data.DoneURL = p.path("/account")
+	data.DoneURL = p.site.Path("/account")
 	data.Email = c.user.Email
 	if c.f != nil {
 		data.ClientName = c.f.clientName()
@@ -162,8 +163,8 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 		data.Secret, data.URI = groupSecret(e.Secret), e.URI
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, c.f.redirectTargets()...)
-	return p.render(w, status, "mfa", data)
+	page.AllowFormAction(w, c.f.redirectTargets()...)
+	return p.site.Render(w, status, "mfa", data)
 }
 
 // groupSecret splits the base32 secret in fours for typing; apps ignore
@@ -186,7 +187,7 @@ func (p *Pages) mfaBegin(w http.ResponseWriter, r *http.Request, c *mfaContext) 
 	if _, err := p.MFA.Begin(r.Context(), c.user.ID, c.user.Email, true); err != nil {
 		return fmt.Errorf("web: begin enrollment: %w", err)
 	}
-	return p.redirectSeeOther(w, r, p.selfURL(c.f))
+	return page.RedirectSeeOther(w, r, p.selfURL(c.f))
 }
 
 // checkAttempt counts a code (or password) attempt against the person's
@@ -202,7 +203,7 @@ func (p *Pages) checkAttempt(w http.ResponseWriter, r *http.Request, c *mfaConte
 func (p *Pages) attemptFailed(r *http.Request, c *mfaContext, reason string) error {
 	ctx := r.Context()
 	ip := p.Sessions.RemoteIP(r)
-	p.audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
 		ClientID: c.f.clientID(), IP: ip, Details: map[string]string{"reason": reason, "page": "account"}})
 	return p.Throttle.Failure(ctx, mfaThrottleKey(c.user.ID), ip)
 }
@@ -262,7 +263,7 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if mfa.LooksLikeRecoveryCode(code) {
 		err = p.MFA.UseRecoveryCode(r.Context(), c.user.ID, code)
 		if err == nil {
-			p.audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
+			p.site.Audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
 				IP: p.Sessions.RemoteIP(r)})
 		}
 	} else {
@@ -282,14 +283,14 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
-	return p.redirectSeeOther(w, r, p.continueURL(c.f))
+	return page.RedirectSeeOther(w, r, p.continueURL(c.f))
 }
 
 func (p *Pages) continueURL(f *flow) string {
 	if f != nil {
 		return p.resumeURL(f.req.ID)
 	}
-	return p.path(PathAccountMFA)
+	return p.site.Path(PathAccountMFA)
 }
 
 // mfaManage disables the factor or regenerates recovery codes, each only

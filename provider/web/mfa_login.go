@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -95,27 +96,27 @@ func (p *Pages) beginSecondFactor(w http.ResponseWriter, r *http.Request, f *flo
 		return false, fmt.Errorf("web: park second-factor challenge: %w", err)
 	}
 	http.SetCookie(w, p.mfaCookie(secret, int(mfaChallengeLifetime/time.Second)))
-	target := p.path(PathSecondFactor)
+	target := p.site.Path(PathSecondFactor)
 	if f != nil {
-		target = p.withRequest(PathSecondFactor, f.req.ID)
+		target = p.site.WithRequest(PathSecondFactor, f.req.ID)
 	}
-	return true, p.redirect(w, r, target)
+	return true, page.Redirect(w, r, target)
 }
 
 func (p *Pages) mfaCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: mfaCookie, Value: value, Path: p.path(PathSecondFactor), MaxAge: maxAge,
+	return &http.Cookie{Name: mfaCookie, Value: value, Path: p.site.Path(PathSecondFactor), MaxAge: maxAge,
 		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
 }
 
 // SecondFactor serves GET and POST /login/mfa: the authenticator-code (or
 // recovery-code) step of a sign-in whose password was right.
 func (p *Pages) SecondFactor(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.secondFactor)(w, r)
+	p.site.Handle(p.secondFactor)(w, r)
 }
 
 func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	if p.MFA == nil {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	f, err := p.loadFlow(r)
 	if err != nil {
@@ -131,7 +132,7 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		if !errors.Is(err, browser.ErrCSRF) {
@@ -167,7 +168,7 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		if err := p.Throttle.Failure(ctx, mfaThrottleKey(c.UserID), ip); err != nil {
 			return err
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.clientID(), IP: ip,
+		p.site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.clientID(), IP: ip,
 			Details: map[string]string{"reason": failureReason(err, recovery)}})
 		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
 	}
@@ -194,20 +195,20 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if recovery {
-		p.audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
+		p.site.Audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.clientID(),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.clientID(),
 		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amrMFA, " ")}})
 	if f == nil {
 		if to := safeReturnTo(c.ReturnTo); to != "" {
-			return p.redirect(w, r, to)
+			return page.Redirect(w, r, to)
 		}
-		return p.redirect(w, r, p.path("/"))
+		return page.Redirect(w, r, p.site.Path("/"))
 	}
 	if err := p.bindSession(ctx, f.req.ID, sess.ID, true); err != nil {
 		return err
 	}
-	return p.redirect(w, r, p.resumeURL(f.req.ID))
+	return page.Redirect(w, r, p.resumeURL(f.req.ID))
 }
 
 func failureReason(err error, recovery bool) string {
@@ -252,20 +253,20 @@ func (f *flow) requestID() string {
 
 // challengeGone: no half-finished sign-in on this browser, or it expired.
 func challengeGone(err error) error {
-	return &pageError{status: http.StatusBadRequest, title: "Your sign-in has expired",
-		detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", err: err}
+	return &page.Error{Status: http.StatusBadRequest, Title: "Your sign-in has expired",
+		Detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", Err: err}
 }
 
 func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *flow, status int, msg string) error {
 	data := secondFactorPage{Title: "Two-step verification", ClientName: f.clientName(), Error: msg,
-		Action: p.path(PathSecondFactor), LoginURL: p.path("/login")}
+		Action: p.site.Path(PathSecondFactor), LoginURL: p.site.Path("/login")}
 	if f != nil {
-		data.Action = p.withRequest(PathSecondFactor, f.req.ID)
-		data.LoginURL = p.withRequest("/login", f.req.ID)
+		data.Action = p.site.WithRequest(PathSecondFactor, f.req.ID)
+		data.LoginURL = p.site.WithRequest("/login", f.req.ID)
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, status, "mfa_login", data)
+	page.AllowFormAction(w, f.redirectTargets()...)
+	return p.site.Render(w, status, "mfa_login", data)
 }
 
 // hasOTP reports whether a session signed in with a second factor.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -26,7 +27,7 @@ type orgChoice struct {
 // Organization serves GET and POST /organization?request=ID: the person
 // picks which of their organizations this sign-in is for.
 func (p *Pages) Organization(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.organization)(w, r)
+	p.site.Handle(p.organization)(w, r)
 }
 
 func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
@@ -35,14 +36,14 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if f == nil {
-		return requestGone(nil)
+		return page.RequestGone(nil)
 	}
 	sess, user, ok, err := p.flowSession(r, f)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+		return page.Redirect(w, r, p.site.WithRequest("/login", f.req.ID))
 	}
 	ctx := r.Context()
 	all, err := p.Store.ListMembershipsByUser(ctx, user.ID)
@@ -57,13 +58,13 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if len(ms) == 0 {
-		return showError(http.StatusForbidden, "No organization",
+		return page.Show(http.StatusForbidden, "No organization",
 			"Your account is not a member of an organization this application can use. Ask an administrator to add you.")
 	}
 
 	data := orgPage{Title: "Choose an organization", ClientName: f.clientName(),
-		Action: p.withRequest("/organization", f.req.ID), UserEmail: user.Email,
-		SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+		Action: p.site.WithRequest("/organization", f.req.ID), UserEmail: user.Email,
+		SwitchURL: p.site.WithRequest("/login", f.req.ID) + "&switch=1"}
 	status := http.StatusOK
 	selected := f.req.OrgID
 	if selected == "" {
@@ -85,14 +86,14 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return fmt.Errorf("web: set active organization: %w", err)
 			}
-			return p.redirect(w, r, p.resumeURL(f.req.ID))
+			return page.Redirect(w, r, p.resumeURL(f.req.ID))
 		}
 		status = http.StatusUnprocessableEntity
 		data.Error = "Choose one of your organizations."
 		selected = ""
 	} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if len(ms) == 1 {
 		selected = ms[0].OrgID
@@ -101,8 +102,8 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: orgName(m), Role: m.Role, Checked: m.OrgID == selected})
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, status, "organization", data)
+	page.AllowFormAction(w, f.redirectTargets()...)
+	return p.site.Render(w, status, "organization", data)
 }
 
 func member(ms []storage.Membership, orgID string) bool {

@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -99,9 +100,9 @@ func (p *Pages) peopleLinks(f *flow) (forgot, register string) {
 // to a sign-in that has forgotten the application.
 func (p *Pages) inFlow(local string, f *flow) string {
 	if f == nil {
-		return p.path(local)
+		return p.site.Path(local)
 	}
-	return p.withRequest(local, f.req.ID)
+	return p.site.WithRequest(local, f.req.ID)
 }
 
 // link is an absolute URL under the issuer, for mails.
@@ -196,7 +197,7 @@ func (p *Pages) SendVerification(ctx context.Context, u storage.User) error {
 		return err
 	}
 	return p.mailLimited(ctx, u.Email, mail.VerifyEmail{Name: u.Name,
-		Link: p.link("/verify-email", url.Values{"token": {secret}}), Expires: inWords(lifetime)})
+		Link: p.site.Link("/verify-email", url.Values{"token": {secret}}), Expires: inWords(lifetime)})
 }
 
 type noticePage struct {
@@ -212,17 +213,17 @@ func (p *Pages) notice(w http.ResponseWriter, status int, n noticePage) error {
 	if n.Title == "" {
 		n.Title = n.Heading
 	}
-	return p.render(w, status, "notice", n)
+	return p.site.Render(w, status, "notice", n)
 }
 
 // peopleOff is the answer of these pages when they are not configured.
 func peopleOff() error {
-	return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 }
 
 func methodNotAllowed(w http.ResponseWriter) error {
 	w.Header().Set("Allow", "GET, HEAD, POST")
-	return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // inWords says a link lifetime the way a mail would.

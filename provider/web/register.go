@@ -32,7 +32,7 @@ type registerPage struct {
 // to register with it. A new account may sign in at once; its email stays
 // unverified (email_verified false in tokens) until the link is used.
 func (p *Pages) Register(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.register)(w, r)
+	p.site.Handle(p.register)(w, r)
 }
 
 func (p *Pages) register(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +67,7 @@ func (p *Pages) registerForm(w http.ResponseWriter, r *http.Request, f *flow, st
 	data.LoginURL = p.inFlow("/login", f)
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "register", data)
+	return p.site.Render(w, status, "register", data)
 }
 
 func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *flow) error {
@@ -142,17 +142,17 @@ func (p *Pages) createAccount(ctx context.Context, email, name, pw, ip string) e
 	if err := p.People.Store.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip})
 	return p.SendVerification(ctx, u)
 }
 
 // registerExisting tells the owner of a known address that someone tried to
 // register with it.
 func (p *Pages) registerExisting(ctx context.Context, u storage.User, ip string) error {
-	p.audit(ctx, storage.AuditEvent{Type: "registration.existing_email", SubjectID: u.ID, IP: ip})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "registration.existing_email", SubjectID: u.ID, IP: ip})
 	if u.Disabled {
 		return nil
 	}
 	return p.mailLimited(ctx, u.Email, mail.RegisterExisting{Name: u.Name,
-		LoginLink: p.link("/login", nil), ResetLink: p.link("/forgot-password", url.Values{})})
+		LoginLink: p.site.Link("/login", nil), ResetLink: p.site.Link("/forgot-password", url.Values{})})
 }

@@ -23,7 +23,7 @@ type forgotPage struct {
 // whether or not it has an account; only an account that exists and is not
 // disabled gets a link (PrepareReset, at send time).
 func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.forgotPassword)(w, r)
+	p.site.Handle(p.forgotPassword)(w, r)
 }
 
 func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
@@ -76,7 +76,7 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		result = "too_many_mails"
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Check your email",
 		Lines: []string{
 			"If " + email + " belongs to an account, we sent it a link to choose a new password. The link expires in " +
@@ -91,14 +91,14 @@ func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *flow, stat
 	data.Action = p.inFlow("/forgot-password", f)
 	data.LoginURL = p.inFlow("/login", f)
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "forgot_password", data)
+	return p.site.Render(w, status, "forgot_password", data)
 }
 
 // ResetPassword serves /reset-password, the link of the reset mail: GET
 // shows the form (using nothing up), POST sets the new password. Success
 // ends every other session of the person and every token issued to them.
 func (p *Pages) ResetPassword(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.resetPassword)(w, r)
+	p.site.Handle(p.resetPassword)(w, r)
 }
 
 func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -133,7 +133,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
 			Lines: []string{"The reset link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
-			Links: []noticeLink{{p.path("/forgot-password"), "Send a new link"}}})
+			Links: []noticeLink{{p.site.Path("/forgot-password"), "Send a new link"}}})
 	}
 	if err := p.People.Policy.Check(pw, u.Email); err != nil {
 		var re *accounts.RuleError
@@ -166,7 +166,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	// This browser stays signed in if it is the same person's.
 	keep := ""
-	if sess, _, signedIn, err := p.currentUser(r); err == nil && signedIn && sess.UserID == u.ID {
+	if sess, _, signedIn, err := p.site.CurrentUser(r); err == nil && signedIn && sess.UserID == u.ID {
 		keep = sess.ID
 	}
 	sessions, tokens, err := accounts.EndOtherSessions(ctx, p.People.Store, p.Notifier, u.ID, keep)
@@ -176,19 +176,19 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Throttle.Success(ctx, u.Email); err != nil {
 		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"sessions_ended": fmt.Sprint(sessions), "tokens_deactivated": fmt.Sprint(tokens)}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Your password has been changed",
 		Lines: []string{"You are signed out on every other device, and applications will ask you to sign in again."},
-		Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+		Links: []noticeLink{{p.site.Path("/login"), "Sign in"}}})
 }
 
 func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request, status int, data tokenFormPage) error {
 	data.Title = "Choose a new password"
-	data.Action = p.path("/reset-password")
+	data.Action = p.site.Path("/reset-password")
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "reset_password", data)
+	return p.site.Render(w, status, "reset_password", data)
 }
 
 // PrepareReset is the mail worker's Preparer for reset requests: at send
@@ -213,6 +213,6 @@ func (p *Pages) PrepareReset(ctx context.Context, to string) (mail.Data, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	return mail.ResetPassword{Name: u.Name, Link: p.link("/reset-password", url.Values{"token": {secret}}),
+	return mail.ResetPassword{Name: u.Name, Link: p.site.Link("/reset-password", url.Values{"token": {secret}}),
 		Expires: inWords(lifetime)}, true, nil
 }
