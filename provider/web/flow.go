@@ -108,25 +108,6 @@ func (p *Pages) flowSession(r *http.Request, f *flow) (storage.Session, storage.
 	return sess, user, true, nil
 }
 
-// currentUser is the signed-in session and its enabled user.
-func (p *Pages) currentUser(r *http.Request) (storage.Session, storage.User, bool, error) {
-	sess, ok, err := p.Sessions.Current(r)
-	if err != nil || !ok {
-		return storage.Session{}, storage.User{}, false, err
-	}
-	user, err := p.Store.GetUser(r.Context(), sess.UserID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return storage.Session{}, storage.User{}, false, nil
-	}
-	if err != nil {
-		return storage.Session{}, storage.User{}, false, fmt.Errorf("web: read user: %w", err)
-	}
-	if user.Disabled {
-		return storage.Session{}, storage.User{}, false, nil
-	}
-	return sess, user, true, nil
-}
-
 // bindSession records that sessionID is going through the request. Earlier
 // decisions were made by another session (or nobody) and are dropped when
 // the session changes; loggedIn marks a password entered during the request.
@@ -195,14 +176,4 @@ func safeReturnTo(s string) string {
 		return ""
 	}
 	return s
-}
-
-func (p *Pages) redirect(w http.ResponseWriter, r *http.Request, target string) error {
-	http.Redirect(w, r, target, http.StatusFound)
-	return nil
-}
-
-func (p *Pages) redirectSeeOther(w http.ResponseWriter, r *http.Request, target string) error {
-	http.Redirect(w, r, target, http.StatusSeeOther)
-	return nil
 }

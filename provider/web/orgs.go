@@ -123,16 +123,6 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 
 func (p *Pages) orgURL(id string) string { return p.site.Path("/organizations/" + url.PathEscape(id)) }
 
-// signInFirst sends a visitor without a session to the login page, which
-// brings them back here.
-func (p *Pages) signInFirst(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return page.Show(http.StatusUnauthorized, "You are signed out",
-			"Your session ended before the form was sent. Sign in and try again.")
-	}
-	return page.Redirect(w, r, p.site.Path("/login")+"?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode())
-}
-
 // ruleMessage turns a refusal by the organization rules into words for
 // the page; ok is false for anything else (a failure to report as such).
 // taken is the message for a name or member that exists already.

@@ -105,15 +105,6 @@ func (p *Pages) inFlow(local string, f *flow) string {
 	return p.site.WithRequest(local, f.req.ID)
 }
 
-// link is an absolute URL under the issuer, for mails.
-func (p *Pages) link(local string, q url.Values) string {
-	u := strings.TrimSuffix(p.Issuer, "/") + local
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
-}
-
 // issueToken stores a new one-time token for u (replacing any older one of
 // the same purpose) and returns the secret for the link.
 func (p *Pages) issueToken(ctx context.Context, purpose string, u storage.User, expires time.Time) (string, error) {
