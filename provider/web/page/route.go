@@ -3,7 +3,6 @@ package page
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 )
 
@@ -41,46 +40,46 @@ func (f MuxFunc) Handle(pattern string, h http.Handler) { f(pattern, h) }
 func (s *Site) Handler(h HandlerFunc) http.Handler { return Headers(s.Handle(h)) }
 
 // Mount registers routes on mux under the issuer's path, each through
-// Handler. Every path also gets a method-less pattern that answers 405 with
-// the right Allow header as an error page: a catch-all "/" (the provider's
-// 404 page) would otherwise win over the mux's own 405.
+// Handler.
 func (s *Site) Mount(mux Mux, routes []Route) {
-	var paths []string
-	allow := map[string][]string{}
 	for _, rt := range routes {
 		method, path, ok := strings.Cut(rt.Pattern, " ")
 		if !ok || method == "" || !strings.HasPrefix(path, "/") || rt.Handler == nil {
 			panic(fmt.Sprintf("page: route %q needs a method, a path and a handler", rt.Pattern)) // a wiring mistake, found at start
 		}
 		mux.Handle(method+" "+s.base+path, s.Handler(rt.Handler))
-		if _, seen := allow[path]; !seen {
-			paths = append(paths, path)
-		}
-		allow[path] = append(allow[path], method)
-	}
-	for _, path := range paths {
-		mux.Handle(s.base+path, s.Handler(methodNotAllowed(allow[path])))
 	}
 }
 
-// methodNotAllowed is the 405 page for a path served for methods only
-// (RFC 9110 §15.5.6: Allow lists them; GET implies HEAD).
-func methodNotAllowed(methods []string) HandlerFunc {
-	allowed := slices.Clone(methods)
-	if slices.Contains(allowed, http.MethodGet) && !slices.Contains(allowed, http.MethodHead) {
-		allowed = append(allowed, http.MethodHead)
-	}
-	slices.Sort(allowed)
-	var named []string
-	for _, m := range allowed {
-		if m != http.MethodHead {
-			named = append(named, m)
+// probed are the methods NotFound tries for its Allow header.
+var probed = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// NotFound is the catch-all page of mux, to be mounted at the issuer's path
+// plus "/": the 404 page, or the 405 page with the right Allow header when
+// the path is served for other methods. (Behind a catch-all the mux never
+// answers 405 itself: "/" matches every method.)
+func (s *Site) NotFound(mux *http.ServeMux) http.Handler {
+	return s.Handler(func(w http.ResponseWriter, r *http.Request) error {
+		_, self := mux.Handler(r)
+		var allowed, named []string
+		for _, m := range probed {
+			if m == r.Method {
+				continue
+			}
+			other := r.Clone(r.Context())
+			other.Method = m
+			if _, pattern := mux.Handler(other); pattern != "" && pattern != self {
+				allowed = append(allowed, m)
+				if m != http.MethodHead {
+					named = append(named, m)
+				}
+			}
 		}
-	}
-	header := strings.Join(allowed, ", ")
-	detail := "This page accepts only " + strings.Join(named, " and ") + "."
-	return func(w http.ResponseWriter, r *http.Request) error {
-		w.Header().Set("Allow", header)
-		return Show(http.StatusMethodNotAllowed, "Method not allowed", detail)
-	}
+		if len(allowed) == 0 {
+			return Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		}
+		// RFC 9110 §15.5.6: a 405 lists the methods the resource has.
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		return Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only "+strings.Join(named, " and ")+".")
+	})
 }

@@ -21,8 +21,8 @@ func (e *Env) Site() *page.Site {
 	return e.site
 }
 
-// Mount makes Handler a new mux serving the given route tables (as
-// provider.New mounts them) and the static files.
+// Mount makes Handler a new mux serving the given route tables, the static
+// files and the catch-all 404/405 page, as provider.New mounts them.
 func (e *Env) Mount(tables ...[]page.Route) {
 	e.T.Helper()
 	mux := http.NewServeMux()
@@ -30,5 +30,6 @@ func (e *Env) Mount(tables ...[]page.Route) {
 		e.Site().Mount(mux, routes)
 	}
 	mux.Handle(page.PathStatic, e.Site().Static())
+	mux.Handle("/", e.Site().NotFound(mux))
 	e.Handler = mux
 }
