@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -216,13 +217,13 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 		return fmt.Errorf("web: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
+		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
 	}
 	if err := p.fillIdentities(r, user, &v); err != nil {
 		return err
 	}
 	v.CSRF = p.Sessions.CSRFToken(w, r)
-	page.AllowFormAction(w, p.upstreamFormTargets(nil)...)
+	page.AllowFormAction(w, p.AuthOrigins()...)
 	return p.site.Render(w, status, "account", v)
 }
 
@@ -261,17 +262,17 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 		return "", err
 	}
 	if limited {
-		return "Too many wrong passwords. Try again " + retryIn(retry) + ".", nil
+		return "Too many wrong passwords. Try again " + signin.RetryIn(retry) + ".", nil
 	}
 	ok := false
-	if a.user.PasswordHash != "" && pw != "" && len(pw) <= maxPasswordLen {
+	if a.user.PasswordHash != "" && pw != "" && len(pw) <= signin.MaxPasswordLen {
 		ok, _, err = password.Verify(a.user.PasswordHash, pw)
 		if err != nil {
 			a.p.Logger.ErrorContext(ctx, "stored password hash unusable", "user_id", a.user.ID, "err", err)
 			ok = false
 		}
 	} else {
-		password.VerifyDummy(pw[:min(len(pw), maxPasswordLen)])
+		password.VerifyDummy(pw[:min(len(pw), signin.MaxPasswordLen)])
 	}
 	if !ok {
 		if err := a.p.Throttle.Failure(ctx, a.user.Email, ip); err != nil {

@@ -7,12 +7,13 @@ import (
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
 type identitiesView struct {
 	Linked    []identityView
-	Available []upstreamButton
+	Available []signin.Button
 	Error     string
 }
 
@@ -44,7 +45,7 @@ func (p *Pages) fillIdentities(r *http.Request, user storage.User, v *accountPag
 		linked[x.ConnectorID] = true
 		view.Linked = append(view.Linked, identityView{ID: x.ID, Provider: name, Email: x.Email, Since: when(x.CreatedAt)})
 	}
-	for _, b := range p.upstreamButtons(nil) {
+	for _, b := range p.Buttons(nil) {
 		if !linked[b.ID] {
 			view.Available = append(view.Available, b)
 		}

@@ -110,7 +110,7 @@ func (a accountAction) endSession() error {
 		return fmt.Errorf("web: read session: %w", err)
 	}
 	if s.ID == a.sess.ID {
-		if err := a.p.endSession(a.w, a.r, logoutRequest{}); err != nil {
+		if err := a.p.Signin.SignOut(a.w, a.r); err != nil {
 			return err
 		}
 		return a.p.signedOut(a.w)

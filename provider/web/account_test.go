@@ -33,15 +33,6 @@ func (h *harness) grantToken(kind storage.TokenKind, userID, clientID, sessionID
 	return sig
 }
 
-func (h *harness) tokenActive(kind storage.TokenKind, sig string) bool {
-	h.T.Helper()
-	rec, err := h.Store.GetToken(h.Ctx(), kind, sig)
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	return rec.Active
-}
-
 func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
 	h.T.Helper()
 	a := h.Browser()
@@ -175,7 +166,7 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 			t.Errorf("%s: page does not say %q", tc.name, tc.want)
 		}
 	}
-	if _, ok := other.Session(); !ok || !h.tokenActive(storage.KindRefreshToken, refresh) {
+	if _, ok := other.Session(); !ok || !h.TokenActive(storage.KindRefreshToken, refresh) {
 		t.Fatal("a refused change ended sessions or tokens")
 	}
 	if got := len(h.Audits("password.check_failed")); got != 1 {
@@ -190,10 +181,10 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.tokenActive(storage.KindRefreshToken, refresh) || h.tokenActive(storage.KindAccessToken, access) {
+	if h.TokenActive(storage.KindRefreshToken, refresh) || h.TokenActive(storage.KindAccessToken, access) {
 		t.Fatal("tokens issued before the change are still active")
 	}
-	if !h.tokenActive(storage.KindRefreshToken, bobs) {
+	if !h.TokenActive(storage.KindRefreshToken, bobs) {
 		t.Fatal("another person's token was deactivated")
 	}
 	if !slices.Contains(h.Notified.Ended(), "ann/"+otherSess.ID) || slices.Contains(h.Notified.Ended(), "ann/"+sess.ID) {
@@ -231,7 +222,7 @@ func TestAccountSessions(t *testing.T) {
 	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.tokenActive(storage.KindRefreshToken, otherTok) || !h.tokenActive(storage.KindRefreshToken, ownTok) {
+	if h.TokenActive(storage.KindRefreshToken, otherTok) || !h.TokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("ending one session must end its tokens only")
 	}
 	if evs := h.Audits("session.ended"); len(evs) != 1 || evs[0].Details["session_id"] != otherSess.ID {
@@ -255,7 +246,7 @@ func TestAccountSessions(t *testing.T) {
 	if _, ok := bob.Session(); !ok {
 		t.Fatal("another person was signed out")
 	}
-	if h.tokenActive(storage.KindRefreshToken, ownTok) {
+	if h.TokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("refresh token survived sign out everywhere")
 	}
 	if evs := h.Audits("sessions.ended_all"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "2" {
@@ -279,7 +270,7 @@ func TestAccountRevokeApp(t *testing.T) {
 	if _, err := h.Store.GetConsent(h.Ctx(), "ann", "app"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("consent: %v", err)
 	}
-	if h.tokenActive(storage.KindRefreshToken, appTok) || !h.tokenActive(storage.KindRefreshToken, otherTok) {
+	if h.TokenActive(storage.KindRefreshToken, appTok) || !h.TokenActive(storage.KindRefreshToken, otherTok) {
 		t.Fatal("revoking must end that application's tokens only")
 	}
 	if evs := h.Audits("consent.revoked"); len(evs) != 1 || evs[0].ClientID != "app" {
@@ -366,7 +357,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 	if ps, _ := h.Store.ListPATsByUser(h.Ctx(), "ann"); len(ps) != 0 {
 		t.Fatalf("token not revoked: %+v", ps)
 	}
-	if h.tokenActive(storage.KindAccessToken, exchanged) || !h.tokenActive(storage.KindAccessToken, other) {
+	if h.TokenActive(storage.KindAccessToken, exchanged) || !h.TokenActive(storage.KindAccessToken, other) {
 		t.Fatal("revoking must end the tokens exchanged for it, and only those")
 	}
 	if evs := h.Audits("pat.revoked"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID {

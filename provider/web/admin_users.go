@@ -9,6 +9,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 )
 
 // userPageSize caps the people list; the search narrows it.
@@ -130,7 +131,7 @@ func (a *Admin) userDetail(ar *adminRequest) error {
 		return fmt.Errorf("web: admin: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Memberships = append(data.Memberships, adminMembershipRow{OrgName: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID)})
+		data.Memberships = append(data.Memberships, adminMembershipRow{OrgName: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID)})
 	}
 	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, p.Now())
 	if err != nil {

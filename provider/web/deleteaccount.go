@@ -9,6 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 )
 
 type deleteAccountPage struct {
@@ -71,17 +72,17 @@ func (p *Pages) deleteOwnAccount(w http.ResponseWriter, r *http.Request, userID,
 		return "", err
 	}
 	if limited {
-		return fmt.Sprintf("Too many wrong passwords. Try again %s.", retryIn(retry)), nil
+		return fmt.Sprintf("Too many wrong passwords. Try again %s.", signin.RetryIn(retry)), nil
 	}
 	pw := r.PostFormValue("password")
 	good := false
-	if hash != "" && len(pw) <= maxPasswordLen {
+	if hash != "" && len(pw) <= signin.MaxPasswordLen {
 		good, _, err = password.Verify(hash, pw)
 		if err != nil {
 			good = false
 		}
 	} else {
-		password.VerifyDummy(pw[:min(len(pw), maxPasswordLen)])
+		password.VerifyDummy(pw[:min(len(pw), signin.MaxPasswordLen)])
 	}
 	if !good {
 		if err := p.Throttle.Failure(ctx, email, ip); err != nil {

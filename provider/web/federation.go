@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -122,15 +123,15 @@ func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
 		return page.Show(http.StatusNotFound, "Unknown sign-in provider",
 			"This sign-in option is not available. Go back and choose another.")
 	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
 	st := upstreamState{Connector: conn.Config().ID}
 	if f != nil {
-		st.RequestID = f.req.ID
+		st.RequestID = f.Req.ID
 	} else {
-		st.ReturnTo = safeReturnTo(r.PostFormValue("return_to"))
+		st.ReturnTo = signin.SafeReturnTo(r.PostFormValue("return_to"))
 	}
 	if r.PostFormValue("action") == "link" {
 		_, user, ok, err := p.site.CurrentUser(r)
@@ -286,38 +287,34 @@ func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, cfg conne
 	return p.upstreamProblem(w, r, status, requestID, title, detail, err)
 }
 
-type upstreamButton struct {
-	ID, Name, Icon, Action, Initial string
-}
-
-// upstreamButtons are the login page's "Sign in with …" forms.
-func (p *Pages) upstreamButtons(f *flow) []upstreamButton {
+// Buttons are the login page's "Sign in with …" forms (signin.Upstream).
+func (p *Pages) Buttons(f *signin.Flow) []signin.Button {
 	if !p.federationOn() {
 		return nil
 	}
-	var out []upstreamButton
+	var out []signin.Button
 	for _, c := range p.Federation.Connectors.Enabled() {
 		cfg := c.Config()
-		action := p.site.Path("/login/upstream/" + cfg.ID)
-		if f != nil {
-			action = p.site.WithRequest("/login/upstream/"+cfg.ID, f.req.ID)
-		}
-		out = append(out, upstreamButton{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
-			Initial: choice(storage.User{Name: cfg.Name}).Initial})
+		action := p.Flows.InFlow("/login/upstream/"+cfg.ID, f)
+		out = append(out, signin.Button{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
+			Initial: signin.Initial(cfg.Name)})
 	}
 	return out
 }
 
-// upstreamFormTargets are where the login page's forms may end up: the
-// application's redirect URIs and, after the 303 of an upstream button, the
-// upstreams (browsers apply form-action to redirects too).
-func (p *Pages) upstreamFormTargets(f *flow) []string {
-	targets := f.redirectTargets()
+// AuthOrigins are the upstreams' origins (signin.Upstream): the 303 of an
+// upstream button goes there, and browsers apply form-action to redirects
+// too.
+func (p *Pages) AuthOrigins() []string {
 	if !p.federationOn() {
-		return targets
+		return nil
 	}
+	var origins []string
 	for _, c := range p.Federation.Connectors.Enabled() {
-		targets = append(targets, c.AuthOrigins()...)
+		origins = append(origins, c.AuthOrigins()...)
 	}
-	return targets
+	return origins
 }
+
+// SSO reports whether home-realm discovery is on (signin.Upstream).
+func (p *Pages) SSO() bool { return p.federationOn() && p.Federation.Orgs != nil }

@@ -107,9 +107,9 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if limited {
-		return p.throttled(w, r, nil, retry)
+		return p.Flows.Throttled(w, r, nil, retry)
 	}
-	_, reason, err := p.checkPassword(ctx, user.Email, r.PostFormValue("password"))
+	_, reason, err := p.Passwords.Check(ctx, user.Email, r.PostFormValue("password"))
 	if err != nil {
 		return err
 	}
@@ -251,5 +251,5 @@ func (p *Pages) upstreamCancel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("web: deny auth request: %w", err)
 	}
-	return page.RedirectSeeOther(w, r, p.resumeURL(id))
+	return page.RedirectSeeOther(w, r, p.Flows.ResumeURL(id))
 }

@@ -8,8 +8,13 @@ import (
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
+
+type signedOutPage struct {
+	Title, LoginURL string
+}
 
 // PathUpstreamLogoutDone is where an upstream sends the browser back after
 // its own logout.
@@ -17,11 +22,11 @@ const PathUpstreamLogoutDone = "/logout/upstream/done"
 
 const purposeUpstreamLogout = "upstream_logout"
 
-// upstreamLogout returns the upstream's end_session URL when the ended
+// Logout (signin.Upstream) returns the upstream's end_session URL when the ended
 // session came through a connector that opted in to upstream logout. Where
 // to go afterwards (final: a validated post-logout URI, or empty for our
 // signed-out page) waits server-side under the state the upstream echoes.
-func (p *Pages) upstreamLogout(r *http.Request, sess storage.Session, final string) (string, bool, error) {
+func (p *Pages) Logout(r *http.Request, sess storage.Session, final string) (string, bool, error) {
 	if !p.federationOn() || sess.IdP == "" || sess.UpstreamIDToken == "" {
 		return "", false, nil
 	}
@@ -52,7 +57,7 @@ func (p *Pages) upstreamLogout(r *http.Request, sess storage.Session, final stri
 // the person out too; continue where our logout was going.
 func (p *Pages) UpstreamLogoutDone(w http.ResponseWriter, r *http.Request) {
 	p.site.Handle(func(w http.ResponseWriter, r *http.Request) error {
-		signedOut := signedOutPage{Title: "Signed out", LoginURL: p.site.Path("/login")}
+		signedOut := signedOutPage{Title: "Signed out", LoginURL: p.site.Path(signin.PathLogin)}
 		state := r.URL.Query().Get("state")
 		if !p.federationOn() || state == "" || len(state) > 512 {
 			return p.site.Render(w, http.StatusOK, "signed_out", signedOut)

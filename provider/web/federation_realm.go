@@ -6,42 +6,41 @@ import (
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/signin"
 )
 
-// homeRealm answers "Continue with single sign-on": an address in an
-// organization's verified domain goes to that organization's connector.
-func (p *Pages) homeRealm(w http.ResponseWriter, r *http.Request, f *flow, email string) error {
+// HomeRealm answers "Continue with single sign-on" (signin.Upstream): an
+// address in an organization's verified domain goes to that
+// organization's connector; otherwise the refusal says why not.
+func (p *Pages) HomeRealm(w http.ResponseWriter, r *http.Request, f *signin.Flow, email string) (string, error) {
 	if !p.federationOn() || p.Federation.Orgs == nil {
-		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email,
-			Error: "Single sign-on is not available here. Sign in with your password."})
+		return signin.NoUpstream{}.HomeRealm(w, r, f, email)
 	}
 	addr, err := accounts.NormalizeEmail(email)
 	if err != nil {
-		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email,
-			Error: "Enter your work email address, like name@example.com."})
+		return "Enter your work email address, like name@example.com.", nil
 	}
 	oc, ok, err := p.Federation.Orgs.Discover(r.Context(), addr)
 	if err != nil {
-		return err
+		return "", err
 	}
 	conn, known := p.Federation.Connectors.Get(oc.ConnectorID)
 	if !ok || !known {
-		return p.loginForm(w, r, f, http.StatusUnprocessableEntity, loginPage{Email: email,
-			Error: "Single sign-on is not set up for this address. Sign in with your password or another way below."})
+		return "Single sign-on is not set up for this address. Sign in with your password or another way below.", nil
 	}
 	st := upstreamState{Connector: oc.ConnectorID, OrgID: oc.OrgID}
 	if f != nil {
-		st.RequestID = f.req.ID
+		st.RequestID = f.Req.ID
 	} else {
-		st.ReturnTo = safeReturnTo(r.PostFormValue("return_to"))
+		st.ReturnTo = signin.SafeReturnTo(r.PostFormValue("return_to"))
 	}
-	return p.sendUpstream(w, r, conn, st)
+	return "", p.sendUpstream(w, r, conn, st)
 }
 
-// passwordRefused is the message for a password sign-in that the address's
+// PasswordRefused is the message for a password sign-in that the address's
 // organization forbids; empty when passwords are allowed. It is the same
 // for known and unknown addresses: it depends on the domain only.
-func (p *Pages) passwordRefused(ctx context.Context, email string) (string, error) {
+func (p *Pages) PasswordRefused(ctx context.Context, email string) (string, error) {
 	if !p.federationOn() || p.Federation.Orgs == nil {
 		return "", nil
 	}

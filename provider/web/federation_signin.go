@@ -135,15 +135,15 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 		Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amr, " "), "connector": cfg.ID}})
 	target := returnTo
 	if requestID != "" {
-		if err := p.bindSession(ctx, requestID, sess.ID, true); err != nil {
+		if err := p.Flows.Bind(ctx, requestID, sess.ID, true); err != nil {
 			return err
 		}
 		if orgID != "" {
-			if err := p.decide(ctx, requestID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
+			if err := p.Flows.Decide(ctx, requestID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
 				return err
 			}
 		}
-		target = p.resumeURL(requestID)
+		target = p.Flows.ResumeURL(requestID)
 	}
 	if target == "" {
 		target = p.site.Path("/")

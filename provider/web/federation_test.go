@@ -93,20 +93,6 @@ func (h *harness) noIdentity(subject string) {
 	}
 }
 
-func wantPage(t *testing.T, w interface {
-	Result() *http.Response
-}, body string, code int, texts ...string) {
-	t.Helper()
-	if got := w.Result().StatusCode; got != code {
-		t.Fatalf("status %d, want %d\n%s", got, code, body)
-	}
-	for _, s := range texts {
-		if !strings.Contains(body, s) {
-			t.Fatalf("page lacks %q:\n%s", s, body)
-		}
-	}
-}
-
 func TestUpstreamJustInTime(t *testing.T) {
 	h := newHarness(t)
 	h.withUpstream(ada)
@@ -115,7 +101,7 @@ func TestUpstreamJustInTime(t *testing.T) {
 	a := h.Browser()
 	cb := startUpstream(a, "req1")
 	w := a.Get(cb)
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in", `http-equiv="refresh"`, "/oauth2/authorize/resume?request=req1")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in", `http-equiv="refresh"`, "/oauth2/authorize/resume?request=req1")
 	sess, ok := a.Session()
 	if !ok || sess.IdP != "corp" || len(sess.AMR) != 1 || sess.AMR[0] != "fed" {
 		t.Fatalf("session %+v (signed in %v), want idp corp and amr [fed]", sess, ok)
@@ -130,7 +116,7 @@ func TestUpstreamJustInTime(t *testing.T) {
 	// The state is single use: replaying the callback changes nothing.
 	n := h.userCount()
 	w = a.Get(cb)
-	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "This sign-in has expired")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusBadRequest, "This sign-in has expired")
 	if h.userCount() != n {
 		t.Fatal("a replayed callback made an account")
 	}
@@ -233,7 +219,7 @@ func TestUpstreamGoBackToApplication(t *testing.T) {
 	h.AuthRequest("req1", "app", url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}})
 	a := h.Browser()
 	w := a.Get(startUpstream(a, "req1"))
-	wantPage(t, w, w.Body.String(), http.StatusForbidden, "Sign-in was cancelled", "Try signing in again")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusForbidden, "Sign-in was cancelled", "Try signing in again")
 	if h.AuthReq("req1").Denied {
 		t.Fatal("denied before the person chose to go back")
 	}
@@ -262,14 +248,14 @@ func TestAccountIdentities(t *testing.T) {
 	a := h.Browser()
 	a.Get(startUpstream(a, ""))
 	page := a.Get("/account")
-	wantPage(t, page, page.Body.String(), http.StatusOK, "Sign-in providers", "Corp SSO", "ada@corp.example")
+	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "Sign-in providers", "Corp SSO", "ada@corp.example")
 	sess, _ := a.Session()
 	ids, err := h.Store.ListIdentitiesByUser(h.Ctx(), sess.UserID)
 	if err != nil || len(ids) != 1 {
 		t.Fatalf("identities %v (%v)", ids, err)
 	}
 	w := a.Post("/account/identities/unlink", url.Values{"identity_id": {ids[0].ID}})
-	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "This is the only way you can sign in.")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "This is the only way you can sign in.")
 	if ids, _ := h.Store.ListIdentitiesByUser(h.Ctx(), sess.UserID); len(ids) != 1 {
 		t.Fatal("the last identity was unlinked")
 	}
@@ -336,7 +322,7 @@ func TestUpstreamLogout(t *testing.T) {
 		t.Fatalf("upstream sent the browser to %q", resp.Header.Get("Location"))
 	}
 	w = a.Get(back.Path + "?" + back.RawQuery)
-	wantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
 	if _, ok := a.Session(); ok {
 		t.Fatal("still signed in")
 	}
@@ -351,7 +337,7 @@ func TestUpstreamLogout(t *testing.T) {
 	}
 	b.Get("/logout")
 	w = b.Post("/logout", url.Values{"confirm": {"yes"}})
-	wantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "You are signed out")
 }
 
 // The owner of an existing account can prove it by an emailed link instead
@@ -367,9 +353,9 @@ func TestUpstreamLinkByMail(t *testing.T) {
 		t.Fatalf("callback: %d to %q", w.Code, w.Header().Get("Location"))
 	}
 	page := a.Get(PathUpstreamLink)
-	wantPage(t, page, page.Body.String(), http.StatusOK, "Link your Corp SSO sign-in", "Email me a link instead")
+	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "Link your Corp SSO sign-in", "Email me a link instead")
 	w = a.Post(PathUpstreamLink, url.Values{"action": {"mail"}})
-	wantPage(t, w, w.Body.String(), http.StatusOK, "We sent a link to ada@corp.example")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "We sent a link to ada@corp.example")
 	m := h.Mailer.Last(t)
 	data, ok := m.Data.(mail.UpstreamLink)
 	if m.To != "ada@corp.example" || m.Template != "upstream_link" || !ok {
@@ -393,14 +379,14 @@ func TestUpstreamLinkByMail(t *testing.T) {
 	// Another browser with the mail links nothing.
 	other := h.Browser()
 	w = other.Get(target)
-	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "Open the link in the same browser")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusBadRequest, "Open the link in the same browser")
 	h.noIdentity(ada.Subject)
 
 	w = a.Get(target)
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Link it to the account")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Link it to the account")
 	h.noIdentity(ada.Subject) // GET alone changes nothing
 	w = a.Post(PathUpstreamLinkMail, url.Values{"token": {link.Query().Get("token")}})
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
 	ident, err := h.Store.GetIdentity(h.Ctx(), h.pages.Federation.Connectors.Enabled()[0].Config().Issuer, ada.Subject)
 	if err != nil || ident.UserID != owner.ID {
 		t.Fatalf("identity %+v (%v), want linked to %s", ident, err, owner.ID)
@@ -433,7 +419,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	olga := h.Browser()
 	olga.SignIn("olga@acme.example", "olga's password 1234")
 	page := olga.Get("/organizations/acme")
-	wantPage(t, page, page.Body.String(), http.StatusOK, "Single sign-on", "Corp SSO")
+	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "Single sign-on", "Corp SSO")
 	w := olga.Post("/organizations/acme", url.Values{"action": {"sso_set"}, "connector": {"corp"}, "default_role": {"member"},
 		"group_roles": {"eng=admin\n"}, "forbid_password": {"1"}})
 	if w.Code != http.StatusSeeOther {
@@ -445,10 +431,10 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 		t.Fatalf("domain_add: %d\n%s", w.Code, w.Body)
 	}
 	page = olga.Get("/organizations/acme")
-	wantPage(t, page, page.Body.String(), http.StatusOK, "_ostiary-challenge.acme.example", "ostiary-domain-verification=")
+	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "_ostiary-challenge.acme.example", "ostiary-domain-verification=")
 	// No DNS answers at 127.0.0.1:1: the check fails with a clear message.
 	w = olga.Post("/organizations/acme", url.Values{"action": {"domain_verify"}, "domain": {"acme.example"}})
-	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "The TXT record was not found yet")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "The TXT record was not found yet")
 	// The page's changes are audited like the admin API's and the CLI's.
 	for _, typ := range []string{"org.sso_updated", "org.domain_added"} {
 		if evs := h.Audits(typ); len(evs) != 1 || evs[0].OrgID != "acme" {
@@ -460,7 +446,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	}
 
 	// Unverified, the domain changes nothing at sign-in.
-	if msg, _ := h.pages.passwordRefused(h.Ctx(), "olga@acme.example"); msg != "" {
+	if msg, _ := h.pages.PasswordRefused(h.Ctx(), "olga@acme.example"); msg != "" {
 		t.Fatalf("password refused for an unverified domain: %s", msg)
 	}
 	if err := h.Store.VerifyOrgDomain(h.Ctx(), "acme", "acme.example", h.Clock.Now()); err != nil {
@@ -470,7 +456,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	b := h.Browser()
 	b.Get("/login")
 	w = b.Post("/login", url.Values{"action": {"login"}, "email": {"olga@acme.example"}, "password": {"olga's password 1234"}})
-	wantPage(t, w, w.Body.String(), http.StatusForbidden, "Your organization does not allow passwords for this address.")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusForbidden, "Your organization does not allow passwords for this address.")
 	if _, ok := b.Session(); ok {
 		t.Fatal("signed in with a forbidden password")
 	}
@@ -484,7 +470,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 		t.Fatalf("home realm: %d to %q\n%s", w.Code, w.Header().Get("Location"), w.Body)
 	}
 	w = bea.Get(followUpstream(bea, w.Header().Get("Location")))
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Signing you in")
 	sess, _ := bea.Session()
 	m, err := h.Store.GetMembership(h.Ctx(), "acme", sess.UserID)
 	if err != nil || m.Role != "admin" || sess.OrgID != "acme" {
@@ -494,5 +480,5 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	c := h.Browser()
 	c.Get("/login")
 	w = c.Post("/login", url.Values{"action": {"login"}, "email": {"cy@elsewhere.example"}, "sso": {"1"}})
-	wantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "Single sign-on is not set up for this address.")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusUnprocessableEntity, "Single sign-on is not set up for this address.")
 }

@@ -7,18 +7,24 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
-// harness is the shared webtest.Env with the pages built on it.
+// harness is the shared webtest.Env with the pages built on it, and the
+// sign-in pages they lead through.
 type harness struct {
 	*webtest.Env
-	pages *Pages
+	pages  *Pages
+	signin *signin.Pages
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{Env: webtest.New(t)}
+	site := h.Site()
+	flows := &signin.Flows{Site: site, Store: h.Store}
+	limiter := &throttle.Limiter{Store: h.Store, Now: h.Clock.Now}
 	pages, err := New(Pages{
 		Orgs:       &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now},
 		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},
@@ -26,43 +32,44 @@ func newHarness(t *testing.T) *harness {
 		Transactor: h.Store,
 		Mailer:     h.Mailer,
 		MFA:        h.MFA,
-		Challenges: h.Store,
 		Store:      h.Store,
 		Sessions:   h.Sessions,
-		Throttle:   &throttle.Limiter{Store: h.Store, Now: h.Clock.Now},
+		Throttle:   limiter,
 		Audit:      h.Store,
-		Hints:      h.Hints,
 		Notifier:   h.Notified,
 		Issuer:     webtest.Issuer,
 		Now:        h.Clock.Now,
 		Logger:     h.Logger,
+		Site:       site,
+		Flows:      flows,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.pages = pages
+	h.signin, err = signin.New(signin.Pages{Site: site, Flows: flows, Store: h.Store, Throttle: limiter,
+		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, Upstream: pages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages.Signin = h.signin
 	mux := http.NewServeMux()
+	site.Mount(mux, h.signin.Routes())
 	mux.HandleFunc("GET /{$}", pages.Home)
-	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
 	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
 	mux.HandleFunc(PathUpstreamLink, pages.UpstreamLink)
 	mux.HandleFunc(PathUpstreamLinkMail, pages.UpstreamLinkMail)
 	mux.HandleFunc(PathUpstreamCancel, pages.UpstreamCancel)
 	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
-	mux.HandleFunc("/organization", pages.Organization)
-	mux.HandleFunc("/consent", pages.Consent)
 	mux.HandleFunc("/organizations", pages.Organizations)
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc("/account/delete", pages.DeleteAccount)
-	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
 	mux.HandleFunc(PathAccountMFA, pages.AccountMFA)
-	mux.HandleFunc("/oauth2/logout", pages.Logout)
-	mux.HandleFunc("/logout", pages.Logout)
 	mux.HandleFunc("/account", pages.Account)
 	mux.HandleFunc("/account/", pages.Account)
-	mux.Handle("/static/", pages.Static())
+	mux.Handle(page.PathStatic, site.Static())
 	h.Handler = page.Headers(mux)
 	return h
 }

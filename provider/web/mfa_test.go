@@ -11,6 +11,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/totp"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -69,7 +70,7 @@ func passwordStep(a *webtest.Agent, email, pw, reqID string) {
 	a.Env.T.Helper()
 	a.Get("/login?request=" + reqID + "&switch=1")
 	w := a.Post("/login?request="+reqID, url.Values{"action": {"login"}, "email": {email}, "password": {pw}})
-	webtest.WantRedirect(a.Env.T, w, PathSecondFactor+"?request="+reqID)
+	webtest.WantRedirect(a.Env.T, w, signin.PathSecondFactor+"?request="+reqID)
 }
 
 func TestEnrollmentOnAccountPage(t *testing.T) {
@@ -146,7 +147,7 @@ func TestEnrollmentOnAccountPage(t *testing.T) {
 func TestLoginAsksForSecondFactor(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	b := h.Browser()
 	secret, codes := enrollViaPage(b, "ann@example.com", "ann-password-long")
 	b.Get("/logout")
@@ -154,7 +155,7 @@ func TestLoginAsksForSecondFactor(t *testing.T) {
 	delete(b.Cookies, "ostiary_session")
 
 	h.Clock.Add(time.Minute)
-	h.AuthRequest("req1", "app", authForm())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	passwordStep(b, "ann@example.com", "ann-password-long", "req1")
 	if _, ok := b.Session(); ok {
 		t.Fatal("the password alone started a session")
@@ -162,20 +163,20 @@ func TestLoginAsksForSecondFactor(t *testing.T) {
 	if ar := h.AuthReq("req1"); ar.SessionID != "" || !ar.LoginAt.IsZero() {
 		t.Fatalf("the password alone touched the request: %+v", ar)
 	}
-	if b.Cookies[mfaCookie] == nil {
+	if b.Cookies[signin.MFACookie] == nil {
 		t.Fatal("no second-factor cookie")
 	}
-	w := b.Get(PathSecondFactor + "?request=req1")
+	w := b.Get(signin.PathSecondFactor + "?request=req1")
 	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), `autocomplete="one-time-code"`) || !strings.Contains(w.Body.String(), "Example App") {
 		t.Errorf("second-factor page:\n%s", w.Body)
 	}
 	// The challenge belongs to req1 only.
-	h.AuthRequest("req2", "app", authForm())
-	webtest.WantStatus(t, b.Get(PathSecondFactor+"?request=req2"), http.StatusBadRequest)
+	h.AuthRequest("req2", "app", webtest.AuthForm())
+	webtest.WantStatus(t, b.Get(signin.PathSecondFactor+"?request=req2"), http.StatusBadRequest)
 
 	code := totp.Code(secret, totp.Step(h.Clock.Now()))
-	w = b.Post(PathSecondFactor+"?request=req1", url.Values{"code": {code}})
+	w = b.Post(signin.PathSecondFactor+"?request=req1", url.Values{"code": {code}})
 	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
 	s, ok := b.Session()
 	if !ok || s.UserID != "ann" || !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
@@ -184,31 +185,31 @@ func TestLoginAsksForSecondFactor(t *testing.T) {
 	if ar := h.AuthReq("req1"); ar.SessionID != s.ID || ar.LoginAt.IsZero() {
 		t.Errorf("request not bound to the new session: %+v", ar)
 	}
-	if b.Cookies[mfaCookie] != nil {
+	if b.Cookies[signin.MFACookie] != nil {
 		t.Error("second-factor cookie survives the sign-in")
 	}
 	// The challenge is spent.
-	webtest.WantStatus(t, b.Post(PathSecondFactor+"?request=req1", url.Values{"code": {code}}), http.StatusBadRequest)
+	webtest.WantStatus(t, b.Post(signin.PathSecondFactor+"?request=req1", url.Values{"code": {code}}), http.StatusBadRequest)
 
 	// Replay: the same code in a new sign-in (same time step) is refused.
-	h.AuthRequest("req3", "app", authForm())
+	h.AuthRequest("req3", "app", webtest.AuthForm())
 	passwordStep(b, "ann@example.com", "ann-password-long", "req3")
-	w = b.Post(PathSecondFactor+"?request=req3", url.Values{"code": {code}})
+	w = b.Post(signin.PathSecondFactor+"?request=req3", url.Values{"code": {code}})
 	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if evs := h.Audits("login.mfa_failure"); len(evs) != 1 || evs[0].Details["reason"] != "replayed_code" {
 		t.Errorf("login.mfa_failure events = %+v", evs)
 	}
 
 	// A recovery code works once.
-	w = b.Post(PathSecondFactor+"?request=req3", url.Values{"code": {strings.ToUpper(codes[3])}})
+	w = b.Post(signin.PathSecondFactor+"?request=req3", url.Values{"code": {strings.ToUpper(codes[3])}})
 	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req3")
 	if evs := h.Audits("mfa.recovery_used"); len(evs) != 1 {
 		t.Errorf("mfa.recovery_used events = %+v", evs)
 	}
-	h.AuthRequest("req4", "app", authForm())
+	h.AuthRequest("req4", "app", webtest.AuthForm())
 	passwordStep(b, "ann@example.com", "ann-password-long", "req4")
-	webtest.WantStatus(t, b.Post(PathSecondFactor+"?request=req4", url.Values{"code": {codes[3]}}), http.StatusUnprocessableEntity)
-	if strings.Contains(h.Logs.String(), codes[3]) || strings.Contains(auditText(h), codes[3]) || strings.Contains(h.Logs.String(), code) {
+	webtest.WantStatus(t, b.Post(signin.PathSecondFactor+"?request=req4", url.Values{"code": {codes[3]}}), http.StatusUnprocessableEntity)
+	if strings.Contains(h.Logs.String(), codes[3]) || strings.Contains(h.AuditText(), codes[3]) || strings.Contains(h.Logs.String(), code) {
 		t.Error("a code reached the log or the audit trail")
 	}
 }
@@ -226,19 +227,19 @@ func TestSecondFactorThrottled(t *testing.T) {
 		t.Helper()
 		b.Get("/login")
 		w := b.Post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
-		webtest.WantRedirect(t, w, PathSecondFactor)
+		webtest.WantRedirect(t, w, signin.PathSecondFactor)
 	}
 	login()
 	for range 3 {
-		w := b.Post(PathSecondFactor, url.Values{"code": {"000000"}})
+		w := b.Post(signin.PathSecondFactor, url.Values{"code": {"000000"}})
 		webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	}
 	login() // a fresh password must not wipe the count
 	for range 2 {
-		webtest.WantStatus(t, b.Post(PathSecondFactor, url.Values{"code": {"111111"}}), http.StatusUnprocessableEntity)
+		webtest.WantStatus(t, b.Post(signin.PathSecondFactor, url.Values{"code": {"111111"}}), http.StatusUnprocessableEntity)
 	}
 	h.Clock.Add(totp.Period)
-	w := b.Post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now()))}})
+	w := b.Post(signin.PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now()))}})
 	webtest.WantStatus(t, w, http.StatusTooManyRequests)
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After")
@@ -253,7 +254,7 @@ func TestSecondFactorThrottled(t *testing.T) {
 	// After the window the right code works (a new challenge: the old one expired).
 	h.Clock.Add(16 * time.Minute)
 	login()
-	w = b.Post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now()))}})
+	w = b.Post(signin.PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now()))}})
 	webtest.WantRedirect(t, w, "/")
 	if s, ok := b.Session(); !ok || !slices.Contains(s.AMR, "otp") {
 		t.Errorf("no two-step session after the window: %+v", s)
@@ -273,10 +274,10 @@ func TestSecondFactorFormsCSRF(t *testing.T) {
 	ann.Post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
 	code := totp.Code(secret, totp.Step(h.Clock.Now())+1)
 
-	w := ann.Do(http.MethodPost, PathSecondFactor, url.Values{"code": {code}})
+	w := ann.Do(http.MethodPost, signin.PathSecondFactor, url.Values{"code": {code}})
 	webtest.WantStatus(t, w, http.StatusForbidden)
 	ann.Site = "cross-site"
-	w = ann.Post(PathSecondFactor, url.Values{"code": {code}})
+	w = ann.Post(signin.PathSecondFactor, url.Values{"code": {code}})
 	webtest.WantStatus(t, w, http.StatusForbidden)
 	if _, ok := ann.Session(); ok {
 		t.Fatal("a forged second-factor post signed in")
@@ -295,7 +296,7 @@ func TestSecondFactorFormsCSRF(t *testing.T) {
 		t.Error("a forged post started an enrollment")
 	}
 	ann.Site = "same-origin"
-	ann.Post(PathSecondFactor, url.Values{"code": {code}})
+	ann.Post(signin.PathSecondFactor, url.Values{"code": {code}})
 	ann.Get(PathAccountMFA)
 	ann.Site = "cross-site"
 	webtest.WantStatus(t, ann.Post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"ann-password-long"}}), http.StatusForbidden)
@@ -310,8 +311,8 @@ func TestSecondFactorFormsCSRF(t *testing.T) {
 func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
-	h.Client(appClient())
-	h.AuthRequest("req1", "app", authForm())
+	h.Client(webtest.AppClient())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	b := h.Browser()
 	b.Get("/login?request=req1")
 	b.Post("/login?request=req1", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
@@ -338,7 +339,7 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `href="/oauth2/authorize/resume?request=req1"`) {
 		t.Errorf("no way back to the sign-in:\n%s", w.Body)
 	}
-	if s, _ := b.Session(); !hasOTP(s) {
+	if s, _ := b.Session(); !signin.HasOTP(s) {
 		t.Errorf("session amr %v lacks otp", s.AMR)
 	}
 }
@@ -350,17 +351,17 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 func TestStepUpForSessionWithoutFactor(t *testing.T) {
 	h := newHarness(t)
 	h.withUpstream(ada)
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	first := h.Browser()
 	first.Get(startUpstream(first, ""))
 	secret, _ := enroll(first)
 	old := h.Browser()
 	old.Get(startUpstream(old, ""))
-	if s, ok := old.Session(); !ok || hasOTP(s) {
+	if s, ok := old.Session(); !ok || signin.HasOTP(s) {
 		t.Fatalf("upstream session %+v (signed in %v), want one without otp", s, ok)
 	}
 
-	h.AuthRequest("req1", "app", authForm())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	old.Get("/login?request=req1")
 	webtest.WantRedirect(t, old.Post("/login?request=req1", url.Values{"action": {"continue"}}), "/oauth2/authorize/resume?request=req1")
 	w := old.Get(PathAccountMFA + "?request=req1")
@@ -386,14 +387,14 @@ func TestSecondFactorRefusesDisabledUser(t *testing.T) {
 	secret, _ := enrollViaPage(b, "ann@example.com", "ann-password-long")
 	delete(b.Cookies, "ostiary_session")
 	b.Get("/login")
-	webtest.WantRedirect(t, b.Post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}}), PathSecondFactor)
+	webtest.WantRedirect(t, b.Post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}}), signin.PathSecondFactor)
 	if err := h.Store.UpdateUser(h.Ctx(), "ann", func(u storage.User) (storage.User, error) {
 		u.Disabled = true
 		return u, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	w := b.Post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now())+1)}})
+	w := b.Post(signin.PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(h.Clock.Now())+1)}})
 	webtest.WantStatus(t, w, http.StatusBadRequest)
 	if _, ok := b.Session(); ok {
 		t.Fatal("a disabled person signed in with a code")
@@ -405,7 +406,7 @@ func signInTwoStep(a *webtest.Agent, email, pw string, secret []byte) storage.Se
 	a.Env.T.Helper()
 	a.SignIn(email, pw)
 	a.Env.Clock.Add(totp.Period) // a code of a step not used yet
-	webtest.WantRedirect(a.Env.T, a.Post(PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(a.Env.Clock.Now()))}}), "/")
+	webtest.WantRedirect(a.Env.T, a.Post(signin.PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(a.Env.Clock.Now()))}}), "/")
 	s, ok := a.Session()
 	if !ok {
 		a.Env.T.Fatal("not signed in after the second factor")
@@ -437,10 +438,10 @@ func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
 		if _, ok := other.Session(); ok {
 			t.Fatalf("%s: the other session survived", typ)
 		}
-		if h.tokenActive(storage.KindRefreshToken, refresh) || h.tokenActive(storage.KindRefreshToken, own) {
+		if h.TokenActive(storage.KindRefreshToken, refresh) || h.TokenActive(storage.KindRefreshToken, own) {
 			t.Fatalf("%s: tokens issued before the change are still active", typ)
 		}
-		if !h.tokenActive(storage.KindRefreshToken, bobs) {
+		if !h.TokenActive(storage.KindRefreshToken, bobs) {
 			t.Fatalf("%s: another person's token was deactivated", typ)
 		}
 		if !slices.Contains(h.Notified.Ended(), "ann/"+otherSess.ID) || slices.Contains(h.Notified.Ended(), "ann/"+sess.ID) {
@@ -482,7 +483,7 @@ func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
 	refresh, own = grants(otherSess)
 	a.Get(PathAccountMFA)
 	webtest.WantStatus(t, a.Post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {"guess"}}), http.StatusUnprocessableEntity)
-	if _, ok := other.Session(); !ok || !h.tokenActive(storage.KindRefreshToken, refresh) {
+	if _, ok := other.Session(); !ok || !h.TokenActive(storage.KindRefreshToken, refresh) {
 		t.Fatal("a refused change ended sessions or tokens")
 	}
 	webtest.WantStatus(t, a.Post(PathAccountMFA, url.Values{"action": {"disable"}, "proof": {annPassword}}), http.StatusOK)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -113,7 +114,7 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("web: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID),
+		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID),
 			Active: m.OrgID == sess.OrgID})
 	}
 	data.Title, data.Action, data.AccountURL = "Organizations", p.site.Path("/organizations"), p.site.Path("/")

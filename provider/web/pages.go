@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -12,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -69,51 +69,21 @@ type Auditor interface {
 	AppendAudit(ctx context.Context, e storage.AuditEvent) error
 }
 
-// Throttle limits failed sign-ins; *throttle.Limiter is one.
-type Throttle interface {
-	Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error)
-	Failure(ctx context.Context, email, ip string) error
-	Success(ctx context.Context, email string) error
-	// Device cookies (OWASP): a browser that signed in to the account keeps
-	// its own failure budget. Device returns "" for no valid cookie.
-	IssueDevice(email string) (string, error)
-	Device(email, cookie string) string
-	CheckDevice(ctx context.Context, email, ip, device string) (retryAfter time.Duration, limited bool, err error)
-	SuccessDevice(ctx context.Context, email, device string) error
-}
-
-// LogoutNotifier hears that a browser session ended, to tell the clients it
-// signed in to (OpenID Back-Channel Logout). It must not block for long:
-// deliver in the background.
-type LogoutNotifier interface {
-	SessionEnded(ctx context.Context, userID, sessionID string)
-}
-
-// IDTokenHints checks an id_token_hint: an ID token this provider issued,
-// signature valid under any published key. An expired token is still a valid
-// hint (OpenID RP-Initiated Logout 1.0, section 2). clientID is the client
-// the token was issued to (its azp, or its single aud).
-type IDTokenHints interface {
-	VerifyIDTokenHint(ctx context.Context, raw string) (subject, sessionID, clientID string, err error)
-}
-
-// Pages serves the sign-in pages. Build it with New.
+// Pages serves the account, self-service, organization, federation and
+// admin pages (signin.Pages serves sign-in). Build it with New.
 type Pages struct {
 	Store    Store
 	Sessions *browser.Sessions
-	Throttle Throttle
+	Throttle signin.Throttle
 	Audit    Auditor
-	// Hints and Notifier may be nil: then an id_token_hint is never trusted
-	// (logout always asks) and nobody is told of ended sessions.
-	Hints    IDTokenHints
-	Notifier LogoutNotifier
+	// Notifier may be nil: then nobody is told of ended sessions.
+	Notifier signin.LogoutNotifier
 	// Mailer sends the confirmation link of an email change and
 	// invitations; nil turns both off (the pages say so).
 	Mailer Mailer
-	// MFA and Challenges enable the second factor (both or neither); nil
-	// means sign-in is by password alone and /account/mfa does not exist.
-	MFA        SecondFactor
-	Challenges MFAChallenges
+	// MFA enables the second factor; nil means /account/mfa does not
+	// exist (signin.Pages has the sign-in side).
+	MFA SecondFactor
 	// Issuer is the provider's issuer URL; page links are made under its path.
 	Issuer string
 	Now    func() time.Time
@@ -132,6 +102,16 @@ type Pages struct {
 	// Federation is sign-in through upstream identity providers; nil turns
 	// it off.
 	Federation *Federation
+
+	// Site is the pages' shared base; Flows the parked authorization
+	// requests (both also signin's). Signin signs the browser out from the
+	// account page.
+	Site   *page.Site
+	Flows  *signin.Flows
+	Signin *signin.Pages
+	// Passwords checks the password that proves an account before an
+	// upstream sign-in is linked to it.
+	Passwords *signin.Passwords
 
 	site *page.Site
 }
@@ -164,11 +144,11 @@ func New(p Pages) (*Pages, error) {
 	if p.Transactor == nil {
 		missing = append(missing, "Transactor")
 	}
-	if p.MFA != nil && p.Challenges == nil {
-		missing = append(missing, "Challenges (MFA is set)")
+	if p.Site == nil {
+		missing = append(missing, "Site")
 	}
-	if p.MFA == nil && p.Challenges != nil {
-		missing = append(missing, "MFA (Challenges is set)")
+	if p.Flows == nil {
+		missing = append(missing, "Flows")
 	}
 	if len(missing) > 0 {
 		return nil, fmt.Errorf("web: missing %s", strings.Join(missing, ", "))
@@ -179,24 +159,9 @@ func New(p Pages) (*Pages, error) {
 	if p.Logger == nil {
 		p.Logger = slog.Default()
 	}
-	site, err := page.New(page.Config{Issuer: p.Issuer, Sessions: p.Sessions, Users: p.Store, Audit: p.Audit,
-		Now: p.Now, Logger: p.Logger})
-	if err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+	p.site = p.Site
+	if p.Passwords == nil {
+		p.Passwords = &signin.Passwords{Site: p.Site, Store: p.Store}
 	}
-	p.site = site
 	return &p, nil
-}
-
-// Static serves the stylesheet and images at /static/ (page.Site.Static).
-func (p *Pages) Static() http.Handler { return p.site.Static() }
-
-func (p *Pages) resumeURL(requestID string) string {
-	return p.site.WithRequest("/oauth2/authorize/resume", requestID)
-}
-
-// RenderError shows an error page and never redirects: for requests whose
-// client or redirect URI cannot be trusted, and for the pages' own errors.
-func (p *Pages) RenderError(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
-	p.site.RenderError(w, r, status, title, detail)
 }

@@ -82,27 +82,13 @@ func (pp *People) resetLifetime() time.Duration {
 	return DefaultResetPasswordLifetime
 }
 
-// peopleLinks are the login page's links to reset and registration.
-func (p *Pages) peopleLinks(f *flow) (forgot, register string) {
-	if p.People == nil {
-		return "", ""
+// LoginLinks are the login page's links to reset and registration
+// (signin.SelfService).
+func (pp *People) LoginLinks() (forgotPassword, register string) {
+	if pp.Registration && !pp.InviteOnly {
+		register = "/register"
 	}
-	forgot = p.inFlow("/forgot-password", f)
-	if p.People.Registration && !p.People.InviteOnly {
-		register = p.inFlow("/register", f)
-	}
-	return forgot, register
-}
-
-// inFlow is a local path that carries the application's sign-in request
-// (nil: none), so that registration and password reset, reached from the
-// login page of an authorization, lead back to that authorization and not
-// to a sign-in that has forgotten the application.
-func (p *Pages) inFlow(local string, f *flow) string {
-	if f == nil {
-		return p.site.Path(local)
-	}
-	return p.site.WithRequest(local, f.req.ID)
+	return "/forgot-password", register
 }
 
 // issueToken stores a new one-time token for u (replacing any older one of

@@ -38,6 +38,7 @@ func newPeopleHarness(t *testing.T, configure func(*People)) *peopleHarness {
 		configure(pp)
 	}
 	h.pages.People = pp
+	h.signin.SelfService = pp
 	ph.selfMailer.Prepare = h.pages.PrepareReset
 	mux := http.NewServeMux()
 	mux.HandleFunc("/register", h.pages.Register)
@@ -411,8 +412,8 @@ func link(t *testing.T, body, text string) string {
 // its login page does).
 func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
-	ph.Client(appClient())
-	ph.AuthRequest("req1", "app", authForm())
+	ph.Client(webtest.AppClient())
+	ph.AuthRequest("req1", "app", webtest.AuthForm())
 	b := ph.Browser()
 
 	w := b.Get("/login?request=req1")
@@ -480,7 +481,7 @@ func TestPasswordChangeCancelsResetLinks(t *testing.T) {
 
 	stranger.Get("/reset-password?token=" + url.QueryEscape(token))
 	w := stranger.Post("/reset-password", url.Values{"token": {token}, "password": {"mallory chose this one"}, "confirm": {"mallory chose this one"}})
-	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "This link has expired")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusBadRequest, "This link has expired")
 	ph.Browser().SignIn("ada@example.com", strongPassword)
 }
 
@@ -567,7 +568,7 @@ func TestResetCancelsOtherResetLinks(t *testing.T) {
 	token := resetToken(t, ph.selfMailer.LastLink(t))
 	b.Get("/reset-password?token=" + url.QueryEscape(token))
 	w := b.Post("/reset-password", url.Values{"token": {token}, "password": {strongPassword}, "confirm": {strongPassword}})
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
 	if _, err := ph.Store.GetOneTimeToken(ph.Ctx(), randtoken.Hash(other), PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the other reset link survived the reset: %v", err)
 	}

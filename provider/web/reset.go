@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -30,7 +31,7 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if p.People == nil {
 		return peopleOff()
 	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
@@ -42,8 +43,8 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 		return methodNotAllowed(w)
 	}
 	raw := strings.TrimSpace(r.PostFormValue("email"))
-	if len(raw) > maxEmailLen {
-		raw = raw[:maxEmailLen]
+	if len(raw) > signin.MaxEmailLen {
+		raw = raw[:signin.MaxEmailLen]
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return p.forgotForm(w, r, f, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
@@ -83,13 +84,13 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 				inWords(p.People.resetLifetime()) + ".",
 			"If nothing arrives within a few minutes, look in your spam folder, or check that you typed the address of your account.",
 		},
-		Links: []noticeLink{{p.inFlow("/login", f), "Back to sign in"}}})
+		Links: []noticeLink{{p.Flows.InFlow("/login", f), "Back to sign in"}}})
 }
 
-func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data forgotPage) error {
+func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *signin.Flow, status int, data forgotPage) error {
 	data.Title = "Forgot your password?"
-	data.Action = p.inFlow("/forgot-password", f)
-	data.LoginURL = p.inFlow("/login", f)
+	data.Action = p.Flows.InFlow("/forgot-password", f)
+	data.LoginURL = p.Flows.InFlow("/login", f)
 	data.CSRF = p.Sessions.CSRFToken(w, r)
 	return p.site.Render(w, status, "forgot_password", data)
 }

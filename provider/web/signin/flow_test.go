@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"net/http"
@@ -11,23 +11,9 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// signedInFlow signs ann in through request id and returns her browser.
-func signedInFlow(t *testing.T, h *harness, id string, form url.Values) *webtest.Agent {
-	t.Helper()
-	if _, err := h.Store.GetUserByEmail(h.Ctx(), "ann@example.com"); err != nil {
-		h.User("ann", "ann@example.com", "ann-password")
-	}
-	h.AuthRequest(id, "app", form)
-	b := h.Browser()
-	b.Get("/login?request=" + id)
-	w := b.Post("/login?request="+id, url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password"}})
-	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request="+id)
-	return b
-}
-
 func TestConsentAllow(t *testing.T) {
 	h := newHarness(t)
-	c := appClient()
+	c := webtest.AppClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "javascript:alert(1)"
 	h.Client(c)
 	h.User("ann", "ann@example.com", "ann-password")
@@ -36,7 +22,7 @@ func TestConsentAllow(t *testing.T) {
 		CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	b := signedInFlow(t, h, "req1", authForm("scope", "openid profile email offline_access billing:write"))
+	b := h.SignedInFlow("req1", webtest.AuthForm("scope", "openid profile email offline_access billing:write"))
 
 	w := b.Get("/consent?request=req1")
 	webtest.WantStatus(t, w, http.StatusOK)
@@ -78,8 +64,8 @@ func TestConsentAllow(t *testing.T) {
 
 func TestConsentDeny(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	b := signedInFlow(t, h, "req1", authForm("scope", "openid email"))
+	h.Client(webtest.AppClient())
+	b := h.SignedInFlow("req1", webtest.AuthForm("scope", "openid email"))
 	b.Get("/consent?request=req1")
 	w := b.Post("/consent?request=req1", url.Values{"action": {"deny"}})
 	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
@@ -99,8 +85,8 @@ func TestConsentDeny(t *testing.T) {
 // browser (or a signed-out one) is sent to log in and cannot decide.
 func TestFlowPagesRequireTheRequestsSession(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	signedInFlow(t, h, "req1", authForm())
+	h.Client(webtest.AppClient())
+	h.SignedInFlow("req1", webtest.AuthForm())
 	h.User("eve", "eve@example.com", "eve-password")
 	eve := h.Browser()
 	eve.SignIn("eve@example.com", "eve-password")
@@ -116,8 +102,8 @@ func TestFlowPagesRequireTheRequestsSession(t *testing.T) {
 
 func TestConsentCSRF(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	b := signedInFlow(t, h, "req1", authForm())
+	h.Client(webtest.AppClient())
+	b := h.SignedInFlow("req1", webtest.AuthForm())
 	b.Get("/consent?request=req1")
 	w := b.Post("/consent?request=req1", url.Values{"action": {"allow"}, "csrf_token": {"forged"}})
 	webtest.WantStatus(t, w, http.StatusForbidden)
@@ -130,8 +116,8 @@ func TestConsentCSRF(t *testing.T) {
 
 func TestOrganizationPicker(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	b := signedInFlow(t, h, "req1", authForm())
+	h.Client(webtest.AppClient())
+	b := h.SignedInFlow("req1", webtest.AuthForm())
 	for _, m := range []storage.Membership{{OrgID: "o1", UserID: "ann", Role: "admin"}, {OrgID: "o2", UserID: "ann", Role: "member"}} {
 		if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: m.OrgID, Name: "Org " + m.OrgID, CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 			t.Fatal(err)
@@ -176,10 +162,10 @@ func TestOrganizationPicker(t *testing.T) {
 // A client bound to one organization is used only in it (storage.Client.OrgID).
 func TestOrganizationPickerBoundClient(t *testing.T) {
 	h := newHarness(t)
-	c := appClient()
+	c := webtest.AppClient()
 	c.OrgID = "o2"
 	h.Client(c)
-	b := signedInFlow(t, h, "req1", authForm())
+	b := h.SignedInFlow("req1", webtest.AuthForm())
 	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "o1", Name: "Org o1", CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 		t.Fatal(err)
 	}

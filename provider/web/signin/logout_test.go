@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ import (
 // her session plus a refresh token of another session.
 func sessionWithTokens(t *testing.T, h *harness) (*webtest.Agent, storage.Session) {
 	t.Helper()
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	h.User("ann", "ann@example.com", "ann-password")
 	b := h.Browser()
 	b.SignIn("ann@example.com", "ann-password")
@@ -35,15 +35,6 @@ func sessionWithTokens(t *testing.T, h *harness) (*webtest.Agent, storage.Sessio
 	return b, sess
 }
 
-func tokenActive(t *testing.T, h *harness, kind storage.TokenKind, sig string) bool {
-	t.Helper()
-	tok, err := h.Store.GetToken(h.Ctx(), kind, sig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.Active
-}
-
 // OpenID RP-Initiated Logout 1.0 section 2-3: a valid id_token_hint for the
 // current session signs out at once; the browser goes to the registered
 // post_logout_redirect_uri with state.
@@ -60,10 +51,10 @@ func TestLogoutWithHint(t *testing.T) {
 	if _, err := h.Store.GetSession(h.Ctx(), sess.ID, h.Clock.Now()); err == nil {
 		t.Error("session row survived")
 	}
-	if tokenActive(t, h, storage.KindAccessToken, "at1") || tokenActive(t, h, storage.KindRefreshToken, "rt1") {
+	if h.TokenActive(storage.KindAccessToken, "at1") || h.TokenActive(storage.KindRefreshToken, "rt1") {
 		t.Error("the session's tokens are still active")
 	}
-	if !tokenActive(t, h, storage.KindRefreshToken, "rt-other") {
+	if !h.TokenActive(storage.KindRefreshToken, "rt-other") {
 		t.Error("another session's token was deactivated")
 	}
 	if len(h.Notified.Ended()) != 1 || h.Notified.Ended()[0] != "ann/"+sess.ID {
@@ -141,7 +132,7 @@ func TestLogoutConfirmation(t *testing.T) {
 	if _, err := h.Store.GetSession(h.Ctx(), sess.ID, h.Clock.Now()); err == nil {
 		t.Error("session row survived the confirmed sign-out")
 	}
-	if tokenActive(t, h, storage.KindRefreshToken, "rt1") {
+	if h.TokenActive(storage.KindRefreshToken, "rt1") {
 		t.Error("refresh token still active")
 	}
 }
@@ -189,7 +180,7 @@ func TestLogoutPostBecomesGet(t *testing.T) {
 
 func TestLogoutSignedOutAndPlain(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	// Nobody signed in: nothing to confirm; a validated redirect still happens.
 	w := h.Browser().Get("/oauth2/logout?" + url.Values{"client_id": {"app"}, "post_logout_redirect_uri": {"https://app.example/bye"}}.Encode())
 	webtest.WantRedirect(t, w, "https://app.example/bye")
@@ -251,7 +242,7 @@ func TestLogoutByHintWithoutCookie(t *testing.T) {
 	if _, ok := b.Session(); ok {
 		t.Error("the browser is still signed in")
 	}
-	if tokenActive(t, h, storage.KindRefreshToken, "rt1") || !tokenActive(t, h, storage.KindRefreshToken, "rt-other") {
+	if h.TokenActive(storage.KindRefreshToken, "rt1") || !h.TokenActive(storage.KindRefreshToken, "rt-other") {
 		t.Error("wrong tokens deactivated")
 	}
 	if len(h.Notified.Ended()) != 1 || h.Notified.Ended()[0] != "ann/"+sess.ID {

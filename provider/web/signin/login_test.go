@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"bytes"
@@ -14,20 +14,6 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-func appClient() storage.Client {
-	return storage.Client{ID: "app", Name: "Example App", RedirectURIs: []string{"https://app.example/cb"},
-		PostLogoutRedirectURIs: []string{"https://app.example/bye"}, Scopes: []string{"openid", "profile", "email"}}
-}
-
-func authForm(extra ...string) url.Values {
-	f := url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"},
-		"scope": {"openid profile"}, "state": {"s1"}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		f.Set(extra[i], extra[i+1])
-	}
-	return f
-}
-
 // Signing in during a request must give the browser a new session id and
 // secret, drop the one it had (no session fixation), and record the login
 // on the request for prompt=login / max_age.
@@ -35,7 +21,7 @@ func TestLoginStartsNewSession(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	h.User("bob", "bob@example.com", "bob-password")
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	b := h.Browser()
 	b.SignIn("bob@example.com", "bob-password")
 	before, ok := b.Session()
@@ -44,7 +30,7 @@ func TestLoginStartsNewSession(t *testing.T) {
 	}
 	oldCookie := b.Cookies["ostiary_session"].Value
 
-	h.AuthRequest("req1", "app", authForm("login_hint", "ann@example.com"))
+	h.AuthRequest("req1", "app", webtest.AuthForm("login_hint", "ann@example.com"))
 	w := b.Get("/login?request=req1&switch=1")
 	webtest.WantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
@@ -76,20 +62,9 @@ func TestLoginStartsNewSession(t *testing.T) {
 	if len(evs) != 2 || evs[0].SubjectID != "ann" || evs[0].ClientID != "app" || evs[0].IP != "198.51.100.20" {
 		t.Errorf("login.success events = %+v", evs)
 	}
-	if strings.Contains(h.Logs.String(), "ann-password") || strings.Contains(auditText(h), "ann-password") {
+	if strings.Contains(h.Logs.String(), "ann-password") || strings.Contains(h.AuditText(), "ann-password") {
 		t.Error("the password reached the log or the audit trail")
 	}
-}
-
-func auditText(h *harness) string {
-	var sb strings.Builder
-	for _, e := range h.Audits("") {
-		sb.WriteString(e.Type + " ")
-		for k, v := range e.Details {
-			sb.WriteString(k + "=" + v + " ")
-		}
-	}
-	return sb.String()
 }
 
 // No user enumeration (DESIGN.md; OWASP Authentication Cheat Sheet): an
@@ -235,12 +210,12 @@ func TestLoginRehashesBcrypt(t *testing.T) {
 func TestContinueAs(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	b := h.Browser()
 	b.SignIn("ann@example.com", "ann-password")
 	sess, _ := b.Session()
 
-	h.AuthRequest("req1", "app", authForm())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	w := b.Get("/login?request=req1")
 	if !strings.Contains(w.Body.String(), "Continue as Ann Example") || !strings.Contains(w.Body.String(), "Use another account") {
 		t.Fatalf("no Continue as:\n%s", w.Body)
@@ -253,7 +228,7 @@ func TestContinueAs(t *testing.T) {
 	}
 
 	// prompt=login (OIDC Core 3.1.2.1) needs a password: no Continue.
-	h.AuthRequest("req2", "app", authForm("prompt", "login"))
+	h.AuthRequest("req2", "app", webtest.AuthForm("prompt", "login"))
 	if w := b.Get("/login?request=req2"); strings.Contains(w.Body.String(), "Continue as") {
 		t.Error("Continue as offered for prompt=login")
 	}
@@ -262,7 +237,7 @@ func TestContinueAs(t *testing.T) {
 	}
 	// max_age exceeded likewise.
 	h.Clock.Add(2 * time.Minute)
-	h.AuthRequest("req3", "app", authForm("max_age", "60"))
+	h.AuthRequest("req3", "app", webtest.AuthForm("max_age", "60"))
 	if w := b.Get("/login?request=req3"); strings.Contains(w.Body.String(), "Continue as") {
 		t.Error("Continue as offered past max_age")
 	}
@@ -290,8 +265,8 @@ func TestLoginReturnTo(t *testing.T) {
 
 func TestLoginExpiredRequest(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	h.AuthRequest("req1", "app", authForm())
+	h.Client(webtest.AppClient())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	h.Clock.Add(31 * time.Minute)
 	w := h.Browser().Get("/login?request=req1")
 	webtest.WantStatus(t, w, http.StatusBadRequest)

@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"io/fs"
@@ -10,14 +10,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
 )
 
 func TestPageHeaders(t *testing.T) {
 	h := newHarness(t)
-	h.Client(appClient())
-	h.AuthRequest("req1", "app", authForm())
+	h.Client(webtest.AppClient())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	for _, target := range []string{"/login", "/login?request=req1", "/login?request=missing", "/logout"} {
 		w := h.Browser().Get(target)
 		hd := w.Header()
@@ -49,7 +50,7 @@ func TestPageHeaders(t *testing.T) {
 // dir.
 func TestRenderAllPages(t *testing.T) {
 	h := newHarness(t)
-	c := appClient()
+	c := webtest.AppClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "https://app.example/terms"
 	h.Client(c)
 	h.User("ann", "ann@example.com", "ann-password")
@@ -65,9 +66,9 @@ func TestRenderAllPages(t *testing.T) {
 	pages := map[string]string{}
 	anon := h.Browser()
 	pages["login"] = anon.Get("/login").Body.String()
-	h.AuthRequest("r0", "app", authForm())
+	h.AuthRequest("r0", "app", webtest.AuthForm())
 	pages["login-error"] = anon.Post("/login?request=r0", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
-	b := signedInFlow(t, h, "r1", authForm("scope", "openid profile email offline_access calendar.read"))
+	b := h.SignedInFlow("r1", webtest.AuthForm("scope", "openid profile email offline_access calendar.read"))
 	pages["login-continue"] = b.Get("/login?request=r1").Body.String()
 	pages["organization"] = b.Get("/organization?request=r1").Body.String()
 	pages["consent"] = b.Get("/consent?request=r1").Body.String()
