@@ -31,6 +31,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/federation"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
@@ -161,11 +162,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
-		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: orgSSO},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
+	// Connectors can be added at run time, so federation is always on.
+	fed, err := federation.New(federation.Pages{Site: site, Flows: flows, Passwords: &signin.Passwords{Site: site, Store: store},
+		Store: store, Transactor: store, Throttle: limiter, Connectors: upstreams, Orgs: orgSSO,
+		NewAccounts: people.Registration && !people.InviteOnly, Mailer: pages, MFA: second})
+	if err != nil {
+		return nil, fmt.Errorf("federation pages: %w", err)
+	}
+	pages.Federation = fed
 	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
 	oa, err := oauth.New(oauth.Config{
 		Issuer:                cfg.Issuer,
@@ -185,7 +193,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 	// Logout verifies its hints with the protocol's own signer.
 	signinPages, err := signin.New(signin.Pages{Site: site, Flows: flows, Store: store, Throttle: limiter,
-		MFA: second, Challenges: store, Hints: idTokenHints{oa}, Notifier: notify, Upstream: pages, SelfService: people})
+		MFA: second, Challenges: store, Hints: idTokenHints{oa}, Notifier: notify, Upstream: fed, SelfService: people})
 	if err != nil {
 		return nil, fmt.Errorf("sign-in pages: %w", err)
 	}
@@ -252,12 +260,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 
 	site.Mount(mount, signinPages.Routes())
-	handle(web.PathUpstreamCallback, page(pages.UpstreamCallback))
-	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
-	handle(web.PathUpstreamLinkMail, page(pages.UpstreamLinkMail))
-	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
-	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
-	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))
+	site.Mount(mount, fed.Routes())
 	handle("/register", page(pages.Register))
 	handle("/verify-email", page(pages.VerifyEmail))
 	handle("/forgot-password", page(pages.ForgotPassword))

@@ -223,7 +223,7 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 		return err
 	}
 	v.CSRF = p.Sessions.CSRFToken(w, r)
-	page.AllowFormAction(w, p.AuthOrigins()...)
+	page.AllowFormAction(w, p.upstreamOrigins()...)
 	return p.site.Render(w, status, "account", v)
 }
 
@@ -297,6 +297,10 @@ func ruleMessage(err error) string {
 	msg := strings.TrimSuffix(err.Error(), ": "+accounts.ErrInvalid.Error())
 	r, n := utf8.DecodeRuneInString(msg)
 	return string(unicode.ToUpper(r)) + msg[n:] + "."
+}
+
+type signedOutPage struct {
+	Title, LoginURL string
 }
 
 // signedOut is the page after the person signed themselves out here.

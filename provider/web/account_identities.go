@@ -45,7 +45,7 @@ func (p *Pages) fillIdentities(r *http.Request, user storage.User, v *accountPag
 		linked[x.ConnectorID] = true
 		view.Linked = append(view.Linked, identityView{ID: x.ID, Provider: name, Email: x.Email, Since: when(x.CreatedAt)})
 	}
-	for _, b := range p.Buttons(nil) {
+	for _, b := range p.Federation.Buttons(nil) {
 		if !linked[b.ID] {
 			view.Available = append(view.Available, b)
 		}

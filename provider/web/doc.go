@@ -24,18 +24,10 @@
 //	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
 //	GET, POST /account/delete                       Pages.DeleteAccount
 //	GET, POST /account/mfa                          Pages.AccountMFA
-//	POST /login/upstream/{connector}[?request=ID]   Pages.UpstreamStart ("Sign in with …", linking)
-//	GET /login/upstream/callback                    Pages.UpstreamCallback
-//	GET, POST /login/upstream/link                  Pages.UpstreamLink (prove an existing account)
-//	GET, POST /login/upstream/link/mail?token=T     Pages.UpstreamLinkMail (the mailed proof)
-//	POST /login/upstream/cancel                     Pages.UpstreamCancel (back to the app: access_denied)
-//	GET /logout/upstream/done                       Pages.UpstreamLogoutDone
 //	GET, POST /admin, /admin/...                    Admin.Mount: instance administrators' pages
 //	                                                (dashboard, clients, users, organizations,
 //	                                                keys, audit), each admin_*.go
 //
-// With Pages.Federation set, people also sign in through upstream identity
-// providers (provider/connectors): identities link upstream accounts to
-// people, never by email alone, and organizations may send their domains
-// to their own provider (provider/orgsso).
+// With Pages.Federation set (web/federation), the account page lists and
+// links upstream sign-ins and the organization page sets up single sign-on.
 package web

@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/ostiary/ostiary/internal/fakeidp"
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web/federation"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
@@ -48,20 +51,24 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.pages = pages
 	h.signin, err = signin.New(signin.Pages{Site: site, Flows: flows, Store: h.Store, Throttle: limiter,
-		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, Upstream: pages})
+		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified})
 	if err != nil {
 		t.Fatal(err)
 	}
 	pages.Signin = h.signin
+	h.mount()
+	return h
+}
+
+// mount serves the sign-in pages, federation's when on, and the pages here.
+func (h *harness) mount() {
+	site, pages := h.Site(), h.pages
 	mux := http.NewServeMux()
 	site.Mount(mux, h.signin.Routes())
+	if pages.Federation != nil {
+		site.Mount(mux, pages.Federation.Routes())
+	}
 	mux.HandleFunc("GET /{$}", pages.Home)
-	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
-	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
-	mux.HandleFunc(PathUpstreamLink, pages.UpstreamLink)
-	mux.HandleFunc(PathUpstreamLinkMail, pages.UpstreamLinkMail)
-	mux.HandleFunc(PathUpstreamCancel, pages.UpstreamCancel)
-	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
 	mux.HandleFunc("/organizations", pages.Organizations)
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
@@ -71,5 +78,23 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/account/", pages.Account)
 	mux.Handle(page.PathStatic, site.Static())
 	h.Handler = page.Headers(mux)
-	return h
+}
+
+// withUpstream turns federation on with one OIDC connector, "corp", to a
+// fake upstream on 127.0.0.1, and registration (so new accounts may be
+// made).
+func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors.Config)) *fakeidp.Server {
+	h.T.Helper()
+	up, set := h.Upstream(person, mutate...)
+	h.pages.People = &People{Store: h.Store, Mailer: h.Mailer, Registration: true}
+	fed, err := federation.New(federation.Pages{Site: h.Site(), Flows: h.pages.Flows, Passwords: h.pages.Passwords,
+		Store: h.Store, Transactor: h.Store, Throttle: h.pages.Throttle, Connectors: set, NewAccounts: true,
+		Mailer: h.pages, MFA: h.MFA})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	h.pages.Federation = fed
+	h.signin.Upstream = fed
+	h.mount()
+	return up
 }

@@ -350,13 +350,13 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 // ends them (TestSecondFactorChangesEndOtherSessions).
 func TestStepUpForSessionWithoutFactor(t *testing.T) {
 	h := newHarness(t)
-	h.withUpstream(ada)
+	h.withUpstream(webtest.Ada)
 	h.Client(webtest.AppClient())
 	first := h.Browser()
-	first.Get(startUpstream(first, ""))
+	first.Get(first.StartUpstream(""))
 	secret, _ := enroll(first)
 	old := h.Browser()
-	old.Get(startUpstream(old, ""))
+	old.Get(old.StartUpstream(""))
 	if s, ok := old.Session(); !ok || signin.HasOTP(s) {
 		t.Fatalf("upstream session %+v (signed in %v), want one without otp", s, ok)
 	}

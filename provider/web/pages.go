@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/web/federation"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
@@ -101,7 +102,7 @@ type Pages struct {
 	People *People
 	// Federation is sign-in through upstream identity providers; nil turns
 	// it off.
-	Federation *Federation
+	Federation *federation.Pages
 
 	// Site is the pages' shared base; Flows the parked authorization
 	// requests (both also signin's). Signin signs the browser out from the
@@ -164,4 +165,21 @@ func New(p Pages) (*Pages, error) {
 		p.Passwords = &signin.Passwords{Site: p.Site, Store: p.Store}
 	}
 	return &p, nil
+}
+
+func (p *Pages) federationOn() bool { return p.Federation != nil }
+
+// upstreamOrigins are where the account page's "link" buttons lead (their
+// POST ends in a redirect to the upstream).
+func (p *Pages) upstreamOrigins() []string {
+	if !p.federationOn() {
+		return nil
+	}
+	return p.Federation.AuthOrigins()
+}
+
+// SendLimited queues a mail within the address's hourly budget
+// (federation.Mailer: the mailed proof of an account).
+func (p *Pages) SendLimited(ctx context.Context, to string, data mail.Data) error {
+	return p.mailLimited(ctx, to, data)
 }

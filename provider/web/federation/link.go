@@ -1,4 +1,4 @@
-package web
+package federation
 
 import (
 	"encoding/json"
@@ -25,35 +25,29 @@ type linkPage struct {
 	MailLink, MailSent bool
 }
 
-// UpstreamLink serves GET and POST /login/upstream/link: an upstream
+// upstreamLink serves GET and POST /login/upstream/link: an upstream
 // sign-in whose address belongs to an existing account is linked only after
 // the person proves they own that account with its password.
-func (p *Pages) UpstreamLink(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.upstreamLink)(w, r)
-}
 
 func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
-	if !p.federationOn() {
-		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}
 	ctx := r.Context()
 	c, err := r.Cookie(upstreamCookie)
 	if err != nil || c.Value == "" {
 		return upstreamLinkGone(nil)
 	}
 	hash := randtoken.Hash(c.Value)
-	tok, err := p.Federation.Store.GetOneTimeToken(ctx, hash, purposeUpstreamLink, p.Now())
+	tok, err := p.Store.GetOneTimeToken(ctx, hash, purposeUpstreamLink, p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) {
 		return upstreamLinkGone(err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: read pending link: %w", err)
+		return fmt.Errorf("federation: read pending link: %w", err)
 	}
 	var pl pendingLink
 	if err := json.Unmarshal(tok.Data, &pl); err != nil {
-		return fmt.Errorf("web: decode pending link: %w", err)
+		return fmt.Errorf("federation: decode pending link: %w", err)
 	}
-	conn, ok := p.Federation.Connectors.Get(pl.Connector)
+	conn, ok := p.Connectors.Get(pl.Connector)
 	if !ok {
 		return upstreamLinkGone(nil)
 	}
@@ -62,24 +56,18 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return upstreamLinkGone(err)
 	}
-	view := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.People != nil && p.People.Mailer != nil}
-	if p.MFA != nil {
-		st, err := p.MFA.Status(ctx, user.ID)
-		if err != nil {
-			return fmt.Errorf("web: second factor status: %w", err)
-		}
-		view.NeedsAccountPage = st.Enabled
-		// A mailbox is not proof enough for an account with a second factor.
-		view.MailLink = view.MailLink && !st.Enabled
+	view := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.mailProof}
+	st, err := p.MFA.Status(ctx, user.ID)
+	if err != nil {
+		return fmt.Errorf("federation: second factor status: %w", err)
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	view.NeedsAccountPage = st.Enabled
+	// A mailbox is not proof enough for an account with a second factor.
+	view.MailLink = view.MailLink && !st.Enabled
+	if r.Method != http.MethodPost {
 		return p.linkForm(w, r, http.StatusOK, view)
-	case http.MethodPost:
-	default:
-		return methodNotAllowed(w)
 	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		if !errors.Is(err, browser.ErrCSRF) {
 			return err
 		}
@@ -87,7 +75,7 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		return p.linkForm(w, r, http.StatusForbidden, view)
 	}
 	if r.PostFormValue("action") == "cancel" {
-		_, _ = p.Federation.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Now())
+		_, _ = p.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Site.Now())
 		http.SetCookie(w, p.upstreamCookie("", -1))
 		return page.RedirectSeeOther(w, r, p.linkBackURL(pl))
 	}
@@ -101,7 +89,7 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if view.NeedsAccountPage {
 		return p.linkForm(w, r, http.StatusForbidden, view)
 	}
-	ip := p.Sessions.RemoteIP(r)
+	ip := p.Site.Sessions().RemoteIP(r)
 	retry, limited, err := p.Throttle.Check(ctx, user.Email, ip)
 	if err != nil {
 		return err
@@ -117,45 +105,53 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 		if err := p.Throttle.Failure(ctx, user.Email, ip); err != nil {
 			return err
 		}
-		p.site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: ip,
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: ip,
 			Details: map[string]string{"reason": reason, "connector": cfg.ID, "during": "link"}})
 		view.Error = "That password is not right."
 		return p.linkForm(w, r, http.StatusUnprocessableEntity, view)
 	}
 	if err := p.Throttle.Success(ctx, user.Email); err != nil {
-		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
+		p.Site.Logger().WarnContext(ctx, "reset login throttle", "err", err)
 	}
 	// Consume before linking: of two posts, one links.
-	if _, err := p.Federation.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Now()); err != nil {
+	if _, err := p.Store.ConsumeOneTimeToken(ctx, hash, purposeUpstreamLink, p.Site.Now()); err != nil {
 		return upstreamLinkGone(err)
 	}
+	return p.completeLink(w, r, user, cfg, pl, "password", []string{"pwd", amrFederated})
+}
+
+// completeLink links the pending identity to user, proved by proof, and
+// signs the browser in with amr.
+func (p *Pages) completeLink(w http.ResponseWriter, r *http.Request, user storage.User, cfg connectors.Config, pl pendingLink,
+	proof string, amr []string) error {
+	ctx := r.Context()
 	http.SetCookie(w, p.upstreamCookie("", -1))
 	id := connectors.Identity{Issuer: pl.Issuer, Subject: pl.Subject, Email: pl.Email, Name: pl.Name, IDToken: pl.IDToken, Groups: pl.Groups}
-	if err := p.Federation.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id)); err != nil {
+	if err := p.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id)); err != nil {
 		if errors.Is(err, storage.ErrAlreadyExists) {
 			return p.upstreamProblem(w, r, http.StatusConflict, pl.RequestID, "Already linked",
 				"This "+cfg.Name+" account is linked to an account here already. Sign in with it.", err)
 		}
-		return fmt.Errorf("web: link identity: %w", err)
+		return fmt.Errorf("federation: link identity: %w", err)
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: ip,
-		Details: map[string]string{"connector": cfg.ID, "proof": "password"}})
-	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, []string{"pwd", amrFederated})
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID, IP: p.Site.Sessions().RemoteIP(r),
+		Details: map[string]string{"connector": cfg.ID, "proof": proof}})
+	return p.finishUpstream(w, r, user, cfg, pl.RequestID, pl.ReturnTo, pl.OrgID, id, amr)
 }
 
 func (p *Pages) linkForm(w http.ResponseWriter, r *http.Request, status int, view linkPage) error {
 	view.Title = "Link your " + view.Provider + " sign-in"
-	view.Action = p.site.Path(PathUpstreamLink)
-	view.LoginURL = p.site.Path("/login")
-	view.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.site.Render(w, status, "upstream_link", view)
+	view.Action = p.Site.Path(PathUpstreamLink)
+	view.LoginURL = p.Site.Path("/login")
+	view.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, status, "upstream_link", view)
 }
 
 func (p *Pages) linkBackURL(pl pendingLink) string {
 	if pl.RequestID != "" {
-		return p.site.WithRequest("/login", pl.RequestID)
+		return p.Site.WithRequest("/login", pl.RequestID)
 	}
-	return p.site.Path("/login")
+	return p.Site.Path("/login")
 }
 
 func upstreamLinkGone(err error) error {
@@ -167,7 +163,7 @@ func upstreamLinkGone(err error) error {
 // started the round trip from the account page.
 func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity) error {
 	ctx := r.Context()
-	_, user, ok, err := p.site.CurrentUser(r)
+	_, user, ok, err := p.Site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
@@ -175,21 +171,21 @@ func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg conn
 		return p.upstreamProblem(w, r, http.StatusForbidden, "", "You are signed out",
 			"Sign in again, then link "+cfg.Name+" from your account page.", nil)
 	}
-	err = p.Federation.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id))
+	err = p.Store.CreateIdentity(ctx, p.identityRecord(user.ID, cfg, id))
 	if errors.Is(err, storage.ErrAlreadyExists) {
-		ident, gerr := p.Federation.Store.GetIdentity(ctx, id.Issuer, id.Subject)
+		ident, gerr := p.Store.GetIdentity(ctx, id.Issuer, id.Subject)
 		if gerr == nil && ident.UserID == user.ID {
-			return page.RedirectSeeOther(w, r, p.site.Path("/account")+"#identities")
+			return page.RedirectSeeOther(w, r, p.Site.Path("/account")+"#identities")
 		}
 		return p.upstreamProblem(w, r, http.StatusConflict, "", "Linked to another account",
 			"This "+cfg.Name+" account is already linked to a different account here. Sign in with it there and unlink it first.", err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: link identity: %w", err)
+		return fmt.Errorf("federation: link identity: %w", err)
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID,
-		IP: p.Sessions.RemoteIP(r), Details: map[string]string{"connector": cfg.ID, "proof": "session"}})
-	return page.RedirectSeeOther(w, r, p.site.Path("/account")+"#identities")
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: user.ID, SubjectID: user.ID,
+		IP: p.Site.Sessions().RemoteIP(r), Details: map[string]string{"connector": cfg.ID, "proof": "session"}})
+	return page.RedirectSeeOther(w, r, p.Site.Path("/account")+"#identities")
 }
 
 type upstreamErrorPage struct {
@@ -205,13 +201,13 @@ type upstreamErrorPage struct {
 // does it hear access_denied.
 func (p *Pages) upstreamProblem(w http.ResponseWriter, r *http.Request, status int, requestID, title, detail string, err error) error {
 	if err != nil {
-		p.Logger.WarnContext(r.Context(), "upstream sign-in failed", "title", title, "err", err)
+		p.Site.Logger().WarnContext(r.Context(), "upstream sign-in failed", "title", title, "err", err)
 	}
-	view := upstreamErrorPage{Title: title, Heading: title, Detail: detail, RetryURL: p.site.Path("/login")}
+	view := upstreamErrorPage{Title: title, Heading: title, Detail: detail, RetryURL: p.Site.Path("/login")}
 	if requestID != "" {
-		if ar, gerr := p.Store.GetAuthRequest(r.Context(), requestID, p.Now()); gerr == nil {
-			view.RetryURL = p.site.WithRequest("/login", ar.ID)
-			view.BackAction = p.site.Path(PathUpstreamCancel)
+		if ar, gerr := p.Store.GetAuthRequest(r.Context(), requestID, p.Site.Now()); gerr == nil {
+			view.RetryURL = p.Site.WithRequest("/login", ar.ID)
+			view.BackAction = p.Site.Path(PathUpstreamCancel)
 			view.RequestID = ar.ID
 			if cl, cerr := p.Store.GetClient(r.Context(), ar.ClientID); cerr == nil {
 				view.ClientName = strings.TrimSpace(cl.Name)
@@ -221,23 +217,17 @@ func (p *Pages) upstreamProblem(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	view.CSRF = p.Sessions.CSRFToken(w, r)
+	view.CSRF = p.Site.Sessions().CSRFToken(w, r)
 	w.Header().Set("Cache-Control", "no-store")
-	return p.site.Render(w, status, "upstream_error", view)
+	return p.Site.Render(w, status, "upstream_error", view)
 }
 
-// UpstreamCancel serves POST /login/upstream/cancel: the person chose to go
+// upstreamCancel serves POST /login/upstream/cancel: the person chose to go
 // back to the application after a failed upstream sign-in, which then gets
 // access_denied.
-func (p *Pages) UpstreamCancel(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.upstreamCancel)(w, r)
-}
 
 func (p *Pages) upstreamCancel(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodPost {
-		return methodNotAllowed(w)
-	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
 	id := r.PostFormValue("request")
@@ -249,7 +239,7 @@ func (p *Pages) upstreamCancel(w http.ResponseWriter, r *http.Request) error {
 		return page.RequestGone(err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: deny auth request: %w", err)
+		return fmt.Errorf("federation: deny auth request: %w", err)
 	}
 	return page.RedirectSeeOther(w, r, p.Flows.ResumeURL(id))
 }

@@ -1,4 +1,4 @@
-package web
+package federation
 
 import (
 	"context"
@@ -13,18 +13,18 @@ import (
 // address in an organization's verified domain goes to that
 // organization's connector; otherwise the refusal says why not.
 func (p *Pages) HomeRealm(w http.ResponseWriter, r *http.Request, f *signin.Flow, email string) (string, error) {
-	if !p.federationOn() || p.Federation.Orgs == nil {
+	if p.Orgs == nil {
 		return signin.NoUpstream{}.HomeRealm(w, r, f, email)
 	}
 	addr, err := accounts.NormalizeEmail(email)
 	if err != nil {
 		return "Enter your work email address, like name@example.com.", nil
 	}
-	oc, ok, err := p.Federation.Orgs.Discover(r.Context(), addr)
+	oc, ok, err := p.Orgs.Discover(r.Context(), addr)
 	if err != nil {
 		return "", err
 	}
-	conn, known := p.Federation.Connectors.Get(oc.ConnectorID)
+	conn, known := p.Connectors.Get(oc.ConnectorID)
 	if !ok || !known {
 		return "Single sign-on is not set up for this address. Sign in with your password or another way below.", nil
 	}
@@ -41,22 +41,22 @@ func (p *Pages) HomeRealm(w http.ResponseWriter, r *http.Request, f *signin.Flow
 // organization forbids; empty when passwords are allowed. It is the same
 // for known and unknown addresses: it depends on the domain only.
 func (p *Pages) PasswordRefused(ctx context.Context, email string) (string, error) {
-	if !p.federationOn() || p.Federation.Orgs == nil {
+	if p.Orgs == nil {
 		return "", nil
 	}
 	addr, err := accounts.NormalizeEmail(email)
 	if err != nil {
 		return "", nil
 	}
-	oc, ok, err := p.Federation.Orgs.Discover(ctx, addr)
+	oc, ok, err := p.Orgs.Discover(ctx, addr)
 	if err != nil {
-		return "", fmt.Errorf("web: home realm: %w", err)
+		return "", fmt.Errorf("federation: home realm: %w", err)
 	}
 	if !ok || !oc.ForbidPassword {
 		return "", nil
 	}
 	name := "your organization's sign-in"
-	if c, found := p.Federation.Connectors.Get(oc.ConnectorID); found {
+	if c, found := p.Connectors.Get(oc.ConnectorID); found {
 		name = c.Config().Name
 	}
 	return "Your organization does not allow passwords for this address. Use \"Continue with single sign-on\" to sign in with " + name + ".", nil
