@@ -32,6 +32,9 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/federation"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
 )
@@ -137,7 +140,15 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	tokens := &pat.Service{Store: store, Audit: recorder, Now: cfg.now}
 	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: orgs,
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
+	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder,
+		Now: cfg.now, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	flows := &signin.Flows{Site: site, Store: store}
 	pages, err := web.New(web.Pages{
+		Site:       site,
+		Flows:      flows,
 		Orgs:       orgs,
 		Accounts:   &accounts.Service{Store: store, Policy: cfg.passwordPolicy(), Now: cfg.now},
 		People:     people,
@@ -151,15 +162,21 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Notifier:   notify,
 		Mailer:     people.Mailer,
 		MFA:        second,
-		Challenges: store,
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
-		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: orgSSO},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
+	// Connectors can be added at run time, so federation is always on.
+	fed, err := federation.New(federation.Pages{Site: site, Flows: flows, Passwords: &signin.Passwords{Site: site, Store: store},
+		Store: store, Transactor: store, Throttle: limiter, Connectors: upstreams, Orgs: orgSSO,
+		NewAccounts: people.Registration && !people.InviteOnly, Mailer: pages, MFA: second})
+	if err != nil {
+		return nil, fmt.Errorf("federation pages: %w", err)
+	}
+	pages.Federation = fed
 	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
 	oa, err := oauth.New(oauth.Config{
 		Issuer:                cfg.Issuer,
@@ -173,12 +190,17 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		DefaultAudience:       cfg.DefaultAudience,
-	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: pages, HTTP: egress, Now: cfg.now, Logger: logger})
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
-	// The pages verify logout hints with the protocol's own signer.
-	pages.Hints = idTokenHints{oa}
+	// Logout verifies its hints with the protocol's own signer.
+	signinPages, err := signin.New(signin.Pages{Site: site, Flows: flows, Store: store, Throttle: limiter,
+		MFA: second, Challenges: store, Hints: idTokenHints{oa}, Notifier: notify, Upstream: fed, SelfService: people})
+	if err != nil {
+		return nil, fmt.Errorf("sign-in pages: %w", err)
+	}
+	pages.Signin = signinPages
 
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
@@ -203,6 +225,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}).Handle()
 	mux := http.NewServeMux()
 	var routes []string
+	// mount registers a whole pattern and records it for the tests.
+	mount := page.MuxFunc(func(pattern string, h http.Handler) {
+		mux.Handle(pattern, h)
+		routes = append(routes, pattern)
+	})
 	handle := func(pattern string, h http.Handler) {
 		method, path, ok := strings.Cut(pattern, " ")
 		if !ok {
@@ -211,10 +238,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		if method != "" {
 			method += " "
 		}
-		mux.Handle(method+base+path, h)
-		routes = append(routes, method+base+path)
+		mount(method+base+path, h)
 	}
-	page := func(f http.HandlerFunc) http.Handler { return web.Headers(f) }
+	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
 	if !cfg.AdminSeparate {
 		handle(adminapi.BasePath+"/", admin)
@@ -236,13 +262,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		handle(dcr.PathRegister+"/{client_id}", http.HandlerFunc(registration.Configuration))
 	}
 
-	handle(oauth.PathLogin, page(pages.Login))
-	handle(web.PathUpstreamCallback, page(pages.UpstreamCallback))
-	handle(web.PathUpstreamLink, page(pages.UpstreamLink))
-	handle(web.PathUpstreamLinkMail, page(pages.UpstreamLinkMail))
-	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
-	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
-	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))
+	site.Mount(mount, signinPages.Routes())
+	site.Mount(mount, fed.Routes())
 	handle("/register", page(pages.Register))
 	handle("/verify-email", page(pages.VerifyEmail))
 	handle("/forgot-password", page(pages.ForgotPassword))
@@ -250,25 +271,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if people.DevMail != nil {
 		handle("/dev/mail", page(pages.DevMail))
 	}
-	handle(oauth.PathOrganization, page(pages.Organization))
-	handle(oauth.PathConsent, page(pages.Consent))
 	handle("/organizations", page(pages.Organizations))
 	handle("/organizations/{id}", page(pages.OrganizationSettings))
 	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle("/account/delete", page(pages.DeleteAccount))
-	handle(web.PathSecondFactor, page(pages.SecondFactor))
 	handle(web.PathAccountMFA, page(pages.AccountMFA))
-	handle(discovery.PathLogout, page(pages.Logout))
-	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
 	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
 	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
-	handle("/static/", pages.Static())
+	handle("/static/", site.Static())
 	handle("GET /{$}", page(pages.Home))
-	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
-		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}))
+	handle("/", site.NotFound(mux))
 
 	wellKnown := map[string]http.Handler{}
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
@@ -278,7 +292,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	worker.Preparers = map[string]mail.Preparer{web.PurposeResetPassword: pages.PrepareReset}
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
-	refuse := refuseText(base, pages, logger)
+	refuse := refuseText(base, site, logger)
 	return &Provider{Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
 		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
 		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil

@@ -10,7 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/textcheck"
-	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 // oauthJSONPaths answer errors as RFC 6749 §5.2 JSON; the rest of /oauth2
@@ -20,7 +20,7 @@ var oauthJSONPaths = []string{discovery.PathToken, discovery.PathIntrospect, dis
 // refuseText answers a request textcheck refused with a 400 in the shape
 // of the surface it was sent to: the admin API's error body, the OAuth JSON
 // error (invalid_request), or an error page.
-func refuseText(base string, pages *web.Pages, logger *slog.Logger) textcheck.Refuse {
+func refuseText(base string, pages *page.Site, logger *slog.Logger) textcheck.Refuse {
 	return func(w http.ResponseWriter, r *http.Request, where string) {
 		logger.DebugContext(r.Context(), "request refused: not text", "part", where)
 		msg := "The request's " + where + " is not valid UTF-8 text or contains a NUL character."
@@ -33,7 +33,7 @@ func refuseText(base string, pages *web.Pages, logger *slog.Logger) textcheck.Re
 		case oauthJSON(path):
 			writeJSON400(w, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:
-			web.Headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			page.Headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				pages.RenderError(w, r, http.StatusBadRequest, "Invalid request", msg)
 			})).ServeHTTP(w, r)
 		}

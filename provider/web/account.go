@@ -10,6 +10,8 @@ import (
 
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -96,22 +98,22 @@ var notices = map[string]string{
 // redirect back to the page (or, for a new token, the page itself, which
 // shows the token once).
 func (p *Pages) Account(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.account)(w, r)
+	p.site.Handle(p.account)(w, r)
 }
 
 func (p *Pages) accountPaths() accountPaths {
-	a := p.path("/account")
+	a := p.site.Path("/account")
 	return accountPaths{
 		Page: a, Profile: a + "/profile", Email: a + "/email", Password: a + "/password",
 		EndSession: a + "/sessions/end", EndAll: a + "/sessions/end-all", RevokeApp: a + "/apps/revoke",
-		CreateToken: a + "/tokens", RevokeToken: a + "/tokens/revoke", Logout: p.path("/logout"), Home: p.path("/"),
-		Orgs: p.path("/organizations"), MFA: p.path(PathAccountMFA), Delete: a + "/delete",
+		CreateToken: a + "/tokens", RevokeToken: a + "/tokens/revoke", Logout: p.site.Path("/logout"), Home: p.site.Path("/"),
+		Orgs: p.site.Path("/organizations"), MFA: p.site.Path(PathAccountMFA), Delete: a + "/delete",
 		Unlink: a + "/identities/unlink",
 	}
 }
 
 func (p *Pages) account(w http.ResponseWriter, r *http.Request) error {
-	sub := strings.TrimPrefix(r.URL.Path, p.path("/account"))
+	sub := strings.TrimPrefix(r.URL.Path, p.site.Path("/account"))
 	if sub == "/email/confirm" {
 		// The link from the mail: the token proves the address, whoever
 		// is signed in on this browser.
@@ -120,22 +122,22 @@ func (p *Pages) account(w http.ResponseWriter, r *http.Request) error {
 	isPost := r.Method == http.MethodPost
 	if !isPost && r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
-	sess, user, ok, err := p.currentUser(r)
+	sess, user, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		login := p.path("/login") + "?" + url.Values{"return_to": {p.path("/account")}}.Encode()
+		login := p.site.Path("/login") + "?" + url.Values{"return_to": {p.site.Path("/account")}}.Encode()
 		if isPost {
-			return p.redirectSeeOther(w, r, login)
+			return page.RedirectSeeOther(w, r, login)
 		}
-		return p.redirect(w, r, login)
+		return page.Redirect(w, r, login)
 	}
 	if !isPost {
 		if sub != "" && sub != "/" {
-			return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+			return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 		}
 		return p.renderAccount(w, r, sess, user, http.StatusOK, accountPage{Notice: notices[r.URL.Query().Get("done")]})
 	}
@@ -163,7 +165,7 @@ func (p *Pages) account(w http.ResponseWriter, r *http.Request) error {
 	case "/identities/unlink":
 		return a.unlinkIdentity()
 	}
-	return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 }
 
 // accountAction is one account form post by the signed-in person.
@@ -178,7 +180,7 @@ type accountAction struct {
 // done sends the browser back to the page with a notice (POST/redirect/GET,
 // so reloading does not post again).
 func (a accountAction) done(notice string) error {
-	return a.p.redirectSeeOther(a.w, a.r, a.p.path("/account")+"?done="+notice)
+	return page.RedirectSeeOther(a.w, a.r, a.p.site.Path("/account")+"?done="+notice)
 }
 
 // again shows the page with what went wrong in one form.
@@ -213,14 +215,14 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 		return fmt.Errorf("web: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
+		v.Orgs = append(v.Orgs, orgRow{ID: m.OrgID, Name: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID), Active: m.OrgID == sess.OrgID})
 	}
 	if err := p.fillIdentities(r, user, &v); err != nil {
 		return err
 	}
 	v.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, p.upstreamFormTargets(nil)...)
-	return p.render(w, status, "account", v)
+	page.AllowFormAction(w, p.upstreamOrigins()...)
+	return p.site.Render(w, status, "account", v)
 }
 
 // authorizedApps lists the remembered consents with their clients' names.
@@ -258,23 +260,23 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 		return "", err
 	}
 	if limited {
-		return "Too many wrong passwords. Try again " + retryIn(retry) + ".", nil
+		return "Too many wrong passwords. Try again " + signin.RetryIn(retry) + ".", nil
 	}
 	ok := false
-	if a.user.PasswordHash != "" && pw != "" && len(pw) <= maxPasswordLen {
+	if a.user.PasswordHash != "" && pw != "" && len(pw) <= signin.MaxPasswordLen {
 		ok, _, err = password.Verify(a.user.PasswordHash, pw)
 		if err != nil {
 			a.p.Logger.ErrorContext(ctx, "stored password hash unusable", "user_id", a.user.ID, "err", err)
 			ok = false
 		}
 	} else {
-		password.VerifyDummy(pw[:min(len(pw), maxPasswordLen)])
+		password.VerifyDummy(pw[:min(len(pw), signin.MaxPasswordLen)])
 	}
 	if !ok {
 		if err := a.p.Throttle.Failure(ctx, a.user.Email, ip); err != nil {
 			return "", err
 		}
-		a.p.audit(ctx, storage.AuditEvent{Type: "password.check_failed", ActorID: a.user.ID, SubjectID: a.user.ID, IP: ip})
+		a.p.site.Audit(ctx, storage.AuditEvent{Type: "password.check_failed", ActorID: a.user.ID, SubjectID: a.user.ID, IP: ip})
 		return "Your current password is not correct.", nil
 	}
 	// Check counted this attempt against the account; a right password
@@ -291,7 +293,11 @@ func ruleMessage(err error) string {
 	return fault.Message(err, "The change was refused. Check the form and try again.")
 }
 
+type signedOutPage struct {
+	Title, LoginURL string
+}
+
 // signedOut is the page after the person signed themselves out here.
 func (p *Pages) signedOut(w http.ResponseWriter) error {
-	return p.render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.path("/login")})
+	return p.site.Render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.site.Path("/login")})
 }

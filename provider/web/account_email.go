@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -45,7 +46,7 @@ func (a accountAction) saveProfile() error {
 	if err != nil {
 		return fmt.Errorf("web: update name: %w", err)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "profile.updated", ActorID: a.user.ID, SubjectID: a.user.ID, IP: a.p.Sessions.RemoteIP(a.r)})
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "profile.updated", ActorID: a.user.ID, SubjectID: a.user.ID, IP: a.p.Sessions.RemoteIP(a.r)})
 	return a.done("profile")
 }
 
@@ -88,7 +89,7 @@ func (a accountAction) requestEmailChange() error {
 		Link: link, Expires: inWords(emailChangeTTL)}); err != nil {
 		return fmt.Errorf("web: send email change link: %w", err)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: a.p.Sessions.RemoteIP(a.r)})
 	return a.done("email_sent")
 }
@@ -105,20 +106,20 @@ var errStaleEmailChange = errors.New("web: email changed since the link was sent
 // confirmEmail serves the link of the mail. GET only shows a button, so a
 // mail scanner fetching the link changes nothing; the POST makes the change.
 func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
-	page := emailConfirmPage{Title: "Confirm your new email address", Action: p.path("/account/email/confirm"),
-		AccountURL: p.path("/account")}
+	view := emailConfirmPage{Title: "Confirm your new email address", Action: p.site.Path("/account/email/confirm"),
+		AccountURL: p.site.Path("/account")}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		page.Token = r.URL.Query().Get("token")
-		if page.Token == "" {
+		view.Token = r.URL.Query().Get("token")
+		if view.Token == "" {
 			return linkGone(nil)
 		}
-		page.CSRF = p.Sessions.CSRFToken(w, r)
-		return p.render(w, http.StatusOK, "email_confirm", page)
+		view.CSRF = p.Sessions.CSRFToken(w, r)
+		return p.site.Render(w, http.StatusOK, "email_confirm", view)
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return err
@@ -143,14 +144,14 @@ func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
 	})
 	switch {
 	case errors.Is(err, storage.ErrAlreadyExists):
-		return &pageError{status: http.StatusConflict, title: "This address is taken",
-			detail: "Another account uses this email address. Sign in to that account, or choose another address.", err: err}
+		return &page.Error{Status: http.StatusConflict, Title: "This address is taken",
+			Detail: "Another account uses this email address. Sign in to that account, or choose another address.", Err: err}
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, errStaleEmailChange):
 		return linkGone(err)
 	case err != nil:
 		return fmt.Errorf("web: change email: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Sessions.RemoteIP(r)})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Sessions.RemoteIP(r)})
 	if p.Mailer != nil && data.Old != "" {
 		// The old owner learns of it, in case it was not them.
 		if err := p.Mailer.Send(ctx, data.Old, mail.EmailChanged{OldEmail: data.Old, NewEmail: t.Email,
@@ -158,11 +159,11 @@ func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
 			p.Logger.ErrorContext(ctx, "queue email change notice", "user_id", t.UserID, "err", err)
 		}
 	}
-	page.Done, page.Email, page.Title = true, t.Email, "Email address changed"
-	return p.render(w, http.StatusOK, "email_confirm", page)
+	view.Done, view.Email, view.Title = true, t.Email, "Email address changed"
+	return p.site.Render(w, http.StatusOK, "email_confirm", view)
 }
 
 func linkGone(err error) error {
-	return &pageError{status: http.StatusBadRequest, title: "This link no longer works",
-		detail: "It was used already, has expired, or a newer change replaced it. Request the change again from your account page.", err: err}
+	return &page.Error{Status: http.StatusBadRequest, Title: "This link no longer works",
+		Detail: "It was used already, has expired, or a newer change replaced it. Request the change again from your account page.", Err: err}
 }

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
 type identitiesView struct {
 	Linked    []identityView
-	Available []upstreamButton
+	Available []signin.Button
 	Error     string
 }
 
@@ -43,7 +45,7 @@ func (p *Pages) fillIdentities(r *http.Request, user storage.User, v *accountPag
 		linked[x.ConnectorID] = true
 		view.Linked = append(view.Linked, identityView{ID: x.ID, Provider: name, Email: x.Email, Since: when(x.CreatedAt)})
 	}
-	for _, b := range p.upstreamButtons(nil) {
+	for _, b := range p.Federation.Buttons(nil) {
 		if !linked[b.ID] {
 			view.Available = append(view.Available, b)
 		}
@@ -57,7 +59,7 @@ func (p *Pages) fillIdentities(r *http.Request, user storage.User, v *accountPag
 func (a accountAction) unlinkIdentity() error {
 	p := a.p
 	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	ctx := a.r.Context()
 	id := a.r.PostFormValue("identity_id")
@@ -82,7 +84,7 @@ func (a accountAction) unlinkIdentity() error {
 	case err != nil:
 		return fmt.Errorf("web: unlink identity: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "identity.unlinked", ActorID: a.user.ID, SubjectID: a.user.ID,
+	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.unlinked", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: p.Sessions.RemoteIP(a.r), Details: map[string]string{"identity_id": id}})
 	return a.done("unlinked")
 }

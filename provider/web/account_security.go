@@ -84,7 +84,7 @@ func (p *Pages) endOtherAccess(r *http.Request, keep storage.Session, ev storage
 	}
 	ev.Details["sessions_ended"] = strconv.Itoa(sessions)
 	ev.Details["tokens_deactivated"] = strconv.Itoa(tokens)
-	p.audit(ctx, ev)
+	p.site.Audit(ctx, ev)
 	return nil
 }
 
@@ -110,7 +110,7 @@ func (a accountAction) endSession() error {
 		return fmt.Errorf("web: read session: %w", err)
 	}
 	if s.ID == a.sess.ID {
-		if err := a.p.endSession(a.w, a.r, logoutRequest{}); err != nil {
+		if err := a.p.Signin.SignOut(a.w, a.r); err != nil {
 			return err
 		}
 		return a.p.signedOut(a.w)
@@ -125,7 +125,7 @@ func (a accountAction) endSession() error {
 	if a.p.Notifier != nil {
 		a.p.Notifier.SessionEnded(ctx, a.user.ID, s.ID)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "session.ended", ActorID: a.user.ID, SubjectID: a.user.ID, OrgID: s.OrgID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "session.ended", ActorID: a.user.ID, SubjectID: a.user.ID, OrgID: s.OrgID,
 		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"session_id": s.ID, "tokens_deactivated": strconv.Itoa(n)}})
 	return a.done("session")
 }
@@ -141,7 +141,7 @@ func (a accountAction) endAllSessions() error {
 	if _, _, err := a.p.Sessions.End(a.w, a.r); err != nil {
 		return err
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "sessions.ended_all", ActorID: a.user.ID, SubjectID: a.user.ID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "sessions.ended_all", ActorID: a.user.ID, SubjectID: a.user.ID,
 		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
 			"sessions_ended": strconv.Itoa(sessions), "tokens_deactivated": strconv.Itoa(tokens)}})
 	return a.p.signedOut(a.w)
@@ -166,7 +166,7 @@ func (a accountAction) revokeApp() error {
 	if err != nil {
 		return fmt.Errorf("web: deactivate client tokens: %w", err)
 	}
-	a.p.audit(ctx, storage.AuditEvent{Type: "consent.revoked", ActorID: a.user.ID, SubjectID: a.user.ID, ClientID: clientID,
+	a.p.site.Audit(ctx, storage.AuditEvent{Type: "consent.revoked", ActorID: a.user.ID, SubjectID: a.user.ID, ClientID: clientID,
 		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"tokens_deactivated": strconv.Itoa(n)}})
 	return a.done("app")
 }

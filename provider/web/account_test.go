@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -21,65 +22,46 @@ const annPassword = "ann-password-long"
 
 // grantToken records a token of kind for userID, as the protocol would.
 func (h *harness) grantToken(kind storage.TokenKind, userID, clientID, sessionID, requestID string) string {
-	h.t.Helper()
+	h.T.Helper()
 	sig := randtoken.ID()
-	err := h.store.CreateToken(h.ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: requestID,
-		RequestedAt: h.clock.now(), ClientID: clientID, Subject: userID, SessionID: sessionID, Session: []byte("{}"),
-		Active: true, ExpiresAt: h.clock.now().Add(time.Hour)})
+	err := h.Store.CreateToken(h.Ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: requestID,
+		RequestedAt: h.Clock.Now(), ClientID: clientID, Subject: userID, SessionID: sessionID, Session: []byte("{}"),
+		Active: true, ExpiresAt: h.Clock.Now().Add(time.Hour)})
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return sig
 }
 
-func (h *harness) tokenActive(kind storage.TokenKind, sig string) bool {
-	h.t.Helper()
-	rec, err := h.store.GetToken(h.ctx(), kind, sig)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return rec.Active
-}
-
-func (h *harness) signedInAgent(email, pw string) (*agent, storage.Session) {
-	h.t.Helper()
-	a := h.browser()
-	a.signIn(email, pw)
-	s, ok := a.session()
+func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
+	h.T.Helper()
+	a := h.Browser()
+	a.SignIn(email, pw)
+	s, ok := a.Session()
 	if !ok {
-		h.t.Fatal("not signed in")
+		h.T.Fatal("not signed in")
 	}
-	a.get("/account") // the page's form token
+	a.Get("/account") // the page's form token
 	return a, s
-}
-
-func wantSeeOther(t *testing.T, w interface {
-	Result() *http.Response
-}, location string) {
-	t.Helper()
-	resp := w.Result()
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != location {
-		t.Fatalf("got %d to %q, want 303 to %q", resp.StatusCode, resp.Header.Get("Location"), location)
-	}
 }
 
 func TestAccountRequiresSignIn(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	b := h.browser()
-	wantRedirect(t, b.get("/account"), "/login?return_to=%2Faccount")
-	wantSeeOther(t, b.post("/account/sessions/end-all", url.Values{}), "/login?return_to=%2Faccount")
+	h.User("ann", "ann@example.com", annPassword)
+	b := h.Browser()
+	webtest.WantRedirect(t, b.Get("/account"), "/login?return_to=%2Faccount")
+	webtest.WantSeeOther(t, b.Post("/account/sessions/end-all", url.Values{}), "/login?return_to=%2Faccount")
 	// Signing in from there comes back to the account page.
-	b.get("/login?return_to=%2Faccount")
-	w := b.post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {annPassword}, "return_to": {"/account"}})
-	wantRedirect(t, w, "/account")
-	w = b.get("/account")
-	wantStatus(t, w, http.StatusOK)
+	b.Get("/login?return_to=%2Faccount")
+	w := b.Post("/login", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {annPassword}, "return_to": {"/account"}})
+	webtest.WantRedirect(t, w, "/account")
+	w = b.Get("/account")
+	webtest.WantStatus(t, w, http.StatusOK)
 	if body := w.Body.String(); !strings.Contains(body, "ann@example.com") || !strings.Contains(body, "this browser") {
 		t.Fatalf("account page:\n%s", body)
 	}
 	// The home page links to it.
-	if body := b.get("/").Body.String(); !strings.Contains(body, `href="/account"`) {
+	if body := b.Get("/").Body.String(); !strings.Contains(body, `href="/account"`) {
 		t.Fatalf("home page does not link the account page:\n%s", body)
 	}
 }
@@ -88,12 +70,12 @@ func TestAccountRequiresSignIn(t *testing.T) {
 // cross-site with a valid one: each is refused with 403 and changes nothing.
 func TestAccountFormsCSRF(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.client(storage.Client{ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"}})
-	h.must(h.store.PutConsent(h.ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid"}, CreatedAt: h.clock.now()}))
+	h.User("ann", "ann@example.com", annPassword)
+	h.Client(storage.Client{ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"}})
+	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
 	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
 	_, hash := pat.New()
-	h.must(h.store.CreatePAT(h.ctx(), storage.PAT{ID: "pat1", UserID: "ann", Name: "old", TokenHash: hash, Scopes: []string{"openid"}, CreatedAt: h.clock.now()}))
+	h.must(h.Store.CreatePAT(h.Ctx(), storage.PAT{ID: "pat1", UserID: "ann", Name: "old", TokenHash: hash, Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
 
 	forms := map[string]url.Values{
 		"/account/profile":          {"name": {"Mallory"}},
@@ -112,58 +94,58 @@ func TestAccountFormsCSRF(t *testing.T) {
 			"cross-site post": {"", "cross-site"},
 		} {
 			a, _ := h.signedInAgent("ann@example.com", annPassword)
-			a.site = tc.site
+			a.Site = tc.site
 			f := url.Values{}
 			for k, v := range form {
 				f[k] = v
 			}
 			switch tc.token {
 			case "-":
-				a.csrf = ""
+				a.CSRF = ""
 			case "":
 			default:
 				f.Set("csrf_token", tc.token)
 			}
-			if w := a.post(path, f); w.Code != http.StatusForbidden {
+			if w := a.Post(path, f); w.Code != http.StatusForbidden {
 				t.Errorf("%s, %s: status %d, want 403", path, name, w.Code)
 			}
-			if _, ok := a.session(); !ok {
+			if _, ok := a.Session(); !ok {
 				t.Errorf("%s, %s: the session ended", path, name)
 			}
 		}
 	}
 	// Nothing changed.
-	u, _ := h.store.GetUser(h.ctx(), "ann")
+	u, _ := h.Store.GetUser(h.Ctx(), "ann")
 	if u.Name != "Ann Example" || u.Email != "ann@example.com" {
 		t.Errorf("user changed: %+v", u)
 	}
-	if len(h.mailer.all()) != 0 {
-		t.Errorf("mail sent: %v", h.mailer.all())
+	if len(h.Mailer.Sent()) != 0 {
+		t.Errorf("mail sent: %v", h.Mailer.Sent())
 	}
-	if _, ok := other.session(); !ok {
+	if _, ok := other.Session(); !ok {
 		t.Error("the other session ended")
 	}
-	if _, err := h.store.GetConsent(h.ctx(), "ann", "app"); err != nil {
+	if _, err := h.Store.GetConsent(h.Ctx(), "ann", "app"); err != nil {
 		t.Errorf("consent: %v", err)
 	}
-	if ps, _ := h.store.ListPATsByUser(h.ctx(), "ann"); len(ps) != 1 || ps[0].ID != "pat1" {
+	if ps, _ := h.Store.ListPATsByUser(h.Ctx(), "ann"); len(ps) != 1 || ps[0].ID != "pat1" {
 		t.Errorf("tokens changed: %+v", ps)
 	}
-	a := h.browser()
-	a.signIn("ann@example.com", annPassword) // the password is unchanged
+	a := h.Browser()
+	a.SignIn("ann@example.com", annPassword) // the password is unchanged
 }
 
 func (h *harness) must(err error) {
-	h.t.Helper()
+	h.T.Helper()
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 }
 
 func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.user("bob", "bob@example.com", "bob-password-long")
+	h.User("ann", "ann@example.com", annPassword)
+	h.User("bob", "bob@example.com", "bob-password-long")
 	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
 	a, sess := h.signedInAgent("ann@example.com", annPassword)
 	refresh := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
@@ -178,123 +160,123 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 		{"too short", annPassword, "short", "short", "at least 12 characters"},
 		{"the email", annPassword, "ann@example.com", "ann@example.com", "must not be your email"},
 	} {
-		w := a.post("/account/password", url.Values{"current_password": {tc.cur}, "new_password": {tc.next}, "confirm_password": {tc.confirm}})
-		wantStatus(t, w, http.StatusUnprocessableEntity)
+		w := a.Post("/account/password", url.Values{"current_password": {tc.cur}, "new_password": {tc.next}, "confirm_password": {tc.confirm}})
+		webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 		if !strings.Contains(w.Body.String(), tc.want) {
 			t.Errorf("%s: page does not say %q", tc.name, tc.want)
 		}
 	}
-	if _, ok := other.session(); !ok || !h.tokenActive(storage.KindRefreshToken, refresh) {
+	if _, ok := other.Session(); !ok || !h.TokenActive(storage.KindRefreshToken, refresh) {
 		t.Fatal("a refused change ended sessions or tokens")
 	}
-	if got := len(h.audits("password.check_failed")); got != 1 {
+	if got := len(h.Audits("password.check_failed")); got != 1 {
 		t.Errorf("password.check_failed events: %d", got)
 	}
 
-	w := a.post("/account/password", url.Values{"current_password": {annPassword}, "new_password": {"brand-new-password"}, "confirm_password": {"brand-new-password"}})
-	wantSeeOther(t, w, "/account?done=password")
-	if _, ok := a.session(); !ok {
+	w := a.Post("/account/password", url.Values{"current_password": {annPassword}, "new_password": {"brand-new-password"}, "confirm_password": {"brand-new-password"}})
+	webtest.WantSeeOther(t, w, "/account?done=password")
+	if _, ok := a.Session(); !ok {
 		t.Fatal("the changing session ended")
 	}
-	if _, ok := other.session(); ok {
+	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.tokenActive(storage.KindRefreshToken, refresh) || h.tokenActive(storage.KindAccessToken, access) {
+	if h.TokenActive(storage.KindRefreshToken, refresh) || h.TokenActive(storage.KindAccessToken, access) {
 		t.Fatal("tokens issued before the change are still active")
 	}
-	if !h.tokenActive(storage.KindRefreshToken, bobs) {
+	if !h.TokenActive(storage.KindRefreshToken, bobs) {
 		t.Fatal("another person's token was deactivated")
 	}
-	if !slices.Contains(h.notified.ended, "ann/"+otherSess.ID) || slices.Contains(h.notified.ended, "ann/"+sess.ID) {
-		t.Errorf("back-channel notices: %v", h.notified.ended)
+	if !slices.Contains(h.Notified.Ended(), "ann/"+otherSess.ID) || slices.Contains(h.Notified.Ended(), "ann/"+sess.ID) {
+		t.Errorf("back-channel notices: %v", h.Notified.Ended())
 	}
-	if evs := h.audits("password.changed"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "1" || evs[0].Details["tokens_deactivated"] != "2" {
+	if evs := h.Audits("password.changed"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "1" || evs[0].Details["tokens_deactivated"] != "2" {
 		t.Errorf("audit: %+v", evs)
 	}
-	if body := a.get("/account?done=password").Body.String(); !strings.Contains(body, "Your password was changed") {
+	if body := a.Get("/account?done=password").Body.String(); !strings.Contains(body, "Your password was changed") {
 		t.Error("no notice after the change")
 	}
-	h.browser().signIn("ann@example.com", "brand-new-password")
+	h.Browser().SignIn("ann@example.com", "brand-new-password")
 }
 
 func TestAccountSessions(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.user("bob", "bob@example.com", "bob-password-long")
+	h.User("ann", "ann@example.com", annPassword)
+	h.User("bob", "bob@example.com", "bob-password-long")
 	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
 	bob, bobSess := h.signedInAgent("bob@example.com", "bob-password-long")
 	a, sess := h.signedInAgent("ann@example.com", annPassword)
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
 	ownTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r2")
 
-	body := a.get("/account").Body.String()
+	body := a.Get("/account").Body.String()
 	if strings.Count(body, `name="session_id"`) != 2 || strings.Contains(body, bobSess.ID) {
 		t.Fatalf("sessions list:\n%s", body)
 	}
 	// Someone else's session id changes nothing.
-	wantSeeOther(t, a.post("/account/sessions/end", url.Values{"session_id": {bobSess.ID}}), "/account?done=session")
-	if _, ok := bob.session(); !ok {
+	webtest.WantSeeOther(t, a.Post("/account/sessions/end", url.Values{"session_id": {bobSess.ID}}), "/account?done=session")
+	if _, ok := bob.Session(); !ok {
 		t.Fatal("ended another person's session")
 	}
-	wantSeeOther(t, a.post("/account/sessions/end", url.Values{"session_id": {otherSess.ID}}), "/account?done=session")
-	if _, ok := other.session(); ok {
+	webtest.WantSeeOther(t, a.Post("/account/sessions/end", url.Values{"session_id": {otherSess.ID}}), "/account?done=session")
+	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.tokenActive(storage.KindRefreshToken, otherTok) || !h.tokenActive(storage.KindRefreshToken, ownTok) {
+	if h.TokenActive(storage.KindRefreshToken, otherTok) || !h.TokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("ending one session must end its tokens only")
 	}
-	if evs := h.audits("session.ended"); len(evs) != 1 || evs[0].Details["session_id"] != otherSess.ID {
+	if evs := h.Audits("session.ended"); len(evs) != 1 || evs[0].Details["session_id"] != otherSess.ID {
 		t.Errorf("audit: %+v", evs)
 	}
 
 	// Sign out everywhere: this session too, and every token.
 	other2, _ := h.signedInAgent("ann@example.com", annPassword)
-	a.get("/account")
-	w := a.post("/account/sessions/end-all", url.Values{})
-	wantStatus(t, w, http.StatusOK)
+	a.Get("/account")
+	w := a.Post("/account/sessions/end-all", url.Values{})
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "You are signed out") {
 		t.Fatalf("after sign out everywhere:\n%s", w.Body)
 	}
-	if _, ok := a.session(); ok {
+	if _, ok := a.Session(); ok {
 		t.Fatal("this session survived")
 	}
-	if _, ok := other2.session(); ok {
+	if _, ok := other2.Session(); ok {
 		t.Fatal("another session survived")
 	}
-	if _, ok := bob.session(); !ok {
+	if _, ok := bob.Session(); !ok {
 		t.Fatal("another person was signed out")
 	}
-	if h.tokenActive(storage.KindRefreshToken, ownTok) {
+	if h.TokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("refresh token survived sign out everywhere")
 	}
-	if evs := h.audits("sessions.ended_all"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "2" {
+	if evs := h.Audits("sessions.ended_all"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "2" {
 		t.Errorf("audit: %+v", evs)
 	}
-	wantRedirect(t, a.get("/account"), "/login?return_to=%2Faccount")
+	webtest.WantRedirect(t, a.Get("/account"), "/login?return_to=%2Faccount")
 }
 
 func TestAccountRevokeApp(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.client(storage.Client{ID: "app", Name: "Photo Printer", RedirectURIs: []string{"https://app.example/cb"}})
-	h.must(h.store.PutConsent(h.ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "email"}, CreatedAt: h.clock.now()}))
+	h.User("ann", "ann@example.com", annPassword)
+	h.Client(storage.Client{ID: "app", Name: "Photo Printer", RedirectURIs: []string{"https://app.example/cb"}})
+	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "email"}, CreatedAt: h.Clock.Now()}))
 	a, sess := h.signedInAgent("ann@example.com", annPassword)
 	appTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r1")
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "other", sess.ID, "r2")
-	if body := a.get("/account").Body.String(); !strings.Contains(body, "Photo Printer") || !strings.Contains(body, "<code>email</code>") {
+	if body := a.Get("/account").Body.String(); !strings.Contains(body, "Photo Printer") || !strings.Contains(body, "<code>email</code>") {
 		t.Fatalf("applications list:\n%s", body)
 	}
-	wantSeeOther(t, a.post("/account/apps/revoke", url.Values{"client_id": {"app"}}), "/account?done=app")
-	if _, err := h.store.GetConsent(h.ctx(), "ann", "app"); !errors.Is(err, storage.ErrNotFound) {
+	webtest.WantSeeOther(t, a.Post("/account/apps/revoke", url.Values{"client_id": {"app"}}), "/account?done=app")
+	if _, err := h.Store.GetConsent(h.Ctx(), "ann", "app"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("consent: %v", err)
 	}
-	if h.tokenActive(storage.KindRefreshToken, appTok) || !h.tokenActive(storage.KindRefreshToken, otherTok) {
+	if h.TokenActive(storage.KindRefreshToken, appTok) || !h.TokenActive(storage.KindRefreshToken, otherTok) {
 		t.Fatal("revoking must end that application's tokens only")
 	}
-	if evs := h.audits("consent.revoked"); len(evs) != 1 || evs[0].ClientID != "app" {
+	if evs := h.Audits("consent.revoked"); len(evs) != 1 || evs[0].ClientID != "app" {
 		t.Errorf("audit: %+v", evs)
 	}
-	if body := a.get("/account").Body.String(); strings.Contains(body, "Photo Printer") {
+	if body := a.Get("/account").Body.String(); strings.Contains(body, "Photo Printer") {
 		t.Fatal("revoked application still listed")
 	}
 }
@@ -303,11 +285,11 @@ var newTokenRE = regexp.MustCompile(`<code id="new-token" class="secret">([^<]+)
 
 func TestAccountPersonalAccessTokens(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.client(storage.Client{ID: "cli", Name: "CLI", Public: true, GrantTypes: []string{clients.GrantTokenExchange},
+	h.User("ann", "ann@example.com", annPassword)
+	h.Client(storage.Client{ID: "cli", Name: "CLI", Public: true, GrantTypes: []string{clients.GrantTokenExchange},
 		Scopes: []string{"openid", "api:read", "offline_access"}})
 	a, _ := h.signedInAgent("ann@example.com", annPassword)
-	body := a.get("/account").Body.String()
+	body := a.Get("/account").Body.String()
 	for _, want := range []string{`value="openid"`, `value="profile"`, `value="email"`, `value="api:read"`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("scope choice %s missing", want)
@@ -327,134 +309,134 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 		{"scope not offered", url.Values{"name": {"ci"}, "scope": {"admin"}, "expires": {"30"}}, "cannot be put on"},
 		{"bad expiry", url.Values{"name": {"ci"}, "scope": {"openid"}, "expires": {"5"}}, "Choose when the token expires"},
 	} {
-		w := a.post("/account/tokens", tc.form)
-		wantStatus(t, w, http.StatusUnprocessableEntity)
+		w := a.Post("/account/tokens", tc.form)
+		webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 		if !strings.Contains(w.Body.String(), tc.want) {
 			t.Errorf("%s: page does not say %q", tc.name, tc.want)
 		}
 	}
 
-	w := a.post("/account/tokens", url.Values{"name": {"deploy script"}, "scope": {"openid", "api:read"}, "expires": {"90"}})
-	wantStatus(t, w, http.StatusOK)
+	w := a.Post("/account/tokens", url.Values{"name": {"deploy script"}, "scope": {"openid", "api:read"}, "expires": {"90"}})
+	webtest.WantStatus(t, w, http.StatusOK)
 	m := newTokenRE.FindStringSubmatch(w.Body.String())
 	if m == nil || !pat.Looks(m[1]) {
 		t.Fatalf("the new token is not shown:\n%s", w.Body)
 	}
 	token := m[1]
-	ps, err := h.store.ListPATsByUser(h.ctx(), "ann")
+	ps, err := h.Store.ListPATsByUser(h.Ctx(), "ann")
 	if err != nil || len(ps) != 1 {
 		t.Fatalf("stored tokens: %+v %v", ps, err)
 	}
 	p := ps[0]
 	if !bytes.Equal(p.TokenHash, randtoken.Hash(token)) || p.Name != "deploy script" || !slices.Equal(p.Scopes, []string{"openid", "api:read"}) ||
-		!p.ExpiresAt.Equal(h.clock.now().Add(90*24*time.Hour)) || !slices.Equal(p.AMR, []string{"pwd"}) {
+		!p.ExpiresAt.Equal(h.Clock.Now().Add(90*24*time.Hour)) || !slices.Equal(p.AMR, []string{"pwd"}) {
 		t.Fatalf("stored token: %+v", p)
 	}
-	if evs := h.audits("pat.created"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID || strings.Contains(evs[0].Details["name"], token) {
+	if evs := h.Audits("pat.created"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID || strings.Contains(evs[0].Details["name"], token) {
 		t.Errorf("audit: %+v", evs)
 	}
-	for _, e := range h.audits("") {
+	for _, e := range h.Audits("") {
 		for _, v := range e.Details {
 			if strings.Contains(v, token) {
 				t.Fatal("the token is in the audit log")
 			}
 		}
 	}
-	if strings.Contains(h.logs.String(), token) {
+	if strings.Contains(h.Logs.String(), token) {
 		t.Fatal("the token is in the log")
 	}
 	// Shown once: the page never shows it again, but lists the token.
-	body = a.get("/account").Body.String()
+	body = a.Get("/account").Body.String()
 	if strings.Contains(body, token) || !strings.Contains(body, "deploy script") || !strings.Contains(body, "last used never") {
 		t.Fatalf("token list:\n%s", body)
 	}
 
 	exchanged := h.grantToken(storage.KindAccessToken, "ann", "cli", "", pat.RequestID(p.ID))
 	other := h.grantToken(storage.KindAccessToken, "ann", "cli", "", "r9")
-	wantSeeOther(t, a.post("/account/tokens/revoke", url.Values{"token_id": {p.ID}}), "/account?done=token")
-	if ps, _ := h.store.ListPATsByUser(h.ctx(), "ann"); len(ps) != 0 {
+	webtest.WantSeeOther(t, a.Post("/account/tokens/revoke", url.Values{"token_id": {p.ID}}), "/account?done=token")
+	if ps, _ := h.Store.ListPATsByUser(h.Ctx(), "ann"); len(ps) != 0 {
 		t.Fatalf("token not revoked: %+v", ps)
 	}
-	if h.tokenActive(storage.KindAccessToken, exchanged) || !h.tokenActive(storage.KindAccessToken, other) {
+	if h.TokenActive(storage.KindAccessToken, exchanged) || !h.TokenActive(storage.KindAccessToken, other) {
 		t.Fatal("revoking must end the tokens exchanged for it, and only those")
 	}
-	if evs := h.audits("pat.revoked"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID {
+	if evs := h.Audits("pat.revoked"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID {
 		t.Errorf("audit: %+v", evs)
 	}
 }
 
 func TestAccountProfileAndEmailChange(t *testing.T) {
 	h := newHarness(t)
-	h.user("ann", "ann@example.com", annPassword)
-	h.user("bob", "bob@example.com", "bob-password-long")
+	h.User("ann", "ann@example.com", annPassword)
+	h.User("bob", "bob@example.com", "bob-password-long")
 	a, _ := h.signedInAgent("ann@example.com", annPassword)
 
-	wantSeeOther(t, a.post("/account/profile", url.Values{"name": {"  Ann Lovelace "}}), "/account?done=profile")
-	if u, _ := h.store.GetUser(h.ctx(), "ann"); u.Name != "Ann Lovelace" {
+	webtest.WantSeeOther(t, a.Post("/account/profile", url.Values{"name": {"  Ann Lovelace "}}), "/account?done=profile")
+	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Name != "Ann Lovelace" {
 		t.Fatalf("name = %q", u.Name)
 	}
-	wantStatus(t, a.post("/account/profile", url.Values{"name": {"a\nb"}}), http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, a.Post("/account/profile", url.Values{"name": {"a\nb"}}), http.StatusUnprocessableEntity)
 
-	w := a.post("/account/email", url.Values{"new_email": {"ann@new.example"}, "current_password": {"wrong"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
-	wantStatus(t, a.post("/account/email", url.Values{"new_email": {"not an address"}, "current_password": {annPassword}}), http.StatusUnprocessableEntity)
-	if len(h.mailer.all()) != 0 {
+	w := a.Post("/account/email", url.Values{"new_email": {"ann@new.example"}, "current_password": {"wrong"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, a.Post("/account/email", url.Values{"new_email": {"not an address"}, "current_password": {annPassword}}), http.StatusUnprocessableEntity)
+	if len(h.Mailer.Sent()) != 0 {
 		t.Fatal("mail sent for a refused change")
 	}
-	wantSeeOther(t, a.post("/account/email", url.Values{"new_email": {"Ann@New.example"}, "current_password": {annPassword}}), "/account?done=email_sent")
-	sent := h.mailer.all()
-	if len(sent) != 1 || sent[0].to != "ann@new.example" || sent[0].template != "email_change_confirm" {
+	webtest.WantSeeOther(t, a.Post("/account/email", url.Values{"new_email": {"Ann@New.example"}, "current_password": {annPassword}}), "/account?done=email_sent")
+	sent := h.Mailer.Sent()
+	if len(sent) != 1 || sent[0].To != "ann@new.example" || sent[0].Template != "email_change_confirm" {
 		t.Fatalf("mail: %+v", sent)
 	}
-	link := sent[0].link()
-	if !strings.HasPrefix(link, issuer+"/account/email/confirm?token=") {
+	link := sent[0].Link()
+	if !strings.HasPrefix(link, webtest.Issuer+"/account/email/confirm?token=") {
 		t.Fatalf("link %q", link)
 	}
-	if u, _ := h.store.GetUser(h.ctx(), "ann"); u.Email != "ann@example.com" {
+	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Email != "ann@example.com" {
 		t.Fatal("the email changed before confirmation")
 	}
 
 	// Opening the link only shows a button; the POST changes the address,
 	// from any browser.
-	b := h.browser()
-	w = b.get(strings.TrimPrefix(link, issuer))
-	wantStatus(t, w, http.StatusOK)
-	if u, _ := h.store.GetUser(h.ctx(), "ann"); u.Email != "ann@example.com" {
+	b := h.Browser()
+	w = b.Get(strings.TrimPrefix(link, webtest.Issuer))
+	webtest.WantStatus(t, w, http.StatusOK)
+	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Email != "ann@example.com" {
 		t.Fatal("GET changed the email")
 	}
 	tok, _ := url.Parse(link)
 	secret := tok.Query().Get("token")
-	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {secret}, "csrf_token": {"bogus"}}), http.StatusForbidden)
-	b.site = "cross-site"
-	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {secret}}), http.StatusForbidden)
-	b.site = "same-origin"
-	w = b.post("/account/email/confirm", url.Values{"token": {secret}})
-	wantStatus(t, w, http.StatusOK)
+	webtest.WantStatus(t, b.Post("/account/email/confirm", url.Values{"token": {secret}, "csrf_token": {"bogus"}}), http.StatusForbidden)
+	b.Site = "cross-site"
+	webtest.WantStatus(t, b.Post("/account/email/confirm", url.Values{"token": {secret}}), http.StatusForbidden)
+	b.Site = "same-origin"
+	w = b.Post("/account/email/confirm", url.Values{"token": {secret}})
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "ann@new.example") {
 		t.Fatalf("confirmation page:\n%s", w.Body)
 	}
-	u, _ := h.store.GetUser(h.ctx(), "ann")
+	u, _ := h.Store.GetUser(h.Ctx(), "ann")
 	if u.Email != "ann@new.example" || !u.EmailVerified {
 		t.Fatalf("user after confirmation: %+v", u)
 	}
-	if sent := h.mailer.all(); len(sent) != 2 || sent[1].to != "ann@example.com" || sent[1].template != "email_change" {
+	if sent := h.Mailer.Sent(); len(sent) != 2 || sent[1].To != "ann@example.com" || sent[1].Template != "email_change" {
 		t.Fatalf("notice to the old address: %+v", sent)
 	}
-	if evs := h.audits("email.changed"); len(evs) != 1 || evs[0].SubjectID != "ann" {
+	if evs := h.Audits("email.changed"); len(evs) != 1 || evs[0].SubjectID != "ann" {
 		t.Errorf("audit: %+v", evs)
 	}
 	// Single use.
-	b.get(strings.TrimPrefix(link, issuer))
-	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {secret}}), http.StatusBadRequest)
+	b.Get(strings.TrimPrefix(link, webtest.Issuer))
+	webtest.WantStatus(t, b.Post("/account/email/confirm", url.Values{"token": {secret}}), http.StatusBadRequest)
 
 	// A link to an address another account took meanwhile changes nothing.
-	a.get("/account")
-	wantSeeOther(t, a.post("/account/email", url.Values{"new_email": {"bob@example.com"}, "current_password": {annPassword}}), "/account?done=email_sent")
-	link = h.mailer.all()[2].link()
+	a.Get("/account")
+	webtest.WantSeeOther(t, a.Post("/account/email", url.Values{"new_email": {"bob@example.com"}, "current_password": {annPassword}}), "/account?done=email_sent")
+	link = h.Mailer.Sent()[2].Link()
 	tok, _ = url.Parse(link)
-	b.get(strings.TrimPrefix(link, issuer))
-	wantStatus(t, b.post("/account/email/confirm", url.Values{"token": {tok.Query().Get("token")}}), http.StatusConflict)
-	if u, _ := h.store.GetUser(h.ctx(), "ann"); u.Email != "ann@new.example" {
+	b.Get(strings.TrimPrefix(link, webtest.Issuer))
+	webtest.WantStatus(t, b.Post("/account/email/confirm", url.Values{"token": {tok.Query().Get("token")}}), http.StatusConflict)
+	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Email != "ann@new.example" {
 		t.Fatalf("email = %q", u.Email)
 	}
 }
@@ -462,11 +444,11 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 func TestAccountEmailChangeWithoutMailer(t *testing.T) {
 	h := newHarness(t)
 	h.pages.Mailer = nil
-	h.user("ann", "ann@example.com", annPassword)
+	h.User("ann", "ann@example.com", annPassword)
 	a, _ := h.signedInAgent("ann@example.com", annPassword)
-	if body := a.get("/account").Body.String(); !strings.Contains(body, "not available on this server") || strings.Contains(body, `name="new_email"`) {
+	if body := a.Get("/account").Body.String(); !strings.Contains(body, "not available on this server") || strings.Contains(body, `name="new_email"`) {
 		t.Fatalf("account page without mail:\n%s", body)
 	}
-	w := a.post("/account/email", url.Values{"new_email": {"ann@new.example"}, "current_password": {annPassword}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	w := a.Post("/account/email", url.Values{"new_email": {"ann@new.example"}, "current_password": {annPassword}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 }

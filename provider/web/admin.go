@@ -10,15 +10,12 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // PathAdmin is where the admin pages live under the issuer.
 const PathAdmin = "/admin"
-
-// adminPageNames are the admin templates (templates/admin_*.html).
-var adminPageNames = []string{"admin_dashboard", "admin_clients", "admin_client_new", "admin_client",
-	"admin_users", "admin_user", "admin_orgs", "admin_keys", "admin_audit"}
 
 // AdminStore is what the admin pages read and write besides the pages'
 // Store: whole lists for the instance, clients and the audit log.
@@ -98,22 +95,22 @@ type adminRequest struct {
 // and that a POST carries the form's CSRF token, before h runs.
 func (a *Admin) serve(h func(ar *adminRequest) error) http.HandlerFunc {
 	p := a.Pages
-	return p.handle(func(w http.ResponseWriter, r *http.Request) error {
+	return p.site.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead, http.MethodPost:
 		default:
 			w.Header().Set("Allow", "GET, HEAD, POST")
-			return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+			return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 		}
-		sess, user, ok, err := p.currentUser(r)
+		sess, user, ok, err := p.site.CurrentUser(r)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return p.signInFirst(w, r)
+			return p.site.SignInFirst(w, r)
 		}
 		if !user.Admin {
-			return showError(http.StatusForbidden, "Administrators only",
+			return page.Show(http.StatusForbidden, "Administrators only",
 				"These pages are for the administrators of this Ostiary instance. Ask one if you need a change.")
 		}
 		if r.Method == http.MethodPost {
@@ -143,7 +140,7 @@ func (a *Admin) nav(current string) adminNav {
 	}
 	var n adminNav
 	for _, it := range items {
-		n.Links = append(n.Links, navLink{Label: it.label, URL: a.Pages.path(PathAdmin + it.local), Current: it.local == current})
+		n.Links = append(n.Links, navLink{Label: it.label, URL: a.Pages.site.Path(PathAdmin + it.local), Current: it.local == current})
 	}
 	return n
 }
@@ -163,16 +160,16 @@ var adminNotices = map[string]string{
 func (ar *adminRequest) notice() string { return adminNotices[ar.r.URL.Query().Get("done")] }
 
 func (a *Admin) redirectDone(ar *adminRequest, local, done string) error {
-	target := a.Pages.path(PathAdmin + local)
+	target := a.Pages.site.Path(PathAdmin + local)
 	if done != "" {
 		target += "?done=" + url.QueryEscape(done)
 	}
-	return a.Pages.redirectSeeOther(ar.w, ar.r, target)
+	return page.RedirectSeeOther(ar.w, ar.r, target)
 }
 
 func notFound(what string, err error) error {
 	if !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("web: admin: read %s: %w", what, err)
 	}
-	return &pageError{status: http.StatusNotFound, title: "Not found", detail: "There is no such " + what + ". It may have been deleted.", err: err}
+	return &page.Error{Status: http.StatusNotFound, Title: "Not found", Detail: "There is no such " + what + ". It may have been deleted.", Err: err}
 }

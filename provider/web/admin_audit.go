@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -97,11 +98,11 @@ func (a *Admin) personID(ar *adminRequest, typed string) (string, bool) {
 // meanwhile do not shift the pages.
 func (a *Admin) auditLog(ar *adminRequest) error {
 	if ar.r.Method == http.MethodPost {
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
 	}
 	q := ar.r.URL.Query()
 	p := a.Pages
-	data := adminAuditPage{Title: "Audit log", Nav: a.nav("/audit"), Action: p.path(PathAdmin + "/audit"),
+	data := adminAuditPage{Title: "Audit log", Nav: a.nav("/audit"), Action: p.site.Path(PathAdmin + "/audit"),
 		Type: strings.TrimSpace(q.Get("type")), Actor: strings.TrimSpace(q.Get("actor")),
 		Subject: strings.TrimSpace(q.Get("subject")), Since: q.Get("since"), Until: q.Get("until")}
 	f := storage.AuditFilter{Type: data.Type, Limit: auditPageSize + 1, BeforeID: q.Get("before")}
@@ -137,7 +138,7 @@ func (a *Admin) auditLog(ar *adminRequest) error {
 			msgs = append(msgs, strings.Join(badTime, " and ")+": enter a date and time such as 2026-01-31T14:00 (UTC).")
 		}
 		data.Error = strings.Join(msgs, " ")
-		return p.render(ar.w, http.StatusUnprocessableEntity, "admin_audit", data)
+		return p.site.Render(ar.w, http.StatusUnprocessableEntity, "admin_audit", data)
 	}
 	evs, err := a.Store.ListAudit(ar.r.Context(), f)
 	if err != nil {
@@ -168,5 +169,5 @@ func (a *Admin) auditLog(ar *adminRequest) error {
 			data.NewestURL += "?" + filter.Encode()
 		}
 	}
-	return p.render(ar.w, http.StatusOK, "admin_audit", data)
+	return p.site.Render(ar.w, http.StatusOK, "admin_audit", data)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -26,7 +27,7 @@ type clientRow struct {
 }
 
 func (a *Admin) clientURL(id string) string {
-	return a.Pages.path(PathAdmin + "/clients/" + url.PathEscape(id))
+	return a.Pages.site.Path(PathAdmin + "/clients/" + url.PathEscape(id))
 }
 
 func clientKind(c storage.Client) string {
@@ -39,19 +40,19 @@ func clientKind(c storage.Client) string {
 // clientList serves GET /admin/clients.
 func (a *Admin) clientList(ar *adminRequest) error {
 	if ar.r.Method == http.MethodPost {
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "Create clients on the new client page.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "Create clients on the new client page.")
 	}
 	cs, err := a.Store.ListClients(ar.r.Context())
 	if err != nil {
 		return fmt.Errorf("web: admin: list clients: %w", err)
 	}
 	data := adminClientsPage{Title: "Clients", Nav: a.nav("/clients"), Notice: ar.notice(),
-		NewURL: a.Pages.path(PathAdmin + "/clients/new")}
+		NewURL: a.Pages.site.Path(PathAdmin + "/clients/new")}
 	for _, c := range cs {
 		data.Clients = append(data.Clients, clientRow{ID: c.ID, Name: c.Name, Kind: clientKind(c),
 			Grants: strings.Join(c.GrantTypes, ", "), URL: a.clientURL(c.ID), Org: c.OrgID, FirstParty: c.FirstParty})
 	}
-	return a.Pages.render(ar.w, http.StatusOK, "admin_clients", data)
+	return a.Pages.site.Render(ar.w, http.StatusOK, "admin_clients", data)
 }
 
 // clientForm is the new client form as typed, to show again on an error.
@@ -125,8 +126,8 @@ func (a *Admin) clientNew(ar *adminRequest) error {
 	if err != nil {
 		return fmt.Errorf("web: admin: list organizations: %w", err)
 	}
-	data := adminClientNewPage{Title: "New client", Nav: a.nav("/clients"), Action: p.path(PathAdmin + "/clients/new"),
-		CancelURL: p.path(PathAdmin + "/clients"), Grants: grantChoices, DefaultScopes: strings.Join(clients.DefaultScopes, " "),
+	data := adminClientNewPage{Title: "New client", Nav: a.nav("/clients"), Action: p.site.Path(PathAdmin + "/clients/new"),
+		CancelURL: p.site.Path(PathAdmin + "/clients"), Grants: grantChoices, DefaultScopes: strings.Join(clients.DefaultScopes, " "),
 		Form: clientForm{Kind: "confidential", AuthMethod: clients.AuthSecretBasic, Scopes: strings.Join(clients.DefaultScopes, " "),
 			Grants: map[string]bool{clients.GrantAuthorizationCode: true, clients.GrantRefreshToken: true}}}
 	for _, o := range orgs {
@@ -150,7 +151,7 @@ func (a *Admin) clientNew(ar *adminRequest) error {
 		data.Errors, status = errs, http.StatusUnprocessableEntity
 	}
 	data.CSRF = p.Sessions.CSRFToken(ar.w, r)
-	return p.render(ar.w, status, "admin_client_new", data)
+	return p.site.Render(ar.w, status, "admin_client_new", data)
 }
 
 // buildClient applies the client rules and checks the organization and the
@@ -185,7 +186,7 @@ func (a *Admin) createClient(ar *adminRequest, c storage.Client, secret string) 
 			return fmt.Errorf("web: admin: hand over the client secret: %w", err)
 		}
 	}
-	return p.redirectSeeOther(ar.w, ar.r, a.clientURL(c.ID)+"?done=created")
+	return page.RedirectSeeOther(ar.w, ar.r, a.clientURL(c.ID)+"?done=created")
 }
 
 type adminClientPage struct {
@@ -214,7 +215,7 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 		return notFound("client", err)
 	}
 	data := adminClientPage{Title: c.Name, Nav: a.nav("/clients"), Action: a.clientURL(c.ID), Client: c,
-		Kind: clientKind(c), Created: adminTime(c.CreatedAt), ListURL: p.path(PathAdmin + "/clients"),
+		Kind: clientKind(c), Created: adminTime(c.CreatedAt), ListURL: p.site.Path(PathAdmin + "/clients"),
 		TokenURL:  strings.TrimSuffix(p.Issuer, "/") + discovery.PathToken,
 		CanRotate: !c.Public && c.TokenEndpointAuthMethod != clients.AuthPrivateKeyJWT}
 	status := http.StatusOK
@@ -222,7 +223,7 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 		switch r.PostFormValue("action") {
 		case "rotate_secret":
 			if !data.CanRotate {
-				return showError(http.StatusBadRequest, "This client has no secret", "Public and private_key_jwt clients do not use a secret.")
+				return page.Show(http.StatusBadRequest, "This client has no secret", "Public and private_key_jwt clients do not use a secret.")
 			}
 			return a.rotateSecret(ar, c)
 		case "delete":
@@ -232,7 +233,7 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 			}
 			return a.deleteClient(ar, c)
 		default:
-			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+			return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
 	} else {
 		data.Notice = clientNotices[r.URL.Query().Get("done")]
@@ -247,7 +248,7 @@ func (a *Admin) clientDetail(ar *adminRequest) error {
 		}
 	}
 	data.CSRF = p.Sessions.CSRFToken(ar.w, r)
-	return p.render(ar.w, status, "admin_client", data)
+	return p.site.Render(ar.w, status, "admin_client", data)
 }
 
 func (a *Admin) rotateSecret(ar *adminRequest, c storage.Client) error {
@@ -259,7 +260,7 @@ func (a *Admin) rotateSecret(ar *adminRequest, c storage.Client) error {
 	if err := p.Sessions.Reveal(ar.w, a.clientURL(c.ID), c.ID, secret); err != nil {
 		return fmt.Errorf("web: admin: hand over the client secret: %w", err)
 	}
-	return p.redirectSeeOther(ar.w, ar.r, a.clientURL(c.ID)+"?done=secret_rotated")
+	return page.RedirectSeeOther(ar.w, ar.r, a.clientURL(c.ID)+"?done=secret_rotated")
 }
 
 // deleteClient removes the registration, as `ostiary clients delete` does:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 type adminDashboardPage struct {
@@ -29,7 +30,7 @@ type countTile struct {
 // what happened last.
 func (a *Admin) dashboard(ar *adminRequest) error {
 	if ar.r.Method == http.MethodPost {
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
 	}
 	ctx := ar.r.Context()
 	users, err := a.Store.ListUsers(ctx)
@@ -62,11 +63,11 @@ func (a *Admin) dashboard(ar *adminRequest) error {
 	p := a.Pages
 	data := adminDashboardPage{Title: "Administration", Nav: a.nav(""),
 		Counts: []countTile{
-			{Label: "People", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: p.path(PathAdmin + "/users")},
-			{Label: "Clients", N: len(cs), Sub: fmt.Sprintf("%d confidential, %d public", len(cs)-public, public), URL: p.path(PathAdmin + "/clients")},
-			{Label: "Organizations", N: len(orgs), Sub: "tenants with their own members", URL: p.path(PathAdmin + "/organizations")},
+			{Label: "People", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: p.site.Path(PathAdmin + "/users")},
+			{Label: "Clients", N: len(cs), Sub: fmt.Sprintf("%d confidential, %d public", len(cs)-public, public), URL: p.site.Path(PathAdmin + "/clients")},
+			{Label: "Organizations", N: len(orgs), Sub: "tenants with their own members", URL: p.site.Path(PathAdmin + "/organizations")},
 		},
-		KeysURL: p.path(PathAdmin + "/keys"), AuditURL: p.path(PathAdmin + "/audit"), HomeURL: p.path("/"),
+		KeysURL: p.site.Path(PathAdmin + "/keys"), AuditURL: p.site.Path(PathAdmin + "/audit"), HomeURL: p.site.Path("/"),
 	}
 	ks, err := a.Keys.List(ctx)
 	if err != nil {
@@ -88,5 +89,5 @@ func (a *Admin) dashboard(ar *adminRequest) error {
 	if data.Events, err = a.recentEvents(ar, 8); err != nil {
 		return err
 	}
-	return p.render(ar.w, http.StatusOK, "admin_dashboard", data)
+	return p.site.Render(ar.w, http.StatusOK, "admin_dashboard", data)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 type adminKeysPage struct {
@@ -43,7 +44,7 @@ func (a *Admin) keyList(ar *adminRequest) error {
 	p, ctx := a.Pages, ar.r.Context()
 	if ar.r.Method == http.MethodPost {
 		if ar.r.PostFormValue("action") != "rotate" {
-			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+			return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
 		if _, err := a.Ops.RotateKey(ctx, ar.actor); err != nil {
 			return fmt.Errorf("web: admin: rotate keys: %w", err)
@@ -55,9 +56,9 @@ func (a *Admin) keyList(ar *adminRequest) error {
 		return fmt.Errorf("web: admin: list keys: %w", err)
 	}
 	data := adminKeysPage{Title: "Signing keys", Nav: a.nav("/keys"), Notice: ar.notice(),
-		Action: p.path(PathAdmin + "/keys"), CSRF: p.Sessions.CSRFToken(ar.w, ar.r)}
+		Action: p.site.Path(PathAdmin + "/keys"), CSRF: p.Sessions.CSRFToken(ar.w, ar.r)}
 	for _, k := range ks {
 		data.Keys = append(data.Keys, a.keyRow(k))
 	}
-	return p.render(ar.w, http.StatusOK, "admin_keys", data)
+	return p.site.Render(ar.w, http.StatusOK, "admin_keys", data)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 type adminOrgsPage struct {
@@ -24,17 +26,17 @@ type adminOrgRow struct {
 // accounts.Organizations.Create like the people's own page.
 func (a *Admin) orgList(ar *adminRequest) error {
 	p, ctx, r := a.Pages, ar.r.Context(), ar.r
-	data := adminOrgsPage{Title: "Organizations", Nav: a.nav("/organizations"), Action: p.path(PathAdmin + "/organizations"),
+	data := adminOrgsPage{Title: "Organizations", Nav: a.nav("/organizations"), Action: p.site.Path(PathAdmin + "/organizations"),
 		Notice: ar.notice()}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		if r.PostFormValue("action") != "create" {
-			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+			return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
 		name := r.PostFormValue("name")
 		org, err := p.Orgs.Create(ctx, ar.actor, name)
 		if err == nil {
-			return p.redirectSeeOther(ar.w, r, p.orgURL(org.ID)+"?done=created")
+			return page.RedirectSeeOther(ar.w, r, p.orgURL(org.ID)+"?done=created")
 		}
 		msg, ok := orgRuleMessage(err, "An organization with that name exists already. Choose another name.")
 		if !ok {
@@ -55,5 +57,5 @@ func (a *Admin) orgList(ar *adminRequest) error {
 			Created: adminTime(o.CreatedAt), RequireMFA: o.RequireMFA})
 	}
 	data.CSRF = p.Sessions.CSRFToken(ar.w, r)
-	return p.render(ar.w, status, "admin_orgs", data)
+	return p.site.Render(ar.w, status, "admin_orgs", data)
 }

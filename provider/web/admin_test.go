@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"fmt"
-	"github.com/ostiary/ostiary/provider/adminapi"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +10,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -50,59 +53,59 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	t.Helper()
 	h := newHarness(t)
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	ops := &adminapi.Service{Store: h.store.(adminapi.Store), Keys: fk, Audit: h.store, Now: h.clock.now}
-	admin := &Admin{Pages: h.pages, Store: h.store.(AdminStore), Keys: fk, Ops: ops}
+	ops := &adminapi.Service{Store: h.Store, Keys: fk, Audit: h.Store, Now: h.Clock.Now}
+	admin := &Admin{Pages: h.pages, Store: h.Store, Keys: fk, Ops: ops}
 	mux := http.NewServeMux()
-	mux.Handle("/", h.handler)
-	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, Headers(f)) })
-	h.handler = mux
-	u := h.user("root", "admin@example.com", "correct horse battery")
-	if err := h.store.UpdateUser(h.ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
+	mux.Handle("/", h.Handler)
+	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, page.Headers(f)) })
+	h.Handler = mux
+	u := h.User("root", "admin@example.com", "correct horse battery")
+	if err := h.Store.UpdateUser(h.Ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
 		t.Fatal(err)
 	}
 	u.Admin = true
 	return &adminHarness{harness: h, keys: fk, admin: u}
 }
 
-func (h *adminHarness) signedInAdmin() *agent {
-	a := h.browser()
-	a.signIn("admin@example.com", "correct horse battery")
+func (h *adminHarness) signedInAdmin() *webtest.Agent {
+	a := h.Browser()
+	a.SignIn("admin@example.com", "correct horse battery")
 	return a
 }
 
 func (h *adminHarness) clientCount() int {
-	h.t.Helper()
-	cs, err := h.store.(AdminStore).ListClients(h.ctx())
+	h.T.Helper()
+	cs, err := h.Store.ListClients(h.Ctx())
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return len(cs)
 }
 
 func TestAdminOnlyForInstanceAdmins(t *testing.T) {
 	h := newAdminHarness(t)
-	anon := h.browser()
-	wantRedirect(t, anon.get("/admin/clients"), "/login?return_to=%2Fadmin%2Fclients")
+	anon := h.Browser()
+	webtest.WantRedirect(t, anon.Get("/admin/clients"), "/login?return_to=%2Fadmin%2Fclients")
 
-	h.user("pat", "pat@example.com", "correct horse battery")
-	pat := h.browser()
-	pat.signIn("pat@example.com", "correct horse battery")
+	h.User("pat", "pat@example.com", "correct horse battery")
+	pat := h.Browser()
+	pat.SignIn("pat@example.com", "correct horse battery")
 	for _, path := range []string{"/admin", "/admin/clients", "/admin/clients/new", "/admin/users", "/admin/organizations", "/admin/keys", "/admin/audit"} {
-		w := pat.get(path)
-		wantStatus(t, w, http.StatusForbidden)
+		w := pat.Get(path)
+		webtest.WantStatus(t, w, http.StatusForbidden)
 		if !strings.Contains(w.Body.String(), "Administrators only") {
 			t.Fatalf("%s: no 403 page:\n%s", path, w.Body)
 		}
 	}
-	if strings.Contains(pat.get("/").Body.String(), "/admin") {
+	if strings.Contains(pat.Get("/").Body.String(), "/admin") {
 		t.Fatal("the home page links a non-admin to the admin pages")
 	}
 	adm := h.signedInAdmin()
-	if !strings.Contains(adm.get("/").Body.String(), `href="/admin"`) {
+	if !strings.Contains(adm.Get("/").Body.String(), `href="/admin"`) {
 		t.Fatal("the home page does not link an admin to the admin pages")
 	}
-	w := adm.get("/admin")
-	wantStatus(t, w, http.StatusOK)
+	w := adm.Get("/admin")
+	webtest.WantStatus(t, w, http.StatusOK)
 	for _, want := range []string{"key-0", "People", "Clients", "login.success"} {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Fatalf("dashboard lacks %q:\n%s", want, w.Body)
@@ -112,11 +115,11 @@ func TestAdminOnlyForInstanceAdmins(t *testing.T) {
 
 func TestAdminFormsNeedCSRF(t *testing.T) {
 	h := newAdminHarness(t)
-	c := h.client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
+	c := h.Client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
 		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("old-secret")})
-	victim := h.user("vic", "vic@example.com", "correct horse battery")
+	victim := h.User("vic", "vic@example.com", "correct horse battery")
 	a := h.signedInAdmin()
-	a.get("/admin")
+	a.Get("/admin")
 	forms := []struct {
 		path string
 		form url.Values
@@ -139,40 +142,40 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 			form.Set("csrf_token", token)
 			if token == "" {
 				form.Del("csrf_token")
-				w := a.do(http.MethodPost, f.path, form) // do: no token filled in
-				wantStatus(t, w, http.StatusForbidden)
+				w := a.Do(http.MethodPost, f.path, form) // do: no token filled in
+				webtest.WantStatus(t, w, http.StatusForbidden)
 				continue
 			}
-			w := a.post(f.path, form)
-			wantStatus(t, w, http.StatusForbidden)
+			w := a.Post(f.path, form)
+			webtest.WantStatus(t, w, http.StatusForbidden)
 			if !strings.Contains(w.Body.String(), "This form has expired") {
 				t.Fatalf("%s %v: not the CSRF page:\n%s", f.path, f.form, w.Body)
 			}
 		}
 	}
 	// A cross-site POST with a valid token is refused too.
-	a.get("/admin/keys")
-	a.site = "cross-site"
-	wantStatus(t, a.post("/admin/keys", url.Values{"action": {"rotate"}}), http.StatusForbidden)
+	a.Get("/admin/keys")
+	a.Site = "cross-site"
+	webtest.WantStatus(t, a.Post("/admin/keys", url.Values{"action": {"rotate"}}), http.StatusForbidden)
 
-	got, err := h.store.GetClient(h.ctx(), c.ID)
+	got, err := h.Store.GetClient(h.Ctx(), c.ID)
 	if err != nil || !randtoken.Equal(got.SecretHash, "old-secret") {
 		t.Fatalf("client changed: %v", err)
 	}
-	if u, err := h.store.GetUser(h.ctx(), victim.ID); err != nil || u.Disabled {
+	if u, err := h.Store.GetUser(h.Ctx(), victim.ID); err != nil || u.Disabled {
 		t.Fatalf("user changed: %+v %v", u, err)
 	}
 	if n := h.clientCount(); n != 1 {
 		t.Fatalf("%d clients, want 1", n)
 	}
-	if orgs, _ := h.store.(AdminStore).ListOrgs(h.ctx()); len(orgs) != 0 {
+	if orgs, _ := h.Store.ListOrgs(h.Ctx()); len(orgs) != 0 {
 		t.Fatalf("organizations created: %v", orgs)
 	}
-	if ks, _ := h.keys.List(h.ctx()); len(ks) != 1 {
+	if ks, _ := h.keys.List(h.Ctx()); len(ks) != 1 {
 		t.Fatalf("keys rotated: %v", ks)
 	}
 	for _, typ := range []string{"client.created", "client.secret_rotated", "client.deleted", "key.rotated", "user.disabled"} {
-		if evs := h.audits(typ); len(evs) != 0 {
+		if evs := h.Audits(typ); len(evs) != 0 {
 			t.Fatalf("audited %s: %v", typ, evs)
 		}
 	}
@@ -186,10 +189,10 @@ func TestAdminClientBadRedirectURIRefused(t *testing.T) {
 		{"https://app.example.com/callback#frag", "must not contain a fragment"},
 		{"/callback", "must be absolute"},
 	} {
-		a.get("/admin/clients/new")
-		w := a.post("/admin/clients/new", url.Values{"name": {"Shop"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
+		a.Get("/admin/clients/new")
+		w := a.Post("/admin/clients/new", url.Values{"name": {"Shop"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
 			"grant_types": {"authorization_code"}, "redirect_uris": {"https://ok.example.com/cb\n" + tc.uri}, "scopes": {"openid"}})
-		wantStatus(t, w, http.StatusUnprocessableEntity)
+		webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 		body := w.Body.String()
 		if !strings.Contains(body, "Nothing was saved") || !strings.Contains(body, tc.want) {
 			t.Fatalf("%s: error not shown:\n%s", tc.uri, body)
@@ -202,7 +205,7 @@ func TestAdminClientBadRedirectURIRefused(t *testing.T) {
 	if n := h.clientCount(); n != 0 {
 		t.Fatalf("%d clients stored, want none", n)
 	}
-	if evs := h.audits("client.created"); len(evs) != 0 {
+	if evs := h.Audits("client.created"); len(evs) != 0 {
 		t.Fatalf("audited a refused client: %v", evs)
 	}
 }
@@ -212,21 +215,21 @@ var secretOnPage = regexp.MustCompile(`<code class="secret" data-secret>([^<]+)<
 func TestAdminClientSecretShownOnce(t *testing.T) {
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
-	a.get("/admin/clients/new")
-	w := a.post("/admin/clients/new", url.Values{"name": {"Billing"}, "kind": {"confidential"}, "auth_method": {"client_secret_post"},
+	a.Get("/admin/clients/new")
+	w := a.Post("/admin/clients/new", url.Values{"name": {"Billing"}, "kind": {"confidential"}, "auth_method": {"client_secret_post"},
 		"grant_types": {"client_credentials"}, "scopes": {"api"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("status %d\n%s", w.Code, w.Body)
 	}
 	loc := w.Header().Get("Location")
 	id := strings.TrimSuffix(strings.TrimPrefix(loc, "/admin/clients/"), "?done=created")
-	page := a.get(loc)
-	wantStatus(t, page, http.StatusOK)
+	page := a.Get(loc)
+	webtest.WantStatus(t, page, http.StatusOK)
 	m := secretOnPage.FindStringSubmatch(page.Body.String())
 	if m == nil {
 		t.Fatalf("no secret on the page after creation:\n%s", page.Body)
 	}
-	c, err := h.store.GetClient(h.ctx(), id)
+	c, err := h.Store.GetClient(h.Ctx(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,43 +239,43 @@ func TestAdminClientSecretShownOnce(t *testing.T) {
 	if cc := page.Header().Get("Cache-Control"); cc != "no-store" {
 		t.Fatalf("Cache-Control %q", cc)
 	}
-	if again := a.get(loc); secretOnPage.MatchString(again.Body.String()) || strings.Contains(again.Body.String(), m[1]) {
+	if again := a.Get(loc); secretOnPage.MatchString(again.Body.String()) || strings.Contains(again.Body.String(), m[1]) {
 		t.Fatal("the secret is shown again on reload")
 	}
-	if evs := h.audits("client.created"); len(evs) != 1 || evs[0].ActorID != h.admin.ID || evs[0].ClientID != id {
+	if evs := h.Audits("client.created"); len(evs) != 1 || evs[0].ActorID != h.admin.ID || evs[0].ClientID != id {
 		t.Fatalf("audit: %+v", evs)
 	}
 
 	// Rotation: a new secret, shown once, the old one stops matching.
-	a.post("/admin/clients/"+id, url.Values{"action": {"rotate_secret"}})
-	page = a.get("/admin/clients/" + id + "?done=secret_rotated")
+	a.Post("/admin/clients/"+id, url.Values{"action": {"rotate_secret"}})
+	page = a.Get("/admin/clients/" + id + "?done=secret_rotated")
 	m2 := secretOnPage.FindStringSubmatch(page.Body.String())
 	if m2 == nil || m2[1] == m[1] {
 		t.Fatalf("no new secret shown:\n%s", page.Body)
 	}
-	c, _ = h.store.GetClient(h.ctx(), id)
+	c, _ = h.Store.GetClient(h.Ctx(), id)
 	if !randtoken.Equal(c.SecretHash, m2[1]) || randtoken.Equal(c.SecretHash, m[1]) {
 		t.Fatal("rotation did not replace the secret")
 	}
-	if evs := h.audits("client.secret_rotated"); len(evs) != 1 {
+	if evs := h.Audits("client.secret_rotated"); len(evs) != 1 {
 		t.Fatalf("audit: %+v", evs)
 	}
 
 	// Delete needs the typed name.
-	a.get("/admin/clients/" + id)
-	wantStatus(t, a.post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"billing!"}}), http.StatusUnprocessableEntity)
+	a.Get("/admin/clients/" + id)
+	webtest.WantStatus(t, a.Post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"billing!"}}), http.StatusUnprocessableEntity)
 	if h.clientCount() != 1 {
 		t.Fatal("deleted without confirmation")
 	}
-	w = a.post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"Billing"}})
-	if w.Code != http.StatusSeeOther || h.clientCount() != 0 || len(h.audits("client.deleted")) != 1 {
-		t.Fatalf("delete: %d, %d clients\n%s", w.Code, h.clientCount(), h.logs)
+	w = a.Post("/admin/clients/"+id, url.Values{"action": {"delete"}, "confirm": {"Billing"}})
+	if w.Code != http.StatusSeeOther || h.clientCount() != 0 || len(h.Audits("client.deleted")) != 1 {
+		t.Fatalf("delete: %d, %d clients\n%s", w.Code, h.clientCount(), h.Logs)
 	}
 }
 
 func TestAdminAuditFilterAndPagination(t *testing.T) {
 	h := newAdminHarness(t)
-	base := h.clock.now().Add(-48 * time.Hour)
+	base := h.Clock.Now().Add(-48 * time.Hour)
 	for i := range 120 {
 		typ := "token.issued"
 		if i%2 == 0 {
@@ -280,7 +283,7 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 		}
 		e := storage.AuditEvent{ID: fmt.Sprintf("ev-%03d", i), Time: base.Add(time.Duration(i) * time.Minute), Type: typ,
 			ActorID: "actor-x", SubjectID: fmt.Sprintf("subj-%d", i%3)}
-		if err := h.store.AppendAudit(h.ctx(), e); err != nil {
+		if err := h.Store.AppendAudit(h.Ctx(), e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -293,8 +296,8 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 		}
 		return out
 	}
-	w := a.get("/admin/audit?type=test.even")
-	wantStatus(t, w, http.StatusOK)
+	w := a.Get("/admin/audit?type=test.even")
+	webtest.WantStatus(t, w, http.StatusOK)
 	page1 := ids(w.Body.String())
 	if len(page1) != 50 || page1[0] != "ev-118" || page1[49] != "ev-020" {
 		t.Fatalf("first page: %d events, %v", len(page1), page1)
@@ -306,7 +309,7 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 	if older == nil {
 		t.Fatal("no link to older events")
 	}
-	w = a.get(strings.ReplaceAll(older[1], "&amp;", "&"))
+	w = a.Get(strings.ReplaceAll(older[1], "&amp;", "&"))
 	page2 := ids(w.Body.String())
 	if len(page2) != 10 || page2[0] != "ev-018" || page2[9] != "ev-000" {
 		t.Fatalf("second page: %v", page2)
@@ -317,24 +320,24 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 	// Subject and time range, in the form's datetime-local format (UTC).
 	from := base.Add(30 * time.Minute).Format("2006-01-02T15:04")
 	until := base.Add(40 * time.Minute).Format("2006-01-02T15:04")
-	w = a.get("/admin/audit?" + url.Values{"subject": {"subj-0"}, "actor": {"actor-x"}, "since": {from}, "until": {until}}.Encode())
+	w = a.Get("/admin/audit?" + url.Values{"subject": {"subj-0"}, "actor": {"actor-x"}, "since": {from}, "until": {until}}.Encode())
 	got := ids(w.Body.String())
 	if strings.Join(got, ",") != "ev-039,ev-036,ev-033,ev-030" {
 		t.Fatalf("subject and time filter: %v", got)
 	}
 	// People are named by email, and may be filtered by it.
-	w = a.get("/admin/audit?" + url.Values{"actor": {"ADMIN@example.com"}}.Encode())
+	w = a.Get("/admin/audit?" + url.Values{"actor": {"ADMIN@example.com"}}.Encode())
 	if body := w.Body.String(); !strings.Contains(body, "login.success") || strings.Contains(body, "test.even") ||
 		!strings.Contains(body, "admin@example.com<span class=\"row-sub\">root</span>") {
 		t.Fatalf("actor by email:\n%s", body)
 	}
-	w = a.get("/admin/audit?actor=nobody@example.com")
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	w = a.Get("/admin/audit?actor=nobody@example.com")
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if strings.Contains(w.Body.String(), "data-event=") {
 		t.Fatal("an unknown email matched events")
 	}
-	w = a.get("/admin/audit?since=yesterday")
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	w = a.Get("/admin/audit?since=yesterday")
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "enter a date and time") {
 		t.Fatalf("bad time not explained:\n%s", w.Body)
 	}
@@ -342,42 +345,42 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 
 func TestAdminUserLifecycle(t *testing.T) {
 	h := newAdminHarness(t)
-	h.user("vic", "vic@example.com", "correct horse battery")
-	vic := h.browser()
-	vic.signIn("vic@example.com", "correct horse battery")
+	h.User("vic", "vic@example.com", "correct horse battery")
+	vic := h.Browser()
+	vic.SignIn("vic@example.com", "correct horse battery")
 	a := h.signedInAdmin()
-	w := a.get("/admin/users?q=VIC@")
+	w := a.Get("/admin/users?q=VIC@")
 	if !strings.Contains(w.Body.String(), "vic@example.com") || strings.Contains(w.Body.String(), ">admin@example.com<") {
 		t.Fatalf("search:\n%s", w.Body)
 	}
-	a.get("/admin/users/vic")
-	if w := a.post("/admin/users/vic", url.Values{"action": {"disable"}}); w.Code != http.StatusSeeOther {
+	a.Get("/admin/users/vic")
+	if w := a.Post("/admin/users/vic", url.Values{"action": {"disable"}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("disable: %d\n%s", w.Code, w.Body)
 	}
-	if u, _ := h.store.GetUser(h.ctx(), "vic"); !u.Disabled {
+	if u, _ := h.Store.GetUser(h.Ctx(), "vic"); !u.Disabled {
 		t.Fatal("not disabled")
 	}
-	if _, ok := vic.session(); ok {
+	if _, ok := vic.Session(); ok {
 		t.Fatal("disabled person still signed in")
 	}
-	if evs := h.audits("user.disabled"); len(evs) != 1 || evs[0].ActorID != "root" || evs[0].SubjectID != "vic" {
+	if evs := h.Audits("user.disabled"); len(evs) != 1 || evs[0].ActorID != "root" || evs[0].SubjectID != "vic" {
 		t.Fatalf("audit: %+v", evs)
 	}
-	a.get("/admin/users/vic")
-	a.post("/admin/users/vic", url.Values{"action": {"enable"}})
-	if u, _ := h.store.GetUser(h.ctx(), "vic"); u.Disabled {
+	a.Get("/admin/users/vic")
+	a.Post("/admin/users/vic", url.Values{"action": {"enable"}})
+	if u, _ := h.Store.GetUser(h.Ctx(), "vic"); u.Disabled {
 		t.Fatal("not enabled")
 	}
 	// An admin cannot lock themselves out here.
-	a.get("/admin/users/root")
-	wantStatus(t, a.post("/admin/users/root", url.Values{"action": {"disable"}}), http.StatusUnprocessableEntity)
-	a.get("/admin/users/vic")
-	wantStatus(t, a.post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"someone@example.com"}}), http.StatusUnprocessableEntity)
-	w = a.post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"vic@example.com"}})
+	a.Get("/admin/users/root")
+	webtest.WantStatus(t, a.Post("/admin/users/root", url.Values{"action": {"disable"}}), http.StatusUnprocessableEntity)
+	a.Get("/admin/users/vic")
+	webtest.WantStatus(t, a.Post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"someone@example.com"}}), http.StatusUnprocessableEntity)
+	w = a.Post("/admin/users/vic", url.Values{"action": {"delete"}, "confirm": {"vic@example.com"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("delete: %d\n%s", w.Code, w.Body)
 	}
-	if _, err := h.store.GetUser(h.ctx(), "vic"); err == nil {
+	if _, err := h.Store.GetUser(h.Ctx(), "vic"); err == nil {
 		t.Fatal("not deleted")
 	}
 }
@@ -385,25 +388,25 @@ func TestAdminUserLifecycle(t *testing.T) {
 func TestAdminKeysAndOrganizations(t *testing.T) {
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
-	w := a.get("/admin/keys")
+	w := a.Get("/admin/keys")
 	if !strings.Contains(w.Body.String(), "Signing") {
 		t.Fatalf("keys page:\n%s", w.Body)
 	}
-	if w := a.post("/admin/keys", url.Values{"action": {"rotate"}}); w.Code != http.StatusSeeOther {
+	if w := a.Post("/admin/keys", url.Values{"action": {"rotate"}}); w.Code != http.StatusSeeOther {
 		t.Fatalf("rotate: %d", w.Code)
 	}
-	if !strings.Contains(a.get("/admin/keys?done=rotated").Body.String(), "Publishing") {
+	if !strings.Contains(a.Get("/admin/keys?done=rotated").Body.String(), "Publishing") {
 		t.Fatal("new key not listed as publishing")
 	}
-	if evs := h.audits("key.rotated"); len(evs) != 1 || evs[0].Details["kid"] != "key-1" || evs[0].ActorID != "root" {
+	if evs := h.Audits("key.rotated"); len(evs) != 1 || evs[0].Details["kid"] != "key-1" || evs[0].ActorID != "root" {
 		t.Fatalf("audit: %+v", evs)
 	}
-	a.get("/admin/organizations")
-	w = a.post("/admin/organizations", url.Values{"action": {"create"}, "name": {"Acme"}})
+	a.Get("/admin/organizations")
+	w = a.Post("/admin/organizations", url.Values{"action": {"create"}, "name": {"Acme"}})
 	if w.Code != http.StatusSeeOther || !strings.HasPrefix(w.Header().Get("Location"), "/organizations/") {
 		t.Fatalf("create org: %d %q", w.Code, w.Header().Get("Location"))
 	}
-	if !strings.Contains(a.get("/admin/organizations").Body.String(), "Acme") {
+	if !strings.Contains(a.Get("/admin/organizations").Body.String(), "Acme") {
 		t.Fatal("organization not listed")
 	}
 }
@@ -411,22 +414,22 @@ func TestAdminKeysAndOrganizations(t *testing.T) {
 func TestAdminPublicClientHasNoSecret(t *testing.T) {
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
-	a.get("/admin/clients/new")
+	a.Get("/admin/clients/new")
 	// A public client may not use client_credentials: refused, nothing stored.
-	w := a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code", "client_credentials"},
+	w := a.Post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code", "client_credentials"},
 		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "only for confidential clients") || h.clientCount() != 0 {
 		t.Fatalf("public client_credentials accepted:\n%s", w.Body)
 	}
-	w = a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
+	w = a.Post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
 		"redirect_uris": {"http://127.0.0.1:5173/callback"}, "cors_origins": {"http://127.0.0.1:5173"}})
-	wantStatus(t, w, http.StatusSeeOther)
-	page := a.get(w.Header().Get("Location"))
+	webtest.WantStatus(t, w, http.StatusSeeOther)
+	page := a.Get(w.Header().Get("Location"))
 	if secretOnPage.MatchString(page.Body.String()) || strings.Contains(page.Body.String(), "Make a new secret") {
 		t.Fatalf("a public client shows a secret:\n%s", page.Body)
 	}
-	cs, _ := h.store.(AdminStore).ListClients(h.ctx())
+	cs, _ := h.Store.ListClients(h.Ctx())
 	if len(cs) != 1 || !cs[0].Public || cs[0].TokenEndpointAuthMethod != "none" || len(cs[0].SecretHash) != 0 ||
 		cs[0].CORSOrigins[0] != "http://127.0.0.1:5173" {
 		t.Fatalf("stored: %+v", cs)
@@ -439,25 +442,25 @@ func TestAdminPublicClientHasNoSecret(t *testing.T) {
 func TestAdminClientPKCEOptional(t *testing.T) {
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
-	a.get("/admin/clients/new")
-	w := a.post("/admin/clients/new", url.Values{"name": {"Proxy"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
+	a.Get("/admin/clients/new")
+	w := a.Post("/admin/clients/new", url.Values{"name": {"Proxy"}, "kind": {"confidential"}, "auth_method": {"client_secret_basic"},
 		"grant_types": {"authorization_code"}, "redirect_uris": {"https://proxy.example/oauth2/callback"}, "scopes": {"openid"},
 		"pkce_optional": {"on"}})
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("status %d\n%s", w.Code, w.Body)
 	}
 	loc := w.Header().Get("Location")
-	c, err := h.store.GetClient(h.ctx(), strings.TrimSuffix(strings.TrimPrefix(loc, "/admin/clients/"), "?done=created"))
+	c, err := h.Store.GetClient(h.Ctx(), strings.TrimSuffix(strings.TrimPrefix(loc, "/admin/clients/"), "?done=created"))
 	if err != nil || !c.PKCEOptional {
 		t.Fatalf("stored PKCEOptional %v, %v", c.PKCEOptional, err)
 	}
-	if page := a.get(loc); !strings.Contains(page.Body.String(), "optional (checked when sent)") {
+	if page := a.Get(loc); !strings.Contains(page.Body.String(), "optional (checked when sent)") {
 		t.Fatalf("detail page does not show the switch:\n%s", page.Body)
 	}
-	a.get("/admin/clients/new")
-	w = a.post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
+	a.Get("/admin/clients/new")
+	w = a.Post("/admin/clients/new", url.Values{"name": {"SPA"}, "kind": {"public"}, "grant_types": {"authorization_code"},
 		"redirect_uris": {"https://spa.example/cb"}, "scopes": {"openid"}, "pkce_optional": {"on"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "public client must always use it") {
 		t.Fatalf("refusal not shown:\n%s", w.Body)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 )
 
 // userPageSize caps the people list; the search narrows it.
@@ -26,21 +28,21 @@ type userRow struct {
 }
 
 func (a *Admin) userURL(id string) string {
-	return a.Pages.path(PathAdmin + "/users/" + url.PathEscape(id))
+	return a.Pages.site.Path(PathAdmin + "/users/" + url.PathEscape(id))
 }
 
 // userList serves GET /admin/users?q=: people whose email contains q
 // (ignoring case), oldest first.
 func (a *Admin) userList(ar *adminRequest) error {
 	if ar.r.Method == http.MethodPost {
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
 	}
 	users, err := a.Store.ListUsers(ar.r.Context())
 	if err != nil {
 		return fmt.Errorf("web: admin: list users: %w", err)
 	}
 	q := strings.TrimSpace(ar.r.URL.Query().Get("q"))
-	data := adminUsersPage{Title: "People", Nav: a.nav("/users"), Notice: ar.notice(), Action: a.Pages.path(PathAdmin + "/users"), Query: q}
+	data := adminUsersPage{Title: "People", Nav: a.nav("/users"), Notice: ar.notice(), Action: a.Pages.site.Path(PathAdmin + "/users"), Query: q}
 	needle := strings.ToLower(q)
 	for _, u := range users {
 		if needle != "" && !strings.Contains(strings.ToLower(u.Email), needle) {
@@ -53,7 +55,7 @@ func (a *Admin) userList(ar *adminRequest) error {
 		}
 	}
 	data.Shown = len(data.Users)
-	return a.Pages.render(ar.w, http.StatusOK, "admin_users", data)
+	return a.Pages.site.Render(ar.w, http.StatusOK, "admin_users", data)
 }
 
 type adminUserPage struct {
@@ -108,7 +110,7 @@ func (a *Admin) userDetail(ar *adminRequest) error {
 				return a.redirectDone(ar, "/users", "deleted")
 			}
 		default:
-			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+			return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
 		switch {
 		case errors.Is(err, accounts.ErrLastOwner):
@@ -116,20 +118,20 @@ func (a *Admin) userDetail(ar *adminRequest) error {
 		case err != nil:
 			return fmt.Errorf("web: admin: %s: %w", action, err)
 		case done != "":
-			return a.Pages.redirectSeeOther(ar.w, r, a.userURL(u.ID)+"?done="+done)
+			return page.RedirectSeeOther(ar.w, r, a.userURL(u.ID)+"?done="+done)
 		}
 	}
 	data := adminUserPage{Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
-		ListURL: p.path(PathAdmin + "/users"), Self: self,
+		ListURL: p.site.Path(PathAdmin + "/users"), Self: self,
 		User: userRow{ID: u.ID, Email: u.Email, Name: u.Name, Created: adminTime(u.CreatedAt), Admin: u.Admin,
 			Disabled: u.Disabled, Verified: u.EmailVerified},
-		AuditURL: p.path(PathAdmin+"/audit") + "?" + url.Values{"subject": {u.ID}}.Encode()}
+		AuditURL: p.site.Path(PathAdmin+"/audit") + "?" + url.Values{"subject": {u.ID}}.Encode()}
 	ms, err := a.Store.ListMembershipsByUser(ctx, u.ID)
 	if err != nil {
 		return fmt.Errorf("web: admin: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Memberships = append(data.Memberships, adminMembershipRow{OrgName: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID)})
+		data.Memberships = append(data.Memberships, adminMembershipRow{OrgName: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID)})
 	}
 	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, p.Now())
 	if err != nil {
@@ -140,5 +142,5 @@ func (a *Admin) userDetail(ar *adminRequest) error {
 			IP: s.IP, UserAgent: s.UserAgent, Methods: strings.Join(s.AMR, ", ")})
 	}
 	data.CSRF = p.Sessions.CSRFToken(ar.w, r)
-	return p.render(ar.w, status, "admin_user", data)
+	return p.site.Render(ar.w, status, "admin_user", data)
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 )
 
 type deleteAccountPage struct {
@@ -22,18 +24,18 @@ type accountDeletedPage struct {
 // their own account after typing DELETE and their password. The password
 // check is throttled like a sign-in, so the form is no password oracle.
 func (p *Pages) DeleteAccount(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.deleteAccount)(w, r)
+	p.site.Handle(p.deleteAccount)(w, r)
 }
 
 func (p *Pages) deleteAccount(w http.ResponseWriter, r *http.Request) error {
-	_, user, ok, err := p.currentUser(r)
+	_, user, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.signInFirst(w, r)
+		return p.site.SignInFirst(w, r)
 	}
-	data := deleteAccountPage{Title: "Delete your account", Action: p.path("/account/delete"), BackURL: p.path("/"), Email: user.Email}
+	data := deleteAccountPage{Title: "Delete your account", Action: p.site.Path("/account/delete"), BackURL: p.site.Path("/"), Email: user.Email}
 	status := http.StatusOK
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -46,15 +48,15 @@ func (p *Pages) deleteAccount(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if msg == "" {
-			return p.render(w, http.StatusOK, "account_deleted", accountDeletedPage{Title: "Account deleted", HomeURL: p.path("/login")})
+			return p.site.Render(w, http.StatusOK, "account_deleted", accountDeletedPage{Title: "Account deleted", HomeURL: p.site.Path("/login")})
 		}
 		data.Error, status = msg, http.StatusUnprocessableEntity
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "delete_account", data)
+	return p.site.Render(w, status, "delete_account", data)
 }
 
 // deleteOwnAccount checks the confirmation and the password, then deletes.
@@ -70,17 +72,17 @@ func (p *Pages) deleteOwnAccount(w http.ResponseWriter, r *http.Request, userID,
 		return "", err
 	}
 	if limited {
-		return fmt.Sprintf("Too many wrong passwords. Try again %s.", retryIn(retry)), nil
+		return fmt.Sprintf("Too many wrong passwords. Try again %s.", signin.RetryIn(retry)), nil
 	}
 	pw := r.PostFormValue("password")
 	good := false
-	if hash != "" && len(pw) <= maxPasswordLen {
+	if hash != "" && len(pw) <= signin.MaxPasswordLen {
 		good, _, err = password.Verify(hash, pw)
 		if err != nil {
 			good = false
 		}
 	} else {
-		password.VerifyDummy(pw[:min(len(pw), maxPasswordLen)])
+		password.VerifyDummy(pw[:min(len(pw), signin.MaxPasswordLen)])
 	}
 	if !good {
 		if err := p.Throttle.Failure(ctx, email, ip); err != nil {

@@ -7,59 +7,60 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
 func TestDeleteOwnAccount(t *testing.T) {
 	h := newHarness(t)
-	h.user("ada", "ada@example.com", orgPW)
-	b := h.browser()
-	wantRedirect(t, b.get("/account/delete"), "/login?return_to=%2Faccount%2Fdelete")
-	b.signIn("ada@example.com", orgPW)
-	other := h.browser()
-	other.signIn("ada@example.com", orgPW)
-	otherSess, _ := other.session()
+	h.User("ada", "ada@example.com", orgPW)
+	b := h.Browser()
+	webtest.WantRedirect(t, b.Get("/account/delete"), "/login?return_to=%2Faccount%2Fdelete")
+	b.SignIn("ada@example.com", orgPW)
+	other := h.Browser()
+	other.SignIn("ada@example.com", orgPW)
+	otherSess, _ := other.Session()
 
-	w := b.get("/account/delete")
-	wantStatus(t, w, http.StatusOK)
+	w := b.Get("/account/delete")
+	webtest.WantStatus(t, w, http.StatusOK)
 	// Without the typed confirmation, or with a wrong password, nothing
 	// happens.
-	wantStatus(t, b.post("/account/delete", url.Values{"confirm": {"delete"}, "password": {orgPW}}), http.StatusUnprocessableEntity)
-	b.get("/account/delete")
-	w = b.post("/account/delete", url.Values{"confirm": {"DELETE"}, "password": {"wrong password here"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, b.Post("/account/delete", url.Values{"confirm": {"delete"}, "password": {orgPW}}), http.StatusUnprocessableEntity)
+	b.Get("/account/delete")
+	w = b.Post("/account/delete", url.Values{"confirm": {"DELETE"}, "password": {"wrong password here"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "password is incorrect") {
 		t.Fatalf("wrong password page:\n%s", w.Body)
 	}
-	wantStatus(t, b.do(http.MethodPost, "/account/delete", url.Values{"confirm": {"DELETE"}, "password": {orgPW}, "csrf_token": {"forged"}}),
+	webtest.WantStatus(t, b.Do(http.MethodPost, "/account/delete", url.Values{"confirm": {"DELETE"}, "password": {orgPW}, "csrf_token": {"forged"}}),
 		http.StatusForbidden)
-	if _, err := h.store.GetUser(h.ctx(), "ada"); err != nil {
+	if _, err := h.Store.GetUser(h.Ctx(), "ada"); err != nil {
 		t.Fatalf("refused deletions removed the user: %v", err)
 	}
 
-	b.get("/account/delete")
-	w = b.post("/account/delete", url.Values{"confirm": {"DELETE"}, "password": {orgPW}})
-	wantStatus(t, w, http.StatusOK)
+	b.Get("/account/delete")
+	w = b.Post("/account/delete", url.Values{"confirm": {"DELETE"}, "password": {orgPW}})
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "Your account is deleted") {
 		t.Fatalf("after delete:\n%s", w.Body)
 	}
-	if _, err := h.store.GetUser(h.ctx(), "ada"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := h.Store.GetUser(h.Ctx(), "ada"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("user after delete: %v", err)
 	}
-	if _, ok := b.session(); ok {
+	if _, ok := b.Session(); ok {
 		t.Error("the deleting browser is still signed in")
 	}
-	if _, ok := other.session(); ok {
+	if _, ok := other.Session(); ok {
 		t.Error("another browser is still signed in")
 	}
 	found := false
-	for _, e := range h.notified.ended {
+	for _, e := range h.Notified.Ended() {
 		found = found || e == "ada/"+otherSess.ID
 	}
 	if !found {
-		t.Errorf("back-channel notifications %v lack the other session", h.notified.ended)
+		t.Errorf("back-channel notifications %v lack the other session", h.Notified.Ended())
 	}
-	evs := h.audits("user.deleted")
+	evs := h.Audits("user.deleted")
 	if len(evs) != 1 || evs[0].ActorID != "ada" || evs[0].SubjectID != "ada" {
 		t.Fatalf("audit = %+v", evs)
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/ostiary/ostiary/provider/web/page"
 )
 
 type devMailPage struct {
@@ -24,13 +26,13 @@ var mailLink = regexp.MustCompile(`https?://[^\s<>"]+`)
 // finish registration and reset. It exists only when People.DevMail is
 // set, which the wiring does only without SMTP and on a loopback issuer.
 func (p *Pages) DevMail(w http.ResponseWriter, r *http.Request) {
-	p.handle(func(w http.ResponseWriter, r *http.Request) error {
+	p.site.Handle(func(w http.ResponseWriter, r *http.Request) error {
 		if p.People == nil || p.People.DevMail == nil {
 			return peopleOff()
 		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
-			return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
+			return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
 		}
 		prefix := strings.TrimSuffix(p.Issuer, "/") + "/"
 		data := devMailPage{Title: "Outbox"}
@@ -44,6 +46,6 @@ func (p *Pages) DevMail(w http.ResponseWriter, r *http.Request) {
 			}
 			data.Mails = append(data.Mails, dm)
 		}
-		return p.render(w, http.StatusOK, "dev_mail", data)
+		return p.site.Render(w, http.StatusOK, "dev_mail", data)
 	})(w, r)
 }

@@ -1,6 +1,5 @@
-// Package web serves the server-rendered pages of the sign-in flow: login,
-// organization picker, consent, RP-initiated logout, and the error pages the
-// authorization endpoint shows when it must not redirect; and the account
+// Package web serves the server-rendered pages besides sign-in (web/signin)
+// on the shared base web/page: the account
 // page, where a signed-in person manages profile, email, password, sessions,
 // authorized applications and personal access tokens; and, when
 // Pages.People is set, self-service registration, email verification and
@@ -14,10 +13,6 @@
 //
 // Routes, all under the issuer's path and wrapped in Headers:
 //
-//	GET, POST /login[?request=ID|?return_to=/path]  Pages.Login
-//	GET, POST /organization?request=ID              Pages.Organization
-//	GET, POST /consent?request=ID                   Pages.Consent
-//	GET, POST /oauth2/logout, GET /logout           Pages.Logout
 //	GET /, GET /account, POST /account/...          Pages.Home, Pages.Account
 //	GET, POST /account/email/confirm?token=T        Pages.Account (the mail's link)
 //	GET, POST /register                             Pages.Register
@@ -28,20 +23,11 @@
 //	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
 //	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
 //	GET, POST /account/delete                       Pages.DeleteAccount
-//	GET, POST /login/mfa, /account/mfa              Pages.SecondFactor, Pages.AccountMFA
-//	POST /login/upstream/{connector}[?request=ID]   Pages.UpstreamStart ("Sign in with …", linking)
-//	GET /login/upstream/callback                    Pages.UpstreamCallback
-//	GET, POST /login/upstream/link                  Pages.UpstreamLink (prove an existing account)
-//	GET, POST /login/upstream/link/mail?token=T     Pages.UpstreamLinkMail (the mailed proof)
-//	POST /login/upstream/cancel                     Pages.UpstreamCancel (back to the app: access_denied)
-//	GET /logout/upstream/done                       Pages.UpstreamLogoutDone
-//	GET /static/                                    Pages.Static()
+//	GET, POST /account/mfa                          Pages.AccountMFA
 //	GET, POST /admin, /admin/...                    Admin.Mount: instance administrators' pages
 //	                                                (dashboard, clients, users, organizations,
 //	                                                keys, audit), each admin_*.go
 //
-// With Pages.Federation set, people also sign in through upstream identity
-// providers (provider/connectors): identities link upstream accounts to
-// people, never by email alone, and organizations may send their domains
-// to their own provider (provider/orgsso).
+// With Pages.Federation set (web/federation), the account page lists and
+// links upstream sign-ins and the organization page sets up single sign-on.
 package web

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/ostiary/ostiary/provider/web/page"
+)
 
 type homePage struct {
 	Title, Name, Email, LogoutURL, AccountURL, OrgsURL string
@@ -12,22 +16,22 @@ type homePage struct {
 // out; without a session it sends the person to the login page, which comes
 // back here.
 func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
-	p.handle(func(w http.ResponseWriter, r *http.Request) error {
-		_, user, ok, err := p.currentUser(r)
+	p.site.Handle(func(w http.ResponseWriter, r *http.Request) error {
+		_, user, ok, err := p.site.CurrentUser(r)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return p.redirect(w, r, p.path("/login"))
+			return page.Redirect(w, r, p.site.Path("/login"))
 		}
 		name := user.Name
 		if name == "" {
 			name = user.Email
 		}
-		data := homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.path("/logout"), AccountURL: p.path("/account"), OrgsURL: p.path("/organizations")}
+		data := homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.site.Path("/logout"), AccountURL: p.site.Path("/account"), OrgsURL: p.site.Path("/organizations")}
 		if user.Admin {
-			data.AdminURL = p.path(PathAdmin)
+			data.AdminURL = p.site.Path(PathAdmin)
 		}
-		return p.render(w, http.StatusOK, "home", data)
+		return p.site.Render(w, http.StatusOK, "home", data)
 	})(w, r)
 }

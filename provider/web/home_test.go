@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
 // Signed in with no pending request, the login form's "Continue" lands on
@@ -11,13 +13,13 @@ import (
 // without a session the home page sends the person to sign in.
 func TestHome(t *testing.T) {
 	h := newHarness(t)
-	h.user("u1", "ada@example.com", "correct horse battery staple")
-	b := h.browser()
-	wantRedirect(t, b.get("/"), "/login")
+	h.User("u1", "ada@example.com", "correct horse battery staple")
+	b := h.Browser()
+	webtest.WantRedirect(t, b.Get("/"), "/login")
 
-	b.signIn("ada@example.com", "correct horse battery staple")
-	w := b.get("/")
-	wantStatus(t, w, http.StatusOK)
+	b.SignIn("ada@example.com", "correct horse battery staple")
+	w := b.Get("/")
+	webtest.WantStatus(t, w, http.StatusOK)
 	if body := w.Body.String(); !strings.Contains(body, "ada@example.com") || !strings.Contains(body, `href="/logout"`) {
 		t.Fatalf("home page does not show the account and a sign-out link:\n%s", body)
 	}

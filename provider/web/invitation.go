@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -31,7 +32,7 @@ type invitationPage struct {
 // creating the account first. The link is used up only by the POST, so a
 // mail scanner opening it changes nothing.
 func (p *Pages) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.acceptInvitation)(w, r)
+	p.site.Handle(p.acceptInvitation)(w, r)
 }
 
 func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
@@ -40,15 +41,15 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	orgID, secret := q.Get("org"), q.Get("token")
 	inv, err := p.Orgs.Invitation(ctx, orgID, secret)
 	if errors.Is(err, accounts.ErrInvitationGone) {
-		return &pageError{status: http.StatusGone, title: "This invitation is no longer valid",
-			detail: "It was used already, replaced by a newer invitation, or it expired. Ask for a new one.", err: err}
+		return &page.Error{Status: http.StatusGone, Title: "This invitation is no longer valid",
+			Detail: "It was used already, replaced by a newer invitation, or it expired. Ask for a new one.", Err: err}
 	}
 	if err != nil {
 		return err
 	}
-	self := p.path("/invitations/accept") + "?" + url.Values{"org": {orgID}, "token": {secret}}.Encode()
-	data := invitationPage{Title: "Join " + inv.OrgName, Action: self, Invitation: inv, LogoutURL: p.path("/logout")}
-	_, user, signedIn, err := p.currentUser(r)
+	self := p.site.Path("/invitations/accept") + "?" + url.Values{"org": {orgID}, "token": {secret}}.Encode()
+	data := invitationPage{Title: "Join " + inv.OrgName, Action: self, Invitation: inv, LogoutURL: p.site.Path("/logout")}
+	_, user, signedIn, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
@@ -63,7 +64,7 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	case signedIn:
 		data.Other = user.Email
 	case hasAccount:
-		data.SignInURL = p.path("/login") + "?" + url.Values{"return_to": {self}}.Encode()
+		data.SignInURL = p.site.Path("/login") + "?" + url.Values{"return_to": {self}}.Encode()
 	default:
 		data.Register = true
 	}
@@ -80,25 +81,25 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 			if _, err := p.Orgs.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, orgID, secret); err != nil {
 				return p.invitationRefused(err)
 			}
-			return p.redirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
+			return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
 		case data.Register:
 			msg, err := p.registerInvitee(ctx, w, r, inv, orgID, secret)
 			if err != nil {
 				return err
 			}
 			if msg == "" {
-				return p.redirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
+				return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
 			}
 			data.Error, data.Name, status = msg, r.PostFormValue("name"), http.StatusUnprocessableEntity
 		default:
-			return showError(http.StatusConflict, "Sign in first", "Sign in with the invited address to accept this invitation.")
+			return page.Show(http.StatusConflict, "Sign in first", "Sign in with the invited address to accept this invitation.")
 		}
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "invitation", data)
+	return p.site.Render(w, status, "invitation", data)
 }
 
 func (p *Pages) invitationRefused(err error) error {
@@ -106,7 +107,7 @@ func (p *Pages) invitationRefused(err error) error {
 	if !ok {
 		return err
 	}
-	return &pageError{status: http.StatusUnprocessableEntity, title: "The invitation could not be accepted", detail: msg, err: err}
+	return &page.Error{Status: http.StatusUnprocessableEntity, Title: "The invitation could not be accepted", Detail: msg, Err: err}
 }
 
 // registerInvitee creates the invitee's account, verified (the link came
@@ -134,7 +135,7 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 			return m, nil
 		}
 		if errors.Is(err, storage.ErrAlreadyExists) {
-			return "", showError(http.StatusConflict, "You have an account already", "Sign in with it, then open the invitation link again.")
+			return "", page.Show(http.StatusConflict, "You have an account already", "Sign in with it, then open the invitation link again.")
 		}
 		return "", p.invitationRefused(err)
 	}
@@ -142,7 +143,7 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 	if err != nil {
 		return "", err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"via": "invitation", "session_id": sess.ID}})
 	return "", nil
 }

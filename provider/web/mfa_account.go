@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -11,8 +12,23 @@ import (
 
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
+
+// SecondFactor enrolls and checks second factors; *mfa.Service is one.
+// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled,
+// ErrAlreadyEnabled, ErrNoEnrollment.
+type SecondFactor interface {
+	Status(ctx context.Context, userID string) (mfa.Status, error)
+	Begin(ctx context.Context, userID, account string, fresh bool) (mfa.Enrollment, error)
+	Confirm(ctx context.Context, userID, code string) ([]string, error)
+	Verify(ctx context.Context, userID, code string) error
+	UseRecoveryCode(ctx context.Context, userID, code string) error
+	RegenerateRecoveryCodes(ctx context.Context, userID string) ([]string, error)
+	Disable(ctx context.Context, userID string) error
+}
 
 // PathAccountMFA is the page to set up and manage the second factor.
 const PathAccountMFA = "/account/mfa"
@@ -54,11 +70,11 @@ type mfaPage struct {
 // (?request=ID) it is where an organization that requires a second factor
 // sends its members who have none in this session.
 func (p *Pages) AccountMFA(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.accountMFA)(w, r)
+	p.site.Handle(p.accountMFA)(w, r)
 }
 
 type mfaContext struct {
-	f    *flow
+	f    *signin.Flow
 	sess storage.Session
 	user storage.User
 	st   mfa.Status
@@ -66,9 +82,9 @@ type mfaContext struct {
 
 func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	if p.MFA == nil {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
@@ -78,18 +94,18 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 		ok   bool
 	)
 	if f != nil {
-		sess, user, ok, err = p.flowSession(r, f)
+		sess, user, ok, err = p.Flows.Session(r, f)
 	} else {
-		sess, user, ok, err = p.currentUser(r)
+		sess, user, ok, err = p.site.CurrentUser(r)
 	}
 	if err != nil {
 		return err
 	}
 	if !ok {
 		if f != nil {
-			return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+			return page.Redirect(w, r, p.site.WithRequest("/login", f.Req.ID))
 		}
-		return p.redirect(w, r, p.path("/login")+"?"+url.Values{"return_to": {p.path(PathAccountMFA)}}.Encode())
+		return page.Redirect(w, r, p.site.Path("/login")+"?"+url.Values{"return_to": {p.site.Path(PathAccountMFA)}}.Encode())
 	}
 	st, err := p.MFA.Status(r.Context(), user.ID)
 	if err != nil {
@@ -102,7 +118,7 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	case http.MethodPost:
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return err
@@ -117,14 +133,14 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	case "disable", "regenerate":
 		return p.mfaManage(w, r, c, r.PostFormValue("action"))
 	}
-	return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+	return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
-func (p *Pages) selfURL(f *flow) string {
+func (p *Pages) selfURL(f *signin.Flow) string {
 	if f != nil {
-		return p.withRequest(PathAccountMFA, f.req.ID)
+		return p.site.WithRequest(PathAccountMFA, f.Req.ID)
 	}
-	return p.path(PathAccountMFA)
+	return p.site.Path(PathAccountMFA)
 }
 
 // mfaShow renders the state the person is in, unless data names one.
@@ -132,15 +148,15 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 	ctx := r.Context()
 	data.Title = "Two-step verification"
 	data.Action = p.selfURL(c.f)
-	data.DoneURL = p.path("/account")
+	data.DoneURL = p.site.Path("/account")
 	data.Email = c.user.Email
 	if c.f != nil {
-		data.ClientName = c.f.clientName()
-		data.ContinueURL = p.resumeURL(c.f.req.ID)
+		data.ClientName = c.f.ClientName()
+		data.ContinueURL = p.Flows.ResumeURL(c.f.Req.ID)
 	}
 	if data.State == "" {
 		switch {
-		case c.st.Enabled && c.f != nil && !hasOTP(c.sess):
+		case c.st.Enabled && c.f != nil && !signin.HasOTP(c.sess):
 			data.State = mfaStepUp
 		case c.st.Enabled:
 			data.State = mfaOn
@@ -162,8 +178,8 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 		data.Secret, data.URI = groupSecret(e.Secret), e.URI
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, c.f.redirectTargets()...)
-	return p.render(w, status, "mfa", data)
+	page.AllowFormAction(w, c.f.RedirectTargets()...)
+	return p.site.Render(w, status, "mfa", data)
 }
 
 // groupSecret splits the base32 secret in fours for typing; apps ignore
@@ -186,29 +202,29 @@ func (p *Pages) mfaBegin(w http.ResponseWriter, r *http.Request, c *mfaContext) 
 	if _, err := p.MFA.Begin(r.Context(), c.user.ID, c.user.Email, true); err != nil {
 		return fmt.Errorf("web: begin enrollment: %w", err)
 	}
-	return p.redirectSeeOther(w, r, p.selfURL(c.f))
+	return page.RedirectSeeOther(w, r, p.selfURL(c.f))
 }
 
 // checkAttempt counts a code (or password) attempt against the person's
 // second-factor throttle; a non-nil error page means stop.
 func (p *Pages) checkAttempt(w http.ResponseWriter, r *http.Request, c *mfaContext) (stop bool, err error) {
-	retry, limited, err := p.Throttle.Check(r.Context(), mfaThrottleKey(c.user.ID), p.Sessions.RemoteIP(r))
+	retry, limited, err := p.Throttle.Check(r.Context(), signin.MFAThrottleKey(c.user.ID), p.Sessions.RemoteIP(r))
 	if err != nil || !limited {
 		return false, err
 	}
-	return true, p.throttled(w, r, c.f, retry)
+	return true, p.Flows.Throttled(w, r, c.f, retry)
 }
 
 func (p *Pages) attemptFailed(r *http.Request, c *mfaContext, reason string) error {
 	ctx := r.Context()
 	ip := p.Sessions.RemoteIP(r)
-	p.audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
-		ClientID: c.f.clientID(), IP: ip, Details: map[string]string{"reason": reason, "page": "account"}})
-	return p.Throttle.Failure(ctx, mfaThrottleKey(c.user.ID), ip)
+	p.site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
+		ClientID: c.f.ClientID(), IP: ip, Details: map[string]string{"reason": reason, "page": "account"}})
+	return p.Throttle.Failure(ctx, signin.MFAThrottleKey(c.user.ID), ip)
 }
 
 func (p *Pages) attemptSucceeded(r *http.Request, c *mfaContext) {
-	if err := p.Throttle.Success(r.Context(), mfaThrottleKey(c.user.ID)); err != nil {
+	if err := p.Throttle.Success(r.Context(), signin.MFAThrottleKey(c.user.ID)); err != nil {
 		p.Logger.WarnContext(r.Context(), "reset second-factor throttle", "err", err)
 	}
 }
@@ -241,7 +257,7 @@ func (p *Pages) mfaConfirm(w http.ResponseWriter, r *http.Request, c *mfaContext
 	}
 	// Every other session signed in without it: they end, as at a password
 	// change, and so does every token the person holds.
-	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.f.clientID(),
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.f.ClientID(),
 		Details: map[string]string{"method": "totp"}}); err != nil {
 		return err
 	}
@@ -262,7 +278,7 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if mfa.LooksLikeRecoveryCode(code) {
 		err = p.MFA.UseRecoveryCode(r.Context(), c.user.ID, code)
 		if err == nil {
-			p.audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
+			p.site.Audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
 				IP: p.Sessions.RemoteIP(r)})
 		}
 	} else {
@@ -282,14 +298,14 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
-	return p.redirectSeeOther(w, r, p.continueURL(c.f))
+	return page.RedirectSeeOther(w, r, p.continueURL(c.f))
 }
 
-func (p *Pages) continueURL(f *flow) string {
+func (p *Pages) continueURL(f *signin.Flow) string {
 	if f != nil {
-		return p.resumeURL(f.req.ID)
+		return p.Flows.ResumeURL(f.Req.ID)
 	}
-	return p.path(PathAccountMFA)
+	return p.site.Path(PathAccountMFA)
 }
 
 // mfaManage disables the factor or regenerates recovery codes, each only
@@ -327,7 +343,7 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 		if err := p.setOTP(r, c.sess, false); err != nil {
 			return err
 		}
-		if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.disabled", ClientID: c.f.clientID()}); err != nil {
+		if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.disabled", ClientID: c.f.ClientID()}); err != nil {
 			return err
 		}
 		c.st = mfa.Status{}
@@ -337,7 +353,7 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 	if err != nil {
 		return fmt.Errorf("web: regenerate recovery codes: %w", err)
 	}
-	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.recovery_regenerated", ClientID: c.f.clientID()}); err != nil {
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.recovery_regenerated", ClientID: c.f.ClientID()}); err != nil {
 		return err
 	}
 	c.st.RecoveryLeft = len(codes)
@@ -359,7 +375,7 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 	if !errors.Is(err, mfa.ErrInvalidCode) {
 		return false, fmt.Errorf("web: verify code: %w", err)
 	}
-	if user.PasswordHash == "" || len(proof) > maxPasswordLen {
+	if user.PasswordHash == "" || len(proof) > signin.MaxPasswordLen {
 		password.VerifyDummy(proof)
 		return false, nil
 	}
@@ -376,7 +392,7 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
 		switch {
-		case on && !hasOTP(s):
+		case on && !signin.HasOTP(s):
 			s.AMR = append(s.AMR, "otp")
 		case !on:
 			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" })

@@ -7,6 +7,8 @@ import (
 	"net/url"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -47,16 +49,16 @@ var orgNotices = map[string]string{
 // organizations, which one is active in this browser, and a form to create
 // one.
 func (p *Pages) Organizations(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.organizations)(w, r)
+	p.site.Handle(p.organizations)(w, r)
 }
 
 func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
-	sess, user, ok, err := p.currentUser(r)
+	sess, user, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.signInFirst(w, r)
+		return p.site.SignInFirst(w, r)
 	}
 	ctx := r.Context()
 	data := orgsPage{Notice: orgNotices[r.URL.Query().Get("done")]}
@@ -86,14 +88,14 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 			}
 			// The account page's switcher comes back to the account page.
 			if r.PostFormValue("return_to") == "account" {
-				return p.redirectSeeOther(w, r, p.path("/account?done=org"))
+				return page.RedirectSeeOther(w, r, p.site.Path("/account?done=org"))
 			}
-			return p.redirectSeeOther(w, r, p.path("/organizations?done=switched"))
+			return page.RedirectSeeOther(w, r, p.site.Path("/organizations?done=switched"))
 		case "create":
 			name := r.PostFormValue("name")
 			org, err := p.Orgs.Create(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, name)
 			if err == nil {
-				return p.redirectSeeOther(w, r, p.orgURL(org.ID)+"?done=created")
+				return page.RedirectSeeOther(w, r, p.orgURL(org.ID)+"?done=created")
 			}
 			msg, ok := orgRuleMessage(err, "An organization with that name exists already. Choose another name.")
 			if !ok {
@@ -101,36 +103,26 @@ func (p *Pages) organizations(w http.ResponseWriter, r *http.Request) error {
 			}
 			data.Error, data.NewName, status = msg, name, http.StatusUnprocessableEntity
 		default:
-			return showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+			return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 		}
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	ms, err := p.Store.ListMembershipsByUser(ctx, user.ID)
 	if err != nil {
 		return fmt.Errorf("web: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: orgName(m), Role: m.Role, URL: p.orgURL(m.OrgID),
+		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: signin.OrgName(m), Role: m.Role, URL: p.orgURL(m.OrgID),
 			Active: m.OrgID == sess.OrgID})
 	}
-	data.Title, data.Action, data.AccountURL = "Organizations", p.path("/organizations"), p.path("/")
+	data.Title, data.Action, data.AccountURL = "Organizations", p.site.Path("/organizations"), p.site.Path("/")
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "orgs", data)
+	return p.site.Render(w, status, "orgs", data)
 }
 
-func (p *Pages) orgURL(id string) string { return p.path("/organizations/" + url.PathEscape(id)) }
-
-// signInFirst sends a visitor without a session to the login page, which
-// brings them back here.
-func (p *Pages) signInFirst(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return showError(http.StatusUnauthorized, "You are signed out",
-			"Your session ended before the form was sent. Sign in and try again.")
-	}
-	return p.redirect(w, r, p.path("/login")+"?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode())
-}
+func (p *Pages) orgURL(id string) string { return p.site.Path("/organizations/" + url.PathEscape(id)) }
 
 // ruleMessage turns a refusal by the organization rules into words for
 // the page; ok is false for anything else (a failure to report as such).

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -40,16 +41,16 @@ type memberRow struct {
 // and their roles, invitations, custom roles, rename and delete, each
 // allowed by the viewer's role (accounts.Organizations decides).
 func (p *Pages) OrganizationSettings(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.organizationSettings)(w, r)
+	p.site.Handle(p.organizationSettings)(w, r)
 }
 
 func (p *Pages) organizationSettings(w http.ResponseWriter, r *http.Request) error {
-	_, user, ok, err := p.currentUser(r)
+	_, user, ok, err := p.site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.signInFirst(w, r)
+		return p.site.SignInFirst(w, r)
 	}
 	ctx := r.Context()
 	orgID := r.PathValue("id")
@@ -64,9 +65,9 @@ func (p *Pages) organizationSettings(w http.ResponseWriter, r *http.Request) err
 		done, err := p.orgAction(ctx, r, user, orgID)
 		if err == nil {
 			if done == "deleted" || done == "left" {
-				return p.redirectSeeOther(w, r, p.path("/organizations?done="+done))
+				return page.RedirectSeeOther(w, r, p.site.Path("/organizations?done="+done))
 			}
-			return p.redirectSeeOther(w, r, p.orgURL(orgID)+"?done="+done)
+			return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done="+done)
 		}
 		msg, ok := orgRuleMessage(err, takenMessage(r.PostFormValue("action")))
 		if !ok {
@@ -79,13 +80,13 @@ func (p *Pages) organizationSettings(w http.ResponseWriter, r *http.Request) err
 		data.InviteEmail, data.InviteRole = r.PostFormValue("email"), r.PostFormValue("role")
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if err := p.fillOrgSettings(ctx, &data, user, orgID); err != nil {
 		return err
 	}
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "orgsettings", data)
+	return p.site.Render(w, status, "orgsettings", data)
 }
 
 func takenMessage(action string) string {
@@ -105,8 +106,8 @@ func takenMessage(action string) string {
 // orgNotFound answers a non-member the same whether or not the
 // organization exists.
 func orgNotFound(err error) error {
-	return &pageError{status: http.StatusNotFound, title: "Organization not found",
-		detail: "There is no such organization, or you are not a member of it.", err: err}
+	return &page.Error{Status: http.StatusNotFound, Title: "Organization not found",
+		Detail: "There is no such organization, or you are not a member of it.", Err: err}
 }
 
 func (p *Pages) isMember(ctx context.Context, orgID string, user storage.User) bool {
@@ -144,7 +145,7 @@ func (p *Pages) orgAction(ctx context.Context, r *http.Request, user storage.Use
 	case "sso_set", "domain_add", "domain_verify":
 		return p.orgSSOAction(ctx, r, actor, orgID)
 	}
-	return "", showError(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
+	return "", page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
 // invite stores the invitation and mails its link.
@@ -171,10 +172,7 @@ func (p *Pages) invite(ctx context.Context, actor accounts.Actor, user storage.U
 
 // issuerURL is the issuer without a trailing slash, the base of links in
 // mails. New checked that the issuer parses.
-func (p *Pages) issuerURL() string {
-	u, _ := url.Parse(p.Issuer)
-	return u.Scheme + "://" + u.Host + p.base
-}
+func (p *Pages) issuerURL() string { return p.site.Link("", nil) }
 
 func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user storage.User, orgID string) error {
 	org, err := p.Store.GetOrg(ctx, orgID)
@@ -205,7 +203,7 @@ func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user
 		return err
 	}
 	data.Title, data.Org, data.Roles = org.Name, org, roles
-	data.Action, data.BackURL = p.orgURL(orgID), p.path("/organizations")
+	data.Action, data.BackURL = p.orgURL(orgID), p.site.Path("/organizations")
 	data.CanManage = accounts.CanManage(data.MyRole)
 	data.IsOwner = data.MyRole == accounts.RoleOwner
 	data.CanInvite = data.CanManage && p.Mailer != nil

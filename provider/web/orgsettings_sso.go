@@ -10,6 +10,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -79,7 +80,7 @@ func (p *Pages) fillOrgSSO(ctx context.Context, data *orgSettingsPage, orgID str
 // actor's role.
 func (p *Pages) orgSSOAction(ctx context.Context, r *http.Request, actor accounts.Actor, orgID string) (string, error) {
 	if !p.orgSSOOn() {
-		return "", showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+		return "", page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}
 	svc := p.Federation.Orgs
 	f := r.PostFormValue

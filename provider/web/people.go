@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -81,36 +82,13 @@ func (pp *People) resetLifetime() time.Duration {
 	return DefaultResetPasswordLifetime
 }
 
-// peopleLinks are the login page's links to reset and registration.
-func (p *Pages) peopleLinks(f *flow) (forgot, register string) {
-	if p.People == nil {
-		return "", ""
+// LoginLinks are the login page's links to reset and registration
+// (signin.SelfService).
+func (pp *People) LoginLinks() (forgotPassword, register string) {
+	if pp.Registration && !pp.InviteOnly {
+		register = "/register"
 	}
-	forgot = p.inFlow("/forgot-password", f)
-	if p.People.Registration && !p.People.InviteOnly {
-		register = p.inFlow("/register", f)
-	}
-	return forgot, register
-}
-
-// inFlow is a local path that carries the application's sign-in request
-// (nil: none), so that registration and password reset, reached from the
-// login page of an authorization, lead back to that authorization and not
-// to a sign-in that has forgotten the application.
-func (p *Pages) inFlow(local string, f *flow) string {
-	if f == nil {
-		return p.path(local)
-	}
-	return p.withRequest(local, f.req.ID)
-}
-
-// link is an absolute URL under the issuer, for mails.
-func (p *Pages) link(local string, q url.Values) string {
-	u := strings.TrimSuffix(p.Issuer, "/") + local
-	if len(q) > 0 {
-		u += "?" + q.Encode()
-	}
-	return u
+	return "/forgot-password", register
 }
 
 // issueToken stores a new one-time token for u (replacing any older one of
@@ -196,7 +174,7 @@ func (p *Pages) SendVerification(ctx context.Context, u storage.User) error {
 		return err
 	}
 	return p.mailLimited(ctx, u.Email, mail.VerifyEmail{Name: u.Name,
-		Link: p.link("/verify-email", url.Values{"token": {secret}}), Expires: inWords(lifetime)})
+		Link: p.site.Link("/verify-email", url.Values{"token": {secret}}), Expires: inWords(lifetime)})
 }
 
 type noticePage struct {
@@ -212,17 +190,17 @@ func (p *Pages) notice(w http.ResponseWriter, status int, n noticePage) error {
 	if n.Title == "" {
 		n.Title = n.Heading
 	}
-	return p.render(w, status, "notice", n)
+	return p.site.Render(w, status, "notice", n)
 }
 
 // peopleOff is the answer of these pages when they are not configured.
 func peopleOff() error {
-	return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
+	return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
 }
 
 func methodNotAllowed(w http.ResponseWriter) error {
 	w.Header().Set("Allow", "GET, HEAD, POST")
-	return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 }
 
 // inWords says a link lifetime the way a mail would.

@@ -15,27 +15,15 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// last returns the path and query of the link in the newest mail.
-func (m *fakeMailer) lastLink(t *testing.T) string {
-	t.Helper()
-	all := m.all()
-	if len(all) == 0 {
-		t.Fatal("no mail was sent")
-	}
-	link := all[len(all)-1].link()
-	if link == "" {
-		t.Fatalf("the last mail (%s) carries no link", all[len(all)-1].template)
-	}
-	return strings.TrimPrefix(link, issuer)
-}
-
 type peopleHarness struct {
 	*harness
-	mailer  *fakeMailer
-	devMail *mail.Log
+	selfMailer *webtest.Mailer
+	devMail    *mail.Log
 }
 
 // newPeopleHarness is the pages' harness with registration, verification
@@ -43,22 +31,23 @@ type peopleHarness struct {
 func newPeopleHarness(t *testing.T, configure func(*People)) *peopleHarness {
 	t.Helper()
 	h := newHarness(t)
-	ph := &peopleHarness{harness: h, mailer: &fakeMailer{}, devMail: &mail.Log{Logger: h.pages.Logger}}
-	st := h.store.(PeopleStore)
-	pp := &People{Store: st, Mailer: ph.mailer, Registration: true, DevMail: ph.devMail}
+	ph := &peopleHarness{harness: h, selfMailer: &webtest.Mailer{}, devMail: &mail.Log{Logger: h.pages.Logger}}
+	st := h.Store
+	pp := &People{Store: st, Mailer: ph.selfMailer, Registration: true, DevMail: ph.devMail}
 	if configure != nil {
 		configure(pp)
 	}
 	h.pages.People = pp
-	ph.mailer.prepare = h.pages.PrepareReset
+	h.signin.SelfService = pp
+	ph.selfMailer.Prepare = h.pages.PrepareReset
 	mux := http.NewServeMux()
 	mux.HandleFunc("/register", h.pages.Register)
 	mux.HandleFunc("/verify-email", h.pages.VerifyEmail)
 	mux.HandleFunc("/forgot-password", h.pages.ForgotPassword)
 	mux.HandleFunc("/reset-password", h.pages.ResetPassword)
 	mux.HandleFunc("/dev/mail", h.pages.DevMail)
-	mux.Handle("/", h.handler)
-	h.handler = Headers(mux)
+	mux.Handle("/", h.Handler)
+	h.Handler = page.Headers(mux)
 	return ph
 }
 
@@ -79,17 +68,17 @@ func answer(w *httptest.ResponseRecorder) string {
 
 func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 	known := newPeopleHarness(t, nil)
-	ada := known.user("ada", "ada@example.com", "an old password of ada")
+	ada := known.User("ada", "ada@example.com", "an old password of ada")
 	unknown := newPeopleHarness(t, nil)
 
 	post := func(ph *peopleHarness, email string) *httptest.ResponseRecorder {
-		a := ph.browser()
-		wantStatus(t, a.get("/register"), http.StatusOK)
-		return a.post("/register", registerForm(email))
+		a := ph.Browser()
+		webtest.WantStatus(t, a.Get("/register"), http.StatusOK)
+		return a.Post("/register", registerForm(email))
 	}
 	wk := post(known, "Ada@Example.com")
 	wu := post(unknown, "Ada@Example.com")
-	wantStatus(t, wk, http.StatusOK)
+	webtest.WantStatus(t, wk, http.StatusOK)
 	if answer(wk) != answer(wu) {
 		t.Fatalf("registration answers differ:\nknown address:\n%s\nunknown address:\n%s", answer(wk), answer(wu))
 	}
@@ -98,58 +87,58 @@ func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 	}
 
 	// The owner of the known address is told; nothing about the account changed.
-	if m := known.mailer.all(); len(m) != 1 || m[0].to != "ada@example.com" || m[0].template != "register_existing" {
+	if m := known.selfMailer.Sent(); len(m) != 1 || m[0].To != "ada@example.com" || m[0].Template != "register_existing" {
 		t.Fatalf("mails for a known address: %+v", m)
 	}
-	u, err := known.store.GetUser(known.ctx(), ada.ID)
+	u, err := known.Store.GetUser(known.Ctx(), ada.ID)
 	if err != nil || u.PasswordHash != ada.PasswordHash || u.Name != ada.Name {
 		t.Fatalf("the existing account changed: %+v %v", u, err)
 	}
-	if len(known.audits("registration.existing_email")) != 1 {
+	if len(known.Audits("registration.existing_email")) != 1 {
 		t.Error("no audit event for a registration attempt on a known address")
 	}
 	// The unknown address got an unverified account and a verification mail.
-	if m := unknown.mailer.all(); len(m) != 1 || m[0].to != "ada@example.com" || m[0].template != "verify_email" {
+	if m := unknown.selfMailer.Sent(); len(m) != 1 || m[0].To != "ada@example.com" || m[0].Template != "verify_email" {
 		t.Fatalf("mails for a new address: %+v", m)
 	}
-	nu, err := unknown.store.GetUserByEmail(unknown.ctx(), "ada@example.com")
+	nu, err := unknown.Store.GetUserByEmail(unknown.Ctx(), "ada@example.com")
 	if err != nil || nu.EmailVerified || nu.Name != "Ada Lovelace" {
 		t.Fatalf("new account: %+v %v", nu, err)
 	}
 	if ok, _, _ := password.Verify(nu.PasswordHash, strongPassword); !ok {
 		t.Error("the new account's password does not verify")
 	}
-	if ev := unknown.audits("user.registered"); len(ev) != 1 || ev[0].SubjectID != nu.ID {
+	if ev := unknown.Audits("user.registered"); len(ev) != 1 || ev[0].SubjectID != nu.ID {
 		t.Errorf("audit: %+v", ev)
 	}
 }
 
 func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 	known := newPeopleHarness(t, nil)
-	known.user("ada", "ada@example.com", "an old password of ada")
+	known.User("ada", "ada@example.com", "an old password of ada")
 	unknown := newPeopleHarness(t, nil)
 	post := func(ph *peopleHarness) *httptest.ResponseRecorder {
-		a := ph.browser()
-		wantStatus(t, a.get("/forgot-password"), http.StatusOK)
-		return a.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+		a := ph.Browser()
+		webtest.WantStatus(t, a.Get("/forgot-password"), http.StatusOK)
+		return a.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
 	}
 	wk, wu := post(known), post(unknown)
-	wantStatus(t, wk, http.StatusOK)
+	webtest.WantStatus(t, wk, http.StatusOK)
 	if answer(wk) != answer(wu) {
 		t.Fatalf("reset answers differ:\nknown address:\n%s\nunknown address:\n%s", answer(wk), answer(wu))
 	}
-	if m := known.mailer.all(); len(m) != 1 || m[0].template != "reset_password" || m[0].to != "ada@example.com" {
+	if m := known.selfMailer.Sent(); len(m) != 1 || m[0].Template != "reset_password" || m[0].To != "ada@example.com" {
 		t.Fatalf("mails for a known address: %+v", m)
 	}
-	if m := unknown.mailer.all(); len(m) != 0 {
+	if m := unknown.selfMailer.Sent(); len(m) != 0 {
 		t.Fatalf("mails for an unknown address: %+v", m)
 	}
 }
 
 func TestRegisterRefusesBadInput(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
-	a := ph.browser()
-	a.get("/register")
+	a := ph.Browser()
+	a.Get("/register")
 	for _, tc := range []struct {
 		form url.Values
 		want string
@@ -160,93 +149,93 @@ func TestRegisterRefusesBadInput(t *testing.T) {
 		{url.Values{"email": {"ada.lovelace@example.com"}, "password": {"Ada.Lovelace@example.com"}}, "email address"},
 		{url.Values{"email": {"ada@example.com"}, "password": {strongPassword}, "name": {"bad\x00name"}}, "name of at most"},
 	} {
-		w := a.post("/register", tc.form)
-		wantStatus(t, w, http.StatusUnprocessableEntity)
+		w := a.Post("/register", tc.form)
+		webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 		if !strings.Contains(w.Body.String(), tc.want) {
 			t.Errorf("form %v: page does not say %q:\n%s", tc.form, tc.want, w.Body)
 		}
 	}
 	// Without the form token nothing happens either.
-	w := a.post("/register", url.Values{"csrf_token": {"forged"}, "email": {"ada@example.com"}, "password": {strongPassword}})
-	wantStatus(t, w, http.StatusForbidden)
-	if us, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); us.ID != "" {
+	w := a.Post("/register", url.Values{"csrf_token": {"forged"}, "email": {"ada@example.com"}, "password": {strongPassword}})
+	webtest.WantStatus(t, w, http.StatusForbidden)
+	if us, _ := ph.Store.GetUserByEmail(ph.Ctx(), "ada@example.com"); us.ID != "" {
 		t.Fatal("a refused form created an account")
 	}
-	if len(ph.mailer.all()) != 0 {
+	if len(ph.selfMailer.Sent()) != 0 {
 		t.Fatal("a refused form sent mail")
 	}
 }
 
 func TestRegistrationModes(t *testing.T) {
 	open := newPeopleHarness(t, nil)
-	w := open.browser().get("/login")
+	w := open.Browser().Get("/login")
 	if !strings.Contains(w.Body.String(), `href="/register"`) || !strings.Contains(w.Body.String(), `href="/forgot-password"`) {
 		t.Fatalf("the login page links neither registration nor reset:\n%s", w.Body)
 	}
 
 	invite := newPeopleHarness(t, func(pp *People) { pp.InviteOnly = true })
-	a := invite.browser()
-	w = a.get("/register")
-	wantStatus(t, w, http.StatusForbidden)
+	a := invite.Browser()
+	w = a.Get("/register")
+	webtest.WantStatus(t, w, http.StatusForbidden)
 	if !strings.Contains(w.Body.String(), "by invitation") {
 		t.Fatalf("invite-only page:\n%s", w.Body)
 	}
-	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusForbidden)
-	if strings.Contains(a.get("/login").Body.String(), `href="/register"`) {
+	webtest.WantStatus(t, a.Post("/register", registerForm("ada@example.com")), http.StatusForbidden)
+	if strings.Contains(a.Get("/login").Body.String(), `href="/register"`) {
 		t.Error("the login page links registration in invite-only mode")
 	}
 
 	closed := newPeopleHarness(t, func(pp *People) { pp.Registration = false })
-	a = closed.browser()
-	wantStatus(t, a.get("/register"), http.StatusNotFound)
-	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusNotFound)
-	if _, err := closed.store.GetUserByEmail(closed.ctx(), "ada@example.com"); err == nil {
+	a = closed.Browser()
+	webtest.WantStatus(t, a.Get("/register"), http.StatusNotFound)
+	webtest.WantStatus(t, a.Post("/register", registerForm("ada@example.com")), http.StatusNotFound)
+	if _, err := closed.Store.GetUserByEmail(closed.Ctx(), "ada@example.com"); err == nil {
 		t.Fatal("closed registration created an account")
 	}
-	if len(invite.mailer.all())+len(closed.mailer.all()) != 0 {
+	if len(invite.selfMailer.Sent())+len(closed.selfMailer.Sent()) != 0 {
 		t.Fatal("mail sent while registration is off")
 	}
 }
 
 func TestVerifyEmail(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
-	a := ph.browser()
-	a.get("/register")
-	wantStatus(t, a.post("/register", registerForm("ada@example.com")), http.StatusOK)
-	link := ph.mailer.lastLink(t)
+	a := ph.Browser()
+	a.Get("/register")
+	webtest.WantStatus(t, a.Post("/register", registerForm("ada@example.com")), http.StatusOK)
+	link := ph.selfMailer.LastLink(t)
 	if !strings.HasPrefix(link, "/verify-email?token=") {
 		t.Fatalf("verification link %q", link)
 	}
 	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/verify-email?"))
 
 	// A mail scanner fetching the link twice uses nothing up.
-	scanner := ph.browser()
+	scanner := ph.Browser()
 	for range 2 {
-		w := scanner.get(link)
-		wantStatus(t, w, http.StatusOK)
+		w := scanner.Get(link)
+		webtest.WantStatus(t, w, http.StatusOK)
 		if !strings.Contains(w.Body.String(), "Confirm my email address") {
 			t.Fatalf("verification page:\n%s", w.Body)
 		}
 	}
-	u, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com")
+	u, _ := ph.Store.GetUserByEmail(ph.Ctx(), "ada@example.com")
 	if u.EmailVerified {
 		t.Fatal("a GET verified the address")
 	}
-	w := a.get(link)
-	w = a.post("/verify-email", url.Values{"token": token["token"]})
-	wantStatus(t, w, http.StatusOK)
+	w := a.Get(link)
+	w = a.Post("/verify-email", url.Values{"token": token["token"]})
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "Email address confirmed") {
 		t.Fatalf("after confirming:\n%s", w.Body)
 	}
-	if u, _ = ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); !u.EmailVerified {
+	if u, _ = ph.Store.GetUserByEmail(ph.Ctx(), "ada@example.com"); !u.EmailVerified {
 		t.Fatal("the address is not verified")
 	}
-	if len(ph.audits("email.verified")) != 1 {
+	if len(ph.Audits("email.verified")) != 1 {
 		t.Error("no audit event")
 	}
 	// Single use.
-	w = a.post("/verify-email", url.Values{"token": token["token"]})
-	wantStatus(t, w, http.StatusBadRequest)
+	w = a.Post("/verify-email", url.Values{"token": token["token"]})
+	webtest.WantStatus(t, w, http.StatusBadRequest)
 	if !strings.Contains(w.Body.String(), "expired") {
 		t.Fatalf("second use:\n%s", w.Body)
 	}
@@ -254,15 +243,15 @@ func TestVerifyEmail(t *testing.T) {
 
 func TestVerifyEmailLinkExpires(t *testing.T) {
 	ph := newPeopleHarness(t, func(pp *People) { pp.VerifyEmailLifetime = time.Hour })
-	a := ph.browser()
-	a.get("/register")
-	a.post("/register", registerForm("ada@example.com"))
-	link := ph.mailer.lastLink(t)
+	a := ph.Browser()
+	a.Get("/register")
+	a.Post("/register", registerForm("ada@example.com"))
+	link := ph.selfMailer.LastLink(t)
 	token, _ := url.ParseQuery(strings.TrimPrefix(link, "/verify-email?"))
-	ph.clock.add(time.Hour + time.Second)
-	a.get(link)
-	wantStatus(t, a.post("/verify-email", url.Values{"token": token["token"]}), http.StatusBadRequest)
-	if u, _ := ph.store.GetUserByEmail(ph.ctx(), "ada@example.com"); u.EmailVerified {
+	ph.Clock.Add(time.Hour + time.Second)
+	a.Get(link)
+	webtest.WantStatus(t, a.Post("/verify-email", url.Values{"token": token["token"]}), http.StatusBadRequest)
+	if u, _ := ph.Store.GetUserByEmail(ph.Ctx(), "ada@example.com"); u.EmailVerified {
 		t.Fatal("an expired link verified the address")
 	}
 }
@@ -279,19 +268,19 @@ func resetToken(t *testing.T, link string) string {
 func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
 	const old = "the old password of ada"
-	ada := ph.user("ada", "ada@example.com", old)
-	ph.client(storage.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"}})
-	laptop, phone := ph.browser(), ph.browser()
-	laptop.signIn("ada@example.com", old)
-	phone.signIn("ada@example.com", old)
-	phoneSess, _ := phone.session()
-	now := ph.clock.now()
+	ada := ph.User("ada", "ada@example.com", old)
+	ph.Client(storage.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"}})
+	laptop, phone := ph.Browser(), ph.Browser()
+	laptop.SignIn("ada@example.com", old)
+	phone.SignIn("ada@example.com", old)
+	phoneSess, _ := phone.Session()
+	now := ph.Clock.Now()
 	for _, sig := range []string{"refresh-1", "access-1"} {
 		kind := storage.KindRefreshToken
 		if strings.HasPrefix(sig, "access") {
 			kind = storage.KindAccessToken
 		}
-		err := ph.store.CreateToken(ph.ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: "req", ClientID: "app",
+		err := ph.Store.CreateToken(ph.Ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: "req", ClientID: "app",
 			Subject: ada.ID, SessionID: phoneSess.ID, Active: true, RequestedAt: now, ExpiresAt: now.Add(time.Hour)})
 		if err != nil {
 			t.Fatal(err)
@@ -299,21 +288,21 @@ func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	}
 
 	// Someone without a session asks for a reset, twice: only the newest link works.
-	stranger := ph.browser()
-	stranger.get("/forgot-password")
-	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
-	first := resetToken(t, ph.mailer.lastLink(t))
-	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
-	second := resetToken(t, ph.mailer.lastLink(t))
-	stranger.get("/reset-password?token=" + url.QueryEscape(first))
-	w := stranger.post("/reset-password", url.Values{"token": {first}, "password": {strongPassword}, "confirm": {strongPassword}})
-	wantStatus(t, w, http.StatusBadRequest)
+	stranger := ph.Browser()
+	stranger.Get("/forgot-password")
+	stranger.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	first := resetToken(t, ph.selfMailer.LastLink(t))
+	stranger.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	second := resetToken(t, ph.selfMailer.LastLink(t))
+	stranger.Get("/reset-password?token=" + url.QueryEscape(first))
+	w := stranger.Post("/reset-password", url.Values{"token": {first}, "password": {strongPassword}, "confirm": {strongPassword}})
+	webtest.WantStatus(t, w, http.StatusBadRequest)
 
 	// The link's page uses nothing up; a weak password gets the form back
 	// with a fresh token, and the one it replaced is spent.
-	wantStatus(t, laptop.get("/reset-password?token="+url.QueryEscape(second)), http.StatusOK)
-	w = laptop.post("/reset-password", url.Values{"token": {second}, "password": {"1q2w3e4r5t6y"}, "confirm": {"1q2w3e4r5t6y"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
+	webtest.WantStatus(t, laptop.Get("/reset-password?token="+url.QueryEscape(second)), http.StatusOK)
+	w = laptop.Post("/reset-password", url.Values{"token": {second}, "password": {"1q2w3e4r5t6y"}, "confirm": {"1q2w3e4r5t6y"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "most common") {
 		t.Fatalf("weak password page:\n%s", w.Body)
 	}
@@ -321,22 +310,22 @@ func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 	if fresh == nil || fresh[1] == second {
 		t.Fatalf("the form did not come back with a fresh token:\n%s", w.Body)
 	}
-	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {"typo"}})
-	wantStatus(t, w, http.StatusUnprocessableEntity)
-	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {strongPassword}})
-	wantStatus(t, w, http.StatusOK)
+	w = laptop.Post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {"typo"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
+	w = laptop.Post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword}, "confirm": {strongPassword}})
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "Your password has been changed") {
 		t.Fatalf("after reset:\n%s", w.Body)
 	}
 
 	// The laptop, where the reset happened, stays signed in; the phone is out.
-	if _, ok := laptop.session(); !ok {
+	if _, ok := laptop.Session(); !ok {
 		t.Error("the browser that reset the password was signed out")
 	}
-	if _, ok := phone.session(); ok {
+	if _, ok := phone.Session(); ok {
 		t.Error("another browser is still signed in after the reset")
 	}
-	if ended := ph.notified.ended; len(ended) != 1 || ended[0] != ada.ID+"/"+phoneSess.ID {
+	if ended := ph.Notified.Ended(); len(ended) != 1 || ended[0] != ada.ID+"/"+phoneSess.ID {
 		t.Errorf("back-channel notifications: %v", ended)
 	}
 	for _, kind := range []storage.TokenKind{storage.KindRefreshToken, storage.KindAccessToken} {
@@ -344,41 +333,41 @@ func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 		if kind == storage.KindAccessToken {
 			sig = "access-1"
 		}
-		if rec, err := ph.store.GetToken(ph.ctx(), kind, sig); err != nil || rec.Active {
+		if rec, err := ph.Store.GetToken(ph.Ctx(), kind, sig); err != nil || rec.Active {
 			t.Errorf("%s still active after the reset (%v)", sig, err)
 		}
 	}
-	u, _ := ph.store.GetUser(ph.ctx(), ada.ID)
+	u, _ := ph.Store.GetUser(ph.Ctx(), ada.ID)
 	if ok, _, _ := password.Verify(u.PasswordHash, strongPassword); !ok || !u.EmailVerified {
 		t.Fatalf("after reset: new password verifies %v, verified %v", ok, u.EmailVerified)
 	}
-	if ev := ph.audits("password.reset"); len(ev) != 1 || ev[0].Details["sessions_ended"] != "1" || ev[0].Details["tokens_deactivated"] != "2" {
+	if ev := ph.Audits("password.reset"); len(ev) != 1 || ev[0].Details["sessions_ended"] != "1" || ev[0].Details["tokens_deactivated"] != "2" {
 		t.Errorf("audit: %+v", ev)
 	}
 	// The token is spent.
-	w = laptop.post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword + "!"}, "confirm": {strongPassword + "!"}})
-	wantStatus(t, w, http.StatusBadRequest)
+	w = laptop.Post("/reset-password", url.Values{"token": {fresh[1]}, "password": {strongPassword + "!"}, "confirm": {strongPassword + "!"}})
+	webtest.WantStatus(t, w, http.StatusBadRequest)
 	// The old password no longer signs in; the new one does.
-	other := ph.browser()
-	other.get("/login")
-	wantStatus(t, other.post("/login", url.Values{"action": {"login"}, "email": {"ada@example.com"}, "password": {old}}), http.StatusUnprocessableEntity)
-	other.signIn("ada@example.com", strongPassword)
+	other := ph.Browser()
+	other.Get("/login")
+	webtest.WantStatus(t, other.Post("/login", url.Values{"action": {"login"}, "email": {"ada@example.com"}, "password": {old}}), http.StatusUnprocessableEntity)
+	other.SignIn("ada@example.com", strongPassword)
 }
 
 func TestMailsToOneAddressAreCapped(t *testing.T) {
 	ph := newPeopleHarness(t, func(pp *People) { pp.MailsPerHour = 3 })
-	ph.user("ada", "ada@example.com", "an old password of ada")
-	a := ph.browser()
-	a.get("/forgot-password")
+	ph.User("ada", "ada@example.com", "an old password of ada")
+	a := ph.Browser()
+	a.Get("/forgot-password")
 	for range 5 {
-		wantStatus(t, a.post("/forgot-password", url.Values{"email": {"ada@example.com"}}), http.StatusOK)
+		webtest.WantStatus(t, a.Post("/forgot-password", url.Values{"email": {"ada@example.com"}}), http.StatusOK)
 	}
-	if n := len(ph.mailer.all()); n != 3 {
+	if n := len(ph.selfMailer.Sent()); n != 3 {
 		t.Fatalf("%d mails sent, want the cap of 3", n)
 	}
-	ph.clock.add(time.Hour)
-	a.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
-	if n := len(ph.mailer.all()); n != 4 {
+	ph.Clock.Add(time.Hour)
+	a.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	if n := len(ph.selfMailer.Sent()); n != 4 {
 		t.Fatalf("after an hour: %d mails, want 4", n)
 	}
 }
@@ -387,20 +376,20 @@ func TestDevMailPage(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
 	// The page shows what the development sender delivered, from memory:
 	// the outbox keeps no readable body.
-	err := ph.devMail.Send(ph.ctx(), mail.Message{ID: "m1", To: "ada@example.com", Subject: "Reset your Ostiary password",
-		Text: "Open " + issuer + "/reset-password?token=abc\nor https://elsewhere.example/x\n", Date: ph.clock.now()})
+	err := ph.devMail.Send(ph.Ctx(), mail.Message{ID: "m1", To: "ada@example.com", Subject: "Reset your Ostiary password",
+		Text: "Open " + webtest.Issuer + "/reset-password?token=abc\nor https://elsewhere.example/x\n", Date: ph.Clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := ph.browser().get("/dev/mail")
-	wantStatus(t, w, http.StatusOK)
+	w := ph.Browser().Get("/dev/mail")
+	webtest.WantStatus(t, w, http.StatusOK)
 	body := w.Body.String()
-	if !strings.Contains(body, `<a href="`+issuer+`/reset-password?token=abc">`) || strings.Contains(body, `<a href="https://elsewhere`) ||
+	if !strings.Contains(body, `<a href="`+webtest.Issuer+`/reset-password?token=abc">`) || strings.Contains(body, `<a href="https://elsewhere`) ||
 		!strings.Contains(body, "Reset your Ostiary password") {
 		t.Fatalf("dev mail page:\n%s", body)
 	}
 	off := newPeopleHarness(t, func(pp *People) { pp.DevMail = nil })
-	wantStatus(t, off.browser().get("/dev/mail"), http.StatusNotFound)
+	webtest.WantStatus(t, off.Browser().Get("/dev/mail"), http.StatusNotFound)
 }
 
 var hrefOf = regexp.MustCompile(`<a [^>]*href="([^"]*)"[^>]*>([^<]*)</a>`)
@@ -423,12 +412,12 @@ func link(t *testing.T, body, text string) string {
 // its login page does).
 func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
-	ph.client(appClient())
-	ph.authRequest("req1", "app", authForm())
-	b := ph.browser()
+	ph.Client(webtest.AppClient())
+	ph.AuthRequest("req1", "app", webtest.AuthForm())
+	b := ph.Browser()
 
-	w := b.get("/login?request=req1")
-	wantStatus(t, w, http.StatusOK)
+	w := b.Get("/login?request=req1")
+	webtest.WantStatus(t, w, http.StatusOK)
 	reg := link(t, w.Body.String(), "Create an account")
 	if reg != "/register?request=req1" {
 		t.Fatalf("register link = %q", reg)
@@ -437,38 +426,38 @@ func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 		t.Fatalf("forgot link = %q", forgot)
 	}
 
-	w = b.get(reg)
-	wantStatus(t, w, http.StatusOK)
+	w = b.Get(reg)
+	webtest.WantStatus(t, w, http.StatusOK)
 	if body := w.Body.String(); !strings.Contains(body, "Example App") || !strings.Contains(body, `action="/register?request=req1"`) {
 		t.Fatalf("registration page names no application or drops the request:\n%s", body)
 	}
 	if back := link(t, w.Body.String(), "Sign in"); back != "/login?request=req1" {
 		t.Fatalf("sign-in link of the registration page = %q", back)
 	}
-	w = b.post("/register?request=req1", registerForm("new@example.com"))
-	wantStatus(t, w, http.StatusOK)
+	w = b.Post("/register?request=req1", registerForm("new@example.com"))
+	webtest.WantStatus(t, w, http.StatusOK)
 	next := link(t, w.Body.String(), "Go to sign in")
 	if next != "/login?request=req1" {
 		t.Fatalf("after registration the sign-in link is %q", next)
 	}
 
-	w = b.get(next)
-	wantStatus(t, w, http.StatusOK)
+	w = b.Get(next)
+	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "Example App") {
 		t.Fatalf("sign-in page after registration names no application:\n%s", w.Body)
 	}
-	w = b.post(next, url.Values{"action": {"login"}, "email": {"new@example.com"}, "password": {strongPassword}})
-	wantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
+	w = b.Post(next, url.Values{"action": {"login"}, "email": {"new@example.com"}, "password": {strongPassword}})
+	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
 
 	// Without a request the pages link to the plain sign-in, as before.
-	w = b.get("/register")
+	w = b.Get("/register")
 	if back := link(t, w.Body.String(), "Sign in"); back != "/login" {
 		t.Fatalf("plain registration page links to %q", back)
 	}
 	// A request that is gone is the same page the login shows for it, not
 	// a registration that would lead nowhere.
-	ph.clock.add(time.Hour)
-	w = b.get("/register?request=req1")
+	ph.Clock.Add(time.Hour)
+	w = b.Get("/register?request=req1")
 	if w.Code == http.StatusOK {
 		t.Fatalf("expired request: %d\n%s", w.Code, w.Body)
 	}
@@ -480,20 +469,20 @@ func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 func TestPasswordChangeCancelsResetLinks(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
 	const old = "the old password of ada"
-	ph.user("ada", "ada@example.com", old)
-	stranger := ph.browser()
-	stranger.get("/forgot-password")
-	stranger.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
-	token := resetToken(t, ph.mailer.lastLink(t))
+	ph.User("ada", "ada@example.com", old)
+	stranger := ph.Browser()
+	stranger.Get("/forgot-password")
+	stranger.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	token := resetToken(t, ph.selfMailer.LastLink(t))
 
 	a, _ := ph.signedInAgent("ada@example.com", old)
-	wantSeeOther(t, a.post("/account/password", url.Values{"current_password": {old}, "new_password": {strongPassword},
+	webtest.WantSeeOther(t, a.Post("/account/password", url.Values{"current_password": {old}, "new_password": {strongPassword},
 		"confirm_password": {strongPassword}}), "/account?done=password")
 
-	stranger.get("/reset-password?token=" + url.QueryEscape(token))
-	w := stranger.post("/reset-password", url.Values{"token": {token}, "password": {"mallory chose this one"}, "confirm": {"mallory chose this one"}})
-	wantPage(t, w, w.Body.String(), http.StatusBadRequest, "This link has expired")
-	ph.browser().signIn("ada@example.com", strongPassword)
+	stranger.Get("/reset-password?token=" + url.QueryEscape(token))
+	w := stranger.Post("/reset-password", url.Values{"token": {token}, "password": {"mallory chose this one"}, "confirm": {"mallory chose this one"}})
+	webtest.WantPage(t, w, w.Body.String(), http.StatusBadRequest, "This link has expired")
+	ph.Browser().SignIn("ada@example.com", strongPassword)
 }
 
 // countingStores count the storage calls whose difference would tell a
@@ -531,17 +520,17 @@ func (c *countingPeopleStore) Hit(ctx context.Context, key string, window time.D
 func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 	work := func(email string) (string, *peopleHarness) {
 		ph := newPeopleHarness(t, nil)
-		ph.user("ada", "ada@example.com", strongPassword)
-		ph.mailer.prepare = nil // the worker has not run yet
+		ph.User("ada", "ada@example.com", strongPassword)
+		ph.selfMailer.Prepare = nil // the worker has not run yet
 		calls := map[string]int{}
 		ph.pages.Store = &countingStore{Store: ph.pages.Store, calls: calls}
 		ph.pages.People.Store = &countingPeopleStore{PeopleStore: ph.pages.People.Store, calls: calls}
-		b := ph.browser()
-		b.get("/forgot-password")
-		w := b.post("/forgot-password", url.Values{"email": {email}})
+		b := ph.Browser()
+		b.Get("/forgot-password")
+		w := b.Post("/forgot-password", url.Values{"email": {email}})
 		body := strings.ReplaceAll(w.Body.String(), email, "ADDRESS")
 		return fmt.Sprintf("status %d, calls %v, prepared %d, sent %d, audits %d, page %s", w.Code, calls,
-			ph.mailer.prepared, len(ph.mailer.all()), len(ph.audits("password.reset_requested")), body), ph
+			ph.selfMailer.Prepared(), len(ph.selfMailer.Sent()), len(ph.Audits("password.reset_requested")), body), ph
 	}
 	known, kh := work("ada@example.com")
 	unknown, uh := work("nobody@example.com")
@@ -554,7 +543,7 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 		email string
 		want  int
 	}{{kh, "ada@example.com", 1}, {uh, "nobody@example.com", 0}} {
-		d, ok, err := c.ph.pages.PrepareReset(c.ph.ctx(), c.email)
+		d, ok, err := c.ph.pages.PrepareReset(c.ph.Ctx(), c.email)
 		if err != nil || ok != (c.want == 1) {
 			t.Fatalf("PrepareReset(%s) = %v, %v, %v", c.email, d, ok, err)
 		}
@@ -565,22 +554,22 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 // (here one sent to the address the account had before).
 func TestResetCancelsOtherResetLinks(t *testing.T) {
 	ph := newPeopleHarness(t, nil)
-	ada := ph.user("ada", "ada@example.com", "the old password of ada")
-	now := ph.clock.now()
+	ada := ph.User("ada", "ada@example.com", "the old password of ada")
+	now := ph.Clock.Now()
 	other := randtoken.New()
-	err := ph.store.CreateOneTimeToken(ph.ctx(), storage.OneTimeToken{TokenHash: randtoken.Hash(other), Purpose: PurposeResetPassword,
+	err := ph.Store.CreateOneTimeToken(ph.Ctx(), storage.OneTimeToken{TokenHash: randtoken.Hash(other), Purpose: PurposeResetPassword,
 		UserID: ada.ID, Email: "ada@old.example", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := ph.browser()
-	b.get("/forgot-password")
-	b.post("/forgot-password", url.Values{"email": {"ada@example.com"}})
-	token := resetToken(t, ph.mailer.lastLink(t))
-	b.get("/reset-password?token=" + url.QueryEscape(token))
-	w := b.post("/reset-password", url.Values{"token": {token}, "password": {strongPassword}, "confirm": {strongPassword}})
-	wantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
-	if _, err := ph.store.GetOneTimeToken(ph.ctx(), randtoken.Hash(other), PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
+	b := ph.Browser()
+	b.Get("/forgot-password")
+	b.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
+	token := resetToken(t, ph.selfMailer.LastLink(t))
+	b.Get("/reset-password?token=" + url.QueryEscape(token))
+	w := b.Post("/reset-password", url.Values{"token": {token}, "password": {strongPassword}, "confirm": {strongPassword}})
+	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
+	if _, err := ph.Store.GetOneTimeToken(ph.Ctx(), randtoken.Hash(other), PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the other reset link survived the reset: %v", err)
 	}
 }

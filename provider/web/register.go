@@ -16,6 +16,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -33,23 +34,23 @@ type registerPage struct {
 // to register with it. A new account may sign in at once; its email stays
 // unverified (email_verified false in tokens) until the link is used.
 func (p *Pages) Register(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.register)(w, r)
+	p.site.Handle(p.register)(w, r)
 }
 
 func (p *Pages) register(w http.ResponseWriter, r *http.Request) error {
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
 	if p.People == nil || !p.People.Registration {
 		return p.notice(w, http.StatusNotFound, noticePage{Heading: "Registration is closed",
 			Lines: []string{"New accounts cannot be created here. Ask the administrator of this service for an account."},
-			Links: []noticeLink{{p.inFlow("/login", f), "Sign in"}}})
+			Links: []noticeLink{{p.Flows.InFlow("/login", f), "Sign in"}}})
 	}
 	if p.People.InviteOnly {
 		return p.notice(w, http.StatusForbidden, noticePage{Heading: "Registration is by invitation",
 			Lines: []string{"Accounts on this service are created by invitation only. If someone invited you, open the link in their invitation mail."},
-			Links: []noticeLink{{p.inFlow("/login", f), "Sign in"}}})
+			Links: []noticeLink{{p.Flows.InFlow("/login", f), "Sign in"}}})
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -61,21 +62,21 @@ func (p *Pages) register(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-func (p *Pages) registerForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data registerPage) error {
+func (p *Pages) registerForm(w http.ResponseWriter, r *http.Request, f *signin.Flow, status int, data registerPage) error {
 	data.Title = "Create your account"
-	data.ClientName = f.clientName()
-	data.Action = p.inFlow("/register", f)
-	data.LoginURL = p.inFlow("/login", f)
+	data.ClientName = f.ClientName()
+	data.Action = p.Flows.InFlow("/register", f)
+	data.LoginURL = p.Flows.InFlow("/login", f)
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "register", data)
+	return p.site.Render(w, status, "register", data)
 }
 
-func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *flow) error {
+func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *signin.Flow) error {
 	name := strings.TrimSpace(r.PostFormValue("name"))
 	rawEmail := strings.TrimSpace(r.PostFormValue("email"))
-	if len(rawEmail) > maxEmailLen {
-		rawEmail = rawEmail[:maxEmailLen]
+	if len(rawEmail) > signin.MaxEmailLen {
+		rawEmail = rawEmail[:signin.MaxEmailLen]
 	}
 	keep := registerPage{Name: name, Email: rawEmail}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
@@ -130,7 +131,7 @@ func (p *Pages) registerPost(w http.ResponseWriter, r *http.Request, f *flow) er
 			"We sent a message to " + email + " with the next step.",
 			"Open the link in it to confirm your address. If nothing arrives within a few minutes, look in your spam folder.",
 		},
-		Links: []noticeLink{{p.inFlow("/login", f), "Go to sign in"}}})
+		Links: []noticeLink{{p.Flows.InFlow("/login", f), "Go to sign in"}}})
 }
 
 func (p *Pages) createAccount(ctx context.Context, email, name, pw, ip string) error {
@@ -143,17 +144,17 @@ func (p *Pages) createAccount(ctx context.Context, email, name, pw, ip string) e
 	if err := p.People.Store.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip})
 	return p.SendVerification(ctx, u)
 }
 
 // registerExisting tells the owner of a known address that someone tried to
 // register with it.
 func (p *Pages) registerExisting(ctx context.Context, u storage.User, ip string) error {
-	p.audit(ctx, storage.AuditEvent{Type: "registration.existing_email", SubjectID: u.ID, IP: ip})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "registration.existing_email", SubjectID: u.ID, IP: ip})
 	if u.Disabled {
 		return nil
 	}
 	return p.mailLimited(ctx, u.Email, mail.RegisterExisting{Name: u.Name,
-		LoginLink: p.link("/login", nil), ResetLink: p.link("/forgot-password", url.Values{})})
+		LoginLink: p.site.Link("/login", nil), ResetLink: p.site.Link("/forgot-password", url.Values{})})
 }

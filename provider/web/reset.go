@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -24,14 +25,14 @@ type forgotPage struct {
 // whether or not it has an account; only an account that exists and is not
 // disabled gets a link (PrepareReset, at send time).
 func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.forgotPassword)(w, r)
+	p.site.Handle(p.forgotPassword)(w, r)
 }
 
 func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	if p.People == nil {
 		return peopleOff()
 	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
@@ -43,8 +44,8 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 		return methodNotAllowed(w)
 	}
 	raw := strings.TrimSpace(r.PostFormValue("email"))
-	if len(raw) > maxEmailLen {
-		raw = raw[:maxEmailLen]
+	if len(raw) > signin.MaxEmailLen {
+		raw = raw[:signin.MaxEmailLen]
 	}
 	if err := p.Sessions.CheckCSRF(r); err != nil {
 		return p.forgotForm(w, r, f, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
@@ -77,29 +78,29 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		result = "too_many_mails"
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
+	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Check your email",
 		Lines: []string{
 			"If " + email + " belongs to an account, we sent it a link to choose a new password. The link expires in " +
 				inWords(p.People.resetLifetime()) + ".",
 			"If nothing arrives within a few minutes, look in your spam folder, or check that you typed the address of your account.",
 		},
-		Links: []noticeLink{{p.inFlow("/login", f), "Back to sign in"}}})
+		Links: []noticeLink{{p.Flows.InFlow("/login", f), "Back to sign in"}}})
 }
 
-func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data forgotPage) error {
+func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *signin.Flow, status int, data forgotPage) error {
 	data.Title = "Forgot your password?"
-	data.Action = p.inFlow("/forgot-password", f)
-	data.LoginURL = p.inFlow("/login", f)
+	data.Action = p.Flows.InFlow("/forgot-password", f)
+	data.LoginURL = p.Flows.InFlow("/login", f)
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "forgot_password", data)
+	return p.site.Render(w, status, "forgot_password", data)
 }
 
 // ResetPassword serves /reset-password, the link of the reset mail: GET
 // shows the form (using nothing up), POST sets the new password. Success
 // ends every other session of the person and every token issued to them.
 func (p *Pages) ResetPassword(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.resetPassword)(w, r)
+	p.site.Handle(p.resetPassword)(w, r)
 }
 
 func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
@@ -134,7 +135,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
 			Lines: []string{"The reset link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
-			Links: []noticeLink{{p.path("/forgot-password"), "Send a new link"}}})
+			Links: []noticeLink{{p.site.Path("/forgot-password"), "Send a new link"}}})
 	}
 	if err := p.People.Policy.Check(pw, u.Email); err != nil {
 		f, ok := fault.From(err)
@@ -167,7 +168,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	// This browser stays signed in if it is the same person's.
 	keep := ""
-	if sess, _, signedIn, err := p.currentUser(r); err == nil && signedIn && sess.UserID == u.ID {
+	if sess, _, signedIn, err := p.site.CurrentUser(r); err == nil && signedIn && sess.UserID == u.ID {
 		keep = sess.ID
 	}
 	sessions, tokens, err := accounts.EndOtherSessions(ctx, p.People.Store, p.Notifier, u.ID, keep)
@@ -177,19 +178,19 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Throttle.Success(ctx, u.Email); err != nil {
 		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"sessions_ended": fmt.Sprint(sessions), "tokens_deactivated": fmt.Sprint(tokens)}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Your password has been changed",
 		Lines: []string{"You are signed out on every other device, and applications will ask you to sign in again."},
-		Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+		Links: []noticeLink{{p.site.Path("/login"), "Sign in"}}})
 }
 
 func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request, status int, data tokenFormPage) error {
 	data.Title = "Choose a new password"
-	data.Action = p.path("/reset-password")
+	data.Action = p.site.Path("/reset-password")
 	data.MinLength = p.People.Policy.Length()
 	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.render(w, status, "reset_password", data)
+	return p.site.Render(w, status, "reset_password", data)
 }
 
 // PrepareReset is the mail worker's Preparer for reset requests: at send
@@ -214,6 +215,6 @@ func (p *Pages) PrepareReset(ctx context.Context, to string) (mail.Data, bool, e
 	if err != nil {
 		return nil, false, err
 	}
-	return mail.ResetPassword{Name: u.Name, Link: p.link("/reset-password", url.Values{"token": {secret}}),
+	return mail.ResetPassword{Name: u.Name, Link: p.site.Link("/reset-password", url.Values{"token": {secret}}),
 		Expires: inWords(lifetime)}, true, nil
 }

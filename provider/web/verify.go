@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -16,7 +17,7 @@ type tokenFormPage struct {
 // only shows a button; the POST it makes uses the token, so a mail scanner
 // that fetches every link does not use it up.
 func (p *Pages) VerifyEmail(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.verifyEmail)(w, r)
+	p.site.Handle(p.verifyEmail)(w, r)
 }
 
 func (p *Pages) verifyEmail(w http.ResponseWriter, r *http.Request) error {
@@ -29,9 +30,9 @@ func (p *Pages) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 		if token == "" {
 			return incompleteLink()
 		}
-		data := tokenFormPage{Title: "Confirm your email address", Action: p.path("/verify-email"), Token: token}
+		data := tokenFormPage{Title: "Confirm your email address", Action: p.site.Path("/verify-email"), Token: token}
 		data.CSRF = p.Sessions.CSRFToken(w, r)
-		return p.render(w, http.StatusOK, "verify_email", data)
+		return p.site.Render(w, http.StatusOK, "verify_email", data)
 	case http.MethodPost:
 	default:
 		return methodNotAllowed(w)
@@ -47,7 +48,7 @@ func (p *Pages) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
 			Lines: []string{"The confirmation link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
-			Links: []noticeLink{{p.path("/login"), "Sign in"}}})
+			Links: []noticeLink{{p.site.Path("/login"), "Sign in"}}})
 	}
 	err = p.Store.UpdateUser(ctx, u.ID, func(cur storage.User) (storage.User, error) {
 		// The address must still be the one the link was sent to.
@@ -60,14 +61,14 @@ func (p *Pages) verifyEmail(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "email.verified", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+	p.site.Audit(ctx, storage.AuditEvent{Type: "email.verified", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"email": t.Email}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Email address confirmed",
 		Lines: []string{"Thank you: " + u.Email + " is confirmed as your address."},
-		Links: []noticeLink{{p.path("/"), "Continue"}}})
+		Links: []noticeLink{{p.site.Path("/"), "Continue"}}})
 }
 
 func incompleteLink() error {
-	return showError(http.StatusBadRequest, "This link is incomplete",
+	return page.Show(http.StatusBadRequest, "This link is incomplete",
 		"Open the link from the mail exactly as it is, or copy the whole address into the browser.")
 }

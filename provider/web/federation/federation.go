@@ -1,4 +1,4 @@
-package web
+package federation
 
 import (
 	"context"
@@ -8,11 +8,17 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -41,8 +47,12 @@ const DefaultUpstreamStateLifetime = 10 * time.Minute
 // asks ("fed"; RFC 8176 has no value for it).
 const amrFederated = "fed"
 
-// FederationStore is what the upstream sign-in keeps.
-type FederationStore interface {
+// Store is what the upstream sign-in reads and keeps.
+type Store interface {
+	signin.FlowStore
+	GetUser(ctx context.Context, id string) (storage.User, error)
+	GetUserByEmail(ctx context.Context, email string) (storage.User, error)
+	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
 	CreateUser(ctx context.Context, u storage.User) error
 	CreateIdentity(ctx context.Context, i storage.Identity) error
 	GetIdentity(ctx context.Context, issuer, subject string) (storage.Identity, error)
@@ -60,21 +70,99 @@ type ConnectorSet interface {
 	Get(id string) (connectors.Connector, bool)
 }
 
-// Federation is sign-in through upstream identity providers; nil on Pages
-// turns it off (no buttons, the routes answer 404).
-type Federation struct {
+// Transactor runs work in one database transaction.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// Throttle limits wrong passwords when an account is proved before
+// linking; *throttle.Limiter is one.
+type Throttle interface {
+	Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error)
+	Failure(ctx context.Context, email, ip string) error
+	Success(ctx context.Context, email string) error
+}
+
+// SecondFactor tells whether an account has a second factor: then a
+// mailbox is no proof of it; *mfa.Service is one.
+type SecondFactor interface {
+	Status(ctx context.Context, userID string) (mfa.Status, error)
+}
+
+type noSecondFactor struct{}
+
+func (noSecondFactor) Status(context.Context, string) (mfa.Status, error) { return mfa.Status{}, nil }
+
+// Mailer sends the mail that proves an account by its address, within the
+// per-address hourly budget of the self-service mails.
+type Mailer interface {
+	SendLimited(ctx context.Context, to string, data mail.Data) error
+}
+
+// Pages is sign-in through upstream identity providers: "Sign in with …",
+// linking an upstream sign-in to an account, and enterprise single sign-on.
+// It implements signin.Upstream. Build it with New; when federation is off
+// it is not built and signin gets signin.NoUpstream.
+type Pages struct {
+	Site       *page.Site
+	Flows      *signin.Flows
+	Passwords  *signin.Passwords
+	Store      Store
+	Transactor Transactor
+	Throttle   Throttle
 	Connectors ConnectorSet
-	Store      FederationStore
 	// StateLifetime bounds the upstream round trip; zero is the default.
 	StateLifetime time.Duration
 	// Orgs is enterprise single sign-on (home-realm discovery, password
 	// refusal, joining organizations); nil turns it off.
 	Orgs *orgsso.Service
+	// NewAccounts lets an upstream sign-in without an account here make
+	// one (self-service registration is open to all).
+	NewAccounts bool
+	// Mailer, when set, offers proving an account by a mailed link
+	// instead of its password.
+	Mailer Mailer
+	// MFA may be nil when no account can have a second factor.
+	MFA SecondFactor
+
+	mailProof bool
 }
 
-func (f *Federation) stateLifetime() time.Duration {
-	if f.StateLifetime > 0 {
-		return f.StateLifetime
+// New checks p's dependencies.
+func New(p Pages) (*Pages, error) {
+	var missing []string
+	for name, ok := range map[string]bool{"Site": p.Site != nil, "Flows": p.Flows != nil, "Passwords": p.Passwords != nil,
+		"Store": p.Store != nil, "Transactor": p.Transactor != nil, "Throttle": p.Throttle != nil, "Connectors": p.Connectors != nil} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, fmt.Errorf("federation: missing %s", strings.Join(missing, ", "))
+	}
+	p.mailProof = p.Mailer != nil
+	if p.MFA == nil {
+		p.MFA = noSecondFactor{}
+	}
+	return &p, nil
+}
+
+// Routes are the upstream sign-in's pages, to mount with page.Site.Mount.
+func (p *Pages) Routes() []page.Route {
+	return []page.Route{
+		page.Post(PathUpstreamStart, p.upstreamStart),
+		page.Get(PathUpstreamCallback, p.upstreamCallback),
+		page.Get(PathUpstreamLink, p.upstreamLink), page.Post(PathUpstreamLink, p.upstreamLink),
+		page.Get(PathUpstreamLinkMail, p.upstreamLinkMail), page.Post(PathUpstreamLinkMail, p.upstreamLinkMail),
+		page.Post(PathUpstreamCancel, p.upstreamCancel),
+		page.Get(PathUpstreamLogoutDone, p.logoutDone),
+	}
+}
+
+func (p *Pages) stateLifetime() time.Duration {
+	if p.StateLifetime > 0 {
+		return p.StateLifetime
 	}
 	return DefaultUpstreamStateLifetime
 }
@@ -96,48 +184,37 @@ type upstreamState struct {
 	OrgID string `json:"org_id,omitempty"`
 }
 
-func (p *Pages) federationOn() bool { return p.Federation != nil && p.Federation.Connectors != nil }
+func (p *Pages) callbackURL() string { return p.Site.Link(PathUpstreamCallback, nil) }
 
-func (p *Pages) callbackURL() string { return p.link(PathUpstreamCallback, nil) }
-
-// UpstreamStart serves POST /login/upstream/{connector}: it parks the round
+// upstreamStart serves POST /login/upstream/{connector}: it parks the round
 // trip server-side and sends the browser to the upstream.
-func (p *Pages) UpstreamStart(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamStart)(w, r)
-}
 
 func (p *Pages) upstreamStart(w http.ResponseWriter, r *http.Request) error {
-	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}
-	if r.Method != http.MethodPost {
-		return methodNotAllowed(w)
-	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
-	conn, ok := p.Federation.Connectors.Get(r.PathValue("connector"))
+	conn, ok := p.Connectors.Get(r.PathValue("connector"))
 	if !ok {
-		return showError(http.StatusNotFound, "Unknown sign-in provider",
+		return page.Show(http.StatusNotFound, "Unknown sign-in provider",
 			"This sign-in option is not available. Go back and choose another.")
 	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
 	st := upstreamState{Connector: conn.Config().ID}
 	if f != nil {
-		st.RequestID = f.req.ID
+		st.RequestID = f.Req.ID
 	} else {
-		st.ReturnTo = safeReturnTo(r.PostFormValue("return_to"))
+		st.ReturnTo = signin.SafeReturnTo(r.PostFormValue("return_to"))
 	}
 	if r.PostFormValue("action") == "link" {
-		_, user, ok, err := p.currentUser(r)
+		_, user, ok, err := p.Site.CurrentUser(r)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return p.redirectSeeOther(w, r, p.path("/login"))
+			return page.RedirectSeeOther(w, r, p.Site.Path("/login"))
 		}
 		st.LinkUserID = user.ID
 	}
@@ -157,17 +234,17 @@ func (p *Pages) sendUpstream(w http.ResponseWriter, r *http.Request, conn connec
 	}
 	data, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("web: encode upstream state: %w", err)
+		return fmt.Errorf("federation: encode upstream state: %w", err)
 	}
-	now := p.Now()
-	life := p.Federation.stateLifetime()
+	now := p.Site.Now()
+	life := p.stateLifetime()
 	// Email is the binding: a new round trip from the same browser replaces
 	// the old one, and nothing else ever collides with it.
-	err = p.Federation.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(start.State),
+	err = p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(start.State),
 		Purpose: purposeUpstreamState, Email: "upstream:" + st.Binding, UserID: st.LinkUserID, Data: data,
 		CreatedAt: now, ExpiresAt: now.Add(life)})
 	if err != nil {
-		return fmt.Errorf("web: park upstream state: %w", err)
+		return fmt.Errorf("federation: park upstream state: %w", err)
 	}
 	http.SetCookie(w, p.upstreamCookie(binding, int(life/time.Second)))
 	w.Header().Set("Cache-Control", "no-store")
@@ -176,8 +253,8 @@ func (p *Pages) sendUpstream(w http.ResponseWriter, r *http.Request, conn connec
 }
 
 func (p *Pages) upstreamCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: upstreamCookie, Value: value, Path: p.path("/login/upstream/"), MaxAge: maxAge,
-		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
+	return &http.Cookie{Name: upstreamCookie, Value: value, Path: p.Site.Path("/login/upstream/"), MaxAge: maxAge,
+		HttpOnly: true, Secure: p.Site.Sessions().Secure, SameSite: http.SameSiteLaxMode}
 }
 
 // boundToBrowser reports whether r carries the cookie whose hash is binding.
@@ -190,19 +267,10 @@ func boundToBrowser(r *http.Request, binding string) bool {
 	return subtle.ConstantTimeCompare([]byte(got), []byte(binding)) == 1
 }
 
-// UpstreamCallback serves GET /login/upstream/callback: the upstream sends
+// upstreamCallback serves GET /login/upstream/callback: the upstream sends
 // the browser back with a code (or an error) and our state.
-func (p *Pages) UpstreamCallback(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.upstreamCallback)(w, r)
-}
 
 func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
-	if !p.federationOn() {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return methodNotAllowed(w)
-	}
 	ctx := r.Context()
 	q := r.URL.Query()
 	state := q.Get("state")
@@ -211,33 +279,33 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
 			"The answer from the sign-in provider was incomplete. Start signing in again.", nil)
 	}
 	// Single use: of two arrivals with the same state one gets the record.
-	tok, err := p.Federation.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(state), purposeUpstreamState, p.Now())
+	tok, err := p.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(state), purposeUpstreamState, p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) {
 		return p.upstreamProblem(w, r, http.StatusBadRequest, "", "This sign-in has expired",
 			"The sign-in was already completed, took too long, or did not start here. Start signing in again.", err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: read upstream state: %w", err)
+		return fmt.Errorf("federation: read upstream state: %w", err)
 	}
 	var st upstreamState
 	if err := json.Unmarshal(tok.Data, &st); err != nil {
-		return fmt.Errorf("web: decode upstream state: %w", err)
+		return fmt.Errorf("federation: decode upstream state: %w", err)
 	}
 	http.SetCookie(w, p.upstreamCookie("", -1))
 	if !boundToBrowser(r, st.Binding) {
-		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Site.Sessions().RemoteIP(r),
 			Details: map[string]string{"connector": st.Connector, "reason": "browser_mismatch"}})
 		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "This sign-in started in another browser",
 			"For your safety, a sign-in must finish in the browser where it started. Start signing in again here.", nil)
 	}
-	conn, ok := p.Federation.Connectors.Get(st.Connector)
+	conn, ok := p.Connectors.Get(st.Connector)
 	if !ok {
 		return p.upstreamProblem(w, r, http.StatusBadRequest, st.RequestID, "Unknown sign-in provider",
 			"This sign-in option is no longer available.", nil)
 	}
 	cfg := conn.Config()
 	if e := q.Get("error"); e != "" {
-		p.audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Site.Sessions().RemoteIP(r),
 			Details: map[string]string{"connector": cfg.ID, "reason": "upstream_" + truncateCode(e)}})
 		if e == "access_denied" {
 			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "Sign-in was cancelled",
@@ -280,43 +348,33 @@ func (p *Pages) upstreamFailed(w http.ResponseWriter, r *http.Request, cfg conne
 		title = "Sign-in could not be verified"
 		detail = "The answer from " + cfg.Name + " did not pass our checks, so you were not signed in. Start signing in again."
 	}
-	p.audit(r.Context(), storage.AuditEvent{Type: "login.upstream_failure", IP: p.Sessions.RemoteIP(r),
+	p.Site.Audit(r.Context(), storage.AuditEvent{Type: "login.upstream_failure", IP: p.Site.Sessions().RemoteIP(r),
 		Details: map[string]string{"connector": cfg.ID, "reason": reason}})
 	return p.upstreamProblem(w, r, status, requestID, title, detail, err)
 }
 
-type upstreamButton struct {
-	ID, Name, Icon, Action, Initial string
-}
-
-// upstreamButtons are the login page's "Sign in with …" forms.
-func (p *Pages) upstreamButtons(f *flow) []upstreamButton {
-	if !p.federationOn() {
-		return nil
-	}
-	var out []upstreamButton
-	for _, c := range p.Federation.Connectors.Enabled() {
+// Buttons are the login page's "Sign in with …" forms (signin.Upstream).
+func (p *Pages) Buttons(f *signin.Flow) []signin.Button {
+	var out []signin.Button
+	for _, c := range p.Connectors.Enabled() {
 		cfg := c.Config()
-		action := p.path("/login/upstream/" + cfg.ID)
-		if f != nil {
-			action = p.withRequest("/login/upstream/"+cfg.ID, f.req.ID)
-		}
-		out = append(out, upstreamButton{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
-			Initial: choice(storage.User{Name: cfg.Name}).Initial})
+		action := p.Flows.InFlow("/login/upstream/"+cfg.ID, f)
+		out = append(out, signin.Button{ID: cfg.ID, Name: cfg.Name, Icon: cfg.Icon, Action: action,
+			Initial: signin.Initial(cfg.Name)})
 	}
 	return out
 }
 
-// upstreamFormTargets are where the login page's forms may end up: the
-// application's redirect URIs and, after the 303 of an upstream button, the
-// upstreams (browsers apply form-action to redirects too).
-func (p *Pages) upstreamFormTargets(f *flow) []string {
-	targets := f.redirectTargets()
-	if !p.federationOn() {
-		return targets
+// AuthOrigins are the upstreams' origins (signin.Upstream): the 303 of an
+// upstream button goes there, and browsers apply form-action to redirects
+// too.
+func (p *Pages) AuthOrigins() []string {
+	var origins []string
+	for _, c := range p.Connectors.Enabled() {
+		origins = append(origins, c.AuthOrigins()...)
 	}
-	for _, c := range p.Federation.Connectors.Enabled() {
-		targets = append(targets, c.AuthOrigins()...)
-	}
-	return targets
+	return origins
 }
+
+// SSO reports whether home-realm discovery is on (signin.Upstream).
+func (p *Pages) SSO() bool { return p.Orgs != nil }

@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"context"
@@ -12,20 +12,26 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
-// SecondFactor enrolls and checks second factors; *mfa.Service is one.
-// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled,
-// ErrAlreadyEnabled, ErrNoEnrollment.
+// SecondFactor checks second factors at sign-in; *mfa.Service is one.
+// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled.
 type SecondFactor interface {
 	Status(ctx context.Context, userID string) (mfa.Status, error)
-	Begin(ctx context.Context, userID, account string, fresh bool) (mfa.Enrollment, error)
-	Confirm(ctx context.Context, userID, code string) ([]string, error)
 	Verify(ctx context.Context, userID, code string) error
 	UseRecoveryCode(ctx context.Context, userID, code string) error
-	RegenerateRecoveryCodes(ctx context.Context, userID string) ([]string, error)
-	Disable(ctx context.Context, userID string) error
+}
+
+// passwordOnly is the SecondFactor when the second step is off: nobody has
+// one, so a correct password signs in.
+type passwordOnly struct{}
+
+func (passwordOnly) Status(context.Context, string) (mfa.Status, error) { return mfa.Status{}, nil }
+func (passwordOnly) Verify(context.Context, string, string) error       { return mfa.ErrNotEnabled }
+func (passwordOnly) UseRecoveryCode(context.Context, string, string) error {
+	return mfa.ErrNotEnabled
 }
 
 // MFAChallenges keeps half-finished sign-ins; storage.MFAStore has them.
@@ -38,10 +44,10 @@ type MFAChallenges interface {
 // PathSecondFactor is the sign-in step after the password.
 const PathSecondFactor = "/login/mfa"
 
-// mfaCookie carries the random secret of a half-finished sign-in. It is no
+// MFACookie carries the random secret of a half-finished sign-in. It is no
 // session: until the second factor is given the browser is not signed in,
 // so nothing (the authorization endpoint included) treats it as a person.
-const mfaCookie = "ostiary_mfa"
+const MFACookie = "ostiary_mfa"
 
 // mfaChallengeLifetime is how long the second step waits after the
 // password: long enough to find the phone, short enough that a password
@@ -53,10 +59,10 @@ const mfaChallengeLifetime = 5 * time.Minute
 // password too. The audit log tells the two apart.
 var amrMFA = []string{"pwd", "otp"}
 
-// mfaThrottleKey names a person's second-factor guesses for the throttle.
+// MFAThrottleKey names a person's second-factor guesses for the throttle.
 // It is separate from the password's key on purpose: a correct password
 // resets that one, and must not reset the count of wrong codes.
-func mfaThrottleKey(userID string) string { return "mfa:" + userID }
+func MFAThrottleKey(userID string) string { return "mfa:" + userID }
 
 type secondFactorPage struct {
 	Title      string
@@ -70,54 +76,44 @@ type secondFactorPage struct {
 // beginSecondFactor is called after a correct password. When the person has
 // a second factor it parks the sign-in as a challenge bound to this browser
 // and sends it to the code page; done reports that it did.
-func (p *Pages) beginSecondFactor(w http.ResponseWriter, r *http.Request, f *flow, user storage.User) (done bool, err error) {
-	if p.MFA == nil {
-		return false, nil
-	}
+func (p *Pages) beginSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow, user storage.User) (done bool, err error) {
 	ctx := r.Context()
 	st, err := p.MFA.Status(ctx, user.ID)
 	if err != nil {
-		return false, fmt.Errorf("web: second factor status: %w", err)
+		return false, fmt.Errorf("signin: second factor status: %w", err)
 	}
 	if !st.Enabled {
 		return false, nil
 	}
-	now := p.Now()
+	now := p.Site.Now()
 	secret := randtoken.New()
 	c := storage.MFAChallenge{TokenHash: randtoken.Hash(secret), UserID: user.ID, CreatedAt: now,
 		ExpiresAt: now.Add(mfaChallengeLifetime)}
 	if f != nil {
-		c.RequestID = f.req.ID
+		c.RequestID = f.Req.ID
 	} else {
 		c.ReturnTo = p.returnTo(r)
 	}
 	if err := p.Challenges.CreateMFAChallenge(ctx, c); err != nil {
-		return false, fmt.Errorf("web: park second-factor challenge: %w", err)
+		return false, fmt.Errorf("signin: park second-factor challenge: %w", err)
 	}
 	http.SetCookie(w, p.mfaCookie(secret, int(mfaChallengeLifetime/time.Second)))
-	target := p.path(PathSecondFactor)
+	target := p.Site.Path(PathSecondFactor)
 	if f != nil {
-		target = p.withRequest(PathSecondFactor, f.req.ID)
+		target = p.Site.WithRequest(PathSecondFactor, f.Req.ID)
 	}
-	return true, p.redirect(w, r, target)
+	return true, page.Redirect(w, r, target)
 }
 
 func (p *Pages) mfaCookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: mfaCookie, Value: value, Path: p.path(PathSecondFactor), MaxAge: maxAge,
-		HttpOnly: true, Secure: p.Sessions.Secure, SameSite: http.SameSiteLaxMode}
+	return &http.Cookie{Name: MFACookie, Value: value, Path: p.Site.Path(PathSecondFactor), MaxAge: maxAge,
+		HttpOnly: true, Secure: p.Site.Sessions().Secure, SameSite: http.SameSiteLaxMode}
 }
 
-// SecondFactor serves GET and POST /login/mfa: the authenticator-code (or
+// secondFactor serves GET and POST /login/mfa: the authenticator-code (or
 // recovery-code) step of a sign-in whose password was right.
-func (p *Pages) SecondFactor(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.secondFactor)(w, r)
-}
-
 func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
-	if p.MFA == nil {
-		return showError(http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
@@ -125,34 +121,29 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
+	if r.Method != http.MethodPost {
 		return p.secondFactorForm(w, r, f, http.StatusOK, "")
-	case http.MethodPost:
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		if !errors.Is(err, browser.ErrCSRF) {
 			return err
 		}
-		p.Logger.InfoContext(r.Context(), "second-factor form refused", "err", err)
+		p.Site.Logger().InfoContext(r.Context(), "second-factor form refused", "err", err)
 		return p.secondFactorForm(w, r, f, http.StatusForbidden, "This form has expired. Please try again.")
 	}
 	ctx := r.Context()
-	ip := p.Sessions.RemoteIP(r)
+	ip := p.Site.Sessions().RemoteIP(r)
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" || len(code) > 64 {
 		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "Enter the code from your authenticator app.")
 	}
-	retry, limited, err := p.Throttle.Check(ctx, mfaThrottleKey(c.UserID), ip)
+	retry, limited, err := p.Throttle.Check(ctx, MFAThrottleKey(c.UserID), ip)
 	if err != nil {
 		return err
 	}
 	if limited {
-		p.Logger.InfoContext(ctx, "second factor throttled", "ip", ip)
-		return p.throttled(w, r, f, retry)
+		p.Site.Logger().InfoContext(ctx, "second factor throttled", "ip", ip)
+		return p.Flows.Throttled(w, r, f, retry)
 	}
 	recovery := mfa.LooksLikeRecoveryCode(code)
 	if recovery {
@@ -164,10 +155,10 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrNotEnabled) {
 			return err
 		}
-		if err := p.Throttle.Failure(ctx, mfaThrottleKey(c.UserID), ip); err != nil {
+		if err := p.Throttle.Failure(ctx, MFAThrottleKey(c.UserID), ip); err != nil {
 			return err
 		}
-		p.audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.clientID(), IP: ip,
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.ClientID(), IP: ip,
 			Details: map[string]string{"reason": failureReason(err, recovery)}})
 		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
 	}
@@ -175,39 +166,39 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 	// The person may have been disabled or deleted since the password.
 	if u, err := p.Store.GetUser(ctx, c.UserID); errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		_ = p.Challenges.DeleteMFAChallenge(ctx, secretHash)
-		return challengeGone(errors.New("web: user disabled or deleted during the second step"))
+		return challengeGone(errors.New("signin: user disabled or deleted during the second step"))
 	} else if err != nil {
-		return fmt.Errorf("web: read user: %w", err)
+		return fmt.Errorf("signin: read user: %w", err)
 	}
 	// Single use: of two tabs posting good codes, one signs in.
 	if err := p.Challenges.DeleteMFAChallenge(ctx, secretHash); errors.Is(err, storage.ErrNotFound) {
 		return challengeGone(err)
 	} else if err != nil {
-		return fmt.Errorf("web: finish second-factor challenge: %w", err)
+		return fmt.Errorf("signin: finish second-factor challenge: %w", err)
 	}
 	http.SetCookie(w, p.mfaCookie("", -1))
-	if err := p.Throttle.Success(ctx, mfaThrottleKey(c.UserID)); err != nil {
-		p.Logger.WarnContext(ctx, "reset second-factor throttle", "err", err)
+	if err := p.Throttle.Success(ctx, MFAThrottleKey(c.UserID)); err != nil {
+		p.Site.Logger().WarnContext(ctx, "reset second-factor throttle", "err", err)
 	}
-	sess, err := p.Sessions.Start(w, r, c.UserID, amrMFA, p.Now())
+	sess, err := p.Site.Sessions().Start(w, r, c.UserID, amrMFA, p.Site.Now())
 	if err != nil {
 		return err
 	}
 	if recovery {
-		p.audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.clientID(),
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.ClientID(),
 		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amrMFA, " ")}})
 	if f == nil {
-		if to := safeReturnTo(c.ReturnTo); to != "" {
-			return p.redirect(w, r, to)
+		if to := SafeReturnTo(c.ReturnTo); to != "" {
+			return page.Redirect(w, r, to)
 		}
-		return p.redirect(w, r, p.path("/"))
+		return page.Redirect(w, r, p.Site.Path("/"))
 	}
-	if err := p.bindSession(ctx, f.req.ID, sess.ID, true); err != nil {
+	if err := p.Flows.Bind(ctx, f.Req.ID, sess.ID, true); err != nil {
 		return err
 	}
-	return p.redirect(w, r, p.resumeURL(f.req.ID))
+	return page.Redirect(w, r, p.Flows.ResumeURL(f.Req.ID))
 }
 
 func failureReason(err error, recovery bool) string {
@@ -224,49 +215,42 @@ func failureReason(err error, recovery bool) string {
 
 // currentChallenge is the browser's half-finished sign-in. It must belong
 // to the same parked request as the URL names (or to none, with none).
-func (p *Pages) currentChallenge(r *http.Request, f *flow) (storage.MFAChallenge, []byte, error) {
-	ck, err := r.Cookie(mfaCookie)
+func (p *Pages) currentChallenge(r *http.Request, f *Flow) (storage.MFAChallenge, []byte, error) {
+	ck, err := r.Cookie(MFACookie)
 	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
 		return storage.MFAChallenge{}, nil, challengeGone(err)
 	}
 	hash := randtoken.Hash(ck.Value)
-	c, err := p.Challenges.GetMFAChallenge(r.Context(), hash, p.Now())
+	c, err := p.Challenges.GetMFAChallenge(r.Context(), hash, p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) {
 		return storage.MFAChallenge{}, nil, challengeGone(err)
 	}
 	if err != nil {
-		return storage.MFAChallenge{}, nil, fmt.Errorf("web: read second-factor challenge: %w", err)
+		return storage.MFAChallenge{}, nil, fmt.Errorf("signin: read second-factor challenge: %w", err)
 	}
-	if want := f.requestID(); c.RequestID != want {
-		return storage.MFAChallenge{}, nil, challengeGone(errors.New("web: challenge belongs to another request"))
+	if want := f.RequestID(); c.RequestID != want {
+		return storage.MFAChallenge{}, nil, challengeGone(errors.New("signin: challenge belongs to another request"))
 	}
 	return c, hash, nil
 }
 
-func (f *flow) requestID() string {
-	if f == nil {
-		return ""
-	}
-	return f.req.ID
-}
-
 // challengeGone: no half-finished sign-in on this browser, or it expired.
 func challengeGone(err error) error {
-	return &pageError{status: http.StatusBadRequest, title: "Your sign-in has expired",
-		detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", err: err}
+	return &page.Error{Status: http.StatusBadRequest, Title: "Your sign-in has expired",
+		Detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", Err: err}
 }
 
-func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *flow, status int, msg string) error {
-	data := secondFactorPage{Title: "Two-step verification", ClientName: f.clientName(), Error: msg,
-		Action: p.path(PathSecondFactor), LoginURL: p.path("/login")}
+func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *Flow, status int, msg string) error {
+	data := secondFactorPage{Title: "Two-step verification", ClientName: f.ClientName(), Error: msg,
+		Action: p.Site.Path(PathSecondFactor), LoginURL: p.Site.Path(PathLogin)}
 	if f != nil {
-		data.Action = p.withRequest(PathSecondFactor, f.req.ID)
-		data.LoginURL = p.withRequest("/login", f.req.ID)
+		data.Action = p.Site.WithRequest(PathSecondFactor, f.Req.ID)
+		data.LoginURL = p.Site.WithRequest(PathLogin, f.Req.ID)
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, status, "mfa_login", data)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	page.AllowFormAction(w, f.RedirectTargets()...)
+	return p.Site.Render(w, status, "mfa_login", data)
 }
 
-// hasOTP reports whether a session signed in with a second factor.
-func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
+// HasOTP reports whether a session signed in with a second factor.
+func HasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }

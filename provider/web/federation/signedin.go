@@ -1,4 +1,4 @@
-package web
+package federation
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -22,7 +23,7 @@ import (
 // Accounts are never matched by email alone.
 func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity) error {
 	ctx := r.Context()
-	store := p.Federation.Store
+	store := p.Store
 	if st.LinkUserID != "" {
 		return p.linkFromAccount(w, r, cfg, st, id)
 	}
@@ -31,17 +32,17 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 	case err == nil:
 		user, err := p.Store.GetUser(ctx, ident.UserID)
 		if err != nil {
-			return fmt.Errorf("web: read linked user: %w", err)
+			return fmt.Errorf("federation: read linked user: %w", err)
 		}
 		if user.Disabled {
-			p.audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+			p.Site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, IP: p.Site.Sessions().RemoteIP(r),
 				Details: map[string]string{"reason": "disabled", "connector": cfg.ID}})
 			return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "This account is disabled",
 				"The account linked to your "+cfg.Name+" sign-in cannot be used. Ask the administrator of this service.", nil)
 		}
 		return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, st.OrgID, id, []string{amrFederated})
 	case !errors.Is(err, storage.ErrNotFound):
-		return fmt.Errorf("web: look up identity: %w", err)
+		return fmt.Errorf("federation: look up identity: %w", err)
 	}
 
 	email, err := accounts.NormalizeEmail(id.Email)
@@ -55,13 +56,13 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 	case err == nil:
 		return p.parkLink(w, r, cfg, st, id, existing)
 	case !errors.Is(err, storage.ErrNotFound):
-		return fmt.Errorf("web: look up user: %w", err)
+		return fmt.Errorf("federation: look up user: %w", err)
 	}
-	if p.People == nil || !p.People.Registration || p.People.InviteOnly {
+	if !p.NewAccounts {
 		return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "No account for this sign-in",
 			"There is no account here for your "+cfg.Name+" sign-in, and new accounts cannot be created. Ask the administrator of this service for an account.", nil)
 	}
-	user, err := p.createFederatedUser(ctx, cfg, id, p.Sessions.RemoteIP(r))
+	user, err := p.createFederatedUser(ctx, cfg, id, p.Site.Sessions().RemoteIP(r))
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		// Someone made the account or the link a moment ago: start over
 		// rather than guess.
@@ -74,33 +75,37 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 	return p.finishUpstream(w, r, user, cfg, st.RequestID, st.ReturnTo, st.OrgID, id, []string{amrFederated})
 }
 
+// maxNameLen bounds the name an upstream gives, as the account page bounds
+// the one a person types.
+const maxNameLen = 200
+
 // createFederatedUser makes the account and its identity in one change.
 func (p *Pages) createFederatedUser(ctx context.Context, cfg connectors.Config, id connectors.Identity, ip string) (storage.User, error) {
-	now := p.Now().UTC()
+	now := p.Site.Now().UTC()
 	name := strings.TrimSpace(id.Name)
 	if utf8.RuneCountInString(name) > maxNameLen || !utf8.ValidString(name) {
 		name = ""
 	}
 	u := storage.User{ID: randtoken.ID(), Email: id.Email, Name: name, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
 	err := p.Transactor.InTx(ctx, func(ctx context.Context) error {
-		if err := p.Federation.Store.CreateUser(ctx, u); err != nil {
+		if err := p.Store.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return p.Federation.Store.CreateIdentity(ctx, p.identityRecord(u.ID, cfg, id))
+		return p.Store.CreateIdentity(ctx, p.identityRecord(u.ID, cfg, id))
 	})
 	if err != nil {
-		return storage.User{}, fmt.Errorf("web: create federated account: %w", err)
+		return storage.User{}, fmt.Errorf("federation: create federated account: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip,
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: u.ID, SubjectID: u.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID}})
-	p.audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: u.ID, SubjectID: u.ID, IP: ip,
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "identity.linked", ActorID: u.ID, SubjectID: u.ID, IP: ip,
 		Details: map[string]string{"connector": cfg.ID}})
 	return u, nil
 }
 
 func (p *Pages) identityRecord(userID string, cfg connectors.Config, id connectors.Identity) storage.Identity {
 	return storage.Identity{ID: randtoken.ID(), UserID: userID, ConnectorID: cfg.ID, Issuer: id.Issuer,
-		Subject: id.Subject, Email: id.Email, CreatedAt: p.Now().UTC()}
+		Subject: id.Subject, Email: id.Email, CreatedAt: p.Site.Now().UTC()}
 }
 
 // finishUpstream signs the browser in as user through cfg and continues the
@@ -113,7 +118,7 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 			return err
 		}
 	}
-	sess, err := p.Sessions.Start(w, r, user.ID, amr, p.Now())
+	sess, err := p.Site.Sessions().Start(w, r, user.ID, amr, p.Site.Now())
 	if err != nil {
 		return err
 	}
@@ -128,24 +133,24 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 		return s, nil
 	})
 	if err != nil {
-		return fmt.Errorf("web: record upstream on session: %w", err)
+		return fmt.Errorf("federation: record upstream on session: %w", err)
 	}
-	p.audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, IP: p.Site.Sessions().RemoteIP(r),
 		Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amr, " "), "connector": cfg.ID}})
 	target := returnTo
 	if requestID != "" {
-		if err := p.bindSession(ctx, requestID, sess.ID, true); err != nil {
+		if err := p.Flows.Bind(ctx, requestID, sess.ID, true); err != nil {
 			return err
 		}
 		if orgID != "" {
-			if err := p.decide(ctx, requestID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
+			if err := p.Flows.Decide(ctx, requestID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
 				return err
 			}
 		}
-		target = p.resumeURL(requestID)
+		target = p.Flows.ResumeURL(requestID)
 	}
 	if target == "" {
-		target = p.path("/")
+		target = p.Site.Path("/")
 	}
 	return p.continuePage(w, target)
 }
@@ -160,7 +165,7 @@ type continuePage struct {
 // a refresh (no script) starts a fresh navigation.
 func (p *Pages) continuePage(w http.ResponseWriter, target string) error {
 	w.Header().Set("Cache-Control", "no-store")
-	return p.render(w, http.StatusOK, "upstream_continue", continuePage{Title: "Signing you in", Target: target})
+	return p.Site.Render(w, http.StatusOK, "upstream_continue", continuePage{Title: "Signing you in", Target: target})
 }
 
 // pendingLink is an upstream identity waiting for the owner of the account
@@ -186,37 +191,37 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	data, err := json.Marshal(pendingLink{Connector: cfg.ID, Issuer: id.Issuer, Subject: id.Subject, Email: id.Email,
 		Name: id.Name, IDToken: id.IDToken, RequestID: st.RequestID, ReturnTo: st.ReturnTo, OrgID: st.OrgID, Groups: id.Groups})
 	if err != nil {
-		return fmt.Errorf("web: encode pending link: %w", err)
+		return fmt.Errorf("federation: encode pending link: %w", err)
 	}
 	secret := randtoken.New()
-	now := p.Now()
-	life := p.Federation.stateLifetime()
-	err = p.Federation.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret),
+	now := p.Site.Now()
+	life := p.stateLifetime()
+	err = p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret),
 		Purpose: purposeUpstreamLink, UserID: user.ID, Email: "upstream-link:" + hex.EncodeToString(randtoken.Hash(secret)),
 		Data: data, CreatedAt: now, ExpiresAt: now.Add(life)})
 	if err != nil {
-		return fmt.Errorf("web: park pending link: %w", err)
+		return fmt.Errorf("federation: park pending link: %w", err)
 	}
 	http.SetCookie(w, p.upstreamCookie(secret, int(life/time.Second)))
-	return p.redirectSeeOther(w, r, p.path(PathUpstreamLink))
+	return page.RedirectSeeOther(w, r, p.Site.Path(PathUpstreamLink))
 }
 
 // joinOrg makes the person a member of the organization whose connector
 // they signed in through, with the role their upstream groups map to.
 func (p *Pages) joinOrg(ctx context.Context, orgID string, cfg connectors.Config, user storage.User, id connectors.Identity) error {
-	if p.Federation.Orgs == nil {
+	if p.Orgs == nil {
 		return nil
 	}
-	oc, err := p.Federation.Orgs.Store.GetOrgConnector(ctx, orgID)
+	oc, err := p.Orgs.Store.GetOrgConnector(ctx, orgID)
 	if err != nil {
-		return fmt.Errorf("web: organization connector: %w", err)
+		return fmt.Errorf("federation: organization connector: %w", err)
 	}
 	if oc.ConnectorID != cfg.ID {
 		// The organization changed its connector meanwhile: sign in, but
 		// do not join through a provider it no longer trusts.
 		return nil
 	}
-	if _, err := p.Federation.Orgs.Join(ctx, oc, user.ID, id.Groups); err != nil {
+	if _, err := p.Orgs.Join(ctx, oc, user.ID, id.Groups); err != nil {
 		return err
 	}
 	return nil

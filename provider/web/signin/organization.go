@@ -1,9 +1,10 @@
-package web
+package signin
 
 import (
 	"fmt"
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -23,59 +24,55 @@ type orgChoice struct {
 	Checked        bool
 }
 
-// Organization serves GET and POST /organization?request=ID: the person
+// organization serves GET and POST /organization?request=ID: the person
 // picks which of their organizations this sign-in is for.
-func (p *Pages) Organization(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.organization)(w, r)
-}
-
 func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
 	if f == nil {
-		return requestGone(nil)
+		return page.RequestGone(nil)
 	}
-	sess, user, ok, err := p.flowSession(r, f)
+	sess, user, ok, err := p.Flows.Session(r, f)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+		return page.Redirect(w, r, p.Site.WithRequest(PathLogin, f.Req.ID))
 	}
 	ctx := r.Context()
 	all, err := p.Store.ListMembershipsByUser(ctx, user.ID)
 	if err != nil {
-		return fmt.Errorf("web: list memberships: %w", err)
+		return fmt.Errorf("signin: list memberships: %w", err)
 	}
 	// A client bound to one organization can only be used in that one.
 	var ms []storage.Membership
 	for _, m := range all {
-		if f.client.OrgID == "" || m.OrgID == f.client.OrgID {
+		if f.Client.OrgID == "" || m.OrgID == f.Client.OrgID {
 			ms = append(ms, m)
 		}
 	}
 	if len(ms) == 0 {
-		return showError(http.StatusForbidden, "No organization",
+		return page.Show(http.StatusForbidden, "No organization",
 			"Your account is not a member of an organization this application can use. Ask an administrator to add you.")
 	}
 
-	data := orgPage{Title: "Choose an organization", ClientName: f.clientName(),
-		Action: p.withRequest("/organization", f.req.ID), UserEmail: user.Email,
-		SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+	data := orgPage{Title: "Choose an organization", ClientName: f.ClientName(),
+		Action: p.Site.WithRequest(PathOrganization, f.Req.ID), UserEmail: user.Email,
+		SwitchURL: p.Site.WithRequest(PathLogin, f.Req.ID) + "&switch=1"}
 	status := http.StatusOK
-	selected := f.req.OrgID
+	selected := f.Req.OrgID
 	if selected == "" {
 		selected = sess.OrgID
 	}
 	if r.Method == http.MethodPost {
-		if err := p.Sessions.CheckCSRF(r); err != nil {
+		if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 			return err
 		}
 		orgID := r.PostFormValue("org_id")
 		if member(ms, orgID) {
-			if err := p.decide(ctx, f.req.ID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
+			if err := p.Flows.Decide(ctx, f.Req.ID, sess.ID, func(ar *storage.AuthRequest) { ar.OrgID = orgID }); err != nil {
 				return err
 			}
 			err := p.Store.UpdateSession(ctx, sess.ID, func(s storage.Session) (storage.Session, error) {
@@ -83,26 +80,23 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 				return s, nil
 			})
 			if err != nil {
-				return fmt.Errorf("web: set active organization: %w", err)
+				return fmt.Errorf("signin: set active organization: %w", err)
 			}
-			return p.redirect(w, r, p.resumeURL(f.req.ID))
+			return page.Redirect(w, r, p.Flows.ResumeURL(f.Req.ID))
 		}
 		status = http.StatusUnprocessableEntity
 		data.Error = "Choose one of your organizations."
 		selected = ""
-	} else if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
 	if len(ms) == 1 {
 		selected = ms[0].OrgID
 	}
 	for _, m := range ms {
-		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: orgName(m), Role: m.Role, Checked: m.OrgID == selected})
+		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: OrgName(m), Role: m.Role, Checked: m.OrgID == selected})
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, status, "organization", data)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	page.AllowFormAction(w, f.RedirectTargets()...)
+	return p.Site.Render(w, status, "organization", data)
 }
 
 func member(ms []storage.Membership, orgID string) bool {
@@ -114,7 +108,7 @@ func member(ms []storage.Membership, orgID string) bool {
 	return false
 }
 
-func orgName(m storage.Membership) string {
+func OrgName(m storage.Membership) string {
 	if m.OrgName != "" {
 		return m.OrgName
 	}

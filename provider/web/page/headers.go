@@ -1,4 +1,4 @@
-package web
+package page
 
 import (
 	"net/http"
@@ -8,16 +8,19 @@ import (
 )
 
 // Headers sets the headers every page needs: no framing, a strict CSP, no
-// referrer, no caching. Wrap it around every page route. Handlers whose forms
-// lead to a client's redirect URI widen form-action with allowFormAction.
+// referrer, no caching. Mount wraps it around every page route; wrap it
+// around any other page handler. Handlers whose forms lead to a client's
+// redirect URI widen form-action with AllowFormAction.
 func Headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		setDefaultHeaders(w.Header())
+		SetHeaders(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
 
-func setDefaultHeaders(h http.Header) {
+// SetHeaders sets the page headers on h, keeping a Content-Security-Policy
+// already set (AllowFormAction's).
+func SetHeaders(h http.Header) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
@@ -39,21 +42,21 @@ func ContentSecurityPolicy(formAction ...string) string {
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 
-// allowFormAction lets this page's forms end in redirects to the given URIs.
-func allowFormAction(w http.ResponseWriter, uris ...string) {
+// AllowFormAction lets this page's forms end in redirects to the given URIs.
+func AllowFormAction(w http.ResponseWriter, uris ...string) {
 	var sources []string
 	for _, u := range uris {
-		if s := cspSource(u); s != "" && !slices.Contains(sources, s) {
+		if s := CSPSource(u); s != "" && !slices.Contains(sources, s) {
 			sources = append(sources, s)
 		}
 	}
 	w.Header().Set("Content-Security-Policy", ContentSecurityPolicy(sources...))
 }
 
-// cspSource is the CSP source expression that matches uri: its origin for
+// CSPSource is the CSP source expression that matches uri: its origin for
 // http(s), its scheme for a native app's private-use scheme. Anything that
 // does not parse cleanly gives "", never a piece of policy syntax.
-func cspSource(uri string) string {
+func CSPSource(uri string) string {
 	u, err := url.Parse(uri)
 	if err != nil || u.Scheme == "" {
 		return ""

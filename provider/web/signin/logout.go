@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -41,39 +42,31 @@ type logoutRequest struct {
 	hintValid                bool
 }
 
-// Logout serves OpenID RP-Initiated Logout 1.0 at GET and POST
-// /oauth2/logout, and GET /logout for a person who wants to sign out. With an
+// logout serves OpenID RP-Initiated Logout 1.0 at GET and POST
+// /oauth2/logout, and /logout for a person who wants to sign out. With an
 // id_token_hint naming the current session it ends the session at once;
 // otherwise it asks first. It redirects only to a post_logout_redirect_uri
 // registered on the client named by client_id or by the hint.
-func (p *Pages) Logout(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.logout)(w, r)
-}
-
 func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodPost {
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
-	}
 	if err := r.ParseForm(); err != nil {
-		return showError(http.StatusBadRequest, "Invalid sign-out request", "The request could not be read.")
+		return page.Show(http.StatusBadRequest, "Invalid sign-out request", "The request could not be read.")
 	}
 	confirmed := r.Method == http.MethodPost && r.PostForm.Get("confirm") != ""
 	if r.Method == http.MethodPost && !confirmed {
 		// A client's cross-site POST arrives without the SameSite=Lax
 		// session cookie. The same request as a top-level GET carries it.
-		return p.redirectSeeOther(w, r, p.path("/oauth2/logout")+"?"+logoutParams(r.Form).Encode())
+		return page.RedirectSeeOther(w, r, p.Site.Path(PathEndSession)+"?"+logoutParams(r.Form).Encode())
 	}
 	lr, err := p.parseLogout(r)
 	if err != nil {
 		return err
 	}
-	sess, user, signedIn, err := p.currentUser(r)
+	sess, user, signedIn, err := p.Site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	if confirmed {
-		if err := p.Sessions.CheckCSRF(r); err != nil {
+		if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 			return err
 		}
 	}
@@ -84,7 +77,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		// No cookie: a back-end logout (oauth2-proxy's
 		// --backend-logout-url) naming the session by the hint's sid.
 		if lr.redirectRefused {
-			return showError(http.StatusBadRequest, "Invalid sign-out request",
+			return page.Show(http.StatusBadRequest, "Invalid sign-out request",
 				"The application asked to send you to an address it has not registered.")
 		}
 		if err := p.endHintedSession(r, lr); err != nil {
@@ -92,7 +85,7 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if signedIn && !confirmed && !hintMatches {
-		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.path("/oauth2/logout"),
+		data := logoutPage{Title: "Sign out", UserEmail: user.Email, Action: p.Site.Path(PathEndSession),
 			PostLogoutRedirectURI: lr.redirect, State: lr.state}
 		if lr.client != nil {
 			data.ClientName, data.ClientID = lr.client.Name, lr.client.ID
@@ -100,9 +93,9 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 				data.ClientName = lr.client.ID
 			}
 		}
-		data.CSRF = p.Sessions.CSRFToken(w, r)
-		allowFormAction(w, append([]string{lr.redirect}, p.upstreamFormTargets(nil)...)...)
-		return p.render(w, http.StatusOK, "logout", data)
+		data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+		page.AllowFormAction(w, append([]string{lr.redirect}, p.Upstream.AuthOrigins()...)...)
+		return p.Site.Render(w, http.StatusOK, "logout", data)
 	}
 	if err := p.endSession(w, r, lr); err != nil {
 		return err
@@ -112,17 +105,17 @@ func (p *Pages) logout(w http.ResponseWriter, r *http.Request) error {
 		final = withState(lr.redirect, lr.state)
 	}
 	if signedIn {
-		if target, ok, err := p.upstreamLogout(r, sess, final); err != nil || ok {
+		if target, ok, err := p.Upstream.Logout(r, sess, final); err != nil || ok {
 			if err != nil {
 				return err
 			}
-			return p.redirectSeeOther(w, r, target)
+			return page.RedirectSeeOther(w, r, target)
 		}
 	}
 	if final != "" {
-		return p.redirect(w, r, final)
+		return page.Redirect(w, r, final)
 	}
-	return p.render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.path("/login")})
+	return p.Site.Render(w, http.StatusOK, "signed_out", signedOutPage{Title: "Signed out", LoginURL: p.Site.Path(PathLogin)})
 }
 
 // parseLogout validates the parameters of OpenID RP-Initiated Logout 1.0
@@ -131,15 +124,15 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 	ctx := r.Context()
 	var lr logoutRequest
 	clientID := r.Form.Get("client_id")
-	if raw := r.Form.Get("id_token_hint"); raw != "" && p.Hints != nil {
+	if raw := r.Form.Get("id_token_hint"); raw != "" {
 		sub, sid, aud, err := p.Hints.VerifyIDTokenHint(ctx, raw)
 		if err != nil {
-			p.Logger.InfoContext(ctx, "id_token_hint refused", "err", err)
+			p.Site.Logger().InfoContext(ctx, "id_token_hint refused", "err", err)
 		} else {
 			// Section 2: when both are given, client_id must be the
 			// client the ID token was issued to.
 			if clientID != "" && clientID != aud {
-				return lr, showError(http.StatusBadRequest, "Invalid sign-out request",
+				return lr, page.Show(http.StatusBadRequest, "Invalid sign-out request",
 					"The application named in the request is not the one the sign-in was for.")
 			}
 			clientID = aud
@@ -150,9 +143,9 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 		c, err := p.Store.GetClient(ctx, clientID)
 		switch {
 		case errors.Is(err, storage.ErrNotFound):
-			p.Logger.InfoContext(ctx, "logout for unknown client", "client_id", clientID)
+			p.Site.Logger().InfoContext(ctx, "logout for unknown client", "client_id", clientID)
 		case err != nil:
-			return lr, fmt.Errorf("web: read client: %w", err)
+			return lr, fmt.Errorf("signin: read client: %w", err)
 		default:
 			lr.client = &c
 		}
@@ -164,16 +157,23 @@ func (p *Pages) parseLogout(r *http.Request) (logoutRequest, error) {
 			lr.state = r.Form.Get("state")
 		} else {
 			lr.redirectRefused = true
-			p.Logger.InfoContext(ctx, "post_logout_redirect_uri not registered; not redirecting", "client_id", clientID)
+			p.Site.Logger().InfoContext(ctx, "post_logout_redirect_uri not registered; not redirecting", "client_id", clientID)
 		}
 	}
 	return lr, nil
 }
 
+// SignOut ends the browser's session, as the account page's "sign out
+// this session" does: its tokens stop and the clients it signed in to are
+// told.
+func (p *Pages) SignOut(w http.ResponseWriter, r *http.Request) error {
+	return p.endSession(w, r, logoutRequest{})
+}
+
 // endSession signs the browser out, stops the session's tokens and tells the
 // clients it signed in to.
 func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, lr logoutRequest) error {
-	sess, ok, err := p.Sessions.End(w, r)
+	sess, ok, err := p.Site.Sessions().End(w, r)
 	if err != nil || !ok {
 		return err
 	}
@@ -189,18 +189,18 @@ func (p *Pages) endSession(w http.ResponseWriter, r *http.Request, lr logoutRequ
 // still exists.
 func (p *Pages) endHintedSession(r *http.Request, lr logoutRequest) error {
 	ctx := r.Context()
-	sess, err := p.Store.GetSession(ctx, lr.hintSession, p.Now())
+	sess, err := p.Store.GetSession(ctx, lr.hintSession, p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) || err == nil && sess.UserID != lr.hintSubject {
-		p.Logger.InfoContext(ctx, "id_token_hint names no live session of its subject")
+		p.Site.Logger().InfoContext(ctx, "id_token_hint names no live session of its subject")
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("web: read hinted session: %w", err)
+		return fmt.Errorf("signin: read hinted session: %w", err)
 	}
 	if err := p.Store.DeleteSession(ctx, sess.ID); errors.Is(err, storage.ErrNotFound) {
 		return nil // ended meanwhile, by whoever tells the clients
 	} else if err != nil {
-		return fmt.Errorf("web: delete hinted session: %w", err)
+		return fmt.Errorf("signin: delete hinted session: %w", err)
 	}
 	return p.sessionEnded(r, sess, lr)
 }
@@ -212,17 +212,15 @@ func (p *Pages) sessionEnded(r *http.Request, sess storage.Session, lr logoutReq
 	n, err := p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: sess.ID,
 		Kinds: []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}})
 	if err != nil {
-		return fmt.Errorf("web: deactivate session tokens: %w", err)
+		return fmt.Errorf("signin: deactivate session tokens: %w", err)
 	}
-	if p.Notifier != nil {
-		p.Notifier.SessionEnded(ctx, sess.UserID, sess.ID)
-	}
+	p.Notifier.SessionEnded(ctx, sess.UserID, sess.ID)
 	event := storage.AuditEvent{Type: "logout", ActorID: sess.UserID, SubjectID: sess.UserID, OrgID: sess.OrgID,
-		IP: p.Sessions.RemoteIP(r), Details: map[string]string{"session_id": sess.ID, "tokens_deactivated": fmt.Sprint(n)}}
+		IP: p.Site.Sessions().RemoteIP(r), Details: map[string]string{"session_id": sess.ID, "tokens_deactivated": fmt.Sprint(n)}}
 	if lr.client != nil {
 		event.ClientID = lr.client.ID
 	}
-	p.audit(ctx, event)
+	p.Site.Audit(ctx, event)
 	return nil
 }
 

@@ -1,8 +1,7 @@
-package web
+package signin
 
 import (
 	"io/fs"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -11,16 +10,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
 )
 
 func TestPageHeaders(t *testing.T) {
 	h := newHarness(t)
-	h.client(appClient())
-	h.authRequest("req1", "app", authForm())
+	h.Client(webtest.AppClient())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	for _, target := range []string{"/login", "/login?request=req1", "/login?request=missing", "/logout"} {
-		w := h.browser().get(target)
+		w := h.Browser().Get(target)
 		hd := w.Header()
 		for k, want := range map[string]string{
 			"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store",
@@ -39,49 +39,8 @@ func TestPageHeaders(t *testing.T) {
 		}
 	}
 	// The login form of a request ends in a redirect to the client.
-	if csp := h.browser().get("/login?request=req1").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://app.example;") {
+	if csp := h.Browser().Get("/login?request=req1").Header().Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' https://app.example;") {
 		t.Errorf("login CSP %q", csp)
-	}
-}
-
-func TestCSPSource(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://app.example/cb?x=1":      "https://app.example",
-		"http://127.0.0.1:8080/cb":        "http://127.0.0.1:8080",
-		"com.example.app:/oauth2redirect": "com.example.app:",
-		"javascript:alert(1)":             "",
-		"data:text/html,x":                "",
-		"/relative":                       "",
-		"https://a.example;script-src *":  "",
-		"https://a.example 'unsafe-eval'": "",
-	} {
-		if got := cspSource(in); got != want {
-			t.Errorf("cspSource(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
-func TestStatic(t *testing.T) {
-	h := newHarness(t)
-	css, err := h.pages.staticURL("ostiary.css")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := h.browser().get(css)
-	wantStatus(t, w, http.StatusOK)
-	if cc := w.Header().Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
-		t.Errorf("hashed URL Cache-Control = %q", cc)
-	}
-	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "text/css") {
-		t.Errorf("Content-Type = %q", ct)
-	}
-	if w := h.browser().get("/static/ostiary.css?v=old"); w.Header().Get("Cache-Control") != "public, max-age=300" {
-		t.Errorf("stale version cached for %q", w.Header().Get("Cache-Control"))
-	}
-	for _, p := range []string{"/static/nope.css", "/static/static.go", "/static/x/ostiary.css"} {
-		if w := h.browser().get(p); w.Code != http.StatusNotFound {
-			t.Errorf("%s: status %d, want 404", p, w.Code)
-		}
 	}
 }
 
@@ -91,36 +50,36 @@ func TestStatic(t *testing.T) {
 // dir.
 func TestRenderAllPages(t *testing.T) {
 	h := newHarness(t)
-	c := appClient()
+	c := webtest.AppClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "https://app.example/terms"
-	h.client(c)
-	h.user("ann", "ann@example.com", "ann-password")
+	h.Client(c)
+	h.User("ann", "ann@example.com", "ann-password")
 	for _, o := range []string{"acme", "globex"} {
-		if err := h.store.CreateOrg(h.ctx(), storage.Organization{ID: o, Name: "Org " + o, CreatedAt: h.clock.now(), UpdatedAt: h.clock.now()}); err != nil {
+		if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: o, Name: "Org " + o, CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
-		if err := h.store.AddMembership(h.ctx(), storage.Membership{OrgID: o, UserID: "ann", Role: "member", CreatedAt: h.clock.now()}); err != nil {
+		if err := h.Store.AddMembership(h.Ctx(), storage.Membership{OrgID: o, UserID: "ann", Role: "member", CreatedAt: h.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
 
 	pages := map[string]string{}
-	anon := h.browser()
-	pages["login"] = anon.get("/login").Body.String()
-	h.authRequest("r0", "app", authForm())
-	pages["login-error"] = anon.post("/login?request=r0", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
-	b := signedInFlow(t, h, "r1", authForm("scope", "openid profile email offline_access calendar.read"))
-	pages["login-continue"] = b.get("/login?request=r1").Body.String()
-	pages["organization"] = b.get("/organization?request=r1").Body.String()
-	pages["consent"] = b.get("/consent?request=r1").Body.String()
-	pages["logout"] = b.get("/oauth2/logout?client_id=app").Body.String()
-	pages["signed-out"] = h.browser().get("/logout").Body.String()
-	pages["error"] = h.browser().get("/login?request=gone").Body.String()
+	anon := h.Browser()
+	pages["login"] = anon.Get("/login").Body.String()
+	h.AuthRequest("r0", "app", webtest.AuthForm())
+	pages["login-error"] = anon.Post("/login?request=r0", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
+	b := h.SignedInFlow("r1", webtest.AuthForm("scope", "openid profile email offline_access calendar.read"))
+	pages["login-continue"] = b.Get("/login?request=r1").Body.String()
+	pages["organization"] = b.Get("/organization?request=r1").Body.String()
+	pages["consent"] = b.Get("/consent?request=r1").Body.String()
+	pages["logout"] = b.Get("/oauth2/logout?client_id=app").Body.String()
+	pages["signed-out"] = h.Browser().Get("/logout").Body.String()
+	pages["error"] = h.Browser().Get("/login?request=gone").Body.String()
 	for range 5 {
-		anon.post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}})
+		anon.Post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}})
 	}
-	h.clock.add(3 * time.Minute)
-	pages["throttled"] = anon.post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
+	h.Clock.Add(3 * time.Minute)
+	pages["throttled"] = anon.Post("/login", url.Values{"action": {"login"}, "email": {"x@example.com"}, "password": {"bad"}}).Body.String()
 
 	dir := os.Getenv("OSTIARY_PAGES_DIR")
 	if dir == "" {

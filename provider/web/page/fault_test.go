@@ -1,4 +1,4 @@
-package web
+package page_test
 
 import (
 	"errors"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
 // A refusal by the rules that reaches the error adapter is a page of its
 // kind with its message, the cause left in the log.
 func TestFaultReachingTheAdapterIsItsPage(t *testing.T) {
-	h := newHarness(t)
+	site := webtest.New(t).Site()
 	for _, c := range []struct {
 		err  error
 		code int
@@ -26,11 +27,11 @@ func TestFaultReachingTheAdapterIsItsPage(t *testing.T) {
 		{fault.Conflictf("You have %d tokens.", 50), http.StatusConflict, "You have 50 tokens."},
 	} {
 		w := httptest.NewRecorder()
-		h.pages.handle(func(http.ResponseWriter, *http.Request) error { return c.err })(w, httptest.NewRequest("GET", "/x", nil))
-		wantPage(t, w, w.Body.String(), c.code, c.text)
+		site.Handle(func(http.ResponseWriter, *http.Request) error { return c.err })(w, httptest.NewRequest("GET", "/x", nil))
+		webtest.WantPage(t, w, w.Body.String(), c.code, c.text)
 	}
 	w := httptest.NewRecorder()
-	h.pages.handle(func(http.ResponseWriter, *http.Request) error {
+	site.Handle(func(http.ResponseWriter, *http.Request) error {
 		return fault.Wrap(fault.Invalid, errors.New("row 42 gone"), "No.")
 	})(w, httptest.NewRequest("GET", "/x", nil))
 	if body := w.Body.String(); w.Code != http.StatusBadRequest || strings.Contains(body, "row 42") {

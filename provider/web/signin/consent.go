@@ -1,4 +1,4 @@
-package web
+package signin
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -30,71 +31,62 @@ type scopeLine struct {
 	Known bool
 }
 
-// Consent serves GET and POST /consent?request=ID: the person allows or
+// consent serves GET and POST /consent?request=ID: the person allows or
 // denies the client the requested scopes. Allowing is remembered (added to
 // any earlier consent) so the page is not shown again for these scopes.
-func (p *Pages) Consent(w http.ResponseWriter, r *http.Request) {
-	p.handle(p.consent)(w, r)
-}
-
 func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
-	f, err := p.loadFlow(r)
+	f, err := p.Flows.Load(r)
 	if err != nil {
 		return err
 	}
 	if f == nil {
-		return requestGone(nil)
+		return page.RequestGone(nil)
 	}
-	_, user, ok, err := p.flowSession(r, f)
+	_, user, ok, err := p.Flows.Session(r, f)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return p.redirect(w, r, p.withRequest("/login", f.req.ID))
+		return page.Redirect(w, r, p.Site.WithRequest(PathLogin, f.Req.ID))
 	}
 	ctx := r.Context()
-	scopes := strings.Fields(f.form.Get("scope"))
-	sessionID := f.req.SessionID
+	scopes := strings.Fields(f.Form.Get("scope"))
+	sessionID := f.Req.SessionID
 
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodPost:
-		if err := p.Sessions.CheckCSRF(r); err != nil {
+	if r.Method == http.MethodPost {
+		if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 			return err
 		}
-		event := storage.AuditEvent{ActorID: user.ID, SubjectID: user.ID, ClientID: f.client.ID, OrgID: f.req.OrgID,
-			IP: p.Sessions.RemoteIP(r), Details: map[string]string{"scope": strings.Join(scopes, " ")}}
+		event := storage.AuditEvent{ActorID: user.ID, SubjectID: user.ID, ClientID: f.Client.ID, OrgID: f.Req.OrgID,
+			IP: p.Site.Sessions().RemoteIP(r), Details: map[string]string{"scope": strings.Join(scopes, " ")}}
 		switch r.PostFormValue("action") {
 		case "allow":
-			if err := p.remember(r, user.ID, f.client.ID, scopes); err != nil {
+			if err := p.remember(r, user.ID, f.Client.ID, scopes); err != nil {
 				return err
 			}
-			if err := p.decide(ctx, f.req.ID, sessionID, func(ar *storage.AuthRequest) {
+			if err := p.Flows.Decide(ctx, f.Req.ID, sessionID, func(ar *storage.AuthRequest) {
 				ar.ConsentGiven, ar.Denied = true, false
 			}); err != nil {
 				return err
 			}
 			event.Type = "consent.granted"
 		case "deny":
-			if err := p.decide(ctx, f.req.ID, sessionID, func(ar *storage.AuthRequest) {
+			if err := p.Flows.Decide(ctx, f.Req.ID, sessionID, func(ar *storage.AuthRequest) {
 				ar.ConsentGiven, ar.Denied = false, true
 			}); err != nil {
 				return err
 			}
 			event.Type = "consent.denied"
 		default:
-			return showError(http.StatusBadRequest, "Unknown choice", "Choose Allow or Deny.")
+			return page.Show(http.StatusBadRequest, "Unknown choice", "Choose Allow or Deny.")
 		}
-		p.audit(ctx, event)
-		return p.redirect(w, r, p.resumeURL(f.req.ID))
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return showError(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		p.Site.Audit(ctx, event)
+		return page.Redirect(w, r, p.Flows.ResumeURL(f.Req.ID))
 	}
 
-	data := consentPage{Title: "Allow access", ClientName: f.clientName(), UserEmail: user.Email,
-		LogoURI: httpsURL(f.client.LogoURI), PolicyURI: webURL(f.client.PolicyURI), TOSURI: webURL(f.client.TOSURI),
-		Action: p.withRequest("/consent", f.req.ID), SwitchURL: p.withRequest("/login", f.req.ID) + "&switch=1"}
+	data := consentPage{Title: "Allow access", ClientName: f.ClientName(), UserEmail: user.Email,
+		LogoURI: httpsURL(f.Client.LogoURI), PolicyURI: webURL(f.Client.PolicyURI), TOSURI: webURL(f.Client.TOSURI),
+		Action: p.Site.WithRequest(PathConsent, f.Req.ID), SwitchURL: p.Site.WithRequest(PathLogin, f.Req.ID) + "&switch=1"}
 	for i, s := range scopes {
 		if slices.Contains(scopes[:i], s) {
 			continue
@@ -102,21 +94,21 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 		text, known := describeScope(s)
 		data.Scopes = append(data.Scopes, scopeLine{Text: text, Known: known})
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	allowFormAction(w, f.redirectTargets()...)
-	return p.render(w, http.StatusOK, "consent", data)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	page.AllowFormAction(w, f.RedirectTargets()...)
+	return p.Site.Render(w, http.StatusOK, "consent", data)
 }
 
 // remember adds scopes to the person's consent for the client.
 func (p *Pages) remember(r *http.Request, userID, clientID string, scopes []string) error {
 	ctx := r.Context()
-	now := p.Now()
+	now := p.Site.Now()
 	c, err := p.Store.GetConsent(ctx, userID, clientID)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		c = storage.Consent{UserID: userID, ClientID: clientID, CreatedAt: now}
 	case err != nil:
-		return fmt.Errorf("web: read consent: %w", err)
+		return fmt.Errorf("signin: read consent: %w", err)
 	}
 	for _, s := range scopes {
 		if !slices.Contains(c.Scopes, s) {
@@ -125,7 +117,7 @@ func (p *Pages) remember(r *http.Request, userID, clientID string, scopes []stri
 	}
 	c.UpdatedAt = now
 	if err := p.Store.PutConsent(ctx, c); err != nil {
-		return fmt.Errorf("web: store consent: %w", err)
+		return fmt.Errorf("signin: store consent: %w", err)
 	}
 	return nil
 }
