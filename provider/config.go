@@ -3,10 +3,11 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"github.com/ostiary/ostiary/provider/accounts"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ostiary/ostiary/provider/accounts"
 
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/connectors"
@@ -58,6 +59,9 @@ type Config struct {
 	// DisableDeviceCookies turns off the login throttle's device cookies:
 	// every browser then shares the account's failure budget.
 	DisableDeviceCookies bool
+
+	// Backchannel is how back-channel logout deliveries are retried.
+	Backchannel BackchannelConfig
 
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it a JSON handler so lines can be forwarded); nil: the
@@ -118,6 +122,14 @@ type MailConfig struct {
 	Lease                time.Duration
 	PollInterval         time.Duration
 	MaxPerAddressPerHour int
+}
+
+// BackchannelConfig bounds the back-channel logout deliveries of ended
+// sessions; zero values take the backchannel package's defaults.
+type BackchannelConfig struct {
+	MaxAttempts    int
+	Backoff        time.Duration
+	AttemptTimeout time.Duration
 }
 
 // passwordPolicy is the one policy every page that sets a password applies.
