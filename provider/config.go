@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/dcr"
+	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/oauth"
 
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/connectors"
@@ -32,6 +35,9 @@ type Config struct {
 	// PATExchangeLifespan is how long an access token exchanged for a
 	// personal access token lives.
 	PATExchangeLifespan time.Duration
+	// AuthRequestLifespan is how long an authorization request waits for
+	// the sign-in pages.
+	AuthRequestLifespan time.Duration
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
@@ -132,6 +138,49 @@ type BackchannelConfig struct {
 	AttemptTimeout time.Duration
 }
 
+// DefaultConfig is the configuration the ostiary binary runs with when its
+// file says nothing: cmd/ostiary decodes the file over it, and tests start
+// from it, so every lifetime has one value, the production one. The
+// libraries take no defaults of their own: a zero duration they need is an
+// error. Issuer and Secrets have no default.
+func DefaultConfig() Config {
+	return Config{
+		// The protocol's lifespans are named in oauth, whose tests run
+		// with them too.
+		AccessTokenLifespan:   oauth.DefaultAccessTokenLifespan,
+		RefreshTokenLifespan:  oauth.DefaultRefreshTokenLifespan,
+		RefreshFamilyLifetime: 90 * 24 * time.Hour,
+		AuthorizeCodeLifespan: oauth.DefaultAuthorizeCodeLifespan,
+		IDTokenLifespan:       oauth.DefaultIDTokenLifespan,
+		AuthRequestLifespan:   oauth.DefaultAuthRequestLifespan,
+		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
+
+		RSABits:            2048,
+		JWKSMaxAge:         15 * time.Minute,
+		RotationInterval:   90 * 24 * time.Hour,
+		KeyRefreshInterval: 30 * time.Second,
+		Janitor: JanitorConfig{Interval: 10 * time.Minute, BatchSize: 500,
+			SentMailRetention: 7 * 24 * time.Hour, FailedMailRetention: 30 * 24 * time.Hour},
+
+		SessionLifetime:    14 * 24 * time.Hour,
+		SessionIdleTimeout: 24 * time.Hour,
+
+		MaxFailuresPerAccount: 5,
+		MaxFailuresPerIP:      30,
+		FailureWindow:         15 * time.Minute,
+
+		Backchannel: BackchannelConfig{MaxAttempts: 5, Backoff: time.Second, AttemptTimeout: 5 * time.Second},
+
+		Registration:          true,
+		VerifyEmailLifetime:   24 * time.Hour,
+		ResetPasswordLifetime: time.Hour,
+		PasswordMinLength:     12,
+		Mail: MailConfig{From: "Ostiary <noreply@localhost>", MaxAttempts: 8, RetryBackoff: 30 * time.Second,
+			MaxBackoff: time.Hour, Lease: 2 * time.Minute, PollInterval: 5 * time.Second, MaxPerAddressPerHour: 5},
+		ClientRegistration: ClientRegistrationConfig{Mode: dcr.ModeInitialAccessToken, OpenPerIPPerHour: dcr.DefaultOpenPerIPPerHour},
+	}
+}
+
 // passwordPolicy is the one policy every page that sets a password applies.
 func (c Config) passwordPolicy() accounts.Policy {
 	return accounts.Policy{MinLength: c.PasswordMinLength}
@@ -146,8 +195,8 @@ func (c Config) now() time.Time {
 
 func (c Config) validate() error {
 	var errs []error
-	if c.Issuer == "" {
-		errs = append(errs, errors.New("issuer: required"))
+	if err := discovery.CheckIssuer(c.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("issuer: %w", err))
 	}
 	if len(c.Secrets) == 0 {
 		errs = append(errs, errors.New("secrets: at least one required"))

@@ -133,6 +133,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
 		IDTokenLifespan:       cfg.IDTokenLifespan,
+		AuthRequestLifespan:   cfg.AuthRequestLifespan,
 		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,

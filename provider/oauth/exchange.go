@@ -28,9 +28,6 @@ const (
 	// TokenTypeAccessToken is RFC 8693 §3's URI for an OAuth access token:
 	// the only token type the exchange issues.
 	TokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token"
-	// DefaultPATExchangeLifespan is how long an exchanged token lives when
-	// Config.PATExchangeLifespan is zero: a script exchanges again.
-	DefaultPATExchangeLifespan = 15 * time.Minute
 )
 
 // errInvalidTarget is RFC 8693 §2.2.2's error for an audience or resource
