@@ -49,7 +49,7 @@ type Config struct {
 	PrePublication time.Duration
 	// RotationInterval rotates the signing key when the newest is that
 	// old; 0 turns the schedule off. KeyRefreshInterval is how often each
-	// process re-reads the key set (0: keys.DefaultRefreshInterval).
+	// process re-reads the key set.
 	RotationInterval   time.Duration
 	KeyRefreshInterval time.Duration
 
@@ -155,7 +155,7 @@ func DefaultConfig() Config {
 		AuthRequestLifespan:   oauth.DefaultAuthRequestLifespan,
 		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
 
-		RSABits:            2048,
+		RSABits:            keys.DefaultBits,
 		JWKSMaxAge:         15 * time.Minute,
 		RotationInterval:   90 * 24 * time.Hour,
 		KeyRefreshInterval: 30 * time.Second,
