@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/oauth"
@@ -162,7 +163,7 @@ func DefaultConfig() Config {
 		Janitor: JanitorConfig{Interval: 10 * time.Minute, BatchSize: 500,
 			SentMailRetention: 7 * 24 * time.Hour, FailedMailRetention: 30 * 24 * time.Hour},
 
-		SessionLifetime:    14 * 24 * time.Hour,
+		SessionLifetime:    browser.DefaultLifetime,
 		SessionIdleTimeout: 24 * time.Hour,
 
 		MaxFailuresPerAccount: 5,

@@ -179,6 +179,7 @@ func newHarness(t *testing.T) *harness {
 		BlockKeys: [][]byte{bytes.Repeat([]byte{'b'}, 32)},
 		Secure:    true,
 		Origin:    issuer,
+		Lifetime:  browser.DefaultLifetime,
 		Now:       h.clock.now,
 	}
 	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'t'}, secrets.SealKeySize)})
