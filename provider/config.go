@@ -122,7 +122,7 @@ type MailConfig struct {
 	// SMTP sends the mail; nil is development mode: mails are written to
 	// the log and listed at /dev/mail (only on a loopback issuer).
 	SMTP *mail.SMTP
-	// Worker settings; zero values take the mail package's defaults.
+	// Worker settings; the worker refuses zero ones.
 	MaxAttempts          int
 	RetryBackoff         time.Duration
 	MaxBackoff           time.Duration
@@ -176,8 +176,9 @@ func DefaultConfig() Config {
 		VerifyEmailLifetime:   24 * time.Hour,
 		ResetPasswordLifetime: time.Hour,
 		PasswordMinLength:     12,
-		Mail: MailConfig{From: "Ostiary <noreply@localhost>", MaxAttempts: 8, RetryBackoff: 30 * time.Second,
-			MaxBackoff: time.Hour, Lease: 2 * time.Minute, PollInterval: 5 * time.Second, MaxPerAddressPerHour: 5},
+		Mail: MailConfig{From: "Ostiary <noreply@localhost>", MaxAttempts: mail.DefaultMaxAttempts,
+			RetryBackoff: mail.DefaultBackoff, MaxBackoff: mail.DefaultMaxBackoff, Lease: mail.DefaultLease,
+			PollInterval: mail.DefaultPollInterval, MaxPerAddressPerHour: 5},
 		ClientRegistration: ClientRegistrationConfig{Mode: dcr.ModeInitialAccessToken, OpenPerIPPerHour: dcr.DefaultOpenPerIPPerHour},
 	}
 }
