@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/throttle"
 
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/connectors"
@@ -63,6 +64,9 @@ type Config struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
+	// MaxFailuresPerDevice is a browser's own failure budget per
+	// FailureWindow, once it holds a device cookie.
+	MaxFailuresPerDevice int
 	// DisableDeviceCookies turns off the login throttle's device cookies:
 	// every browser then shares the account's failure budget.
 	DisableDeviceCookies bool
@@ -166,9 +170,10 @@ func DefaultConfig() Config {
 		SessionLifetime:    browser.DefaultLifetime,
 		SessionIdleTimeout: 24 * time.Hour,
 
-		MaxFailuresPerAccount: 5,
-		MaxFailuresPerIP:      30,
-		FailureWindow:         15 * time.Minute,
+		MaxFailuresPerAccount: throttle.DefaultAccountLimit,
+		MaxFailuresPerIP:      throttle.DefaultIPLimit,
+		FailureWindow:         throttle.DefaultAccountWindow,
+		MaxFailuresPerDevice:  throttle.DefaultDeviceLimit,
 
 		Backchannel: BackchannelConfig{MaxAttempts: 5, Backoff: time.Second, AttemptTimeout: 5 * time.Second},
 

@@ -92,6 +92,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccountWindow: cfg.FailureWindow,
 		IPLimit:       cfg.MaxFailuresPerIP,
 		IPWindow:      cfg.FailureWindow,
+		DeviceLimit:   cfg.MaxFailuresPerDevice,
 		Now:           cfg.now,
 	}
 	guard, egress := svc.Guard, svc.HTTP

@@ -67,7 +67,7 @@ func (c *clock) now() time.Time { return c.t }
 func TestAccountLimit(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now})
 	for i := range DefaultAccountLimit {
 		if _, limited, err := l.Check(ctx, "Ann@Example.com", "192.0.2.1"); limited || err != nil {
 			t.Fatalf("before failure %d: limited=%v err=%v", i+1, limited, err)
@@ -97,7 +97,7 @@ func TestAccountLimit(t *testing.T) {
 func TestSuccessResetsAccountOnly(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3})
 	fail(t, l, "ann@example.com", "192.0.2.1")
 	fail(t, l, "ann@example.com", "192.0.2.1")
 	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited {
@@ -121,7 +121,7 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 func TestIPv6CountedPerSlash64(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3})
 	fail(t, l, "a@example.com", "2001:db8:1:2::1")
 	fail(t, l, "b@example.com", "2001:db8:1:2::2")
 	fail(t, l, "c@example.com", "2001:db8:1:2:ffff::3")
@@ -146,7 +146,7 @@ func TestKeysDoNotHoldEmail(t *testing.T) {
 func TestRetryAfterRoundsUp(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute})
 	fail(t, l, "ann@example.com", "")
 	c.t = c.t.Add(59*time.Second + 500*time.Millisecond)
 	if retry, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited || retry != time.Second {
@@ -158,7 +158,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 // them failed: the account's attempt is counted before the password is
 // verified, so of 50 concurrent attempts only the limit get through.
 func TestConcurrentAttemptsAreCountedBeforeVerifying(t *testing.T) {
-	l := &Limiter{Store: newMemStore(), Now: time.Now}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: time.Now})
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex

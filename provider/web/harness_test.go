@@ -197,7 +197,7 @@ func newHarness(t *testing.T) *harness {
 		Challenges: h.store,
 		Store:      h.store,
 		Sessions:   sessions,
-		Throttle:   &throttle.Limiter{Store: h.store, Now: h.clock.now},
+		Throttle:   testLimiter(h.store, h.clock.now),
 		Audit:      h.store,
 		Hints:      h.hints,
 		Notifier:   h.notified,

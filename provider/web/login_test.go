@@ -305,7 +305,9 @@ func TestLoginExpiredRequest(t *testing.T) {
 // and keeps its own budget; everyone else still meets the account lockout.
 func TestLoginDeviceCookieKeepsItsOwnBudget(t *testing.T) {
 	h := newHarness(t)
-	h.pages.Throttle = &throttle.Limiter{Store: h.store, Now: h.clock.now, DeviceKeys: [][]byte{[]byte("device key of the test, 32 bytes")}}
+	limiter := testLimiter(h.store, h.clock.now)
+	limiter.DeviceKeys = [][]byte{[]byte("device key of the test, 32 bytes")}
+	h.pages.Throttle = limiter
 	h.user("ann", "ann@example.com", "ann-password")
 	h.user("bob", "bob@example.com", "bob-password")
 	login := func(b *agent, email, pw string) *httptest.ResponseRecorder {
