@@ -11,16 +11,19 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// JanitorConfig is the cleanup of expired rows. Zero durations and sizes
-// take the janitor package's defaults, except Interval (0: no janitor in
-// serve, for operators who run `ostiary janitor run` from cron) and
-// AuditRetention (0: audit events are kept forever).
+// JanitorConfig is the cleanup of expired rows. Interval 0 runs no janitor
+// in serve (for operators who run `ostiary janitor run` from cron) and
+// AuditRetention 0 keeps audit events forever; the janitor refuses the
+// other settings zero.
 type JanitorConfig struct {
 	Interval            time.Duration
 	BatchSize           int
 	SentMailRetention   time.Duration
 	FailedMailRetention time.Duration
 	AuditRetention      time.Duration
+	// Pause is the wait between two batches of one table; Lease how long
+	// a pass holds the lease.
+	Pause, Lease time.Duration
 }
 
 // NewJanitor builds the janitor serve runs and `ostiary janitor run` uses.
@@ -29,7 +32,7 @@ func NewJanitor(c Config, store janitor.Store, logger *slog.Logger) *janitor.Jan
 	return &janitor.Janitor{
 		Store: store, Now: c.now, Interval: j.Interval, BatchSize: j.BatchSize,
 		SentMailRetention: j.SentMailRetention, FailedMailRetention: j.FailedMailRetention,
-		AuditRetention: j.AuditRetention, Logger: logger,
+		AuditRetention: j.AuditRetention, Pause: j.Pause, Lease: j.Lease, Logger: logger,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/janitor"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/throttle"
 
@@ -164,8 +165,9 @@ func DefaultConfig() Config {
 		JWKSMaxAge:         15 * time.Minute,
 		RotationInterval:   90 * 24 * time.Hour,
 		KeyRefreshInterval: 30 * time.Second,
-		Janitor: JanitorConfig{Interval: 10 * time.Minute, BatchSize: 500,
-			SentMailRetention: 7 * 24 * time.Hour, FailedMailRetention: 30 * 24 * time.Hour},
+		Janitor: JanitorConfig{Interval: janitor.DefaultInterval, BatchSize: janitor.DefaultBatchSize,
+			SentMailRetention: janitor.DefaultSentMailRetention, FailedMailRetention: janitor.DefaultFailedMailRetention,
+			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease},
 
 		SessionLifetime:    browser.DefaultLifetime,
 		SessionIdleTimeout: 24 * time.Hour,
