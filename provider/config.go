@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
@@ -137,7 +138,7 @@ type MailConfig struct {
 }
 
 // BackchannelConfig bounds the back-channel logout deliveries of ended
-// sessions; zero values take the backchannel package's defaults.
+// sessions; the notifier refuses zero values.
 type BackchannelConfig struct {
 	MaxAttempts    int
 	Backoff        time.Duration
@@ -177,7 +178,8 @@ func DefaultConfig() Config {
 		FailureWindow:         throttle.DefaultAccountWindow,
 		MaxFailuresPerDevice:  throttle.DefaultDeviceLimit,
 
-		Backchannel: BackchannelConfig{MaxAttempts: 5, Backoff: time.Second, AttemptTimeout: 5 * time.Second},
+		Backchannel: BackchannelConfig{MaxAttempts: backchannel.DefaultMaxAttempts, Backoff: backchannel.DefaultBackoff,
+			AttemptTimeout: backchannel.DefaultAttemptTimeout},
 
 		Registration:          true,
 		VerifyEmailLifetime:   24 * time.Hour,
