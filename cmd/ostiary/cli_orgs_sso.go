@@ -33,7 +33,7 @@ func (g groupRoles) Set(v string) error {
 func orgsSSOSetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	org := orgFlag(fs)
 	conn := fs.String("connector", "", "connector `id` from the configuration (required)")
-	role := fs.String("default-role", accounts.RoleMember, "`role` of a person who joins by signing in")
+	role := fs.String("default-role", accounts.RoleMember, "`role` of a user who joins by signing in")
 	forbid := fs.Bool("forbid-password", false, "refuse password sign-in for the organization's verified domains")
 	groups := groupRoles{}
 	fs.Var(groups, "group-role", "map an upstream group to a role, `GROUP=ROLE` (repeatable)")

@@ -166,7 +166,7 @@ func usersDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 	yes := fs.Bool("yes", false, "confirm: the user and their personal data are removed for good")
 	return func(ctx context.Context, e env) error {
 		if *user != "" && !*yes {
-			return errors.New("deleting a person cannot be undone: add --yes to confirm")
+			return errors.New("deleting a user cannot be undone: add --yes to confirm")
 		}
 		return withUser(ctx, e, cf, user, func(s *provider.Services, id string) error {
 			if err := s.Users.Delete(ctx, cliActor, id); err != nil {
@@ -272,10 +272,10 @@ func usersExportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 				if cf.output == "json" {
 					return printJSON(e.stdout, map[string]int{"exported": n})
 				}
-				fmt.Fprintf(e.stdout, "exported %d people to %s\n", n, *out)
+				fmt.Fprintf(e.stdout, "exported %d users to %s\n", n, *out)
 				return nil
 			}
-			fmt.Fprintf(e.stderr, "exported %d people\n", n)
+			fmt.Fprintf(e.stderr, "exported %d users\n", n)
 			return nil
 		})
 	}
