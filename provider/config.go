@@ -232,12 +232,9 @@ func (c Config) longestTokenLifetime() time.Duration {
 	return max(c.AccessTokenLifespan, c.IDTokenLifespan, c.PATExchangeLifespan, time.Hour)
 }
 
-// NewKeyManager builds the signing key manager over store; serve and the
-// `keys` commands must agree on how keys are sealed, so both come here.
-func NewKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Manager, error) {
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
+// newKeyManager builds the signing key manager over store, its keys
+// sealed under a key derived from the system secret.
+func newKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Manager, error) {
 	sealer, err := secrets.NewSealer(secrets.Derive(c.Secrets, secrets.PurposeKeyEncryption, secrets.SealKeySize))
 	if err != nil {
 		return nil, fmt.Errorf("signing key sealer: %w", err)

@@ -32,16 +32,6 @@ func OutboundGuard(cfg Config) (outbound.Guard, error) {
 	return outbound.Guard{Allow: allow}, nil
 }
 
-// OutboundClient is the guarded client for back-channel logout and
-// jwks_uri fetches, for serve and the CLI alike.
-func OutboundClient(cfg Config) (*http.Client, error) {
-	g, err := OutboundGuard(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return outbound.NewClient(outbound.Config{Guard: g}), nil
-}
-
 // upstreamClient talks to upstream identity providers: cfg.UpstreamHTTP
 // when given (tests), else the guarded client with a longer timeout.
 func upstreamClient(cfg Config) (*http.Client, error) {

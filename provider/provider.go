@@ -15,7 +15,6 @@ import (
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/clients"
-	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
@@ -355,23 +354,4 @@ func (h idTokenHints) VerifyIDTokenHint(ctx context.Context, raw string) (subjec
 		return "", "", "", err
 	}
 	return hint.Subject, hint.SessionID, hint.ClientID, nil
-}
-
-// NewConnectorRegistry is the file's connectors plus the run-time ones in
-// store, their client secrets sealed under a key of their own; serve and the
-// `connectors` commands must agree on it, so both come here.
-func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
-	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
-		return nil, err
-	}
-	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
-	if err != nil {
-		return nil, fmt.Errorf("connector secrets: %w", err)
-	}
-	upstream, err := upstreamClient(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
-		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
 }

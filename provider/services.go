@@ -61,7 +61,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	km, err := NewKeyManager(cfg, store, logger)
+	km, err := newKeyManager(cfg, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
 	users := &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now}
-	upstreams, err := NewConnectorRegistry(cfg, store, logger)
+	upstreams, err := newConnectorRegistry(cfg, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -137,4 +137,22 @@ func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
 		label = u.Hostname()
 	}
 	return &mfa.Service{Store: store, Sealer: sealer, Issuer: label, Now: cfg.now}, nil
+}
+
+// newConnectorRegistry is the file's connectors plus the run-time ones in
+// store, their client secrets sealed under a key of their own.
+func newConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
+	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
+		return nil, err
+	}
+	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
+	if err != nil {
+		return nil, fmt.Errorf("connector secrets: %w", err)
+	}
+	upstream, err := upstreamClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
+		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
 }
