@@ -150,7 +150,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
-	svc.caches.forget = append(svc.caches.forget, oa.ClientChanged)
+	svc.onClientChange(oa.ClientChanged)
 	registration := newClientRegistration(cfg, svc.Clients, recorder, proxies, &guard, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister

@@ -122,6 +122,12 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	}, nil
 }
 
+// onClientChange has every client write through Clients also call f with
+// the client's id (a cache to drop it from).
+func (s *Services) onClientChange(f func(id string)) {
+	s.caches.forget = append(s.caches.forget, f)
+}
+
 // Close stops pending back-channel logout deliveries.
 func (s *Services) Close() { s.Notifier.Close() }
 
