@@ -245,7 +245,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	refuse := refuseText(base, pages, logger)
 	return &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
 		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
-		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
+		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}, nil
 }
 
 // newMail builds the outbox worker and the registration and reset side of

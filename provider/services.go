@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/janitor"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
@@ -52,6 +53,9 @@ type Services struct {
 	// Admin is the admin API's operations, for the API, the admin pages
 	// and the CLI.
 	Admin *adminapi.Service
+	// Janitor sweeps expired rows: every Janitor.Interval in serve, once
+	// with `ostiary janitor run`.
+	Janitor *janitor.Janitor
 
 	caches *clientCaches
 }
@@ -118,7 +122,8 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		SSO:        sso,
 		Admin: &adminapi.Service{Store: watched, People: users, Orgs: orgs, MFA: second, Keys: km,
 			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Now: cfg.now},
-		caches: caches,
+		Janitor: newJanitor(cfg, store, logger),
+		caches:  caches,
 	}, nil
 }
 

@@ -15,13 +15,8 @@ import (
 // prints what it removed per table.
 func janitorRunCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withStore(ctx, e, cf, func(c Config, st backend) error {
-			system, _, err := c.systemSecrets()
-			if err != nil {
-				return err
-			}
-			j := provider.NewJanitor(providerConfig(c, system), st, newLogger(c, e.stderr))
-			res, err := j.RunOnce(ctx)
+		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
+			res, err := s.Janitor.RunOnce(ctx)
 			if cf.output == "json" {
 				if perr := printJSON(e.stdout, res); perr != nil {
 					return perr
