@@ -122,3 +122,32 @@ func (c *cli) store() *sqlite.Store {
 	c.t.Cleanup(func() { st.Close() })
 	return st
 }
+
+// TestUsageListsEveryCommand: the usage text, made from the command table,
+// names every noun and subcommand, in the table's order.
+func TestUsageListsEveryCommand(t *testing.T) {
+	u := usage()
+	at := 0
+	for _, n := range nouns() {
+		i := strings.Index(u[at:], "\n  "+n.name+" ")
+		if i < 0 {
+			i = strings.Index(u[at:], "\n  "+n.name+"\n")
+		}
+		if i < 0 {
+			t.Fatalf("usage does not list %q after offset %d:\n%s", n.name, at, u)
+		}
+		at += i
+		for _, c := range n.cmds {
+			for _, w := range strings.Fields(c.sub) {
+				j := strings.Index(u[at:], w)
+				if j < 0 {
+					t.Fatalf("usage does not list %s %s in order:\n%s", n.name, c.sub, u)
+				}
+				at += j
+			}
+		}
+	}
+	if code, out, _ := newCLI(t).run("", "--help"); code != 0 || out != u {
+		t.Errorf("--help: exit %d, printed %q", code, out)
+	}
+}
