@@ -50,8 +50,9 @@ type Provider struct {
 	background []func(context.Context)
 }
 
-// New builds every handler from cfg and store and mounts them. It makes sure
-// a signing key exists (generating the first on an empty database).
+// New builds every handler over the services of NewServices and mounts
+// them. It makes sure a signing key exists (generating the first on an
+// empty database).
 func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logger) (*Provider, error) {
 	svc, err := NewServices(cfg, store, logger)
 	if err != nil {
