@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/janitor"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/throttle"
 
 	"github.com/ostiary/ostiary/provider/clientip"
@@ -113,6 +114,8 @@ type Config struct {
 	// providers. nil: none, except loopback on a loopback issuer
 	// (OutboundGuard); an empty list: none at all.
 	OutboundAllow []string
+	// OutboundLimits bound each of those requests.
+	OutboundLimits OutboundLimits
 	// DNSResolver (host:port) answers the TXT lookups that prove an
 	// organization's domain; empty is the system resolver.
 	DNSResolver string
@@ -135,6 +138,15 @@ type MailConfig struct {
 	Lease                time.Duration
 	PollInterval         time.Duration
 	MaxPerAddressPerHour int
+}
+
+// OutboundLimits bound a request to a URL others chose (provider/outbound):
+// Timeout a jwks_uri fetch or back-channel logout POST, UpstreamTimeout a
+// request to an upstream identity provider.
+type OutboundLimits struct {
+	Timeout, UpstreamTimeout time.Duration
+	MaxBodyBytes             int64
+	MaxRedirects             int
 }
 
 // BackchannelConfig bounds the back-channel logout deliveries of ended
@@ -178,6 +190,8 @@ func DefaultConfig() Config {
 		FailureWindow:         throttle.DefaultAccountWindow,
 		MaxFailuresPerDevice:  throttle.DefaultDeviceLimit,
 
+		OutboundLimits: OutboundLimits{Timeout: outbound.DefaultTimeout, UpstreamTimeout: 15 * time.Second,
+			MaxBodyBytes: outbound.DefaultMaxBodyBytes, MaxRedirects: outbound.DefaultMaxRedirects},
 		Backchannel: BackchannelConfig{MaxAttempts: backchannel.DefaultMaxAttempts, Backoff: backchannel.DefaultBackoff,
 			AttemptTimeout: backchannel.DefaultAttemptTimeout},
 

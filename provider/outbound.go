@@ -10,9 +10,6 @@ import (
 	"github.com/ostiary/ostiary/provider/outbound"
 )
 
-// upstreamTimeout bounds one request to an upstream identity provider.
-const upstreamTimeout = 15 * time.Second
-
 // OutboundGuard is the address policy of every request the provider sends to
 // a URL someone else chose (jwks_uri, back-channel logout, upstream
 // providers): cfg.OutboundAllow, or when that is nil and the issuer is on
@@ -42,5 +39,11 @@ func upstreamClient(cfg Config) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return outbound.NewClient(outbound.Config{Guard: g, Timeout: upstreamTimeout}), nil
+	return outboundClient(cfg, g, cfg.OutboundLimits.UpstreamTimeout)
+}
+
+// outboundClient is the guarded client with cfg's limits and timeout.
+func outboundClient(cfg Config, g outbound.Guard, timeout time.Duration) (*http.Client, error) {
+	l := cfg.OutboundLimits
+	return outbound.NewClient(outbound.Config{Guard: g, Timeout: timeout, MaxBodyBytes: l.MaxBodyBytes, MaxRedirects: l.MaxRedirects})
 }

@@ -73,7 +73,10 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	if err != nil {
 		return nil, err
 	}
-	egress := outbound.NewClient(outbound.Config{Guard: guard})
+	egress, err := outboundClient(cfg, guard, cfg.OutboundLimits.Timeout)
+	if err != nil {
+		return nil, err
+	}
 	b := cfg.Backchannel
 	notify := &backchannel.Notifier{
 		Clients:        store,
