@@ -8,28 +8,30 @@ import (
 	"github.com/ostiary/ostiary/provider/janitor"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/randtoken"
-	"github.com/ostiary/ostiary/storage"
 )
 
-// JanitorConfig is the cleanup of expired rows. Zero durations and sizes
-// take the janitor package's defaults, except Interval (0: no janitor in
-// serve, for operators who run `ostiary janitor run` from cron) and
-// AuditRetention (0: audit events are kept forever).
+// JanitorConfig is the cleanup of expired rows. Interval 0 runs no janitor
+// in serve (for operators who run `ostiary janitor run` from cron) and
+// AuditRetention 0 keeps audit events forever; the janitor refuses the
+// other settings zero.
 type JanitorConfig struct {
 	Interval            time.Duration
 	BatchSize           int
 	SentMailRetention   time.Duration
 	FailedMailRetention time.Duration
 	AuditRetention      time.Duration
+	// Pause is the wait between two batches of one table; Lease how long
+	// a pass holds the lease.
+	Pause, Lease time.Duration
 }
 
-// NewJanitor builds the janitor serve runs and `ostiary janitor run` uses.
-func NewJanitor(c Config, store janitor.Store, logger *slog.Logger) *janitor.Janitor {
+// newJanitor builds the janitor serve runs and `ostiary janitor run` uses.
+func newJanitor(c Config, store janitor.Store, logger *slog.Logger) *janitor.Janitor {
 	j := c.Janitor
 	return &janitor.Janitor{
 		Store: store, Now: c.now, Interval: j.Interval, BatchSize: j.BatchSize,
 		SentMailRetention: j.SentMailRetention, FailedMailRetention: j.FailedMailRetention,
-		AuditRetention: j.AuditRetention, Logger: logger,
+		AuditRetention: j.AuditRetention, Pause: j.Pause, Lease: j.Lease, Logger: logger,
 	}
 }
 
@@ -40,15 +42,15 @@ func rotationCheckEvery(interval time.Duration) time.Duration {
 }
 
 // newBackground lists the loops Run starts besides the mail worker.
-func newBackground(cfg Config, km *keys.Manager, store storage.Store, audit keys.Auditor, logger *slog.Logger) []func(context.Context) {
+func newBackground(cfg Config, svc *Services) []func(context.Context) {
 	var out []func(context.Context)
 	if cfg.RotationInterval > 0 {
-		s := &keys.Schedule{Manager: km, Interval: cfg.RotationInterval, CheckEvery: rotationCheckEvery(cfg.RotationInterval),
-			Audit: audit, NewID: randtoken.ID}
+		s := &keys.Schedule{Manager: svc.Keys, Interval: cfg.RotationInterval, CheckEvery: rotationCheckEvery(cfg.RotationInterval),
+			Audit: svc.Audit, NewID: randtoken.ID}
 		out = append(out, s.Run)
 	}
 	if cfg.Janitor.Interval > 0 {
-		out = append(out, NewJanitor(cfg, store, logger).Run)
+		out = append(out, svc.Janitor.Run)
 	}
 	return out
 }

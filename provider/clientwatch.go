@@ -17,24 +17,35 @@ import (
 // request could before.
 type clientWatch struct {
 	storage.Store
-	changed func(id string)
+	caches *clientCaches
+}
+
+// clientCaches are this process's caches of clients: the token endpoint's
+// once New has built it, none in a CLI process (its writes reach running
+// servers through storage.ClientWatcher, or their cache's TTL).
+type clientCaches struct{ forget []func(id string) }
+
+func (c *clientCaches) changed(id string) {
+	for _, f := range c.forget {
+		f(id)
+	}
 }
 
 func (w clientWatch) CreateClient(ctx context.Context, c storage.Client) error {
 	err := w.Store.CreateClient(ctx, c)
-	w.changed(c.ID)
+	w.caches.changed(c.ID)
 	return err
 }
 
 func (w clientWatch) UpdateClient(ctx context.Context, id string, fn func(storage.Client) (storage.Client, error)) error {
 	err := w.Store.UpdateClient(ctx, id, fn)
-	w.changed(id)
+	w.caches.changed(id)
 	return err
 }
 
 func (w clientWatch) DeleteClient(ctx context.Context, id string) error {
 	err := w.Store.DeleteClient(ctx, id)
-	w.changed(id)
+	w.caches.changed(id)
 	return err
 }
 

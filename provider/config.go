@@ -3,10 +3,19 @@ package provider
 import (
 	"errors"
 	"fmt"
-	"github.com/ostiary/ostiary/provider/accounts"
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/backchannel"
+	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/dcr"
+	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/janitor"
+	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/outbound"
+	"github.com/ostiary/ostiary/provider/throttle"
 
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/connectors"
@@ -31,6 +40,9 @@ type Config struct {
 	// PATExchangeLifespan is how long an access token exchanged for a
 	// personal access token lives.
 	PATExchangeLifespan time.Duration
+	// AuthRequestLifespan is how long an authorization request waits for
+	// the sign-in pages.
+	AuthRequestLifespan time.Duration
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
@@ -42,7 +54,7 @@ type Config struct {
 	PrePublication time.Duration
 	// RotationInterval rotates the signing key when the newest is that
 	// old; 0 turns the schedule off. KeyRefreshInterval is how often each
-	// process re-reads the key set (0: keys.DefaultRefreshInterval).
+	// process re-reads the key set.
 	RotationInterval   time.Duration
 	KeyRefreshInterval time.Duration
 
@@ -55,9 +67,15 @@ type Config struct {
 	MaxFailuresPerAccount int
 	MaxFailuresPerIP      int
 	FailureWindow         time.Duration
+	// MaxFailuresPerDevice is a browser's own failure budget per
+	// FailureWindow, once it holds a device cookie.
+	MaxFailuresPerDevice int
 	// DisableDeviceCookies turns off the login throttle's device cookies:
 	// every browser then shares the account's failure budget.
 	DisableDeviceCookies bool
+
+	// Backchannel is how back-channel logout deliveries are retried.
+	Backchannel BackchannelConfig
 
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it a JSON handler so lines can be forwarded); nil: the
@@ -96,6 +114,8 @@ type Config struct {
 	// providers. nil: none, except loopback on a loopback issuer
 	// (OutboundGuard); an empty list: none at all.
 	OutboundAllow []string
+	// OutboundLimits bound each of those requests.
+	OutboundLimits OutboundLimits
 	// DNSResolver (host:port) answers the TXT lookups that prove an
 	// organization's domain; empty is the system resolver.
 	DNSResolver string
@@ -111,13 +131,79 @@ type MailConfig struct {
 	// SMTP sends the mail; nil is development mode: mails are written to
 	// the log and listed at /dev/mail (only on a loopback issuer).
 	SMTP *mail.SMTP
-	// Worker settings; zero values take the mail package's defaults.
+	// Worker settings; the worker refuses zero ones.
 	MaxAttempts          int
 	RetryBackoff         time.Duration
 	MaxBackoff           time.Duration
 	Lease                time.Duration
 	PollInterval         time.Duration
 	MaxPerAddressPerHour int
+}
+
+// OutboundLimits bound a request to a URL others chose (provider/outbound):
+// Timeout a jwks_uri fetch or back-channel logout POST, UpstreamTimeout a
+// request to an upstream identity provider.
+type OutboundLimits struct {
+	Timeout, UpstreamTimeout time.Duration
+	MaxBodyBytes             int64
+	MaxRedirects             int
+}
+
+// BackchannelConfig bounds the back-channel logout deliveries of ended
+// sessions; the notifier refuses zero values.
+type BackchannelConfig struct {
+	MaxAttempts    int
+	Backoff        time.Duration
+	AttemptTimeout time.Duration
+}
+
+// DefaultConfig is the configuration the ostiary binary runs with when its
+// file says nothing: cmd/ostiary decodes the file over it, and tests start
+// from it, so every lifetime has one value, the production one. The
+// libraries take no defaults of their own: a zero duration they need is an
+// error. Issuer and Secrets have no default.
+func DefaultConfig() Config {
+	return Config{
+		// The protocol's lifespans are named in oauth, whose tests run
+		// with them too.
+		AccessTokenLifespan:   oauth.DefaultAccessTokenLifespan,
+		RefreshTokenLifespan:  oauth.DefaultRefreshTokenLifespan,
+		RefreshFamilyLifetime: 90 * 24 * time.Hour,
+		AuthorizeCodeLifespan: oauth.DefaultAuthorizeCodeLifespan,
+		IDTokenLifespan:       oauth.DefaultIDTokenLifespan,
+		AuthRequestLifespan:   oauth.DefaultAuthRequestLifespan,
+		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
+
+		RSABits:            keys.DefaultBits,
+		JWKSMaxAge:         15 * time.Minute,
+		RotationInterval:   90 * 24 * time.Hour,
+		KeyRefreshInterval: 30 * time.Second,
+		Janitor: JanitorConfig{Interval: janitor.DefaultInterval, BatchSize: janitor.DefaultBatchSize,
+			SentMailRetention: janitor.DefaultSentMailRetention, FailedMailRetention: janitor.DefaultFailedMailRetention,
+			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease},
+
+		SessionLifetime:    browser.DefaultLifetime,
+		SessionIdleTimeout: 24 * time.Hour,
+
+		MaxFailuresPerAccount: throttle.DefaultAccountLimit,
+		MaxFailuresPerIP:      throttle.DefaultIPLimit,
+		FailureWindow:         throttle.DefaultAccountWindow,
+		MaxFailuresPerDevice:  throttle.DefaultDeviceLimit,
+
+		OutboundLimits: OutboundLimits{Timeout: outbound.DefaultTimeout, UpstreamTimeout: 15 * time.Second,
+			MaxBodyBytes: outbound.DefaultMaxBodyBytes, MaxRedirects: outbound.DefaultMaxRedirects},
+		Backchannel: BackchannelConfig{MaxAttempts: backchannel.DefaultMaxAttempts, Backoff: backchannel.DefaultBackoff,
+			AttemptTimeout: backchannel.DefaultAttemptTimeout},
+
+		Registration:          true,
+		VerifyEmailLifetime:   24 * time.Hour,
+		ResetPasswordLifetime: time.Hour,
+		PasswordMinLength:     12,
+		Mail: MailConfig{From: "Ostiary <noreply@localhost>", MaxAttempts: mail.DefaultMaxAttempts,
+			RetryBackoff: mail.DefaultBackoff, MaxBackoff: mail.DefaultMaxBackoff, Lease: mail.DefaultLease,
+			PollInterval: mail.DefaultPollInterval, MaxPerAddressPerHour: 5},
+		ClientRegistration: ClientRegistrationConfig{Mode: dcr.ModeInitialAccessToken, OpenPerIPPerHour: dcr.DefaultOpenPerIPPerHour},
+	}
 }
 
 // passwordPolicy is the one policy every page that sets a password applies.
@@ -134,8 +220,8 @@ func (c Config) now() time.Time {
 
 func (c Config) validate() error {
 	var errs []error
-	if c.Issuer == "" {
-		errs = append(errs, errors.New("issuer: required"))
+	if err := discovery.CheckIssuer(c.Issuer); err != nil {
+		errs = append(errs, fmt.Errorf("issuer: %w", err))
 	}
 	if len(c.Secrets) == 0 {
 		errs = append(errs, errors.New("secrets: at least one required"))
@@ -160,12 +246,9 @@ func (c Config) longestTokenLifetime() time.Duration {
 	return max(c.AccessTokenLifespan, c.IDTokenLifespan, c.PATExchangeLifespan, time.Hour)
 }
 
-// NewKeyManager builds the signing key manager over store; serve and the
-// `keys` commands must agree on how keys are sealed, so both come here.
-func NewKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Manager, error) {
-	if err := c.validate(); err != nil {
-		return nil, err
-	}
+// newKeyManager builds the signing key manager over store, its keys
+// sealed under a key derived from the system secret.
+func newKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Manager, error) {
 	sealer, err := secrets.NewSealer(secrets.Derive(c.Secrets, secrets.PurposeKeyEncryption, secrets.SealKeySize))
 	if err != nil {
 		return nil, fmt.Errorf("signing key sealer: %w", err)

@@ -39,7 +39,8 @@ func newFlowEnv(t *testing.T, mutate ...func(*Config)) *flowEnv {
 	st := sqlitetest.Open(t)
 	e := &flowEnv{t: t, store: st}
 	e.srv = httptest.NewUnstartedServer(nil)
-	e.cfg = Config{Issuer: "http://" + e.srv.Listener.Addr().String(), Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048}
+	e.cfg = DefaultConfig()
+	e.cfg.Issuer, e.cfg.Secrets = "http://"+e.srv.Listener.Addr().String(), [][]byte{bytes.Repeat([]byte("p"), 32)}
 	for _, m := range mutate {
 		m(&e.cfg)
 	}

@@ -10,9 +10,6 @@ import (
 	"github.com/ostiary/ostiary/provider/outbound"
 )
 
-// upstreamTimeout bounds one request to an upstream identity provider.
-const upstreamTimeout = 15 * time.Second
-
 // OutboundGuard is the address policy of every request the provider sends to
 // a URL someone else chose (jwks_uri, back-channel logout, upstream
 // providers): cfg.OutboundAllow, or when that is nil and the issuer is on
@@ -32,16 +29,6 @@ func OutboundGuard(cfg Config) (outbound.Guard, error) {
 	return outbound.Guard{Allow: allow}, nil
 }
 
-// OutboundClient is the guarded client for back-channel logout and
-// jwks_uri fetches, for serve and the CLI alike.
-func OutboundClient(cfg Config) (*http.Client, error) {
-	g, err := OutboundGuard(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return outbound.NewClient(outbound.Config{Guard: g}), nil
-}
-
 // upstreamClient talks to upstream identity providers: cfg.UpstreamHTTP
 // when given (tests), else the guarded client with a longer timeout.
 func upstreamClient(cfg Config) (*http.Client, error) {
@@ -52,5 +39,11 @@ func upstreamClient(cfg Config) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return outbound.NewClient(outbound.Config{Guard: g, Timeout: upstreamTimeout}), nil
+	return outboundClient(cfg, g, cfg.OutboundLimits.UpstreamTimeout)
+}
+
+// outboundClient is the guarded client with cfg's limits and timeout.
+func outboundClient(cfg Config, g outbound.Guard, timeout time.Duration) (*http.Client, error) {
+	l := cfg.OutboundLimits
+	return outbound.NewClient(outbound.Config{Guard: g, Timeout: timeout, MaxBodyBytes: l.MaxBodyBytes, MaxRedirects: l.MaxRedirects})
 }

@@ -38,7 +38,8 @@ func TestBackchannelLogoutGoesThroughTheGuard(t *testing.T) {
 			defer rp.Close()
 			st := sqlitetest.Open(t)
 			var logs lockedBuffer
-			cfg := Config{Issuer: "http://127.0.0.1:1", Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048, OutboundAllow: c.allow}
+			cfg := DefaultConfig()
+			cfg.Issuer, cfg.Secrets, cfg.OutboundAllow = "http://127.0.0.1:1", [][]byte{bytes.Repeat([]byte("p"), 32)}, c.allow
 			p, err := New(t.Context(), cfg, st, slog.New(slog.NewTextHandler(&logs, nil)))
 			if err != nil {
 				t.Fatal(err)
@@ -80,9 +81,10 @@ func TestUpstreamDiscoveryGoesThroughTheGuard(t *testing.T) {
 		allow []string
 		ok    bool
 	}{{nil, true}, {[]string{}, false}} {
-		cfg := Config{Issuer: "http://127.0.0.1:1", Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, OutboundAllow: c.allow,
-			Connectors: []connectors.Config{{ID: "idp", Type: "oidc", Name: "IdP", ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Issuer: idp.URL}}}
-		reg, err := NewConnectorRegistry(cfg, nil, slog.New(slog.DiscardHandler))
+		cfg := DefaultConfig()
+		cfg.Issuer, cfg.Secrets, cfg.OutboundAllow = "http://127.0.0.1:1", [][]byte{bytes.Repeat([]byte("p"), 32)}, c.allow
+		cfg.Connectors = []connectors.Config{{ID: "idp", Type: "oidc", Name: "IdP", ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Issuer: idp.URL}}
+		reg, err := newConnectorRegistry(cfg, nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,24 +10,17 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/clients"
-	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
-	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/oauth"
-	"github.com/ostiary/ostiary/provider/orgsso"
-	"github.com/ostiary/ostiary/provider/outbound"
-	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -41,6 +34,8 @@ import (
 
 // Provider is the assembled identity provider: one http.Handler.
 type Provider struct {
+	// Services is the domain layer the handlers use (services.go).
+	Services *Services
 	// Keys is the signing key manager, for the CLI and tests.
 	Keys    *keys.Manager
 	handler http.Handler
@@ -58,20 +53,21 @@ type Provider struct {
 	background []func(context.Context)
 }
 
-// New builds every handler from cfg and store and mounts them. It makes sure
-// a signing key exists (generating the first on an empty database).
+// New builds every handler over the services of NewServices and mounts
+// them. It makes sure a signing key exists (generating the first on an
+// empty database).
 func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logger) (*Provider, error) {
-	if err := cfg.validate(); err != nil {
+	svc, err := NewServices(cfg, store, logger)
+	if err != nil {
 		return nil, err
 	}
 	issuer, err := url.Parse(cfg.Issuer)
 	if err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
-	km, err := NewKeyManager(cfg, store, logger)
-	if err != nil {
-		return nil, err
-	}
+	// The handlers below name the services as they always have.
+	km, recorder, notify, second := svc.Keys, svc.Audit, svc.Notifier, svc.MFA
+	orgs, lifecycle, upstreams, orgSSO := svc.Orgs, svc.Users, svc.Connectors, svc.SSO
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -99,47 +95,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccountWindow: cfg.FailureWindow,
 		IPLimit:       cfg.MaxFailuresPerIP,
 		IPWindow:      cfg.FailureWindow,
+		DeviceLimit:   cfg.MaxFailuresPerDevice,
 		Now:           cfg.now,
 	}
-	guard, err := OutboundGuard(cfg)
-	if err != nil {
-		return nil, err
-	}
-	egress := outbound.NewClient(outbound.Config{Guard: guard})
+	guard, egress := svc.Guard, svc.HTTP
 	if !cfg.DisableDeviceCookies {
 		limiter.DeviceKeys = secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32)
-	}
-	notify := &backchannel.Notifier{
-		Clients: store,
-		Tokens:  store,
-		Signer:  km,
-		Issuer:  cfg.Issuer,
-		HTTP:    egress,
-		Now:     cfg.now,
-		Logger:  logger,
-	}
-	second, err := newSecondFactor(cfg, store)
-	if err != nil {
-		return nil, err
 	}
 	worker, people, err := newMail(cfg, issuer, store, logger)
 	if err != nil {
 		return nil, err
 	}
-	auditLog := cfg.AuditLog
-	if auditLog == nil {
-		auditLog = logger
-	}
-	recorder := &audit.Recorder{Store: store, Log: auditLog}
-	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
-	lifecycle := &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now}
-	upstreams, err := NewConnectorRegistry(cfg, store, logger)
-	if err != nil {
-		return nil, err
-	}
-	tokens := &pat.Service{Store: store, Audit: recorder, Now: cfg.now}
-	orgSSO := &orgsso.Service{Store: store, Audit: recorder, Orgs: orgs,
-		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
+	tokens := svc.Tokens
 	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder,
 		Now: cfg.now, Logger: logger})
 	if err != nil {
@@ -150,7 +117,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Site:       site,
 		Flows:      flows,
 		Orgs:       orgs,
-		Accounts:   &accounts.Service{Store: store, Policy: cfg.passwordPolicy(), Now: cfg.now},
+		Accounts:   svc.Accounts,
 		People:     people,
 		Lifecycle:  lifecycle,
 		Transactor: store,
@@ -186,6 +153,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
 		AuthorizeCodeLifespan: cfg.AuthorizeCodeLifespan,
 		IDTokenLifespan:       cfg.IDTokenLifespan,
+		AuthRequestLifespan:   cfg.AuthRequestLifespan,
 		PATExchangeLifespan:   cfg.PATExchangeLifespan,
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
@@ -207,8 +175,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
-	watched := clientWatch{Store: store, changed: oa.ClientChanged}
-	registration := newClientRegistration(cfg, watched, recorder, proxies, &guard, logger)
+	svc.onClientChange(oa.ClientChanged)
+	registration := newClientRegistration(cfg, svc.Clients, recorder, proxies, &guard, logger)
 	if registration != nil {
 		meta.RegistrationEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + dcr.PathRegister
 	}
@@ -217,8 +185,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 
 	base := strings.TrimSuffix(issuer.Path, "/")
 	// One service for the admin API and the admin pages' changes.
-	adminOps := &adminapi.Service{Store: watched, People: lifecycle, Orgs: orgs, MFA: second, Keys: km,
-		Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: orgSSO, Tokens: tokens, Now: cfg.now}
+	adminOps := svc.Admin
 	admin := (&adminapi.Handler{
 		Service: adminOps,
 		Auth:    oa, Issuer: cfg.Issuer, Logger: logger, Base: base, Proxies: proxies,
@@ -293,9 +260,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
-	return &Provider{Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+	return &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
 		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
-		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
+		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}, nil
 }
 
 // newMail builds the outbox worker and the registration and reset side of
@@ -394,20 +361,6 @@ func (p *Provider) Close() {
 	p.notify.Close()
 }
 
-// newSecondFactor builds the TOTP service; its secrets are sealed under a
-// key of their own, derived from the system secret.
-func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
-	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeTOTPSecret, secrets.SealKeySize))
-	if err != nil {
-		return nil, fmt.Errorf("second factor: %w", err)
-	}
-	label := "Ostiary"
-	if u, err := url.Parse(cfg.Issuer); err == nil && u.Host != "" {
-		label = u.Hostname()
-	}
-	return &mfa.Service{Store: store, Sealer: sealer, Issuer: label, Now: cfg.now}, nil
-}
-
 // idTokenHints adapts the protocol's hint verifier to what the logout page
 // needs.
 type idTokenHints struct{ s *oauth.Server }
@@ -418,23 +371,4 @@ func (h idTokenHints) VerifyIDTokenHint(ctx context.Context, raw string) (subjec
 		return "", "", "", err
 	}
 	return hint.Subject, hint.SessionID, hint.ClientID, nil
-}
-
-// NewConnectorRegistry is the file's connectors plus the run-time ones in
-// store, their client secrets sealed under a key of their own; serve and the
-// `connectors` commands must agree on it, so both come here.
-func NewConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
-	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
-		return nil, err
-	}
-	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
-	if err != nil {
-		return nil, fmt.Errorf("connector secrets: %w", err)
-	}
-	upstream, err := upstreamClient(cfg)
-	if err != nil {
-		return nil, err
-	}
-	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
-		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
 }

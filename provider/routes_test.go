@@ -28,8 +28,9 @@ func TestEveryRouteAnswers(t *testing.T) {
 	// A loopback issuer without SMTP mounts /dev/mail too; open client
 	// registration mounts the RFC 7591 endpoints.
 	issuer := "http://127.0.0.1:8080/id"
-	cfg := Config{Issuer: issuer, Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048, Registration: true,
-		ClientRegistration: ClientRegistrationConfig{Enabled: true, Mode: "open"}}
+	cfg := DefaultConfig()
+	cfg.Issuer, cfg.Secrets, cfg.RSABits, cfg.Registration = issuer, [][]byte{bytes.Repeat([]byte("p"), 32)}, 2048, true
+	cfg.ClientRegistration.Enabled, cfg.ClientRegistration.Mode = true, "open"
 	p, err := New(t.Context(), cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)

@@ -72,8 +72,10 @@ func TestInvalidTextNeverReachesTheDatabase(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	issuer := "http://" + srv.Listener.Addr().String()
 	var logs lockedBuffer
-	cfg := Config{Issuer: issuer, Secrets: [][]byte{bytes.Repeat([]byte("p"), 32)}, RSABits: 2048, Registration: true,
-		ClientRegistration: ClientRegistrationConfig{Enabled: true, Mode: "open"}, TrustedProxies: []string{"127.0.0.1"}}
+	cfg := DefaultConfig()
+	cfg.Issuer, cfg.Secrets, cfg.Registration = issuer, [][]byte{bytes.Repeat([]byte("p"), 32)}, true
+	cfg.ClientRegistration = ClientRegistrationConfig{Enabled: true, Mode: "open"}
+	cfg.TrustedProxies = []string{"127.0.0.1"}
 	p, err := New(t.Context(), cfg, st, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)

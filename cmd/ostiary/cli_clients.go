@@ -1,5 +1,7 @@
 package main
 
+// The clients commands: OAuth clients, through the admin API's operations.
+
 import (
 	"context"
 	"flag"
@@ -40,7 +42,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
-		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			c, secret, err := s.CreateClient(ctx, cliActor, spec)
 			if err != nil {
 				return err
@@ -63,7 +65,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 
 func clientsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			cs, err := s.ListClients(ctx)
 			if err != nil {
 				return fmt.Errorf("list clients: %w", err)
@@ -94,7 +96,7 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 		if *id == "" {
 			return errUsage
 		}
-		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			c, err := s.GetClient(ctx, *id)
 			if err != nil {
 				return err
@@ -121,7 +123,7 @@ func clientsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		if *id == "" {
 			return errUsage
 		}
-		return withAdmin(ctx, e, cf, func(_ backend, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			if err := s.DeleteClient(ctx, cliActor, *id); err != nil {
 				return err
 			}
@@ -129,6 +131,97 @@ func clientsDeleteCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				return printJSON(e.stdout, map[string]string{"deleted": *id})
 			}
 			fmt.Fprintf(e.stdout, "deleted client %s\n", *id)
+			return nil
+		})
+	}
+}
+
+func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "client `id` (required)")
+	var (
+		patch                                                   adminapi.ClientPatch
+		name, logo, policy, tos, backchannel                    string
+		firstParty, pkceOptional                                bool
+		redirects, postLogout, origins, grants, scope, audience stringList
+	)
+	fs.StringVar(&name, "name", "", "new display `name`")
+	fs.BoolVar(&firstParty, "first-party", false, "first-party (true) skips the consent page; --first-party=false asks again")
+	fs.BoolVar(&pkceOptional, "pkce-optional", false, "let the confidential client send no code_challenge (true); --pkce-optional=false requires PKCE again")
+	fs.Var(&redirects, "redirect-uri", "redirect `URI` (repeatable; replaces the list)")
+	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable; replaces the list)")
+	fs.Var(&origins, "cors-origin", "CORS `origin` (repeatable; replaces the list)")
+	fs.Var(&grants, "grant-type", "grant type (repeatable; replaces the list)")
+	fs.Var(&scope, "scope", "scope (repeatable; replaces the list)")
+	fs.Var(&audience, "audience", "audience (repeatable; replaces the list)")
+	fs.StringVar(&logo, "logo-uri", "", "logo `URL`")
+	fs.StringVar(&policy, "policy-uri", "", "privacy policy `URL`")
+	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
+	fs.StringVar(&backchannel, "backchannel-logout-uri", "", "back-channel logout `URL`")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		// Only the flags given change anything, as PATCH does.
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "name":
+				patch.Name = &name
+			case "first-party":
+				patch.FirstParty = &firstParty
+			case "pkce-optional":
+				required := !pkceOptional
+				patch.PKCERequired = &required
+			case "redirect-uri":
+				patch.RedirectURIs = (*[]string)(&redirects)
+			case "post-logout-redirect-uri":
+				patch.PostLogoutRedirectURIs = (*[]string)(&postLogout)
+			case "cors-origin":
+				patch.CORSOrigins = (*[]string)(&origins)
+			case "grant-type":
+				patch.GrantTypes = (*[]string)(&grants)
+			case "scope":
+				patch.Scopes = (*[]string)(&scope)
+			case "audience":
+				patch.Audiences = (*[]string)(&audience)
+			case "logo-uri":
+				patch.LogoURI = &logo
+			case "policy-uri":
+				patch.PolicyURI = &policy
+			case "tos-uri":
+				patch.TOSURI = &tos
+			case "backchannel-logout-uri":
+				patch.BackchannelLogoutURI = &backchannel
+			}
+		})
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			c, err := s.UpdateClient(ctx, cliActor, *id, patch)
+			if err != nil {
+				return err
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, adminapi.ViewClient(c))
+			}
+			fmt.Fprintf(e.stdout, "updated client %s\n", c.ID)
+			return nil
+		})
+	}
+}
+
+func clientsRotateSecretCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	id := fs.String("id", "", "client `id` (required)")
+	return func(ctx context.Context, e env) error {
+		if *id == "" {
+			return errUsage
+		}
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
+			secret, err := s.RotateClientSecret(ctx, cliActor, *id)
+			if err != nil {
+				return err
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]string{"client_id": *id, "client_secret": secret})
+			}
+			fmt.Fprintf(e.stdout, "client_id:     %s\nclient_secret: %s\n(the secret is shown only now; the old one no longer works)\n", *id, secret)
 			return nil
 		})
 	}

@@ -1,5 +1,7 @@
 package main
 
+// The dcr commands: initial access tokens for dynamic client registration.
+
 import (
 	"context"
 	"errors"
@@ -7,19 +9,11 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/storage"
 )
-
-// withAdminConfig runs fn with the configuration and the admin operations
-// that need neither signing keys nor the back channel (the initial access
-// tokens').
-func withAdminConfig(ctx context.Context, e env, cf *commonFlags, fn func(c Config, s *adminapi.Service) error) error {
-	return withStore(ctx, e, cf, func(c Config, st backend) error {
-		return fn(c, &adminapi.Service{Store: st, Audit: st, Now: time.Now})
-	})
-}
 
 // dcrTokenCreateCommand is `dcr token create`: an initial access token for
 // RFC 7591 registration, printed once; only its SHA-256 is stored.
@@ -29,7 +23,8 @@ func dcrTokenCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 		if *expires < 0 {
 			return errors.New("--expires must not be negative")
 		}
-		return withAdminConfig(ctx, e, cf, func(c Config, s *adminapi.Service) error {
+		return withServices(ctx, e, cf, func(c Config, svc *provider.Services) error {
+			s := svc.Admin
 			tok, v, err := s.NewDCRToken(ctx, cliActor, *expires)
 			if err != nil {
 				return err
@@ -60,7 +55,7 @@ func dcrTokenCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 // when it was made and when it stops working.
 func dcrTokenListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	return func(ctx context.Context, e env) error {
-		return withAdminConfig(ctx, e, cf, func(_ Config, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			views, err := s.ListDCRTokens(ctx)
 			if err != nil {
 				return err
@@ -93,7 +88,7 @@ func dcrTokenRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Conte
 		if *id == "" {
 			return errUsage
 		}
-		return withAdminConfig(ctx, e, cf, func(_ Config, s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			tid, err := s.RevokeDCRToken(ctx, cliActor, *id)
 			if errors.Is(err, storage.ErrNotFound) {
 				return fmt.Errorf("no initial access token has the id %s (see 'ostiary dcr token list')", *id)

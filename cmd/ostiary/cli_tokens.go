@@ -5,23 +5,13 @@ import (
 	"flag"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/pat"
 )
 
 // tokens list and revoke: a person's personal access tokens, through the
 // same adminapi.Service operations as the admin API (listUserTokens,
 // revokeUserToken).
-
-// withTokens is withAdmin with the personal access token rules attached.
-func withTokens(ctx context.Context, e env, cf *commonFlags, fn func(s *adminapi.Service) error) error {
-	return withAdmin(ctx, e, cf, func(st backend, s *adminapi.Service) error {
-		s.Tokens = &pat.Service{Store: st, Audit: s.Audit, Now: time.Now}
-		return fn(s)
-	})
-}
 
 func tokensListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	user := userFlag(fs)
@@ -29,7 +19,7 @@ func tokensListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 		if *user == "" {
 			return errUsage
 		}
-		return withTokens(ctx, e, cf, func(s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			id, err := s.ResolveUser(ctx, *user)
 			if err != nil {
 				return err
@@ -59,7 +49,7 @@ func tokensRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context
 		if *user == "" || *token == "" {
 			return errUsage
 		}
-		return withTokens(ctx, e, cf, func(s *adminapi.Service) error {
+		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			id, err := s.ResolveUser(ctx, *user)
 			if err != nil {
 				return err

@@ -9,7 +9,6 @@ import (
 	"io"
 	"io/fs"
 	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,9 +16,9 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/connectors"
-	"github.com/ostiary/ostiary/provider/dcr"
+	"github.com/ostiary/ostiary/provider/discovery"
 )
 
 // Config is the file format of --config, every key with its default in
@@ -155,7 +154,9 @@ type Config struct {
 	} `yaml:"sso"`
 }
 
-// defaultConfig is what an empty file means; config.example.yaml repeats it.
+// defaultConfig is what an empty file means; config.example.yaml repeats
+// it. Whatever the provider takes comes from provider.DefaultConfig; the
+// rest (where to listen, the database, SMTP, logging) is the binary's own.
 func defaultConfig() Config {
 	var c Config
 	c.Issuer = "http://localhost:8080"
@@ -164,45 +165,22 @@ func defaultConfig() Config {
 	c.DataDir = "./ostiary-data"
 	c.MigrateOnStart = true
 	c.BootstrapAdmin = true
-	c.Tokens.AccessTokenLifespan = 15 * time.Minute
-	c.Tokens.RefreshTokenLifespan = 30 * 24 * time.Hour
-	c.Tokens.RefreshFamilyLifetime = 90 * 24 * time.Hour
-	c.Tokens.AuthorizeCodeLifespan = time.Minute
-	c.Tokens.IDTokenLifespan = time.Hour
-	c.Tokens.PATExchangeLifespan = 15 * time.Minute
-	c.Keys.RSABits = 2048
-	c.Keys.JWKSMaxAge = 15 * time.Minute
-	c.Keys.RotationInterval = 90 * 24 * time.Hour
-	c.Keys.RefreshInterval = 30 * time.Second
-	c.Janitor.Interval = 10 * time.Minute
-	c.Janitor.BatchSize = 500
-	c.Janitor.SentMailRetention = 7 * 24 * time.Hour
-	c.Janitor.FailedMailRetention = 30 * 24 * time.Hour
-	c.Sessions.Lifetime = 14 * 24 * time.Hour
-	c.Sessions.IdleTimeout = 24 * time.Hour
-	c.Login.MaxFailuresPerAccount = 5
-	c.Login.MaxFailuresPerIP = 30
-	c.Login.FailureWindow = 15 * time.Minute
-	c.Login.DeviceCookies = true
-	c.Registration.Enabled = true
-	c.DCR.Mode = "initial_access_token"
-	c.DCR.OpenPerIPPerHour = dcr.DefaultOpenPerIPPerHour
-	c.Registration.Mode = "open"
-	c.Registration.VerifyEmailLifetime = 24 * time.Hour
-	c.Passwords.MinLength = 12
-	c.Passwords.ResetLifetime = time.Hour
-	c.Mail.From = "Ostiary <noreply@localhost>"
 	c.Mail.SMTP.Port = 587
 	c.Mail.SMTP.TLS = "starttls"
 	c.Mail.SMTP.Timeout = 30 * time.Second
-	c.Mail.MaxAttempts = 8
-	c.Mail.RetryBackoff = 30 * time.Second
-	c.Mail.MaxBackoff = time.Hour
-	c.Mail.Lease = 2 * time.Minute
-	c.Mail.PollInterval = 5 * time.Second
-	c.Mail.MaxPerAddressPerHour = 5
 	c.Log.Level = "info"
 	c.Log.Format = "text"
+
+	p := provider.DefaultConfig()
+	for _, l := range links(&c, &p) {
+		l.toFile()
+	}
+	c.Login.DeviceCookies = !p.DisableDeviceCookies
+	c.Registration.Mode = "open"
+	if p.InviteOnly {
+		c.Registration.Mode = "invite_only"
+	}
+	c.DCR.Mode = string(p.ClientRegistration.Mode)
 	return c
 }
 
@@ -277,12 +255,8 @@ func (c Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	if u, err := url.Parse(c.Issuer); err != nil || !u.IsAbs() || u.Host == "" {
-		bad("issuer", "%q is not an absolute URL", c.Issuer)
-	} else if u.RawQuery != "" || u.Fragment != "" {
-		bad("issuer", "%q must not have a query or fragment (OpenID Connect Discovery §3)", c.Issuer)
-	} else if u.Scheme != "https" && !(u.Scheme == "http" && clients.IsLoopback(u.Hostname())) {
-		bad("issuer", "%q must use https (http only on localhost)", c.Issuer)
+	if err := discovery.CheckIssuer(c.Issuer); err != nil {
+		bad("issuer", "%v", err)
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		bad("listen", "%q is not host:port", c.Listen)

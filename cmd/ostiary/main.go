@@ -15,33 +15,6 @@ import (
 	"syscall"
 )
 
-const usage = `usage: ostiary [--config FILE] COMMAND [ARGS]
-
-commands:
-  serve                              run the provider
-  migrate up                         apply pending database migrations
-  clients create|list|get|update|delete|rotate-secret
-                                     manage OAuth clients
-  users create|list|get|disable|enable|reset-mfa|end-sessions|delete|export|import|set-email|identities
-                                     manage people
-  orgs create|list|get|update|rename|delete|members|add-member|set-role|remove-member|roles|add-role|delete-role
-       sso-get|sso-set|sso-detach|domains-add|domains-verify|domains-remove
-                                     manage organizations and their single sign-on
-  connectors list|get|create|delete  upstream identity providers (the file's and run-time ones)
-  keys list|rotate|revoke            manage signing keys
-  janitor run                        remove expired rows now
-  dcr token create [--expires D]     make an initial access token for client registration
-  dcr token list                     initial access tokens by id, with their expiry
-  dcr token revoke --id ID           end an initial access token at once
-  sessions list|delete               a person's browser sessions
-  consents list|revoke               a person's remembered consents
-  tokens list|revoke                 a person's personal access tokens
-  audit list                         query the audit log
-
-Every command takes --config FILE and --output text|json; run
-'ostiary COMMAND SUBCOMMAND -h' for its flags.
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
@@ -69,27 +42,27 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		switch {
 		case args[0] == "--config" || args[0] == "-config":
 			if len(args) < 2 {
-				fmt.Fprint(stderr, usage)
+				fmt.Fprint(stderr, usage())
 				return 2
 			}
 			globalConfig, args = args[1], args[2:]
 		case strings.HasPrefix(args[0], "--config="):
 			globalConfig, args = strings.TrimPrefix(args[0], "--config="), args[1:]
 		case args[0] == "-h" || args[0] == "--help" || args[0] == "-help":
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, usage())
 			return 0
 		default:
-			fmt.Fprint(stderr, usage)
+			fmt.Fprint(stderr, usage())
 			return 2
 		}
 	}
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
 	cmd := commandFor(args)
 	if cmd == nil {
-		fmt.Fprintf(stderr, "ostiary: unknown command %q\n\n%s", strings.Join(args[:min(2, len(args))], " "), usage)
+		fmt.Fprintf(stderr, "ostiary: unknown command %q\n\n%s", strings.Join(args[:min(2, len(args))], " "), usage())
 		return 2
 	}
 	name := args[0]
@@ -158,6 +131,18 @@ func takesOperand(name string) bool { return name == "users import" }
 type command struct {
 	name, sub string
 	setup     func(fs *flag.FlagSet, c *commonFlags) func(ctx context.Context, e env) error
+	// args and about, when about is set, give the command a usage line of
+	// its own; otherwise it is listed among its noun's subcommands.
+	args, about string
+	// wrap starts a new line of the noun's subcommand list.
+	wrap bool
+}
+
+// noun is a group of commands (clients, users, ...), listed in the usage
+// in this order.
+type noun struct {
+	name, about string
+	cmds        []command
 }
 
 func commandFor(args []string) *command {
@@ -176,70 +161,72 @@ func commandFor(args []string) *command {
 	return nil
 }
 
+// commands is every command of the table, each with its noun's name.
 func commands() []command {
-	return []command{
-		{"serve", "", serveCommand},
-		{"migrate", "up", migrateUpCommand},
-		{"clients", "create", clientsCreateCommand},
-		{"clients", "list", clientsListCommand},
-		{"clients", "get", clientsGetCommand},
-		{"clients", "delete", clientsDeleteCommand},
-		{"clients", "update", clientsUpdateCommand},
-		{"clients", "rotate-secret", clientsRotateSecretCommand},
-		{"users", "create", usersCreateCommand},
-		{"users", "list", usersListCommand},
-		{"users", "get", usersGetCommand},
-		{"users", "reset-mfa", usersResetMFACommand},
-		{"users", "disable", usersStateCommand("disable")},
-		{"users", "enable", usersStateCommand("enable")},
-		{"users", "end-sessions", usersStateCommand("end-sessions")},
-		{"users", "delete", usersDeleteCommand},
-		{"users", "export", usersExportCommand},
-		{"users", "import", usersImportCommand},
-		{"users", "set-email", usersSetEmailCommand},
-		{"users", "identities", usersIdentitiesCommand},
-		{"orgs", "create", orgsCreateCommand},
-		{"orgs", "list", orgsListCommand},
-		{"orgs", "get", orgsGetCommand},
-		{"orgs", "update", orgsUpdateCommand},
-		{"orgs", "add-member", orgsAddMemberCommand},
-		{"orgs", "rename", orgsRenameCommand},
-		{"orgs", "delete", orgsDeleteCommand},
-		{"orgs", "members", orgsMembersCommand},
-		{"orgs", "set-role", orgsSetRoleCommand},
-		{"orgs", "remove-member", orgsRemoveMemberCommand},
-		{"orgs", "roles", orgsRolesCommand},
-		{"orgs", "add-role", orgsAddRoleCommand},
-		{"orgs", "delete-role", orgsDeleteRoleCommand},
-		{"orgs", "sso-set", orgsSSOSetCommand},
-		{"orgs", "domains-add", orgsDomainsAddCommand},
-		{"orgs", "domains-verify", orgsDomainsVerifyCommand},
-		{"orgs", "domains-remove", orgsDomainsRemoveCommand},
-		{"orgs", "sso-get", orgsSSOGetCommand},
-		{"orgs", "sso-detach", orgsSSODetachCommand},
-		{"connectors", "list", connectorsListCommand},
-		{"connectors", "get", connectorsGetCommand},
-		{"connectors", "create", connectorsCreateCommand},
-		{"connectors", "delete", connectorsDeleteCommand},
-		{"keys", "list", keysListCommand},
-		{"keys", "rotate", keysRotateCommand},
-		{"dcr", "token create", dcrTokenCreateCommand},
-		{"dcr", "token list", dcrTokenListCommand},
-		{"dcr", "token revoke", dcrTokenRevokeCommand},
-		{"sessions", "list", sessionsListCommand},
-		{"sessions", "delete", sessionsDeleteCommand},
-		{"consents", "list", consentsListCommand},
-		{"consents", "revoke", consentsRevokeCommand},
-		{"tokens", "list", tokensListCommand},
-		{"tokens", "revoke", tokensRevokeCommand},
-		{"audit", "list", auditListCommand},
-		{"keys", "revoke", keysRevokeCommand},
-		{"janitor", "run", janitorRunCommand},
+	var out []command
+	for _, n := range nouns() {
+		for _, c := range n.cmds {
+			c.name = n.name
+			out = append(out, c)
+		}
 	}
+	return out
 }
 
-// stringList is a repeatable flag.
-type stringList []string
+// sub is a subcommand of a noun listed with its siblings.
+func sub(name string, setup func(*flag.FlagSet, *commonFlags) func(context.Context, env) error) command {
+	return command{sub: name, setup: setup}
+}
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+// nouns is the command table: the CLI's contract, and the usage text.
+func nouns() []noun {
+	return []noun{
+		{"serve", "run the provider", []command{sub("", serveCommand)}},
+		{"migrate", "apply pending database migrations", []command{sub("up", migrateUpCommand)}},
+		{"clients", "manage OAuth clients", []command{
+			sub("create", clientsCreateCommand), sub("list", clientsListCommand), sub("get", clientsGetCommand),
+			sub("update", clientsUpdateCommand), sub("delete", clientsDeleteCommand),
+			sub("rotate-secret", clientsRotateSecretCommand),
+		}},
+		{"users", "manage users", []command{
+			sub("create", usersCreateCommand), sub("list", usersListCommand), sub("get", usersGetCommand),
+			sub("disable", usersStateCommand("disable")), sub("enable", usersStateCommand("enable")),
+			sub("reset-mfa", usersResetMFACommand), sub("end-sessions", usersStateCommand("end-sessions")),
+			sub("delete", usersDeleteCommand), sub("export", usersExportCommand), sub("import", usersImportCommand),
+			sub("set-email", usersSetEmailCommand), sub("identities", usersIdentitiesCommand),
+		}},
+		{"orgs", "manage organizations and their single sign-on", []command{
+			sub("create", orgsCreateCommand), sub("list", orgsListCommand), sub("get", orgsGetCommand),
+			sub("update", orgsUpdateCommand), sub("rename", orgsRenameCommand), sub("delete", orgsDeleteCommand),
+			sub("members", orgsMembersCommand), sub("add-member", orgsAddMemberCommand),
+			sub("set-role", orgsSetRoleCommand), sub("remove-member", orgsRemoveMemberCommand),
+			sub("roles", orgsRolesCommand), sub("add-role", orgsAddRoleCommand), sub("delete-role", orgsDeleteRoleCommand),
+			{sub: "sso-get", setup: orgsSSOGetCommand, wrap: true}, sub("sso-set", orgsSSOSetCommand),
+			sub("sso-detach", orgsSSODetachCommand), sub("domains-add", orgsDomainsAddCommand),
+			sub("domains-verify", orgsDomainsVerifyCommand), sub("domains-remove", orgsDomainsRemoveCommand),
+		}},
+		{"connectors", "upstream identity providers (the file's and run-time ones)", []command{
+			sub("list", connectorsListCommand), sub("get", connectorsGetCommand),
+			sub("create", connectorsCreateCommand), sub("delete", connectorsDeleteCommand),
+		}},
+		{"keys", "manage signing keys", []command{
+			sub("list", keysListCommand), sub("rotate", keysRotateCommand), sub("revoke", keysRevokeCommand),
+		}},
+		{"janitor", "remove expired rows now", []command{sub("run", janitorRunCommand)}},
+		{"dcr", "", []command{
+			{sub: "token create", setup: dcrTokenCreateCommand, args: "[--expires D]", about: "make an initial access token for client registration"},
+			{sub: "token list", setup: dcrTokenListCommand, about: "initial access tokens by id, with their expiry"},
+			{sub: "token revoke", setup: dcrTokenRevokeCommand, args: "--id ID", about: "end an initial access token at once"},
+		}},
+		{"sessions", "a user's browser sessions", []command{
+			sub("list", sessionsListCommand), sub("delete", sessionsDeleteCommand),
+		}},
+		{"consents", "a user's remembered consents", []command{
+			sub("list", consentsListCommand), sub("revoke", consentsRevokeCommand),
+		}},
+		{"tokens", "a user's personal access tokens", []command{
+			sub("list", tokensListCommand), sub("revoke", tokensRevokeCommand),
+		}},
+		{"audit", "query the audit log", []command{sub("list", auditListCommand)}},
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/ostiary/ostiary/storage"
@@ -60,6 +61,17 @@ func openBackend(ctx context.Context, c Config) (backend, error) {
 	return b, nil
 }
 
+// quietLogger is the log of what an administrative command does on the
+// way to its result (migrating, generating the embedded secret): the
+// command prints its result, so at the default level only what goes wrong
+// is logged.
+func quietLogger(c Config, w io.Writer) *slog.Logger {
+	if c.Log.Level == "info" {
+		c.Log.Level = "warn"
+	}
+	return newLogger(c, w)
+}
+
 // withStore loads the configuration and runs fn with a migrated store:
 // administrative commands bring the schema up to date like serve does.
 func withStore(ctx context.Context, e env, cf *commonFlags, fn func(Config, backend) error) error {
@@ -67,13 +79,7 @@ func withStore(ctx context.Context, e env, cf *commonFlags, fn func(Config, back
 	if err != nil {
 		return err
 	}
-	// Administrative commands print their result; what the migration step
-	// did is logged only when it goes wrong.
-	quiet := c
-	if quiet.Log.Level == "info" {
-		quiet.Log.Level = "warn"
-	}
-	st, err := openStore(ctx, c, true, newLogger(quiet, e.stderr))
+	st, err := openStore(ctx, c, true, quietLogger(c, e.stderr))
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,8 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// Defaults for the zero values of Notifier's fields.
+// The retry settings provider.DefaultConfig gives; a Notifier takes no
+// defaults of its own: with a zero one it delivers nothing (validate).
 const (
 	DefaultMaxAttempts    = 5
 	DefaultBackoff        = time.Second
@@ -59,12 +60,12 @@ type Notifier struct {
 	// Now is the clock; default time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
-	// MaxAttempts is how often one delivery is tried. Default 5.
+	// MaxAttempts is how often one delivery is tried.
 	MaxAttempts int
 	// Backoff is the pause before the first retry, doubled for each next
-	// one. Default 1s.
+	// one.
 	Backoff time.Duration
-	// AttemptTimeout bounds one POST, connection included. Default 5s.
+	// AttemptTimeout bounds one POST, connection included.
 	AttemptTimeout time.Duration
 
 	initOnce sync.Once
@@ -113,6 +114,10 @@ func (n *Notifier) logger() *slog.Logger {
 func (n *Notifier) SessionEnded(ctx context.Context, userID, sessionID string) {
 	n.init()
 	log := n.logger().With("session", sessionID)
+	if err := n.validate(); err != nil {
+		log.ErrorContext(ctx, "back-channel logout: not delivered", "error", err)
+		return
+	}
 	ids, err := n.Tokens.SessionClients(ctx, sessionID)
 	if err != nil {
 		log.ErrorContext(ctx, "back-channel logout: list the session's clients", "error", err)
@@ -135,6 +140,15 @@ func (n *Notifier) SessionEnded(ctx context.Context, userID, sessionID string) {
 		}
 		go n.deliver(c.ID, c.BackchannelLogoutURI, userID, sessionID)
 	}
+}
+
+// validate refuses retry settings left unset.
+func (n *Notifier) validate() error {
+	if n.MaxAttempts < 1 || n.Backoff <= 0 || n.AttemptTimeout <= 0 {
+		return fmt.Errorf("backchannel: MaxAttempts %d, Backoff %v, AttemptTimeout %v: each must be set",
+			n.MaxAttempts, n.Backoff, n.AttemptTimeout)
+	}
+	return nil
 }
 
 // start counts a delivery as pending unless the Notifier is closed.
@@ -167,14 +181,7 @@ func (n *Notifier) Close() {
 func (n *Notifier) deliver(clientID, uri, userID, sessionID string) {
 	defer n.pending.Done()
 	log := n.logger().With("client_id", clientID, "session", sessionID)
-	attempts := n.MaxAttempts
-	if attempts <= 0 {
-		attempts = DefaultMaxAttempts
-	}
-	wait := n.Backoff
-	if wait <= 0 {
-		wait = DefaultBackoff
-	}
+	attempts, wait := n.MaxAttempts, n.Backoff
 	for attempt := 1; ; attempt++ {
 		retry, err := n.attempt(clientID, uri, userID, sessionID)
 		if err == nil {
@@ -208,11 +215,7 @@ func (n *Notifier) attempt(clientID, uri, userID, sessionID string) (retry bool,
 	case <-n.base.Done():
 		return false, n.base.Err()
 	}
-	timeout := n.AttemptTimeout
-	if timeout <= 0 {
-		timeout = DefaultAttemptTimeout
-	}
-	ctx, cancel := context.WithTimeout(n.base, timeout)
+	ctx, cancel := context.WithTimeout(n.base, n.AttemptTimeout)
 	defer cancel()
 
 	token, err := n.logoutToken(ctx, clientID, userID, sessionID)

@@ -97,13 +97,14 @@ var t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 func newNotifier(t *testing.T, clients fakeClients, sessions fakeSessions) *Notifier {
 	t.Helper()
 	n := &Notifier{
-		Clients:     clients,
-		Tokens:      sessions,
-		Signer:      fixedSigner{kid: "k1", key: signingKey(t)},
-		Issuer:      "https://id.example.com",
-		Now:         func() time.Time { return t0 },
-		MaxAttempts: 3,
-		Backoff:     time.Millisecond,
+		Clients:        clients,
+		Tokens:         sessions,
+		Signer:         fixedSigner{kid: "k1", key: signingKey(t)},
+		Issuer:         "https://id.example.com",
+		Now:            func() time.Time { return t0 },
+		MaxAttempts:    3,
+		Backoff:        time.Millisecond,
+		AttemptTimeout: DefaultAttemptTimeout,
 	}
 	t.Cleanup(n.Close)
 	return n

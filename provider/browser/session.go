@@ -20,8 +20,9 @@ const (
 	CSRFCookie    = "ostiary_csrf"
 )
 
-// DefaultLifetime is the session lifetime when Sessions.Lifetime is zero.
-const DefaultLifetime = 24 * time.Hour
+// DefaultLifetime is the session lifetime provider.DefaultConfig gives;
+// Sessions takes no default of its own: a zero Lifetime is an error.
+const DefaultLifetime = 14 * 24 * time.Hour
 
 // touchInterval bounds how often LastSeen is written: once a minute is enough
 // for the idle timeout and the account page, and keeps page views read-only.
@@ -51,7 +52,7 @@ type Sessions struct {
 	// Origin header names it passes the cross-origin check even when a
 	// proxy rewrote the Host header.
 	Origin string
-	// Lifetime caps a session from sign-in; zero means DefaultLifetime.
+	// Lifetime caps a session from sign-in; it must be set.
 	Lifetime time.Duration
 	// IdleTimeout ends a session unused for that long; zero means no limit.
 	IdleTimeout time.Duration
@@ -138,6 +139,9 @@ func (s *Sessions) secret(r *http.Request) (string, bool) {
 }
 
 func (s *Sessions) codecs() ([]securecookie.Codec, error) {
+	if s.Lifetime <= 0 {
+		return nil, fmt.Errorf("browser: session Lifetime is %v, want a positive duration", s.Lifetime)
+	}
 	if len(s.HashKeys) == 0 {
 		return nil, errors.New("browser: no cookie hash key configured")
 	}
@@ -177,12 +181,7 @@ func (s *Sessions) cookie(name, value string, maxAge int, sameSite http.SameSite
 	}
 }
 
-func (s *Sessions) lifetime() time.Duration {
-	if s.Lifetime > 0 {
-		return s.Lifetime
-	}
-	return DefaultLifetime
-}
+func (s *Sessions) lifetime() time.Duration { return s.Lifetime }
 
 func (s *Sessions) now() time.Time {
 	if s.Now != nil {

@@ -83,6 +83,7 @@ func newSessions(store SessionStore, c *clock) *Sessions {
 		Store:     store,
 		HashKeys:  [][]byte{key('h', 32)},
 		BlockKeys: [][]byte{key('b', 32)},
+		Lifetime:  DefaultLifetime,
 		Now:       c.now,
 	}
 }

@@ -83,7 +83,7 @@ func TestRowStoreOnSQLite(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
-		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Now: func() time.Time { return now }}
+		BlockKeys: [][]byte{bytes.Repeat([]byte{2}, 32)}, Lifetime: browser.DefaultLifetime, Now: func() time.Time { return now }}
 	var st sessions.Store
 	st, err := s.RowStore()
 	if err != nil {

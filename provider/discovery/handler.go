@@ -15,10 +15,6 @@ import (
 	"time"
 )
 
-// DefaultMaxAge is how long clients may cache the documents when
-// Handler.MaxAge is zero.
-const DefaultMaxAge = 10 * time.Minute
-
 // JWKSSource returns the current JSON Web Key Set and its strong ETag
 // (keys.Manager).
 type JWKSSource interface {
@@ -33,7 +29,8 @@ type Handler struct {
 	Metadata Metadata
 	Keys     JWKSSource
 	// MaxAge is the Cache-Control max-age of all three documents; keep it
-	// no longer than the key manager's JWKSMaxAge. Default DefaultMaxAge.
+	// no longer than the key manager's JWKSMaxAge. It has no default: zero
+	// is a configuration error, every document answered with 500.
 	MaxAge time.Duration
 	// Logger receives failures to read the key set; nil logs nothing.
 	Logger *slog.Logger
@@ -43,6 +40,8 @@ type Handler struct {
 	docHeaders   *docHeaders
 	cacheControl []string
 	docErr       error
+	// configErr is a field set wrong; nothing is served.
+	configErr error
 	// jwksHeaders are those of the key set last served, rebuilt when its
 	// ETag changes (a new key set version).
 	jwksHeaders atomic.Pointer[docHeaders]
@@ -72,11 +71,11 @@ var (
 )
 
 func (h *Handler) init() {
-	maxAge := h.MaxAge
-	if maxAge <= 0 {
-		maxAge = DefaultMaxAge
+	if h.MaxAge <= 0 {
+		h.configErr = fmt.Errorf("discovery: MaxAge is %v, want a positive duration", h.MaxAge)
+		return
 	}
-	h.cacheControl = []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))}
+	h.cacheControl = []string{"public, max-age=" + strconv.Itoa(int(h.MaxAge/time.Second))}
 	doc, err := json.Marshal(h.Metadata)
 	if err != nil {
 		h.docErr = fmt.Errorf("discovery: encode metadata: %w", err)
@@ -89,6 +88,13 @@ func (h *Handler) init() {
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.init)
+	if h.configErr != nil {
+		if h.Logger != nil {
+			h.Logger.ErrorContext(r.Context(), "serving discovery", "error", h.configErr)
+		}
+		writeError(w, http.StatusInternalServerError, "internal error")
+		return
+	}
 	hdr := w.Header()
 	// Public documents read by single-page apps on other origins. The keys
 	// are in canonical form (Header.Set would canonicalize them).

@@ -71,7 +71,7 @@ func get(t testing.TB, h http.Handler, method, path string, header ...string) *h
 
 func TestDiscoveryDocumentGolden(t *testing.T) {
 	t.Parallel()
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS, MaxAge: testMaxAge}
 	w := get(t, h, http.MethodGet, PathOpenIDConfiguration)
 	if w.Code != http.StatusOK {
 		t.Fatalf("status %d", w.Code)
@@ -90,7 +90,7 @@ func TestDiscoveryDocumentGolden(t *testing.T) {
 // else (request_uri_parameter_supported defaults to true).
 func TestDiscoveryRequiredFields(t *testing.T) {
 	t.Parallel()
-	h := &Handler{Metadata: NewMetadata("https://id.example.com/"), Keys: testJWKS}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com/"), Keys: testJWKS, MaxAge: testMaxAge}
 	var doc map[string]any
 	if err := json.Unmarshal(get(t, h, http.MethodGet, PathOpenIDConfiguration).Body.Bytes(), &doc); err != nil {
 		t.Fatal(err)
@@ -164,7 +164,7 @@ func TestCachingAndCORSHeaders(t *testing.T) {
 
 func TestMethodsAndPaths(t *testing.T) {
 	t.Parallel()
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS, MaxAge: testMaxAge}
 	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		w := get(t, h, m, PathOpenIDConfiguration)
 		if w.Code != http.StatusMethodNotAllowed || !strings.Contains(w.Result().Header.Get("Allow"), "GET") {
@@ -182,7 +182,7 @@ func TestMethodsAndPaths(t *testing.T) {
 
 func TestJWKSErrorIsGeneric(t *testing.T) {
 	t.Parallel()
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: &staticKeys{err: errors.New("pq: password authentication failed for user ostiary")}}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: &staticKeys{err: errors.New("pq: password authentication failed for user ostiary")}, MaxAge: testMaxAge}
 	w := get(t, h, http.MethodGet, PathJWKS)
 	if w.Code != http.StatusInternalServerError {
 		t.Errorf("status %d, want 500", w.Code)
@@ -207,7 +207,7 @@ func TestRealClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &Handler{Keys: &staticKeys{body: jwks, etag: `"1"`}}
+	h := &Handler{Keys: &staticKeys{body: jwks, etag: `"1"`}, MaxAge: testMaxAge}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	h.Metadata = NewMetadata(srv.URL)
@@ -237,7 +237,7 @@ func TestRealClient(t *testing.T) {
 }
 
 func BenchmarkDiscovery(b *testing.B) {
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS, MaxAge: testMaxAge}
 	r := httptest.NewRequest(http.MethodGet, PathOpenIDConfiguration, nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -255,7 +255,7 @@ func BenchmarkJWKS(b *testing.B) {
 		b.Fatal(err)
 	}
 	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: &staticKeys{body: jwks, etag: `"1"`}}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: &staticKeys{body: jwks, etag: `"1"`}, MaxAge: testMaxAge}
 	r := httptest.NewRequest(http.MethodGet, PathJWKS, nil)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -272,7 +272,7 @@ func BenchmarkJWKS(b *testing.B) {
 func TestJWKSHeadersFollowKeySet(t *testing.T) {
 	t.Parallel()
 	keys := &staticKeys{body: []byte(`{"keys":[]}`), etag: `"v1"`}
-	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: keys}
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: keys, MaxAge: testMaxAge}
 	for _, v := range []struct{ body, etag string }{
 		{`{"keys":[]}`, `"v1"`},
 		{`{"keys":[{"kid":"k2"}]}`, `"v2"`},
@@ -286,6 +286,22 @@ func TestJWKSHeadersFollowKeySet(t *testing.T) {
 		}
 		if nm := get(t, h, http.MethodGet, PathJWKS, "If-None-Match", v.etag); nm.Code != http.StatusNotModified {
 			t.Errorf("key set %s: If-None-Match with its ETag: %d, want 304", v.etag, nm.Code)
+		}
+	}
+}
+
+// testMaxAge is the documents' max-age in the tests that do not look at it.
+const testMaxAge = 10 * time.Minute
+
+// TestZeroMaxAgeIsRefused: the handler invents no max-age; without one it
+// serves nothing, rather than a caching policy nobody chose.
+func TestZeroMaxAgeIsRefused(t *testing.T) {
+	h := &Handler{Metadata: NewMetadata("https://id.example.com"), Keys: testJWKS}
+	for _, path := range []string{PathOpenIDConfiguration, PathJWKS} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != http.StatusInternalServerError || strings.Contains(w.Header().Get("Cache-Control"), "max-age") {
+			t.Errorf("%s without MaxAge: %d, Cache-Control %q; want 500 and no max-age", path, w.Code, w.Header().Get("Cache-Control"))
 		}
 	}
 }

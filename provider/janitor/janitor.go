@@ -10,7 +10,8 @@ import (
 	"github.com/ostiary/ostiary/provider/randtoken"
 )
 
-// Defaults for the zero values of Janitor's fields.
+// The settings provider.DefaultConfig gives; a Janitor takes no defaults
+// of its own: a zero setting is an error (validate).
 const (
 	DefaultInterval            = 10 * time.Minute
 	DefaultBatchSize           = 500
@@ -51,20 +52,20 @@ type Janitor struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Holder names this process in the lease; default a random id.
 	Holder string
-	// Interval is the time between passes of Run. Default 10m.
+	// Interval is the time between passes of Run.
 	Interval time.Duration
-	// BatchSize is the most rows one statement deletes. Default 500.
+	// BatchSize is the most rows one statement deletes.
 	BatchSize int
-	// Pause is the wait between two batches of one table. Default 20ms.
+	// Pause is the wait between two batches of one table.
 	Pause time.Duration
 	// Lease is how long the lease is taken for; it is renewed once half
-	// of it has passed. Default 2m.
+	// of it has passed.
 	Lease time.Duration
-	// SentMailRetention keeps sent mail that long (default 7 days);
-	// FailedMailRetention keeps given-up mail (default 30 days).
+	// SentMailRetention keeps sent mail that long; FailedMailRetention
+	// keeps given-up mail.
 	SentMailRetention, FailedMailRetention time.Duration
 	// AuditRetention removes audit events older than that; 0 keeps them
-	// forever (the default).
+	// forever.
 	AuditRetention time.Duration
 	Logger         *slog.Logger
 }
@@ -115,12 +116,27 @@ func (j *Janitor) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
+// validate refuses a pass setting left unset.
+func (j *Janitor) validate() error {
+	var errs []error
+	if j.BatchSize < 1 {
+		errs = append(errs, fmt.Errorf("BatchSize is %d, want at least 1", j.BatchSize))
 	}
-	return v
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"Lease", j.Lease}, {"Pause", j.Pause}, {"SentMailRetention", j.SentMailRetention}, {"FailedMailRetention", j.FailedMailRetention}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s is %v, want a positive duration", d.name, d.v))
+		}
+	}
+	if j.AuditRetention < 0 {
+		errs = append(errs, fmt.Errorf("AuditRetention is %v, want 0 (keep) or a positive duration", j.AuditRetention))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("janitor: %w", err)
+	}
+	return nil
 }
 
 // table is one sweep: del removes at most limit rows expired at now.
@@ -131,7 +147,7 @@ type table struct {
 
 func (j *Janitor) tables() []table {
 	s := j.Store
-	sent, failed := orDefault(j.SentMailRetention, DefaultSentMailRetention), orDefault(j.FailedMailRetention, DefaultFailedMailRetention)
+	sent, failed := j.SentMailRetention, j.FailedMailRetention
 	ts := []table{
 		// One table holds codes, access and refresh tokens, PKCE and
 		// OpenID rows; each row goes at its own expiry, so a rotated
@@ -158,12 +174,13 @@ func (j *Janitor) tables() []table {
 // (Result.Skipped). It reports per table what was removed, also when it
 // stops early with an error.
 func (j *Janitor) RunOnce(ctx context.Context) (Result, error) {
+	if err := j.validate(); err != nil {
+		return Result{}, err
+	}
 	if j.Holder == "" {
 		j.Holder = randtoken.ID()
 	}
-	lease := orDefault(j.Lease, DefaultLease)
-	limit := orDefault(j.BatchSize, DefaultBatchSize)
-	pause := orDefault(j.Pause, DefaultPause)
+	lease, limit, pause := j.Lease, j.BatchSize, j.Pause
 	start := j.now()
 	res := Result{Started: start.UTC()}
 	ok, err := j.Store.AcquireLease(ctx, LeaseName, j.Holder, start, start.Add(lease))
@@ -223,10 +240,14 @@ func (j *Janitor) done(res Result, partial Removed, start time.Time) Result {
 // Run runs a pass at once and then every Interval until ctx ends. A failed
 // pass is logged and tried again at the next interval.
 func (j *Janitor) Run(ctx context.Context) {
-	interval := orDefault(j.Interval, DefaultInterval)
+	interval := j.Interval
 	log := j.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if interval <= 0 {
+		log.ErrorContext(ctx, "janitor: not running", "err", fmt.Errorf("janitor: Interval is %v, want a positive duration", interval))
+		return
 	}
 	for {
 		res, err := j.RunOnce(ctx)

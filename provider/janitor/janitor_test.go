@@ -145,8 +145,8 @@ func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
 		seed(t, b.store, 35)
 		c := &clock{t: t0}
 		var pauses int
-		j := &janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10,
-			Sleep: func(context.Context, time.Duration) error { pauses++; return nil }}
+		j := configured(&janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10,
+			Sleep: func(context.Context, time.Duration) error { pauses++; return nil }})
 		before := map[string]int{}
 		tables := []string{"tokens", "sessions", "auth_requests", "one_time_tokens", "mfa_challenges", "mail", "throttle", "audit_events"}
 		for _, tb := range tables {
@@ -209,16 +209,16 @@ func TestTwoJanitorsOnePassAtATime(t *testing.T) {
 	eachBackend(t, func(t *testing.T, b backend) {
 		seed(t, b.store, 20)
 		c := &clock{t: t0}
-		second := &janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10}
+		second := configured(&janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10})
 		var during janitor.Result
 		var duringErr error
-		first := &janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10,
+		first := configured(&janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10,
 			Sleep: func(ctx context.Context, _ time.Duration) error {
 				if during.Started.IsZero() {
 					during, duringErr = second.RunOnce(ctx) // mid-pass of the first
 				}
 				return nil
-			}}
+			}})
 		res, err := first.RunOnce(t.Context())
 		must(t, err)
 		must(t, duringErr)
@@ -247,7 +247,7 @@ func TestLeaseOfADeadJanitorExpires(t *testing.T) {
 	if !ok {
 		t.Fatal("lease not taken")
 	}
-	j := &janitor.Janitor{Store: b.store, Now: c.Now}
+	j := configured(&janitor.Janitor{Store: b.store, Now: c.Now})
 	if res, err := j.RunOnce(t.Context()); err != nil || !res.Skipped {
 		t.Fatalf("while the dead janitor's lease runs: %+v, %v; want skipped", res, err)
 	}

@@ -120,6 +120,8 @@ func newManager(tb testing.TB, store *memStore, c *clock) *keys.Manager {
 	return &keys.Manager{
 		Store:           store,
 		Sealer:          testSealer(tb, 1),
+		Bits:            keys.DefaultBits,
+		JWKSMaxAge:      testPrePublish,
 		PrePublish:      testPrePublish,
 		Retention:       testRetention,
 		RefreshInterval: testRefresh,

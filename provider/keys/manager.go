@@ -13,13 +13,9 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// Defaults for the zero values of Manager's fields.
-const (
-	DefaultBits            = 2048
-	DefaultJWKSMaxAge      = 10 * time.Minute
-	DefaultRetention       = 24 * time.Hour
-	DefaultRefreshInterval = 30 * time.Second
-)
+// DefaultBits is the modulus size provider.DefaultConfig gives; a Manager
+// takes no defaults of its own (validate).
+const DefaultBits = 2048
 
 const (
 	// unknownKidReadEvery limits the store reads an unknown kid can cause,
@@ -62,20 +58,20 @@ type Sealer interface {
 type Manager struct {
 	Store  KeyStore
 	Sealer Sealer
-	// Bits is the RSA modulus size of new keys: 2048 (default), 3072 or 4096.
+	// Bits is the RSA modulus size of new keys: 2048, 3072 or 4096.
 	Bits int
 	// PrePublish is how long a new key is in the JWKS before it signs, so
-	// verifiers holding a cached JWKS know it first. Default JWKSMaxAge.
+	// verifiers holding a cached JWKS know it first; zero is JWKSMaxAge.
 	PrePublish time.Duration
 	// Retention is how long a retired key stays published after it stopped
-	// signing: the longest lifetime of a token it signed. Default 24h.
+	// signing: the longest lifetime of a token it signed.
 	Retention time.Duration
-	// JWKSMaxAge is how long verifiers may cache the JWKS. Default 10m.
+	// JWKSMaxAge is how long verifiers may cache the JWKS.
 	JWKSMaxAge time.Duration
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 	// RefreshInterval is how often the in-memory key set is re-read from
-	// the store to see rotations by other replicas. Default 30s.
+	// the store to see rotations by other replicas.
 	RefreshInterval time.Duration
 	// Logger receives failed background refreshes; nil logs nothing.
 	Logger *slog.Logger
@@ -122,13 +118,10 @@ func (m *Manager) storeTime() time.Time {
 	return m.now().UTC().Truncate(time.Microsecond)
 }
 
-func (m *Manager) bits() int                 { return orDefault(m.Bits, DefaultBits) }
-func (m *Manager) jwksMaxAge() time.Duration { return orDefault(m.JWKSMaxAge, DefaultJWKSMaxAge) }
-func (m *Manager) prePublish() time.Duration { return orDefault(m.PrePublish, m.jwksMaxAge()) }
-func (m *Manager) retention() time.Duration  { return orDefault(m.Retention, DefaultRetention) }
-func (m *Manager) refreshInterval() time.Duration {
-	return orDefault(m.RefreshInterval, DefaultRefreshInterval)
-}
+func (m *Manager) bits() int                      { return m.Bits }
+func (m *Manager) prePublish() time.Duration      { return orDefault(m.PrePublish, m.JWKSMaxAge) }
+func (m *Manager) retention() time.Duration       { return m.Retention }
+func (m *Manager) refreshInterval() time.Duration { return m.RefreshInterval }
 
 // orDefault is v, or def when v is the zero value (an unset field).
 func orDefault[T comparable](v, def T) T {
@@ -155,12 +148,14 @@ func (m *Manager) validate() error {
 		//lint:ignore ST1005 each message starts with the Manager field it is about
 		errs = append(errs, fmt.Errorf("Bits is %d, want 2048, 3072 or 4096", m.Bits))
 	}
+	if m.PrePublish < 0 {
+		errs = append(errs, fmt.Errorf("PrePublish is negative (%v)", m.PrePublish))
+	}
 	for name, d := range map[string]time.Duration{
-		"PrePublish": m.PrePublish, "Retention": m.Retention,
-		"JWKSMaxAge": m.JWKSMaxAge, "RefreshInterval": m.RefreshInterval,
+		"Retention": m.Retention, "JWKSMaxAge": m.JWKSMaxAge, "RefreshInterval": m.RefreshInterval,
 	} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s is negative (%v)", name, d))
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s is %v, want a positive duration", name, d))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

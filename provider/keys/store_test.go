@@ -41,7 +41,7 @@ func TestRotateIfDueRaceOnRealStores(t *testing.T) {
 			const replicas = 4
 			ms := make([]*keys.Manager, replicas)
 			for i := range ms {
-				ms[i] = &keys.Manager{Store: store, Sealer: testSealer(t, 1), PrePublish: testPrePublish,
+				ms[i] = &keys.Manager{Store: store, Sealer: testSealer(t, 1), Bits: keys.DefaultBits, JWKSMaxAge: testPrePublish, PrePublish: testPrePublish,
 					Retention: testRetention, RefreshInterval: testRefresh, Now: c.Now}
 			}
 			if err := ms[0].Ensure(ctx); err != nil {

@@ -150,8 +150,8 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 	srv := startSMTP(t, smtptest.Options{})
 	// The worker runs after a rotation: the new secret first, the old one
 	// still configured.
-	w := &Worker{Queue: st, Sealer: testSealer(t, newSecret, oldSecret), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
-		From: "id@example.com", Logger: quietLogger()}
+	w := withSettings(&Worker{Queue: st, Sealer: testSealer(t, newSecret, oldSecret), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+		From: "id@example.com", Logger: quietLogger()})
 	for range tokens {
 		if ok, err := w.RunOnce(ctx); !ok || err != nil {
 			t.Fatalf("RunOnce = %v, %v", ok, err)
@@ -186,7 +186,7 @@ func outboxAtRest(t *testing.T, st outboxStore, raw rawRows) {
 	if err := o.Send(ctx, "ada@example.com", tokens["resettokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"]); err != nil {
 		t.Fatal(err)
 	}
-	w2 := &Worker{Queue: st, Sealer: testSealer(t, newSecret), Sender: w.Sender, From: w.From, Logger: quietLogger()}
+	w2 := withSettings(&Worker{Queue: st, Sealer: testSealer(t, newSecret), Sender: w.Sender, From: w.From, Logger: quietLogger()})
 	if ok, err := w2.RunOnce(ctx); !ok || err != nil {
 		t.Fatalf("RunOnce = %v, %v", ok, err)
 	}
@@ -216,7 +216,7 @@ func TestWorkerPreparesAtSendTime(t *testing.T) {
 	}
 	srv := startSMTP(t, smtptest.Options{})
 	issued := 0
-	w := &Worker{Queue: st, Sealer: testSealer(t), Outbox: o, From: "id@example.com", Logger: quietLogger(),
+	w := withSettings(&Worker{Queue: st, Sealer: testSealer(t), Outbox: o, From: "id@example.com", Logger: quietLogger(),
 		Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
 		Preparers: map[string]Preparer{"reset": func(_ context.Context, to string) (Data, bool, error) {
 			if to != "known@example.com" {
@@ -224,7 +224,7 @@ func TestWorkerPreparesAtSendTime(t *testing.T) {
 			}
 			issued++
 			return ResetPassword{Link: "https://id.example/reset-password?token=issuedatsendtime", Expires: "1 hour"}, true, nil
-		}}}
+		}}})
 	for range 2 {
 		if ok, err := w.RunOnce(t.Context()); !ok || err != nil {
 			t.Fatalf("RunOnce = %v, %v", ok, err)

@@ -24,9 +24,6 @@ const (
 	TLSNone = "none"
 )
 
-// DefaultSMTPTimeout bounds one delivery, connection included.
-const DefaultSMTPTimeout = 30 * time.Second
-
 // SMTP sends mail through one SMTP server.
 type SMTP struct {
 	Host string
@@ -36,7 +33,8 @@ type SMTP struct {
 	// Username and Password enable AUTH PLAIN. net/smtp refuses to send
 	// them over an unencrypted connection except to localhost.
 	Username, Password string
-	// Timeout bounds one whole delivery; zero is DefaultSMTPTimeout.
+	// Timeout bounds one whole delivery, connection included; it must be
+	// set.
 	Timeout time.Duration
 	// LocalName is the name given in EHLO (the wiring uses the issuer's
 	// host); default "localhost".
@@ -76,11 +74,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) (err error) {
 	if err != nil {
 		return err
 	}
-	timeout := s.Timeout
-	if timeout <= 0 {
-		timeout = DefaultSMTPTimeout
+	if s.Timeout <= 0 {
+		return fmt.Errorf("smtp: Timeout is %v, want a positive duration", s.Timeout)
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(ctx, s.Timeout)
 	defer cancel()
 	deadline, _ := ctx.Deadline()
 

@@ -25,7 +25,8 @@ type Queue interface {
 	GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error
 }
 
-// Defaults for the zero values of Worker's fields.
+// The worker settings provider.DefaultConfig gives; a Worker takes no
+// defaults of its own: a zero setting stops it (configErr).
 const (
 	DefaultPollInterval = 5 * time.Second
 	DefaultLease        = 2 * time.Minute
@@ -62,8 +63,9 @@ type Worker struct {
 	Backoff, MaxBackoff time.Duration
 	Logger              *slog.Logger
 
-	once sync.Once
-	wake chan struct{}
+	once      sync.Once
+	wake      chan struct{}
+	configErr error
 }
 
 func (w *Worker) init() {
@@ -72,20 +74,18 @@ func (w *Worker) init() {
 		if w.Now == nil {
 			w.Now = time.Now
 		}
-		if w.PollInterval <= 0 {
-			w.PollInterval = DefaultPollInterval
-		}
-		if w.Lease <= 0 {
-			w.Lease = DefaultLease
+		var errs []error
+		for name, d := range map[string]time.Duration{"PollInterval": w.PollInterval, "Lease": w.Lease,
+			"Backoff": w.Backoff, "MaxBackoff": w.MaxBackoff} {
+			if d <= 0 {
+				errs = append(errs, fmt.Errorf("%s is %v, want a positive duration", name, d))
+			}
 		}
 		if w.MaxAttempts <= 0 {
-			w.MaxAttempts = DefaultMaxAttempts
+			errs = append(errs, fmt.Errorf("MaxAttempts is %d, want at least 1", w.MaxAttempts))
 		}
-		if w.Backoff <= 0 {
-			w.Backoff = DefaultBackoff
-		}
-		if w.MaxBackoff <= 0 {
-			w.MaxBackoff = DefaultMaxBackoff
+		if err := errors.Join(errs...); err != nil {
+			w.configErr = fmt.Errorf("mail worker: %w", err)
 		}
 		if w.Logger == nil {
 			w.Logger = slog.Default()
@@ -109,6 +109,10 @@ func (w *Worker) Wake() {
 // sent but not marked.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
+	if w.configErr != nil {
+		w.Logger.ErrorContext(ctx, "mail outbox: not sending", "err", w.configErr)
+		return
+	}
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -135,6 +139,9 @@ func (w *Worker) Run(ctx context.Context) {
 // whether a mail was claimed.
 func (w *Worker) RunOnce(ctx context.Context) (ok bool, err error) {
 	w.init()
+	if w.configErr != nil {
+		return false, w.configErr
+	}
 	now := w.Now()
 	claimed, err := w.Queue.ClaimMail(ctx, now, now.Add(w.Lease), 1)
 	if err != nil {

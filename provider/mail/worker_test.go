@@ -88,8 +88,8 @@ func TestWorkerRetriesWithBackoff(t *testing.T) {
 	st := sqlitetest.Open(t)
 	srv := startSMTP(t, smtptest.Options{})
 	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
-		From: "Ostiary <id@example.com>", Now: clock.now, Backoff: 30 * time.Second, Logger: quietLogger()}
+	w := withSettings(&Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+		From: "Ostiary <id@example.com>", Now: clock.now, Backoff: 30 * time.Second, Logger: quietLogger()})
 	enqueue(t, st, clock.now, 1)
 
 	srv.Refuse(1, 451)
@@ -144,8 +144,8 @@ func TestWorkerGivesUp(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st := sqlitetest.Open(t)
 			clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-			w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
-				From: "id@example.com", Now: clock.now, MaxAttempts: tc.maxAttempts, Logger: quietLogger()}
+			w := withSettings(&Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+				From: "id@example.com", Now: clock.now, MaxAttempts: tc.maxAttempts, Logger: quietLogger()})
 			enqueue(t, st, clock.now, 1)
 			srv.Refuse(tc.refuse, tc.code)
 			for range 10 {
@@ -202,8 +202,8 @@ func workersSendOnce(t *testing.T, st outboxStore, queues ...Queue) {
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	for _, q := range queues {
-		w := &Worker{Queue: q, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
-			From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()}
+		w := withSettings(&Worker{Queue: q, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 5 * time.Second},
+			From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()})
 		wg.Add(1)
 		go func() { defer wg.Done(); w.Run(ctx) }()
 	}
@@ -242,8 +242,8 @@ func TestWorkerFinishesDeliveryOnShutdown(t *testing.T) {
 	srv := startSMTP(t, smtptest.Options{})
 	srv.Hold()
 	enqueue(t, st, time.Now, 1)
-	w := &Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 10 * time.Second},
-		From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()}
+	w := withSettings(&Worker{Queue: st, Sealer: testSealer(t), Sender: &SMTP{Host: srv.Host, Port: srv.Port, TLS: TLSNone, Timeout: 10 * time.Second},
+		From: "id@example.com", PollInterval: 10 * time.Millisecond, Logger: quietLogger()})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()

@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"time"
-
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 )
@@ -16,9 +14,6 @@ const (
 	// TokenTypeAccessToken is RFC 8693 §3's URI for an OAuth access token:
 	// the only token type the exchange issues.
 	TokenTypeAccessToken = "urn:ietf:params:oauth:token-type:access_token"
-	// DefaultPATExchangeLifespan is how long an exchanged token lives when
-	// Config.PATExchangeLifespan is zero: a script exchanges again.
-	DefaultPATExchangeLifespan = 15 * time.Minute
 )
 
 // PATStore is what the exchange and introspection read of personal access

@@ -327,7 +327,7 @@ func TestPATExchangeRevokedMeanwhile(t *testing.T) {
 	h := newHarness(t)
 	h.exchangeClients()
 	token, p := h.newPAT("u1", []string{"openid"}, time.Time{})
-	s, err := New(Config{Issuer: h.issuer, HMACSecret: bytes.Repeat([]byte("k"), 32)},
+	s, err := New(withLifespans(Config{Issuer: h.issuer, HMACSecret: bytes.Repeat([]byte("k"), 32)}),
 		Deps{Store: revokingStore{h.store}, Keys: h.keys, Browser: h.browser, Pages: h.pages, Now: h.clock.Now})
 	h.must("New", err)
 	form := exchangeForm(token)

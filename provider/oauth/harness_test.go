@@ -99,7 +99,7 @@ func newHarnessOn(t testing.TB, store storage.Store, mutate ...func(*Config)) *h
 		t: t, srv: srv, issuer: srv.URL, store: store, clock: &testClock{}, keys: newFakeKeys(),
 		browser: &fakeBrowser{sessions: map[string]storage.Session{}}, pages: &fakePages{},
 	}
-	cfg := Config{Issuer: srv.URL, HMACSecret: bytes.Repeat([]byte("k"), 32)}
+	cfg := withLifespans(Config{Issuer: srv.URL, HMACSecret: bytes.Repeat([]byte("k"), 32)})
 	for _, m := range mutate {
 		m(&cfg)
 	}

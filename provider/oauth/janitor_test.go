@@ -26,7 +26,8 @@ func TestJanitorKeepsReuseDetection(t *testing.T) {
 	rt2 := str(body, "refresh_token")
 
 	h.clock.advance(2 * time.Hour) // code and access tokens expired; refresh tokens not
-	j := &janitor.Janitor{Store: h.store, Now: h.clock.Now, BatchSize: 2}
+	j := &janitor.Janitor{Store: h.store, Now: h.clock.Now, BatchSize: 2, Pause: janitor.DefaultPause, Lease: janitor.DefaultLease,
+		SentMailRetention: janitor.DefaultSentMailRetention, FailedMailRetention: janitor.DefaultFailedMailRetention}
 	res, err := j.RunOnce(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -56,9 +56,9 @@ func TestJWKSURIFetchGoesThroughTheGuard(t *testing.T) {
 			}
 			srv := httptest.NewUnstartedServer(nil)
 			issuer := "http://" + srv.Listener.Addr().String()
-			s, err := New(Config{Issuer: issuer, HMACSecret: bytes.Repeat([]byte("k"), 32)}, Deps{Store: store, Keys: newFakeKeys(),
+			s, err := New(withLifespans(Config{Issuer: issuer, HMACSecret: bytes.Repeat([]byte("k"), 32)}), Deps{Store: store, Keys: newFakeKeys(),
 				Browser: &fakeBrowser{sessions: map[string]storage.Session{}}, Pages: &fakePages{},
-				HTTP: outbound.NewClient(outbound.Config{Guard: c.guard})})
+				HTTP: testEgress(t, c.guard)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/ory/fosite/token/hmac"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
@@ -36,14 +37,17 @@ const (
 	pathToken  = "/oauth2/token"
 )
 
-// Defaults for zero Config durations.
+// The lifespans provider.DefaultConfig gives, which the ostiary binary runs
+// with. New takes none of them by itself: a zero lifespan is an error.
 const (
-	DefaultAccessTokenLifespan = time.Hour
-	// RFC 6749 §4.1.2 recommends at most ten minutes for a code.
-	DefaultAuthorizeCodeLifespan = 10 * time.Minute
+	DefaultAccessTokenLifespan = 15 * time.Minute
+	// RFC 6749 §4.1.2 recommends at most ten minutes for a code; one is
+	// plenty for a redirect.
+	DefaultAuthorizeCodeLifespan = time.Minute
 	DefaultRefreshTokenLifespan  = 30 * 24 * time.Hour
 	DefaultIDTokenLifespan       = time.Hour
 	DefaultAuthRequestLifespan   = 30 * time.Minute
+	DefaultPATExchangeLifespan   = 15 * time.Minute
 )
 
 // Config is the protocol configuration, validated by New.
@@ -206,17 +210,6 @@ func New(cfg Config, deps Deps) (*Server, error) {
 }
 
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d == 0 {
-			*d = v
-		}
-	}
-	def(&c.AccessTokenLifespan, DefaultAccessTokenLifespan)
-	def(&c.RefreshTokenLifespan, DefaultRefreshTokenLifespan)
-	def(&c.AuthorizeCodeLifespan, DefaultAuthorizeCodeLifespan)
-	def(&c.IDTokenLifespan, DefaultIDTokenLifespan)
-	def(&c.AuthRequestLifespan, DefaultAuthRequestLifespan)
-	def(&c.PATExchangeLifespan, DefaultPATExchangeLifespan)
 	c.Issuer = strings.TrimSuffix(c.Issuer, "/")
 	if c.DefaultAudience == "" {
 		c.DefaultAudience = c.Issuer
@@ -227,15 +220,10 @@ func (c Config) withDefaults() Config {
 func (c Config) validate() (*url.URL, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	u, err := url.Parse(c.Issuer)
-	switch {
-	case c.Issuer == "":
-		bad("issuer: required")
-	case err != nil || !u.IsAbs() || u.Host == "":
-		bad("issuer %q: must be an absolute URL", c.Issuer)
-	case u.RawQuery != "" || u.Fragment != "":
-		bad("issuer %q: must not have a query or fragment (OpenID Connect Discovery §3)", c.Issuer)
+	if err := discovery.CheckIssuer(c.Issuer); err != nil {
+		bad("issuer: %v", err)
 	}
+	u, _ := url.Parse(c.Issuer)
 	if len(c.HMACSecret) < 32 {
 		bad("HMAC secret: at least 32 bytes required, got %d", len(c.HMACSecret))
 	}
@@ -252,14 +240,19 @@ func (c Config) validate() (*url.URL, error) {
 		{"refresh token lifespan", c.RefreshTokenLifespan},
 		{"authorization code lifespan", c.AuthorizeCodeLifespan},
 		{"ID token lifespan", c.IDTokenLifespan},
-		{"refresh grace period", c.RefreshGracePeriod},
-		{"refresh family lifetime", c.RefreshFamilyLifetime},
 		{"authorization request lifespan", c.AuthRequestLifespan},
 		{"PAT exchange lifespan", c.PATExchangeLifespan},
 	} {
-		if d.v < 0 {
-			bad("%s: must not be negative", d.name)
+		if d.v <= 0 {
+			bad("%s: must be positive, not %v", d.name, d.v)
 		}
+	}
+	// Zero means off here: no grace, no cap.
+	if c.RefreshGracePeriod < 0 {
+		bad("refresh grace period: must not be negative")
+	}
+	if c.RefreshFamilyLifetime < 0 {
+		bad("refresh family lifetime: must not be negative")
 	}
 	return u, errors.Join(errs...)
 }

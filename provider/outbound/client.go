@@ -12,7 +12,8 @@ import (
 	"time"
 )
 
-// Defaults for zero Config fields.
+// The limits provider.DefaultConfig gives; NewClient takes no defaults of
+// its own: a zero limit is an error.
 const (
 	DefaultTimeout      = 10 * time.Second
 	DefaultMaxBodyBytes = 1 << 20
@@ -47,15 +48,10 @@ type Config struct {
 // and to 127.0.0.1 for the connection (DNS rebinding) is still refused. No
 // proxy is used: the environment's HTTP_PROXY would move the connection the
 // guard sees to the proxy, which then reaches anything.
-func NewClient(cfg Config) *http.Client {
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = DefaultTimeout
-	}
-	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = DefaultMaxBodyBytes
-	}
-	if cfg.MaxRedirects <= 0 {
-		cfg.MaxRedirects = DefaultMaxRedirects
+func NewClient(cfg Config) (*http.Client, error) {
+	if cfg.Timeout <= 0 || cfg.MaxBodyBytes <= 0 || cfg.MaxRedirects <= 0 {
+		return nil, fmt.Errorf("outbound: Timeout %v, MaxBodyBytes %d, MaxRedirects %d: each must be positive",
+			cfg.Timeout, cfg.MaxBodyBytes, cfg.MaxRedirects)
 	}
 	guard := cfg.Guard
 	dialer := &net.Dialer{
@@ -83,7 +79,7 @@ func NewClient(cfg Config) *http.Client {
 		Transport:     &capTransport{next: transport, max: cfg.MaxBodyBytes},
 		Timeout:       cfg.Timeout,
 		CheckRedirect: sameOrigin(cfg.MaxRedirects),
-	}
+	}, nil
 }
 
 // sameOrigin follows at most max redirects, each to the scheme and host

@@ -110,14 +110,14 @@ func TestClientRefusesLoopbackAtConnect(t *testing.T) {
 	t.Parallel()
 	base, host := serve(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "secret") })
 	_, port, _ := strings.Cut(host, ":")
-	strict := NewClient(Config{})
+	strict := testClient(t, Config{})
 	// A name that resolves to loopback is refused like the address.
 	for _, raw := range []string{base, "http://localhost:" + port + "/"} {
 		if _, err := get(strict, raw); !errors.Is(err, ErrRefused) {
 			t.Errorf("%s: got %v, want ErrRefused", raw, err)
 		}
 	}
-	allowed := NewClient(Config{Guard: Guard{Allow: Loopback}})
+	allowed := testClient(t, Config{Guard: Guard{Allow: Loopback}})
 	body, err := get(allowed, base)
 	if err != nil || string(body) != "secret" {
 		t.Fatalf("allowed loopback: %q, %v", body, err)
@@ -145,7 +145,7 @@ func TestClientRedirects(t *testing.T) {
 			io.WriteString(w, "ok")
 		}
 	})
-	c := NewClient(Config{Guard: Guard{Allow: Loopback}})
+	c := testClient(t, Config{Guard: Guard{Allow: Loopback}})
 	for _, p := range []string{"/other-host", "/other-name", "/other-scheme", "/loop"} {
 		if _, err := get(c, base+p); !errors.Is(err, ErrRedirect) {
 			t.Errorf("%s: got %v, want ErrRedirect", p, err)
@@ -175,7 +175,7 @@ func TestClientCapsBodyAndTime(t *testing.T) {
 			io.WriteString(w, big+big)
 		}
 	})
-	c := NewClient(Config{Guard: Guard{Allow: Loopback}, MaxBodyBytes: 1000, Timeout: 300 * time.Millisecond})
+	c := testClient(t, Config{Guard: Guard{Allow: Loopback}, MaxBodyBytes: 1000, Timeout: 300 * time.Millisecond})
 	for _, p := range []string{"/", "/chunked"} {
 		if body, err := get(c, base+p); !errors.Is(err, ErrTooLarge) {
 			t.Errorf("%s: %d bytes, %v; want ErrTooLarge", p, len(body), err)
@@ -188,8 +188,34 @@ func TestClientCapsBodyAndTime(t *testing.T) {
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("timeout took %v", d)
 	}
-	small := NewClient(Config{Guard: Guard{Allow: Loopback}, MaxBodyBytes: 8192})
+	small := testClient(t, Config{Guard: Guard{Allow: Loopback}, MaxBodyBytes: 8192})
 	if body, err := get(small, base+"/"); err != nil || len(body) != 8192 {
 		t.Errorf("body at the cap: %d bytes, %v", len(body), err)
+	}
+}
+
+// testClient is NewClient with the limits the binary runs with where cfg
+// sets none (NewClient takes no defaults of its own).
+func testClient(t *testing.T, cfg Config) *http.Client {
+	t.Helper()
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxRedirects == 0 {
+		cfg.MaxRedirects = DefaultMaxRedirects
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestNewClientRefusesZeroLimits(t *testing.T) {
+	if _, err := NewClient(Config{Guard: Guard{Allow: Loopback}}); err == nil {
+		t.Fatal("a client without limits was made")
 	}
 }

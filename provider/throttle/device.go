@@ -20,7 +20,8 @@ import (
 // A device that spends its budget loses it for the window: its attempts
 // then count against the account like anyone's (cookie lockout).
 
-// DefaultDeviceLimit is a trusted device's failures per AccountWindow.
+// DefaultDeviceLimit is a trusted device's failures per AccountWindow, as
+// provider.DefaultConfig gives it.
 const DefaultDeviceLimit = 5
 
 const (
@@ -69,13 +70,15 @@ func (l *Limiter) CheckDevice(ctx context.Context, email, ip, device string) (re
 	if device == "" {
 		return l.Check(ctx, email, ip)
 	}
+	if err := l.validate(); err != nil {
+		return 0, false, err
+	}
 	now := l.now()
-	window := orDur(l.AccountWindow, DefaultAccountWindow)
-	count, _, err := l.Store.Hit(ctx, deviceKey(device), window, now)
+	count, _, err := l.Store.Hit(ctx, deviceKey(device), l.AccountWindow, now)
 	if err != nil {
 		return 0, false, fmt.Errorf("throttle: check device: %w", err)
 	}
-	if count > orInt(l.DeviceLimit, DefaultDeviceLimit) {
+	if count > l.DeviceLimit {
 		return l.Check(ctx, email, ip)
 	}
 	return l.check(ctx, now, l.keys("", ip))

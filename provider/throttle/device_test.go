@@ -49,7 +49,7 @@ func TestDeviceCookie(t *testing.T) {
 	// The device's failures do not touch the account's bucket.
 	st := newMemStore()
 	clk := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: st, Now: clk.now, DeviceKeys: [][]byte{newKey}}
+	l := withLimits(&Limiter{Store: st, Now: clk.now, DeviceKeys: [][]byte{newKey}})
 	for range DefaultDeviceLimit {
 		if _, limited, err := l.CheckDevice(t.Context(), "ann@example.com", "", dev); limited || err != nil {
 			t.Fatalf("CheckDevice = %v, %v", limited, err)

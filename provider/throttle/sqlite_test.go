@@ -15,8 +15,8 @@ func TestLimiterSharedThroughSQLite(t *testing.T) {
 	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	a := &throttle.Limiter{Store: store, Now: clock, AccountLimit: 3, IPLimit: 100}
-	b := &throttle.Limiter{Store: store, Now: clock, AccountLimit: 3, IPLimit: 100}
+	a := throttle.WithLimits(&throttle.Limiter{Store: store, Now: clock, AccountLimit: 3, IPLimit: 100})
+	b := throttle.WithLimits(&throttle.Limiter{Store: store, Now: clock, AccountLimit: 3, IPLimit: 100})
 	ctx := t.Context()
 	for i, l := range []*throttle.Limiter{a, b, a} {
 		if _, limited, err := l.Check(ctx, "ann@example.com", "192.0.2.1"); limited || err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -18,7 +19,8 @@ type Store interface {
 	Reset(ctx context.Context, key string) error
 }
 
-// Defaults for a zero Limiter field.
+// The limits provider.DefaultConfig gives (and DefaultDeviceLimit); a
+// Limiter takes no defaults of its own: a zero limit or window is an error.
 const (
 	DefaultAccountLimit  = 5
 	DefaultAccountWindow = 15 * time.Minute
@@ -28,7 +30,7 @@ const (
 
 // Limiter counts failed sign-ins. Once an account or an IP address has
 // reached its limit in the current window, Check reports it limited until the
-// window ends. Zero fields take the defaults above.
+// window ends. Every limit and window must be set (validate).
 type Limiter struct {
 	Store Store
 	// AccountLimit failures per AccountWindow for one email address.
@@ -52,6 +54,9 @@ type Limiter struct {
 // failed; the address is only looked at. It reports whether the attempt
 // must be refused, and for how long.
 func (l *Limiter) Check(ctx context.Context, email, ip string) (retryAfter time.Duration, limited bool, err error) {
+	if err := l.validate(); err != nil {
+		return 0, false, err
+	}
 	now := l.now()
 	return l.check(ctx, now, l.keys(email, ip))
 }
@@ -91,6 +96,9 @@ func (l *Limiter) check(ctx context.Context, now time.Time, keys []limitKey) (re
 // Failure counts one failed sign-in against the address; Check counted it
 // against the account already.
 func (l *Limiter) Failure(ctx context.Context, email, ip string) error {
+	if err := l.validate(); err != nil {
+		return err
+	}
 	now := l.now()
 	for _, k := range l.keys(email, ip) {
 		if k.account {
@@ -124,11 +132,11 @@ type limitKey struct {
 func (l *Limiter) keys(email, ip string) []limitKey {
 	var ks []limitKey
 	if k := accountKey(email); k != "" {
-		ks = append(ks, limitKey{k, orInt(l.AccountLimit, DefaultAccountLimit), orDur(l.AccountWindow, DefaultAccountWindow), true})
+		ks = append(ks, limitKey{k, l.AccountLimit, l.AccountWindow, true})
 	}
 	if ip != "" {
 		// An IPv6 client is counted by its /64: see clientip.Bucket.
-		ks = append(ks, limitKey{"login:ip:" + clientip.Bucket(ip), orInt(l.IPLimit, DefaultIPLimit), orDur(l.IPWindow, DefaultIPWindow), false})
+		ks = append(ks, limitKey{"login:ip:" + clientip.Bucket(ip), l.IPLimit, l.IPWindow, false})
 	}
 	return ks
 }
@@ -161,16 +169,24 @@ func (l *Limiter) now() time.Time {
 	return time.Now()
 }
 
-func orInt(v, def int) int {
-	if v > 0 {
-		return v
+// validate refuses a limit or window left unset.
+func (l *Limiter) validate() error {
+	var errs []error
+	for name, n := range map[string]int{"AccountLimit": l.AccountLimit, "IPLimit": l.IPLimit} {
+		if n < 1 {
+			errs = append(errs, fmt.Errorf("%s is %d, want at least 1", name, n))
+		}
 	}
-	return def
-}
-
-func orDur(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
+	for name, d := range map[string]time.Duration{"AccountWindow": l.AccountWindow, "IPWindow": l.IPWindow} {
+		if d <= 0 {
+			errs = append(errs, fmt.Errorf("%s is %v, want a positive duration", name, d))
+		}
 	}
-	return def
+	if len(l.DeviceKeys) > 0 && l.DeviceLimit < 1 {
+		errs = append(errs, fmt.Errorf("DeviceLimit is %d, want at least 1 with device cookies on", l.DeviceLimit))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("throttle: %w", err)
+	}
+	return nil
 }

@@ -68,7 +68,7 @@ func TestAccountLimit(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now})
 	for i := range DefaultAccountLimit {
 		if _, limited, err := l.Check(ctx, "Ann@Example.com", "192.0.2.1"); limited || err != nil {
 			t.Fatalf("before failure %d: limited=%v err=%v", i+1, limited, err)
@@ -99,7 +99,7 @@ func TestSuccessResetsAccountOnly(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 2, IPLimit: 3})
 	fail(t, l, "ann@example.com", "192.0.2.1")
 	fail(t, l, "ann@example.com", "192.0.2.1")
 	if _, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited {
@@ -124,7 +124,7 @@ func TestIPv6CountedPerSlash64(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 100, IPLimit: 3})
 	fail(t, l, "a@example.com", "2001:db8:1:2::1")
 	fail(t, l, "b@example.com", "2001:db8:1:2::2")
 	fail(t, l, "c@example.com", "2001:db8:1:2:ffff::3")
@@ -151,7 +151,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
-	l := &Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, AccountLimit: 1, AccountWindow: time.Minute})
 	fail(t, l, "ann@example.com", "")
 	c.t = c.t.Add(59*time.Second + 500*time.Millisecond)
 	if retry, limited, _ := l.Check(ctx, "ann@example.com", ""); !limited || retry != time.Second {
@@ -164,7 +164,7 @@ func TestRetryAfterRoundsUp(t *testing.T) {
 // verified, so of 50 concurrent attempts only the limit get through.
 func TestConcurrentAttemptsAreCountedBeforeVerifying(t *testing.T) {
 	t.Parallel()
-	l := &Limiter{Store: newMemStore(), Now: time.Now}
+	l := withLimits(&Limiter{Store: newMemStore(), Now: time.Now})
 	var (
 		wg      sync.WaitGroup
 		mu      sync.Mutex

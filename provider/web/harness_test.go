@@ -8,7 +8,6 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/pat"
-	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/federation"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
@@ -28,7 +27,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{Env: webtest.New(t)}
 	site := h.Site()
 	flows := &signin.Flows{Site: site, Store: h.Store}
-	limiter := &throttle.Limiter{Store: h.Store, Now: h.Clock.Now}
+	limiter := h.Limiter()
 	pages, err := New(Pages{
 		Orgs:       &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now},
 		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},

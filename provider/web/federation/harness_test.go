@@ -24,7 +24,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{Env: webtest.New(t)}
-	h.limiter = &throttle.Limiter{Store: h.Store, Now: h.Clock.Now}
+	h.limiter = h.Limiter()
 	site := h.Site()
 	var err error
 	h.signin, err = signin.New(signin.Pages{Site: site, Flows: &signin.Flows{Site: site, Store: h.Store}, Store: h.Store,

@@ -3,7 +3,6 @@ package signin
 import (
 	"testing"
 
-	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
@@ -18,7 +17,7 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{Env: webtest.New(t)}
 	site := h.Site()
 	pages, err := New(Pages{Site: site, Flows: &Flows{Site: site, Store: h.Store}, Store: h.Store,
-		Throttle: &throttle.Limiter{Store: h.Store, Now: h.Clock.Now},
+		Throttle: h.Limiter(),
 		MFA:      h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified})
 	if err != nil {
 		t.Fatal(err)

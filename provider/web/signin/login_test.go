@@ -281,7 +281,9 @@ func TestLoginExpiredRequest(t *testing.T) {
 // and keeps its own budget; everyone else still meets the account lockout.
 func TestLoginDeviceCookieKeepsItsOwnBudget(t *testing.T) {
 	h := newHarness(t)
-	h.pages.Throttle = &throttle.Limiter{Store: h.Store, Now: h.Clock.Now, DeviceKeys: [][]byte{[]byte("device key of the test, 32 bytes")}}
+	limiter := h.Limiter()
+	limiter.DeviceKeys = [][]byte{[]byte("device key of the test, 32 bytes")}
+	h.pages.Throttle = limiter
 	h.User("ann", "ann@example.com", "ann-password")
 	h.User("bob", "bob@example.com", "bob-password")
 	login := func(b *webtest.Agent, email, pw string) *httptest.ResponseRecorder {

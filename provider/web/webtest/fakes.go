@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/throttle"
 )
 
 // Clock is a settable clock, safe for concurrent use.
@@ -154,4 +155,13 @@ func (m *Mailer) LastLink(t *testing.T) string {
 		t.Fatalf("the last mail (%s) carries no link", all[len(all)-1].Template)
 	}
 	return strings.TrimPrefix(link, Issuer)
+}
+
+// Limiter is the login throttle with the limits the binary runs with
+// (provider.DefaultConfig's): a throttle.Limiter takes no defaults of its
+// own.
+func (e *Env) Limiter() *throttle.Limiter {
+	return &throttle.Limiter{Store: e.Store, Now: e.Clock.Now,
+		AccountLimit: throttle.DefaultAccountLimit, AccountWindow: throttle.DefaultAccountWindow,
+		IPLimit: throttle.DefaultIPLimit, IPWindow: throttle.DefaultIPWindow, DeviceLimit: throttle.DefaultDeviceLimit}
 }

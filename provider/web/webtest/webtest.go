@@ -82,6 +82,7 @@ func New(t *testing.T) *Env {
 		BlockKeys: [][]byte{bytes.Repeat([]byte{'b'}, 32)},
 		Secure:    true,
 		Origin:    Issuer,
+		Lifetime:  browser.DefaultLifetime,
 		Now:       e.Clock.Now,
 	}
 	sealer, err := secrets.NewSealer([][]byte{bytes.Repeat([]byte{'t'}, secrets.SealKeySize)})

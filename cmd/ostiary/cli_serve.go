@@ -54,7 +54,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		// Before listening, so that a ready server has its administrator.
 		var welcome string
 		if c.BootstrapAdmin {
-			if welcome, err = bootstrapAdmin(ctx, c, st); err != nil {
+			if welcome, err = bootstrapAdmin(ctx, c, p.Services.Accounts); err != nil {
 				return fmt.Errorf("bootstrap administrator: %w", err)
 			}
 		}
@@ -63,15 +63,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
-		srv := &http.Server{
-			Handler:           p,
-			ReadHeaderTimeout: 10 * time.Second,
-			ReadTimeout:       30 * time.Second,
-			WriteTimeout:      30 * time.Second,
-			IdleTimeout:       120 * time.Second,
-			MaxHeaderBytes:    64 << 10,
-			ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-		}
+		srv := newHTTPServer(p, log)
 		errc := make(chan error, 2)
 		go func() { errc <- srv.Serve(ln) }()
 		log.Info("serving", "issuer", c.Issuer, "listen", ln.Addr().String())
@@ -114,8 +106,17 @@ func serveAdmin(c Config, p *provider.Provider, log *slog.Logger, errc chan<- er
 	if err != nil {
 		return nil, fmt.Errorf("admin listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           p.AdminHandler(),
+	srv := newHTTPServer(p.AdminHandler(), log)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("serving the admin API", "listen", ln.Addr().String())
+	return srv, nil
+}
+
+// newHTTPServer is a listener's server, with the timeouts and header limit
+// both listeners share.
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -123,16 +124,13 @@ func serveAdmin(c Config, p *provider.Provider, log *slog.Logger, errc chan<- er
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving the admin API", "listen", ln.Addr().String())
-	return srv, nil
 }
 
 // bootstrapAdmin creates the first administrator of an empty database and
 // returns what to print, once, about where to go and how to sign in. The
 // password goes to standard output only, never to the log.
-func bootstrapAdmin(ctx context.Context, c Config, st accounts.Store) (string, error) {
-	users, err := st.ListUsers(ctx)
+func bootstrapAdmin(ctx context.Context, c Config, svc *accounts.Service) (string, error) {
+	users, err := svc.Store.ListUsers(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -140,7 +138,6 @@ func bootstrapAdmin(ctx context.Context, c Config, st accounts.Store) (string, e
 		return fmt.Sprintf("Sign in at %s/login\n", c.Issuer), nil
 	}
 	pw := randtoken.New()[:24]
-	svc := &accounts.Service{Store: st, Now: time.Now}
 	_, err = svc.CreateUser(ctx, accounts.NewUser{Email: bootstrapEmail, Name: "Administrator", Password: pw, Verified: true, Admin: true})
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		// Another replica starting at the same moment made it first.

@@ -9,54 +9,6 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// TestOrgsLifecycleCLI drives the organization subcommands the way an
-// operator's script would: roles, members, the last-owner rule, rename,
-// delete with confirmation.
-func TestOrgsLifecycleCLI(t *testing.T) {
-	c := newCLI(t)
-	pw := "correct horse battery staple\n"
-	ada := decode[map[string]string](t, c.ok(pw, "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
-	c.ok(pw, "users", "create", "--email", "bob@example.com", "--password-stdin")
-	o := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Acme", "--output", "json"))
-	org := o["id"]
-
-	fail := func(want string, args ...string) {
-		t.Helper()
-		code, out, errOut := c.run("", args...)
-		if code == 0 || out != "" || !strings.Contains(errOut, want) {
-			t.Fatalf("%v: exit %d, stdout %q, stderr %q; want failure mentioning %q", args, code, out, errOut, want)
-		}
-	}
-	fail("no role", "orgs", "add-member", "--org", org, "--user", "ada@example.com", "--role", "billing")
-	c.ok("", "orgs", "add-role", "--org", org, "--role", "billing", "--description", "Invoices")
-	fail("already", "orgs", "add-role", "--org", org, "--role", "billing")
-	c.ok("", "orgs", "add-member", "--org", org, "--user", "ada@example.com", "--role", "owner")
-	c.ok("", "orgs", "add-member", "--org", org, "--user", "bob@example.com", "--role", "billing")
-
-	roles := decode[[]map[string]any](t, c.ok("", "orgs", "roles", "--org", org, "--output", "json"))
-	if len(roles) != 4 || roles[3]["name"] != "billing" || roles[3]["built_in"] != false {
-		t.Fatalf("roles = %v", roles)
-	}
-	fail("hold", "orgs", "delete-role", "--org", org, "--role", "billing")
-	fail("owner", "orgs", "set-role", "--org", org, "--user", ada["id"], "--role", "member")
-	fail("owner", "orgs", "remove-member", "--org", org, "--user", "ada@example.com")
-	c.ok("", "orgs", "set-role", "--org", org, "--user", "bob@example.com", "--role", "admin")
-	c.ok("", "orgs", "delete-role", "--org", org, "--role", "billing")
-
-	members := decode[[]map[string]string](t, c.ok("", "orgs", "members", "--org", org, "--output", "json"))
-	if len(members) != 2 || members[1]["email"] != "bob@example.com" || members[1]["role"] != "admin" {
-		t.Fatalf("members = %v", members)
-	}
-	c.ok("", "orgs", "remove-member", "--org", org, "--user", "bob@example.com")
-	c.ok("", "orgs", "rename", "--org", org, "--name", "Acme Ltd")
-	fail("confirm", "orgs", "delete", "--org", org, "--confirm", "Acme")
-	c.ok("", "orgs", "delete", "--org", org, "--confirm", "Acme Ltd")
-	if list := decode[[]map[string]string](t, c.ok("", "orgs", "list", "--output", "json")); len(list) != 0 {
-		t.Fatalf("orgs after delete = %v", list)
-	}
-	fail("not found", "orgs", "members", "--org", org)
-}
-
 func TestUsersDisableEnableDeleteCLI(t *testing.T) {
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
@@ -122,5 +74,50 @@ func TestUsersResetMFAEndsSessionsCLI(t *testing.T) {
 	}
 	if code, _, _ := c.run("", "users", "reset-mfa", "--user", "ada@example.com"); code != 1 {
 		t.Fatalf("second reset: exit %d, want 1 (no factor)", code)
+	}
+}
+
+// A Cognito-style CSV read from standard input: the good rows go in, the
+// bad ones are reported by line, the exit code says something failed, and
+// a second run only skips.
+func TestUsersImportCognitoFromStdin(t *testing.T) {
+	c := newCLI(t)
+	csv := "cognito:username,email,email_verified,given_name,family_name,password_hash\n" +
+		"u1,ada@example.com,true,Ada,Lovelace,$2b$04$abcdefghijklmnopqrstuuV0gQ6TrAcr1ES0t8XaFH/ZpCWKqZrNe\n" +
+		"u2,grace@example.com,false,Grace,Hopper,\n" +
+		"u3,nobody,true,No,Body,\n" +
+		"u4,md5@example.com,true,M,D,5f4dcc3b5aa765d61d8327deb882cf99\n"
+	code, out, errOut := c.run(csv, "users", "import", "--format", "cognito", "-", "--output", "json")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (rows failed)\n%s", code, errOut)
+	}
+	rep := decode[map[string]any](t, out)
+	if rep["created"] != float64(2) || rep["failed"] != float64(2) {
+		t.Fatalf("report: %v", rep)
+	}
+	if !strings.Contains(errOut, "line 4: ") || !strings.Contains(errOut, "line 5: ") || strings.Contains(errOut, "line 2:") {
+		t.Fatalf("per-row errors:\n%s", errOut)
+	}
+	users := c.ok("", "users", "list", "--output", "json")
+	if !strings.Contains(users, "grace@example.com") || !strings.Contains(users, "Ada Lovelace") || strings.Contains(users, "md5@example.com") {
+		t.Fatalf("users after import:\n%s", users)
+	}
+	// Second run: nothing new; the same two rows fail again.
+	code, out, _ = c.run(csv, "users", "import", "--format", "cognito", "-")
+	if code != 1 || !strings.Contains(out, "imported 0, skipped 2") {
+		t.Fatalf("second import: exit %d, %q", code, out)
+	}
+}
+
+func TestUsersImportNeedsOneFile(t *testing.T) {
+	c := newCLI(t)
+	if code, _, _ := c.run("", "users", "import", "--format", "ostiary"); code != 2 {
+		t.Fatalf("users import without a file: exit %d, want 2", code)
+	}
+	if code, _, _ := c.run("", "users", "import", "a.jsonl", "b.jsonl"); code != 2 {
+		t.Fatalf("users import with two files: exit %d, want 2", code)
+	}
+	if code, _, errOut := c.run("", "users", "import", "--format", "okta", "-"); code != 1 || !strings.Contains(errOut, "okta") {
+		t.Fatalf("unknown format: exit %d %s", code, errOut)
 	}
 }

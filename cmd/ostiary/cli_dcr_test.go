@@ -11,51 +11,6 @@ import (
 	"github.com/ostiary/ostiary/provider/randtoken"
 )
 
-// A Cognito-style CSV read from standard input: the good rows go in, the
-// bad ones are reported by line, the exit code says something failed, and
-// a second run only skips.
-func TestUsersImportCognitoFromStdin(t *testing.T) {
-	c := newCLI(t)
-	csv := "cognito:username,email,email_verified,given_name,family_name,password_hash\n" +
-		"u1,ada@example.com,true,Ada,Lovelace,$2b$04$abcdefghijklmnopqrstuuV0gQ6TrAcr1ES0t8XaFH/ZpCWKqZrNe\n" +
-		"u2,grace@example.com,false,Grace,Hopper,\n" +
-		"u3,nobody,true,No,Body,\n" +
-		"u4,md5@example.com,true,M,D,5f4dcc3b5aa765d61d8327deb882cf99\n"
-	code, out, errOut := c.run(csv, "users", "import", "--format", "cognito", "-", "--output", "json")
-	if code != 1 {
-		t.Fatalf("exit %d, want 1 (rows failed)\n%s", code, errOut)
-	}
-	rep := decode[map[string]any](t, out)
-	if rep["created"] != float64(2) || rep["failed"] != float64(2) {
-		t.Fatalf("report: %v", rep)
-	}
-	if !strings.Contains(errOut, "line 4: ") || !strings.Contains(errOut, "line 5: ") || strings.Contains(errOut, "line 2:") {
-		t.Fatalf("per-row errors:\n%s", errOut)
-	}
-	users := c.ok("", "users", "list", "--output", "json")
-	if !strings.Contains(users, "grace@example.com") || !strings.Contains(users, "Ada Lovelace") || strings.Contains(users, "md5@example.com") {
-		t.Fatalf("users after import:\n%s", users)
-	}
-	// Second run: nothing new; the same two rows fail again.
-	code, out, _ = c.run(csv, "users", "import", "--format", "cognito", "-")
-	if code != 1 || !strings.Contains(out, "imported 0, skipped 2") {
-		t.Fatalf("second import: exit %d, %q", code, out)
-	}
-}
-
-func TestUsersImportNeedsOneFile(t *testing.T) {
-	c := newCLI(t)
-	if code, _, _ := c.run("", "users", "import", "--format", "ostiary"); code != 2 {
-		t.Fatalf("users import without a file: exit %d, want 2", code)
-	}
-	if code, _, _ := c.run("", "users", "import", "a.jsonl", "b.jsonl"); code != 2 {
-		t.Fatalf("users import with two files: exit %d, want 2", code)
-	}
-	if code, _, errOut := c.run("", "users", "import", "--format", "okta", "-"); code != 1 || !strings.Contains(errOut, "okta") {
-		t.Fatalf("unknown format: exit %d %s", code, errOut)
-	}
-}
-
 func TestDCRTokenCreate(t *testing.T) {
 	c := newCLI(t)
 	out := decode[map[string]string](t, c.ok("", "dcr", "token", "create", "--expires", "2h", "--output", "json"))

@@ -1,0 +1,70 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestClientsCreateJSONAndNoPlaintextSecretAtRest(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("", "clients", "create", "--name", "Web", "--redirect-uri", "https://app.example/cb", "--output", "json")
+	got := decode[map[string]string](t, out)
+	if got["client_id"] == "" || len(got["client_secret"]) < 43 {
+		t.Fatalf("want client_id and a 256-bit client_secret, got %v", got)
+	}
+	pub := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "SPA", "--public", "--redirect-uri", "http://127.0.0.1:5173/cb", "--output", "json"))
+	if _, has := pub["client_secret"]; has || pub["client_id"] == "" {
+		t.Fatalf("public client: %v", pub)
+	}
+	// The secret must not be anywhere in the database files.
+	files, _ := filepath.Glob(filepath.Join(c.dir, "ostiary.db*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(got["client_secret"])) {
+			t.Fatalf("%s holds the client secret in plaintext", f)
+		}
+	}
+	list := decode[[]clientView](t, c.ok("", "clients", "list", "--output", "json"))
+	if len(list) != 2 {
+		t.Fatalf("clients list: %v", list)
+	}
+	one := decode[clientView](t, c.ok("", "clients", "get", "--id", got["client_id"], "--output", "json"))
+	if one.Name != "Web" || one.RedirectURIs[0] != "https://app.example/cb" {
+		t.Fatalf("clients get: %+v", one)
+	}
+	c.ok("", "clients", "delete", "--id", got["client_id"])
+	if code, _, _ := c.run("", "clients", "get", "--id", got["client_id"]); code == 0 {
+		t.Fatal("deleted client still found")
+	}
+}
+
+// TestClientsCreatePKCEOptional: --pkce-optional lets a confidential client
+// send no code_challenge, clients get shows it, and a public client with it
+// is refused (RFC 9700 §2.1.1).
+func TestClientsCreatePKCEOptional(t *testing.T) {
+	c := newCLI(t)
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Proxy", "--pkce-optional",
+		"--redirect-uri", "https://proxy.example/oauth2/callback", "--output", "json"))
+	got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json"))
+	if got["pkce_required"] != false {
+		t.Fatalf("pkce_required = %v, want false", got["pkce_required"])
+	}
+	def := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Web", "--redirect-uri", "https://app.example/cb", "--output", "json"))
+	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", def["client_id"], "--output", "json")); got["pkce_required"] != true {
+		t.Fatalf("default pkce_required = %v, want true", got["pkce_required"])
+	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--pkce-optional=false")
+	if got := decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json")); got["pkce_required"] != true {
+		t.Fatalf("after --pkce-optional=false: pkce_required = %v", got["pkce_required"])
+	}
+	code, _, stderr := c.run("", "clients", "create", "--name", "SPA", "--public", "--pkce-optional", "--redirect-uri", "http://127.0.0.1/cb")
+	if code == 0 || !strings.Contains(stderr, "public client must always use it") {
+		t.Fatalf("public client with --pkce-optional: exit %d, %s", code, stderr)
+	}
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/ostiary/ostiary/provider"
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// The keys commands: the signing keys serve uses, and their audit.
+
+// positionalFlag names the flag a command's leading bare argument stands
+// for: "keys revoke KID" is "keys revoke --kid KID".
+var positionalFlag = map[string]string{"keys revoke": "kid"}
+
+func keysListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	return func(ctx context.Context, e env) error {
+		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
+			m := s.Keys
+			if err := m.Ensure(ctx); err != nil {
+				return fmt.Errorf("ensure a signing key: %w", err)
+			}
+			ks, err := m.List(ctx)
+			if err != nil {
+				return fmt.Errorf("list keys: %w", err)
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, ks)
+			}
+			rows := make([][]string, len(ks))
+			for i, k := range ks {
+				rows[i] = []string{k.ID, k.Algorithm, k.State, formatTime(k.CreatedAt), formatTime(k.ActiveFrom), formatTime(k.UnpublishAt)}
+			}
+			return printTable(e.stdout, []string{"KID", "ALG", "STATE", "CREATED", "SIGNS FROM", "UNPUBLISHED AT"}, rows)
+		})
+	}
+}
+
+func keysRotateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	return func(ctx context.Context, e env) error {
+		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
+			m := s.Keys
+			if err := m.Ensure(ctx); err != nil {
+				return fmt.Errorf("ensure a signing key: %w", err)
+			}
+			k, err := m.Rotate(ctx)
+			if err != nil {
+				return fmt.Errorf("rotate: %w", err)
+			}
+			if err := auditKey(ctx, s, "key.rotated", map[string]string{"kid": k.ID,
+				"active_from": k.ActiveFrom.Format(time.RFC3339), "trigger": "command"}); err != nil {
+				return fmt.Errorf("rotate: key %s published, but: %w", k.ID, err)
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]any{"kid": k.ID, "active_from": k.ActiveFrom})
+			}
+			fmt.Fprintf(e.stdout, "published key %s; it signs from %s (until then the current key does)\n", k.ID, formatTime(k.ActiveFrom))
+			return nil
+		})
+	}
+}
+
+// keysRevokeCommand removes a leaked key from the JWKS at once; see
+// keys.Manager.Revoke.
+func keysRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	kid := fs.String("kid", "", "the `KID` of the key to revoke (also accepted as the first argument)")
+	return func(ctx context.Context, e env) error {
+		if *kid == "" {
+			return fmt.Errorf("keys revoke: which key? ostiary keys revoke KID (see 'ostiary keys list')")
+		}
+		return withServices(ctx, e, cf, func(c Config, s *provider.Services) error {
+			r, err := s.Keys.Revoke(ctx, *kid)
+			if errors.Is(err, keys.ErrUnknownKey) {
+				return fmt.Errorf("keys revoke: no key %q in the key set (see 'ostiary keys list')", *kid)
+			}
+			if err != nil {
+				return fmt.Errorf("keys revoke: %w", err)
+			}
+			details := map[string]string{"kid": r.ID}
+			if r.Replacement != "" {
+				details["replacement"] = r.Replacement
+			}
+			if err := auditKey(ctx, s, "key.revoked", details); err != nil {
+				return fmt.Errorf("keys revoke: key %s revoked, but: %w", r.ID, err)
+			}
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]any{"kid": r.ID, "replacement": r.Replacement})
+			}
+			fmt.Fprintf(e.stdout, "revoked key %s: it is no longer published; running servers drop it within keys.refresh_interval (%v)\n",
+				r.ID, c.Keys.RefreshInterval)
+			if r.Replacement != "" {
+				fmt.Fprintf(e.stdout, "key %s signs from now on\n", r.Replacement)
+			}
+			return nil
+		})
+	}
+}
+
+// auditKey records a key change made with the CLI, as the system's.
+func auditKey(ctx context.Context, s *provider.Services, typ string, details map[string]string) error {
+	return s.Audit.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: time.Now().UTC(), Type: typ,
+		ActorID: accounts.SystemActor, Details: details})
+}
