@@ -31,6 +31,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	orgpages "github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -212,6 +213,25 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		mux.Handle(method+base+path, h)
 		routes = append(routes, method+base+path)
 	}
+	// The page areas split out of provider/web share one page.Site and
+	// mount their route tables (page.Site.Mount adds the issuer's path);
+	// each pattern is recorded like handle's.
+	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder,
+		Now: cfg.now, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	mount := func(table []page.Route) {
+		site.Mount(page.MuxFunc(func(pattern string, h http.Handler) {
+			mux.Handle(pattern, h)
+			routes = append(routes, pattern)
+		}), table)
+	}
+	orgPages, err := orgpages.New(orgpages.Pages{Site: site, Store: store, Orgs: orgs, Mailer: people.Mailer,
+		SSO: &orgpages.SSO{Service: orgSSO, Connectors: upstreams}})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
 	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
 	if !cfg.AdminSeparate {
@@ -250,8 +270,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
-	handle("/organizations", page(pages.Organizations))
-	handle("/organizations/{id}", page(pages.OrganizationSettings))
+	mount(orgPages.Routes())
 	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle("/account/delete", page(pages.DeleteAccount))
 	handle(web.PathSecondFactor, page(pages.SecondFactor))
@@ -264,9 +283,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))
-	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
-		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}))
+	handle("/", site.NotFound(mux))
 
 	wellKnown := map[string]http.Handler{}
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {

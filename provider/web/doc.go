@@ -25,7 +25,6 @@
 //	GET, POST /forgot-password                      Pages.ForgotPassword
 //	GET, POST /reset-password[?token=T]             Pages.ResetPassword
 //	GET /dev/mail                                   Pages.DevMail (development only)
-//	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
 //	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
 //	GET, POST /account/delete                       Pages.DeleteAccount
 //	GET, POST /login/mfa, /account/mfa              Pages.SecondFactor, Pages.AccountMFA

@@ -6,6 +6,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
@@ -14,6 +15,9 @@ import (
 type harness struct {
 	*webtest.Env
 	pages *Pages
+	// orgs serves the organization pages, which the flows here pass
+	// through; without single sign-on until a test sets orgs.SSO.
+	orgs *orgs.Pages
 }
 
 func newHarness(t *testing.T) *harness {
@@ -41,6 +45,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.pages = pages
+	h.orgs, err = orgs.New(orgs.Pages{Site: h.Site(), Store: h.Store, Orgs: pages.Orgs, Mailer: h.Mailer})
+	if err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", pages.Home)
 	mux.HandleFunc("/login", pages.Login)
@@ -52,8 +60,7 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc(PathUpstreamLogoutDone, pages.UpstreamLogoutDone)
 	mux.HandleFunc("/organization", pages.Organization)
 	mux.HandleFunc("/consent", pages.Consent)
-	mux.HandleFunc("/organizations", pages.Organizations)
-	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
+	h.Site().Mount(mux, h.orgs.Routes())
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc("/account/delete", pages.DeleteAccount)
 	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
