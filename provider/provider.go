@@ -31,6 +31,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	adminpages "github.com/ostiary/ostiary/provider/web/admin"
 	orgpages "github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
@@ -279,8 +280,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/logout", page(pages.Logout))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
-	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
-	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
+	mount((&adminpages.Pages{Site: site, Store: store, Keys: km, Ops: adminOps, Users: lifecycle}).Routes())
 	handle("/static/", pages.Static())
 	handle("GET /{$}", page(pages.Home))
 	handle("/", site.NotFound(mux))

@@ -35,9 +35,6 @@
 //	POST /login/upstream/cancel                     Pages.UpstreamCancel (back to the app: access_denied)
 //	GET /logout/upstream/done                       Pages.UpstreamLogoutDone
 //	GET /static/                                    Pages.Static()
-//	GET, POST /admin, /admin/...                    Admin.Mount: instance administrators' pages
-//	                                                (dashboard, clients, users, organizations,
-//	                                                keys, audit), each admin_*.go
 //
 // With Pages.Federation set, people also sign in through upstream identity
 // providers (provider/connectors): identities link upstream accounts to

@@ -1,4 +1,4 @@
-package web
+package admin_test
 
 import (
 	"context"
@@ -11,12 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/web/page"
-	"github.com/ostiary/ostiary/provider/web/webtest"
-
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/admin"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -42,29 +45,58 @@ func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
 }
 
 type adminHarness struct {
-	*harness
+	*webtest.Env
 	keys  *fakeKeys
 	admin storage.User
 }
 
-// newAdminHarness is the pages' harness with the admin routes mounted and
-// an instance administrator, admin@example.com.
+// newAdminHarness serves the admin pages and, from provider/web, the login
+// and home pages the tests pass through; admin@example.com is an instance
+// administrator.
 func newAdminHarness(t *testing.T) *adminHarness {
 	t.Helper()
-	h := newHarness(t)
+	h := webtest.New(t)
+	orgs := &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
+	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	flat, err := web.New(web.Pages{
+		Orgs:       orgs,
+		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},
+		Lifecycle:  users,
+		Transactor: h.Store,
+		Store:      h.Store,
+		Sessions:   h.Sessions,
+		Throttle:   &throttle.Limiter{Store: h.Store, Now: h.Clock.Now},
+		Audit:      h.Store,
+		Issuer:     webtest.Issuer,
+		Now:        h.Clock.Now,
+		Logger:     h.Logger,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	ops := &adminapi.Service{Store: h.Store, Keys: fk, Audit: h.Store, Now: h.Clock.Now}
-	admin := &Admin{Pages: h.pages, Store: h.Store, Keys: fk, Ops: ops}
-	mux := http.NewServeMux()
-	mux.Handle("/", h.Handler)
-	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, page.Headers(f)) })
-	h.Handler = mux
+	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, People: users, Audit: h.Store, Now: h.Clock.Now}
+	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users}
+	h.Mount(pages.Routes(), []page.Route{
+		page.Get("/login", served(flat.Login)),
+		page.Post("/login", served(flat.Login)),
+		page.Get("/{$}", served(flat.Home)),
+	})
 	u := h.User("root", "admin@example.com", "correct horse battery")
 	if err := h.Store.UpdateUser(h.Ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
 		t.Fatal(err)
 	}
 	u.Admin = true
-	return &adminHarness{harness: h, keys: fk, admin: u}
+	return &adminHarness{Env: h, keys: fk, admin: u}
+}
+
+// served is a provider/web handler, which writes its own errors, as a
+// page route's.
+func served(h http.HandlerFunc) page.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h(w, r)
+		return nil
+	}
 }
 
 func (h *adminHarness) signedInAdmin() *webtest.Agent {
@@ -83,6 +115,7 @@ func (h *adminHarness) clientCount() int {
 }
 
 func TestAdminOnlyForInstanceAdmins(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	anon := h.Browser()
 	webtest.WantRedirect(t, anon.Get("/admin/clients"), "/login?return_to=%2Fadmin%2Fclients")
@@ -114,6 +147,7 @@ func TestAdminOnlyForInstanceAdmins(t *testing.T) {
 }
 
 func TestAdminFormsNeedCSRF(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	c := h.Client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
 		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("old-secret")})
@@ -182,6 +216,7 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 }
 
 func TestAdminClientBadRedirectURIRefused(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	for _, tc := range []struct{ uri, want string }{
@@ -213,6 +248,7 @@ func TestAdminClientBadRedirectURIRefused(t *testing.T) {
 var secretOnPage = regexp.MustCompile(`<code class="secret" data-secret>([^<]+)</code>`)
 
 func TestAdminClientSecretShownOnce(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
@@ -274,6 +310,7 @@ func TestAdminClientSecretShownOnce(t *testing.T) {
 }
 
 func TestAdminAuditFilterAndPagination(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	base := h.Clock.Now().Add(-48 * time.Hour)
 	for i := range 120 {
@@ -344,6 +381,7 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 }
 
 func TestAdminUserLifecycle(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	h.User("vic", "vic@example.com", "correct horse battery")
 	vic := h.Browser()
@@ -386,6 +424,7 @@ func TestAdminUserLifecycle(t *testing.T) {
 }
 
 func TestAdminKeysAndOrganizations(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	w := a.Get("/admin/keys")
@@ -412,6 +451,7 @@ func TestAdminKeysAndOrganizations(t *testing.T) {
 }
 
 func TestAdminPublicClientHasNoSecret(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
@@ -440,6 +480,7 @@ func TestAdminPublicClientHasNoSecret(t *testing.T) {
 // lets a confidential client send no code_challenge; the detail page says
 // so; a public client with the box is refused (RFC 9700 §2.1.1).
 func TestAdminClientPKCEOptional(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
