@@ -181,3 +181,42 @@ func TestMembersAndRolesThroughThePage(t *testing.T) {
 		}
 	}
 }
+
+// Without a Mailer there are no invitations: no form, and one posted
+// anyway is refused before anything is stored. Without single sign-on its
+// forms are not found.
+func TestOptionalPartsOff(t *testing.T) {
+	t.Parallel()
+	h := webtest.New(t)
+	pages, err := New(Pages{Site: h.Site(), Store: h.Store,
+		Orgs: &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Mount(pages.Routes())
+	h.User("ada", "ada@example.com", orgPW)
+	owner := h.Browser()
+	owner.SignInAs("ada")
+	acme := owner.CreateOrg("Acme")
+	page := "/organizations/" + acme
+	w := owner.Get(page)
+	webtest.WantStatus(t, w, http.StatusOK)
+	if body := w.Body.String(); strings.Contains(body, `value="invite"`) || strings.Contains(body, `value="sso_set"`) {
+		t.Fatalf("the page offers what is off:\n%s", body)
+	}
+	w = owner.Post(page, url.Values{"action": {"invite"}, "email": {"new@example.com"}, "role": {"member"}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
+	if len(h.Audits("member.invited")) != 0 || len(h.Mailer.Sent()) != 0 {
+		t.Fatal("an invitation was made without mail")
+	}
+	owner.Get(page)
+	webtest.WantStatus(t, owner.Post(page, url.Values{"action": {"sso_set"}, "connector": {"corp"}}), http.StatusNotFound)
+}
+
+// New names what is missing.
+func TestNewNeedsItsDependencies(t *testing.T) {
+	t.Parallel()
+	if _, err := New(Pages{}); err == nil || !strings.Contains(err.Error(), "Site, Store, Orgs") {
+		t.Fatalf("New(Pages{}) = %v", err)
+	}
+}
