@@ -46,6 +46,7 @@ func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
 
 type adminHarness struct {
 	*webtest.Env
+	pages *admin.Pages
 	keys  *fakeKeys
 	admin storage.User
 }
@@ -87,7 +88,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	u.Admin = true
-	return &adminHarness{Env: h, keys: fk, admin: u}
+	return &adminHarness{Env: h, pages: pages, keys: fk, admin: u}
 }
 
 // served is a provider/web handler, which writes its own errors, as a
@@ -504,5 +505,29 @@ func TestAdminClientPKCEOptional(t *testing.T) {
 	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "public client must always use it") {
 		t.Fatalf("refusal not shown:\n%s", w.Body)
+	}
+}
+
+// TestAdminRoutesAnswer: every route of the table answers through the
+// mux, and another method on its path is a 405 that names the right ones.
+func TestAdminRoutesAnswer(t *testing.T) {
+	t.Parallel()
+	h := newAdminHarness(t)
+	h.Client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("secret")})
+	a := h.signedInAdmin()
+	concrete := strings.NewReplacer("/clients/{id}", "/clients/app", "/users/{id}", "/users/root")
+	for _, rt := range h.pages.Routes() {
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		path := concrete.Replace(pattern)
+		a.Get(path)
+		w := a.Do(method, path, url.Values{"csrf_token": {a.CSRF}, "action": {"none"}})
+		if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: %d", method, path, w.Code)
+		}
+		w = a.Do(http.MethodPut, path, nil)
+		if w.Code != http.StatusMethodNotAllowed || !strings.Contains(w.Header().Get("Allow"), http.MethodGet) {
+			t.Errorf("PUT %s: %d, Allow %q", path, w.Code, w.Header().Get("Allow"))
+		}
 	}
 }
