@@ -25,7 +25,9 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	adminpages "github.com/ostiary/ostiary/provider/web/admin"
 	"github.com/ostiary/ostiary/provider/web/federation"
+	orgpages "github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
@@ -207,6 +209,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		}
 		mount(method+base+path, h)
 	}
+	orgPages, err := orgpages.New(orgpages.Pages{Site: site, Store: store, Orgs: orgs, Mailer: people.Mailer,
+		SSO: &orgpages.SSO{Service: orgSSO, Connectors: upstreams}})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
 	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
 	if !cfg.AdminSeparate {
@@ -238,15 +245,13 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if people.DevMail != nil {
 		handle("/dev/mail", page(pages.DevMail))
 	}
-	handle("/organizations", page(pages.Organizations))
-	handle("/organizations/{id}", page(pages.OrganizationSettings))
+	site.Mount(mount, orgPages.Routes())
 	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle("/account/delete", page(pages.DeleteAccount))
 	handle(web.PathAccountMFA, page(pages.AccountMFA))
 	handle("/account", page(pages.Account))
 	handle("/account/", page(pages.Account))
-	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
-	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
+	site.Mount(mount, (&adminpages.Pages{Site: site, Store: store, Keys: km, Ops: adminOps, Users: lifecycle}).Routes())
 	handle("/static/", site.Static())
 	handle("GET /{$}", page(pages.Home))
 	handle("/", site.NotFound(mux))

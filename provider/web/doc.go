@@ -20,13 +20,9 @@
 //	GET, POST /forgot-password                      Pages.ForgotPassword
 //	GET, POST /reset-password[?token=T]             Pages.ResetPassword
 //	GET /dev/mail                                   Pages.DevMail (development only)
-//	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
 //	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
 //	GET, POST /account/delete                       Pages.DeleteAccount
 //	GET, POST /account/mfa                          Pages.AccountMFA
-//	GET, POST /admin, /admin/...                    Admin.Mount: instance administrators' pages
-//	                                                (dashboard, clients, users, organizations,
-//	                                                keys, audit), each admin_*.go
 //
 // With Pages.Federation set (web/federation), the account page lists and
 // links upstream sign-ins and the organization page sets up single sign-on.

@@ -9,6 +9,7 @@ import (
 	"github.com/ostiary/ostiary/internal/fakeidp"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -74,6 +75,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	up := h.withUpstream(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
 	h.pages.Federation.Orgs = &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.pages.Orgs, Connectors: h.pages.Federation.Connectors.(*connectors.Set),
 		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.Clock.Now}
+	h.orgs.SSO = &orgs.SSO{Service: h.pages.Federation.Orgs, Connectors: h.pages.Federation.Connectors}
 	h.User("olga", "olga@acme.example", "olga's password 1234")
 	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)

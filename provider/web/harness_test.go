@@ -9,6 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/web/federation"
+	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
@@ -20,6 +21,9 @@ type harness struct {
 	*webtest.Env
 	pages  *Pages
 	signin *signin.Pages
+	// orgs serves the organization pages, which the flows here pass
+	// through; without single sign-on until a test sets orgs.SSO.
+	orgs *orgs.Pages
 }
 
 func newHarness(t *testing.T) *harness {
@@ -57,6 +61,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	pages.Signin = h.signin
+	h.orgs, err = orgs.New(orgs.Pages{Site: site, Store: h.Store, Orgs: pages.Orgs, Mailer: h.Mailer})
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.mount()
 	return h
 }
@@ -70,8 +78,7 @@ func (h *harness) mount() {
 		site.Mount(mux, pages.Federation.Routes())
 	}
 	mux.HandleFunc("GET /{$}", pages.Home)
-	mux.HandleFunc("/organizations", pages.Organizations)
-	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
+	site.Mount(mux, h.orgs.Routes())
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc("/account/delete", pages.DeleteAccount)
 	mux.HandleFunc(PathAccountMFA, pages.AccountMFA)

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/ostiary/ostiary/provider/web/admin"
 	"github.com/ostiary/ostiary/provider/web/page"
 )
 
@@ -30,7 +31,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 		}
 		data := homePage{Title: "Signed in", Name: name, Email: user.Email, LogoutURL: p.site.Path("/logout"), AccountURL: p.site.Path("/account"), OrgsURL: p.site.Path("/organizations")}
 		if user.Admin {
-			data.AdminURL = p.site.Path(PathAdmin)
+			data.AdminURL = p.site.Path(admin.PathAdmin)
 		}
 		return p.site.Render(w, http.StatusOK, "home", data)
 	})(w, r)

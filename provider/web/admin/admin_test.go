@@ -1,4 +1,4 @@
-package web
+package admin_test
 
 import (
 	"context"
@@ -11,12 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/web/page"
-	"github.com/ostiary/ostiary/provider/web/webtest"
-
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/admin"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
+	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -42,29 +46,62 @@ func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
 }
 
 type adminHarness struct {
-	*harness
+	*webtest.Env
+	pages *admin.Pages
 	keys  *fakeKeys
 	admin storage.User
 }
 
-// newAdminHarness is the pages' harness with the admin routes mounted and
-// an instance administrator, admin@example.com.
+// newAdminHarness serves the admin pages and the login and home pages the
+// tests pass through; admin@example.com is an instance administrator.
 func newAdminHarness(t *testing.T) *adminHarness {
 	t.Helper()
-	h := newHarness(t)
+	h := webtest.New(t)
+	orgs := &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
+	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	flows := &signin.Flows{Site: h.Site(), Store: h.Store}
+	flat, err := web.New(web.Pages{
+		Orgs:       orgs,
+		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},
+		Lifecycle:  users,
+		Transactor: h.Store,
+		Store:      h.Store,
+		Sessions:   h.Sessions,
+		Throttle:   h.Limiter(),
+		Audit:      h.Store,
+		Issuer:     webtest.Issuer,
+		Now:        h.Clock.Now,
+		Logger:     h.Logger,
+		Site:       h.Site(),
+		Flows:      flows,
+		Tokens:     &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login, err := signin.New(signin.Pages{Site: h.Site(), Flows: flows, Store: h.Store, Throttle: h.Limiter()})
+	if err != nil {
+		t.Fatal(err)
+	}
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	ops := &adminapi.Service{Store: h.Store, Keys: fk, Audit: h.Store, Now: h.Clock.Now}
-	admin := &Admin{Pages: h.pages, Store: h.Store, Keys: fk, Ops: ops}
-	mux := http.NewServeMux()
-	mux.Handle("/", h.Handler)
-	admin.Mount(func(pattern string, f http.HandlerFunc) { mux.Handle(pattern, page.Headers(f)) })
-	h.Handler = mux
+	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, People: users, Audit: h.Store, Now: h.Clock.Now}
+	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users}
+	h.Mount(pages.Routes(), login.Routes(), []page.Route{page.Get("/{$}", served(flat.Home))})
 	u := h.User("root", "admin@example.com", "correct horse battery")
 	if err := h.Store.UpdateUser(h.Ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
 		t.Fatal(err)
 	}
 	u.Admin = true
-	return &adminHarness{harness: h, keys: fk, admin: u}
+	return &adminHarness{Env: h, pages: pages, keys: fk, admin: u}
+}
+
+// served is a provider/web handler, which writes its own errors, as a
+// page route's.
+func served(h http.HandlerFunc) page.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		h(w, r)
+		return nil
+	}
 }
 
 func (h *adminHarness) signedInAdmin() *webtest.Agent {
@@ -83,6 +120,7 @@ func (h *adminHarness) clientCount() int {
 }
 
 func TestAdminOnlyForInstanceAdmins(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	anon := h.Browser()
 	webtest.WantRedirect(t, anon.Get("/admin/clients"), "/login?return_to=%2Fadmin%2Fclients")
@@ -114,6 +152,7 @@ func TestAdminOnlyForInstanceAdmins(t *testing.T) {
 }
 
 func TestAdminFormsNeedCSRF(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	c := h.Client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
 		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("old-secret")})
@@ -182,6 +221,7 @@ func TestAdminFormsNeedCSRF(t *testing.T) {
 }
 
 func TestAdminClientBadRedirectURIRefused(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	for _, tc := range []struct{ uri, want string }{
@@ -213,6 +253,7 @@ func TestAdminClientBadRedirectURIRefused(t *testing.T) {
 var secretOnPage = regexp.MustCompile(`<code class="secret" data-secret>([^<]+)</code>`)
 
 func TestAdminClientSecretShownOnce(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
@@ -274,6 +315,7 @@ func TestAdminClientSecretShownOnce(t *testing.T) {
 }
 
 func TestAdminAuditFilterAndPagination(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	base := h.Clock.Now().Add(-48 * time.Hour)
 	for i := range 120 {
@@ -344,6 +386,7 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 }
 
 func TestAdminUserLifecycle(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	h.User("vic", "vic@example.com", "correct horse battery")
 	vic := h.Browser()
@@ -386,6 +429,7 @@ func TestAdminUserLifecycle(t *testing.T) {
 }
 
 func TestAdminKeysAndOrganizations(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	w := a.Get("/admin/keys")
@@ -412,6 +456,7 @@ func TestAdminKeysAndOrganizations(t *testing.T) {
 }
 
 func TestAdminPublicClientHasNoSecret(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
@@ -440,6 +485,7 @@ func TestAdminPublicClientHasNoSecret(t *testing.T) {
 // lets a confidential client send no code_challenge; the detail page says
 // so; a public client with the box is refused (RFC 9700 §2.1.1).
 func TestAdminClientPKCEOptional(t *testing.T) {
+	t.Parallel()
 	h := newAdminHarness(t)
 	a := h.signedInAdmin()
 	a.Get("/admin/clients/new")
@@ -463,5 +509,29 @@ func TestAdminClientPKCEOptional(t *testing.T) {
 	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), "public client must always use it") {
 		t.Fatalf("refusal not shown:\n%s", w.Body)
+	}
+}
+
+// TestAdminRoutesAnswer: every route of the table answers through the
+// mux, and another method on its path is a 405 that names the right ones.
+func TestAdminRoutesAnswer(t *testing.T) {
+	t.Parallel()
+	h := newAdminHarness(t)
+	h.Client(storage.Client{ID: "app", Name: "App", GrantTypes: []string{"client_credentials"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "client_secret_basic", SecretHash: randtoken.Hash("secret")})
+	a := h.signedInAdmin()
+	concrete := strings.NewReplacer("/clients/{id}", "/clients/app", "/users/{id}", "/users/root")
+	for _, rt := range h.pages.Routes() {
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		path := concrete.Replace(pattern)
+		a.Get(path)
+		w := a.Do(method, path, url.Values{"csrf_token": {a.CSRF}, "action": {"none"}})
+		if w.Code == http.StatusNotFound || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("%s %s: %d", method, path, w.Code)
+		}
+		w = a.Do(http.MethodPut, path, nil)
+		if w.Code != http.StatusMethodNotAllowed || !strings.Contains(w.Header().Get("Allow"), http.MethodGet) {
+			t.Errorf("PUT %s: %d, Allow %q", path, w.Code, w.Header().Get("Allow"))
+		}
 	}
 }

@@ -1,16 +1,15 @@
-package web
+package admin
 
 import (
 	"fmt"
 	"net/http"
 
 	"github.com/ostiary/ostiary/provider/keys"
-	"github.com/ostiary/ostiary/provider/web/page"
 )
 
-type adminDashboardPage struct {
+type dashboardPage struct {
 	Title  string
-	Nav    adminNav
+	Nav    nav
 	Counts []countTile
 	// Signing is the key signing tokens now; Next is one published ahead.
 	Signing, Next *keyRow
@@ -28,22 +27,19 @@ type countTile struct {
 
 // dashboard serves GET /admin: how big the instance is, which key signs and
 // what happened last.
-func (a *Admin) dashboard(ar *adminRequest) error {
-	if ar.r.Method == http.MethodPost {
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
-	}
+func (a *Pages) dashboard(ar *request) error {
 	ctx := ar.r.Context()
 	users, err := a.Store.ListUsers(ctx)
 	if err != nil {
-		return fmt.Errorf("web: admin: list users: %w", err)
+		return fmt.Errorf("admin: list users: %w", err)
 	}
 	cs, err := a.Store.ListClients(ctx)
 	if err != nil {
-		return fmt.Errorf("web: admin: list clients: %w", err)
+		return fmt.Errorf("admin: list clients: %w", err)
 	}
 	orgs, err := a.Store.ListOrgs(ctx)
 	if err != nil {
-		return fmt.Errorf("web: admin: list organizations: %w", err)
+		return fmt.Errorf("admin: list organizations: %w", err)
 	}
 	admins, disabled := 0, 0
 	for _, u := range users {
@@ -60,21 +56,20 @@ func (a *Admin) dashboard(ar *adminRequest) error {
 			public++
 		}
 	}
-	p := a.Pages
-	data := adminDashboardPage{Title: "Administration", Nav: a.nav(""),
+	data := dashboardPage{Title: "Administration", Nav: a.nav(""),
 		Counts: []countTile{
-			{Label: "People", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: p.site.Path(PathAdmin + "/users")},
-			{Label: "Clients", N: len(cs), Sub: fmt.Sprintf("%d confidential, %d public", len(cs)-public, public), URL: p.site.Path(PathAdmin + "/clients")},
-			{Label: "Organizations", N: len(orgs), Sub: "tenants with their own members", URL: p.site.Path(PathAdmin + "/organizations")},
+			{Label: "People", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: a.path("/users")},
+			{Label: "Clients", N: len(cs), Sub: fmt.Sprintf("%d confidential, %d public", len(cs)-public, public), URL: a.path("/clients")},
+			{Label: "Organizations", N: len(orgs), Sub: "tenants with their own members", URL: a.path("/organizations")},
 		},
-		KeysURL: p.site.Path(PathAdmin + "/keys"), AuditURL: p.site.Path(PathAdmin + "/audit"), HomeURL: p.site.Path("/"),
+		KeysURL: a.path("/keys"), AuditURL: a.path("/audit"), HomeURL: a.Site.Path(pathHome),
 	}
 	ks, err := a.Keys.List(ctx)
 	if err != nil {
-		return fmt.Errorf("web: admin: list keys: %w", err)
+		return fmt.Errorf("admin: list keys: %w", err)
 	}
 	for _, k := range ks {
-		row := a.keyRow(k)
+		row := newKeyRow(k)
 		switch k.State {
 		case keys.StateSigning:
 			data.Signing = &row
@@ -89,5 +84,5 @@ func (a *Admin) dashboard(ar *adminRequest) error {
 	if data.Events, err = a.recentEvents(ar, 8); err != nil {
 		return err
 	}
-	return p.site.Render(ar.w, http.StatusOK, "admin_dashboard", data)
+	return a.Site.Render(ar.w, http.StatusOK, "admin_dashboard", data)
 }

@@ -1,4 +1,4 @@
-package web
+package admin
 
 import (
 	"fmt"
@@ -8,16 +8,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // auditPageSize is how many events one page of the audit log shows.
 const auditPageSize = 50
 
-type adminAuditPage struct {
+type auditPage struct {
 	Title, Error string
-	Nav          adminNav
+	Nav          nav
 	Action       string
 	// The filter as typed, to fill the form again.
 	Type, Actor, Subject, Since, Until string
@@ -27,13 +26,13 @@ type adminAuditPage struct {
 
 type auditRow struct {
 	ID, Time, Type, Actor, Subject, Client, Org, IP, Details string
-	// ActorEmail and SubjectEmail name people who still have an account.
+	// ActorEmail and SubjectEmail name users who still have an account.
 	ActorEmail, SubjectEmail string
 }
 
 const auditTimeLayout = "2006-01-02T15:04"
 
-// auditRows formats events; emails names the people they mention.
+// auditRows formats events; emails names the users they mention.
 func auditRows(evs []storage.AuditEvent, emails map[string]string) []auditRow {
 	rows := make([]auditRow, len(evs))
 	for i, e := range evs {
@@ -53,17 +52,17 @@ func auditRows(evs []storage.AuditEvent, emails map[string]string) []auditRow {
 	return rows
 }
 
-func (a *Admin) recentEvents(ar *adminRequest, n int) ([]auditRow, error) {
+func (a *Pages) recentEvents(ar *request, n int) ([]auditRow, error) {
 	evs, err := a.Store.ListAudit(ar.r.Context(), storage.AuditFilter{Limit: n})
 	if err != nil {
-		return nil, fmt.Errorf("web: admin: list audit: %w", err)
+		return nil, fmt.Errorf("admin: list audit: %w", err)
 	}
 	return auditRows(evs, a.emails(ar, evs)), nil
 }
 
-// emails looks up the people named in evs (at most a page of them), so the
-// log reads as who rather than which id. Deleted people stay ids.
-func (a *Admin) emails(ar *adminRequest, evs []storage.AuditEvent) map[string]string {
+// emails looks up the users named in evs (at most a page of them), so the
+// log reads as who rather than which id. Deleted users stay ids.
+func (a *Pages) emails(ar *request, evs []storage.AuditEvent) map[string]string {
 	out := map[string]string{}
 	for _, e := range evs {
 		for _, id := range []string{e.ActorID, e.SubjectID} {
@@ -79,9 +78,9 @@ func (a *Admin) emails(ar *adminRequest, evs []storage.AuditEvent) map[string]st
 	return out
 }
 
-// personID turns what was typed into an actor or subject filter into an
+// userID turns what was typed into an actor or subject filter into an
 // id: an email address is looked up; ok is false for an unknown email.
-func (a *Admin) personID(ar *adminRequest, typed string) (string, bool) {
+func (a *Pages) userID(ar *request, typed string) (string, bool) {
 	if !strings.Contains(typed, "@") || strings.HasPrefix(typed, "@") {
 		return typed, true
 	}
@@ -96,22 +95,18 @@ func (a *Admin) personID(ar *adminRequest, typed string) (string, bool) {
 // actor, subject and time range (UTC), fifty a page; "Older" pages with the
 // last event's id (storage.AuditFilter.BeforeID), so new events arriving
 // meanwhile do not shift the pages.
-func (a *Admin) auditLog(ar *adminRequest) error {
-	if ar.r.Method == http.MethodPost {
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET.")
-	}
+func (a *Pages) auditLog(ar *request) error {
 	q := ar.r.URL.Query()
-	p := a.Pages
-	data := adminAuditPage{Title: "Audit log", Nav: a.nav("/audit"), Action: p.site.Path(PathAdmin + "/audit"),
+	data := auditPage{Title: "Audit log", Nav: a.nav("/audit"), Action: a.path("/audit"),
 		Type: strings.TrimSpace(q.Get("type")), Actor: strings.TrimSpace(q.Get("actor")),
 		Subject: strings.TrimSpace(q.Get("subject")), Since: q.Get("since"), Until: q.Get("until")}
 	f := storage.AuditFilter{Type: data.Type, Limit: auditPageSize + 1, BeforeID: q.Get("before")}
 	var bad, badTime []string
 	var ok bool
-	if f.ActorID, ok = a.personID(ar, data.Actor); !ok {
+	if f.ActorID, ok = a.userID(ar, data.Actor); !ok {
 		bad = append(bad, "Actor")
 	}
-	if f.SubjectID, ok = a.personID(ar, data.Subject); !ok {
+	if f.SubjectID, ok = a.userID(ar, data.Subject); !ok {
 		bad = append(bad, "Subject")
 	}
 	for _, t := range []struct {
@@ -138,11 +133,11 @@ func (a *Admin) auditLog(ar *adminRequest) error {
 			msgs = append(msgs, strings.Join(badTime, " and ")+": enter a date and time such as 2026-01-31T14:00 (UTC).")
 		}
 		data.Error = strings.Join(msgs, " ")
-		return p.site.Render(ar.w, http.StatusUnprocessableEntity, "admin_audit", data)
+		return a.Site.Render(ar.w, http.StatusUnprocessableEntity, "admin_audit", data)
 	}
 	evs, err := a.Store.ListAudit(ar.r.Context(), f)
 	if err != nil {
-		return fmt.Errorf("web: admin: list audit: %w", err)
+		return fmt.Errorf("admin: list audit: %w", err)
 	}
 	more := len(evs) > auditPageSize
 	if more {
@@ -169,5 +164,5 @@ func (a *Admin) auditLog(ar *adminRequest) error {
 			data.NewestURL += "?" + filter.Encode()
 		}
 	}
-	return p.site.Render(ar.w, http.StatusOK, "admin_audit", data)
+	return a.Site.Render(ar.w, http.StatusOK, "admin_audit", data)
 }

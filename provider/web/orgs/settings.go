@@ -1,4 +1,4 @@
-package web
+package orgs
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-type orgSettingsPage struct {
+type settingsPage struct {
 	Title, CSRF, Error, Notice string
 	Action, BackURL            string
 	Org                        storage.Organization
@@ -27,7 +27,7 @@ type orgSettingsPage struct {
 	InviteEmail, InviteRole    string
 	// SSO is the single sign-on panel, for owners and admins when
 	// organizations may have single sign-on.
-	SSO *orgSSOView
+	SSO *ssoPanel
 }
 
 type memberRow struct {
@@ -37,56 +37,43 @@ type memberRow struct {
 	Changeable bool
 }
 
-// OrganizationSettings serves GET and POST /organizations/{id}: members
-// and their roles, invitations, custom roles, rename and delete, each
-// allowed by the viewer's role (accounts.Organizations decides).
-func (p *Pages) OrganizationSettings(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.organizationSettings)(w, r)
+// settings serves GET /organizations/{id}: members and their roles,
+// invitations, custom roles, rename and delete, each offered as the
+// viewer's role allows (accounts.Organizations decides).
+func (p *Pages) settings(w http.ResponseWriter, r *http.Request, _ storage.Session, user storage.User) error {
+	return p.renderSettings(w, r, user, settingsPage{InviteRole: accounts.RoleMember}, http.StatusOK)
 }
 
-func (p *Pages) organizationSettings(w http.ResponseWriter, r *http.Request) error {
-	_, user, ok, err := p.site.CurrentUser(r)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return p.site.SignInFirst(w, r)
-	}
+// settingsPost serves POST /organizations/{id}: the form named by its
+// action field; a refusal by the rules is shown on the page.
+func (p *Pages) settingsPost(w http.ResponseWriter, r *http.Request, _ storage.Session, user storage.User) error {
 	ctx := r.Context()
 	orgID := r.PathValue("id")
-	data := orgSettingsPage{Notice: orgNotices[r.URL.Query().Get("done")], InviteRole: accounts.RoleMember}
-	status := http.StatusOK
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodPost:
-		if err := p.Sessions.CheckCSRF(r); err != nil {
-			return err
+	done, err := p.apply(ctx, r, user, orgID)
+	if err == nil {
+		if done == "deleted" || done == "left" {
+			return page.RedirectSeeOther(w, r, p.Site.Path(PathOrganizations+"?done="+done))
 		}
-		done, err := p.orgAction(ctx, r, user, orgID)
-		if err == nil {
-			if done == "deleted" || done == "left" {
-				return page.RedirectSeeOther(w, r, p.site.Path("/organizations?done="+done))
-			}
-			return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done="+done)
-		}
-		msg, ok := orgRuleMessage(err, takenMessage(r.PostFormValue("action")))
-		if !ok {
-			return err
-		}
-		if errors.Is(err, accounts.ErrForbidden) && !p.isMember(ctx, orgID, user) {
-			return orgNotFound(err)
-		}
-		data.Error, status = msg, http.StatusUnprocessableEntity
-		data.InviteEmail, data.InviteRole = r.PostFormValue("email"), r.PostFormValue("role")
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+		return page.RedirectSeeOther(w, r, p.Site.Path(OrganizationPath(orgID))+"?done="+done)
 	}
-	if err := p.fillOrgSettings(ctx, &data, user, orgID); err != nil {
+	msg, ok := RuleMessage(err, takenMessage(r.PostFormValue("action")))
+	if !ok {
 		return err
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.site.Render(w, status, "orgsettings", data)
+	if errors.Is(err, accounts.ErrForbidden) && !p.isMember(ctx, orgID, user) {
+		return notFound(err)
+	}
+	data := settingsPage{Error: msg, InviteEmail: r.PostFormValue("email"), InviteRole: r.PostFormValue("role")}
+	return p.renderSettings(w, r, user, data, http.StatusUnprocessableEntity)
+}
+
+func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, user storage.User, data settingsPage, status int) error {
+	data.Notice = notices[r.URL.Query().Get("done")]
+	if err := p.fill(r.Context(), &data, user, r.PathValue("id")); err != nil {
+		return err
+	}
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, status, "orgsettings", data)
 }
 
 func takenMessage(action string) string {
@@ -103,9 +90,9 @@ func takenMessage(action string) string {
 	return "That exists already."
 }
 
-// orgNotFound answers a non-member the same whether or not the
-// organization exists.
-func orgNotFound(err error) error {
+// notFound answers a non-member the same whether or not the organization
+// exists.
+func notFound(err error) error {
 	return &page.Error{Status: http.StatusNotFound, Title: "Organization not found",
 		Detail: "There is no such organization, or you are not a member of it.", Err: err}
 }
@@ -118,11 +105,11 @@ func (p *Pages) isMember(ctx context.Context, orgID string, user storage.User) b
 	return err == nil
 }
 
-// orgAction applies one posted change and returns the notice code for it.
+// apply makes one posted change and returns the notice code for it.
 // accounts.Organizations checks the viewer's role and audits the change.
-func (p *Pages) orgAction(ctx context.Context, r *http.Request, user storage.User, orgID string) (string, error) {
+func (p *Pages) apply(ctx context.Context, r *http.Request, user storage.User, orgID string) (string, error) {
 	f := r.PostFormValue
-	actor := accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}
+	actor := accounts.Actor{ID: user.ID, IP: p.Site.Sessions().RemoteIP(r)}
 	switch f("action") {
 	case "rename":
 		return "renamed", p.Orgs.Rename(ctx, actor, orgID, f("name"))
@@ -143,21 +130,21 @@ func (p *Pages) orgAction(ctx context.Context, r *http.Request, user storage.Use
 	case "delete_role":
 		return "role_deleted", p.Orgs.DeleteRole(ctx, actor, orgID, f("role_name"))
 	case "sso_set", "domain_add", "domain_verify":
-		return p.orgSSOAction(ctx, r, actor, orgID)
+		return p.SSO.apply(ctx, r, actor, orgID)
 	}
 	return "", page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
 // invite stores the invitation and mails its link.
 func (p *Pages) invite(ctx context.Context, actor accounts.Actor, user storage.User, orgID, email, role string) error {
-	if p.Mailer == nil {
-		return fmt.Errorf("web: invitations need mail: %w", accounts.ErrForbidden)
+	if !p.invites {
+		return fmt.Errorf("orgs: invitations need mail: %w", accounts.ErrForbidden)
 	}
 	secret, inv, err := p.Orgs.Invite(ctx, actor, orgID, email, role)
 	if err != nil {
 		return err
 	}
-	link := p.issuerURL() + "/invitations/accept?" + url.Values{"org": {orgID}, "token": {secret}}.Encode()
+	link := p.Site.Link(pathAcceptInvitation, url.Values{"org": {orgID}, "token": {secret}})
 	inviter := user.Name
 	if inviter == "" {
 		inviter = user.Email
@@ -165,26 +152,22 @@ func (p *Pages) invite(ctx context.Context, actor accounts.Actor, user storage.U
 	err = p.Mailer.Send(ctx, inv.Email, mail.Invite{OrgName: inv.OrgName, Role: inv.Role, Inviter: inviter, Link: link,
 		ExpiresAt: inv.ExpiresAt.Format(time.RFC1123)})
 	if err != nil {
-		return fmt.Errorf("web: queue invitation mail: %w", err)
+		return fmt.Errorf("orgs: queue invitation mail: %w", err)
 	}
 	return nil
 }
 
-// issuerURL is the issuer without a trailing slash, the base of links in
-// mails. New checked that the issuer parses.
-func (p *Pages) issuerURL() string { return p.site.Link("", nil) }
-
-func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user storage.User, orgID string) error {
+func (p *Pages) fill(ctx context.Context, data *settingsPage, user storage.User, orgID string) error {
 	org, err := p.Store.GetOrg(ctx, orgID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return orgNotFound(err)
+		return notFound(err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: read organization: %w", err)
+		return fmt.Errorf("orgs: read organization: %w", err)
 	}
 	members, err := p.Store.ListMembersByOrg(ctx, orgID)
 	if err != nil {
-		return fmt.Errorf("web: list members: %w", err)
+		return fmt.Errorf("orgs: list members: %w", err)
 	}
 	data.MyRole = ""
 	for _, m := range members {
@@ -194,7 +177,7 @@ func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user
 	}
 	if data.MyRole == "" {
 		if !user.Admin {
-			return orgNotFound(nil)
+			return notFound(nil)
 		}
 		data.MyRole = accounts.RoleOwner
 	}
@@ -203,10 +186,10 @@ func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user
 		return err
 	}
 	data.Title, data.Org, data.Roles = org.Name, org, roles
-	data.Action, data.BackURL = p.orgURL(orgID), p.site.Path("/organizations")
+	data.Action, data.BackURL = p.Site.Path(OrganizationPath(orgID)), p.Site.Path(PathOrganizations)
 	data.CanManage = accounts.CanManage(data.MyRole)
 	data.IsOwner = data.MyRole == accounts.RoleOwner
-	data.CanInvite = data.CanManage && p.Mailer != nil
+	data.CanInvite = data.CanManage && p.invites
 	for _, r := range roles {
 		if r.Name != accounts.RoleOwner || data.IsOwner {
 			data.Assignable = append(data.Assignable, r.Name)
@@ -221,7 +204,11 @@ func (p *Pages) fillOrgSettings(ctx context.Context, data *orgSettingsPage, user
 		data.Members = append(data.Members, row)
 	}
 	if data.CanManage {
-		return p.fillOrgSSO(ctx, data, orgID)
+		panel, err := p.SSO.panel(ctx, orgID, data.Roles)
+		if err != nil {
+			return err
+		}
+		data.SSO = panel
 	}
 	return nil
 }

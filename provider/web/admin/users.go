@@ -1,0 +1,157 @@
+package admin
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/orgs"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/signin"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// userPageSize caps the user list; the search narrows it.
+const userPageSize = 200
+
+type usersPage struct {
+	Title, Notice, Action, Query string
+	Nav                          nav
+	Users                        []userRow
+	Total, Shown                 int
+}
+
+type userRow struct {
+	ID, Email, Name, URL, Created string
+	Admin, Disabled, Verified     bool
+}
+
+func (a *Pages) userURL(id string) string { return a.path("/users/" + url.PathEscape(id)) }
+
+// userList serves GET /admin/users?q=: users whose email contains q
+// (ignoring case), oldest first.
+func (a *Pages) userList(ar *request) error {
+	users, err := a.Store.ListUsers(ar.r.Context())
+	if err != nil {
+		return fmt.Errorf("admin: list users: %w", err)
+	}
+	q := strings.TrimSpace(ar.r.URL.Query().Get("q"))
+	data := usersPage{Title: "People", Nav: a.nav("/users"), Notice: ar.notice(), Action: a.path("/users"), Query: q}
+	needle := strings.ToLower(q)
+	for _, u := range users {
+		if needle != "" && !strings.Contains(strings.ToLower(u.Email), needle) {
+			continue
+		}
+		data.Total++
+		if len(data.Users) < userPageSize {
+			data.Users = append(data.Users, userRow{ID: u.ID, Email: u.Email, Name: u.Name, URL: a.userURL(u.ID),
+				Created: when(u.CreatedAt), Admin: u.Admin, Disabled: u.Disabled, Verified: u.EmailVerified})
+		}
+	}
+	data.Shown = len(data.Users)
+	return a.Site.Render(ar.w, http.StatusOK, "admin_users", data)
+}
+
+type userPage struct {
+	Title, CSRF, Action, Notice, Error, ListURL string
+	Nav                                         nav
+	User                                        userRow
+	Self                                        bool
+	Memberships                                 []membershipRow
+	Sessions                                    []sessionRow
+	AuditURL                                    string
+}
+
+type membershipRow struct{ OrgName, Role, URL string }
+
+type sessionRow struct{ Started, LastSeen, IP, UserAgent, Methods string }
+
+// user reads the user of the page's {id}.
+func (a *Pages) user(ar *request) (storage.User, error) {
+	u, err := a.Store.GetUser(ar.r.Context(), ar.r.PathValue("id"))
+	if err != nil {
+		return storage.User{}, notFound("person", err)
+	}
+	return u, nil
+}
+
+// userDetail serves GET /admin/users/{id}: the user, their organizations
+// and sessions.
+func (a *Pages) userDetail(ar *request) error {
+	u, err := a.user(ar)
+	if err != nil {
+		return err
+	}
+	return a.renderUser(ar, u, "", http.StatusOK)
+}
+
+// userChange serves POST /admin/users/{id}: action disable, enable,
+// end_sessions or delete, through UserChanges, which audits them. An
+// admin cannot disable or delete themselves here, so the instance never
+// loses its last admin by a slip.
+func (a *Pages) userChange(ar *request) error {
+	u, err := a.user(ar)
+	if err != nil {
+		return err
+	}
+	ctx, r := ar.r.Context(), ar.r
+	action := r.PostFormValue("action")
+	done := ""
+	switch {
+	case u.ID == ar.user.ID && (action == "disable" || action == "delete"):
+		return a.renderUser(ar, u, "You cannot disable or delete your own account here. Ask another administrator.", http.StatusUnprocessableEntity)
+	case action == "disable":
+		err, done = a.Users.Disable(ctx, ar.actor, u.ID), "disabled"
+	case action == "enable":
+		err, done = a.Users.Enable(ctx, ar.actor, u.ID), "enabled"
+	case action == "end_sessions":
+		_, err = a.Users.EndSessions(ctx, ar.actor, u.ID, "")
+		done = "sessions_ended"
+	case action == "delete":
+		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
+			return a.renderUser(ar, u, "Type the person's email address exactly to delete the account.", http.StatusUnprocessableEntity)
+		}
+		if err = a.Users.Delete(ctx, ar.actor, u.ID); err == nil {
+			return a.redirectDone(ar, "/users", "deleted")
+		}
+	default:
+		return unknownAction()
+	}
+	switch {
+	case errors.Is(err, accounts.ErrLastOwner):
+		return a.renderUser(ar, u, "This person is the only owner of an organization with other members. Make another member an owner first.", http.StatusConflict)
+	case err != nil:
+		return fmt.Errorf("admin: %s: %w", action, err)
+	}
+	return page.RedirectSeeOther(ar.w, r, a.userURL(u.ID)+"?done="+done)
+}
+
+func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status int) error {
+	ctx := ar.r.Context()
+	data := userPage{Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
+		ListURL: a.path("/users"), Self: u.ID == ar.user.ID,
+		User: userRow{ID: u.ID, Email: u.Email, Name: u.Name, Created: when(u.CreatedAt), Admin: u.Admin,
+			Disabled: u.Disabled, Verified: u.EmailVerified},
+		AuditURL: a.path("/audit") + "?" + url.Values{"subject": {u.ID}}.Encode()}
+	ms, err := a.Store.ListMembershipsByUser(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("admin: list memberships: %w", err)
+	}
+	for _, m := range ms {
+		data.Memberships = append(data.Memberships, membershipRow{OrgName: signin.OrgName(m), Role: m.Role,
+			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID))})
+	}
+	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, a.Site.Now())
+	if err != nil {
+		return fmt.Errorf("admin: list sessions: %w", err)
+	}
+	for _, s := range ss {
+		data.Sessions = append(data.Sessions, sessionRow{Started: when(s.CreatedAt), LastSeen: when(s.LastSeen),
+			IP: s.IP, UserAgent: s.UserAgent, Methods: strings.Join(s.AMR, ", ")})
+	}
+	data.CSRF = a.csrf(ar)
+	return a.Site.Render(ar.w, status, "admin_user", data)
+}
