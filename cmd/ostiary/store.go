@@ -53,7 +53,7 @@ func openBackend(ctx context.Context, c Config) (backend, error) {
 	case "postgres":
 		b, err = postgres.Open(ctx, rest)
 	default:
-		return nil, fmt.Errorf("database: %q must be sqlite:PATH or postgres://...", c.Database)
+		return nil, fmt.Errorf("database: %q must be sqlite:PATH or a postgres:// URL", c.Database)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
