@@ -14,8 +14,8 @@ import (
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/peopleio"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/userio"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -261,7 +261,7 @@ func usersExportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 				defer f.Close()
 				w = f
 			}
-			n, err := peopleio.Export(ctx, s.Store, w)
+			n, err := userio.Export(ctx, s.Store, w)
 			if err != nil {
 				return err
 			}
@@ -283,7 +283,7 @@ func usersExportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 
 // usersImportCommand is `users import --format F FILE|-`.
 func usersImportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
-	format := fs.String("format", peopleio.FormatOstiary, "input format: ostiary, auth0 or cognito")
+	format := fs.String("format", userio.FormatOstiary, "input format: ostiary, auth0 or cognito")
 	return func(ctx context.Context, e env) error {
 		if cf.operand == "" {
 			fmt.Fprintln(e.stderr, "ostiary users import: name a FILE, or - for standard input")
@@ -298,12 +298,12 @@ func usersImportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 			defer f.Close()
 			in = f
 		}
-		rows, err := peopleio.Parse(*format, in)
+		rows, err := userio.Parse(*format, in)
 		if err != nil {
 			return fmt.Errorf("%s: %w", cf.operand, err)
 		}
 		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
-			im := &peopleio.Importer{Store: s.Store, Orgs: s.Orgs, Actor: cliActor, Now: time.Now}
+			im := &userio.Importer{Store: s.Store, Orgs: s.Orgs, Actor: cliActor, Now: time.Now}
 			rep, err := im.Import(ctx, rows)
 			if err != nil {
 				return err

@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"context"
@@ -19,13 +19,13 @@ type Record struct {
 	Disabled      bool      `json:"disabled"`
 	Admin         bool      `json:"admin"`
 	CreatedAt     time.Time `json:"created_at"`
-	// PasswordHash is a PHC string (argon2id or bcrypt); empty for a person
+	// PasswordHash is a PHC string (argon2id or bcrypt); empty for a user
 	// without a password.
 	PasswordHash string             `json:"password_hash"`
 	Memberships  []MembershipRecord `json:"memberships"`
 }
 
-// MembershipRecord is a person's role in one organization.
+// MembershipRecord is a user's role in one organization.
 type MembershipRecord struct {
 	OrgID   string `json:"org_id"`
 	OrgName string `json:"org_name"`
@@ -38,7 +38,7 @@ type ExportStore interface {
 	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
 }
 
-// Export writes every person as one JSON line, oldest first, and returns
+// Export writes every user as one JSON line, oldest first, and returns
 // how many it wrote. The output holds password hashes: treat it as a secret.
 func Export(ctx context.Context, st ExportStore, w io.Writer) (int, error) {
 	users, err := st.ListUsers(ctx)

@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"strings"
@@ -33,13 +33,13 @@ func TestImportRules(t *testing.T) {
 	}
 	rows := []Row{
 		// Existing email, different case: skipped, name untouched, membership added.
-		{Line: 1, Person: Person{Email: "OLD@example.com", Name: "Renamed", Memberships: []MembershipRecord{{OrgName: "Acme", Role: "admin"}}}},
-		// Another person's id: refused.
-		{Line: 2, Person: Person{ID: "taken-id", Email: "new@example.com"}},
+		{Line: 1, User: User{Email: "OLD@example.com", Name: "Renamed", Memberships: []MembershipRecord{{OrgName: "Acme", Role: "admin"}}}},
+		// Another user's id: refused.
+		{Line: 2, User: User{ID: "taken-id", Email: "new@example.com"}},
 		// A new organization with a custom role.
-		{Line: 3, Person: Person{ID: "keep-me", Email: "x@example.com", Memberships: []MembershipRecord{{OrgName: "Zeta", Role: "auditor"}}}},
-		{Line: 4, Person: Person{Email: "y@example.com", PasswordHash: "$2b$10$nope"}},
-		{Line: 5, Person: Person{Email: "z@example.com", Memberships: []MembershipRecord{{OrgName: "", Role: "member"}}}},
+		{Line: 3, User: User{ID: "keep-me", Email: "x@example.com", Memberships: []MembershipRecord{{OrgName: "Zeta", Role: "auditor"}}}},
+		{Line: 4, User: User{Email: "y@example.com", PasswordHash: "$2b$10$nope"}},
+		{Line: 5, User: User{Email: "z@example.com", Memberships: []MembershipRecord{{OrgName: "", Role: "member"}}}},
 	}
 	rep, err := im.Import(ctx, rows)
 	if err != nil {
@@ -51,24 +51,24 @@ func TestImportRules(t *testing.T) {
 	for i, want := range []struct {
 		line int
 		text string
-	}{{2, "belongs to another person"}, {4, "password hash"}, {5, "org_name and role"}} {
+	}{{2, "belongs to another user"}, {4, "password hash"}, {5, "org_name and role"}} {
 		if e := rep.Errors[i]; e.Line != want.line || !strings.Contains(e.Err, want.text) {
 			t.Errorf("error %d: %+v, want line %d with %q", i, e, want.line, want.text)
 		}
 	}
 	if u, _ := st.GetUser(ctx, "taken-id"); u.Name != "Old" || u.Email != "old@example.com" {
-		t.Fatalf("existing person changed: %+v", u)
+		t.Fatalf("existing user changed: %+v", u)
 	}
 	if m, err := st.GetMembership(ctx, "acme-id", "taken-id"); err != nil || m.Role != "admin" {
 		t.Fatalf("membership in the existing organization: %+v %v", m, err)
 	}
 	u, err := st.GetUser(ctx, "keep-me")
 	if err != nil || u.Email != "x@example.com" {
-		t.Fatalf("new person keeps the exported id: %+v %v", u, err)
+		t.Fatalf("new user keeps the exported id: %+v %v", u, err)
 	}
 	ms, _ := st.ListMembershipsByUser(ctx, "keep-me")
 	if len(ms) != 1 || ms[0].OrgName != "Zeta" || ms[0].Role != "auditor" {
-		t.Fatalf("memberships of the new person: %+v", ms)
+		t.Fatalf("memberships of the new user: %+v", ms)
 	}
 	if ev, _ := st.ListAudit(ctx, storage.AuditFilter{Type: "user.imported"}); len(ev) != 1 || ev[0].SubjectID != "keep-me" || ev[0].ActorID != accounts.SystemActor {
 		t.Fatalf("audit: %+v", ev)

@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"bytes"
@@ -7,7 +7,7 @@ import (
 
 // FuzzParse feeds arbitrary import files to every format: an import file is
 // whatever an admin was handed by another system, so Parse must never panic
-// and must account for each record as a person or a per-line error.
+// and must account for each record as a user or a per-line error.
 func FuzzParse(f *testing.F) {
 	f.Add(FormatOstiary, []byte(`{"id":"u1","email":"a@example.com","name":"A","email_verified":true,"memberships":[{"org":"Acme","role":"admin"}]}`+"\n"))
 	f.Add(FormatAuth0, []byte(`[{"email":"b@example.com","email_verified":false,"custom_password_hash":{"algorithm":"bcrypt","hash":{"value":"$2a$10$abc"}}}]`))

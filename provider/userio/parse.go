@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"bufio"
@@ -20,8 +20,8 @@ const (
 	FormatCognito = "cognito"
 )
 
-// Person is one person to import, whatever the source format.
-type Person struct {
+// User is one user to import, whatever the source format.
+type User struct {
 	// ID is kept when the source is our own export, so that `sub` claims
 	// stay the same for relying parties; empty means a new id.
 	ID            string
@@ -35,15 +35,15 @@ type Person struct {
 	Memberships   []MembershipRecord
 }
 
-// Row is one parsed input record: a person, or why the line could not be
+// Row is one parsed input record: a user, or why the line could not be
 // read.
 type Row struct {
 	Line   int
-	Person Person
+	User User
 	Err    error
 }
 
-// maxLine bounds one JSON line; a person is well under a kilobyte.
+// maxLine bounds one JSON line; a user is well under a kilobyte.
 const maxLine = 1 << 20
 
 // Parse reads every record of r in format. It stops only when the input
@@ -63,7 +63,7 @@ func Parse(format string, r io.Reader) ([]Row, error) {
 
 // parseJSON reads JSON Lines, or one JSON array of objects (Auth0's bulk
 // import files are arrays; its password-hash exports are lines).
-func parseJSON(r io.Reader, one func([]byte) (Person, error)) ([]Row, error) {
+func parseJSON(r io.Reader, one func([]byte) (User, error)) ([]Row, error) {
 	br := bufio.NewReader(r)
 	first, err := peekNonSpace(br)
 	if err != nil {
@@ -81,7 +81,7 @@ func parseJSON(r io.Reader, one func([]byte) (Person, error)) ([]Row, error) {
 			continue
 		}
 		p, err := one(b)
-		rows = append(rows, Row{Line: line, Person: p, Err: err})
+		rows = append(rows, Row{Line: line, User: p, Err: err})
 	}
 	if err := sc.Err(); err != nil {
 		return rows, fmt.Errorf("line %d: %w", len(rows)+1, err)
@@ -107,7 +107,7 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 
 // parseJSONArray reads [ {...}, {...} ]; each element's line is where it
 // starts. Broken JSON syntax ends the array: nothing after it can be found.
-func parseJSONArray(r io.Reader, one func([]byte) (Person, error)) ([]Row, error) {
+func parseJSONArray(r io.Reader, one func([]byte) (User, error)) ([]Row, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
@@ -131,17 +131,17 @@ func parseJSONArray(r io.Reader, one func([]byte) (Person, error)) ([]Row, error
 			return rows, nil
 		}
 		p, err := one(raw)
-		rows = append(rows, Row{Line: line, Person: p, Err: err})
+		rows = append(rows, Row{Line: line, User: p, Err: err})
 	}
 	return rows, nil
 }
 
-func parseOstiary(b []byte) (Person, error) {
+func parseOstiary(b []byte) (User, error) {
 	var rec Record
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return Person{}, fmt.Errorf("not a JSON object of the ostiary format: %v", err)
+		return User{}, fmt.Errorf("not a JSON object of the ostiary format: %v", err)
 	}
-	return Person(rec), nil
+	return User(rec), nil
 }
 
 // auth0User covers both Auth0 shapes: the password-hash export support
@@ -169,12 +169,12 @@ type auth0User struct {
 	} `json:"identifiers"`
 }
 
-func parseAuth0(b []byte) (Person, error) {
+func parseAuth0(b []byte) (User, error) {
 	var u auth0User
 	if err := json.Unmarshal(b, &u); err != nil {
-		return Person{}, fmt.Errorf("not a JSON object of an Auth0 user: %v", err)
+		return User{}, fmt.Errorf("not a JSON object of an Auth0 user: %v", err)
 	}
-	p := Person{Email: u.Email, Name: u.Name, Disabled: u.Blocked}
+	p := User{Email: u.Email, Name: u.Name, Disabled: u.Blocked}
 	if u.EmailVerified != nil {
 		p.EmailVerified = *u.EmailVerified
 	}
@@ -194,7 +194,7 @@ func parseAuth0(b []byte) (Person, error) {
 		p.PasswordHash = u.PasswordHash
 	case u.CustomPasswordHash != nil:
 		if alg := u.CustomPasswordHash.Algorithm; alg != "bcrypt" {
-			return Person{}, fmt.Errorf("custom_password_hash: algorithm %q is not supported (only bcrypt)", alg)
+			return User{}, fmt.Errorf("custom_password_hash: algorithm %q is not supported (only bcrypt)", alg)
 		}
 		p.PasswordHash = u.CustomPasswordHash.Hash.Value
 	}
@@ -240,15 +240,15 @@ func parseCognito(r io.Reader) ([]Row, error) {
 			}
 			return ""
 		}
-		p := Person{Email: get("email"), Name: get("name"), PasswordHash: get("password_hash")}
+		p := User{Email: get("email"), Name: get("name"), PasswordHash: get("password_hash")}
 		if p.Name == "" {
 			p.Name = strings.TrimSpace(get("given_name") + " " + get("family_name"))
 		}
-		row := Row{Line: line, Person: p}
+		row := Row{Line: line, User: p}
 		for _, f := range []struct {
 			name string
 			dst  *bool
-		}{{"email_verified", &row.Person.EmailVerified}, {"disabled", &row.Person.Disabled}} {
+		}{{"email_verified", &row.User.EmailVerified}, {"disabled", &row.User.Disabled}} {
 			if v := get(f.name); v != "" {
 				b, err := strconv.ParseBool(v)
 				if err != nil {

@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"strings"
@@ -21,10 +21,10 @@ func TestParseCognitoCSV(t *testing.T) {
 	if len(rows) < 3 {
 		t.Fatalf("rows: %+v", rows)
 	}
-	if p := rows[0].Person; rows[0].Err != nil || rows[0].Line != 2 || p.Email != "ada@example.com" || p.Name != "Ada Lovelace" || !p.EmailVerified || p.PasswordHash != bcryptHash {
+	if p := rows[0].User; rows[0].Err != nil || rows[0].Line != 2 || p.Email != "ada@example.com" || p.Name != "Ada Lovelace" || !p.EmailVerified || p.PasswordHash != bcryptHash {
 		t.Errorf("row 1: %+v", rows[0])
 	}
-	if p := rows[1].Person; rows[1].Err != nil || rows[1].Line != 3 || p.Name != "Grace Hopper" || p.EmailVerified || p.PasswordHash != "" {
+	if p := rows[1].User; rows[1].Err != nil || rows[1].Line != 3 || p.Name != "Grace Hopper" || p.EmailVerified || p.PasswordHash != "" {
 		t.Errorf("row 2: %+v", rows[1])
 	}
 	if rows[2].Err == nil || rows[2].Line != 4 || !strings.Contains(rows[2].Err.Error(), "email_verified") {
@@ -59,13 +59,13 @@ func TestParseAuth0Shapes(t *testing.T) {
 	if len(rows) != 3 {
 		t.Fatalf("rows: %+v", rows)
 	}
-	if p := rows[0].Person; rows[0].Err != nil || rows[0].Line != 2 || p.Name != "A B" || !p.Disabled || !p.EmailVerified || p.PasswordHash != bcryptHash {
+	if p := rows[0].User; rows[0].Err != nil || rows[0].Line != 2 || p.Name != "A B" || !p.Disabled || !p.EmailVerified || p.PasswordHash != bcryptHash {
 		t.Errorf("row 1: %+v", rows[0])
 	}
 	if rows[1].Err == nil || rows[1].Line != 4 || !strings.Contains(rows[1].Err.Error(), "md5") {
 		t.Errorf("row 2 (unsupported algorithm): %+v", rows[1])
 	}
-	if p := rows[2].Person; rows[2].Err != nil || rows[2].Line != 5 || p.Email != "id@example.com" || !p.EmailVerified || p.PasswordHash != bcryptHash {
+	if p := rows[2].User; rows[2].Err != nil || rows[2].Line != 5 || p.Email != "id@example.com" || !p.EmailVerified || p.PasswordHash != bcryptHash {
 		t.Errorf("row 3 (identifiers, password_hash): %+v", rows[2])
 	}
 }
@@ -78,7 +78,7 @@ func TestParseJSONLinesKeepsGoing(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(rows) != 3 || rows[0].Line != 1 || rows[1].Err == nil || rows[1].Line != 3 || rows[2].Line != 4 ||
-		rows[2].Person.Memberships[0].OrgName != "Acme" {
+		rows[2].User.Memberships[0].OrgName != "Acme" {
 		t.Fatalf("rows: %+v", rows)
 	}
 }

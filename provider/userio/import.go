@@ -1,4 +1,4 @@
-package peopleio
+package userio
 
 import (
 	"context"
@@ -26,7 +26,7 @@ type ImportStore interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
-// Importer puts parsed people into the store.
+// Importer puts parsed users into the store.
 type Importer struct {
 	Store ImportStore
 	Orgs  *accounts.Organizations
@@ -68,7 +68,7 @@ func (im *Importer) Import(ctx context.Context, rows []Row) (Report, error) {
 	for _, row := range rows {
 		err := row.Err
 		if err == nil {
-			err = im.one(ctx, row.Person, orgs, &rep)
+			err = im.one(ctx, row.User, orgs, &rep)
 		}
 		if err != nil {
 			rep.Failed++
@@ -90,10 +90,10 @@ func (im *Importer) orgsByName(ctx context.Context) (map[string]string, error) {
 	return m, nil
 }
 
-// one imports a person: created if their email is new, else left as they
+// one imports a user: created if their email is new, else left as they
 // are. Memberships are then brought up to what the row lists (added, never
 // removed or changed), so a second run finds nothing to do.
-func (im *Importer) one(ctx context.Context, p Person, orgs map[string]string, rep *Report) error {
+func (im *Importer) one(ctx context.Context, p User, orgs map[string]string, rep *Report) error {
 	email, err := accounts.NormalizeEmail(p.Email)
 	if err != nil {
 		return err // a fault.Invalid whose message names the address
@@ -129,19 +129,19 @@ func (im *Importer) one(ctx context.Context, p Person, orgs map[string]string, r
 	return nil
 }
 
-func (im *Importer) create(ctx context.Context, p Person, email string) (storage.User, error) {
+func (im *Importer) create(ctx context.Context, p User, email string) (storage.User, error) {
 	now := im.Now().UTC()
 	u := storage.User{ID: p.ID, Email: email, Name: strings.TrimSpace(p.Name), PasswordHash: p.PasswordHash,
 		EmailVerified: p.EmailVerified, Disabled: p.Disabled, Admin: p.Admin, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
 	if u.ID == "" {
 		u.ID = randtoken.ID()
 	} else if _, err := im.Store.GetUser(ctx, u.ID); err == nil {
-		return u, fmt.Errorf("%s: id %q belongs to another person here", email, u.ID)
+		return u, fmt.Errorf("%s: id %q belongs to another user here", email, u.ID)
 	}
 	if p.CreatedAt.IsZero() {
 		u.CreatedAt = now
 	}
-	// The person and their audit event go in together, or neither does.
+	// The user and their audit event go in together, or neither does.
 	err := im.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := im.Store.CreateUser(ctx, u); err != nil {
 			return err
@@ -167,7 +167,7 @@ func passwordKind(h string) string {
 	}
 }
 
-// membership adds the person to the organization named in m, creating the
+// membership adds the user to the organization named in m, creating the
 // organization (and a custom role it lacks) on the way.
 func (im *Importer) membership(ctx context.Context, userID string, m MembershipRecord, orgs map[string]string, rep *Report) error {
 	name := strings.TrimSpace(m.OrgName)
