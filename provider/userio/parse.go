@@ -38,9 +38,9 @@ type User struct {
 // Row is one parsed input record: a user, or why the line could not be
 // read.
 type Row struct {
-	Line   int
+	Line int
 	User User
-	Err    error
+	Err  error
 }
 
 // maxLine bounds one JSON line; a user is well under a kilobyte.
