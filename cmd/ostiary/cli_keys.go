@@ -5,13 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"time"
 
 	"github.com/ostiary/ostiary/provider"
-	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/keys"
-	"github.com/ostiary/ostiary/provider/randtoken"
-	"github.com/ostiary/ostiary/storage"
 )
 
 // The keys commands: the signing keys serve uses, and their audit.
@@ -50,13 +46,9 @@ func keysRotateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			if err := m.Ensure(ctx); err != nil {
 				return fmt.Errorf("ensure a signing key: %w", err)
 			}
-			k, err := m.Rotate(ctx)
+			k, err := s.Admin.RotateKey(ctx, cliActor)
 			if err != nil {
 				return fmt.Errorf("rotate: %w", err)
-			}
-			if err := auditKey(ctx, s, "key.rotated", map[string]string{"kid": k.ID,
-				"active_from": k.ActiveFrom.Format(time.RFC3339), "trigger": "command"}); err != nil {
-				return fmt.Errorf("rotate: key %s published, but: %w", k.ID, err)
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, map[string]any{"kid": k.ID, "active_from": k.ActiveFrom})
@@ -76,19 +68,12 @@ func keysRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			return fmt.Errorf("keys revoke: which key? ostiary keys revoke KID (see 'ostiary keys list')")
 		}
 		return withServices(ctx, e, cf, func(c Config, s *provider.Services) error {
-			r, err := s.Keys.Revoke(ctx, *kid)
+			r, err := s.Admin.RevokeKey(ctx, cliActor, *kid)
 			if errors.Is(err, keys.ErrUnknownKey) {
 				return fmt.Errorf("keys revoke: no key %q in the key set (see 'ostiary keys list')", *kid)
 			}
 			if err != nil {
 				return fmt.Errorf("keys revoke: %w", err)
-			}
-			details := map[string]string{"kid": r.ID}
-			if r.Replacement != "" {
-				details["replacement"] = r.Replacement
-			}
-			if err := auditKey(ctx, s, "key.revoked", details); err != nil {
-				return fmt.Errorf("keys revoke: key %s revoked, but: %w", r.ID, err)
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, map[string]any{"kid": r.ID, "replacement": r.Replacement})
@@ -101,10 +86,4 @@ func keysRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			return nil
 		})
 	}
-}
-
-// auditKey records a key change made with the CLI, as the system's.
-func auditKey(ctx context.Context, s *provider.Services, typ string, details map[string]string) error {
-	return s.Audit.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: time.Now().UTC(), Type: typ,
-		ActorID: accounts.SystemActor, Details: details})
 }

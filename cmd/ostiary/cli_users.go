@@ -14,9 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/userio"
-	"github.com/ostiary/ostiary/storage"
 )
 
 // The users commands: accounts, their state, and moving them in and out.
@@ -191,20 +189,14 @@ func usersSetEmailCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		if *user == "" || *email == "" {
 			return errUsage
 		}
-		addr, err := accounts.NormalizeEmail(*email)
-		if err != nil {
+		if _, err := accounts.NormalizeEmail(*email); err != nil {
 			return fmt.Errorf("--email: %w", err)
 		}
 		return withUser(ctx, e, cf, user, func(s *provider.Services, id string) error {
-			err = s.Store.UpdateUser(ctx, id, func(u storage.User) (storage.User, error) {
-				u.Email, u.EmailVerified, u.UpdatedAt = addr, *verified, time.Now().UTC()
-				return u, nil
-			})
+			addr, err := s.Users.SetEmail(ctx, cliActor, id, *email, *verified)
 			if err != nil {
-				return fmt.Errorf("set email of %s: %w", id, err)
+				return err
 			}
-			_ = s.Audit.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: time.Now(), Type: "user.email_changed",
-				ActorID: cliActor.ID, SubjectID: id})
 			fmt.Fprintf(e.stdout, "%s now has the address %s\n", id, addr)
 			return nil
 		})

@@ -110,6 +110,27 @@ func (p *People) Enable(ctx context.Context, actor Actor, userID string) error {
 	})
 }
 
+// SetEmail is an operator's correction of a user's address: normalized,
+// confirmed only when verified says so, audited in the same transaction.
+// A taken address wraps storage.ErrAlreadyExists.
+func (p *People) SetEmail(ctx context.Context, actor Actor, userID, email string, verified bool) (string, error) {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return "", err
+	}
+	err = p.Store.InTx(ctx, func(ctx context.Context) error {
+		err := p.Store.UpdateUser(ctx, userID, func(u storage.User) (storage.User, error) {
+			u.Email, u.EmailVerified, u.UpdatedAt = addr, verified, p.Now().UTC()
+			return u, nil
+		})
+		if err != nil {
+			return fmt.Errorf("set email of %q: %w", userID, err)
+		}
+		return p.audit(ctx, storage.AuditEvent{Type: "user.email_changed", ActorID: actor.ID, SubjectID: userID, IP: actor.IP})
+	})
+	return addr, err
+}
+
 func (p *People) setDisabled(ctx context.Context, userID string, disabled bool) error {
 	err := p.Store.UpdateUser(ctx, userID, func(u storage.User) (storage.User, error) {
 		u.Disabled = disabled

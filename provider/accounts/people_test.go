@@ -153,3 +153,30 @@ func TestDeleteRemovesThePersonKeepsTheAudit(t *testing.T) {
 		t.Errorf("Solo members = %+v, want none", ms)
 	}
 }
+
+// An operator's address correction is normalized, confirmed only when
+// asked, audited with the change; a taken or malformed address changes
+// nothing.
+func TestSetEmail(t *testing.T) {
+	t.Parallel()
+	f := newOrgFixture(t)
+	ctx := t.Context()
+	ada := f.user("ada@example.com")
+	f.user("bob@example.com")
+	p := f.people(nil)
+	addr, err := p.SetEmail(ctx, Actor{ID: SystemActor}, ada, "  Ada.Lovelace@Example.COM ", true)
+	mustDo(t, "SetEmail", err)
+	u, _ := f.store.GetUser(ctx, ada)
+	if addr != "ada.lovelace@example.com" || u.Email != addr || !u.EmailVerified || f.auditCount("user.email_changed") != 1 {
+		t.Fatalf("after SetEmail: returned %q, user %q verified %v, %d audited", addr, u.Email, u.EmailVerified, f.auditCount("user.email_changed"))
+	}
+	if _, err := p.SetEmail(ctx, Actor{ID: SystemActor}, ada, "bob@example.com", false); !errors.Is(err, storage.ErrAlreadyExists) {
+		t.Errorf("a taken address: %v, want ErrAlreadyExists", err)
+	}
+	if _, err := p.SetEmail(ctx, Actor{ID: SystemActor}, ada, "not an address", false); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a malformed address: %v, want ErrInvalid", err)
+	}
+	if u2, _ := f.store.GetUser(ctx, ada); u2.Email != addr || !u2.EmailVerified || f.auditCount("user.email_changed") != 1 {
+		t.Fatalf("a refused change changed something: %+v, %d audited", u2, f.auditCount("user.email_changed"))
+	}
+}

@@ -46,6 +46,7 @@ type Store interface {
 type Keys interface {
 	List(ctx context.Context) ([]keys.KeyInfo, error)
 	Rotate(ctx context.Context) (storage.SigningKey, error)
+	Revoke(ctx context.Context, kid string) (keys.Revoked, error)
 }
 
 // SecondFactor removes a person's second factor (*mfa.Service).
@@ -379,14 +380,30 @@ func (s *Service) RevokeConsent(ctx context.Context, a accounts.Actor, userID, c
 // ListKeys lists the signing keys.
 func (s *Service) ListKeys(ctx context.Context) ([]keys.KeyInfo, error) { return s.Keys.List(ctx) }
 
-// RotateKey adds the next signing key (published before it signs).
+// RotateKey adds the next signing key (published before it signs). Its
+// audit event says trigger "command": someone asked for it (CLI, admin API
+// or console), where the rotation schedule's says "schedule".
 func (s *Service) RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error) {
 	k, err := s.Keys.Rotate(ctx)
 	if err != nil {
 		return storage.SigningKey{}, fmt.Errorf("rotate keys: %w", err)
 	}
 	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated",
-		Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339)}})
+		Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339), "trigger": "command"}})
+}
+
+// RevokeKey takes a leaked key out of the JWKS at once (keys.Manager.Revoke)
+// and records it; a signing key's replacement signs from now on.
+func (s *Service) RevokeKey(ctx context.Context, a accounts.Actor, kid string) (keys.Revoked, error) {
+	r, err := s.Keys.Revoke(ctx, kid)
+	if err != nil {
+		return keys.Revoked{}, fmt.Errorf("revoke key %s: %w", kid, err)
+	}
+	details := map[string]string{"kid": r.ID}
+	if r.Replacement != "" {
+		details["replacement"] = r.Replacement
+	}
+	return r, s.audit(ctx, a, storage.AuditEvent{Type: "key.revoked", Details: details})
 }
 
 // ListAudit returns matching events, newest first.

@@ -45,6 +45,10 @@ func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
 	return storage.SigningKey{ID: id}, nil
 }
 
+func (k *fakeKeys) Revoke(context.Context, string) (keys.Revoked, error) {
+	return keys.Revoked{}, keys.ErrUnknownKey
+}
+
 type adminHarness struct {
 	*webtest.Env
 	pages *admin.Pages
