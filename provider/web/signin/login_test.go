@@ -67,7 +67,7 @@ func TestLoginStartsNewSession(t *testing.T) {
 	}
 }
 
-// No user enumeration (DESIGN.md; OWASP Authentication Cheat Sheet): an
+// No user enumeration (CONTRIBUTING.md, security rules; OWASP Authentication Cheat Sheet): an
 // unknown address, a wrong password and a disabled account get the same
 // bytes back.
 func TestLoginFailuresLookAlike(t *testing.T) {
