@@ -31,6 +31,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -178,6 +179,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// The pages verify logout hints with the protocol's own signer.
 	pages.Hints = idTokenHints{oa}
 
+	// The signed-in user's pages (web/account).
+	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder, Now: cfg.now, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	accountPages, err := account.New(account.Pages{Site: site, Store: store, Throttle: limiter, Notifier: notify,
+		Policy: cfg.passwordPolicy(), Users: lifecycle, Requests: pages, Mailer: people.Mailer, MFA: second,
+		Identities: &account.Identities{Connectors: upstreams, Store: store, Transactor: store}})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
@@ -211,6 +224,14 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		}
 		mux.Handle(method+base+path, h)
 		routes = append(routes, method+base+path)
+	}
+	// mountPages mounts a page area's route table on mux, listed in routes
+	// (Mount adds the issuer's path).
+	mountPages := func(site *page.Site, table []page.Route) {
+		site.Mount(page.MuxFunc(func(pattern string, h http.Handler) {
+			mux.Handle(pattern, h)
+			routes = append(routes, pattern)
+		}), table)
 	}
 	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
@@ -253,17 +274,13 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle("/organizations", page(pages.Organizations))
 	handle("/organizations/{id}", page(pages.OrganizationSettings))
 	handle("/invitations/accept", page(pages.AcceptInvitation))
-	handle("/account/delete", page(pages.DeleteAccount))
 	handle(web.PathSecondFactor, page(pages.SecondFactor))
-	handle(web.PathAccountMFA, page(pages.AccountMFA))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
-	handle("/account", page(pages.Account))
-	handle("/account/", page(pages.Account))
+	mountPages(site, accountPages.Routes())
 	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
 	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
-	handle("GET /{$}", page(pages.Home))
 	handle("/", page(func(w http.ResponseWriter, r *http.Request) {
 		pages.RenderError(w, r, http.StatusNotFound, "Page not found", "There is nothing at this address.")
 	}))

@@ -1,10 +1,9 @@
 // Package web serves the server-rendered pages of the sign-in flow: login,
 // organization picker, consent, RP-initiated logout, and the error pages the
-// authorization endpoint shows when it must not redirect; and the account
-// page, where a signed-in person manages profile, email, password, sessions,
-// authorized applications and personal access tokens; and, when
+// authorization endpoint shows when it must not redirect; and, when
 // Pages.People is set, self-service registration, email verification and
-// password reset by mailed one-time links.
+// password reset by mailed one-time links. The signed-in user's pages (home,
+// account, second factor setup, account deletion) are web/account's.
 //
 // The pages and the authorization endpoint talk only through the parked
 // storage.AuthRequest: a page records the person's decision on it and sends
@@ -18,8 +17,6 @@
 //	GET, POST /organization?request=ID              Pages.Organization
 //	GET, POST /consent?request=ID                   Pages.Consent
 //	GET, POST /oauth2/logout, GET /logout           Pages.Logout
-//	GET /, GET /account, POST /account/...          Pages.Home, Pages.Account
-//	GET, POST /account/email/confirm?token=T        Pages.Account (the mail's link)
 //	GET, POST /register                             Pages.Register
 //	GET, POST /verify-email[?token=T]               Pages.VerifyEmail
 //	GET, POST /forgot-password                      Pages.ForgotPassword
@@ -27,8 +24,7 @@
 //	GET /dev/mail                                   Pages.DevMail (development only)
 //	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
 //	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
-//	GET, POST /account/delete                       Pages.DeleteAccount
-//	GET, POST /login/mfa, /account/mfa              Pages.SecondFactor, Pages.AccountMFA
+//	GET, POST /login/mfa                            Pages.SecondFactor
 //	POST /login/upstream/{connector}[?request=ID]   Pages.UpstreamStart ("Sign in with …", linking)
 //	GET /login/upstream/callback                    Pages.UpstreamCallback
 //	GET, POST /login/upstream/link                  Pages.UpstreamLink (prove an existing account)

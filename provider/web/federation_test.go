@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -33,6 +34,8 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 	}
 	h.pages.Federation = &Federation{Connectors: set, Store: h.Store}
 	h.pages.People = &People{Store: h.Store, Mailer: h.Mailer, Registration: true}
+	h.account.Identities = &account.Identities{Connectors: set, Store: h.Store, Transactor: h.Store}
+	h.mount()
 	up.Now = h.Clock.Now
 	return up
 }

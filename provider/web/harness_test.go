@@ -6,14 +6,17 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
-// harness is the shared webtest.Env with the pages built on it.
+// harness is the shared webtest.Env with the pages built on it, and the
+// signed-in user's pages (web/account) that mount builds from account.
 type harness struct {
 	*webtest.Env
-	pages *Pages
+	pages   *Pages
+	account account.Pages
 }
 
 func newHarness(t *testing.T) *harness {
@@ -41,8 +44,22 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.pages = pages
+	h.account = account.Pages{Site: h.Site(), Store: h.Store, Throttle: pages.Throttle, Notifier: h.Notified,
+		Users: pages.Lifecycle, Requests: pages, Mailer: h.Mailer, MFA: h.MFA}
+	h.mount()
+	return h
+}
+
+// mount serves the pages as configured now on a new mux.
+func (h *harness) mount() {
+	h.T.Helper()
+	pages := h.pages
+	acct, err := account.New(h.account)
+	if err != nil {
+		h.T.Fatal(err)
+	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", pages.Home)
+	h.Site().Mount(mux, acct.Routes())
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
 	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
@@ -55,14 +72,9 @@ func newHarness(t *testing.T) *harness {
 	mux.HandleFunc("/organizations", pages.Organizations)
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
 	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
-	mux.HandleFunc("/account/delete", pages.DeleteAccount)
 	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
-	mux.HandleFunc(PathAccountMFA, pages.AccountMFA)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)
-	mux.HandleFunc("/account", pages.Account)
-	mux.HandleFunc("/account/", pages.Account)
 	mux.Handle("/static/", pages.Static())
 	h.Handler = page.Headers(mux)
-	return h
 }

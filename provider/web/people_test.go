@@ -572,3 +572,17 @@ func TestResetCancelsOtherResetLinks(t *testing.T) {
 		t.Fatalf("the other reset link survived the reset: %v", err)
 	}
 }
+
+// signedInAgent signs a new browser in and opens the account page (for its
+// form token).
+func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
+	h.T.Helper()
+	a := h.Browser()
+	a.SignIn(email, pw)
+	s, ok := a.Session()
+	if !ok {
+		h.T.Fatal("not signed in")
+	}
+	a.Get("/account") // the page's form token
+	return a, s
+}

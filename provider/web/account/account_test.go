@@ -1,4 +1,4 @@
-package web
+package account_test
 
 import (
 	"bytes"
@@ -17,42 +17,6 @@ import (
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
-
-const annPassword = "ann-password-long"
-
-// grantToken records a token of kind for userID, as the protocol would.
-func (h *harness) grantToken(kind storage.TokenKind, userID, clientID, sessionID, requestID string) string {
-	h.T.Helper()
-	sig := randtoken.ID()
-	err := h.Store.CreateToken(h.Ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: requestID,
-		RequestedAt: h.Clock.Now(), ClientID: clientID, Subject: userID, SessionID: sessionID, Session: []byte("{}"),
-		Active: true, ExpiresAt: h.Clock.Now().Add(time.Hour)})
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	return sig
-}
-
-func (h *harness) tokenActive(kind storage.TokenKind, sig string) bool {
-	h.T.Helper()
-	rec, err := h.Store.GetToken(h.Ctx(), kind, sig)
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	return rec.Active
-}
-
-func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
-	h.T.Helper()
-	a := h.Browser()
-	a.SignIn(email, pw)
-	s, ok := a.Session()
-	if !ok {
-		h.T.Fatal("not signed in")
-	}
-	a.Get("/account") // the page's form token
-	return a, s
-}
 
 func TestAccountRequiresSignIn(t *testing.T) {
 	h := newHarness(t)
@@ -142,13 +106,6 @@ func TestAccountFormsCSRF(t *testing.T) {
 	}
 	a := h.Browser()
 	a.SignIn("ann@example.com", annPassword) // the password is unchanged
-}
-
-func (h *harness) must(err error) {
-	h.T.Helper()
-	if err != nil {
-		h.T.Fatal(err)
-	}
 }
 
 func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
@@ -452,7 +409,8 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 
 func TestAccountEmailChangeWithoutMailer(t *testing.T) {
 	h := newHarness(t)
-	h.pages.Mailer = nil
+	h.account.Mailer = nil
+	h.mount()
 	h.User("ann", "ann@example.com", annPassword)
 	a, _ := h.signedInAgent("ann@example.com", annPassword)
 	if body := a.Get("/account").Body.String(); !strings.Contains(body, "not available on this server") || strings.Contains(body, `name="new_email"`) {

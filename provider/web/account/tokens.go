@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"errors"
@@ -65,7 +65,7 @@ func (p *Pages) fillTokens(r *http.Request, userID string, v *accountPage) error
 	if err != nil {
 		return fmt.Errorf("web: list personal access tokens: %w", err)
 	}
-	now := p.Now()
+	now := p.Site.Now()
 	for _, t := range tokens {
 		v.Tokens = append(v.Tokens, tokenView{ID: t.ID, Name: t.Name, Scopes: strings.Join(t.Scopes, " "),
 			Created: when(t.CreatedAt), LastUsed: when(t.LastUsedAt), Expires: when(t.ExpiresAt),
@@ -143,7 +143,7 @@ func (a accountAction) createToken() error {
 		form.TokenError = fmt.Sprintf("You have %d tokens, the most allowed. Revoke one you no longer use first.", len(existing))
 		return a.again(form)
 	}
-	now := a.p.Now()
+	now := a.p.Site.Now()
 	token, hash := pat.New()
 	// The token stands for this sign-in: an organization requiring a second
 	// factor accepts its exchanges only if this session had one.
@@ -157,8 +157,8 @@ func (a accountAction) createToken() error {
 	if err := a.p.Store.CreatePAT(ctx, rec); err != nil {
 		return fmt.Errorf("web: create personal access token: %w", err)
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "pat.created", ActorID: a.user.ID, SubjectID: a.user.ID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "pat.created", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{
 			"pat_id": rec.ID, "name": name, "scopes": strings.Join(scopes, " "), "expires": expires}})
 	return a.p.renderAccount(a.w, a.r, a.sess, a.user, http.StatusOK, accountPage{NewToken: token, NewTokenName: name})
 }
@@ -179,7 +179,7 @@ func (a accountAction) revokeToken() error {
 	if err != nil {
 		return fmt.Errorf("web: deactivate exchanged tokens: %w", err)
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "pat.revoked", ActorID: a.user.ID, SubjectID: a.user.ID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"pat_id": id, "tokens_deactivated": fmt.Sprint(n)}})
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "pat.revoked", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{"pat_id": id, "tokens_deactivated": fmt.Sprint(n)}})
 	return a.done("token")
 }

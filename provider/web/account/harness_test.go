@@ -1,0 +1,147 @@
+package account_test
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/account"
+	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/webtest"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// harness is the shared webtest.Env with the account pages, and the
+// sign-in pages they are reached through, mounted as provider.New mounts
+// them. Tests change account and call mount again.
+type harness struct {
+	*webtest.Env
+	account account.Pages
+	signIn  []page.Route
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{Env: webtest.New(t)}
+	limiter := &throttle.Limiter{Store: h.Store, Now: h.Clock.Now}
+	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	signIn := h.signInPages(limiter, users)
+	h.account = account.Pages{Site: h.Site(), Store: h.Store, Throttle: limiter, Notifier: h.Notified, Users: users,
+		Requests: signIn, Mailer: h.Mailer, MFA: h.MFA}
+	h.mount()
+	return h
+}
+
+// signInPages are the login, its second step and the logout, which the
+// account pages send a signed-out browser to: provider/web's pages, whose
+// handlers serve every method of their path.
+func (h *harness) signInPages(limiter *throttle.Limiter, users *accounts.People) *web.Pages {
+	h.T.Helper()
+	pages, err := web.New(web.Pages{
+		Orgs:       &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now},
+		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},
+		Lifecycle:  users,
+		Transactor: h.Store,
+		Mailer:     h.Mailer,
+		MFA:        h.MFA,
+		Challenges: h.Store,
+		Store:      h.Store,
+		Sessions:   h.Sessions,
+		Throttle:   limiter,
+		Audit:      h.Store,
+		Hints:      h.Hints,
+		Notifier:   h.Notified,
+		Issuer:     webtest.Issuer,
+		Now:        h.Clock.Now,
+		Logger:     h.Logger,
+	})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	for path, serve := range map[string]http.HandlerFunc{"/login": pages.Login, web.PathSecondFactor: pages.SecondFactor, "/logout": pages.Logout} {
+		handler := func(w http.ResponseWriter, r *http.Request) error {
+			serve(w, r)
+			return nil
+		}
+		h.signIn = append(h.signIn, page.Get(path, handler), page.Post(path, handler))
+	}
+	return pages
+}
+
+// mount serves the pages as configured now.
+func (h *harness) mount() {
+	h.T.Helper()
+	p, err := account.New(h.account)
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	h.Mount(p.Routes(), h.signIn)
+}
+
+const (
+	annPassword = "ann-password-long"
+	orgPW       = "correct horse battery staple"
+)
+
+func appClient() storage.Client {
+	return storage.Client{ID: "app", Name: "Example App", RedirectURIs: []string{"https://app.example/cb"},
+		PostLogoutRedirectURIs: []string{"https://app.example/bye"}, Scopes: []string{"openid", "profile", "email"}}
+}
+
+func authForm(extra ...string) url.Values {
+	f := url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"},
+		"scope": {"openid profile"}, "state": {"s1"}}
+	for i := 0; i+1 < len(extra); i += 2 {
+		f.Set(extra[i], extra[i+1])
+	}
+	return f
+}
+
+func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
+
+// grantToken records a token of kind for userID, as the protocol would.
+func (h *harness) grantToken(kind storage.TokenKind, userID, clientID, sessionID, requestID string) string {
+	h.T.Helper()
+	sig := randtoken.ID()
+	err := h.Store.CreateToken(h.Ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: requestID,
+		RequestedAt: h.Clock.Now(), ClientID: clientID, Subject: userID, SessionID: sessionID, Session: []byte("{}"),
+		Active: true, ExpiresAt: h.Clock.Now().Add(time.Hour)})
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return sig
+}
+
+func (h *harness) tokenActive(kind storage.TokenKind, sig string) bool {
+	h.T.Helper()
+	rec, err := h.Store.GetToken(h.Ctx(), kind, sig)
+	if err != nil {
+		h.T.Fatal(err)
+	}
+	return rec.Active
+}
+
+func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
+	h.T.Helper()
+	a := h.Browser()
+	a.SignIn(email, pw)
+	s, ok := a.Session()
+	if !ok {
+		h.T.Fatal("not signed in")
+	}
+	a.Get("/account") // the page's form token
+	return a, s
+}
+
+func (h *harness) must(err error) {
+	h.T.Helper()
+	if err != nil {
+		h.T.Fatal(err)
+	}
+}
