@@ -46,7 +46,7 @@ func TestAccountFormsCSRF(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"}})
 	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
 	_, hash := pat.New()
 	h.must(h.Store.CreatePAT(h.Ctx(), storage.PAT{ID: "pat1", UserID: "ann", Name: "old", TokenHash: hash, Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
 
@@ -66,7 +66,7 @@ func TestAccountFormsCSRF(t *testing.T) {
 			"wrong token":     {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "same-origin"},
 			"cross-site post": {"", "cross-site"},
 		} {
-			a, _ := h.signedInAgent("ann@example.com", annPassword)
+			a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 			a.Site = tc.site
 			f := url.Values{}
 			for k, v := range form {
@@ -112,8 +112,8 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	refresh := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
 	access := h.grantToken(storage.KindAccessToken, "ann", "app", sess.ID, "r2")
 	bobs := h.grantToken(storage.KindRefreshToken, "bob", "app", "", "r3")
@@ -169,9 +169,9 @@ func TestAccountSessions(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
-	bob, bobSess := h.signedInAgent("bob@example.com", "bob-password-long")
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
+	bob, bobSess := h.SignInAt("bob@example.com", "bob-password-long", "/account")
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
 	ownTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r2")
 
@@ -196,7 +196,7 @@ func TestAccountSessions(t *testing.T) {
 	}
 
 	// Sign out everywhere: this session too, and every token.
-	other2, _ := h.signedInAgent("ann@example.com", annPassword)
+	other2, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	a.Get("/account")
 	w := a.Post("/account/sessions/end-all", url.Values{})
 	webtest.WantStatus(t, w, http.StatusOK)
@@ -226,7 +226,7 @@ func TestAccountRevokeApp(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "Photo Printer", RedirectURIs: []string{"https://app.example/cb"}})
 	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "email"}, CreatedAt: h.Clock.Now()}))
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	appTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r1")
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "other", sess.ID, "r2")
 	if body := a.Get("/account").Body.String(); !strings.Contains(body, "Photo Printer") || !strings.Contains(body, "<code>email</code>") {
@@ -254,7 +254,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "cli", Name: "CLI", Public: true, GrantTypes: []string{clients.GrantTokenExchange},
 		Scopes: []string{"openid", "api:read", "offline_access"}})
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	body := a.Get("/account").Body.String()
 	for _, want := range []string{`value="openid"`, `value="profile"`, `value="email"`, `value="api:read"`} {
 		if !strings.Contains(body, want) {
@@ -335,7 +335,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 
 	webtest.WantSeeOther(t, a.Post("/account/profile", url.Values{"name": {"  Ann Lovelace "}}), "/account?done=profile")
 	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Name != "Ann Lovelace" {
@@ -412,7 +412,7 @@ func TestAccountEmailChangeWithoutMailer(t *testing.T) {
 	h.account.Mailer = nil
 	h.mount()
 	h.User("ann", "ann@example.com", annPassword)
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	if body := a.Get("/account").Body.String(); !strings.Contains(body, "not available on this server") || strings.Contains(body, `name="new_email"`) {
 		t.Fatalf("account page without mail:\n%s", body)
 	}

@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"net/http"
-	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -89,20 +88,6 @@ const (
 	orgPW       = "correct horse battery staple"
 )
 
-func appClient() storage.Client {
-	return storage.Client{ID: "app", Name: "Example App", RedirectURIs: []string{"https://app.example/cb"},
-		PostLogoutRedirectURIs: []string{"https://app.example/bye"}, Scopes: []string{"openid", "profile", "email"}}
-}
-
-func authForm(extra ...string) url.Values {
-	f := url.Values{"client_id": {"app"}, "redirect_uri": {"https://app.example/cb"}, "response_type": {"code"},
-		"scope": {"openid profile"}, "state": {"s1"}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		f.Set(extra[i], extra[i+1])
-	}
-	return f
-}
-
 func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
 
 // grantToken records a token of kind for userID, as the protocol would.
@@ -125,18 +110,6 @@ func (h *harness) tokenActive(kind storage.TokenKind, sig string) bool {
 		h.T.Fatal(err)
 	}
 	return rec.Active
-}
-
-func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
-	h.T.Helper()
-	a := h.Browser()
-	a.SignIn(email, pw)
-	s, ok := a.Session()
-	if !ok {
-		h.T.Fatal("not signed in")
-	}
-	a.Get("/account") // the page's form token
-	return a, s
 }
 
 func (h *harness) must(err error) {

@@ -90,8 +90,8 @@ func TestEnrollmentOnAccountPage(t *testing.T) {
 func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
-	h.Client(appClient())
-	h.AuthRequest("req1", "app", authForm())
+	h.Client(webtest.AppClient())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	b := h.Browser()
 	b.Get("/login?request=req1")
 	b.Post("/login?request=req1", url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"ann-password-long"}})
@@ -130,7 +130,7 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 func TestStepUpForSessionWithoutFactor(t *testing.T) {
 	h := newHarness(t)
 	h.User("ada", "ada@corp.example", "ada-password-long")
-	h.Client(appClient())
+	h.Client(webtest.AppClient())
 	first, _ := h.SignedIn("ada", "fed")
 	secret, _ := webtest.Enroll(first)
 	old, _ := h.SignedIn("ada", "fed")
@@ -138,7 +138,7 @@ func TestStepUpForSessionWithoutFactor(t *testing.T) {
 		t.Fatalf("upstream session %+v (signed in %v), want one without otp", s, ok)
 	}
 
-	h.AuthRequest("req1", "app", authForm())
+	h.AuthRequest("req1", "app", webtest.AuthForm())
 	old.Get("/login?request=req1")
 	webtest.WantRedirect(t, old.Post("/login?request=req1", url.Values{"action": {"continue"}}), "/oauth2/authorize/resume?request=req1")
 	w := old.Get(account.PathMFA + "?request=req1")

@@ -31,6 +31,20 @@ func (e *Env) SignedIn(userID string, amr ...string) (*Agent, storage.Session) {
 	return a, sess
 }
 
+// SignInAt is a new browser signed in through the /login form (SignIn),
+// which then opens local: the page whose form token the test posts with.
+func (e *Env) SignInAt(email, pw, local string) (*Agent, storage.Session) {
+	e.T.Helper()
+	a := e.Browser()
+	a.SignIn(email, pw)
+	s, ok := a.Session()
+	if !ok {
+		e.T.Fatal("not signed in")
+	}
+	a.Get(local)
+	return a, s
+}
+
 // PathAccountMFA is the second-factor page of web/account, which Enroll
 // drives (webtest imports no area).
 const PathAccountMFA = "/account/mfa"
