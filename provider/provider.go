@@ -33,6 +33,7 @@ import (
 	"github.com/ostiary/ostiary/provider/web"
 	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
 )
@@ -120,7 +121,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	worker, people, err := newMail(cfg, issuer, store, logger)
+	worker, selfServe, err := newMail(cfg, issuer, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +141,6 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	pages, err := web.New(web.Pages{
 		Orgs:       orgs,
 		Accounts:   &accounts.Service{Store: store, Policy: cfg.passwordPolicy(), Now: cfg.now},
-		People:     people,
 		Lifecycle:  lifecycle,
 		Transactor: store,
 		Store:      store,
@@ -148,13 +148,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		Throttle:   limiter,
 		Audit:      recorder,
 		Notifier:   notify,
-		Mailer:     people.Mailer,
+		Mailer:     selfServe.Mail.Outbox,
 		MFA:        second,
 		Challenges: store,
 		Issuer:     cfg.Issuer,
 		Now:        cfg.now,
 		Logger:     logger,
 		Federation: &web.Federation{Connectors: upstreams, Store: store, Orgs: orgSSO},
+
+		// web/selfservice's pages, as the login page links them.
+		PasswordReset: true,
+		Registration:  selfServe.RegistrationOpen(),
+		LinkMail:      selfServe.Mail,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -185,8 +190,15 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	accountPages, err := account.New(account.Pages{Site: site, Store: store, Throttle: limiter, Notifier: notify,
-		Policy: cfg.passwordPolicy(), Users: lifecycle, Requests: pages, Mailer: people.Mailer, MFA: second,
+		Policy: cfg.passwordPolicy(), Users: lifecycle, Requests: pages, Mailer: selfServe.Mail.Outbox, MFA: second,
 		Identities: &account.Identities{Connectors: upstreams, Store: store, Transactor: store}})
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	// Registration, verification, reset and invitations (web/selfservice).
+	selfServe.Site, selfServe.Throttle, selfServe.Notifier, selfServe.Requests = site, limiter, notify, pages
+	selfServe.Invitations, selfServe.Users, selfServe.Transactor = orgs, pages.Accounts, store
+	selfService, err := selfservice.New(*selfServe)
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
@@ -262,22 +274,15 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(web.PathUpstreamCancel, page(pages.UpstreamCancel))
 	handle(web.PathUpstreamStart, page(pages.UpstreamStart))
 	handle(web.PathUpstreamLogoutDone, page(pages.UpstreamLogoutDone))
-	handle("/register", page(pages.Register))
-	handle("/verify-email", page(pages.VerifyEmail))
-	handle("/forgot-password", page(pages.ForgotPassword))
-	handle("/reset-password", page(pages.ResetPassword))
-	if people.DevMail != nil {
-		handle("/dev/mail", page(pages.DevMail))
-	}
 	handle(oauth.PathOrganization, page(pages.Organization))
 	handle(oauth.PathConsent, page(pages.Consent))
 	handle("/organizations", page(pages.Organizations))
 	handle("/organizations/{id}", page(pages.OrganizationSettings))
-	handle("/invitations/accept", page(pages.AcceptInvitation))
 	handle(web.PathSecondFactor, page(pages.SecondFactor))
 	handle(discovery.PathLogout, page(pages.Logout))
 	handle("/logout", page(pages.Logout))
 	mountPages(site, accountPages.Routes())
+	mountPages(site, selfService.Routes())
 	adminPages := &web.Admin{Pages: pages, Store: store, Keys: km, Ops: adminOps}
 	adminPages.Mount(func(pattern string, h http.HandlerFunc) { handle(pattern, page(h)) })
 	handle("/static/", pages.Static())
@@ -290,7 +295,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		wellKnown[base+path] = disc
 	}
 	// The reset form enqueues alike for every address; the worker decides.
-	worker.Preparers = map[string]mail.Preparer{web.PurposeResetPassword: pages.PrepareReset}
+	worker.Preparers = map[string]mail.Preparer{selfservice.PurposeResetPassword: selfService.PrepareReset}
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, pages, logger)
@@ -299,10 +304,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		background: append(newBackground(cfg, km, store, recorder, logger), watchClients(store, oa)...)}, nil
 }
 
-// newMail builds the outbox worker and the registration and reset side of
-// the pages. Without SMTP, mails go to the log and, on a loopback issuer
-// only, to the /dev/mail page.
-func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logger) (*mail.Worker, *web.People, error) {
+// newMail builds the outbox worker and the configuration of registration,
+// reset and invitations (web/selfservice), which New completes. Without
+// SMTP, mails go to the log and, on a loopback issuer only, to the
+// /dev/mail page.
+func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logger) (*mail.Worker, *selfservice.Pages, error) {
 	m := cfg.Mail
 	worker := &mail.Worker{Queue: store, From: m.From, Now: cfg.now, PollInterval: m.PollInterval, Lease: m.Lease,
 		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
@@ -311,7 +317,7 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		return nil, nil, fmt.Errorf("provider: mail sealer: %w", err)
 	}
 	worker.Sealer = sealer
-	var devMail web.MailLister
+	var devMail selfservice.MailLister
 	if m.SMTP != nil {
 		smtp := *m.SMTP
 		if smtp.LocalName == "" {
@@ -332,18 +338,17 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		return nil, nil, err
 	}
 	worker.Outbox = outbox
-	people := &web.People{
+	selfServe := &selfservice.Pages{
 		Store:                 store,
-		Mailer:                outbox,
+		Mail:                  &selfservice.MailCap{Store: store, Outbox: outbox, PerHour: m.MaxPerAddressPerHour, Now: cfg.now, Logger: logger},
 		Registration:          cfg.Registration,
 		InviteOnly:            cfg.InviteOnly,
 		Policy:                cfg.passwordPolicy(),
 		VerifyEmailLifetime:   cfg.VerifyEmailLifetime,
 		ResetPasswordLifetime: cfg.ResetPasswordLifetime,
-		MailsPerHour:          m.MaxPerAddressPerHour,
 		DevMail:               devMail,
 	}
-	return worker, people, nil
+	return worker, selfServe, nil
 }
 
 // ehloName is host as RFC 5321 §4.1.3 wants it in EHLO: an IP address as

@@ -1,9 +1,9 @@
 // Package web serves the server-rendered pages of the sign-in flow: login,
 // organization picker, consent, RP-initiated logout, and the error pages the
-// authorization endpoint shows when it must not redirect; and, when
-// Pages.People is set, self-service registration, email verification and
-// password reset by mailed one-time links. The signed-in user's pages (home,
-// account, second factor setup, account deletion) are web/account's.
+// authorization endpoint shows when it must not redirect. The signed-in
+// user's pages (home, account, second factor setup, account deletion) are
+// web/account's; registration, email verification, password reset and
+// invitations are web/selfservice's.
 //
 // The pages and the authorization endpoint talk only through the parked
 // storage.AuthRequest: a page records the person's decision on it and sends
@@ -17,13 +17,7 @@
 //	GET, POST /organization?request=ID              Pages.Organization
 //	GET, POST /consent?request=ID                   Pages.Consent
 //	GET, POST /oauth2/logout, GET /logout           Pages.Logout
-//	GET, POST /register                             Pages.Register
-//	GET, POST /verify-email[?token=T]               Pages.VerifyEmail
-//	GET, POST /forgot-password                      Pages.ForgotPassword
-//	GET, POST /reset-password[?token=T]             Pages.ResetPassword
-//	GET /dev/mail                                   Pages.DevMail (development only)
 //	GET, POST /organizations, /organizations/{id}   Pages.Organizations, Pages.OrganizationSettings
-//	GET, POST /invitations/accept?org=ID&token=T    Pages.AcceptInvitation
 //	GET, POST /login/mfa                            Pages.SecondFactor
 //	POST /login/upstream/{connector}[?request=ID]   Pages.UpstreamStart ("Sign in with …", linking)
 //	GET /login/upstream/callback                    Pages.UpstreamCallback

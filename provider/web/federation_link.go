@@ -62,7 +62,7 @@ func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return upstreamLinkGone(err)
 	}
-	view := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.People != nil && p.People.Mailer != nil}
+	view := linkPage{Provider: cfg.Name, Email: user.Email, MailLink: p.LinkMail != nil}
 	if p.MFA != nil {
 		st, err := p.MFA.Status(ctx, user.ID)
 		if err != nil {

@@ -40,7 +40,7 @@ func (p *Pages) mailLinkProof(r *http.Request, pending storage.OneTimeToken, pl 
 	}
 	p.site.Audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
 		Details: map[string]string{"connector": pl.Connector}})
-	return p.mailLimited(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
+	return p.LinkMail.Send(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
 		UpstreamEmail: pl.Email, Link: p.site.Link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
 		Lifetime: fmt.Sprintf("%d minutes", int(pending.ExpiresAt.Sub(now)/time.Minute))})
 }

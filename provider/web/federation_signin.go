@@ -58,7 +58,7 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 	case !errors.Is(err, storage.ErrNotFound):
 		return fmt.Errorf("web: look up user: %w", err)
 	}
-	if p.People == nil || !p.People.Registration || p.People.InviteOnly {
+	if !p.Registration {
 		return p.upstreamProblem(w, r, http.StatusForbidden, st.RequestID, "No account for this sign-in",
 			"There is no account here for your "+cfg.Name+" sign-in, and new accounts cannot be created. Ask the administrator of this service for an account.", nil)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/web/account"
+	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -33,7 +34,8 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 		h.T.Fatal(err)
 	}
 	h.pages.Federation = &Federation{Connectors: set, Store: h.Store}
-	h.pages.People = &People{Store: h.Store, Mailer: h.Mailer, Registration: true}
+	h.pages.Registration, h.pages.PasswordReset = true, true
+	h.pages.LinkMail = &selfservice.MailCap{Store: h.Store, Outbox: h.Mailer, Now: h.Clock.Now, Logger: h.Logger}
 	h.account.Identities = &account.Identities{Connectors: set, Store: h.Store, Transactor: h.Store}
 	h.mount()
 	up.Now = h.Clock.Now

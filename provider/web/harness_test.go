@@ -8,6 +8,7 @@ import (
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
@@ -15,8 +16,9 @@ import (
 // signed-in user's pages (web/account) that mount builds from account.
 type harness struct {
 	*webtest.Env
-	pages   *Pages
-	account account.Pages
+	pages       *Pages
+	account     account.Pages
+	selfService selfservice.Pages
 }
 
 func newHarness(t *testing.T) *harness {
@@ -46,6 +48,9 @@ func newHarness(t *testing.T) *harness {
 	h.pages = pages
 	h.account = account.Pages{Site: h.Site(), Store: h.Store, Throttle: pages.Throttle, Notifier: h.Notified,
 		Users: pages.Lifecycle, Requests: pages, Mailer: h.Mailer, MFA: h.MFA}
+	h.selfService = selfservice.Pages{Site: h.Site(), Store: h.Store, Throttle: pages.Throttle, Notifier: h.Notified,
+		Requests: pages, Invitations: pages.Orgs, Users: pages.Accounts, Transactor: h.Store,
+		Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.Mailer, Now: h.Clock.Now, Logger: h.Logger}}
 	h.mount()
 	return h
 }
@@ -58,8 +63,13 @@ func (h *harness) mount() {
 	if err != nil {
 		h.T.Fatal(err)
 	}
+	self, err := selfservice.New(h.selfService)
+	if err != nil {
+		h.T.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	h.Site().Mount(mux, acct.Routes())
+	h.Site().Mount(mux, self.Routes())
 	mux.HandleFunc("/login", pages.Login)
 	mux.HandleFunc(PathUpstreamStart, pages.UpstreamStart)
 	mux.HandleFunc(PathUpstreamCallback, pages.UpstreamCallback)
@@ -71,7 +81,6 @@ func (h *harness) mount() {
 	mux.HandleFunc("/consent", pages.Consent)
 	mux.HandleFunc("/organizations", pages.Organizations)
 	mux.HandleFunc("/organizations/{id}", pages.OrganizationSettings)
-	mux.HandleFunc("/invitations/accept", pages.AcceptInvitation)
 	mux.HandleFunc(PathSecondFactor, pages.SecondFactor)
 	mux.HandleFunc("/oauth2/logout", pages.Logout)
 	mux.HandleFunc("/logout", pages.Logout)

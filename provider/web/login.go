@@ -100,7 +100,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *flow, statu
 			data.Continue = choice(user)
 		}
 	}
-	data.ForgotURL, data.RegisterURL = p.peopleLinks(f)
+	data.ForgotURL, data.RegisterURL = p.selfServiceLinks(f)
 	data.Upstreams = p.upstreamButtons(f)
 	data.SSO = p.federationOn() && p.Federation.Orgs != nil
 	data.CSRF = p.Sessions.CSRFToken(w, r)

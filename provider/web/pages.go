@@ -126,9 +126,13 @@ type Pages struct {
 	Accounts   *accounts.Service
 	Lifecycle  *accounts.People
 	Transactor Transactor
-	// People is the registration, email verification and password reset
-	// side; nil turns those pages off (they answer 404).
-	People *People
+	// PasswordReset and Registration say which of web/selfservice's pages
+	// are on: the login page links them, and with Registration an upstream
+	// sign-in may make a new account (selfservice.Pages.RegistrationOpen).
+	PasswordReset, Registration bool
+	// LinkMail sends an upstream sign-in's mailed proof, capped per address
+	// (a *selfservice.MailCap); nil offers no mailed proof.
+	LinkMail LinkMailer
 	// Federation is sign-in through upstream identity providers; nil turns
 	// it off.
 	Federation *Federation

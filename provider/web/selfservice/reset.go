@@ -1,4 +1,4 @@
-package web
+package selfservice
 
 import (
 	"context"
@@ -18,43 +18,37 @@ type forgotPage struct {
 	Title, Action, CSRF, LoginURL, Email, Error string
 }
 
-// ForgotPassword serves GET and POST /forgot-password. The answer to a
-// well-formed address is the same, byte for byte and in the work done,
+// forgotForm serves GET /forgot-password. The answer to a well-formed
+// address (forgotPassword) is the same, byte for byte and in the work done,
 // whether or not it has an account; only an account that exists and is not
 // disabled gets a link (PrepareReset, at send time).
-func (p *Pages) ForgotPassword(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.forgotPassword)(w, r)
-}
-
-func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
-	if p.People == nil {
-		return peopleOff()
-	}
-	f, err := p.loadFlow(r)
+func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request) error {
+	app, err := p.Requests.Application(r)
 	if err != nil {
 		return err
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		return p.forgotForm(w, r, f, http.StatusOK, forgotPage{})
-	case http.MethodPost:
-	default:
-		return methodNotAllowed(w)
+	return p.renderForgot(w, r, app, http.StatusOK, forgotPage{})
+}
+
+func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
+	app, err := p.Requests.Application(r)
+	if err != nil {
+		return err
 	}
 	raw := strings.TrimSpace(r.PostFormValue("email"))
 	if len(raw) > maxEmailLen {
 		raw = raw[:maxEmailLen]
 	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
-		return p.forgotForm(w, r, f, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
+		return p.renderForgot(w, r, app, http.StatusForbidden, forgotPage{Email: raw, Error: "This form has expired. Please try again."})
 	}
 	email, err := accounts.NormalizeEmail(raw)
 	if err != nil {
-		return p.forgotForm(w, r, f, http.StatusUnprocessableEntity, forgotPage{Email: raw,
+		return p.renderForgot(w, r, app, http.StatusUnprocessableEntity, forgotPage{Email: raw,
 			Error: "Enter a valid email address, like name@example.com."})
 	}
 	ctx := r.Context()
-	ip := p.Sessions.RemoteIP(r)
+	ip := p.Site.Sessions().RemoteIP(r)
 	// Known or not, the request does the same work: one look-up, one count
 	// of the address's mails, one sealed request in the outbox, one audit
 	// event. Whether a link goes out is decided by the mail worker
@@ -62,67 +56,58 @@ func (p *Pages) forgotPassword(w http.ResponseWriter, r *http.Request) error {
 	// of this answer nor the outbox tells which addresses have an account.
 	u, err := p.Store.GetUserByEmail(ctx, email)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("web: look up user: %w", err)
+		return fmt.Errorf("selfservice: look up user: %w", err)
 	}
-	within, err := p.mailBudget(ctx, email)
+	within, err := p.Mail.within(ctx, email)
 	if err != nil {
 		return err
 	}
 	result := "queued"
 	if within {
-		if err := p.People.Mailer.SendPrepared(ctx, email, PurposeResetPassword); err != nil {
-			return fmt.Errorf("web: queue reset mail: %w", err)
+		if err := p.Mail.Outbox.SendPrepared(ctx, email, PurposeResetPassword); err != nil {
+			return fmt.Errorf("selfservice: queue reset mail: %w", err)
 		}
 	} else {
 		result = "too_many_mails"
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "password.reset_requested", SubjectID: u.ID, IP: ip, Details: map[string]string{"result": result}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Check your email",
 		Lines: []string{
 			"If " + email + " belongs to an account, we sent it a link to choose a new password. The link expires in " +
-				inWords(p.People.resetLifetime()) + ".",
+				inWords(p.ResetPasswordLifetime) + ".",
 			"If nothing arrives within a few minutes, look in your spam folder, or check that you typed the address of your account.",
 		},
-		Links: []noticeLink{{p.inFlow("/login", f), "Back to sign in"}}})
+		Links: []noticeLink{{p.inFlow(pathLogin, app), "Back to sign in"}}})
 }
 
-func (p *Pages) forgotForm(w http.ResponseWriter, r *http.Request, f *flow, status int, data forgotPage) error {
+func (p *Pages) renderForgot(w http.ResponseWriter, r *http.Request, app *Application, status int, data forgotPage) error {
 	data.Title = "Forgot your password?"
-	data.Action = p.inFlow("/forgot-password", f)
-	data.LoginURL = p.inFlow("/login", f)
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.site.Render(w, status, "forgot_password", data)
+	data.Action = p.inFlow(PathForgotPassword, app)
+	data.LoginURL = p.inFlow(pathLogin, app)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, status, "forgot_password", data)
 }
 
-// ResetPassword serves /reset-password, the link of the reset mail: GET
-// shows the form (using nothing up), POST sets the new password. Success
-// ends every other session of the person and every token issued to them.
-func (p *Pages) ResetPassword(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.resetPassword)(w, r)
+// resetForm serves GET /reset-password, the link of the reset mail: the
+// form, using nothing up; its POST (resetPassword) sets the new password.
+// Success ends every other session of the user and every token issued to
+// them.
+func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		return incompleteLink()
+	}
+	return p.renderReset(w, r, http.StatusOK, tokenFormPage{Token: token})
 }
 
 func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
-	if p.People == nil {
-		return peopleOff()
-	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		token := r.URL.Query().Get("token")
-		if token == "" {
-			return incompleteLink()
-		}
-		return p.resetForm(w, r, http.StatusOK, tokenFormPage{Token: token})
-	case http.MethodPost:
-	default:
-		return methodNotAllowed(w)
-	}
 	token := r.PostFormValue("token")
 	pw := r.PostFormValue("password")
-	if err := p.Sessions.CheckCSRF(r); err != nil {
-		return p.resetForm(w, r, http.StatusForbidden, tokenFormPage{Token: token, Error: "This form has expired. Please try again."})
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
+		return p.renderReset(w, r, http.StatusForbidden, tokenFormPage{Token: token, Error: "This form has expired. Please try again."})
 	}
 	if pw != r.PostFormValue("confirm") {
-		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: token,
+		return p.renderReset(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: token,
 			Error: "The two passwords are not the same. Type the new password twice."})
 	}
 	ctx := r.Context()
@@ -133,9 +118,9 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.notice(w, http.StatusBadRequest, noticePage{Heading: "This link has expired",
 			Lines: []string{"The reset link has expired, was used already, or a newer one was sent since. Only the newest link works, once."},
-			Links: []noticeLink{{p.site.Path("/forgot-password"), "Send a new link"}}})
+			Links: []noticeLink{{p.Site.Path(PathForgotPassword), "Send a new link"}}})
 	}
-	if err := p.People.Policy.Check(pw, u.Email); err != nil {
+	if err := p.Policy.Check(pw, u.Email); err != nil {
 		var re *accounts.RuleError
 		if !errors.As(err, &re) {
 			return err
@@ -146,11 +131,11 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		return p.resetForm(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: fresh, Error: re.Msg})
+		return p.renderReset(w, r, http.StatusUnprocessableEntity, tokenFormPage{Token: fresh, Error: re.Msg})
 	}
 	hash, err := password.Hash(pw)
 	if err != nil {
-		return fmt.Errorf("web: hash password: %w", err)
+		return fmt.Errorf("selfservice: hash password: %w", err)
 	}
 	err = p.Store.UpdateUser(ctx, u.ID, func(cur storage.User) (storage.User, error) {
 		cur.PasswordHash = hash
@@ -158,61 +143,58 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 		if strings.EqualFold(cur.Email, t.Email) {
 			cur.EmailVerified = true
 		}
-		cur.UpdatedAt = p.Now().UTC()
+		cur.UpdatedAt = p.Site.Now().UTC()
 		return cur, nil
 	})
 	if err != nil {
-		return fmt.Errorf("web: set password: %w", err)
+		return fmt.Errorf("selfservice: set password: %w", err)
 	}
 	// This browser stays signed in if it is the same person's.
 	keep := ""
-	if sess, _, signedIn, err := p.site.CurrentUser(r); err == nil && signedIn && sess.UserID == u.ID {
+	if sess, _, signedIn, err := p.Site.CurrentUser(r); err == nil && signedIn && sess.UserID == u.ID {
 		keep = sess.ID
 	}
-	sessions, tokens, err := accounts.EndOtherSessions(ctx, p.People.Store, p.Notifier, u.ID, keep)
+	sessions, tokens, err := accounts.EndOtherSessions(ctx, p.Store, p.Notifier, u.ID, keep)
 	if err != nil {
 		return err
 	}
 	if err := p.Throttle.Success(ctx, u.Email); err != nil {
-		p.Logger.WarnContext(ctx, "reset login throttle", "err", err)
+		p.Site.Logger().WarnContext(ctx, "reset login throttle", "err", err)
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Sessions.RemoteIP(r),
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "password.reset", ActorID: u.ID, SubjectID: u.ID, IP: p.Site.Sessions().RemoteIP(r),
 		Details: map[string]string{"sessions_ended": fmt.Sprint(sessions), "tokens_deactivated": fmt.Sprint(tokens)}})
 	return p.notice(w, http.StatusOK, noticePage{Heading: "Your password has been changed",
 		Lines: []string{"You are signed out on every other device, and applications will ask you to sign in again."},
-		Links: []noticeLink{{p.site.Path("/login"), "Sign in"}}})
+		Links: []noticeLink{{p.Site.Path(pathLogin), "Sign in"}}})
 }
 
-func (p *Pages) resetForm(w http.ResponseWriter, r *http.Request, status int, data tokenFormPage) error {
+func (p *Pages) renderReset(w http.ResponseWriter, r *http.Request, status int, data tokenFormPage) error {
 	data.Title = "Choose a new password"
-	data.Action = p.site.Path("/reset-password")
-	data.MinLength = p.People.Policy.Length()
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.site.Render(w, status, "reset_password", data)
+	data.Action = p.Site.Path(PathResetPassword)
+	data.MinLength = p.Policy.Length()
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, status, "reset_password", data)
 }
 
 // PrepareReset is the mail worker's Preparer for reset requests: at send
 // time it issues the link's token for the account of to and returns the
 // mail, or nothing for an address without an account or a disabled one.
 func (p *Pages) PrepareReset(ctx context.Context, to string) (mail.Data, bool, error) {
-	if p.People == nil {
-		return nil, false, nil
-	}
 	u, err := p.Store.GetUserByEmail(ctx, to)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, false, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("web: look up user: %w", err)
+		return nil, false, fmt.Errorf("selfservice: look up user: %w", err)
 	}
 	if u.Disabled {
 		return nil, false, nil
 	}
-	lifetime := p.People.resetLifetime()
-	secret, err := p.issueToken(ctx, PurposeResetPassword, u, p.Now().Add(lifetime))
+	lifetime := p.ResetPasswordLifetime
+	secret, err := p.issueToken(ctx, PurposeResetPassword, u, p.Site.Now().Add(lifetime))
 	if err != nil {
 		return nil, false, err
 	}
-	return mail.ResetPassword{Name: u.Name, Link: p.site.Link("/reset-password", url.Values{"token": {secret}}),
+	return mail.ResetPassword{Name: u.Name, Link: p.Site.Link(PathResetPassword, url.Values{"token": {secret}}),
 		Expires: inWords(lifetime)}, true, nil
 }
