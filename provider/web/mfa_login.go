@@ -16,17 +16,13 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// SecondFactor enrolls and checks second factors; *mfa.Service is one.
-// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled,
-// ErrAlreadyEnabled, ErrNoEnrollment.
+// SecondFactor checks second factors at sign-in (web/account enrolls them);
+// *mfa.Service is one. Errors are mfa's: ErrInvalidCode (and
+// ErrReplayedCode), ErrNotEnabled.
 type SecondFactor interface {
 	Status(ctx context.Context, userID string) (mfa.Status, error)
-	Begin(ctx context.Context, userID, account string, fresh bool) (mfa.Enrollment, error)
-	Confirm(ctx context.Context, userID, code string) ([]string, error)
 	Verify(ctx context.Context, userID, code string) error
 	UseRecoveryCode(ctx context.Context, userID, code string) error
-	RegenerateRecoveryCodes(ctx context.Context, userID string) ([]string, error)
-	Disable(ctx context.Context, userID string) error
 }
 
 // MFAChallenges keeps half-finished sign-ins; storage.MFAStore has them.

@@ -29,21 +29,9 @@ type Store interface {
 	UpdateSession(ctx context.Context, id string, fn func(storage.Session) (storage.Session, error)) error
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
 
-	// The account page's.
-	ListClients(ctx context.Context) ([]storage.Client, error)
+	// The logout's, for a session an id_token_hint names.
 	GetSession(ctx context.Context, id string, now time.Time) (storage.Session, error)
-	ListSessionsByUser(ctx context.Context, userID string, now time.Time) ([]storage.Session, error)
 	DeleteSession(ctx context.Context, id string) error
-	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
-	// DeleteOneTimeTokensByUser: a password change cancels pending reset links.
-	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
-	ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error)
-	DeleteConsent(ctx context.Context, userID, clientID string) error
-	CreatePAT(ctx context.Context, p storage.PAT) error
-	ListPATsByUser(ctx context.Context, userID string) ([]storage.PAT, error)
-	DeletePAT(ctx context.Context, userID, id string) error
-	CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error
-	ConsumeOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (storage.OneTimeToken, error)
 
 	// The organization pages'.
 	GetOrg(ctx context.Context, id string) (storage.Organization, error)
