@@ -24,11 +24,8 @@ import (
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
-	"github.com/ostiary/ostiary/provider/web"
-	adminpages "github.com/ostiary/ostiary/provider/web/admin"
-	"github.com/ostiary/ostiary/provider/web/federation"
-	orgpages "github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -67,9 +64,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("issuer: %w", err)
 	}
-	// The handlers below name the services as they always have.
-	km, recorder, notify, second := svc.Keys, svc.Audit, svc.Notifier, svc.MFA
-	orgs, lifecycle, upstreams, orgSSO := svc.Orgs, svc.Users, svc.Connectors, svc.SSO
+	km, recorder, notify := svc.Keys, svc.Audit, svc.Notifier
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
@@ -104,48 +99,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if !cfg.DisableDeviceCookies {
 		limiter.DeviceKeys = secrets.Derive(cfg.Secrets, secrets.PurposeDeviceCookie, 32)
 	}
-	worker, people, err := newMail(cfg, issuer, store, logger)
+	worker, selfServe, err := newMail(cfg, issuer, store, logger)
 	if err != nil {
 		return nil, err
 	}
-	tokens := svc.Tokens
+	// One page.Site for every page area, and for the authorization
+	// endpoint's error pages.
 	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder,
 		Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	flows := &signin.Flows{Site: site, Store: store}
-	pages, err := web.New(web.Pages{
-		Site:       site,
-		Flows:      flows,
-		Orgs:       orgs,
-		Accounts:   svc.Accounts,
-		People:     people,
-		Lifecycle:  lifecycle,
-		Transactor: store,
-		Tokens:     tokens,
-		Store:      store,
-		Sessions:   sessions,
-		Throttle:   limiter,
-		Audit:      recorder,
-		Notifier:   notify,
-		Mailer:     people.Mailer,
-		MFA:        second,
-		Issuer:     cfg.Issuer,
-		Now:        cfg.now,
-		Logger:     logger,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("pages: %w", err)
-	}
-	// Connectors can be added at run time, so federation is always on.
-	fed, err := federation.New(federation.Pages{Site: site, Flows: flows, Passwords: &signin.Passwords{Site: site, Store: store},
-		Store: store, Transactor: store, Throttle: limiter, Connectors: upstreams, Orgs: orgSSO,
-		NewAccounts: people.Registration && !people.InviteOnly, Mailer: pages, MFA: second})
-	if err != nil {
-		return nil, fmt.Errorf("federation pages: %w", err)
-	}
-	pages.Federation = fed
 	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
 	oa, err := oauth.New(oauth.Config{
 		Issuer:                cfg.Issuer,
@@ -165,12 +130,11 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	// Logout verifies its hints with the protocol's own signer.
-	signinPages, err := signin.New(signin.Pages{Site: site, Flows: flows, Store: store, Throttle: limiter,
-		MFA: second, Challenges: store, Hints: idTokenHints{oa}, Notifier: notify, Upstream: fed, SelfService: people})
+	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, sessions: sessions,
+		limiter: limiter, hints: idTokenHints{oa}, selfServe: selfServe})
 	if err != nil {
-		return nil, fmt.Errorf("sign-in pages: %w", err)
+		return nil, err
 	}
-	pages.Signin = signinPages
 
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
@@ -209,12 +173,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		}
 		mount(method+base+path, h)
 	}
-	orgPages, err := orgpages.New(orgpages.Pages{Site: site, Store: store, Orgs: orgs, Mailer: people.Mailer,
-		SSO: &orgpages.SSO{Service: orgSSO, Connectors: upstreams}})
-	if err != nil {
-		return nil, fmt.Errorf("pages: %w", err)
-	}
-	page := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
+	// The authorization endpoint and its resumption are pages too: their
+	// errors are the site's error page, with its headers.
+	pageHandler := func(f http.HandlerFunc) http.Handler { return page.Headers(f) }
 
 	if !cfg.AdminSeparate {
 		handle(adminapi.BasePath+"/", admin)
@@ -225,8 +186,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathOAuthServerMetadata, disc)
 	handle(discovery.PathJWKS, disc)
 
-	handle(discovery.PathAuthorize, page(oa.Authorize))
-	handle(oauth.PathResume, page(oa.ResumeAuthorize))
+	handle(discovery.PathAuthorize, pageHandler(oa.Authorize))
+	handle(oauth.PathResume, pageHandler(oa.ResumeAuthorize))
 	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
@@ -236,24 +197,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		handle(dcr.PathRegister+"/{client_id}", http.HandlerFunc(registration.Configuration))
 	}
 
-	site.Mount(mount, signinPages.Routes())
-	site.Mount(mount, fed.Routes())
-	handle("/register", page(pages.Register))
-	handle("/verify-email", page(pages.VerifyEmail))
-	handle("/forgot-password", page(pages.ForgotPassword))
-	handle("/reset-password", page(pages.ResetPassword))
-	if people.DevMail != nil {
-		handle("/dev/mail", page(pages.DevMail))
+	for _, table := range pages.tables {
+		site.Mount(mount, table)
 	}
-	site.Mount(mount, orgPages.Routes())
-	handle("/invitations/accept", page(pages.AcceptInvitation))
-	handle("/account/delete", page(pages.DeleteAccount))
-	handle(web.PathAccountMFA, page(pages.AccountMFA))
-	handle("/account", page(pages.Account))
-	handle("/account/", page(pages.Account))
-	site.Mount(mount, (&adminpages.Pages{Site: site, Store: store, Keys: km, Ops: adminOps, Users: lifecycle}).Routes())
-	handle("/static/", site.Static())
-	handle("GET /{$}", page(pages.Home))
+	handle(page.PathStatic, site.Static())
 	handle("/", site.NotFound(mux))
 
 	wellKnown := map[string]http.Handler{}
@@ -261,7 +208,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		wellKnown[base+path] = disc
 	}
 	// The reset form enqueues alike for every address; the worker decides.
-	worker.Preparers = map[string]mail.Preparer{web.PurposeResetPassword: pages.PrepareReset}
+	worker.Preparers = map[string]mail.Preparer{selfservice.PurposeResetPassword: pages.prepareReset}
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
@@ -270,10 +217,10 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}, nil
 }
 
-// newMail builds the outbox worker and the registration and reset side of
-// the pages. Without SMTP, mails go to the log and, on a loopback issuer
+// newMail builds the outbox worker and the configuration of the
+// self-service pages (web/selfservice). Without SMTP, mails go to the log and, on a loopback issuer
 // only, to the /dev/mail page.
-func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logger) (*mail.Worker, *web.People, error) {
+func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logger) (*mail.Worker, *selfservice.Pages, error) {
 	m := cfg.Mail
 	worker := &mail.Worker{Queue: store, From: m.From, Now: cfg.now, PollInterval: m.PollInterval, Lease: m.Lease,
 		MaxAttempts: m.MaxAttempts, Backoff: m.RetryBackoff, MaxBackoff: m.MaxBackoff, Logger: logger}
@@ -282,7 +229,7 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		return nil, nil, fmt.Errorf("provider: mail sealer: %w", err)
 	}
 	worker.Sealer = sealer
-	var devMail web.MailLister
+	var devMail selfservice.MailLister
 	if m.SMTP != nil {
 		smtp := *m.SMTP
 		if smtp.LocalName == "" {
@@ -303,18 +250,17 @@ func newMail(cfg Config, issuer *url.URL, store storage.Store, logger *slog.Logg
 		return nil, nil, err
 	}
 	worker.Outbox = outbox
-	people := &web.People{
+	selfServe := &selfservice.Pages{
 		Store:                 store,
-		Mailer:                outbox,
+		Mail:                  &selfservice.MailCap{Store: store, Outbox: outbox, PerHour: m.MaxPerAddressPerHour, Now: cfg.now, Logger: logger},
 		Registration:          cfg.Registration,
 		InviteOnly:            cfg.InviteOnly,
 		Policy:                cfg.passwordPolicy(),
 		VerifyEmailLifetime:   cfg.VerifyEmailLifetime,
 		ResetPasswordLifetime: cfg.ResetPasswordLifetime,
-		MailsPerHour:          m.MaxPerAddressPerHour,
 		DevMail:               devMail,
 	}
-	return worker, people, nil
+	return worker, selfServe, nil
 }
 
 // ehloName is host as RFC 5321 §4.1.3 wants it in EHLO: an IP address as

@@ -1,4 +1,4 @@
-package web
+package web_test
 
 import (
 	"net/http"
@@ -73,9 +73,9 @@ func TestAccountIdentities(t *testing.T) {
 func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	h := newHarness(t)
 	up := h.withUpstream(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
-	h.pages.Federation.Orgs = &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.pages.Orgs, Connectors: h.pages.Federation.Connectors.(*connectors.Set),
+	h.fed.Orgs = &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.orgRules, Connectors: h.fed.Connectors.(*connectors.Set),
 		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.Clock.Now}
-	h.orgs.SSO = &orgs.SSO{Service: h.pages.Federation.Orgs, Connectors: h.pages.Federation.Connectors}
+	h.orgs.SSO = &orgs.SSO{Service: h.fed.Orgs, Connectors: h.fed.Connectors}
 	h.User("olga", "olga@acme.example", "olga's password 1234")
 	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	}
 
 	// Unverified, the domain changes nothing at sign-in.
-	if msg, _ := h.pages.Federation.PasswordRefused(h.Ctx(), "olga@acme.example"); msg != "" {
+	if msg, _ := h.fed.PasswordRefused(h.Ctx(), "olga@acme.example"); msg != "" {
 		t.Fatalf("password refused for an unverified domain: %s", msg)
 	}
 	if err := h.Store.VerifyOrgDomain(h.Ctx(), "acme", "acme.example", h.Clock.Now()); err != nil {

@@ -16,9 +16,8 @@ import (
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
-	"github.com/ostiary/ostiary/provider/web"
+	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/admin"
-	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
@@ -64,22 +63,8 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	orgs := &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
 	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	flows := &signin.Flows{Site: h.Site(), Store: h.Store}
-	flat, err := web.New(web.Pages{
-		Orgs:       orgs,
-		Accounts:   &accounts.Service{Store: h.Store, Now: h.Clock.Now},
-		Lifecycle:  users,
-		Transactor: h.Store,
-		Store:      h.Store,
-		Sessions:   h.Sessions,
-		Throttle:   h.Limiter(),
-		Audit:      h.Store,
-		Issuer:     webtest.Issuer,
-		Now:        h.Clock.Now,
-		Logger:     h.Logger,
-		Site:       h.Site(),
-		Flows:      flows,
-		Tokens:     &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now},
-	})
+	home, err := account.New(account.Pages{Site: h.Site(), Store: h.Store, Throttle: h.Limiter(), Notifier: h.Notified,
+		Users: users, Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: flows})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,22 +75,13 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
 	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, People: users, Audit: h.Store, Now: h.Clock.Now}
 	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users}
-	h.Mount(pages.Routes(), login.Routes(), []page.Route{page.Get("/{$}", served(flat.Home))})
+	h.Mount(pages.Routes(), login.Routes(), home.Routes())
 	u := h.User("root", "admin@example.com", "correct horse battery")
 	if err := h.Store.UpdateUser(h.Ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {
 		t.Fatal(err)
 	}
 	u.Admin = true
 	return &adminHarness{Env: h, pages: pages, keys: fk, admin: u}
-}
-
-// served is a provider/web handler, which writes its own errors, as a
-// page route's.
-func served(h http.HandlerFunc) page.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		h(w, r)
-		return nil
-	}
 }
 
 func (h *adminHarness) signedInAdmin() *webtest.Agent {

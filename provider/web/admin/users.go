@@ -10,7 +10,6 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
-	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -141,7 +140,7 @@ func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status i
 		return fmt.Errorf("admin: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Memberships = append(data.Memberships, membershipRow{OrgName: signin.OrgName(m), Role: m.Role,
+		data.Memberships = append(data.Memberships, membershipRow{OrgName: page.OrgName(m), Role: m.Role,
 			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID))})
 	}
 	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, a.Site.Now())

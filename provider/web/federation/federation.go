@@ -96,7 +96,7 @@ func (noSecondFactor) Status(context.Context, string) (mfa.Status, error) { retu
 // Mailer sends the mail that proves an account by its address, within the
 // per-address hourly budget of the self-service mails.
 type Mailer interface {
-	SendLimited(ctx context.Context, to string, data mail.Data) error
+	Send(ctx context.Context, to string, data mail.Data) error
 }
 
 // Pages is sign-in through upstream identity providers: "Sign in with …",

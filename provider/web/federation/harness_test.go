@@ -1,12 +1,10 @@
 package federation
 
 import (
-	"context"
 	"testing"
 
 	"github.com/ostiary/ostiary/internal/fakeidp"
 	"github.com/ostiary/ostiary/provider/connectors"
-	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
@@ -36,14 +34,6 @@ func newHarness(t *testing.T) *harness {
 	return h
 }
 
-// sentAtOnce is the self-service mailer without its hourly budget: these
-// tests send one mail at most.
-type sentAtOnce struct{ *webtest.Mailer }
-
-func (m sentAtOnce) SendLimited(ctx context.Context, to string, data mail.Data) error {
-	return m.Send(ctx, to, data)
-}
-
 // withUpstream turns federation on with one OIDC connector, "corp", to a
 // fake upstream on 127.0.0.1; new accounts may be made.
 func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors.Config)) *fakeidp.Server {
@@ -52,7 +42,7 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 	site := h.Site()
 	fed, err := New(Pages{Site: site, Flows: h.signin.Flows, Passwords: &signin.Passwords{Site: site, Store: h.Store},
 		Store: h.Store, Transactor: h.Store, Throttle: h.limiter, Connectors: set, NewAccounts: true,
-		Mailer: sentAtOnce{h.Mailer}, MFA: h.MFA})
+		Mailer: h.Mailer, MFA: h.MFA})
 	if err != nil {
 		h.T.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func (p *Pages) mailLinkProof(r *http.Request, pending storage.OneTimeToken, pl 
 	}
 	p.Site.Audit(ctx, storage.AuditEvent{Type: "identity.link_mail_sent", SubjectID: user.ID, IP: p.Site.Sessions().RemoteIP(r),
 		Details: map[string]string{"connector": pl.Connector}})
-	return p.Mailer.SendLimited(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
+	return p.Mailer.Send(ctx, user.Email, mail.UpstreamLink{Name: user.Name, Provider: provider,
 		UpstreamEmail: pl.Email, Link: p.Site.Link(PathUpstreamLinkMail, url.Values{"token": {secret}}),
 		Lifetime: fmt.Sprintf("%d minutes", int(pending.ExpiresAt.Sub(now)/time.Minute))})
 }

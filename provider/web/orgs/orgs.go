@@ -22,7 +22,6 @@ import (
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/web/page"
-	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -219,7 +218,7 @@ func (p *Pages) renderList(w http.ResponseWriter, r *http.Request, sess storage.
 		return fmt.Errorf("orgs: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: signin.OrgName(m), Role: m.Role,
+		data.Orgs = append(data.Orgs, orgRow{ID: m.OrgID, Name: page.OrgName(m), Role: m.Role,
 			URL: p.Site.Path(OrganizationPath(m.OrgID)), Active: m.OrgID == sess.OrgID})
 	}
 	data.Notice = notices[r.URL.Query().Get("done")]

@@ -254,3 +254,12 @@ func RedirectSeeOther(w http.ResponseWriter, r *http.Request, target string) err
 	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
+
+// OrgName is the name to show for a membership's organization: its name,
+// or its id when the membership was read without it.
+func OrgName(m storage.Membership) string {
+	if m.OrgName != "" {
+		return m.OrgName
+	}
+	return m.OrgID
+}

@@ -92,7 +92,7 @@ func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 		selected = ms[0].OrgID
 	}
 	for _, m := range ms {
-		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: OrgName(m), Role: m.Role, Checked: m.OrgID == selected})
+		data.Orgs = append(data.Orgs, orgChoice{ID: m.OrgID, Name: page.OrgName(m), Role: m.Role, Checked: m.OrgID == selected})
 	}
 	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
 	page.AllowFormAction(w, f.RedirectTargets()...)
@@ -106,11 +106,4 @@ func member(ms []storage.Membership, orgID string) bool {
 		}
 	}
 	return false
-}
-
-func OrgName(m storage.Membership) string {
-	if m.OrgName != "" {
-		return m.OrgName
-	}
-	return m.OrgID
 }

@@ -1,7 +1,7 @@
 package webtest
 
 import (
-	"net/http/httptest"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -65,9 +65,11 @@ func (e *Env) TokenActive(kind storage.TokenKind, sig string) bool {
 	return tok.Active
 }
 
-// WantPage fails the test unless w answered code with a body containing
-// every text.
-func WantPage(t *testing.T, w *httptest.ResponseRecorder, body string, code int, texts ...string) {
+// WantPage fails the test unless w answered code with a body holding every
+// one of texts.
+func WantPage(t *testing.T, w interface {
+	Result() *http.Response
+}, body string, code int, texts ...string) {
 	t.Helper()
 	if got := w.Result().StatusCode; got != code {
 		t.Fatalf("status %d, want %d\n%s", got, code, body)

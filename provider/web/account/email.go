@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"encoding/json"
@@ -22,7 +22,8 @@ import (
 const (
 	purposeEmailChange = "change_email"
 	emailChangeTTL     = 24 * time.Hour
-	maxNameLen         = 200
+	// emailChangeTTLText is emailChangeTTL as the mail says it.
+	emailChangeTTLText = "24 hours"
 )
 
 // emailChangeData is the one-time token's Data: the address the change
@@ -38,16 +39,22 @@ func (a accountAction) saveProfile() error {
 	if utf8.RuneCountInString(name) > maxNameLen || strings.ContainsFunc(name, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return a.again(accountPage{ProfileError: fmt.Sprintf("Your name must be at most %d characters, on one line.", maxNameLen)})
 	}
-	now := a.p.Now()
+	now := a.p.Site.Now()
 	err := a.p.Store.UpdateUser(ctx, a.user.ID, func(u storage.User) (storage.User, error) {
 		u.Name, u.UpdatedAt = name, now
 		return u, nil
 	})
 	if err != nil {
-		return fmt.Errorf("web: update name: %w", err)
+		return fmt.Errorf("account: update name: %w", err)
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "profile.updated", ActorID: a.user.ID, SubjectID: a.user.ID, IP: a.p.Sessions.RemoteIP(a.r)})
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "profile.updated", ActorID: a.user.ID, SubjectID: a.user.ID, IP: a.p.Site.Sessions().RemoteIP(a.r)})
 	return a.done("profile")
+}
+
+// emailChangeOff is the email form's answer without a mailer.
+func (a accountAction) emailChangeOff() error {
+	return a.again(accountPage{NewEmail: strings.TrimSpace(a.r.PostFormValue("new_email")),
+		EmailError: "Changing your email address is not available on this server."})
 }
 
 // requestEmailChange sends a confirmation link to the new address. Whether
@@ -56,10 +63,6 @@ func (a accountAction) saveProfile() error {
 func (a accountAction) requestEmailChange() error {
 	ctx := a.r.Context()
 	form := accountPage{NewEmail: strings.TrimSpace(a.r.PostFormValue("new_email"))}
-	if a.p.Mailer == nil {
-		form.EmailError = "Changing your email address is not available on this server."
-		return a.again(form)
-	}
 	if msg, err := a.checkCurrentPassword(a.r.PostFormValue("current_password")); err != nil || msg != "" {
 		if err != nil {
 			return err
@@ -76,21 +79,21 @@ func (a accountAction) requestEmailChange() error {
 		form.EmailError = "That is your email address already."
 		return a.again(form)
 	}
-	now := a.p.Now()
+	now := a.p.Site.Now()
 	secret := randtoken.New()
 	data, _ := json.Marshal(emailChangeData{Old: a.user.Email})
 	err = a.p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret), Purpose: purposeEmailChange,
 		UserID: a.user.ID, Email: email, Data: data, CreatedAt: now, ExpiresAt: now.Add(emailChangeTTL)})
 	if err != nil {
-		return fmt.Errorf("web: store email change: %w", err)
+		return fmt.Errorf("account: store email change: %w", err)
 	}
-	link := strings.TrimSuffix(a.p.Issuer, "/") + "/account/email/confirm?" + url.Values{"token": {secret}}.Encode()
+	link := a.p.Site.Link(PathEmailConfirm, url.Values{"token": {secret}})
 	if err := a.p.Mailer.Send(ctx, email, mail.EmailChangeConfirm{Name: a.user.Name, OldEmail: a.user.Email, NewEmail: email,
-		Link: link, Expires: inWords(emailChangeTTL)}); err != nil {
-		return fmt.Errorf("web: send email change link: %w", err)
+		Link: link, Expires: emailChangeTTLText}); err != nil {
+		return fmt.Errorf("account: send email change link: %w", err)
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
-		IP: a.p.Sessions.RemoteIP(a.r)})
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "email.change_requested", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r)})
 	return a.done("email_sent")
 }
 
@@ -101,37 +104,41 @@ type emailConfirmPage struct {
 	Email, AccountURL string
 }
 
-var errStaleEmailChange = errors.New("web: email changed since the link was sent")
+var errStaleEmailChange = errors.New("account: email changed since the link was sent")
 
-// confirmEmail serves the link of the mail. GET only shows a button, so a
-// mail scanner fetching the link changes nothing; the POST makes the change.
-func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
-	view := emailConfirmPage{Title: "Confirm your new email address", Action: p.site.Path("/account/email/confirm"),
-		AccountURL: p.site.Path("/account")}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		view.Token = r.URL.Query().Get("token")
-		if view.Token == "" {
-			return linkGone(nil)
-		}
-		view.CSRF = p.Sessions.CSRFToken(w, r)
-		return p.site.Render(w, http.StatusOK, "email_confirm", view)
-	case http.MethodPost:
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+// confirmEmailForm serves the link of the mail. GET only shows a button, so
+// a mail scanner fetching the link changes nothing; the POST (confirmEmail)
+// makes the change. The token proves the address, whoever is signed in on
+// this browser.
+func (p *Pages) confirmEmailForm(w http.ResponseWriter, r *http.Request) error {
+	view := p.emailConfirmView()
+	view.Token = r.URL.Query().Get("token")
+	if view.Token == "" {
+		return linkGone(nil)
 	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	view.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, http.StatusOK, "email_confirm", view)
+}
+
+func (p *Pages) emailConfirmView() emailConfirmPage {
+	return emailConfirmPage{Title: "Confirm your new email address", Action: p.Site.Path(PathEmailConfirm),
+		AccountURL: p.Site.Path(PathAccount)}
+}
+
+// confirmEmail makes the change the mail's link asks for.
+func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
+	view := p.emailConfirmView()
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
 	ctx := r.Context()
-	now := p.Now()
+	now := p.Site.Now()
 	t, err := p.Store.ConsumeOneTimeToken(ctx, randtoken.Hash(r.PostFormValue("token")), purposeEmailChange, now)
 	if errors.Is(err, storage.ErrNotFound) {
 		return linkGone(err)
 	}
 	if err != nil {
-		return fmt.Errorf("web: consume email change: %w", err)
+		return fmt.Errorf("account: consume email change: %w", err)
 	}
 	var data emailChangeData
 	_ = json.Unmarshal(t.Data, &data)
@@ -149,18 +156,18 @@ func (p *Pages) confirmEmail(w http.ResponseWriter, r *http.Request) error {
 	case errors.Is(err, storage.ErrNotFound), errors.Is(err, errStaleEmailChange):
 		return linkGone(err)
 	case err != nil:
-		return fmt.Errorf("web: change email: %w", err)
+		return fmt.Errorf("account: change email: %w", err)
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Sessions.RemoteIP(r)})
-	if p.Mailer != nil && data.Old != "" {
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "email.changed", ActorID: t.UserID, SubjectID: t.UserID, IP: p.Site.Sessions().RemoteIP(r)})
+	if data.Old != "" {
 		// The old owner learns of it, in case it was not them.
 		if err := p.Mailer.Send(ctx, data.Old, mail.EmailChanged{OldEmail: data.Old, NewEmail: t.Email,
-			AccountURL: strings.TrimSuffix(p.Issuer, "/") + "/account"}); err != nil {
-			p.Logger.ErrorContext(ctx, "queue email change notice", "user_id", t.UserID, "err", err)
+			AccountURL: p.Site.Link(PathAccount, nil)}); err != nil {
+			p.Site.Logger().ErrorContext(ctx, "queue email change notice", "user_id", t.UserID, "err", err)
 		}
 	}
 	view.Done, view.Email, view.Title = true, t.Email, "Email address changed"
-	return p.site.Render(w, http.StatusOK, "email_confirm", view)
+	return p.Site.Render(w, http.StatusOK, "email_confirm", view)
 }
 
 func linkGone(err error) error {

@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"context"
@@ -13,13 +13,12 @@ import (
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/web/page"
-	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // SecondFactor enrolls and checks second factors; *mfa.Service is one.
-// Errors are mfa's: ErrInvalidCode (and ErrReplayedCode), ErrNotEnabled,
-// ErrAlreadyEnabled, ErrNoEnrollment.
+// Errors are mfa's: ErrInvalidCode, ErrNotEnabled, ErrAlreadyEnabled,
+// ErrNoEnrollment.
 type SecondFactor interface {
 	Status(ctx context.Context, userID string) (mfa.Status, error)
 	Begin(ctx context.Context, userID, account string, fresh bool) (mfa.Enrollment, error)
@@ -30,8 +29,53 @@ type SecondFactor interface {
 	Disable(ctx context.Context, userID string) error
 }
 
-// PathAccountMFA is the page to set up and manage the second factor.
-const PathAccountMFA = "/account/mfa"
+// SignInRequest is an application's sign-in in progress (the parked
+// authorization request), as the second-factor page needs it when an
+// organization's requirement sent the user here (?request=ID).
+type SignInRequest struct {
+	ID                   string
+	ClientID, ClientName string
+	// SessionID is the browser session going through the request ("" until
+	// one signed in).
+	SessionID string
+	// RedirectTargets are the URIs the sign-in may end at, for form-action.
+	RedirectTargets []string
+}
+
+// Requests reads sign-ins in progress; web/signin implements it.
+type Requests interface {
+	// SignInRequest reads the request the URL's request parameter names:
+	// nil without one, an error (a page to show) for one unknown or gone.
+	SignInRequest(r *http.Request) (*SignInRequest, error)
+}
+
+func (req *SignInRequest) clientName() string {
+	if req == nil {
+		return ""
+	}
+	return req.ClientName
+}
+
+func (req *SignInRequest) clientID() string {
+	if req == nil {
+		return ""
+	}
+	return req.ClientID
+}
+
+func (req *SignInRequest) redirectTargets() []string {
+	if req == nil {
+		return nil
+	}
+	return req.RedirectTargets
+}
+
+// mfaThrottleKey names a user's second-factor guesses for the throttle: the
+// key web/signin counts the codes of a sign-in under, so that guesses here
+// and there share one budget.
+func mfaThrottleKey(userID string) string { return "mfa:" + userID }
+
+func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
 
 // mfaState selects what the page shows.
 const (
@@ -64,63 +108,61 @@ type mfaPage struct {
 	Codes        []string
 }
 
-// AccountMFA serves GET and POST /account/mfa for a signed-in person: set up
-// an authenticator app (the factor is active only after a correct code),
-// see and regenerate recovery codes, turn the factor off. During a sign-in
-// (?request=ID) it is where an organization that requires a second factor
-// sends its members who have none in this session.
-func (p *Pages) AccountMFA(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.accountMFA)(w, r)
-}
-
 type mfaContext struct {
-	f    *signin.Flow
+	req  *SignInRequest
 	sess storage.Session
 	user storage.User
 	st   mfa.Status
 }
 
-func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
-	if p.MFA == nil {
-		return page.Show(http.StatusNotFound, "Page not found", "There is nothing at this address.")
-	}
-	f, err := p.Flows.Load(r)
+// mfaUser reads who the page is for: the signed-in user or, during a
+// sign-in (?request=ID), the session going through it. A nil context means
+// the browser was sent to sign in first.
+func (p *Pages) mfaUser(w http.ResponseWriter, r *http.Request) (*mfaContext, error) {
+	req, err := p.Requests.SignInRequest(r)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var (
-		sess storage.Session
-		user storage.User
-		ok   bool
-	)
-	if f != nil {
-		sess, user, ok, err = p.Flows.Session(r, f)
-	} else {
-		sess, user, ok, err = p.site.CurrentUser(r)
-	}
+	sess, user, ok, err := p.Site.CurrentUser(r)
 	if err != nil {
-		return err
+		return nil, err
+	}
+	if req != nil && (req.SessionID == "" || sess.ID != req.SessionID) {
+		ok = false // another browser's sign-in
 	}
 	if !ok {
-		if f != nil {
-			return page.Redirect(w, r, p.site.WithRequest("/login", f.Req.ID))
+		if req != nil {
+			return nil, page.Redirect(w, r, p.loginURL(req))
 		}
-		return page.Redirect(w, r, p.site.Path("/login")+"?"+url.Values{"return_to": {p.site.Path(PathAccountMFA)}}.Encode())
+		return nil, page.Redirect(w, r, p.Site.Path(pathLogin)+"?"+url.Values{"return_to": {p.Site.Path(PathMFA)}}.Encode())
 	}
 	st, err := p.MFA.Status(r.Context(), user.ID)
 	if err != nil {
-		return fmt.Errorf("web: second factor status: %w", err)
+		return nil, fmt.Errorf("account: second factor status: %w", err)
 	}
-	c := &mfaContext{f: f, sess: sess, user: user, st: st}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		return p.mfaShow(w, r, c, http.StatusOK, mfaPage{})
-	case http.MethodPost:
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
+	return &mfaContext{req: req, sess: sess, user: user, st: st}, nil
+}
+
+// mfaForm serves GET /account/mfa for a signed-in user: set up an
+// authenticator app (the factor is active only after a correct code), see
+// and regenerate recovery codes, turn the factor off. During a sign-in
+// (?request=ID) it is where an organization that requires a second factor
+// sends its members who have none in this session.
+func (p *Pages) mfaForm(w http.ResponseWriter, r *http.Request) error {
+	c, err := p.mfaUser(w, r)
+	if c == nil || err != nil {
+		return err
 	}
-	if err := p.Sessions.CheckCSRF(r); err != nil {
+	return p.mfaShow(w, r, c, http.StatusOK, mfaPage{})
+}
+
+// mfaPost serves the page's forms, told apart by their action.
+func (p *Pages) mfaPost(w http.ResponseWriter, r *http.Request) error {
+	c, err := p.mfaUser(w, r)
+	if c == nil || err != nil {
+		return err
+	}
+	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
 	switch r.PostFormValue("action") {
@@ -136,27 +178,27 @@ func (p *Pages) accountMFA(w http.ResponseWriter, r *http.Request) error {
 	return page.Show(http.StatusBadRequest, "Unknown action", "Go back, reload the page and try again.")
 }
 
-func (p *Pages) selfURL(f *signin.Flow) string {
-	if f != nil {
-		return p.site.WithRequest(PathAccountMFA, f.Req.ID)
+func (p *Pages) selfURL(req *SignInRequest) string {
+	if req != nil {
+		return p.Site.WithRequest(PathMFA, req.ID)
 	}
-	return p.site.Path(PathAccountMFA)
+	return p.Site.Path(PathMFA)
 }
 
 // mfaShow renders the state the person is in, unless data names one.
 func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, status int, data mfaPage) error {
 	ctx := r.Context()
 	data.Title = "Two-step verification"
-	data.Action = p.selfURL(c.f)
-	data.DoneURL = p.site.Path("/account")
+	data.Action = p.selfURL(c.req)
+	data.DoneURL = p.Site.Path(PathAccount)
 	data.Email = c.user.Email
-	if c.f != nil {
-		data.ClientName = c.f.ClientName()
-		data.ContinueURL = p.Flows.ResumeURL(c.f.Req.ID)
+	if c.req != nil {
+		data.ClientName = c.req.clientName()
+		data.ContinueURL = p.Site.WithRequest(pathResume, c.req.ID)
 	}
 	if data.State == "" {
 		switch {
-		case c.st.Enabled && c.f != nil && !signin.HasOTP(c.sess):
+		case c.st.Enabled && c.req != nil && !hasOTP(c.sess):
 			data.State = mfaStepUp
 		case c.st.Enabled:
 			data.State = mfaOn
@@ -170,16 +212,16 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 	if data.State == mfaEnroll {
 		e, err := p.MFA.Begin(ctx, c.user.ID, c.user.Email, false)
 		if err != nil {
-			return fmt.Errorf("web: read enrollment: %w", err)
+			return fmt.Errorf("account: read enrollment: %w", err)
 		}
 		if data.QR, err = qrSVG(e.URI); err != nil {
 			return err
 		}
 		data.Secret, data.URI = groupSecret(e.Secret), e.URI
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	page.AllowFormAction(w, c.f.RedirectTargets()...)
-	return p.site.Render(w, status, "mfa", data)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	page.AllowFormAction(w, c.req.redirectTargets()...)
+	return p.Site.Render(w, status, "mfa", data)
 }
 
 // groupSecret splits the base32 secret in fours for typing; apps ignore
@@ -200,32 +242,32 @@ func (p *Pages) mfaBegin(w http.ResponseWriter, r *http.Request, c *mfaContext) 
 		return p.mfaShow(w, r, c, http.StatusConflict, mfaPage{Error: "Two-step verification is on already."})
 	}
 	if _, err := p.MFA.Begin(r.Context(), c.user.ID, c.user.Email, true); err != nil {
-		return fmt.Errorf("web: begin enrollment: %w", err)
+		return fmt.Errorf("account: begin enrollment: %w", err)
 	}
-	return page.RedirectSeeOther(w, r, p.selfURL(c.f))
+	return page.RedirectSeeOther(w, r, p.selfURL(c.req))
 }
 
 // checkAttempt counts a code (or password) attempt against the person's
 // second-factor throttle; a non-nil error page means stop.
 func (p *Pages) checkAttempt(w http.ResponseWriter, r *http.Request, c *mfaContext) (stop bool, err error) {
-	retry, limited, err := p.Throttle.Check(r.Context(), signin.MFAThrottleKey(c.user.ID), p.Sessions.RemoteIP(r))
+	retry, limited, err := p.Throttle.Check(r.Context(), mfaThrottleKey(c.user.ID), p.Site.Sessions().RemoteIP(r))
 	if err != nil || !limited {
 		return false, err
 	}
-	return true, p.Flows.Throttled(w, r, c.f, retry)
+	return true, p.throttled(w, c.req, retry)
 }
 
 func (p *Pages) attemptFailed(r *http.Request, c *mfaContext, reason string) error {
 	ctx := r.Context()
-	ip := p.Sessions.RemoteIP(r)
-	p.site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
-		ClientID: c.f.ClientID(), IP: ip, Details: map[string]string{"reason": reason, "page": "account"}})
-	return p.Throttle.Failure(ctx, signin.MFAThrottleKey(c.user.ID), ip)
+	ip := p.Site.Sessions().RemoteIP(r)
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", ActorID: c.user.ID, SubjectID: c.user.ID,
+		ClientID: c.req.clientID(), IP: ip, Details: map[string]string{"reason": reason, "page": "account"}})
+	return p.Throttle.Failure(ctx, mfaThrottleKey(c.user.ID), ip)
 }
 
 func (p *Pages) attemptSucceeded(r *http.Request, c *mfaContext) {
-	if err := p.Throttle.Success(r.Context(), signin.MFAThrottleKey(c.user.ID)); err != nil {
-		p.Logger.WarnContext(r.Context(), "reset second-factor throttle", "err", err)
+	if err := p.Throttle.Success(r.Context(), mfaThrottleKey(c.user.ID)); err != nil {
+		p.Site.Logger().WarnContext(r.Context(), "reset second-factor throttle", "err", err)
 	}
 }
 
@@ -247,7 +289,7 @@ func (p *Pages) mfaConfirm(w http.ResponseWriter, r *http.Request, c *mfaContext
 	case errors.Is(err, mfa.ErrAlreadyEnabled):
 		return p.mfaShow(w, r, c, http.StatusConflict, mfaPage{Error: "Two-step verification is on already."})
 	case err != nil:
-		return fmt.Errorf("web: confirm enrollment: %w", err)
+		return fmt.Errorf("account: confirm enrollment: %w", err)
 	}
 	p.attemptSucceeded(r, c)
 	// The person just proved the factor: this session counts as signed in
@@ -257,7 +299,7 @@ func (p *Pages) mfaConfirm(w http.ResponseWriter, r *http.Request, c *mfaContext
 	}
 	// Every other session signed in without it: they end, as at a password
 	// change, and so does every token the person holds.
-	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.f.ClientID(),
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.req.clientID(),
 		Details: map[string]string{"method": "totp"}}); err != nil {
 		return err
 	}
@@ -278,8 +320,8 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if mfa.LooksLikeRecoveryCode(code) {
 		err = p.MFA.UseRecoveryCode(r.Context(), c.user.ID, code)
 		if err == nil {
-			p.site.Audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
-				IP: p.Sessions.RemoteIP(r)})
+			p.Site.Audit(r.Context(), storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.user.ID, SubjectID: c.user.ID,
+				IP: p.Site.Sessions().RemoteIP(r)})
 		}
 	} else {
 		err = p.MFA.Verify(r.Context(), c.user.ID, code)
@@ -292,20 +334,20 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 			Error: "That code is not valid. Try the current code from your app."})
 	}
 	if err != nil {
-		return fmt.Errorf("web: verify code: %w", err)
+		return fmt.Errorf("account: verify code: %w", err)
 	}
 	p.attemptSucceeded(r, c)
 	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
-	return page.RedirectSeeOther(w, r, p.continueURL(c.f))
+	return page.RedirectSeeOther(w, r, p.continueURL(c.req))
 }
 
-func (p *Pages) continueURL(f *signin.Flow) string {
-	if f != nil {
-		return p.Flows.ResumeURL(f.Req.ID)
+func (p *Pages) continueURL(req *SignInRequest) string {
+	if req != nil {
+		return p.Site.WithRequest(pathResume, req.ID)
 	}
-	return p.site.Path(PathAccountMFA)
+	return p.Site.Path(PathMFA)
 }
 
 // mfaManage disables the factor or regenerates recovery codes, each only
@@ -336,14 +378,14 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 	p.attemptSucceeded(r, c)
 	if action == "disable" {
 		if err := p.MFA.Disable(ctx, c.user.ID); err != nil && !errors.Is(err, mfa.ErrNotEnabled) {
-			return fmt.Errorf("web: disable second factor: %w", err)
+			return fmt.Errorf("account: disable second factor: %w", err)
 		}
 		// With no factor left this session no longer counts as signed in
 		// with one: an organization requiring it asks again.
 		if err := p.setOTP(r, c.sess, false); err != nil {
 			return err
 		}
-		if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.disabled", ClientID: c.f.ClientID()}); err != nil {
+		if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.disabled", ClientID: c.req.clientID()}); err != nil {
 			return err
 		}
 		c.st = mfa.Status{}
@@ -351,9 +393,9 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 	}
 	codes, err := p.MFA.RegenerateRecoveryCodes(ctx, c.user.ID)
 	if err != nil {
-		return fmt.Errorf("web: regenerate recovery codes: %w", err)
+		return fmt.Errorf("account: regenerate recovery codes: %w", err)
 	}
-	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.recovery_regenerated", ClientID: c.f.ClientID()}); err != nil {
+	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.recovery_regenerated", ClientID: c.req.clientID()}); err != nil {
 		return err
 	}
 	c.st.RecoveryLeft = len(codes)
@@ -373,15 +415,15 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 		return true, nil
 	}
 	if !errors.Is(err, mfa.ErrInvalidCode) {
-		return false, fmt.Errorf("web: verify code: %w", err)
+		return false, fmt.Errorf("account: verify code: %w", err)
 	}
-	if user.PasswordHash == "" || len(proof) > signin.MaxPasswordLen {
+	if user.PasswordHash == "" || len(proof) > maxPasswordLen {
 		password.VerifyDummy(proof)
 		return false, nil
 	}
 	ok, _, err := password.Verify(user.PasswordHash, proof)
 	if err != nil {
-		p.Logger.ErrorContext(r.Context(), "stored password hash unusable", "user_id", user.ID, "err", err)
+		p.Site.Logger().ErrorContext(r.Context(), "stored password hash unusable", "user_id", user.ID, "err", err)
 		return false, nil
 	}
 	return ok, nil
@@ -392,7 +434,7 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
 		switch {
-		case on && !signin.HasOTP(s):
+		case on && !hasOTP(s):
 			s.AMR = append(s.AMR, "otp")
 		case !on:
 			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" })
@@ -400,7 +442,7 @@ func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 		return s, nil
 	})
 	if err != nil {
-		return fmt.Errorf("web: record the session's second factor: %w", err)
+		return fmt.Errorf("account: record the session's second factor: %w", err)
 	}
 	return nil
 }

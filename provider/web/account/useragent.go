@@ -1,11 +1,11 @@
-package web
+package account
 
 import "strings"
 
-// describeDevice names a browser and system from a User-Agent header, in a
+// describeUserAgent names a browser and system from a User-Agent header, in a
 // few words for the sessions list ("Firefox on Linux"). It only has to be
 // recognizable to the person, not exact; unknown agents are shown as such.
-func describeDevice(ua string) string {
+func describeUserAgent(ua string) string {
 	if strings.TrimSpace(ua) == "" {
 		return "Unknown device"
 	}

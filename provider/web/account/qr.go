@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"fmt"
@@ -18,7 +18,7 @@ const qrQuietZone = 4
 func qrSVG(text string) (template.HTML, error) {
 	code, err := qr.Encode(text, qr.M)
 	if err != nil {
-		return "", fmt.Errorf("web: encode QR code: %w", err)
+		return "", fmt.Errorf("account: encode QR code: %w", err)
 	}
 	n := code.Size + 2*qrQuietZone
 	var d strings.Builder

@@ -1,4 +1,4 @@
-package web
+package account_test
 
 import (
 	"fmt"
@@ -22,7 +22,7 @@ func TestAccountTokenCap(t *testing.T) {
 		h.must(h.Store.CreatePAT(h.Ctx(), storage.PAT{ID: fmt.Sprint("pat", i), UserID: "ann", Name: "old", TokenHash: hash,
 			Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
 	}
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	w := a.Post("/account/tokens", url.Values{"name": {"one more"}, "scope": {"openid"}, "expires": {"30"}})
 	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
 	if !strings.Contains(w.Body.String(), fmt.Sprintf("You have %d tokens, the most allowed.", pat.MaxTokens)) {

@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"context"
@@ -18,7 +18,7 @@ var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAcce
 
 // errPasswordChanged: the stored password changed between reading and
 // writing it (another tab, a reset).
-var errPasswordChanged = errors.New("web: password changed concurrently")
+var errPasswordChanged = errors.New("account: password changed concurrently")
 
 // changePassword replaces the password after checking the current one.
 // Every other browser session ends and every token the person holds
@@ -37,7 +37,7 @@ func (a accountAction) changePassword() error {
 	if next != confirm {
 		return a.again(accountPage{PasswordError: "The new passwords do not match."})
 	}
-	if err := a.p.Accounts.Policy.Check(next, a.user.Email); err != nil {
+	if err := a.p.Policy.Check(next, a.user.Email); err != nil {
 		return a.again(accountPage{PasswordError: ruleMessage(err)})
 	}
 	if next == cur {
@@ -45,9 +45,9 @@ func (a accountAction) changePassword() error {
 	}
 	hash, err := password.Hash(next)
 	if err != nil {
-		return fmt.Errorf("web: hash password: %w", err)
+		return fmt.Errorf("account: hash password: %w", err)
 	}
-	now := a.p.Now()
+	now := a.p.Site.Now()
 	err = a.p.Store.UpdateUser(ctx, a.user.ID, func(u storage.User) (storage.User, error) {
 		if u.PasswordHash != a.user.PasswordHash {
 			return u, errPasswordChanged
@@ -59,7 +59,7 @@ func (a accountAction) changePassword() error {
 		return a.again(accountPage{PasswordError: "Your password was changed elsewhere meanwhile. Sign in again if you are signed out, then try again."})
 	}
 	if err != nil {
-		return fmt.Errorf("web: update password: %w", err)
+		return fmt.Errorf("account: update password: %w", err)
 	}
 	if err := a.p.endOtherAccess(a.r, a.sess, storage.AuditEvent{Type: "password.changed"}); err != nil {
 		return err
@@ -78,13 +78,13 @@ func (p *Pages) endOtherAccess(r *http.Request, keep storage.Session, ev storage
 	if err != nil {
 		return err
 	}
-	ev.ActorID, ev.SubjectID, ev.IP = keep.UserID, keep.UserID, p.Sessions.RemoteIP(r)
+	ev.ActorID, ev.SubjectID, ev.IP = keep.UserID, keep.UserID, p.Site.Sessions().RemoteIP(r)
 	if ev.Details == nil {
 		ev.Details = map[string]string{}
 	}
 	ev.Details["sessions_ended"] = strconv.Itoa(sessions)
 	ev.Details["tokens_deactivated"] = strconv.Itoa(tokens)
-	p.site.Audit(ctx, ev)
+	p.Site.Audit(ctx, ev)
 	return nil
 }
 
@@ -100,34 +100,49 @@ func (p *Pages) endSessions(ctx context.Context, userID, exceptID string) (sessi
 func (a accountAction) endSession() error {
 	ctx := a.r.Context()
 	id := a.r.PostFormValue("session_id")
-	s, err := a.p.Store.GetSession(ctx, id, a.p.Now())
+	s, err := a.p.Store.GetSession(ctx, id, a.p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && s.UserID != a.user.ID) {
 		// Ended already (or never the person's): nothing to do, and no hint
 		// about other people's sessions.
 		return a.done("session")
 	}
 	if err != nil {
-		return fmt.Errorf("web: read session: %w", err)
+		return fmt.Errorf("account: read session: %w", err)
 	}
 	if s.ID == a.sess.ID {
-		if err := a.p.Signin.SignOut(a.w, a.r); err != nil {
-			return err
-		}
-		return a.p.signedOut(a.w)
+		return a.signOutHere()
 	}
 	if err := a.p.Store.DeleteSession(ctx, s.ID); err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("web: end session: %w", err)
+		return fmt.Errorf("account: end session: %w", err)
 	}
 	n, err := a.p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: s.ID, Subject: a.user.ID, Kinds: grantKinds})
 	if err != nil {
-		return fmt.Errorf("web: deactivate session tokens: %w", err)
+		return fmt.Errorf("account: deactivate session tokens: %w", err)
 	}
-	if a.p.Notifier != nil {
-		a.p.Notifier.SessionEnded(ctx, a.user.ID, s.ID)
-	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "session.ended", ActorID: a.user.ID, SubjectID: a.user.ID, OrgID: s.OrgID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"session_id": s.ID, "tokens_deactivated": strconv.Itoa(n)}})
+	a.p.Notifier.SessionEnded(ctx, a.user.ID, s.ID)
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "session.ended", ActorID: a.user.ID, SubjectID: a.user.ID, OrgID: s.OrgID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{"session_id": s.ID, "tokens_deactivated": strconv.Itoa(n)}})
 	return a.done("session")
+}
+
+// signOutHere ends this browser's session as the logout does: its tokens
+// stop, the clients it signed in to are told, the logout is recorded.
+func (a accountAction) signOutHere() error {
+	ctx := a.r.Context()
+	sess, ok, err := a.p.Site.Sessions().End(a.w, a.r)
+	if err != nil {
+		return err
+	}
+	if ok {
+		n, err := a.p.Store.DeactivateTokens(ctx, storage.TokenFilter{SessionID: sess.ID, Kinds: grantKinds})
+		if err != nil {
+			return fmt.Errorf("account: deactivate session tokens: %w", err)
+		}
+		a.p.Notifier.SessionEnded(ctx, sess.UserID, sess.ID)
+		a.p.Site.Audit(ctx, storage.AuditEvent{Type: "logout", ActorID: sess.UserID, SubjectID: sess.UserID, OrgID: sess.OrgID,
+			IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{"session_id": sess.ID, "tokens_deactivated": fmt.Sprint(n)}})
+	}
+	return a.p.signedOut(a.w)
 }
 
 // endAllSessions is "sign out everywhere": every session including this
@@ -138,11 +153,11 @@ func (a accountAction) endAllSessions() error {
 	if err != nil {
 		return err
 	}
-	if _, _, err := a.p.Sessions.End(a.w, a.r); err != nil {
+	if _, _, err := a.p.Site.Sessions().End(a.w, a.r); err != nil {
 		return err
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "sessions.ended_all", ActorID: a.user.ID, SubjectID: a.user.ID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "sessions.ended_all", ActorID: a.user.ID, SubjectID: a.user.ID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{
 			"sessions_ended": strconv.Itoa(sessions), "tokens_deactivated": strconv.Itoa(tokens)}})
 	return a.p.signedOut(a.w)
 }
@@ -160,13 +175,13 @@ func (a accountAction) revokeApp() error {
 		return a.done("app")
 	}
 	if err != nil {
-		return fmt.Errorf("web: delete consent: %w", err)
+		return fmt.Errorf("account: delete consent: %w", err)
 	}
 	n, err := a.p.Store.DeactivateTokens(ctx, storage.TokenFilter{Subject: a.user.ID, ClientID: clientID, Kinds: grantKinds})
 	if err != nil {
-		return fmt.Errorf("web: deactivate client tokens: %w", err)
+		return fmt.Errorf("account: deactivate client tokens: %w", err)
 	}
-	a.p.site.Audit(ctx, storage.AuditEvent{Type: "consent.revoked", ActorID: a.user.ID, SubjectID: a.user.ID, ClientID: clientID,
-		IP: a.p.Sessions.RemoteIP(a.r), Details: map[string]string{"tokens_deactivated": strconv.Itoa(n)}})
+	a.p.Site.Audit(ctx, storage.AuditEvent{Type: "consent.revoked", ActorID: a.user.ID, SubjectID: a.user.ID, ClientID: clientID,
+		IP: a.p.Site.Sessions().RemoteIP(a.r), Details: map[string]string{"tokens_deactivated": strconv.Itoa(n)}})
 	return a.done("app")
 }

@@ -1,4 +1,4 @@
-package web
+package selfservice
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -27,19 +28,15 @@ type invitationPage struct {
 	Name      string
 }
 
-// AcceptInvitation serves GET and POST /invitations/accept?org=ID&token=T:
+// acceptInvitation serves GET and POST /invitations/accept?org=ID&token=T:
 // what the invitation is for, then joining with the signed-in account, or
 // creating the account first. The link is used up only by the POST, so a
 // mail scanner opening it changes nothing.
-func (p *Pages) AcceptInvitation(w http.ResponseWriter, r *http.Request) {
-	p.site.Handle(p.acceptInvitation)(w, r)
-}
-
 func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	orgID, secret := q.Get("org"), q.Get("token")
-	inv, err := p.Orgs.Invitation(ctx, orgID, secret)
+	inv, err := p.Invitations.Invitation(ctx, orgID, secret)
 	if errors.Is(err, accounts.ErrInvitationGone) {
 		return &page.Error{Status: http.StatusGone, Title: "This invitation is no longer valid",
 			Detail: "It was used already, replaced by a newer invitation, or it expired. Ask for a new one.", Err: err}
@@ -47,16 +44,16 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	self := p.site.Path("/invitations/accept") + "?" + url.Values{"org": {orgID}, "token": {secret}}.Encode()
-	data := invitationPage{Title: "Join " + inv.OrgName, Action: self, Invitation: inv, LogoutURL: p.site.Path("/logout")}
-	_, user, signedIn, err := p.site.CurrentUser(r)
+	self := p.Site.Path(PathAcceptInvitation) + "?" + url.Values{"org": {orgID}, "token": {secret}}.Encode()
+	data := invitationPage{Title: "Join " + inv.OrgName, Action: self, Invitation: inv, LogoutURL: p.Site.Path(pathLogout)}
+	_, user, signedIn, err := p.Site.CurrentUser(r)
 	if err != nil {
 		return err
 	}
 	_, err = p.Store.GetUserByEmail(ctx, inv.Email)
 	hasAccount := err == nil
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return fmt.Errorf("web: look up invitee: %w", err)
+		return fmt.Errorf("selfservice: look up invitee: %w", err)
 	}
 	switch {
 	case signedIn && strings.EqualFold(user.Email, inv.Email):
@@ -64,46 +61,41 @@ func (p *Pages) acceptInvitation(w http.ResponseWriter, r *http.Request) error {
 	case signedIn:
 		data.Other = user.Email
 	case hasAccount:
-		data.SignInURL = p.site.Path("/login") + "?" + url.Values{"return_to": {self}}.Encode()
+		data.SignInURL = p.Site.Path(pathLogin) + "?" + url.Values{"return_to": {self}}.Encode()
 	default:
 		data.Register = true
 	}
 
 	status := http.StatusOK
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodPost:
-		if err := p.Sessions.CheckCSRF(r); err != nil {
+	if r.Method == http.MethodPost {
+		if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 			return err
 		}
 		switch {
 		case data.Join:
-			if _, err := p.Orgs.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, orgID, secret); err != nil {
+			if _, err := p.Invitations.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Site.Sessions().RemoteIP(r)}, orgID, secret); err != nil {
 				return p.invitationRefused(err)
 			}
-			return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
+			return page.RedirectSeeOther(w, r, p.Site.Path(pathOrgs+"/"+url.PathEscape(orgID))+"?done=joined")
 		case data.Register:
 			msg, err := p.registerInvitee(ctx, w, r, inv, orgID, secret)
 			if err != nil {
 				return err
 			}
 			if msg == "" {
-				return page.RedirectSeeOther(w, r, p.orgURL(orgID)+"?done=joined")
+				return page.RedirectSeeOther(w, r, p.Site.Path(pathOrgs+"/"+url.PathEscape(orgID))+"?done=joined")
 			}
 			data.Error, data.Name, status = msg, r.PostFormValue("name"), http.StatusUnprocessableEntity
 		default:
 			return page.Show(http.StatusConflict, "Sign in first", "Sign in with the invited address to accept this invitation.")
 		}
-	default:
-		w.Header().Set("Allow", "GET, HEAD, POST")
-		return page.Show(http.StatusMethodNotAllowed, "Method not allowed", "This page accepts only GET and POST.")
 	}
-	data.CSRF = p.Sessions.CSRFToken(w, r)
-	return p.site.Render(w, status, "invitation", data)
+	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
+	return p.Site.Render(w, status, "invitation", data)
 }
 
 func (p *Pages) invitationRefused(err error) error {
-	msg, ok := orgRuleMessage(err, "You are a member already.")
+	msg, ok := orgs.RuleMessage(err, "You are a member already.")
 	if !ok {
 		return err
 	}
@@ -122,16 +114,16 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 	var user storage.User
 	err = p.Transactor.InTx(ctx, func(ctx context.Context) error {
 		var err error
-		user, err = p.Accounts.CreateUser(ctx, accounts.NewUser{Email: inv.Email, Name: r.PostFormValue("name"), Password: pw, Verified: true})
+		user, err = p.Users.CreateUser(ctx, accounts.NewUser{Email: inv.Email, Name: r.PostFormValue("name"), Password: pw, Verified: true})
 		if err != nil {
 			return err
 		}
-		_, err = p.Orgs.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Sessions.RemoteIP(r)}, orgID, secret)
+		_, err = p.Invitations.Accept(ctx, accounts.Actor{ID: user.ID, IP: p.Site.Sessions().RemoteIP(r)}, orgID, secret)
 		return err
 	})
 	if err != nil {
 		if errors.Is(err, accounts.ErrInvalid) {
-			m, _ := orgRuleMessage(err, "")
+			m, _ := orgs.RuleMessage(err, "")
 			return m, nil
 		}
 		if errors.Is(err, storage.ErrAlreadyExists) {
@@ -139,11 +131,11 @@ func (p *Pages) registerInvitee(ctx context.Context, w http.ResponseWriter, r *h
 		}
 		return "", p.invitationRefused(err)
 	}
-	sess, err := p.Sessions.Start(w, r, user.ID, []string{"pwd"}, p.Now())
+	sess, err := p.Site.Sessions().Start(w, r, user.ID, []string{"pwd"}, p.Site.Now())
 	if err != nil {
 		return "", err
 	}
-	p.site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: p.Sessions.RemoteIP(r),
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "user.registered", ActorID: user.ID, SubjectID: user.ID, IP: p.Site.Sessions().RemoteIP(r),
 		Details: map[string]string{"via": "invitation", "session_id": sess.ID}})
 	return "", nil
 }

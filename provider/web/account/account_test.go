@@ -1,4 +1,4 @@
-package web
+package account_test
 
 import (
 	"bytes"
@@ -17,33 +17,6 @@ import (
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
-
-const annPassword = "ann-password-long"
-
-// grantToken records a token of kind for userID, as the protocol would.
-func (h *harness) grantToken(kind storage.TokenKind, userID, clientID, sessionID, requestID string) string {
-	h.T.Helper()
-	sig := randtoken.ID()
-	err := h.Store.CreateToken(h.Ctx(), storage.TokenRecord{Kind: kind, Signature: sig, RequestID: requestID,
-		RequestedAt: h.Clock.Now(), ClientID: clientID, Subject: userID, SessionID: sessionID, Session: []byte("{}"),
-		Active: true, ExpiresAt: h.Clock.Now().Add(time.Hour)})
-	if err != nil {
-		h.T.Fatal(err)
-	}
-	return sig
-}
-
-func (h *harness) signedInAgent(email, pw string) (*webtest.Agent, storage.Session) {
-	h.T.Helper()
-	a := h.Browser()
-	a.SignIn(email, pw)
-	s, ok := a.Session()
-	if !ok {
-		h.T.Fatal("not signed in")
-	}
-	a.Get("/account") // the page's form token
-	return a, s
-}
 
 func TestAccountRequiresSignIn(t *testing.T) {
 	h := newHarness(t)
@@ -73,7 +46,7 @@ func TestAccountFormsCSRF(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"}})
 	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
 	_, hash := pat.New()
 	h.must(h.Store.CreatePAT(h.Ctx(), storage.PAT{ID: "pat1", UserID: "ann", Name: "old", TokenHash: hash, Scopes: []string{"openid"}, CreatedAt: h.Clock.Now()}))
 
@@ -93,7 +66,7 @@ func TestAccountFormsCSRF(t *testing.T) {
 			"wrong token":     {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "same-origin"},
 			"cross-site post": {"", "cross-site"},
 		} {
-			a, _ := h.signedInAgent("ann@example.com", annPassword)
+			a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 			a.Site = tc.site
 			f := url.Values{}
 			for k, v := range form {
@@ -135,19 +108,12 @@ func TestAccountFormsCSRF(t *testing.T) {
 	a.SignIn("ann@example.com", annPassword) // the password is unchanged
 }
 
-func (h *harness) must(err error) {
-	h.T.Helper()
-	if err != nil {
-		h.T.Fatal(err)
-	}
-}
-
 func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	refresh := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
 	access := h.grantToken(storage.KindAccessToken, "ann", "app", sess.ID, "r2")
 	bobs := h.grantToken(storage.KindRefreshToken, "bob", "app", "", "r3")
@@ -166,7 +132,7 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 			t.Errorf("%s: page does not say %q", tc.name, tc.want)
 		}
 	}
-	if _, ok := other.Session(); !ok || !h.TokenActive(storage.KindRefreshToken, refresh) {
+	if _, ok := other.Session(); !ok || !h.tokenActive(storage.KindRefreshToken, refresh) {
 		t.Fatal("a refused change ended sessions or tokens")
 	}
 	if got := len(h.Audits("password.check_failed")); got != 1 {
@@ -181,10 +147,10 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.TokenActive(storage.KindRefreshToken, refresh) || h.TokenActive(storage.KindAccessToken, access) {
+	if h.tokenActive(storage.KindRefreshToken, refresh) || h.tokenActive(storage.KindAccessToken, access) {
 		t.Fatal("tokens issued before the change are still active")
 	}
-	if !h.TokenActive(storage.KindRefreshToken, bobs) {
+	if !h.tokenActive(storage.KindRefreshToken, bobs) {
 		t.Fatal("another person's token was deactivated")
 	}
 	if !slices.Contains(h.Notified.Ended(), "ann/"+otherSess.ID) || slices.Contains(h.Notified.Ended(), "ann/"+sess.ID) {
@@ -203,9 +169,9 @@ func TestAccountSessions(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	other, otherSess := h.signedInAgent("ann@example.com", annPassword)
-	bob, bobSess := h.signedInAgent("bob@example.com", "bob-password-long")
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	other, otherSess := h.SignInAt("ann@example.com", annPassword, "/account")
+	bob, bobSess := h.SignInAt("bob@example.com", "bob-password-long", "/account")
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "app", otherSess.ID, "r1")
 	ownTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r2")
 
@@ -222,7 +188,7 @@ func TestAccountSessions(t *testing.T) {
 	if _, ok := other.Session(); ok {
 		t.Fatal("the other session survived")
 	}
-	if h.TokenActive(storage.KindRefreshToken, otherTok) || !h.TokenActive(storage.KindRefreshToken, ownTok) {
+	if h.tokenActive(storage.KindRefreshToken, otherTok) || !h.tokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("ending one session must end its tokens only")
 	}
 	if evs := h.Audits("session.ended"); len(evs) != 1 || evs[0].Details["session_id"] != otherSess.ID {
@@ -230,7 +196,7 @@ func TestAccountSessions(t *testing.T) {
 	}
 
 	// Sign out everywhere: this session too, and every token.
-	other2, _ := h.signedInAgent("ann@example.com", annPassword)
+	other2, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	a.Get("/account")
 	w := a.Post("/account/sessions/end-all", url.Values{})
 	webtest.WantStatus(t, w, http.StatusOK)
@@ -246,7 +212,7 @@ func TestAccountSessions(t *testing.T) {
 	if _, ok := bob.Session(); !ok {
 		t.Fatal("another person was signed out")
 	}
-	if h.TokenActive(storage.KindRefreshToken, ownTok) {
+	if h.tokenActive(storage.KindRefreshToken, ownTok) {
 		t.Fatal("refresh token survived sign out everywhere")
 	}
 	if evs := h.Audits("sessions.ended_all"); len(evs) != 1 || evs[0].Details["sessions_ended"] != "2" {
@@ -260,7 +226,7 @@ func TestAccountRevokeApp(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "Photo Printer", RedirectURIs: []string{"https://app.example/cb"}})
 	h.must(h.Store.PutConsent(h.Ctx(), storage.Consent{UserID: "ann", ClientID: "app", Scopes: []string{"openid", "email"}, CreatedAt: h.Clock.Now()}))
-	a, sess := h.signedInAgent("ann@example.com", annPassword)
+	a, sess := h.SignInAt("ann@example.com", annPassword, "/account")
 	appTok := h.grantToken(storage.KindRefreshToken, "ann", "app", sess.ID, "r1")
 	otherTok := h.grantToken(storage.KindRefreshToken, "ann", "other", sess.ID, "r2")
 	if body := a.Get("/account").Body.String(); !strings.Contains(body, "Photo Printer") || !strings.Contains(body, "<code>email</code>") {
@@ -270,7 +236,7 @@ func TestAccountRevokeApp(t *testing.T) {
 	if _, err := h.Store.GetConsent(h.Ctx(), "ann", "app"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("consent: %v", err)
 	}
-	if h.TokenActive(storage.KindRefreshToken, appTok) || !h.TokenActive(storage.KindRefreshToken, otherTok) {
+	if h.tokenActive(storage.KindRefreshToken, appTok) || !h.tokenActive(storage.KindRefreshToken, otherTok) {
 		t.Fatal("revoking must end that application's tokens only")
 	}
 	if evs := h.Audits("consent.revoked"); len(evs) != 1 || evs[0].ClientID != "app" {
@@ -288,7 +254,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "cli", Name: "CLI", Public: true, GrantTypes: []string{clients.GrantTokenExchange},
 		Scopes: []string{"openid", "api:read", "offline_access"}})
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	body := a.Get("/account").Body.String()
 	for _, want := range []string{`value="openid"`, `value="profile"`, `value="email"`, `value="api:read"`} {
 		if !strings.Contains(body, want) {
@@ -357,7 +323,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 	if ps, _ := h.Store.ListPATsByUser(h.Ctx(), "ann"); len(ps) != 0 {
 		t.Fatalf("token not revoked: %+v", ps)
 	}
-	if h.TokenActive(storage.KindAccessToken, exchanged) || !h.TokenActive(storage.KindAccessToken, other) {
+	if h.tokenActive(storage.KindAccessToken, exchanged) || !h.tokenActive(storage.KindAccessToken, other) {
 		t.Fatal("revoking must end the tokens exchanged for it, and only those")
 	}
 	if evs := h.Audits("pat.revoked"); len(evs) != 1 || evs[0].Details["pat_id"] != p.ID {
@@ -369,7 +335,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 
 	webtest.WantSeeOther(t, a.Post("/account/profile", url.Values{"name": {"  Ann Lovelace "}}), "/account?done=profile")
 	if u, _ := h.Store.GetUser(h.Ctx(), "ann"); u.Name != "Ann Lovelace" {
@@ -443,9 +409,10 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 
 func TestAccountEmailChangeWithoutMailer(t *testing.T) {
 	h := newHarness(t)
-	h.pages.Mailer = nil
+	h.account.Mailer = nil
+	h.mount()
 	h.User("ann", "ann@example.com", annPassword)
-	a, _ := h.signedInAgent("ann@example.com", annPassword)
+	a, _ := h.SignInAt("ann@example.com", annPassword, "/account")
 	if body := a.Get("/account").Body.String(); !strings.Contains(body, "not available on this server") || strings.Contains(body, `name="new_email"`) {
 		t.Fatalf("account page without mail:\n%s", body)
 	}

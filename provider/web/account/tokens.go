@@ -1,4 +1,4 @@
-package web
+package account
 
 import (
 	"errors"
@@ -46,7 +46,7 @@ func (p *Pages) fillTokens(r *http.Request, userID string, v *accountPage) error
 	if err != nil {
 		return err
 	}
-	now := p.Now()
+	now := p.Site.Now()
 	for _, t := range tokens {
 		v.Tokens = append(v.Tokens, tokenView{ID: t.ID, Name: t.Name, Scopes: strings.Join(t.Scopes, " "),
 			Created: when(t.CreatedAt), LastUsed: when(t.LastUsedAt), Expires: when(t.ExpiresAt),
@@ -103,5 +103,5 @@ func (a accountAction) revokeToken() error {
 
 // actor is the person acting on their own account, for the audit record.
 func (a accountAction) actor() accounts.Actor {
-	return accounts.Actor{ID: a.user.ID, IP: a.p.Sessions.RemoteIP(a.r)}
+	return accounts.Actor{ID: a.user.ID, IP: a.p.Site.Sessions().RemoteIP(a.r)}
 }

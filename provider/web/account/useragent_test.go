@@ -1,8 +1,8 @@
-package web
+package account
 
 import "testing"
 
-func TestDescribeDevice(t *testing.T) {
+func TestDescribeUserAgent(t *testing.T) {
 	for ua, want := range map[string]string{
 		"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0":                                                                  "Firefox on Linux",
 		"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36 Edg/126.0":                   "Edge on Windows",
@@ -12,8 +12,8 @@ func TestDescribeDevice(t *testing.T) {
 		"":                                  "Unknown device",
 		"MyTool/1.2 (+https://example.com)": "MyTool/1.2",
 	} {
-		if got := describeDevice(ua); got != want {
-			t.Errorf("describeDevice(%q) = %q, want %q", ua, got, want)
+		if got := describeUserAgent(ua); got != want {
+			t.Errorf("describeUserAgent(%q) = %q, want %q", ua, got, want)
 		}
 	}
 }

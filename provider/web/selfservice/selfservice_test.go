@@ -1,4 +1,4 @@
-package web
+package selfservice_test
 
 import (
 	"context"
@@ -15,41 +15,10 @@ import (
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
-	"github.com/ostiary/ostiary/provider/web/page"
+	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
-
-type peopleHarness struct {
-	*harness
-	selfMailer *webtest.Mailer
-	devMail    *mail.Log
-}
-
-// newPeopleHarness is the pages' harness with registration, verification
-// and reset turned on.
-func newPeopleHarness(t *testing.T, configure func(*People)) *peopleHarness {
-	t.Helper()
-	h := newHarness(t)
-	ph := &peopleHarness{harness: h, selfMailer: &webtest.Mailer{}, devMail: &mail.Log{Logger: h.pages.Logger}}
-	st := h.Store
-	pp := &People{Store: st, Mailer: ph.selfMailer, Registration: true, DevMail: ph.devMail}
-	if configure != nil {
-		configure(pp)
-	}
-	h.pages.People = pp
-	h.signin.SelfService = pp
-	ph.selfMailer.Prepare = h.pages.PrepareReset
-	mux := http.NewServeMux()
-	mux.HandleFunc("/register", h.pages.Register)
-	mux.HandleFunc("/verify-email", h.pages.VerifyEmail)
-	mux.HandleFunc("/forgot-password", h.pages.ForgotPassword)
-	mux.HandleFunc("/reset-password", h.pages.ResetPassword)
-	mux.HandleFunc("/dev/mail", h.pages.DevMail)
-	mux.Handle("/", h.Handler)
-	h.Handler = page.Headers(mux)
-	return ph
-}
 
 const strongPassword = "violet kettle orbit marmalade"
 
@@ -67,11 +36,11 @@ func answer(w *httptest.ResponseRecorder) string {
 }
 
 func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
-	known := newPeopleHarness(t, nil)
+	known := newHarness(t, nil)
 	ada := known.User("ada", "ada@example.com", "an old password of ada")
-	unknown := newPeopleHarness(t, nil)
+	unknown := newHarness(t, nil)
 
-	post := func(ph *peopleHarness, email string) *httptest.ResponseRecorder {
+	post := func(ph *harness, email string) *httptest.ResponseRecorder {
 		a := ph.Browser()
 		webtest.WantStatus(t, a.Get("/register"), http.StatusOK)
 		return a.Post("/register", registerForm(email))
@@ -114,10 +83,10 @@ func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 }
 
 func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
-	known := newPeopleHarness(t, nil)
+	known := newHarness(t, nil)
 	known.User("ada", "ada@example.com", "an old password of ada")
-	unknown := newPeopleHarness(t, nil)
-	post := func(ph *peopleHarness) *httptest.ResponseRecorder {
+	unknown := newHarness(t, nil)
+	post := func(ph *harness) *httptest.ResponseRecorder {
 		a := ph.Browser()
 		webtest.WantStatus(t, a.Get("/forgot-password"), http.StatusOK)
 		return a.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
@@ -136,7 +105,7 @@ func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 }
 
 func TestRegisterRefusesBadInput(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	a := ph.Browser()
 	a.Get("/register")
 	for _, tc := range []struct {
@@ -167,13 +136,13 @@ func TestRegisterRefusesBadInput(t *testing.T) {
 }
 
 func TestRegistrationModes(t *testing.T) {
-	open := newPeopleHarness(t, nil)
+	open := newHarness(t, nil)
 	w := open.Browser().Get("/login")
 	if !strings.Contains(w.Body.String(), `href="/register"`) || !strings.Contains(w.Body.String(), `href="/forgot-password"`) {
 		t.Fatalf("the login page links neither registration nor reset:\n%s", w.Body)
 	}
 
-	invite := newPeopleHarness(t, func(pp *People) { pp.InviteOnly = true })
+	invite := newHarness(t, func(pp *selfservice.Pages) { pp.InviteOnly = true })
 	a := invite.Browser()
 	w = a.Get("/register")
 	webtest.WantStatus(t, w, http.StatusForbidden)
@@ -185,7 +154,7 @@ func TestRegistrationModes(t *testing.T) {
 		t.Error("the login page links registration in invite-only mode")
 	}
 
-	closed := newPeopleHarness(t, func(pp *People) { pp.Registration = false })
+	closed := newHarness(t, func(pp *selfservice.Pages) { pp.Registration = false })
 	a = closed.Browser()
 	webtest.WantStatus(t, a.Get("/register"), http.StatusNotFound)
 	webtest.WantStatus(t, a.Post("/register", registerForm("ada@example.com")), http.StatusNotFound)
@@ -198,7 +167,7 @@ func TestRegistrationModes(t *testing.T) {
 }
 
 func TestVerifyEmail(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	a := ph.Browser()
 	a.Get("/register")
 	webtest.WantStatus(t, a.Post("/register", registerForm("ada@example.com")), http.StatusOK)
@@ -242,7 +211,7 @@ func TestVerifyEmail(t *testing.T) {
 }
 
 func TestVerifyEmailLinkExpires(t *testing.T) {
-	ph := newPeopleHarness(t, func(pp *People) { pp.VerifyEmailLifetime = time.Hour })
+	ph := newHarness(t, func(pp *selfservice.Pages) { pp.VerifyEmailLifetime = time.Hour })
 	a := ph.Browser()
 	a.Get("/register")
 	a.Post("/register", registerForm("ada@example.com"))
@@ -266,7 +235,7 @@ func resetToken(t *testing.T, link string) string {
 }
 
 func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	const old = "the old password of ada"
 	ada := ph.User("ada", "ada@example.com", old)
 	ph.Client(storage.Client{ID: "app", RedirectURIs: []string{"https://app.example/cb"}})
@@ -355,7 +324,7 @@ func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 }
 
 func TestMailsToOneAddressAreCapped(t *testing.T) {
-	ph := newPeopleHarness(t, func(pp *People) { pp.MailsPerHour = 3 })
+	ph := newHarness(t, func(pp *selfservice.Pages) { pp.Mail.PerHour = 3 })
 	ph.User("ada", "ada@example.com", "an old password of ada")
 	a := ph.Browser()
 	a.Get("/forgot-password")
@@ -373,7 +342,7 @@ func TestMailsToOneAddressAreCapped(t *testing.T) {
 }
 
 func TestDevMailPage(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	// The page shows what the development sender delivered, from memory:
 	// the outbox keeps no readable body.
 	err := ph.devMail.Send(ph.Ctx(), mail.Message{ID: "m1", To: "ada@example.com", Subject: "Reset your Ostiary password",
@@ -388,7 +357,7 @@ func TestDevMailPage(t *testing.T) {
 		!strings.Contains(body, "Reset your Ostiary password") {
 		t.Fatalf("dev mail page:\n%s", body)
 	}
-	off := newPeopleHarness(t, func(pp *People) { pp.DevMail = nil })
+	off := newHarness(t, func(pp *selfservice.Pages) { pp.DevMail = nil })
 	webtest.WantStatus(t, off.Browser().Get("/dev/mail"), http.StatusNotFound)
 }
 
@@ -411,7 +380,7 @@ func link(t *testing.T, body, text string) string {
 // sign-in page that has forgotten it (what Keycloak's "Register" link on
 // its login page does).
 func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	ph.Client(webtest.AppClient())
 	ph.AuthRequest("req1", "app", webtest.AuthForm())
 	b := ph.Browser()
@@ -467,7 +436,7 @@ func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 // also every pending reset link, which whoever knew the old password may
 // have asked for.
 func TestPasswordChangeCancelsResetLinks(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	const old = "the old password of ada"
 	ph.User("ada", "ada@example.com", old)
 	stranger := ph.Browser()
@@ -475,7 +444,7 @@ func TestPasswordChangeCancelsResetLinks(t *testing.T) {
 	stranger.Post("/forgot-password", url.Values{"email": {"ada@example.com"}})
 	token := resetToken(t, ph.selfMailer.LastLink(t))
 
-	a, _ := ph.signedInAgent("ada@example.com", old)
+	a, _ := ph.SignInAt("ada@example.com", old, "/account")
 	webtest.WantSeeOther(t, a.Post("/account/password", url.Values{"current_password": {old}, "new_password": {strongPassword},
 		"confirm_password": {strongPassword}}), "/account?done=password")
 
@@ -488,7 +457,7 @@ func TestPasswordChangeCancelsResetLinks(t *testing.T) {
 // countingStores count the storage calls whose difference would tell a
 // known address from an unknown one.
 type countingStore struct {
-	Store
+	selfservice.Store
 	calls map[string]int
 }
 
@@ -497,19 +466,19 @@ func (c *countingStore) GetUserByEmail(ctx context.Context, email string) (stora
 	return c.Store.GetUserByEmail(ctx, email)
 }
 
-type countingPeopleStore struct {
-	PeopleStore
+func (c *countingStore) CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error {
+	c.calls["CreateOneTimeToken"]++
+	return c.Store.CreateOneTimeToken(ctx, t)
+}
+
+type countingHits struct {
+	selfservice.HitCounter
 	calls map[string]int
 }
 
-func (c *countingPeopleStore) CreateOneTimeToken(ctx context.Context, t storage.OneTimeToken) error {
-	c.calls["CreateOneTimeToken"]++
-	return c.PeopleStore.CreateOneTimeToken(ctx, t)
-}
-
-func (c *countingPeopleStore) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
+func (c *countingHits) Hit(ctx context.Context, key string, window time.Duration, now time.Time) (int, time.Time, error) {
 	c.calls["Hit"]++
-	return c.PeopleStore.Hit(ctx, key, window, now)
+	return c.HitCounter.Hit(ctx, key, window, now)
 }
 
 // Item 16 of issue #11: a reset request for a known address did more work
@@ -518,13 +487,14 @@ func (c *countingPeopleStore) Hit(ctx context.Context, key string, window time.D
 // rows and answer the same page; the mail worker decides later (the
 // Preparer), and only the known address gets a link.
 func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
-	work := func(email string) (string, *peopleHarness) {
-		ph := newPeopleHarness(t, nil)
+	work := func(email string) (string, *harness) {
+		calls := map[string]int{}
+		ph := newHarness(t, func(pp *selfservice.Pages) {
+			pp.Store = &countingStore{Store: pp.Store, calls: calls}
+			pp.Mail.Store = &countingHits{HitCounter: pp.Mail.Store, calls: calls}
+		})
 		ph.User("ada", "ada@example.com", strongPassword)
 		ph.selfMailer.Prepare = nil // the worker has not run yet
-		calls := map[string]int{}
-		ph.pages.Store = &countingStore{Store: ph.pages.Store, calls: calls}
-		ph.pages.People.Store = &countingPeopleStore{PeopleStore: ph.pages.People.Store, calls: calls}
 		b := ph.Browser()
 		b.Get("/forgot-password")
 		w := b.Post("/forgot-password", url.Values{"email": {email}})
@@ -539,7 +509,7 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 	}
 	// The worker then mails the known address only.
 	for _, c := range []struct {
-		ph    *peopleHarness
+		ph    *harness
 		email string
 		want  int
 	}{{kh, "ada@example.com", 1}, {uh, "nobody@example.com", 0}} {
@@ -553,11 +523,11 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 // A completed reset cancels the person's other outstanding reset links too
 // (here one sent to the address the account had before).
 func TestResetCancelsOtherResetLinks(t *testing.T) {
-	ph := newPeopleHarness(t, nil)
+	ph := newHarness(t, nil)
 	ada := ph.User("ada", "ada@example.com", "the old password of ada")
 	now := ph.Clock.Now()
 	other := randtoken.New()
-	err := ph.Store.CreateOneTimeToken(ph.Ctx(), storage.OneTimeToken{TokenHash: randtoken.Hash(other), Purpose: PurposeResetPassword,
+	err := ph.Store.CreateOneTimeToken(ph.Ctx(), storage.OneTimeToken{TokenHash: randtoken.Hash(other), Purpose: selfservice.PurposeResetPassword,
 		UserID: ada.ID, Email: "ada@old.example", CreatedAt: now, ExpiresAt: now.Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -569,7 +539,7 @@ func TestResetCancelsOtherResetLinks(t *testing.T) {
 	b.Get("/reset-password?token=" + url.QueryEscape(token))
 	w := b.Post("/reset-password", url.Values{"token": {token}, "password": {strongPassword}, "confirm": {strongPassword}})
 	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
-	if _, err := ph.Store.GetOneTimeToken(ph.Ctx(), randtoken.Hash(other), PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := ph.Store.GetOneTimeToken(ph.Ctx(), randtoken.Hash(other), selfservice.PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the other reset link survived the reset: %v", err)
 	}
 }

@@ -1,0 +1,85 @@
+package account
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/storage"
+)
+
+// checkCurrentPassword verifies the person's password before a sensitive
+// change, throttled like sign-in so a left-open browser cannot be used to
+// guess it. msg is what to show when it is refused.
+func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
+	ctx := a.r.Context()
+	ip := a.p.Site.Sessions().RemoteIP(a.r)
+	retry, limited, err := a.p.Throttle.Check(ctx, a.user.Email, ip)
+	if err != nil {
+		return "", err
+	}
+	if limited {
+		return "Too many wrong passwords. Try again " + retryIn(retry) + ".", nil
+	}
+	ok := false
+	if a.user.PasswordHash != "" && pw != "" && len(pw) <= maxPasswordLen {
+		ok, _, err = password.Verify(a.user.PasswordHash, pw)
+		if err != nil {
+			a.p.Site.Logger().ErrorContext(ctx, "stored password hash unusable", "user_id", a.user.ID, "err", err)
+			ok = false
+		}
+	} else {
+		password.VerifyDummy(pw[:min(len(pw), maxPasswordLen)])
+	}
+	if !ok {
+		if err := a.p.Throttle.Failure(ctx, a.user.Email, ip); err != nil {
+			return "", err
+		}
+		a.p.Site.Audit(ctx, storage.AuditEvent{Type: "password.check_failed", ActorID: a.user.ID, SubjectID: a.user.ID, IP: ip})
+		return "Your current password is not correct.", nil
+	}
+	// Check counted this attempt against the account; a right password
+	// forgets the count, as a sign-in does.
+	if err := a.p.Throttle.Success(ctx, a.user.Email); err != nil {
+		a.p.Site.Logger().WarnContext(ctx, "reset password throttle", "err", err)
+	}
+	return "", nil
+}
+
+type throttledPage struct {
+	Title, RetryIn, BackURL string
+}
+
+// throttled is the sign-in's page for too many attempts (web/signin shows
+// the same), with a way back to the login page of the sign-in, if any.
+func (p *Pages) throttled(w http.ResponseWriter, req *SignInRequest, retry time.Duration) error {
+	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+	return p.Site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
+		Title: "Too many attempts", RetryIn: retryIn(retry), BackURL: p.loginURL(req)})
+}
+
+// loginURL is the login page, of the sign-in req if there is one.
+func (p *Pages) loginURL(req *SignInRequest) string {
+	if req != nil {
+		return p.Site.WithRequest(pathLogin, req.ID)
+	}
+	return p.Site.Path(pathLogin)
+}
+
+// retryIn says when to retry in words.
+func retryIn(d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		s := int((d + time.Second - 1) / time.Second)
+		if s <= 1 {
+			return "in a second"
+		}
+		return fmt.Sprintf("in %d seconds", s)
+	case d < 90*time.Second:
+		return "in about a minute"
+	default:
+		return fmt.Sprintf("in about %d minutes", int((d+time.Minute/2)/time.Minute))
+	}
+}
