@@ -60,9 +60,9 @@ func exchange(t *testing.T, srv *server, clientID, token, scope string) (int, ma
 func TestPersonalAccessTokenSQLite(t *testing.T)   { personalAccessToken(t, "sqlite") }
 func TestPersonalAccessTokenPostgres(t *testing.T) { personalAccessToken(t, "postgres") }
 
-// personalAccessToken: a person creates a token on the account page, a
+// personalAccessToken: a user creates a token on the account page, a
 // script exchanges it (RFC 8693) for a JWT that verifies against the JWKS,
-// the person revokes it, and the exchange then fails.
+// the user revokes it, and the exchange then fails.
 func personalAccessToken(t *testing.T, db string) {
 	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
@@ -87,7 +87,7 @@ func personalAccessToken(t *testing.T, db string) {
 		chromedp.Click(chromedp.CSS("#create-token")),
 		chromedp.WaitVisible(chromedp.CSS("#new-token")),
 	)
-	// Read once from the page, as a person copying it would.
+	// Read once from the page, as a user copying it would.
 	tctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	token, err := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("#new-token")))
 	cancel()

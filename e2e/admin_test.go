@@ -18,7 +18,7 @@ import (
 // redirect URI first, refused), reads its secret from the page once, and a
 // reload and a later visit show no secret; the client then gets a
 // client_credentials token with that secret and signs Ada in through
-// x/oauth2 and go-oidc. A person without the admin flag gets 403.
+// x/oauth2 and go-oidc. A user without the admin flag gets 403.
 func TestAdminPagesCreateClient(t *testing.T) {
 	srv := newServer(t, database(t, "sqlite"))
 	srv.start(15 * time.Second)

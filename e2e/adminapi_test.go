@@ -95,9 +95,9 @@ func TestAdminAPIPostgres(t *testing.T) { adminAPIFlow(t, "postgres") }
 
 // adminAPIFlow is automation as an operator runs it: a confidential client
 // with ostiary:admin made by the CLI, a client_credentials token from
-// x/oauth2, a client registered through the API, and a real person signing
+// x/oauth2, a client registered through the API, and a real user signing
 // in with that client in Chromium. Around it: the 401/403 answers, the
-// admin scope withheld from a non-admin person and granted to an admin,
+// admin scope withheld from a non-admin user and granted to an admin,
 // revocation, pagination and the error shape.
 func adminAPIFlow(t *testing.T, db string) {
 	srv := newServer(t, database(t, db))
@@ -321,7 +321,7 @@ func adminAPIFlow(t *testing.T, db string) {
 		t.Fatalf("sessions after ending: %v", cliSessions)
 	}
 
-	// People: disable and enable; a reset of a second factor she never had is 404.
+	// Users: disable and enable; a reset of a second factor she never had is 404.
 	status, _, body = adminAPI(t, base, "POST", "/users/"+ada["id"]+"/disable", token, nil)
 	if status != http.StatusOK || !strings.Contains(string(body), `"disabled": true`) {
 		t.Fatalf("disable: %d %s", status, body)

@@ -62,7 +62,7 @@ func registrationCall(t *testing.T, method, url, token string, body any) (int, m
 }
 
 // dynamicClientRegistration: a developer registers a client over plain
-// HTTP with an initial access token (RFC 7591), the new client signs a person
+// HTTP with an initial access token (RFC 7591), the new client signs a user
 // in through the consent page with code + PKCE, and the developer then reads,
 // updates and deletes it with its registration access token (RFC 7592).
 func TestDynamicClientRegistrationSQLite(t *testing.T)   { dynamicClientRegistration(t, "sqlite") }
@@ -150,7 +150,7 @@ func dynamicClientRegistration(t *testing.T, db string) {
 		t.Fatalf("registration response echoes metadata that is not kept: %v", reg)
 	}
 
-	// The registered client is third-party: the person sees the consent
+	// The registered client is third-party: the user sees the consent
 	// page naming it; code + PKCE then completes with x/oauth2.
 	rp.connect(srv.URL, clientID, secret)
 	var grace map[string]string

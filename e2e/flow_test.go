@@ -70,7 +70,7 @@ func browserFlow(t *testing.T, db string) {
 	waitText(t, ctx, "RP: signed in")
 	res := rp.result()
 
-	// The ID token carries the chosen organization and the person's role.
+	// The ID token carries the chosen organization and the user's role.
 	c := res.Claims
 	if c["org_id"] != acme["id"] || c["org_name"] != "Acme" || c["org_role"] != "admin" {
 		t.Fatalf("organization claims: %v", c)

@@ -12,7 +12,7 @@ import (
 	"github.com/ostiary/ostiary/provider/totp"
 )
 
-// twoFactorFlow is two-step verification as a person meets
+// twoFactorFlow is two-step verification as a user meets
 // it: sign in, set up an authenticator app on /account/mfa (the test plays
 // the app, reading the key from the page's manual-entry text), sign out,
 // then sign in to a web app (x/oauth2 + PKCE, go-oidc) with password and

@@ -142,7 +142,7 @@ func verifiedClaims(t *testing.T, srv *server, jwt string) map[string]any {
 }
 
 // screenshot saves the page as NAME.png in $OSTIARY_E2E_SCREENSHOTS, when
-// set, so a person can look at what the pages look like.
+// set, so a user can look at what the pages look like.
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
 	dir := os.Getenv("OSTIARY_E2E_SCREENSHOTS")

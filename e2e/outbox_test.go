@@ -27,7 +27,7 @@ func outboxSurvivesCrash(t *testing.T, db string) {
 	srv.start(15 * time.Second)
 	srv.cli("a long enough password\n", nil, "users", "create", "--email", "lin@example.com", "--password-stdin")
 
-	// Queue a mail: the reset form, as a person would.
+	// Queue a mail: the reset form, as a user would.
 	if code, body := newFormClient(t, srv.URL).submit("/forgot-password", url.Values{"email": {"lin@example.com"}}); code != 200 ||
 		!strings.Contains(body, "Check your email") {
 		t.Fatalf("forgot password: %d\n%s", code, body)
@@ -68,7 +68,7 @@ func outboxSurvivesCrash(t *testing.T, db string) {
 }
 
 // Without SMTP (the `make run` default) mails are written to the log and
-// listed on /dev/mail, whose link a person can follow.
+// listed on /dev/mail, whose link a user can follow.
 func TestDevModeMail(t *testing.T) {
 	srv := newServer(t, database(t, "sqlite"))
 	srv.start(15 * time.Second)

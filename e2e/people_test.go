@@ -150,7 +150,7 @@ func (c *formClient) signedIn() bool {
 func TestRegistrationAndResetSQLite(t *testing.T)   { registrationAndReset(t, "sqlite") }
 func TestRegistrationAndResetPostgres(t *testing.T) { registrationAndReset(t, "postgres") }
 
-// registrationAndReset is a person's life without an administrator: they
+// registrationAndReset is a user's life without an administrator: they
 // register in Chromium, get the verification mail over real SMTP, confirm
 // the address (the ID token then says email_verified true), forget the
 // password, reset it from the mailed link, and the reset ends their other

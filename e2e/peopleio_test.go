@@ -105,7 +105,7 @@ func writeTemp(t *testing.T, name, body string) string {
 	return path
 }
 
-// peopleExportImport: people exported from one server (SQLite) and
+// peopleExportImport: users exported from one server (SQLite) and
 // imported into a second, empty one (over dstDB) sign in there with their old passwords and keep
 // their ids and memberships; importing again changes nothing; an Auth0
 // bcrypt user signs in and is re-hashed with argon2id; a malformed row is
@@ -197,7 +197,7 @@ func peopleExportImport(t *testing.T, dstDB string) {
 		t.Fatalf("per-row errors not reported with their lines:\n%s", stderr)
 	}
 
-	// The same people sign in on the new server with their old passwords.
+	// The same users sign in on the new server with their old passwords.
 	signInToAccount(t, newBrowser(t), dst, "ada@example.com", adaPassword)
 	signInToAccount(t, newBrowser(t), dst, "bob@example.com", bobPassword)
 	signInToAccount(t, newBrowser(t), dst, "grace@example.com", gracePassword)

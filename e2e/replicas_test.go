@@ -18,7 +18,7 @@ import (
 )
 
 // A fresh embedded server is ready within 5 s, and a restart keeps every
-// client, person and signing key.
+// client, user and signing key.
 func TestRestartKeepsData(t *testing.T) {
 	db := database(t, "sqlite")
 	srv := newServer(t, db)

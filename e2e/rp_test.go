@@ -14,7 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/randtoken"
 )
 
-// relyingParty is a web application signing people in with Ostiary the way
+// relyingParty is a web application signing users in with Ostiary the way
 // a real one would: x/oauth2 with PKCE S256, go-oidc verifying the ID token
 // via discovery and the JWKS.
 type relyingParty struct {

@@ -253,7 +253,7 @@ func TestSSOLinkExistingAccount(t *testing.T) {
 }
 
 // Home-realm discovery: an address of a domain the organization claimed
-// goes to the organization's upstream, and the person ends up in that
+// goes to the organization's upstream, and the user ends up in that
 // organization with the role their upstream group maps to; passwords for
 // the domain are refused, existing accounts included.
 func TestSSOHomeRealmDiscovery(t *testing.T) {

@@ -104,7 +104,7 @@ type Config struct {
 	// AdminSeparate keeps the admin API off the main handler: it is then
 	// served only by AdminHandler, on its own listener (admin.listen).
 	AdminSeparate bool
-	// Connectors are the upstream identity providers people may sign in
+	// Connectors are the upstream identity providers users may sign in
 	// with; UpstreamHTTP talks to them (nil: a client with a timeout).
 	Connectors   []connectors.Config
 	UpstreamHTTP *http.Client

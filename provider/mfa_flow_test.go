@@ -133,7 +133,7 @@ func (e *flowEnv) start() string {
 	return loc
 }
 
-// After the password, a person with a second factor is only half signed
+// After the password, a user with a second factor is only half signed
 // in: the authorization endpoint still sees nobody, whether resumed or
 // asked afresh, and prompt=none answers login_required.
 func TestHalfSignedInCannotAuthorize(t *testing.T) {

@@ -43,7 +43,7 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	st, site, flows := d.store, d.site, d.flows
 	ss := d.selfServe
 	ss.Site, ss.Throttle, ss.Notifier, ss.Requests = site, d.limiter, svc.Notifier, flows
-	ss.Invitations, ss.Users, ss.Transactor = svc.Orgs, svc.Accounts, st
+	ss.Invitations, ss.Users, ss.Transactor = svc.Orgs, svc.Users, st
 	selfService, err := selfservice.New(*ss)
 	if err != nil {
 		return nil, fmt.Errorf("self-service pages: %w", err)
@@ -60,7 +60,7 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 		return nil, fmt.Errorf("sign-in pages: %w", err)
 	}
 	accountPages, err := account.New(account.Pages{Site: site, Store: st, Throttle: d.limiter, Notifier: svc.Notifier,
-		Policy: svc.Accounts.Policy, Users: svc.Users, Tokens: svc.Tokens, Requests: flows, Mailer: selfService.Mail.Outbox,
+		Policy: svc.Users.Policy, Users: svc.Users, Tokens: svc.Tokens, Requests: flows, Mailer: selfService.Mail.Outbox,
 		MFA: svc.MFA, Identities: &account.Identities{Connectors: svc.Connectors, Store: st, Transactor: st}})
 	if err != nil {
 		return nil, fmt.Errorf("account pages: %w", err)

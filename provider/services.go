@@ -46,9 +46,8 @@ type Services struct {
 	// when done.
 	Notifier   *backchannel.Notifier
 	MFA        *mfa.Service
-	Accounts   *accounts.Service
 	Orgs       *accounts.Organizations
-	Users      *accounts.People
+	Users      *accounts.Users
 	Connectors *connectors.Registry
 	SSO        *orgsso.Service
 	// Tokens is the users' personal access tokens.
@@ -103,7 +102,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	}
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
-	users := &accounts.People{Store: store, Audit: recorder, Notifier: notify, Now: cfg.now}
+	users := &accounts.Users{Store: store, Policy: cfg.passwordPolicy(), Audit: recorder, Notifier: notify, Now: cfg.now}
 	upstreams, err := newConnectorRegistry(cfg, store, logger)
 	if err != nil {
 		return nil, err
@@ -122,13 +121,12 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		HTTP:       egress,
 		Notifier:   notify,
 		MFA:        second,
-		Accounts:   &accounts.Service{Store: store, Policy: cfg.passwordPolicy(), Now: cfg.now},
 		Orgs:       orgs,
 		Users:      users,
 		Connectors: upstreams,
 		SSO:        sso,
 		Tokens:     tokens,
-		Admin: &adminapi.Service{Store: watched, People: users, Orgs: orgs, MFA: second, Keys: km,
+		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km,
 			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Now: cfg.now},
 		Janitor: newJanitor(cfg, store, logger),
 		caches:  caches,

@@ -5,9 +5,9 @@ import (
 	"time"
 )
 
-// AuthRequest is an authorization request parked while the person signs in,
+// AuthRequest is an authorization request parked while the user signs in,
 // picks an organization or consents. Form is the request's parameters,
-// URL-encoded. The pages record the person's decisions on it and send the
+// URL-encoded. The pages record the user's decisions on it and send the
 // browser back to the authorization endpoint, which decides what comes next.
 type AuthRequest struct {
 	ID       string
@@ -16,14 +16,14 @@ type AuthRequest struct {
 	// SessionID is the browser session going through this request. The
 	// decisions below count only while the same session presents it.
 	SessionID string
-	// LoginAt is when the person signed in during this request; it satisfies
+	// LoginAt is when the user signed in during this request; it satisfies
 	// prompt=login and max_age.
 	LoginAt time.Time
 	// OrgID is the organization chosen for this request.
 	OrgID string
-	// ConsentGiven: the person allowed the requested scopes.
+	// ConsentGiven: the user allowed the requested scopes.
 	ConsentGiven bool
-	// Denied: the person refused; the client gets access_denied.
+	// Denied: the user refused; the client gets access_denied.
 	Denied    bool
 	CreatedAt time.Time
 	ExpiresAt time.Time

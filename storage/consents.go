@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Consent is a person's remembered grant of scopes to a third-party client.
+// Consent is a user's remembered grant of scopes to a third-party client.
 type Consent struct {
 	UserID    string
 	ClientID  string
@@ -20,7 +20,7 @@ type ConsentStore interface {
 	PutConsent(ctx context.Context, c Consent) error
 	// GetConsent returns ErrNotFound.
 	GetConsent(ctx context.Context, userID, clientID string) (Consent, error)
-	// ListConsentsByUser returns the person's consents ordered by client id.
+	// ListConsentsByUser returns the user's consents ordered by client id.
 	ListConsentsByUser(ctx context.Context, userID string) ([]Consent, error)
 	// DeleteConsent returns ErrNotFound.
 	DeleteConsent(ctx context.Context, userID, clientID string) error

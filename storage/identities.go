@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Identity links a person to an account at an upstream identity provider.
+// Identity links a user to an account at an upstream identity provider.
 // Issuer and Subject name the upstream account; an email never does.
 type Identity struct {
 	ID          string
@@ -25,9 +25,9 @@ type IdentityStore interface {
 	CreateIdentity(ctx context.Context, i Identity) error
 	// GetIdentity finds the identity of an upstream account. ErrNotFound.
 	GetIdentity(ctx context.Context, issuer, subject string) (Identity, error)
-	// ListIdentitiesByUser returns the person's identities, oldest first.
+	// ListIdentitiesByUser returns the user's identities, oldest first.
 	ListIdentitiesByUser(ctx context.Context, userID string) ([]Identity, error)
-	// DeleteIdentity removes the person's identity id. ErrNotFound, also when
+	// DeleteIdentity removes the user's identity id. ErrNotFound, also when
 	// it belongs to someone else.
 	DeleteIdentity(ctx context.Context, userID, id string) error
 }

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// TOTPFactor is a person's authenticator-app secret.
+// TOTPFactor is a user's authenticator-app secret.
 type TOTPFactor struct {
 	UserID string
 	// Secret is the shared secret sealed (AEAD) by the caller; the store
@@ -37,7 +37,7 @@ type MFAChallenge struct {
 // MFAStore keeps second factors, recovery codes and pending second-factor
 // challenges.
 type MFAStore interface {
-	// PutTOTP creates or replaces the person's factor (and so drops an
+	// PutTOTP creates or replaces the user's factor (and so drops an
 	// earlier one). ErrNotFound if the user does not exist.
 	PutTOTP(ctx context.Context, f TOTPFactor) error
 	// GetTOTP returns ErrNotFound.
@@ -46,17 +46,17 @@ type MFAStore interface {
 	// other's write, so a step recorded by one is seen by the next.
 	// ErrNotFound; errors from fn are returned unchanged and nothing changes.
 	UpdateTOTP(ctx context.Context, userID string, fn func(TOTPFactor) (TOTPFactor, error)) error
-	// DeleteTOTP removes the factor and every recovery code of the person.
+	// DeleteTOTP removes the factor and every recovery code of the user.
 	// ErrNotFound when there was no factor.
 	DeleteTOTP(ctx context.Context, userID string) error
 
-	// ReplaceRecoveryCodes drops the person's recovery codes and stores the
+	// ReplaceRecoveryCodes drops the user's recovery codes and stores the
 	// given SHA-256 hashes instead. ErrNotFound if the user does not exist.
 	ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error
 	// UseRecoveryCode removes the code in one step, so of concurrent callers
 	// one gets it. ErrNotFound when absent or used.
 	UseRecoveryCode(ctx context.Context, userID string, hash []byte) error
-	// CountRecoveryCodes returns how many unused codes the person has.
+	// CountRecoveryCodes returns how many unused codes the user has.
 	CountRecoveryCodes(ctx context.Context, userID string) (int, error)
 
 	// CreateMFAChallenge stores c, and removes challenges that expired before

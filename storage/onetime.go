@@ -32,7 +32,7 @@ type OneTimeTokenStore interface {
 	// returns how many there were.
 	DeleteOneTimeTokensByUser(ctx context.Context, userID, purpose string) (int, error)
 	// GetOneTimeToken returns the token without consuming it, so a page can
-	// show what a link is for before the person acts on it. ErrNotFound as
+	// show what a link is for before the user acts on it. ErrNotFound as
 	// for ConsumeOneTimeToken.
 	GetOneTimeToken(ctx context.Context, tokenHash []byte, purpose string, now time.Time) (OneTimeToken, error)
 }

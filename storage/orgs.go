@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Organization groups people; each member has a role in it.
+// Organization groups users; each member has a role in it.
 type Organization struct {
 	ID   string
 	Name string
@@ -16,7 +16,7 @@ type Organization struct {
 	UpdatedAt  time.Time
 }
 
-// Membership is a person's role in one organization.
+// Membership is a user's role in one organization.
 type Membership struct {
 	OrgID  string
 	UserID string
@@ -44,12 +44,12 @@ type OrgStore interface {
 	DeleteOrg(ctx context.Context, id string) error
 
 	// AddMembership returns ErrNotFound if the org or user does not exist,
-	// ErrAlreadyExists if the person is a member already.
+	// ErrAlreadyExists if the user is a member already.
 	AddMembership(ctx context.Context, m Membership) error
 	// GetMembership returns ErrNotFound. OrgName and OrgRequireMFA are
 	// filled in.
 	GetMembership(ctx context.Context, orgID, userID string) (Membership, error)
-	// ListMembershipsByUser returns the person's memberships ordered by
+	// ListMembershipsByUser returns the user's memberships ordered by
 	// organization name, with OrgName and OrgRequireMFA filled in.
 	ListMembershipsByUser(ctx context.Context, userID string) ([]Membership, error)
 	// ListMembersByOrg returns the organization's memberships ordered by

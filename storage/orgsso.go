@@ -6,11 +6,11 @@ import (
 )
 
 // OrgConnector is an organization's enterprise single sign-on: the
-// connector its people sign in with and how they join.
+// connector its users sign in with and how they join.
 type OrgConnector struct {
 	OrgID       string
 	ConnectorID string
-	// DefaultRole is the role of a person who joins by signing in.
+	// DefaultRole is the role of a user who joins by signing in.
 	DefaultRole string
 	// ForbidPassword refuses password sign-in for addresses of the
 	// organization's verified domains.

@@ -27,7 +27,7 @@ type PATStore interface {
 	CreatePAT(ctx context.Context, p PAT) error
 	// GetPATByHash returns ErrNotFound, also when expired before now.
 	GetPATByHash(ctx context.Context, tokenHash []byte, now time.Time) (PAT, error)
-	// ListPATsByUser returns the person's tokens, newest first.
+	// ListPATsByUser returns the user's tokens, newest first.
 	ListPATsByUser(ctx context.Context, userID string) ([]PAT, error)
 	// TouchPAT records a use. ErrNotFound.
 	TouchPAT(ctx context.Context, id string, now time.Time) error

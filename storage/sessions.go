@@ -21,7 +21,7 @@ type Session struct {
 	CreatedAt time.Time
 	LastSeen  time.Time
 	ExpiresAt time.Time
-	// IdP is the connector the person signed in through (the ID token's
+	// IdP is the connector the user signed in through (the ID token's
 	// idp claim); empty for a local sign-in.
 	IdP string
 	// UpstreamIDToken is the upstream's ID token, kept to end the upstream

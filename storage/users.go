@@ -5,14 +5,15 @@ import (
 	"time"
 )
 
-// User is a person who signs in.
+// User is an account that signs in: a person, with a password, a second
+// factor or an upstream identity.
 type User struct {
 	ID string
 	// Email is stored as given, compared case-insensitively; unique.
 	Email string
 	Name  string
 	// PasswordHash is a PHC string (argon2id, or bcrypt from an import);
-	// empty when the person has no password.
+	// empty when the user has no password.
 	PasswordHash  string
 	EmailVerified bool
 	Disabled      bool
@@ -22,7 +23,7 @@ type User struct {
 	UpdatedAt time.Time
 }
 
-// UserStore keeps people.
+// UserStore keeps users.
 type UserStore interface {
 	// CreateUser returns ErrAlreadyExists if the id or the email (ignoring
 	// case) is taken.

@@ -22,7 +22,7 @@ import (
 type operator struct{}
 
 func (operator) AdminPrincipal(context.Context, string) (oauth.Principal, error) {
-	return oauth.Principal{Subject: "root", ClientID: "console", Person: true}, nil
+	return oauth.Principal{Subject: "root", ClientID: "console", User: true}, nil
 }
 
 // auditLine is the one JSON line of stream that records an event of typ.

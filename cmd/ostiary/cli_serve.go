@@ -54,7 +54,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		// Before listening, so that a ready server has its administrator.
 		var welcome string
 		if c.BootstrapAdmin {
-			if welcome, err = bootstrapAdmin(ctx, c, p.Services.Accounts); err != nil {
+			if welcome, err = bootstrapAdmin(ctx, c, p.Services); err != nil {
 				return fmt.Errorf("bootstrap administrator: %w", err)
 			}
 		}
@@ -129,7 +129,7 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 // bootstrapAdmin creates the first administrator of an empty database and
 // returns what to print, once, about where to go and how to sign in. The
 // password goes to standard output only, never to the log.
-func bootstrapAdmin(ctx context.Context, c Config, svc *accounts.Service) (string, error) {
+func bootstrapAdmin(ctx context.Context, c Config, svc *provider.Services) (string, error) {
 	users, err := svc.Store.ListUsers(ctx)
 	if err != nil {
 		return "", err
@@ -138,7 +138,7 @@ func bootstrapAdmin(ctx context.Context, c Config, svc *accounts.Service) (strin
 		return fmt.Sprintf("Sign in at %s/login\n", c.Issuer), nil
 	}
 	pw := randtoken.New()[:24]
-	_, err = svc.CreateUser(ctx, accounts.NewUser{Email: bootstrapEmail, Name: "Administrator", Password: pw, Verified: true, Admin: true})
+	_, err = svc.Users.CreateUser(ctx, accounts.NewUser{Email: bootstrapEmail, Name: "Administrator", Password: pw, Verified: true, Admin: true})
 	if errors.Is(err, storage.ErrAlreadyExists) {
 		// Another replica starting at the same moment made it first.
 		return fmt.Sprintf("Sign in at %s/login\n", c.Issuer), nil

@@ -9,7 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/adminapi"
 )
 
-// tokens list and revoke: a person's personal access tokens, through the
+// tokens list and revoke: a user's personal access tokens, through the
 // same adminapi.Service operations as the admin API (listUserTokens,
 // revokeUserToken).
 

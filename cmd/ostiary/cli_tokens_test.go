@@ -11,9 +11,9 @@ import (
 	"github.com/ostiary/ostiary/storage/sqlite"
 )
 
-// tokens list shows a person's personal access tokens by id, never their
+// tokens list shows a user's personal access tokens by id, never their
 // secret; tokens revoke ends one, audited as the operator; a token that is
-// not the person's is an error.
+// not the user's is an error.
 func TestTokensListAndRevoke(t *testing.T) {
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))

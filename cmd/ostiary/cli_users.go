@@ -36,7 +36,7 @@ func usersCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 		}
 		nu.Password = strings.TrimRight(line, "\r\n")
 		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
-			u, err := s.Accounts.CreateUser(ctx, nu)
+			u, err := s.Users.CreateUser(ctx, nu)
 			if err != nil {
 				return err
 			}

@@ -39,7 +39,7 @@ func TestUsersDisableEnableDeleteCLI(t *testing.T) {
 }
 
 // A reset second factor is one that was lost or taken: every session that
-// proved it and every token issued to the person ends with it.
+// proved it and every token issued to the user ends with it.
 func TestUsersResetMFAEndsSessionsCLI(t *testing.T) {
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))

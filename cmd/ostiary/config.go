@@ -328,7 +328,7 @@ func (c Config) Validate() error {
 	if c.Login.MaxFailuresPerIP < 1 {
 		bad("login.max_failures_per_ip", "must be at least 1")
 	}
-	errs = append(errs, c.validatePeople()...)
+	errs = append(errs, c.validateUsers()...)
 	switch c.DCR.Mode {
 	case "open", "initial_access_token":
 	default:

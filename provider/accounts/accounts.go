@@ -7,7 +7,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/password"
@@ -16,7 +15,7 @@ import (
 )
 
 // ErrInvalid marks input that breaks a rule; a failure made from it
-// (ErrInvalid.New) says which, in words for the person (provider/fault).
+// (ErrInvalid.New) says which, in words for the user (provider/fault).
 var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid")
 
 // MinPasswordLength is the default shortest password accepted (NIST SP
@@ -33,21 +32,7 @@ const (
 
 var roleName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,63}$`)
 
-// Store is what accounts needs of the storage.
-type Store interface {
-	storage.UserStore
-	storage.OrgStore
-}
-
-// Service applies the account rules over a Store.
-type Service struct {
-	Store Store
-	// Policy is the password policy; the zero value is the default.
-	Policy Policy
-	Now    func() time.Time
-}
-
-// NewUser is a person to create.
+// NewUser is a user to create.
 type NewUser struct {
 	Email    string
 	Name     string
@@ -56,9 +41,9 @@ type NewUser struct {
 	Admin    bool
 }
 
-// CreateUser validates and stores a person. A taken email wraps
+// CreateUser validates and stores a user. A taken email wraps
 // storage.ErrAlreadyExists; a rule broken wraps ErrInvalid.
-func (s *Service) CreateUser(ctx context.Context, nu NewUser) (storage.User, error) {
+func (s *Users) CreateUser(ctx context.Context, nu NewUser) (storage.User, error) {
 	email, err := NormalizeEmail(nu.Email)
 	if err != nil {
 		return storage.User{}, err

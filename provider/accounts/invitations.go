@@ -115,7 +115,7 @@ func (o *Organizations) invitation(ctx context.Context, t storage.OneTimeToken) 
 	return Invitation{OrgID: d.OrgID, OrgName: org.Name, Email: t.Email, Role: d.Role, InvitedBy: d.InvitedBy, ExpiresAt: t.ExpiresAt}, nil
 }
 
-// Accept uses the invitation for the person acting, whose address must be
+// Accept uses the invitation for the user acting, whose address must be
 // the invited one: the link proves they read that mailbox, not that the
 // signed-in account is theirs. The link works once.
 func (o *Organizations) Accept(ctx context.Context, actor Actor, orgID, secret string) (Invitation, error) {
@@ -139,7 +139,7 @@ func (o *Organizations) Accept(ctx context.Context, actor Actor, orgID, secret s
 		if inv, err = o.invitation(ctx, t); err != nil {
 			return err
 		}
-		// The role may have been deleted since; then the person joins as a
+		// The role may have been deleted since; then the user joins as a
 		// plain member rather than not at all.
 		role := inv.Role
 		if o.checkRole(ctx, orgID, role) != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// AddMember gives a person a role directly, without an invitation: owners
+// AddMember gives a user a role directly, without an invitation: owners
 // and admins (only owners add owners), and the operator. Unknown org or
 // user wraps storage.ErrNotFound; an existing membership
 // storage.ErrAlreadyExists.
@@ -57,7 +57,7 @@ func (o *Organizations) keepAnOwner(ctx context.Context, orgID string) error {
 	return nil
 }
 
-// RemoveMember takes a person out of the organization: an owner or admin
+// RemoveMember takes a user out of the organization: an owner or admin
 // removing someone (admins cannot remove owners), or a member leaving
 // (actor.ID == userID). The last owner cannot go. Their tokens for the
 // organization stop working at once and their sessions forget it as the
@@ -94,7 +94,7 @@ func (o *Organizations) RemoveMember(ctx context.Context, actor Actor, orgID, us
 	})
 }
 
-// endMembership stops the person's tokens issued for the organization and
+// endMembership stops the user's tokens issued for the organization and
 // clears it from their sessions.
 func (o *Organizations) endMembership(ctx context.Context, orgID, userID string) error {
 	_, err := o.Store.DeactivateTokens(ctx, storage.TokenFilter{

@@ -16,7 +16,7 @@ type orgFixture struct {
 	t     *testing.T
 	store *sqlite.Store
 	orgs  *Organizations
-	svc   *Service
+	svc   *Users
 	now   time.Time
 }
 
@@ -26,7 +26,7 @@ func newOrgFixture(t *testing.T) *orgFixture {
 	f := &orgFixture{t: t, store: s, now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
 	clock := func() time.Time { return f.now }
 	f.orgs = &Organizations{Store: s, Audit: s, Now: clock}
-	f.svc = &Service{Store: s, Now: clock}
+	f.svc = &Users{Store: s, Now: clock}
 	return f
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // Bounds of a configurable minimum length: NIST SP 800-63B §5.1.1.2 asks
-// for at least 8; more than 64 would refuse passphrases people can type.
+// for at least 8; more than 64 would refuse passphrases users can type.
 const (
 	MinPolicyLength    = 8
 	MaxPolicyLength    = 64

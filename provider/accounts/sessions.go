@@ -7,7 +7,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// RevokeStore is what ending a person's sessions needs of the storage.
+// RevokeStore is what ending a user's sessions needs of the storage.
 type RevokeStore interface {
 	DeleteSessionsByUser(ctx context.Context, userID, exceptID string) ([]storage.Session, error)
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
@@ -25,10 +25,10 @@ type LogoutNotifier interface {
 
 // EndOtherSessions is what a password change or reset, or turning the
 // second factor on or off or renewing its recovery codes, does to the
-// person's other access: it ends every browser session of userID except
+// user's other access: it ends every browser session of userID except
 // keepSessionID (empty: every session), tells the clients of each ended
 // session (notifier may be nil), and deactivates every authorization code,
-// access token and refresh token of the person, including those of the
+// access token and refresh token of the user, including those of the
 // kept session (old access tokens answer inactive at introspection, old
 // refresh tokens get invalid_grant), and cancels every pending password
 // reset link. Applications signed in through the

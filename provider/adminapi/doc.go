@@ -1,5 +1,5 @@
 // Package adminapi is the admin REST API under /admin/api/v1: clients,
-// people, organizations and memberships, signing keys, sessions, consents
+// users, organizations and memberships, signing keys, sessions, consents
 // and the audit log, as JSON, for callers holding an access token of this
 // provider with the ostiary:admin scope (provider/oauth decides who may
 // hold it and verifies the token).

@@ -127,12 +127,12 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (oauth.Pr
 	return p, nil
 }
 
-// actor is who the audit log names for a call: the person, or the client
+// actor is who the audit log names for a call: the user, or the client
 // acting for itself.
 func (h *Handler) actor(r *http.Request) accounts.Actor {
 	p, _ := r.Context().Value(principalKey{}).(oauth.Principal)
 	id := p.Subject
-	if !p.Person {
+	if !p.User {
 		id = accounts.ClientActor(p.ClientID)
 	}
 	return accounts.Actor{ID: id, IP: h.Proxies.ClientIP(r)}

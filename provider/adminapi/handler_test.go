@@ -20,7 +20,7 @@ func TestActorIPBehindProxy(t *testing.T) {
 		r := httptest.NewRequest("POST", BasePath+"/clients", nil)
 		r.RemoteAddr = peer
 		r.Header.Set("X-Forwarded-For", "203.0.113.9")
-		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, oauth.Principal{Subject: "ann", Person: true}))
+		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, oauth.Principal{Subject: "ann", User: true}))
 		a := (&Handler{Proxies: proxies}).actor(r)
 		if a.ID != "ann" || a.IP != want {
 			t.Errorf("from %s: actor %+v, want ann at %s", peer, a, want)

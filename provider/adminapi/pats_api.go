@@ -9,9 +9,9 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// A person's personal access tokens, as their account page shows them:
+// A user's personal access tokens, as their account page shows them:
 // an administrator lists and revokes them (a leaked token, a departing
-// person) through the same pat.Service rules, which audit the revoke.
+// user) through the same pat.Service rules, which audit the revoke.
 
 // TokenView is a personal access token; never its secret or hash.
 type TokenView struct {
@@ -39,7 +39,7 @@ func optTime(t time.Time) *time.Time {
 	return &t
 }
 
-// ListTokens lists the person's personal access tokens, newest first.
+// ListTokens lists the user's personal access tokens, newest first.
 func (s *Service) ListTokens(ctx context.Context, userID string) ([]storage.PAT, error) {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (s *Service) ListTokens(ctx context.Context, userID string) ([]storage.PAT,
 	return s.Tokens.List(ctx, userID)
 }
 
-// RevokeToken revokes one of the person's tokens and the access tokens
+// RevokeToken revokes one of the user's tokens and the access tokens
 // exchanged for it, returning how many of those it deactivated.
 func (s *Service) RevokeToken(ctx context.Context, a accounts.Actor, userID, tokenID string) (int, error) {
 	if _, err := s.GetUser(ctx, userID); err != nil {

@@ -17,16 +17,16 @@ import (
 	"github.com/ostiary/ostiary/storage/sqlite"
 )
 
-// anyAdmin lets every token in as the person "root".
+// anyAdmin lets every token in as the user "root".
 type anyAdmin struct{}
 
 func (anyAdmin) AdminPrincipal(context.Context, string) (oauth.Principal, error) {
-	return oauth.Principal{Subject: "root", Person: true}, nil
+	return oauth.Principal{Subject: "root", User: true}, nil
 }
 
-// An administrator lists a person's tokens (no secret in sight) and
+// An administrator lists a user's tokens (no secret in sight) and
 // revokes one over HTTP; the revoke is audited with the admin as actor,
-// and the tokens of another person or of nobody are 404.
+// and the tokens of another user or of nobody are 404.
 func TestAdminListsAndRevokesTokens(t *testing.T) {
 	ctx := t.Context()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ostiary.db"))

@@ -19,7 +19,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// Store is what the operations read and write directly; the people and
+// Store is what the operations read and write directly; the users and
 // organization rules go through accounts.
 type Store interface {
 	storage.ClientStore
@@ -49,7 +49,7 @@ type Keys interface {
 	Revoke(ctx context.Context, kid string) (keys.Revoked, error)
 }
 
-// SecondFactor removes a person's second factor (*mfa.Service).
+// SecondFactor removes a user's second factor (*mfa.Service).
 type SecondFactor interface {
 	Disable(ctx context.Context, userID string) error
 }
@@ -65,11 +65,11 @@ type LogoutNotifier interface {
 }
 
 // Service is every admin operation, shared by the admin API and the CLI so
-// both apply the same rules. People and organization changes are
+// both apply the same rules. User and organization changes are
 // accounts' rules (which audit themselves); the rest is audited here.
 type Service struct {
 	Store    Store
-	People   *accounts.People
+	Users    *accounts.Users
 	Orgs     *accounts.Organizations
 	MFA      SecondFactor
 	Keys     Keys
@@ -79,7 +79,7 @@ type Service struct {
 	// single sign-on operations (service_sso.go).
 	Connectors ConnectorRegistry
 	SSO        *orgsso.Service
-	// Tokens is people's personal access tokens (service_pats.go).
+	// Tokens is users' personal access tokens (service_pats.go).
 	Tokens *pat.Service
 	Now    func() time.Time
 }
@@ -247,7 +247,7 @@ func (s *Service) GetClient(ctx context.Context, id string) (storage.Client, err
 	return c, nil
 }
 
-// ListUsers lists people whose email contains query (case-insensitive;
+// ListUsers lists users whose email contains query (case-insensitive;
 // empty: everyone).
 func (s *Service) ListUsers(ctx context.Context, query string) ([]storage.User, error) {
 	us, err := s.Store.ListUsers(ctx)
@@ -285,7 +285,7 @@ func (s *Service) ResolveUser(ctx context.Context, ref string) (string, error) {
 	return u.ID, nil
 }
 
-// ResetMFA removes the person's second factor and recovery codes, for
+// ResetMFA removes the user's second factor and recovery codes, for
 // someone who lost their authenticator, and ends every session and token
 // of theirs. ErrNotFound if there was none.
 func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string) error {
@@ -303,24 +303,24 @@ func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string)
 	// A factor is reset because the device is lost or in someone else's
 	// hands: sessions that proved it must not keep satisfying an
 	// organization's requirement, and whoever holds the device may hold a
-	// session too. Like the person's own change (web: endOtherAccess), it
-	// ends every session and token; People audits that.
-	if _, err := s.People.EndSessions(ctx, a, userID, ""); err != nil {
+	// session too. Like the user's own change (web: endOtherAccess), it
+	// ends every session and token; Users audits that.
+	if _, err := s.Users.EndSessions(ctx, a, userID, ""); err != nil {
 		return fmt.Errorf("second factor of %q reset, but ending the sessions failed: %w", userID, err)
 	}
 	return nil
 }
 
-// EndSessions signs the person out everywhere and deactivates their tokens.
-// accounts.People audits it.
+// EndSessions signs the user out everywhere and deactivates their tokens.
+// accounts.Users audits it.
 func (s *Service) EndSessions(ctx context.Context, a accounts.Actor, userID string) (int, error) {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return 0, err
 	}
-	return s.People.EndSessions(ctx, a, userID, "")
+	return s.Users.EndSessions(ctx, a, userID, "")
 }
 
-// ListSessions lists the person's live browser sessions.
+// ListSessions lists the user's live browser sessions.
 func (s *Service) ListSessions(ctx context.Context, userID string) ([]storage.Session, error) {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return nil, err
@@ -331,7 +331,7 @@ func (s *Service) ListSessions(ctx context.Context, userID string) ([]storage.Se
 // grantKinds are the records a session's or consent's grants leave.
 var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}
 
-// DeleteSession ends one session of the person, its tokens with it, as
+// DeleteSession ends one session of the user, its tokens with it, as
 // "end this session" on the account page does.
 func (s *Service) DeleteSession(ctx context.Context, a accounts.Actor, userID, sessionID string) error {
 	sess, err := s.Store.GetSession(ctx, sessionID, s.now())
@@ -355,7 +355,7 @@ func (s *Service) DeleteSession(ctx context.Context, a accounts.Actor, userID, s
 		Details: map[string]string{"session_id": sessionID, "tokens_deactivated": strconv.Itoa(n)}})
 }
 
-// ListConsents lists the person's remembered consents.
+// ListConsents lists the user's remembered consents.
 func (s *Service) ListConsents(ctx context.Context, userID string) ([]storage.Consent, error) {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return nil, err
@@ -364,7 +364,7 @@ func (s *Service) ListConsents(ctx context.Context, userID string) ([]storage.Co
 }
 
 // RevokeConsent forgets the consent and deactivates the client's tokens
-// for the person, as the account page does.
+// for the user, as the account page does.
 func (s *Service) RevokeConsent(ctx context.Context, a accounts.Actor, userID, clientID string) error {
 	if err := s.Store.DeleteConsent(ctx, userID, clientID); err != nil {
 		return fmt.Errorf("consent of %q to %q: %w", userID, clientID, err)

@@ -63,7 +63,7 @@ func (s *Service) CreateConnector(ctx context.Context, a accounts.Actor, c conne
 var ErrConnectorInUse = fault.Sentinel(fault.Conflict, "connector in use")
 
 // DeleteConnector removes a run-time connector, refused while an
-// organization has it attached (its domains would send people to a
+// organization has it attached (its domains would send users to a
 // connector that no longer exists).
 func (s *Service) DeleteConnector(ctx context.Context, a accounts.Actor, id string) error {
 	orgs, err := s.Store.ListOrgs(ctx)

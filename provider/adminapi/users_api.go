@@ -6,7 +6,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// usersAPI serves people and what they hold: sessions, consents, the second
+// usersAPI serves users and what they hold: sessions, consents, the second
 // factor (listUsers ... revokeUserConsent).
 type usersAPI resource
 
@@ -32,7 +32,7 @@ func (h usersAPI) getUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// userChange runs a change and answers the person as they are after it.
+// userChange runs a change and answers the user as they are after it.
 func (h usersAPI) userChange(w http.ResponseWriter, r *http.Request, change func(id string) error) error {
 	id := r.PathValue("id")
 	if err := change(id); err != nil {
@@ -42,11 +42,11 @@ func (h usersAPI) userChange(w http.ResponseWriter, r *http.Request, change func
 }
 
 func (h usersAPI) disableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.svc.People.Disable(r.Context(), h.actor(r), id) })
+	return h.userChange(w, r, func(id string) error { return h.svc.Users.Disable(r.Context(), h.actor(r), id) })
 }
 
 func (h usersAPI) enableUser(w http.ResponseWriter, r *http.Request) error {
-	return h.userChange(w, r, func(id string) error { return h.svc.People.Enable(r.Context(), h.actor(r), id) })
+	return h.userChange(w, r, func(id string) error { return h.svc.Users.Enable(r.Context(), h.actor(r), id) })
 }
 
 func (h usersAPI) resetMFA(w http.ResponseWriter, r *http.Request) error {
@@ -54,7 +54,7 @@ func (h usersAPI) resetMFA(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h usersAPI) deleteUser(w http.ResponseWriter, r *http.Request) error {
-	if err := h.svc.People.Delete(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
+	if err := h.svc.Users.Delete(r.Context(), h.actor(r), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

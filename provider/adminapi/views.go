@@ -58,7 +58,7 @@ type SecretView struct {
 	ClientSecret string `json:"client_secret,omitempty"`
 }
 
-// UserView is a person.
+// UserView is a user.
 type UserView struct {
 	ID            string    `json:"id"`
 	Email         string    `json:"email"`

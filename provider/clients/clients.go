@@ -20,7 +20,7 @@ const (
 	GrantAuthorizationCode = "authorization_code"
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
-	// GrantTokenExchange lets the client exchange a person's personal access
+	// GrantTokenExchange lets the client exchange a user's personal access
 	// token for an access token (RFC 8693; see provider/oauth).
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 )

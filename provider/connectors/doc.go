@@ -1,4 +1,4 @@
-// Package connectors signs people in at upstream identity providers: a
+// Package connectors signs users in at upstream identity providers: a
 // generic OpenID Connect provider (discovery, authorization code with PKCE,
 // state and nonce, the ID token verified against the upstream's JWKS) and
 // GitHub (OAuth 2.0 and its user and emails API, verified primary address

@@ -13,7 +13,7 @@ import (
 )
 
 // githubConnector signs in with GitHub's OAuth apps. GitHub has no ID
-// token: the person is whoever /user says the access token belongs to, and
+// token: the user is whoever /user says the access token belongs to, and
 // the address is their primary one, only if GitHub verified it.
 type githubConnector struct {
 	cfg           Config

@@ -4,7 +4,7 @@
 // configuration endpoint, with the registration access token handed out at
 // registration, read, replace and remove it.
 //
-// Every client registered here is third-party (the person sees a consent
+// Every client registered here is third-party (the user sees a consent
 // page) and may use only the authorization code grant with PKCE and refresh
 // tokens. Registration is open to anyone, or protected by initial access
 // tokens that an operator creates with the CLI. Every bearer token is kept

@@ -69,7 +69,7 @@ func invalidRedirect(format string, args ...any) error {
 //
 // Audiences are accepted only when withAudience (registration gated by an
 // initial access token): under open registration anyone could claim the
-// audience of any API and have people sign in to a token it accepts.
+// audience of any API and have users sign in to a token it accepts.
 func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, error) {
 	if len(m.RedirectURIs) == 0 {
 		return c, invalidRedirect("redirect_uris: at least one is required for the authorization code grant")
@@ -87,7 +87,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	name := strings.TrimSpace(m.ClientName)
 	if name == "" {
 		// The consent page names the client; a nameless one would leave the
-		// person guessing who asks.
+		// user guessing who asks.
 		return c, invalidMetadata("client_name: required, the consent page shows it")
 	}
 	for _, f := range []struct{ key, v string }{
@@ -238,7 +238,7 @@ func metadataOf(c storage.Client) Metadata {
 	}
 }
 
-// checkHTTPS: URIs a person's browser or the provider will fetch must be
+// checkHTTPS: URIs a user's browser or the provider will fetch must be
 // https, with no loopback exception (RFC 7591 §5 asks servers to check).
 func checkHTTPS(raw string) error {
 	u, err := url.Parse(raw)

@@ -1,6 +1,6 @@
 // Package fault is the one error type for failures a user may be told
 // about: an Error carries a Kind (what went wrong, in the caller's terms)
-// and a Message written for the person or program that made the request.
+// and a Message written for the user or program that made the request.
 // A wrapped Cause is for the log and is never shown.
 //
 // Each surface maps kinds to its own vocabulary once: the admin API to

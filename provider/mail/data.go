@@ -21,7 +21,7 @@ type EmailChangeConfirm struct{ Name, OldEmail, NewEmail, Link, Expires string }
 // EmailChanged tells the old address that the change happened.
 type EmailChanged struct{ OldEmail, NewEmail, AccountURL string }
 
-// Invite invites a person into an organization.
+// Invite invites a user into an organization.
 type Invite struct{ Inviter, OrgName, Role, Link, ExpiresAt string }
 
 // RegisterExisting tells the owner of an address that someone tried to

@@ -4,6 +4,6 @@
 //
 // The TOTP secret is sealed (AES-256-GCM, a key derived from the system
 // secret for this purpose alone) before it reaches storage, bound to the
-// person's id so a sealed secret cannot be moved to another account.
+// user's id so a sealed secret cannot be moved to another account.
 // Recovery codes are stored as SHA-256 only and shown once.
 package mfa

@@ -21,7 +21,7 @@ var (
 	ErrInvalidCode = errors.New("mfa: invalid code")
 	// ErrReplayedCode: a correct code whose time step was accepted before.
 	ErrReplayedCode = fmt.Errorf("%w: code of a time step already used", ErrInvalidCode)
-	// ErrNotEnabled: the person has no active second factor.
+	// ErrNotEnabled: the user has no active second factor.
 	ErrNotEnabled = errors.New("mfa: second factor not enabled")
 	// ErrAlreadyEnabled: enrollment was asked for with a factor active.
 	ErrAlreadyEnabled = errors.New("mfa: second factor already enabled")
@@ -29,7 +29,7 @@ var (
 	ErrNoEnrollment = errors.New("mfa: no enrollment pending")
 )
 
-// RecoveryCodeCount is how many recovery codes a person gets at a time.
+// RecoveryCodeCount is how many recovery codes a user gets at a time.
 const RecoveryCodeCount = 10
 
 // Store is the part of storage.MFAStore the service uses.
@@ -69,7 +69,7 @@ type Status struct {
 	RecoveryLeft int
 }
 
-// Status reports the person's second factor.
+// Status reports the user's second factor.
 func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 	f, err := s.Store.GetTOTP(ctx, userID)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -87,13 +87,13 @@ func (s *Service) Status(ctx context.Context, userID string) (Status, error) {
 	return st, nil
 }
 
-// Enabled reports whether the person must give a second factor.
+// Enabled reports whether the user must give a second factor.
 func (s *Service) Enabled(ctx context.Context, userID string) (bool, error) {
 	st, err := s.Status(ctx, userID)
 	return st.Enabled, err
 }
 
-// Enrollment is what the person copies into an authenticator app.
+// Enrollment is what the user copies into an authenticator app.
 type Enrollment struct {
 	// Secret is the base32 secret for typing in by hand.
 	Secret string
@@ -195,7 +195,7 @@ func (s *Service) Verify(ctx context.Context, userID, code string) error {
 	return err
 }
 
-// UseRecoveryCode consumes one recovery code of a person with an active
+// UseRecoveryCode consumes one recovery code of a user with an active
 // factor. ErrNotEnabled, ErrInvalidCode (wrong or used).
 func (s *Service) UseRecoveryCode(ctx context.Context, userID, code string) error {
 	on, err := s.Enabled(ctx, userID)

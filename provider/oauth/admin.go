@@ -25,18 +25,18 @@ var ErrInsufficientScope = errors.New("oauth: access token lacks " + ScopeAdmin)
 
 // Principal is who an admin API call acts as.
 type Principal struct {
-	// Subject is the person's id, or the client's id for client_credentials.
+	// Subject is the user's id, or the client's id for client_credentials.
 	Subject  string
 	ClientID string
-	// Person is set when Subject is a person.
-	Person bool
+	// User is set when Subject is a user (not a client acting for itself).
+	User bool
 }
 
 // AdminPrincipal checks a bearer token for the admin API as a resource
 // server would, and more: the JWT must verify offline against our
 // published keys (RS256, typ at+jwt, our issuer, not expired); its record
 // must still be active in the token store, so revocation, logout and a
-// disabled person count at once; it must have been granted ScopeAdmin; and
+// disabled user count at once; it must have been granted ScopeAdmin; and
 // its holder must still be allowed the scope now (the flag may have been
 // taken away after the token was issued). ErrNotAdminToken: 401;
 // ErrInsufficientScope: 403; anything else is a server error.
@@ -90,9 +90,9 @@ func (s *Server) AdminPrincipal(ctx context.Context, raw string) (Principal, err
 	if u.Disabled {
 		return Principal{}, fmt.Errorf("%w: the person is disabled", ErrNotAdminToken)
 	}
-	if !grants.PersonMayHoldAdmin(u) {
+	if !grants.UserMayHoldAdmin(u) {
 		return Principal{}, ErrInsufficientScope
 	}
-	p.Person = true
+	p.User = true
 	return p, nil
 }

@@ -45,7 +45,7 @@ func (h *harness) adminCodeTokens(a *agent) map[string]any {
 }
 
 // TestAdminScopeOnlyForInstanceAdmins: the authorization-code grant leaves
-// ostiary:admin out for a person without the flag, grants it to an
+// ostiary:admin out for a user without the flag, grants it to an
 // instance admin, and a refresh fails once the flag is gone.
 func TestAdminScopeOnlyForInstanceAdmins(t *testing.T) {
 	t.Parallel()
@@ -70,7 +70,7 @@ func TestAdminScopeOnlyForInstanceAdmins(t *testing.T) {
 		t.Fatalf("instance admin granted %v", scopes)
 	}
 	p, err := h.s.AdminPrincipal(ctx, str(tokens, "access_token"))
-	if err != nil || !p.Person || p.Subject != "u1" {
+	if err != nil || !p.User || p.Subject != "u1" {
 		t.Fatalf("admin's token: %+v %v", p, err)
 	}
 
@@ -108,7 +108,7 @@ func TestAdminScopeForClients(t *testing.T) {
 		t.Fatalf("client_credentials: %d %v", resp.StatusCode, body)
 	}
 	p, err := h.s.AdminPrincipal(ctx, str(body, "access_token"))
-	if err != nil || p.Person || p.ClientID != svcClient.id {
+	if err != nil || p.User || p.ClientID != svcClient.id {
 		t.Fatalf("client token: %+v %v", p, err)
 	}
 	h.must("drop scope", h.store.UpdateClient(ctx, svcClient.id, func(c storage.Client) (storage.Client, error) {
@@ -125,7 +125,7 @@ func TestAdminScopeForClients(t *testing.T) {
 	wantOAuthError(t, "unregistered admin scope", resp, body, http.StatusBadRequest, "invalid_scope")
 }
 
-// TestAdminScopeNotThroughPATs: a personal access token of a person without
+// TestAdminScopeNotThroughPATs: a personal access token of a user without
 // the flag cannot be exchanged for an admin token, even if it lists the
 // scope; an instance admin's can.
 func TestAdminScopeNotThroughPATs(t *testing.T) {

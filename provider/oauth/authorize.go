@@ -26,7 +26,7 @@ import (
 // GET or POST /oauth2/authorize. An unknown client or a redirect URI that is
 // not registered exactly gets an HTML error page, never a redirect (RFC 9700
 // §4.11.1); every other error goes back to the client with state and iss.
-// When the person must sign in, pick an organization or consent, the request
+// When the user must sign in, pick an organization or consent, the request
 // is parked in storage and the browser sent to that page.
 func (s *Server) Authorize(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodPost {
@@ -49,7 +49,7 @@ func (s *Server) Authorize(w http.ResponseWriter, r *http.Request) {
 }
 
 // ResumeAuthorize continues a parked request once a page has recorded the
-// person's decision: GET /oauth2/authorize/resume?request=ID. It runs the
+// user's decision: GET /oauth2/authorize/resume?request=ID. It runs the
 // same decision as Authorize on the original parameters.
 func (s *Server) ResumeAuthorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()

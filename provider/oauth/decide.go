@@ -147,7 +147,7 @@ func (s *Server) decide(ctx context.Context, r *http.Request, browser *browserLo
 // client never shows the picker), the only membership, the one chosen
 // during this request, or the session's active one while it is still a
 // membership. No membership at all is no organization. choose is set when
-// the person has several and none applies; deny when the person may not use
+// the user has several and none applies; deny when the user may not use
 // this client at all.
 func (s *Server) pickOrg(ctx context.Context, cl storage.Client, u storage.User, bs storage.Session, rec storage.AuthRequest) (org *storage.Membership, choose bool, deny error, err error) {
 	if cl.OrgID != "" {
@@ -192,7 +192,7 @@ func covers(granted, requested []string) bool {
 }
 
 // grant issues the code: fosite's authorize handlers run with a session
-// describing the person, their organization and the browser session.
+// describing the user, their organization and the browser session.
 func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.AuthorizeRequester, cl storage.Client, parked *storage.AuthRequest, d decision) {
 	ctx := r.Context()
 	if parked != nil {

@@ -301,7 +301,7 @@ func TestPATExchangeRejects(t *testing.T) {
 }
 
 // revokingStore revokes the PAT right after the exchange has looked it up,
-// as a person clicking Revoke at that moment would.
+// as a user clicking Revoke at that moment would.
 type revokingStore struct {
 	storage.Store
 }

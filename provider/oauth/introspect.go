@@ -86,7 +86,7 @@ func writeIntrospection(w http.ResponseWriter, body map[string]any) {
 }
 
 // introspectPAT answers for a personal access token (RFC 7662 §2.2):
-// active while it exists, is unexpired and its person may sign in. It has
+// active while it exists, is unexpired and its user may sign in. It has
 // no client; token_type names it by the URI the token exchange uses.
 // Looking it up is not a use: last-used stays as it was.
 func (s *Server) introspectPAT(ctx context.Context, token string) (map[string]any, error) {

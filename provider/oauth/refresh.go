@@ -15,9 +15,9 @@ import (
 
 // reloadForRefresh re-evaluates a refresh grant against the store between
 // fosite's NewAccessRequest and NewAccessResponse: a deleted or disabled
-// person, a removed membership, or an organization requiring a second
+// user, a removed membership, or an organization requiring a second
 // factor the grant's sign-in lacks fails the refresh; a changed name, role
-// or organization name shows in the new tokens. One read each of the person
+// or organization name shows in the new tokens. One read each of the user
 // and the membership (which carries the organization's name and
 // requirement): the refresh path has a CPU budget.
 func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester) error {
@@ -49,7 +49,7 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		// The organization's second-factor requirement holds for a grant as
 		// for a sign-in (decide.go, step b2): a grant authenticated without
 		// one stops refreshing while the requirement is on. Like the
-		// disabled-person check above, the refusal revokes nothing: the
+		// disabled-user check above, the refusal revokes nothing: the
 		// grant refreshes again once the requirement is off.
 		if grants.LacksRequiredFactor(&m, sess.IDTokenClaims().AuthenticationMethodsReferences) {
 			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; sign in again.")

@@ -12,9 +12,9 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// TestRefreshReevaluatesClaims: a refresh reloads the person and their
+// TestRefreshReevaluatesClaims: a refresh reloads the user and their
 // membership (docs/architecture.md, "fosite, as we use it": claims): changes show in the new tokens,
-// a removed membership or a disabled or deleted person ends the grant.
+// a removed membership or a disabled or deleted user ends the grant.
 func TestRefreshReevaluatesClaims(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -167,7 +167,7 @@ func TestRefreshNeedsOfflineAccess(t *testing.T) {
 // factor, a grant signed in without one stops refreshing (invalid_grant,
 // "sign in again") and signing in again is sent to set it up; a grant with
 // otp in its amr keeps refreshing. The refused grant is not revoked: like
-// a disabled person's, it refreshes again once the requirement is off.
+// a disabled user's, it refreshes again once the requirement is off.
 func TestRefreshOrgRequiresMFA(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)

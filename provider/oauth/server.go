@@ -29,7 +29,7 @@ const (
 	PathLogin        = "/login"
 	PathOrganization = "/organization"
 	PathConsent      = "/consent"
-	// PathMFASetup is where a person without the second factor their
+	// PathMFASetup is where a user without the second factor their
 	// organization requires sets it up (or confirms it for this session).
 	PathMFASetup = "/account/mfa"
 	// PathResume is where the pages send the browser back.
@@ -75,7 +75,7 @@ type Config struct {
 	// personal access token lives (never past the PAT's own expiry).
 	PATExchangeLifespan time.Duration
 	// AuthRequestLifespan is how long a parked authorization request waits
-	// for the person.
+	// for the user.
 	AuthRequestLifespan time.Duration
 	// DefaultAudience is the aud of an access token whose client has no
 	// registered audience and that names no resource (RFC 8707); empty is

@@ -103,7 +103,7 @@ func (s *Server) revokeRacedFamily(ctx context.Context, ar fosite.AccessRequeste
 	return lost
 }
 
-// userScopes mean nothing without a person and are not granted to
+// userScopes mean nothing without a user and are not granted to
 // client_credentials.
 var userScopes = []string{"openid", "profile", "email", "offline_access"}
 

@@ -251,7 +251,7 @@ func TestClientCredentials(t *testing.T) {
 	}
 	typ, at := h.accessClaims(str(body, "access_token"))
 	aud, _ := at["aud"].([]any)
-	// RFC 9068 §2.2: sub is the client when no person is involved.
+	// RFC 9068 §2.2: sub is the client when no user is involved.
 	if typ != "at+jwt" || at["sub"] != svcClient.id || at["client_id"] != svcClient.id || len(aud) != 1 || aud[0] != apiAudience {
 		t.Errorf("access token %s %v", typ, at)
 	}

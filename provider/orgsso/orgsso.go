@@ -262,7 +262,7 @@ func RoleFor(c storage.OrgConnector, groups []string) (role string, mapped bool)
 	return c.DefaultRole, false
 }
 
-// Join makes the person a member after a sign-in through the
+// Join makes the user a member after a sign-in through the
 // organization's connector: with the mapped or default role when new, and
 // with the mapped role when their upstream groups say so (never changing an
 // owner). It returns the membership's role.

@@ -20,25 +20,25 @@ const Prefix = "ost_pat_"
 // RFC 8693 token exchange (§3 lets a provider define its own URIs).
 const TokenType = "urn:ostiary:params:oauth:token-type:pat"
 
-// BaseScopes may always be put on a token: they describe the person, which
+// BaseScopes may always be put on a token: they describe the user, which
 // is all a token is about without an API. offline_access is never allowed:
 // an exchange issues no refresh token.
 var BaseScopes = []string{"openid", "profile", "email"}
 
-// Limits on what a person types.
+// Limits on what a user types.
 const (
 	MaxNameLen = 100
 	MaxTokens  = 50
 )
 
-// ErrInvalid marks a request the person must correct; the fault message
+// ErrInvalid marks a request the user must correct; the fault message
 // says how.
 var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid")
 
 // encodedLen is the length of 32 bytes in unpadded base64url.
 var encodedLen = base64.RawURLEncoding.EncodedLen(32)
 
-// New returns a fresh token (shown to the person once) and the hash to
+// New returns a fresh token (shown to the user once) and the hash to
 // store.
 func New() (token string, hash []byte) {
 	var b [32]byte
@@ -99,7 +99,7 @@ func CheckScopes(asked, allowed []string) ([]string, error) {
 	return out, nil
 }
 
-// OfferedScopes is what a person may put on a token: BaseScopes and every
+// OfferedScopes is what a user may put on a token: BaseScopes and every
 // scope registered on a client allowed to exchange tokens (those are the
 // APIs a script can reach through the exchange), never offline_access.
 func OfferedScopes(exchangeClientScopes ...[]string) []string {

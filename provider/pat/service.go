@@ -34,8 +34,8 @@ type Auditor interface {
 }
 
 // Service holds the rules of personal access tokens, the same for the
-// person's account page, the admin API and the CLI: what a token may carry,
-// how long it lives, how many a person may hold, and what revoking one
+// user's account page, the admin API and the CLI: what a token may carry,
+// how long it lives, how many a user may hold, and what revoking one
 // ends.
 type Service struct {
 	Store Store
@@ -46,7 +46,7 @@ type Service struct {
 // ErrLimit refuses a token past MaxTokens.
 var ErrLimit = fault.Sentinel(fault.Conflict, "too many personal access tokens")
 
-// Expiry is a lifetime a person may choose for a token.
+// Expiry is a lifetime a user may choose for a token.
 type Expiry struct {
 	Value, Label string
 	// Lifetime zero: the token does not expire.
@@ -63,11 +63,11 @@ var Expiries = []Expiry{
 	{"never", "No expiry", 0},
 }
 
-// DefaultExpiry is the Value of the lifetime chosen unless the person
+// DefaultExpiry is the Value of the lifetime chosen unless the user
 // picks another.
 const DefaultExpiry = "30"
 
-// Request is a new token as the person asked for it.
+// Request is a new token as the user asked for it.
 type Request struct {
 	Name    string
 	Scopes  []string
@@ -78,7 +78,7 @@ type Request struct {
 	AMR []string
 }
 
-// Created is a new token: Token is shown to the person this once; only its
+// Created is a new token: Token is shown to the user this once; only its
 // SHA-256 is stored.
 type Created struct {
 	PAT   storage.PAT
@@ -102,7 +102,7 @@ func (s *Service) OfferedScopes(ctx context.Context) ([]string, error) {
 	return OfferedScopes(scopes...), nil
 }
 
-// List returns the person's tokens, newest first.
+// List returns the user's tokens, newest first.
 func (s *Service) List(ctx context.Context, userID string) ([]storage.PAT, error) {
 	ts, err := s.Store.ListPATsByUser(ctx, userID)
 	if err != nil {
@@ -162,7 +162,7 @@ func (s *Service) Create(ctx context.Context, actor accounts.Actor, userID strin
 	return Created{PAT: rec, Token: token}, nil
 }
 
-// Revoke deletes the person's token and deactivates the access tokens
+// Revoke deletes the user's token and deactivates the access tokens
 // exchanged for it, so they stop at introspection at once, in one
 // transaction. It returns how many access tokens it deactivated; a token
 // that is not userID's is fault.NotFound (and storage.ErrNotFound).

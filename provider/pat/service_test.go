@@ -105,7 +105,7 @@ func TestCreateAtTheCapIsRaceFree(t *testing.T) {
 
 // Create records the sign-in's amr and the chosen lifetime and audits;
 // Revoke removes the token, deactivates what was exchanged for it and
-// audits, all or nothing; another person's token is not found.
+// audits, all or nothing; another user's token is not found.
 func TestCreateAndRevoke(t *testing.T) {
 	st := migrated(t, "sqlite")
 	s, user := newService(t, st)

@@ -37,7 +37,7 @@ type Limiter struct {
 	AccountLimit  int
 	AccountWindow time.Duration
 	// IPLimit failures per IPWindow from one client address; higher than the
-	// account limit because many people may share an address.
+	// account limit because many users may share an address.
 	IPLimit  int
 	IPWindow time.Duration
 	// DeviceKeys sign device cookies (see device.go), current first; nil
@@ -142,7 +142,7 @@ func (l *Limiter) keys(email, ip string) []limitKey {
 }
 
 // accountKey names the account by a digest of the normalized address, so the
-// throttle table does not become a list of email addresses people tried.
+// throttle table does not become a list of email addresses users tried.
 func accountKey(email string) string {
 	d := accountDigest(email)
 	if d == nil {

@@ -85,7 +85,7 @@ func Match(secret []byte, code string, now time.Time) (step int64, ok bool) {
 	return step, ok
 }
 
-// Normalize removes the spaces and dashes people type into a code.
+// Normalize removes the spaces and dashes users type into a code.
 func Normalize(code string) string {
 	return strings.Map(func(r rune) rune {
 		if r == ' ' || r == '-' || r == '\t' {

@@ -44,11 +44,11 @@ func newHarness(t *testing.T) *harness {
 	h := &harness{Env: webtest.New(t)}
 	site, limiter := h.Site(), h.Limiter()
 	h.orgRules = &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
-	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	users := &accounts.Users{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	h.flows = &signin.Flows{Site: site, Store: h.Store}
 	var err error
 	h.selfService, err = selfservice.New(selfservice.Pages{Site: site, Store: h.Store, Throttle: limiter, Notifier: h.Notified,
-		Requests: h.flows, Invitations: h.orgRules, Users: &accounts.Service{Store: h.Store, Now: h.Clock.Now}, Transactor: h.Store,
+		Requests: h.flows, Invitations: h.orgRules, Users: &accounts.Users{Store: h.Store, Now: h.Clock.Now}, Transactor: h.Store,
 		Registration: true, Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.Mailer, Now: h.Clock.Now, Logger: h.Logger}})
 	if err != nil {
 		t.Fatal(err)

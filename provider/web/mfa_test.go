@@ -16,7 +16,7 @@ import (
 )
 
 // enrollViaPage signs the agent in and turns on the second factor through
-// /account/mfa, as a person would: it reads the key from the page's manual
+// /account/mfa, as a user would: it reads the key from the page's manual
 // entry text. It returns the secret and the recovery codes shown.
 func enrollViaPage(a *webtest.Agent, email, pw string) ([]byte, []string) {
 	a.Env.T.Helper()
@@ -33,7 +33,7 @@ func passwordStep(a *webtest.Agent, email, pw, reqID string) {
 	webtest.WantRedirect(a.Env.T, w, signin.PathSecondFactor+"?request="+reqID)
 }
 
-// After the password, a person with a second factor is not signed in: the
+// After the password, a user with a second factor is not signed in: the
 // browser holds only a short-lived challenge for the code page.
 func TestLoginAsksForSecondFactor(t *testing.T) {
 	h := newHarness(t)

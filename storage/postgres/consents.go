@@ -40,7 +40,7 @@ func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (storag
 	return c, nil
 }
 
-// ListConsentsByUser returns the person's consents ordered by client id.
+// ListConsentsByUser returns the user's consents ordered by client id.
 func (s *Store) ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error) {
 	op := fmt.Sprintf("postgres: list consents of %q", userID)
 	rows, err := s.q(ctx).Query(ctx, `SELECT `+consentColumns+` FROM consents WHERE user_id = $1 ORDER BY client_id`, userID)

@@ -56,7 +56,7 @@ func (s *Store) GetIdentity(ctx context.Context, issuer, subject string) (storag
 	return x, nil
 }
 
-// ListIdentitiesByUser returns the person's identities, oldest first.
+// ListIdentitiesByUser returns the user's identities, oldest first.
 func (s *Store) ListIdentitiesByUser(ctx context.Context, userID string) ([]storage.Identity, error) {
 	op := fmt.Sprintf("postgres: list identities of %q", userID)
 	rows, err := s.q(ctx).Query(ctx, `SELECT `+identityColumns+` FROM identities
@@ -71,7 +71,7 @@ func (s *Store) ListIdentitiesByUser(ctx context.Context, userID string) ([]stor
 	return out, nil
 }
 
-// DeleteIdentity returns storage.ErrNotFound, also for another person's id.
+// DeleteIdentity returns storage.ErrNotFound, also for another user's id.
 func (s *Store) DeleteIdentity(ctx context.Context, userID, id string) error {
 	op := fmt.Sprintf("postgres: delete identity %q of %q", id, userID)
 	tag, err := s.q(ctx).Exec(ctx, `DELETE FROM identities WHERE id = $1 AND user_id = $2`, id, userID)

@@ -35,7 +35,7 @@ func userMissing(op string, err error) error {
 	return dbErr(op, err)
 }
 
-// PutTOTP creates or replaces the person's factor. storage.ErrNotFound if
+// PutTOTP creates or replaces the user's factor. storage.ErrNotFound if
 // the user does not exist.
 func (s *Store) PutTOTP(ctx context.Context, f storage.TOTPFactor) error {
 	op := fmt.Sprintf("postgres: put second factor of %q", f.UserID)
@@ -88,7 +88,7 @@ func (s *Store) UpdateTOTP(ctx context.Context, userID string, fn func(storage.T
 	})
 }
 
-// DeleteTOTP removes the factor and the person's recovery codes.
+// DeleteTOTP removes the factor and the user's recovery codes.
 // storage.ErrNotFound when there was no factor.
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	op := fmt.Sprintf("postgres: delete second factor of %q", userID)
@@ -108,7 +108,7 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	})
 }
 
-// ReplaceRecoveryCodes swaps the person's codes for hashes in one
+// ReplaceRecoveryCodes swaps the user's codes for hashes in one
 // transaction. storage.ErrNotFound if the user does not exist.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error {
 	op := fmt.Sprintf("postgres: replace recovery codes of %q", userID)
@@ -147,7 +147,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID string, hash []byte)
 	return nil
 }
 
-// CountRecoveryCodes returns how many unused codes the person has.
+// CountRecoveryCodes returns how many unused codes the user has.
 func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (int, error) {
 	var n int
 	if err := s.q(ctx).QueryRow(ctx, `SELECT count(*) FROM recovery_codes WHERE user_id = $1`, userID).Scan(&n); err != nil {

@@ -112,7 +112,7 @@ func scanMembership(row pgx.Row) (storage.Membership, error) {
 }
 
 // AddMembership returns storage.ErrNotFound if the organization or the user
-// does not exist, storage.ErrAlreadyExists if the person is a member
+// does not exist, storage.ErrAlreadyExists if the user is a member
 // already.
 func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
 	op := fmt.Sprintf("postgres: add membership of %q in %q", m.UserID, m.OrgID)
@@ -154,7 +154,7 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (storag
 	return m, nil
 }
 
-// ListMembershipsByUser returns the person's memberships ordered by
+// ListMembershipsByUser returns the user's memberships ordered by
 // organization name.
 func (s *Store) ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error) {
 	return s.listMemberships(ctx, fmt.Sprintf("postgres: list memberships of %q", userID),

@@ -44,7 +44,7 @@ func (s *Store) GetPATByHash(ctx context.Context, tokenHash []byte, now time.Tim
 	return p, nil
 }
 
-// ListPATsByUser returns the person's tokens, newest first.
+// ListPATsByUser returns the user's tokens, newest first.
 func (s *Store) ListPATsByUser(ctx context.Context, userID string) ([]storage.PAT, error) {
 	op := fmt.Sprintf("postgres: list personal access tokens of %q", userID)
 	rows, err := s.q(ctx).Query(ctx, `SELECT `+patColumns+` FROM personal_access_tokens

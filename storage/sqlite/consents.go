@@ -35,7 +35,7 @@ func (s *Store) GetConsent(ctx context.Context, userID, clientID string) (storag
 	return c, nil
 }
 
-// ListConsentsByUser returns the person's consents ordered by client id.
+// ListConsentsByUser returns the user's consents ordered by client id.
 func (s *Store) ListConsentsByUser(ctx context.Context, userID string) ([]storage.Consent, error) {
 	out, err := queryList(ctx, s, scanConsent, `SELECT `+consentCols+` FROM consents WHERE user_id = ? ORDER BY client_id`, userID)
 	if err != nil {

@@ -36,7 +36,7 @@ func (s *Store) GetIdentity(ctx context.Context, issuer, subject string) (storag
 	return x, nil
 }
 
-// ListIdentitiesByUser returns the person's identities, oldest first.
+// ListIdentitiesByUser returns the user's identities, oldest first.
 func (s *Store) ListIdentitiesByUser(ctx context.Context, userID string) ([]storage.Identity, error) {
 	out, err := queryList(ctx, s, scanIdentity,
 		`SELECT `+identityCols+` FROM identities WHERE user_id = ? ORDER BY created_at, id`, userID)
@@ -46,7 +46,7 @@ func (s *Store) ListIdentitiesByUser(ctx context.Context, userID string) ([]stor
 	return out, nil
 }
 
-// DeleteIdentity returns storage.ErrNotFound, also for another person's id.
+// DeleteIdentity returns storage.ErrNotFound, also for another user's id.
 func (s *Store) DeleteIdentity(ctx context.Context, userID, id string) error {
 	err := s.execOne(ctx, notFound("identity %q of user %q", id, userID),
 		`DELETE FROM identities WHERE id = ? AND user_id = ?`, id, userID)

@@ -16,7 +16,7 @@ func scanTOTP(r rowScanner) (storage.TOTPFactor, error) {
 	return f, err
 }
 
-// PutTOTP creates or replaces the person's factor. storage.ErrNotFound if
+// PutTOTP creates or replaces the user's factor. storage.ErrNotFound if
 // the user does not exist.
 func (s *Store) PutTOTP(ctx context.Context, f storage.TOTPFactor) error {
 	_, err := s.exec(ctx, `INSERT INTO totp_factors (`+totpCols+`) VALUES (?, ?, ?, ?, ?)
@@ -68,7 +68,7 @@ func (s *Store) UpdateTOTP(ctx context.Context, userID string, fn func(storage.T
 	})
 }
 
-// DeleteTOTP removes the factor and the person's recovery codes.
+// DeleteTOTP removes the factor and the user's recovery codes.
 // storage.ErrNotFound when there was no factor.
 func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
@@ -83,7 +83,7 @@ func (s *Store) DeleteTOTP(ctx context.Context, userID string) error {
 	})
 }
 
-// ReplaceRecoveryCodes swaps the person's recovery codes for hashes in one
+// ReplaceRecoveryCodes swaps the user's recovery codes for hashes in one
 // transaction. storage.ErrNotFound if the user does not exist.
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID string, hashes [][]byte, now time.Time) error {
 	return s.InTx(ctx, func(ctx context.Context) error {
@@ -110,7 +110,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID string, hash []byte)
 	return nil
 }
 
-// CountRecoveryCodes returns how many unused codes the person has.
+// CountRecoveryCodes returns how many unused codes the user has.
 func (s *Store) CountRecoveryCodes(ctx context.Context, userID string) (int, error) {
 	var n int
 	if err := s.q(ctx).QueryRowContext(ctx, `SELECT count(*) FROM recovery_codes WHERE user_id = ?`, userID).Scan(&n); err != nil {

@@ -83,7 +83,7 @@ func scanMembership(r rowScanner) (storage.Membership, error) {
 }
 
 // AddMembership returns storage.ErrNotFound if the organization or the user
-// does not exist (a foreign key), storage.ErrAlreadyExists if the person is
+// does not exist (a foreign key), storage.ErrAlreadyExists if the user is
 // a member already.
 func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
 	_, err := s.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
@@ -104,7 +104,7 @@ func (s *Store) GetMembership(ctx context.Context, orgID, userID string) (storag
 	return m, nil
 }
 
-// ListMembershipsByUser returns the person's memberships ordered by
+// ListMembershipsByUser returns the user's memberships ordered by
 // organization name.
 func (s *Store) ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error) {
 	out, err := queryList(ctx, s, scanMembership, membershipSelect+` WHERE m.user_id = ? ORDER BY o.name, o.id`, userID)

@@ -43,7 +43,7 @@ func (s *Store) GetPATByHash(ctx context.Context, tokenHash []byte, now time.Tim
 	return p, nil
 }
 
-// ListPATsByUser returns the person's tokens, newest first.
+// ListPATsByUser returns the user's tokens, newest first.
 func (s *Store) ListPATsByUser(ctx context.Context, userID string) ([]storage.PAT, error) {
 	out, err := queryList(ctx, s, scanPAT, `SELECT `+patCols+` FROM pats WHERE user_id = ? ORDER BY created_at DESC, id DESC`, userID)
 	if err != nil {

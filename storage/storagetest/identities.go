@@ -47,7 +47,7 @@ func testIdentityErrors(t *testing.T, s storage.Store) {
 	_, err := s.GetIdentity(ctx, "https://idp.example.com", "nobody")
 	wantErr(t, "GetIdentity(missing)", err, storage.ErrNotFound)
 	must(t, "CreateIdentity", s.CreateIdentity(ctx, fullIdentity("i1", "u1", "sub-1", base)))
-	// The same upstream account can never belong to two people.
+	// The same upstream account can never belong to two users.
 	wantErr(t, "CreateIdentity(same issuer and subject)",
 		s.CreateIdentity(ctx, fullIdentity("i2", "u2", "sub-1", base)), storage.ErrAlreadyExists)
 	wantErr(t, "CreateIdentity(taken id)",
@@ -76,8 +76,8 @@ func testIdentityCascade(t *testing.T, s storage.Store) {
 	wantErr(t, "GetIdentity after DeleteUser", err, storage.ErrNotFound)
 }
 
-// The token records of a deleted person hold their claims (name, email,
-// organization): they go with the person, and nobody else's do.
+// The token records of a deleted user hold their claims (name, email,
+// organization): they go with the user, and nobody else's do.
 func testDeleteUserRemovesTokenRecords(t *testing.T, s storage.Store) {
 	ctx := t.Context()
 	seedUser(t, s, "u1")

@@ -16,7 +16,7 @@ const (
 	ClaimOrgName = "org_name"
 	ClaimOrgRole = "org_role"
 	ClaimSID     = "sid"
-	// ClaimIdP names the upstream connector the person signed in through.
+	// ClaimIdP names the upstream connector the user signed in through.
 	ClaimIdP = "idp"
 )
 

@@ -19,7 +19,7 @@ import (
 )
 
 // errPATInvalid answers an unknown, revoked or expired personal access
-// token, and one whose person was disabled or deleted: the grant is no
+// token, and one whose user was disabled or deleted: the grant is no
 // longer valid (RFC 6749 §5.2). RFC 8693 §2.2.2 suggests invalid_request
 // for an unacceptable subject_token; invalid_grant is what a client can act
 // on ("get a new token") and what it already gets for a dead refresh token.
@@ -132,7 +132,7 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 		if !slices.Contains(p.Scopes, sc) {
 			return fosite.ErrInvalidScope.WithHintf("The scope %q is not on the personal access token.", sc)
 		}
-		if sc == ScopeAdmin && !PersonMayHoldAdmin(u) {
+		if sc == ScopeAdmin && !UserMayHoldAdmin(u) {
 			return fosite.ErrInvalidScope.WithHintf("The scope %q is for instance administrators only.", sc)
 		}
 		if !h.Config.GetScopeStrategy(ctx)(cl.GetScopes(), sc) {
@@ -201,8 +201,8 @@ func checkExchangeForm(get func(string) string) error {
 }
 
 // organization is whose claims the token carries: the client's own
-// organization when it is bound to one (the person must be a member), else
-// the person's only membership. With several and no binding there is no
+// organization when it is bound to one (the user must be a member), else
+// the user's only membership. With several and no binding there is no
 // sensible choice, and the token carries none. The membership carries the
 // organization's second-factor requirement.
 func (h *PATExchange) organization(ctx context.Context, cl fosite.Client, userID string) (*storage.Membership, error) {

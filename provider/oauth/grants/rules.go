@@ -11,7 +11,7 @@ const ScopeAdmin = "ostiary:admin"
 
 // This file is the one place that says who may hold ScopeAdmin:
 //
-//   - a person, only while they have the instance-admin flag and are not
+//   - a user, only while they have the instance-admin flag and are not
 //     disabled: an authorization-code grant drops the scope for anyone else
 //     (GrantableScopes, in provider/oauth's grant), a refresh fails once the
 //     flag is gone (AdminLost, in reloadForRefresh), a personal access
@@ -24,8 +24,8 @@ const ScopeAdmin = "ostiary:admin"
 // And it is the one place of an organization's second-factor requirement
 // (LacksRequiredFactor).
 
-// PersonMayHoldAdmin is the rule for people.
-func PersonMayHoldAdmin(u storage.User) bool { return u.Admin && !u.Disabled }
+// UserMayHoldAdmin is the rule for users.
+func UserMayHoldAdmin(u storage.User) bool { return u.Admin && !u.Disabled }
 
 // ClientMayHoldAdmin is the rule for clients acting for themselves.
 func ClientMayHoldAdmin(c storage.Client) bool {
@@ -37,7 +37,7 @@ func ClientMayHoldAdmin(c storage.Client) bool {
 func GrantableScopes(u storage.User, requested []string) []string {
 	out := make([]string, 0, len(requested))
 	for _, sc := range requested {
-		if sc == ScopeAdmin && !PersonMayHoldAdmin(u) {
+		if sc == ScopeAdmin && !UserMayHoldAdmin(u) {
 			continue
 		}
 		out = append(out, sc)
@@ -46,9 +46,9 @@ func GrantableScopes(u storage.User, requested []string) []string {
 }
 
 // AdminLost reports, for a refresh, that the grant carries ScopeAdmin but
-// its person may no longer hold it.
+// its user may no longer hold it.
 func AdminLost(u storage.User, granted []string) bool {
-	return slices.Contains(granted, ScopeAdmin) && !PersonMayHoldAdmin(u)
+	return slices.Contains(granted, ScopeAdmin) && !UserMayHoldAdmin(u)
 }
 
 // AMROTP is the RFC 8176 method of a second factor in a session's and an

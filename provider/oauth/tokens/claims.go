@@ -7,7 +7,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// UserClaims are the scope-dependent claims about the person (OIDC Core
+// UserClaims are the scope-dependent claims about the user (OIDC Core
 // §5.4): profile gives name and updated_at, email gives email and
 // email_verified.
 func UserClaims(u storage.User, scopes []string) map[string]any {
@@ -27,9 +27,9 @@ func UserClaims(u storage.User, scopes []string) map[string]any {
 	return c
 }
 
-// SetIDTokenClaims puts the person's and organization's current claims on
+// SetIDTokenClaims puts the user's and organization's current claims on
 // the session's ID token claims. They replace whatever the session held:
-// on refresh the person's name or role may have changed.
+// on refresh the user's name or role may have changed.
 func SetIDTokenClaims(sess *fositestore.Session, u storage.User, scopes []string) {
 	extra := UserClaims(u, scopes)
 	sess.AddOrgClaims(extra)

@@ -98,7 +98,7 @@ type Mailer interface {
 	Send(ctx context.Context, to string, data mail.Data) error
 }
 
-// Deleter deletes a user with everything of theirs (*accounts.People).
+// Deleter deletes a user with everything of theirs (*accounts.Users).
 type Deleter interface {
 	Delete(ctx context.Context, actor accounts.Actor, userID string) error
 }
@@ -330,7 +330,7 @@ func (p *Pages) form(do func(accountAction) error) page.HandlerFunc {
 	}
 }
 
-// accountAction is one account form post by the signed-in person.
+// accountAction is one account form post by the signed-in user.
 type accountAction struct {
 	p    *Pages
 	w    http.ResponseWriter

@@ -10,7 +10,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// checkCurrentPassword verifies the person's password before a sensitive
+// checkCurrentPassword verifies the user's password before a sensitive
 // change, throttled like sign-in so a left-open browser cannot be used to
 // guess it. msg is what to show when it is refused.
 func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {

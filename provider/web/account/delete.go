@@ -63,7 +63,7 @@ func (p *Pages) renderDelete(w http.ResponseWriter, r *http.Request, status int,
 }
 
 // deleteOwnAccount checks the confirmation and the password, then deletes.
-// A non-empty msg is what to tell the person instead.
+// A non-empty msg is what to tell the user instead.
 func (p *Pages) deleteOwnAccount(w http.ResponseWriter, r *http.Request, userID, email, hash string) (string, error) {
 	ctx := r.Context()
 	if strings.TrimSpace(r.PostFormValue("confirm")) != "DELETE" {

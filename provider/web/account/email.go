@@ -32,7 +32,7 @@ type emailChangeData struct {
 	Old string `json:"old"`
 }
 
-// saveProfile changes the person's display name.
+// saveProfile changes the user's display name.
 func (a accountAction) saveProfile() error {
 	ctx := a.r.Context()
 	name := strings.TrimSpace(a.r.PostFormValue("name"))

@@ -29,7 +29,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{Env: webtest.New(t)}
 	limiter := h.Limiter()
-	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	users := &accounts.Users{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	flows := h.signInPages(limiter)
 	h.account = account.Pages{Site: h.Site(), Store: h.Store, Throttle: limiter, Notifier: h.Notified, Users: users,
 		Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: flows, Mailer: h.Mailer, MFA: h.MFA}

@@ -10,7 +10,7 @@ import (
 
 // Signed in with no pending request, the login form's "Continue" lands on
 // the home page, which says who is signed in and offers to sign out;
-// without a session the home page sends the person to sign in.
+// without a session the home page sends the user to sign in.
 func TestHome(t *testing.T) {
 	h := newHarness(t)
 	h.User("u1", "ada@example.com", "correct horse battery staple")

@@ -93,7 +93,7 @@ type mfaPage struct {
 	CSRF   string
 	Error  string
 	Notice string
-	// ClientName is set when an organization's requirement sent the person
+	// ClientName is set when an organization's requirement sent the user
 	// here during a sign-in; ContinueURL then resumes it.
 	ClientName  string
 	ContinueURL string
@@ -185,7 +185,7 @@ func (p *Pages) selfURL(req *SignInRequest) string {
 	return p.Site.Path(PathMFA)
 }
 
-// mfaShow renders the state the person is in, unless data names one.
+// mfaShow renders the state the user is in, unless data names one.
 func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, status int, data mfaPage) error {
 	ctx := r.Context()
 	data.Title = "Two-step verification"
@@ -247,7 +247,7 @@ func (p *Pages) mfaBegin(w http.ResponseWriter, r *http.Request, c *mfaContext) 
 	return page.RedirectSeeOther(w, r, p.selfURL(c.req))
 }
 
-// checkAttempt counts a code (or password) attempt against the person's
+// checkAttempt counts a code (or password) attempt against the user's
 // second-factor throttle; a non-nil error page means stop.
 func (p *Pages) checkAttempt(w http.ResponseWriter, r *http.Request, c *mfaContext) (stop bool, err error) {
 	retry, limited, err := p.Throttle.Check(r.Context(), mfaThrottleKey(c.user.ID), p.Site.Sessions().RemoteIP(r))
@@ -292,13 +292,13 @@ func (p *Pages) mfaConfirm(w http.ResponseWriter, r *http.Request, c *mfaContext
 		return fmt.Errorf("account: confirm enrollment: %w", err)
 	}
 	p.attemptSucceeded(r, c)
-	// The person just proved the factor: this session counts as signed in
+	// The user just proved the factor: this session counts as signed in
 	// with it, which is what an organization's requirement waits for.
 	if err := p.setOTP(r, c.sess, true); err != nil {
 		return err
 	}
 	// Every other session signed in without it: they end, as at a password
-	// change, and so does every token the person holds.
+	// change, and so does every token the user holds.
 	if err := p.endOtherAccess(r, c.sess, storage.AuditEvent{Type: "mfa.enrolled", ClientID: c.req.clientID(),
 		Details: map[string]string{"method": "totp"}}); err != nil {
 		return err
@@ -353,7 +353,7 @@ func (p *Pages) continueURL(req *SignInRequest) string {
 // mfaManage disables the factor or regenerates recovery codes, each only
 // with a current authenticator code or the account password: a session left
 // open on a shared computer must not be enough. Either ends every other
-// session and every token of the person, as a password change does: a
+// session and every token of the user, as a password change does: a
 // sign-in the old factor or a leaked recovery code let in must not outlast
 // the change.
 func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext, action string) error {

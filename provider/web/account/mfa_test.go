@@ -170,7 +170,7 @@ func signInTwoStep(a *webtest.Agent, email, pw string, secret []byte) storage.Se
 }
 
 // Turning the second factor on, getting new recovery codes and turning it
-// off each end every other session and every token of the person, as a
+// off each end every other session and every token of the user, as a
 // password change does (TestAccountPasswordChangeEndsOtherSessions); the
 // session that made the change stays, its amr saying whether it now counts
 // as two-step.

@@ -12,7 +12,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// grantKinds are the token records that keep a person signed in to
+// grantKinds are the token records that keep a user signed in to
 // applications: what ending sessions and changing the password deactivate.
 var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAccessToken, storage.KindRefreshToken}
 
@@ -21,10 +21,10 @@ var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAcce
 var errPasswordChanged = errors.New("account: password changed concurrently")
 
 // changePassword replaces the password after checking the current one.
-// Every other browser session ends and every token the person holds
+// Every other browser session ends and every token the user holds
 // (refresh tokens, and access tokens, which then introspect inactive) is
 // deactivated: whoever knew the old password is out. Personal access
-// tokens stay; the person revokes them on the same page.
+// tokens stay; the user revokes them on the same page.
 func (a accountAction) changePassword() error {
 	ctx := a.r.Context()
 	cur, next, confirm := a.r.PostFormValue("current_password"), a.r.PostFormValue("new_password"), a.r.PostFormValue("confirm_password")
@@ -67,10 +67,10 @@ func (a accountAction) changePassword() error {
 	return a.done("password")
 }
 
-// endOtherAccess is what a change of how the person signs in (password,
+// endOtherAccess is what a change of how the user signs in (password,
 // second factor) does to what the old way let in: every browser session
-// but keep ends and every token of the person is deactivated
-// (endSessions), then ev is recorded as the person's own act with the
+// but keep ends and every token of the user is deactivated
+// (endSessions), then ev is recorded as the user's own act with the
 // numbers ended.
 func (p *Pages) endOtherAccess(r *http.Request, keep storage.Session, ev storage.AuditEvent) error {
 	ctx := r.Context()
@@ -88,22 +88,22 @@ func (p *Pages) endOtherAccess(r *http.Request, keep storage.Session, ev storage
 	return nil
 }
 
-// endSessions ends every browser session of the person but exceptID (empty:
+// endSessions ends every browser session of the user but exceptID (empty:
 // all), deactivates every token of theirs that a session or grant produced,
 // and tells the clients the ended sessions signed in to.
 func (p *Pages) endSessions(ctx context.Context, userID, exceptID string) (sessions, tokens int, err error) {
 	return accounts.EndOtherSessions(ctx, p.Store, p.Notifier, userID, exceptID)
 }
 
-// endSession signs out one of the person's sessions. Ending the current one
+// endSession signs out one of the user's sessions. Ending the current one
 // is signing out here.
 func (a accountAction) endSession() error {
 	ctx := a.r.Context()
 	id := a.r.PostFormValue("session_id")
 	s, err := a.p.Store.GetSession(ctx, id, a.p.Site.Now())
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && s.UserID != a.user.ID) {
-		// Ended already (or never the person's): nothing to do, and no hint
-		// about other people's sessions.
+		// Ended already (or never the user's): nothing to do, and no hint
+		// about other users' sessions.
 		return a.done("session")
 	}
 	if err != nil {
@@ -146,7 +146,7 @@ func (a accountAction) signOutHere() error {
 }
 
 // endAllSessions is "sign out everywhere": every session including this
-// one, and every refresh and access token of the person.
+// one, and every refresh and access token of the user.
 func (a accountAction) endAllSessions() error {
 	ctx := a.r.Context()
 	sessions, tokens, err := a.p.endSessions(ctx, a.user.ID, "")
@@ -163,7 +163,7 @@ func (a accountAction) endAllSessions() error {
 }
 
 // revokeApp forgets the consent given to a client and deactivates every
-// token that client holds for the person; it must ask again next time.
+// token that client holds for the user; it must ask again next time.
 func (a accountAction) revokeApp() error {
 	ctx := a.r.Context()
 	clientID := a.r.PostFormValue("client_id")

@@ -38,7 +38,7 @@ var scopeText = map[string]string{
 	"email":   "Your email address (email)",
 }
 
-// fillTokens lists the person's tokens and prepares the new-token form,
+// fillTokens lists the user's tokens and prepares the new-token form,
 // keeping what v already holds from a refused post.
 func (p *Pages) fillTokens(r *http.Request, userID string, v *accountPage) error {
 	ctx := r.Context()
@@ -92,7 +92,7 @@ func (a accountAction) createToken() error {
 }
 
 // revokeToken revokes a personal access token (pat.Service.Revoke); one
-// already gone is not an error to the person.
+// already gone is not an error to the user.
 func (a accountAction) revokeToken() error {
 	_, err := a.p.Tokens.Revoke(a.r.Context(), a.actor(), a.user.ID, a.r.PostFormValue("token_id"))
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -101,7 +101,7 @@ func (a accountAction) revokeToken() error {
 	return a.done("token")
 }
 
-// actor is the person acting on their own account, for the audit record.
+// actor is the user acting on their own account, for the audit record.
 func (a accountAction) actor() accounts.Actor {
 	return accounts.Actor{ID: a.user.ID, IP: a.p.Site.Sessions().RemoteIP(a.r)}
 }

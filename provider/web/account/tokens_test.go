@@ -13,7 +13,7 @@ import (
 )
 
 // At the cap the form comes back saying so, and nothing is stored; a
-// token already gone is no error to the person.
+// token already gone is no error to the user.
 func TestAccountTokenCap(t *testing.T) {
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)

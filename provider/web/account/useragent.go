@@ -4,7 +4,7 @@ import "strings"
 
 // describeUserAgent names a browser and system from a User-Agent header, in a
 // few words for the sessions list ("Firefox on Linux"). It only has to be
-// recognizable to the person, not exact; unknown agents are shown as such.
+// recognizable to the user, not exact; unknown agents are shown as such.
 func describeUserAgent(ua string) string {
 	if strings.TrimSpace(ua) == "" {
 		return "Unknown device"

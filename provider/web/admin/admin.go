@@ -1,7 +1,7 @@
 // Package admin serves the instance administrators' pages under /admin:
 // the dashboard, clients, users, organizations, signing keys and the audit
 // log. They change things through the same services as the CLI and the
-// admin API (adminapi.Service, accounts.People), so every door applies the
+// admin API (adminapi.Service, accounts.Users), so every door applies the
 // same rules and writes the same audit events; an organization's members
 // and roles are managed on its own page (web/orgs), where an instance
 // administrator acts as an owner.
@@ -60,7 +60,7 @@ type Ops interface {
 }
 
 // UserChanges disables, enables, signs out and deletes users, auditing
-// each change; *accounts.People is one (the admin API uses the same).
+// each change; *accounts.Users is one (the admin API uses the same).
 type UserChanges interface {
 	Disable(ctx context.Context, a accounts.Actor, userID string) error
 	Enable(ctx context.Context, a accounts.Actor, userID string) error

@@ -61,7 +61,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 	t.Helper()
 	h := webtest.New(t)
 	orgs := &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
-	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	users := &accounts.Users{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	flows := &signin.Flows{Site: h.Site(), Store: h.Store}
 	home, err := account.New(account.Pages{Site: h.Site(), Store: h.Store, Throttle: h.Limiter(), Notifier: h.Notified,
 		Users: users, Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: flows})
@@ -73,7 +73,7 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, People: users, Audit: h.Store, Now: h.Clock.Now}
+	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, Users: users, Audit: h.Store, Now: h.Clock.Now}
 	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users}
 	h.Mount(pages.Routes(), login.Routes(), home.Routes())
 	u := h.User("root", "admin@example.com", "correct horse battery")
@@ -347,7 +347,7 @@ func TestAdminAuditFilterAndPagination(t *testing.T) {
 	if strings.Join(got, ",") != "ev-039,ev-036,ev-033,ev-030" {
 		t.Fatalf("subject and time filter: %v", got)
 	}
-	// People are named by email, and may be filtered by it.
+	// Users are named by email, and may be filtered by it.
 	w = a.Get("/admin/audit?" + url.Values{"actor": {"ADMIN@example.com"}}.Encode())
 	if body := w.Body.String(); !strings.Contains(body, "login.success") || strings.Contains(body, "test.even") ||
 		!strings.Contains(body, "admin@example.com<span class=\"row-sub\">root</span>") {

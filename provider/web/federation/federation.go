@@ -177,10 +177,10 @@ type upstreamState struct {
 	Verifier  string `json:"verifier"`
 	RequestID string `json:"request_id,omitempty"`
 	ReturnTo  string `json:"return_to,omitempty"`
-	// LinkUserID is set when a signed-in person links another identity.
+	// LinkUserID is set when a signed-in user links another identity.
 	LinkUserID string `json:"link_user_id,omitempty"`
 	// OrgID is set when home-realm discovery chose the organization's
-	// connector: the person joins it.
+	// connector: the user joins it.
 	OrgID string `json:"org_id,omitempty"`
 }
 

@@ -147,7 +147,7 @@ func misbehaving(mode string) func(h *harness, up *fakeidp.Server, a *webtest.Ag
 	}
 }
 
-// The application hears access_denied only when the person chooses to go
+// The application hears access_denied only when the user chooses to go
 // back to it from the error page.
 func TestUpstreamGoBackToApplication(t *testing.T) {
 	h := newHarness(t)

@@ -18,7 +18,7 @@ type linkPage struct {
 	Title, Action, CSRF, CancelURL string
 	Provider, Email, Error         string
 	// NeedsAccountPage: the account has a second factor, so a password is
-	// not proof enough; the person links from the account page instead.
+	// not proof enough; the user links from the account page instead.
 	NeedsAccountPage bool
 	LoginURL         string
 	// MailLink offers "Email me a link instead"; MailSent says it went.
@@ -27,7 +27,7 @@ type linkPage struct {
 
 // upstreamLink serves GET and POST /login/upstream/link: an upstream
 // sign-in whose address belongs to an existing account is linked only after
-// the person proves they own that account with its password.
+// the user proves they own that account with its password.
 
 func (p *Pages) upstreamLink(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
@@ -159,7 +159,7 @@ func upstreamLinkGone(err error) error {
 		Detail: "Linking took too long or was finished already. Start signing in again.", Err: err}
 }
 
-// linkFromAccount links the upstream identity to the signed-in person who
+// linkFromAccount links the upstream identity to the signed-in user who
 // started the round trip from the account page.
 func (p *Pages) linkFromAccount(w http.ResponseWriter, r *http.Request, cfg connectors.Config, st upstreamState, id connectors.Identity) error {
 	ctx := r.Context()
@@ -197,7 +197,7 @@ type upstreamErrorPage struct {
 }
 
 // upstreamProblem ends a failed upstream sign-in on a page. When an
-// application is waiting, the person may choose to go back to it; only then
+// application is waiting, the user may choose to go back to it; only then
 // does it hear access_denied.
 func (p *Pages) upstreamProblem(w http.ResponseWriter, r *http.Request, status int, requestID, title, detail string, err error) error {
 	if err != nil {
@@ -222,7 +222,7 @@ func (p *Pages) upstreamProblem(w http.ResponseWriter, r *http.Request, status i
 	return p.Site.Render(w, status, "upstream_error", view)
 }
 
-// upstreamCancel serves POST /login/upstream/cancel: the person chose to go
+// upstreamCancel serves POST /login/upstream/cancel: the user chose to go
 // back to the application after a failed upstream sign-in, which then gets
 // access_denied.
 

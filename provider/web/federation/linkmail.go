@@ -14,7 +14,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// PathUpstreamLinkMail is the emailed link that proves the person owns the
+// PathUpstreamLinkMail is the emailed link that proves the user owns the
 // account an upstream sign-in's address belongs to.
 const PathUpstreamLinkMail = "/login/upstream/link/mail"
 

@@ -54,7 +54,7 @@ func (p *Pages) Logout(r *http.Request, sess storage.Session, final string) (str
 }
 
 // logoutDone serves GET /logout/upstream/done: the upstream signed the
-// person out too; continue where our logout was going.
+// user out too; continue where our logout was going.
 func (p *Pages) logoutDone(w http.ResponseWriter, r *http.Request) error {
 	signedOut := signedOutPage{Title: "Signed out", LoginURL: p.Site.Path(signin.PathLogin)}
 	state := r.URL.Query().Get("state")

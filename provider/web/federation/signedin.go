@@ -76,7 +76,7 @@ func (p *Pages) upstreamSignedIn(w http.ResponseWriter, r *http.Request, cfg con
 }
 
 // maxNameLen bounds the name an upstream gives, as the account page bounds
-// the one a person types.
+// the one a user types.
 const maxNameLen = 200
 
 // createFederatedUser makes the account and its identity in one change.
@@ -206,7 +206,7 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	return page.RedirectSeeOther(w, r, p.Site.Path(PathUpstreamLink))
 }
 
-// joinOrg makes the person a member of the organization whose connector
+// joinOrg makes the user a member of the organization whose connector
 // they signed in through, with the role their upstream groups map to.
 func (p *Pages) joinOrg(ctx context.Context, orgID string, cfg connectors.Config, user storage.User, id connectors.Identity) error {
 	if p.Orgs == nil {

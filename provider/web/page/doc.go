@@ -45,7 +45,7 @@
 //     a 405 page with the right Allow header. Handlers never check the
 //     method: give each method its own route.
 //   - Handlers are HandlerFuncs: they return an error instead of writing
-//     one. Show (or an *Error with Err for the log) is what the person
+//     one. Show (or an *Error with Err for the log) is what the user
 //     reads; browser.ErrCSRF becomes 403 "This form has expired",
 //     storage.ErrUnavailable 503 with Retry-After, anything else a logged
 //     500. Handle also caps and parses the form before the handler runs.

@@ -67,7 +67,7 @@ func (s *Site) Handle(h HandlerFunc) http.HandlerFunc {
 			s.RenderError(w, r, http.StatusForbidden, "This form has expired",
 				"The page was open too long or came from another site. Go back, reload the page and try again.")
 		case errors.Is(err, storage.ErrUnavailable):
-			// The database, not the person, failed: say so and when to
+			// The database, not the user, failed: say so and when to
 			// come back (RFC 9110 §15.6.4).
 			s.logger.ErrorContext(r.Context(), "page failed: database unavailable", "path", r.URL.Path, "err", err)
 			w.Header().Set("Retry-After", "2")

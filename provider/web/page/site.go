@@ -20,7 +20,7 @@ import (
 	"github.com/ostiary/ostiary/templates"
 )
 
-// Users reads the signed-in person's account for CurrentUser.
+// Users reads the signed-in user's account for CurrentUser.
 type Users interface {
 	GetUser(ctx context.Context, id string) (storage.User, error)
 }

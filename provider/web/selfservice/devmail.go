@@ -21,7 +21,7 @@ var mailLink = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 // devMail serves GET /dev/mail: the newest mails the development sender
 // delivered, with their links (kept in memory only, never in the
-// database), so that a person developing against a server with no SMTP can
+// database), so that a user developing against a server with no SMTP can
 // finish registration and reset. It is mounted only with DevMail, which the
 // wiring sets only without SMTP and on a loopback issuer.
 func (p *Pages) devMail(w http.ResponseWriter, r *http.Request) error {

@@ -29,9 +29,9 @@ func newHarness(t *testing.T, configure func(*selfservice.Pages)) *harness {
 	h := &harness{Env: webtest.New(t), selfMailer: &webtest.Mailer{}}
 	h.devMail = &mail.Log{Logger: h.Logger}
 	limiter := h.Limiter()
-	users := &accounts.People{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
+	users := &accounts.Users{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	orgs := &accounts.Organizations{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
-	creator := &accounts.Service{Store: h.Store, Now: h.Clock.Now}
+	creator := &accounts.Users{Store: h.Store, Now: h.Clock.Now}
 	cfg := selfservice.Pages{Site: h.Site(), Store: h.Store, Throttle: limiter, Notifier: h.Notified,
 		Invitations: orgs, Users: creator, Transactor: h.Store, Registration: true, DevMail: h.devMail,
 		Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.selfMailer, Now: h.Clock.Now, Logger: h.Logger}}

@@ -28,7 +28,7 @@ type HitCounter interface {
 
 // MailCap queues mails unless their address has had its share this hour,
 // so that the forms that mail someone cannot flood their mailbox. Over the
-// cap it only logs: the page the person sees is the same either way. The
+// cap it only logs: the page the user sees is the same either way. The
 // upstream sign-in's mailed proof (web/federation) goes through the same
 // cap.
 type MailCap struct {

@@ -150,7 +150,7 @@ func (p *Pages) resetPassword(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return fmt.Errorf("selfservice: set password: %w", err)
 	}
-	// This browser stays signed in if it is the same person's.
+	// This browser stays signed in if it is the same user's.
 	keep := ""
 	if sess, _, signedIn, err := p.Site.CurrentUser(r); err == nil && signedIn && sess.UserID == u.ID {
 		keep = sess.ID

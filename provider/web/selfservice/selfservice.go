@@ -1,4 +1,4 @@
-// Package selfservice serves the pages people use to get and recover an
+// Package selfservice serves the pages users use to get and recover an
 // account without an administrator: registration (/register), email
 // verification (/verify-email), password reset by a mailed link
 // (/forgot-password, /reset-password), accepting an organization's
@@ -94,7 +94,7 @@ type Invitations interface {
 }
 
 // UserCreator makes a new account by the rules for new accounts
-// (*accounts.Service).
+// (*accounts.Users).
 type UserCreator interface {
 	CreateUser(ctx context.Context, nu accounts.NewUser) (storage.User, error)
 }
@@ -151,7 +151,7 @@ type Pages struct {
 	VerifyEmailLifetime   time.Duration
 	ResetPasswordLifetime time.Duration
 	// DevMail, when set, serves /dev/mail: the mails the development
-	// sender delivered (in memory), so a person in development can click
+	// sender delivered (in memory), so a user in development can click
 	// the links. Only for a server without SMTP.
 	DevMail MailLister
 }
@@ -249,8 +249,8 @@ func (p *Pages) issueToken(ctx context.Context, purpose string, u storage.User, 
 }
 
 // consumeToken takes the token out of the store and returns it with its
-// person. ok is false for a missing, expired, used or superseded token, or
-// one whose person is gone, disabled or has another address by now.
+// user. ok is false for a missing, expired, used or superseded token, or
+// one whose user is gone, disabled or has another address by now.
 func (p *Pages) consumeToken(ctx context.Context, purpose, secret string) (storage.OneTimeToken, storage.User, bool, error) {
 	if secret == "" || len(secret) > 100 {
 		return storage.OneTimeToken{}, storage.User{}, false, nil

@@ -520,7 +520,7 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 	}
 }
 
-// A completed reset cancels the person's other outstanding reset links too
+// A completed reset cancels the user's other outstanding reset links too
 // (here one sent to the address the account had before).
 func TestResetCancelsOtherResetLinks(t *testing.T) {
 	ph := newHarness(t, nil)

@@ -31,7 +31,7 @@ type scopeLine struct {
 	Known bool
 }
 
-// consent serves GET and POST /consent?request=ID: the person allows or
+// consent serves GET and POST /consent?request=ID: the user allows or
 // denies the client the requested scopes. Allowing is remembered (added to
 // any earlier consent) so the page is not shown again for these scopes.
 func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
@@ -99,7 +99,7 @@ func (p *Pages) consent(w http.ResponseWriter, r *http.Request) error {
 	return p.Site.Render(w, http.StatusOK, "consent", data)
 }
 
-// remember adds scopes to the person's consent for the client.
+// remember adds scopes to the user's consent for the client.
 func (p *Pages) remember(r *http.Request, userID, clientID string, scopes []string) error {
 	ctx := r.Context()
 	now := p.Site.Now()

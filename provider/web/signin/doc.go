@@ -3,7 +3,7 @@
 // consent, and RP-initiated logout (OpenID RP-Initiated Logout 1.0).
 //
 // The pages and the authorization endpoint talk only through the parked
-// storage.AuthRequest (Flows): a page records the person's decision on it
+// storage.AuthRequest (Flows): a page records the user's decision on it
 // and sends the browser back to /oauth2/authorize/resume, which decides what
 // comes next. Other page areas use Flows too (registration and password
 // reset lead back to the application's sign-in).

@@ -31,7 +31,7 @@ type FlowStore interface {
 
 // Flows is the parked authorization request as every page area sees it:
 // the pages and the authorization endpoint talk only through it. A page
-// records the person's decision on it and sends the browser back to
+// records the user's decision on it and sends the browser back to
 // /oauth2/authorize/resume, which decides what comes next. A decision counts
 // only while the browser session that made it presents the request, so
 // every page checks that the current session is the request's.

@@ -189,7 +189,7 @@ func (p *Pages) loginPost(w http.ResponseWriter, r *http.Request, f *Flow) error
 	return page.Redirect(w, r, p.Flows.ResumeURL(f.Req.ID))
 }
 
-// continueAs lets the signed-in person answer the request with their
+// continueAs lets the signed-in user answer the request with their
 // current session.
 func (p *Pages) continueAs(w http.ResponseWriter, r *http.Request, f *Flow) error {
 	sess, _, ok, err := p.Site.CurrentUser(r)

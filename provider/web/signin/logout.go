@@ -43,7 +43,7 @@ type logoutRequest struct {
 }
 
 // logout serves OpenID RP-Initiated Logout 1.0 at GET and POST
-// /oauth2/logout, and /logout for a person who wants to sign out. With an
+// /oauth2/logout, and /logout for a user who wants to sign out. With an
 // id_token_hint naming the current session it ends the session at once;
 // otherwise it asks first. It redirects only to a post_logout_redirect_uri
 // registered on the client named by client_id or by the hint.

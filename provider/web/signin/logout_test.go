@@ -189,7 +189,7 @@ func TestLogoutSignedOutAndPlain(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "You are signed out") {
 		t.Errorf("GET /logout when signed out:\n%s", w.Body)
 	}
-	// A person signing out by hand: confirm, then the signed-out page.
+	// A user signing out by hand: confirm, then the signed-out page.
 	h.User("ann", "ann@example.com", "ann-password")
 	b := h.Browser()
 	b.SignIn("ann@example.com", "ann-password")

@@ -46,7 +46,7 @@ const PathSecondFactor = "/login/mfa"
 
 // MFACookie carries the random secret of a half-finished sign-in. It is no
 // session: until the second factor is given the browser is not signed in,
-// so nothing (the authorization endpoint included) treats it as a person.
+// so nothing (the authorization endpoint included) treats it as a user.
 const MFACookie = "ostiary_mfa"
 
 // mfaChallengeLifetime is how long the second step waits after the
@@ -59,7 +59,7 @@ const mfaChallengeLifetime = 5 * time.Minute
 // password too. The audit log tells the two apart.
 var amrMFA = []string{"pwd", "otp"}
 
-// MFAThrottleKey names a person's second-factor guesses for the throttle.
+// MFAThrottleKey names a user's second-factor guesses for the throttle.
 // It is separate from the password's key on purpose: a correct password
 // resets that one, and must not reset the count of wrong codes.
 func MFAThrottleKey(userID string) string { return "mfa:" + userID }
@@ -73,7 +73,7 @@ type secondFactorPage struct {
 	LoginURL   string
 }
 
-// beginSecondFactor is called after a correct password. When the person has
+// beginSecondFactor is called after a correct password. When the user has
 // a second factor it parks the sign-in as a challenge bound to this browser
 // and sends it to the code page; done reports that it did.
 func (p *Pages) beginSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow, user storage.User) (done bool, err error) {
@@ -163,7 +163,7 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
 	}
 
-	// The person may have been disabled or deleted since the password.
+	// The user may have been disabled or deleted since the password.
 	if u, err := p.Store.GetUser(ctx, c.UserID); errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		_ = p.Challenges.DeleteMFAChallenge(ctx, secretHash)
 		return challengeGone(errors.New("signin: user disabled or deleted during the second step"))

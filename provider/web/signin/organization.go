@@ -24,7 +24,7 @@ type orgChoice struct {
 	Checked        bool
 }
 
-// organization serves GET and POST /organization?request=ID: the person
+// organization serves GET and POST /organization?request=ID: the user
 // picks which of their organizations this sign-in is for.
 func (p *Pages) organization(w http.ResponseWriter, r *http.Request) error {
 	f, err := p.Flows.Load(r)

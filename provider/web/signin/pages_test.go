@@ -44,7 +44,7 @@ func TestPageHeaders(t *testing.T) {
 	}
 }
 
-// TestRenderAllPages renders each page as a person would see it, checks the
+// TestRenderAllPages renders each page as a user would see it, checks the
 // markup rules the design asks for, and writes the pages (with the static
 // files) to a directory to look at: $OSTIARY_PAGES_DIR if set, else a temp
 // dir.

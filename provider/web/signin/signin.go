@@ -22,7 +22,7 @@ const (
 	PathConsent      = "/consent"
 	// PathEndSession is OpenID RP-Initiated Logout's end_session_endpoint.
 	PathEndSession = "/oauth2/logout"
-	// PathLogout is the same sign-out for a person, from our own pages.
+	// PathLogout is the same sign-out for a user, from our own pages.
 	PathLogout = "/logout"
 )
 

@@ -70,7 +70,7 @@ var (
 )
 
 // Enroll turns on the second factor of the agent's signed-in user through
-// /account/mfa, as a person would: it reads the key from the page's manual
+// /account/mfa, as a user would: it reads the key from the page's manual
 // entry text. It returns the secret and the recovery codes shown.
 func Enroll(a *Agent) ([]byte, []string) {
 	a.Env.T.Helper()

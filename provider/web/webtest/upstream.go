@@ -9,10 +9,10 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 )
 
-// Ada is the person the fake upstream signs in by default.
+// Ada is the user the fake upstream signs in by default.
 var Ada = fakeidp.Person{Subject: "upstream-ada", Email: "ada@corp.example", Name: "Ada Corp", EmailVerified: true}
 
-// Upstream starts a fake OpenID provider on 127.0.0.1 signing in person and
+// Upstream starts a fake OpenID provider on 127.0.0.1 signing in user and
 // returns it with the connector set of one OIDC connector to it, "corp"
 // ("Corp SSO"), for the area's test to build federation on.
 func (e *Env) Upstream(person fakeidp.Person, mutate ...func(*connectors.Config)) (*fakeidp.Server, *connectors.Set) {

@@ -8,8 +8,8 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-func (f *orgFixture) people(n LogoutNotifier) *People {
-	return &People{Store: f.store, Audit: f.store, Notifier: n, Now: func() time.Time { return f.now }}
+func (f *orgFixture) people(n LogoutNotifier) *Users {
+	return &Users{Store: f.store, Audit: f.store, Notifier: n, Now: func() time.Time { return f.now }}
 }
 
 func (f *orgFixture) session(id, userID string) {

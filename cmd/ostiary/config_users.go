@@ -11,8 +11,8 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 )
 
-// validatePeople checks the registration, password and mail settings.
-func (c Config) validatePeople() []error {
+// validateUsers checks the registration, password and mail settings.
+func (c Config) validateUsers() []error {
 	var errs []error
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", key, fmt.Sprintf(format, args...)))

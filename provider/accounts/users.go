@@ -10,8 +10,9 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// PeopleStore is what disabling and deleting people touch.
-type PeopleStore interface {
+// UsersStore is what the user rules read and write.
+type UsersStore interface {
+	CreateUser(ctx context.Context, u storage.User) error
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	UpdateUser(ctx context.Context, id string, fn func(storage.User) (storage.User, error)) error
 	DeleteUser(ctx context.Context, id string) error
@@ -26,11 +27,14 @@ type Auditor interface {
 	AppendAudit(ctx context.Context, e storage.AuditEvent) error
 }
 
-// People disables, enables and deletes people, and ends everything a
-// person is signed in with. The same rules hold for the CLI, the admin API
-// and the person's own account page.
-type People struct {
-	Store PeopleStore
+// Users creates, disables, enables and deletes users, corrects their
+// address, and ends everything a user is signed in with. The same rules
+// hold for the CLI, the admin API, registration and import, and the user's
+// own account page.
+type Users struct {
+	Store UsersStore
+	// Policy is the password policy; the zero value is the default.
+	Policy Policy
 	// Audit is written in the same transaction as the change, so it must
 	// be the store itself or write through it.
 	Audit Auditor
@@ -45,10 +49,10 @@ type Actor struct {
 	IP string
 }
 
-// EndSessions signs the person out everywhere but exceptSessionID (empty:
+// EndSessions signs the user out everywhere but exceptSessionID (empty:
 // everywhere), as EndOtherSessions does, records who did it, and returns
 // how many sessions ended.
-func (p *People) EndSessions(ctx context.Context, actor Actor, userID, exceptSessionID string) (int, error) {
+func (p *Users) EndSessions(ctx context.Context, actor Actor, userID, exceptSessionID string) (int, error) {
 	var ended []storage.Session
 	err := p.Store.InTx(ctx, func(ctx context.Context) error {
 		if _, err := p.Store.GetUser(ctx, userID); err != nil {
@@ -70,18 +74,18 @@ func (p *People) EndSessions(ctx context.Context, actor Actor, userID, exceptSes
 
 // endAll ends the sessions and tokens inside the caller's transaction; the
 // caller notifies once it has committed.
-func (p *People) endAll(ctx context.Context, userID string) ([]storage.Session, error) {
+func (p *Users) endAll(ctx context.Context, userID string) ([]storage.Session, error) {
 	ended, _, err := endAccess(ctx, p.Store, userID, "")
 	return ended, err
 }
 
-func (p *People) notify(ctx context.Context, userID string, ended []storage.Session) {
+func (p *Users) notify(ctx context.Context, userID string, ended []storage.Session) {
 	notifyEnded(ctx, p.Notifier, userID, ended)
 }
 
-// Disable stops the person from signing in and ends, at once, every
+// Disable stops the user from signing in and ends, at once, every
 // session and token they have.
-func (p *People) Disable(ctx context.Context, actor Actor, userID string) error {
+func (p *Users) Disable(ctx context.Context, actor Actor, userID string) error {
 	var ended []storage.Session
 	err := p.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := p.setDisabled(ctx, userID, true); err != nil {
@@ -100,8 +104,8 @@ func (p *People) Disable(ctx context.Context, actor Actor, userID string) error 
 	return nil
 }
 
-// Enable lets a disabled person sign in again.
-func (p *People) Enable(ctx context.Context, actor Actor, userID string) error {
+// Enable lets a disabled user sign in again.
+func (p *Users) Enable(ctx context.Context, actor Actor, userID string) error {
 	return p.Store.InTx(ctx, func(ctx context.Context) error {
 		if err := p.setDisabled(ctx, userID, false); err != nil {
 			return err
@@ -113,7 +117,7 @@ func (p *People) Enable(ctx context.Context, actor Actor, userID string) error {
 // SetEmail is an operator's correction of a user's address: normalized,
 // confirmed only when verified says so, audited in the same transaction.
 // A taken address wraps storage.ErrAlreadyExists.
-func (p *People) SetEmail(ctx context.Context, actor Actor, userID, email string, verified bool) (string, error) {
+func (p *Users) SetEmail(ctx context.Context, actor Actor, userID, email string, verified bool) (string, error) {
 	addr, err := NormalizeEmail(email)
 	if err != nil {
 		return "", err
@@ -131,7 +135,7 @@ func (p *People) SetEmail(ctx context.Context, actor Actor, userID, email string
 	return addr, err
 }
 
-func (p *People) setDisabled(ctx context.Context, userID string, disabled bool) error {
+func (p *Users) setDisabled(ctx context.Context, userID string, disabled bool) error {
 	err := p.Store.UpdateUser(ctx, userID, func(u storage.User) (storage.User, error) {
 		u.Disabled = disabled
 		u.UpdatedAt = p.Now().UTC()
@@ -143,13 +147,13 @@ func (p *People) setDisabled(ctx context.Context, userID string, disabled bool) 
 	return nil
 }
 
-// Delete removes the person and their personal data: profile, password,
+// Delete removes the user and their personal data: profile, password,
 // memberships, sessions, consents, personal access tokens, pending links;
 // their tokens stop working first. What stays is the audit trail, which
-// names people by id only, and a record of who deleted whom and when. The
+// names users by id only, and a record of who deleted whom and when. The
 // last owner of an organization with other members must hand it over
 // first, so no organization is left without an owner.
-func (p *People) Delete(ctx context.Context, actor Actor, userID string) error {
+func (p *Users) Delete(ctx context.Context, actor Actor, userID string) error {
 	var ended []storage.Session
 	err := p.Store.InTx(ctx, func(ctx context.Context) error {
 		if _, err := p.Store.GetUser(ctx, userID); err != nil {
@@ -184,7 +188,7 @@ func (p *People) Delete(ctx context.Context, actor Actor, userID string) error {
 
 // soleOwnerOfOthers refuses when m's owner is the only owner of an
 // organization that has other members.
-func (p *People) soleOwnerOfOthers(ctx context.Context, m storage.Membership) error {
+func (p *Users) soleOwnerOfOthers(ctx context.Context, m storage.Membership) error {
 	members, err := p.Store.ListMembersByOrg(ctx, m.OrgID)
 	if err != nil {
 		return fmt.Errorf("list members: %w", err)
@@ -210,7 +214,7 @@ func orgLabel(m storage.Membership) string {
 
 // audit records e in the change's own transaction: a change that cannot
 // be audited is not made.
-func (p *People) audit(ctx context.Context, e storage.AuditEvent) error {
+func (p *Users) audit(ctx context.Context, e storage.AuditEvent) error {
 	e.ID, e.Time = randtoken.ID(), p.Now().UTC()
 	if err := p.Audit.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", e.Type, err)
