@@ -217,16 +217,3 @@ func TestSecondFactorRefusesDisabledUser(t *testing.T) {
 		t.Fatal("a disabled person signed in with a code")
 	}
 }
-
-// signInTwoStep signs in with the password and a fresh code of secret.
-func signInTwoStep(a *webtest.Agent, email, pw string, secret []byte) storage.Session {
-	a.Env.T.Helper()
-	a.SignIn(email, pw)
-	a.Env.Clock.Add(totp.Period) // a code of a step not used yet
-	webtest.WantRedirect(a.Env.T, a.Post(signin.PathSecondFactor, url.Values{"code": {totp.Code(secret, totp.Step(a.Env.Clock.Now()))}}), "/")
-	s, ok := a.Session()
-	if !ok {
-		a.Env.T.Fatal("not signed in after the second factor")
-	}
-	return s
-}

@@ -190,8 +190,8 @@ func TestVerifyEmail(t *testing.T) {
 	if u.EmailVerified {
 		t.Fatal("a GET verified the address")
 	}
-	w := a.Get(link)
-	w = a.Post("/verify-email", url.Values{"token": token["token"]})
+	a.Get(link) // the page whose form token the POST carries
+	w := a.Post("/verify-email", url.Values{"token": token["token"]})
 	webtest.WantStatus(t, w, http.StatusOK)
 	if !strings.Contains(w.Body.String(), "Email address confirmed") {
 		t.Fatalf("after confirming:\n%s", w.Body)
