@@ -50,7 +50,8 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	}
 	fed, err := federation.New(federation.Pages{Site: site, Flows: flows, Passwords: &signin.Passwords{Site: site, Store: st},
 		Store: st, Transactor: st, Throttle: d.limiter, Connectors: svc.Connectors, Orgs: svc.SSO,
-		NewAccounts: selfService.RegistrationOpen(), Mailer: selfService.Mail, MFA: svc.MFA})
+		StateLifetime: federation.DefaultUpstreamStateLifetime,
+		NewAccounts:   selfService.RegistrationOpen(), Mailer: selfService.Mail, MFA: svc.MFA})
 	if err != nil {
 		return nil, fmt.Errorf("federation pages: %w", err)
 	}

@@ -49,7 +49,8 @@ func newHarness(t *testing.T) *harness {
 	var err error
 	h.selfService, err = selfservice.New(selfservice.Pages{Site: site, Store: h.Store, Throttle: limiter, Notifier: h.Notified,
 		Requests: h.flows, Invitations: h.orgRules, Users: &accounts.Users{Store: h.Store, Now: h.Clock.Now}, Transactor: h.Store,
-		Registration: true, Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.Mailer, Now: h.Clock.Now, Logger: h.Logger}})
+		Registration: true, VerifyEmailLifetime: selfservice.DefaultVerifyEmailLifetime, ResetPasswordLifetime: selfservice.DefaultResetPasswordLifetime,
+		Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.Mailer, PerHour: selfservice.DefaultMailsPerHour, Now: h.Clock.Now, Logger: h.Logger}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,8 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 	up, set := h.Upstream(person, mutate...)
 	fed, err := federation.New(federation.Pages{Site: h.Site(), Flows: h.flows, Passwords: &signin.Passwords{Site: h.Site(), Store: h.Store},
 		Store: h.Store, Transactor: h.Store, Throttle: h.Limiter(), Connectors: set, NewAccounts: true,
-		Mailer: h.selfService.Mail, MFA: h.MFA})
+		StateLifetime: federation.DefaultUpstreamStateLifetime,
+		Mailer:        h.selfService.Mail, MFA: h.MFA})
 	if err != nil {
 		h.T.Fatal(err)
 	}

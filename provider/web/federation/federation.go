@@ -111,7 +111,8 @@ type Pages struct {
 	Transactor Transactor
 	Throttle   Throttle
 	Connectors ConnectorSet
-	// StateLifetime bounds the upstream round trip; zero is the default.
+	// StateLifetime bounds the upstream round trip
+	// (DefaultUpstreamStateLifetime in the binary); New refuses zero.
 	StateLifetime time.Duration
 	// Orgs is enterprise single sign-on (home-realm discovery, password
 	// refusal, joining organizations); nil turns it off.
@@ -141,6 +142,9 @@ func New(p Pages) (*Pages, error) {
 		slices.Sort(missing)
 		return nil, fmt.Errorf("federation: missing %s", strings.Join(missing, ", "))
 	}
+	if p.StateLifetime <= 0 {
+		return nil, fmt.Errorf("federation: StateLifetime %v must be positive", p.StateLifetime)
+	}
 	p.mailProof = p.Mailer != nil
 	if p.MFA == nil {
 		p.MFA = noSecondFactor{}
@@ -158,13 +162,6 @@ func (p *Pages) Routes() []page.Route {
 		page.Post(PathUpstreamCancel, p.upstreamCancel),
 		page.Get(PathUpstreamLogoutDone, p.logoutDone),
 	}
-}
-
-func (p *Pages) stateLifetime() time.Duration {
-	if p.StateLifetime > 0 {
-		return p.StateLifetime
-	}
-	return DefaultUpstreamStateLifetime
 }
 
 // upstreamState is what the server keeps between the redirect to the
@@ -237,7 +234,7 @@ func (p *Pages) sendUpstream(w http.ResponseWriter, r *http.Request, conn connec
 		return fmt.Errorf("federation: encode upstream state: %w", err)
 	}
 	now := p.Site.Now()
-	life := p.stateLifetime()
+	life := p.StateLifetime
 	// Email is the binding: a new round trip from the same browser replaces
 	// the old one, and nothing else ever collides with it.
 	err = p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(start.State),

@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/secrets"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/templates"
@@ -283,5 +284,18 @@ func TestUpstreamLinkByMail(t *testing.T) {
 	w = a.Post(PathUpstreamLinkMail, url.Values{"token": {link.Query().Get("token")}})
 	if w.Code == http.StatusOK {
 		t.Fatalf("link used twice:\n%s", w.Body)
+	}
+}
+
+// A zero state lifetime is a wiring mistake New refuses, not a request for
+// a default.
+func TestNewRefusesZeroStateLifetime(t *testing.T) {
+	h := newHarness(t)
+	_, set := h.Upstream(webtest.Ada)
+	site := h.Site()
+	_, err := New(Pages{Site: site, Flows: h.signin.Flows, Passwords: &signin.Passwords{Site: site, Store: h.Store},
+		Store: h.Store, Transactor: h.Store, Throttle: h.limiter, Connectors: set})
+	if err == nil || !strings.Contains(err.Error(), "StateLifetime") {
+		t.Fatalf("New without a state lifetime: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 	up, set := h.Upstream(person, mutate...)
 	site := h.Site()
 	fed, err := New(Pages{Site: site, Flows: h.signin.Flows, Passwords: &signin.Passwords{Site: site, Store: h.Store},
-		Store: h.Store, Transactor: h.Store, Throttle: h.limiter, Connectors: set, NewAccounts: true,
+		Store: h.Store, Transactor: h.Store, Throttle: h.limiter, Connectors: set, NewAccounts: true, StateLifetime: DefaultUpstreamStateLifetime,
 		Mailer: h.Mailer, MFA: h.MFA})
 	if err != nil {
 		h.T.Fatal(err)

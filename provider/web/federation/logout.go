@@ -46,7 +46,7 @@ func (p *Pages) Logout(r *http.Request, sess storage.Session, final string) (str
 	now := p.Site.Now()
 	err = p.Store.CreateOneTimeToken(r.Context(), storage.OneTimeToken{TokenHash: randtoken.Hash(state),
 		Purpose: purposeUpstreamLogout, Email: "upstream-logout:" + sess.ID, UserID: sess.UserID, Data: data,
-		CreatedAt: now, ExpiresAt: now.Add(p.stateLifetime())})
+		CreatedAt: now, ExpiresAt: now.Add(p.StateLifetime)})
 	if err != nil {
 		return "", false, fmt.Errorf("federation: park upstream logout: %w", err)
 	}

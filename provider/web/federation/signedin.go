@@ -195,7 +195,7 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	}
 	secret := randtoken.New()
 	now := p.Site.Now()
-	life := p.stateLifetime()
+	life := p.StateLifetime
 	err = p.Store.CreateOneTimeToken(ctx, storage.OneTimeToken{TokenHash: randtoken.Hash(secret),
 		Purpose: purposeUpstreamLink, UserID: user.ID, Email: "upstream-link:" + hex.EncodeToString(randtoken.Hash(secret)),
 		Data: data, CreatedAt: now, ExpiresAt: now.Add(life)})

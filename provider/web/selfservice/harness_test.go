@@ -34,7 +34,8 @@ func newHarness(t *testing.T, configure func(*selfservice.Pages)) *harness {
 	creator := &accounts.Users{Store: h.Store, Now: h.Clock.Now}
 	cfg := selfservice.Pages{Site: h.Site(), Store: h.Store, Throttle: limiter, Notifier: h.Notified,
 		Invitations: orgs, Users: creator, Transactor: h.Store, Registration: true, DevMail: h.devMail,
-		Mail: &selfservice.MailCap{Store: h.Store, Outbox: h.selfMailer, Now: h.Clock.Now, Logger: h.Logger}}
+		Mail:                &selfservice.MailCap{Store: h.Store, Outbox: h.selfMailer, PerHour: selfservice.DefaultMailsPerHour, Now: h.Clock.Now, Logger: h.Logger},
+		VerifyEmailLifetime: selfservice.DefaultVerifyEmailLifetime, ResetPasswordLifetime: selfservice.DefaultResetPasswordLifetime}
 	if configure != nil {
 		configure(&cfg)
 	}

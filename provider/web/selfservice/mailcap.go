@@ -34,7 +34,8 @@ type HitCounter interface {
 type MailCap struct {
 	Store  HitCounter
 	Outbox Outbox
-	// PerHour is the share of one address; zero is DefaultMailsPerHour.
+	// PerHour is the share of one address (DefaultMailsPerHour in the
+	// binary); selfservice.New refuses zero.
 	PerHour int
 	Now     func() time.Time
 	Logger  *slog.Logger
@@ -47,7 +48,7 @@ func (c *MailCap) Send(ctx context.Context, to string, data mail.Data) error {
 		return err
 	}
 	if !ok {
-		c.logger().WarnContext(ctx, "mail not queued: too many to this address this hour", "mail", fmt.Sprintf("%T", data))
+		c.Logger.WarnContext(ctx, "mail not queued: too many to this address this hour", "mail", fmt.Sprintf("%T", data))
 		return nil
 	}
 	if err := c.Outbox.Send(ctx, to, data); err != nil {
@@ -60,24 +61,9 @@ func (c *MailCap) Send(ctx context.Context, to string, data mail.Data) error {
 // this hour's share. The forms call it for unknown addresses too, so both
 // answers cost the same database write.
 func (c *MailCap) within(ctx context.Context, to string) (bool, error) {
-	limit := c.PerHour
-	if limit <= 0 {
-		limit = DefaultMailsPerHour
-	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
-	n, _, err := c.Store.Hit(ctx, "mail-to:"+strings.ToLower(to), time.Hour, now())
+	n, _, err := c.Store.Hit(ctx, "mail-to:"+strings.ToLower(to), time.Hour, c.Now())
 	if err != nil {
 		return false, fmt.Errorf("selfservice: count mails: %w", err)
 	}
-	return n <= limit, nil
-}
-
-func (c *MailCap) logger() *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return slog.Default()
+	return n <= c.PerHour, nil
 }

@@ -147,7 +147,8 @@ type Pages struct {
 	Registration bool
 	InviteOnly   bool
 	Policy       accounts.Policy
-	// Lifetimes of the emailed links; zero is the default.
+	// Lifetimes of the emailed links (provider.DefaultConfig has the
+	// binary's); New refuses zero.
 	VerifyEmailLifetime   time.Duration
 	ResetPasswordLifetime time.Duration
 	// DevMail, when set, serves /dev/mail: the mails the development
@@ -166,18 +167,18 @@ func New(p Pages) (*Pages, error) {
 			missing = append(missing, name)
 		}
 	}
-	if p.Mail != nil && (p.Mail.Store == nil || p.Mail.Outbox == nil) {
-		missing = append(missing, "Mail.Store and Outbox")
+	if p.Mail != nil && (p.Mail.Store == nil || p.Mail.Outbox == nil || p.Mail.Now == nil || p.Mail.Logger == nil) {
+		missing = append(missing, "Mail.Store, Outbox, Now and Logger")
 	}
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		return nil, fmt.Errorf("selfservice: missing %s", strings.Join(missing, ", "))
 	}
-	if p.VerifyEmailLifetime <= 0 {
-		p.VerifyEmailLifetime = DefaultVerifyEmailLifetime
-	}
-	if p.ResetPasswordLifetime <= 0 {
-		p.ResetPasswordLifetime = DefaultResetPasswordLifetime
+	// The binary's values come from provider.DefaultConfig; a zero here is
+	// a wiring mistake, not a request for a default.
+	if p.VerifyEmailLifetime <= 0 || p.ResetPasswordLifetime <= 0 || p.Mail.PerHour <= 0 {
+		return nil, fmt.Errorf("selfservice: VerifyEmailLifetime %v, ResetPasswordLifetime %v, Mail.PerHour %d: each must be positive",
+			p.VerifyEmailLifetime, p.ResetPasswordLifetime, p.Mail.PerHour)
 	}
 	return &p, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/web/selfservice"
+	"github.com/ostiary/ostiary/provider/web/signin"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -541,5 +542,30 @@ func TestResetCancelsOtherResetLinks(t *testing.T) {
 	webtest.WantPage(t, w, w.Body.String(), http.StatusOK, "Your password has been changed")
 	if _, err := ph.Store.GetOneTimeToken(ph.Ctx(), randtoken.Hash(other), selfservice.PurposeResetPassword, now); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("the other reset link survived the reset: %v", err)
+	}
+}
+
+// A zero link lifetime or mail cap is a wiring mistake New refuses, not a
+// request for a default (the binary's values are provider.DefaultConfig's).
+func TestNewRefusesZeroSettings(t *testing.T) {
+	for name, zero := range map[string]func(*selfservice.Pages){
+		"verify lifetime": func(p *selfservice.Pages) { p.VerifyEmailLifetime = 0 },
+		"reset lifetime":  func(p *selfservice.Pages) { p.ResetPasswordLifetime = 0 },
+		"mails per hour":  func(p *selfservice.Pages) { p.Mail.PerHour = 0 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var cfg selfservice.Pages
+			h := newHarness(t, func(p *selfservice.Pages) { cfg = *p })
+			cfg.Requests = &signin.Flows{Site: h.Site(), Store: h.Store}
+			mc := *cfg.Mail
+			cfg.Mail = &mc
+			if _, err := selfservice.New(cfg); err != nil {
+				t.Fatalf("the harness's settings: %v", err)
+			}
+			zero(&cfg)
+			if _, err := selfservice.New(cfg); err == nil || !strings.Contains(err.Error(), "must be positive") {
+				t.Fatalf("New with a zero %s: %v", name, err)
+			}
+		})
 	}
 }
