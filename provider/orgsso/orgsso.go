@@ -262,6 +262,22 @@ func RoleFor(c storage.OrgConnector, groups []string) (role string, mapped bool)
 	return c.DefaultRole, false
 }
 
+// JoinAtSignIn makes the user a member of orgID after a sign-in through
+// connectorID, as Join does. An organization that has since moved to
+// another connector is not joined through the one it no longer trusts; the
+// sign-in itself stands.
+func (s *Service) JoinAtSignIn(ctx context.Context, orgID, connectorID, userID string, groups []string) error {
+	c, err := s.Store.GetOrgConnector(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("orgsso: organization connector: %w", err)
+	}
+	if c.ConnectorID != connectorID {
+		return nil
+	}
+	_, err = s.Join(ctx, c, userID, groups)
+	return err
+}
+
 // Join makes the user a member after a sign-in through the
 // organization's connector: with the mapped or default role when new, and
 // with the mapped role when their upstream groups say so (never changing an

@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/ostiary/ostiary/internal/fakeidp"
-	"github.com/ostiary/ostiary/provider/connectors"
-	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
@@ -72,10 +70,8 @@ func TestAccountIdentities(t *testing.T) {
 // and joins with the mapped role, and passwords for it are refused.
 func TestOrgSSOPageAndHomeRealm(t *testing.T) {
 	h := newHarness(t)
-	up := h.withUpstream(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
-	h.fed.Orgs = &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.orgRules, Connectors: h.fed.Connectors.(*connectors.Set),
-		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.Clock.Now}
-	h.orgs.SSO = &orgs.SSO{Service: h.fed.Orgs, Connectors: h.fed.Connectors}
+	up, sso := h.withEnterprise(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
+	h.orgs.SSO = &orgs.SSO{Service: sso, Connectors: h.fed.Connectors}
 	h.User("olga", "olga@acme.example", "olga's password 1234")
 	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "acme", Name: "Acme"}); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/internal/fakeidp"
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/connectors"
+	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/federation"
@@ -89,7 +90,30 @@ func (h *harness) mount() {
 func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors.Config)) *fakeidp.Server {
 	h.T.Helper()
 	up, set := h.Upstream(person, mutate...)
-	fed, err := federation.New(federation.Pages{Site: h.Site(), Flows: h.flows, Passwords: &signin.Passwords{Site: h.Site(), Store: h.Store},
+	h.federate(set, nil)
+	return up
+}
+
+// withEnterprise is withUpstream with organizations' single sign-on on
+// (DNS checks go nowhere: 127.0.0.1:1).
+func (h *harness) withEnterprise(person fakeidp.Person) (*fakeidp.Server, *orgsso.Service) {
+	h.T.Helper()
+	up, set := h.Upstream(person)
+	sso := &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.orgRules, Connectors: set,
+		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.Clock.Now}
+	h.federate(set, sso)
+	return up, sso
+}
+
+// federate mounts federation over set, with enterprise single sign-on when
+// sso is set.
+func (h *harness) federate(set *connectors.Set, sso *orgsso.Service) {
+	h.T.Helper()
+	var enterprise federation.Enterprise
+	if sso != nil {
+		enterprise = sso
+	}
+	fed, err := federation.New(federation.Pages{Orgs: enterprise, Site: h.Site(), Flows: h.flows, Passwords: &signin.Passwords{Site: h.Site(), Store: h.Store},
 		Store: h.Store, Transactor: h.Store, Throttle: h.Limiter(), Connectors: set, NewAccounts: true,
 		StateLifetime: federation.DefaultUpstreamStateLifetime,
 		Mailer:        h.selfService.Mail, MFA: h.MFA})
@@ -100,5 +124,4 @@ func (h *harness) withUpstream(person fakeidp.Person, mutate ...func(*connectors
 	h.signin.Upstream = fed
 	h.account.Identities = &account.Identities{Connectors: set, Store: h.Store, Transactor: h.Store}
 	h.mount()
-	return up
 }

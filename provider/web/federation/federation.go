@@ -15,7 +15,6 @@ import (
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/mfa"
-	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/signin"
@@ -115,8 +114,9 @@ type Pages struct {
 	// (DefaultUpstreamStateLifetime in the binary); New refuses zero.
 	StateLifetime time.Duration
 	// Orgs is enterprise single sign-on (home-realm discovery, password
-	// refusal, joining organizations); nil turns it off.
-	Orgs *orgsso.Service
+	// refusal, joining organizations: an *orgsso.Service); nil turns it
+	// off.
+	Orgs Enterprise
 	// NewAccounts lets an upstream sign-in without an account here make
 	// one (self-service registration is open to all).
 	NewAccounts bool
@@ -126,8 +126,27 @@ type Pages struct {
 	// MFA may be nil when no account can have a second factor.
 	MFA SecondFactor
 
-	mailProof bool
+	mailProof  bool
+	enterprise bool
 }
+
+// Enterprise is organizations' own single sign-on (*orgsso.Service): the
+// organization whose verified domain an address is in, and joining it at
+// an upstream sign-in.
+type Enterprise interface {
+	Discover(ctx context.Context, email string) (storage.OrgConnector, bool, error)
+	JoinAtSignIn(ctx context.Context, orgID, connectorID, userID string, groups []string) error
+}
+
+// noEnterprise is an instance without organization single sign-on: no
+// address belongs to an organization's provider.
+type noEnterprise struct{}
+
+func (noEnterprise) Discover(context.Context, string) (storage.OrgConnector, bool, error) {
+	return storage.OrgConnector{}, false, nil
+}
+
+func (noEnterprise) JoinAtSignIn(context.Context, string, string, string, []string) error { return nil }
 
 // New checks p's dependencies.
 func New(p Pages) (*Pages, error) {
@@ -146,6 +165,10 @@ func New(p Pages) (*Pages, error) {
 		return nil, fmt.Errorf("federation: StateLifetime %v must be positive", p.StateLifetime)
 	}
 	p.mailProof = p.Mailer != nil
+	p.enterprise = p.Orgs != nil
+	if !p.enterprise {
+		p.Orgs = noEnterprise{}
+	}
 	if p.MFA == nil {
 		p.MFA = noSecondFactor{}
 	}
@@ -374,4 +397,4 @@ func (p *Pages) AuthOrigins() []string {
 }
 
 // SSO reports whether home-realm discovery is on (signin.Upstream).
-func (p *Pages) SSO() bool { return p.Orgs != nil }
+func (p *Pages) SSO() bool { return p.enterprise }

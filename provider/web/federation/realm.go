@@ -13,9 +13,6 @@ import (
 // address in an organization's verified domain goes to that
 // organization's connector; otherwise the refusal says why not.
 func (p *Pages) HomeRealm(w http.ResponseWriter, r *http.Request, f *signin.Flow, email string) (string, error) {
-	if p.Orgs == nil {
-		return signin.NoUpstream{}.HomeRealm(w, r, f, email)
-	}
 	addr, err := accounts.NormalizeEmail(email)
 	if err != nil {
 		return "Enter your work email address, like name@example.com.", nil
@@ -41,9 +38,6 @@ func (p *Pages) HomeRealm(w http.ResponseWriter, r *http.Request, f *signin.Flow
 // organization forbids; empty when passwords are allowed. It is the same
 // for known and unknown addresses: it depends on the domain only.
 func (p *Pages) PasswordRefused(ctx context.Context, email string) (string, error) {
-	if p.Orgs == nil {
-		return "", nil
-	}
 	addr, err := accounts.NormalizeEmail(email)
 	if err != nil {
 		return "", nil

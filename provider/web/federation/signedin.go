@@ -114,7 +114,7 @@ func (p *Pages) finishUpstream(w http.ResponseWriter, r *http.Request, user stor
 	requestID, returnTo, orgID string, id connectors.Identity, amr []string) error {
 	ctx := r.Context()
 	if orgID != "" {
-		if err := p.joinOrg(ctx, orgID, cfg, user, id); err != nil {
+		if err := p.Orgs.JoinAtSignIn(ctx, orgID, cfg.ID, user.ID, id.Groups); err != nil {
 			return err
 		}
 	}
@@ -204,25 +204,4 @@ func (p *Pages) parkLink(w http.ResponseWriter, r *http.Request, cfg connectors.
 	}
 	http.SetCookie(w, p.upstreamCookie(secret, int(life/time.Second)))
 	return page.RedirectSeeOther(w, r, p.Site.Path(PathUpstreamLink))
-}
-
-// joinOrg makes the user a member of the organization whose connector
-// they signed in through, with the role their upstream groups map to.
-func (p *Pages) joinOrg(ctx context.Context, orgID string, cfg connectors.Config, user storage.User, id connectors.Identity) error {
-	if p.Orgs == nil {
-		return nil
-	}
-	oc, err := p.Orgs.Store.GetOrgConnector(ctx, orgID)
-	if err != nil {
-		return fmt.Errorf("federation: organization connector: %w", err)
-	}
-	if oc.ConnectorID != cfg.ID {
-		// The organization changed its connector meanwhile: sign in, but
-		// do not join through a provider it no longer trusts.
-		return nil
-	}
-	if _, err := p.Orgs.Join(ctx, oc, user.ID, id.Groups); err != nil {
-		return err
-	}
-	return nil
 }
