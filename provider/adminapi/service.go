@@ -79,24 +79,18 @@ type Service struct {
 	// single sign-on operations (service_sso.go).
 	Connectors ConnectorRegistry
 	SSO        *orgsso.Service
-	// Tokens is users' personal access tokens (service_pats.go).
+	// Tokens is users' personal access tokens (pats_api.go).
 	Tokens *pat.Service
-	Now    func() time.Time
+	// Now is the clock; required, as every time written is the caller's.
+	Now func() time.Time
 }
 
 // ErrInvalid marks a request the service refuses as malformed; the API
 // answers invalid_request, as for every fault.Invalid failure.
 var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid request")
 
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
-	}
-	return time.Now().UTC()
-}
-
 func (s *Service) audit(ctx context.Context, a accounts.Actor, e storage.AuditEvent) error {
-	e.ID, e.Time, e.ActorID, e.IP = randtoken.ID(), s.now(), a.ID, a.IP
+	e.ID, e.Time, e.ActorID, e.IP = randtoken.ID(), s.Now().UTC(), a.ID, a.IP
 	if err := s.Audit.AppendAudit(ctx, e); err != nil {
 		return fmt.Errorf("audit %s: %w", e.Type, err)
 	}
@@ -106,7 +100,7 @@ func (s *Service) audit(ctx context.Context, a accounts.Actor, e storage.AuditEv
 // CreateClient validates spec as clients.Build does and stores the client;
 // the secret (empty for public clients) is returned once.
 func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clients.Spec) (storage.Client, string, error) {
-	c, secret, err := clients.Build(spec, s.now())
+	c, secret, err := clients.Build(spec, s.Now().UTC())
 	if err != nil {
 		return storage.Client{}, "", err
 	}
@@ -196,7 +190,7 @@ func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string,
 		if err := clients.Validate(c); err != nil {
 			return c, err
 		}
-		c.UpdatedAt = s.now()
+		c.UpdatedAt = s.Now().UTC()
 		out = c
 		return c, nil
 	})
@@ -224,7 +218,7 @@ func (s *Service) RotateClientSecret(ctx context.Context, a accounts.Actor, id s
 			return c, ErrInvalid.New("The client authenticates without a secret.")
 		}
 		c.SecretHash = randtoken.Hash(secret)
-		c.UpdatedAt = s.now()
+		c.UpdatedAt = s.Now().UTC()
 		return c, nil
 	})
 	if err != nil {
@@ -325,7 +319,7 @@ func (s *Service) ListSessions(ctx context.Context, userID string) ([]storage.Se
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return nil, err
 	}
-	return s.Store.ListSessionsByUser(ctx, userID, s.now())
+	return s.Store.ListSessionsByUser(ctx, userID, s.Now().UTC())
 }
 
 // grantKinds are the records a session's or consent's grants leave.
@@ -334,7 +328,7 @@ var grantKinds = []storage.TokenKind{storage.KindAuthorizeCode, storage.KindAcce
 // DeleteSession ends one session of the user, its tokens with it, as
 // "end this session" on the account page does.
 func (s *Service) DeleteSession(ctx context.Context, a accounts.Actor, userID, sessionID string) error {
-	sess, err := s.Store.GetSession(ctx, sessionID, s.now())
+	sess, err := s.Store.GetSession(ctx, sessionID, s.Now().UTC())
 	if err == nil && sess.UserID != userID {
 		err = storage.ErrNotFound
 	}

@@ -35,7 +35,7 @@ func (s *Service) NewDCRToken(ctx context.Context, a accounts.Actor, lifetime ti
 	if lifetime < 0 {
 		return "", DCRTokenView{}, ErrInvalid.New("The lifetime must not be negative.")
 	}
-	now := s.now()
+	now := s.Now().UTC()
 	tok, rec, err := dcr.NewInitialAccessToken(ctx, s.Store, lifetime, now)
 	if err != nil {
 		return "", DCRTokenView{}, err
@@ -57,7 +57,7 @@ func (s *Service) ListDCRTokens(ctx context.Context) ([]DCRTokenView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list initial access tokens: %w", err)
 	}
-	now := s.now()
+	now := s.Now().UTC()
 	out := make([]DCRTokenView, len(ts))
 	for i, t := range ts {
 		out[i] = dcrTokenView(t, now)
