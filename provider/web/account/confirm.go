@@ -1,12 +1,12 @@
 package account
 
 import (
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -21,7 +21,7 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 		return "", err
 	}
 	if limited {
-		return "Too many wrong passwords. Try again " + retryIn(retry) + ".", nil
+		return "Too many wrong passwords. Try again " + page.RetryIn(retry) + ".", nil
 	}
 	ok := false
 	if a.user.PasswordHash != "" && pw != "" && len(pw) <= maxPasswordLen {
@@ -57,7 +57,7 @@ type throttledPage struct {
 func (p *Pages) throttled(w http.ResponseWriter, req *SignInRequest, retry time.Duration) error {
 	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 	return p.Site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
-		Title: "Too many attempts", RetryIn: retryIn(retry), BackURL: p.loginURL(req)})
+		Title: "Too many attempts", RetryIn: page.RetryIn(retry), BackURL: p.loginURL(req)})
 }
 
 // loginURL is the login page, of the sign-in req if there is one.
@@ -66,20 +66,4 @@ func (p *Pages) loginURL(req *SignInRequest) string {
 		return p.Site.WithRequest(pathLogin, req.ID)
 	}
 	return p.Site.Path(pathLogin)
-}
-
-// retryIn says when to retry in words.
-func retryIn(d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		s := int((d + time.Second - 1) / time.Second)
-		if s <= 1 {
-			return "in a second"
-		}
-		return fmt.Sprintf("in %d seconds", s)
-	case d < 90*time.Second:
-		return "in about a minute"
-	default:
-		return fmt.Sprintf("in about %d minutes", int((d+time.Minute/2)/time.Minute))
-	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -75,7 +76,7 @@ func (p *Pages) deleteOwnAccount(w http.ResponseWriter, r *http.Request, userID,
 		return "", err
 	}
 	if limited {
-		return fmt.Sprintf("Too many wrong passwords. Try again %s.", retryIn(retry)), nil
+		return fmt.Sprintf("Too many wrong passwords. Try again %s.", page.RetryIn(retry)), nil
 	}
 	pw := r.PostFormValue("password")
 	good := false

@@ -115,20 +115,13 @@ type request struct {
 // instance administrator (signed out: to the login page and back; anybody
 // else: 403).
 func (a *Pages) view(h func(ar *request) error) page.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		_, user, ok, err := a.Site.CurrentUser(r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return a.Site.SignInFirst(w, r)
-		}
+	return a.Site.SignedIn(func(w http.ResponseWriter, r *http.Request, _ storage.Session, user storage.User) error {
 		if !user.Admin {
 			return page.Show(http.StatusForbidden, "Administrators only",
 				"These pages are for the administrators of this Ostiary instance. Ask one if you need a change.")
 		}
 		return h(&request{w: w, r: r, user: user, actor: accounts.Actor{ID: user.ID, IP: a.Site.Sessions().RemoteIP(r)}})
-	}
+	})
 }
 
 // form is view for a form post, which must carry the page's CSRF token.

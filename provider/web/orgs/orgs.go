@@ -98,39 +98,11 @@ func New(p Pages) (*Pages, error) {
 // says which of the page's forms was sent.
 func (p *Pages) Routes() []page.Route {
 	return []page.Route{
-		page.Get(PathOrganizations, p.view(p.list)),
-		page.Post(PathOrganizations, p.form(p.listPost)),
-		page.Get(PathOrganizations+"/{id}", p.view(p.settings)),
-		page.Post(PathOrganizations+"/{id}", p.form(p.settingsPost)),
+		page.Get(PathOrganizations, p.Site.SignedIn(p.list)),
+		page.Post(PathOrganizations, p.Site.SignedInForm(p.listPost)),
+		page.Get(PathOrganizations+"/{id}", p.Site.SignedIn(p.settings)),
+		page.Post(PathOrganizations+"/{id}", p.Site.SignedInForm(p.settingsPost)),
 	}
-}
-
-// userHandler is a page of the signed-in user sess and user.
-type userHandler func(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User) error
-
-// view runs h for a signed-in user; a signed-out visitor goes to sign in
-// and comes back.
-func (p *Pages) view(h userHandler) page.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		sess, user, ok, err := p.Site.CurrentUser(r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return p.Site.SignInFirst(w, r)
-		}
-		return h(w, r, sess, user)
-	}
-}
-
-// form is view for a form post, which must carry the page's CSRF token.
-func (p *Pages) form(h userHandler) page.HandlerFunc {
-	return p.view(func(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User) error {
-		if err := p.Site.Sessions().CheckCSRF(r); err != nil {
-			return err
-		}
-		return h(w, r, sess, user)
-	})
 }
 
 type listPage struct {

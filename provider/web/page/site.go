@@ -224,6 +224,51 @@ func (s *Site) SignInFirst(w http.ResponseWriter, r *http.Request) error {
 	return Redirect(w, r, s.Path(loginPath)+"?"+url.Values{"return_to": {r.URL.RequestURI()}}.Encode())
 }
 
+// UserHandler is a page of the signed-in user: sess and user are theirs.
+type UserHandler func(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User) error
+
+// SignedIn runs h for a signed-in user; a signed-out visitor is answered
+// by SignInFirst.
+func (s *Site) SignedIn(h UserHandler) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		sess, user, ok, err := s.CurrentUser(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.SignInFirst(w, r)
+		}
+		return h(w, r, sess, user)
+	}
+}
+
+// SignedInForm is SignedIn for a form post, which must carry the page's
+// CSRF token.
+func (s *Site) SignedInForm(h UserHandler) HandlerFunc {
+	return s.SignedIn(func(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User) error {
+		if err := s.sessions.CheckCSRF(r); err != nil {
+			return err
+		}
+		return h(w, r, sess, user)
+	})
+}
+
+// RetryIn says in words when to try again, for the pages that throttle.
+func RetryIn(d time.Duration) string {
+	switch {
+	case d <= time.Minute:
+		s := int((d + time.Second - 1) / time.Second)
+		if s <= 1 {
+			return "in a second"
+		}
+		return fmt.Sprintf("in %d seconds", s)
+	case d < 90*time.Second:
+		return "in about a minute"
+	default:
+		return fmt.Sprintf("in about %d minutes", int((d+time.Minute/2)/time.Minute))
+	}
+}
+
 // loginPath is the login page (web/signin serves it, oauth.PathLogin names
 // it for the authorization endpoint); page cannot import either.
 const loginPath = "/login"

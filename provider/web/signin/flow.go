@@ -246,23 +246,7 @@ func (p *Flows) Throttled(w http.ResponseWriter, r *http.Request, f *Flow, retry
 	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 	back, _ := p.LoginURLs(f, SafeReturnTo(r.PostFormValue("return_to")))
 	return p.Site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
-		Title: "Too many attempts", RetryIn: RetryIn(retry), BackURL: back})
-}
-
-// RetryIn says when to retry in words.
-func RetryIn(d time.Duration) string {
-	switch {
-	case d <= time.Minute:
-		s := int((d + time.Second - 1) / time.Second)
-		if s <= 1 {
-			return "in a second"
-		}
-		return fmt.Sprintf("in %d seconds", s)
-	case d < 90*time.Second:
-		return "in about a minute"
-	default:
-		return fmt.Sprintf("in about %d minutes", int((d+time.Minute/2)/time.Minute))
-	}
+		Title: "Too many attempts", RetryIn: page.RetryIn(retry), BackURL: back})
 }
 
 // ClientID is the requesting client's id ("" without a flow).
