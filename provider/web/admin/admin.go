@@ -151,7 +151,7 @@ type navLink struct {
 
 func (a *Pages) nav(current string) nav {
 	items := []struct{ label, local string }{
-		{"Dashboard", ""}, {"Clients", "/clients"}, {"People", "/users"},
+		{"Dashboard", ""}, {"Clients", "/clients"}, {"Users", "/users"},
 		{"Organizations", "/organizations"}, {"Keys", "/keys"}, {"Audit log", "/audit"},
 	}
 	var n nav
@@ -164,7 +164,7 @@ func (a *Pages) nav(current string) nav {
 // notices are the messages a redirect after a change may ask for, by
 // code, so nobody can make the pages say what they like.
 var notices = map[string]string{
-	"client_deleted": "Client deleted. It can no longer sign people in or get tokens.",
+	"client_deleted": "Client deleted. It can no longer sign users in or get tokens.",
 	"disabled":       "Account disabled. Their sessions and tokens ended.",
 	"enabled":        "Account enabled. They can sign in again.",
 	"deleted":        "Account deleted.",

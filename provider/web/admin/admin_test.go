@@ -124,7 +124,7 @@ func TestAdminOnlyForInstanceAdmins(t *testing.T) {
 	}
 	w := adm.Get("/admin")
 	webtest.WantStatus(t, w, http.StatusOK)
-	for _, want := range []string{"key-0", "People", "Clients", "login.success"} {
+	for _, want := range []string{"key-0", "Users", "Clients", "login.success"} {
 		if !strings.Contains(w.Body.String(), want) {
 			t.Fatalf("dashboard lacks %q:\n%s", want, w.Body)
 		}

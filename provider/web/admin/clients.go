@@ -75,10 +75,10 @@ type grantChoice struct {
 type orgOption struct{ ID, Name string }
 
 var grantChoices = []grantChoice{
-	{clients.GrantAuthorizationCode, "Authorization code", "People sign in through the browser (with PKCE). Needs a redirect URI."},
+	{clients.GrantAuthorizationCode, "Authorization code", "Users sign in through the browser (with PKCE). Needs a redirect URI."},
 	{clients.GrantRefreshToken, "Refresh token", "The client keeps a session without asking again; rotated at every use."},
-	{clients.GrantClientCredentials, "Client credentials", "A service acts as itself, no person involved. Confidential clients only."},
-	{clients.GrantTokenExchange, "Token exchange", "Scripts trade a person's personal access token for an access token (RFC 8693)."},
+	{clients.GrantClientCredentials, "Client credentials", "A service acts as itself, no user involved. Confidential clients only."},
+	{clients.GrantTokenExchange, "Token exchange", "Scripts trade a user's personal access token for an access token (RFC 8693)."},
 }
 
 func (f clientForm) spec() clients.Spec {

@@ -58,7 +58,7 @@ func (a *Pages) dashboard(ar *request) error {
 	}
 	data := dashboardPage{Title: "Administration", Nav: a.nav(""),
 		Counts: []countTile{
-			{Label: "People", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: a.path("/users")},
+			{Label: "Users", N: len(users), Sub: fmt.Sprintf("%d admin, %d disabled", admins, disabled), URL: a.path("/users")},
 			{Label: "Clients", N: len(cs), Sub: fmt.Sprintf("%d confidential, %d public", len(cs)-public, public), URL: a.path("/clients")},
 			{Label: "Organizations", N: len(orgs), Sub: "tenants with their own members", URL: a.path("/organizations")},
 		},

@@ -38,7 +38,7 @@ func (a *Pages) userList(ar *request) error {
 		return fmt.Errorf("admin: list users: %w", err)
 	}
 	q := strings.TrimSpace(ar.r.URL.Query().Get("q"))
-	data := usersPage{Title: "People", Nav: a.nav("/users"), Notice: ar.notice(), Action: a.path("/users"), Query: q}
+	data := usersPage{Title: "Users", Nav: a.nav("/users"), Notice: ar.notice(), Action: a.path("/users"), Query: q}
 	needle := strings.ToLower(q)
 	for _, u := range users {
 		if needle != "" && !strings.Contains(strings.ToLower(u.Email), needle) {
@@ -72,7 +72,7 @@ type sessionRow struct{ Started, LastSeen, IP, UserAgent, Methods string }
 func (a *Pages) user(ar *request) (storage.User, error) {
 	u, err := a.Store.GetUser(ar.r.Context(), ar.r.PathValue("id"))
 	if err != nil {
-		return storage.User{}, notFound("person", err)
+		return storage.User{}, notFound("user", err)
 	}
 	return u, nil
 }
@@ -111,7 +111,7 @@ func (a *Pages) userChange(ar *request) error {
 		done = "sessions_ended"
 	case action == "delete":
 		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
-			return a.renderUser(ar, u, "Type the person's email address exactly to delete the account.", http.StatusUnprocessableEntity)
+			return a.renderUser(ar, u, "Type the user's email address exactly to delete the account.", http.StatusUnprocessableEntity)
 		}
 		if err = a.Users.Delete(ctx, ar.actor, u.ID); err == nil {
 			return a.redirectDone(ar, "/users", "deleted")
@@ -121,7 +121,7 @@ func (a *Pages) userChange(ar *request) error {
 	}
 	switch {
 	case errors.Is(err, accounts.ErrLastOwner):
-		return a.renderUser(ar, u, "This person is the only owner of an organization with other members. Make another member an owner first.", http.StatusConflict)
+		return a.renderUser(ar, u, "This user is the only owner of an organization with other members. Make another member an owner first.", http.StatusConflict)
 	case err != nil:
 		return fmt.Errorf("admin: %s: %w", action, err)
 	}
