@@ -166,13 +166,13 @@ func adminAPIFlow(t *testing.T, db string) {
 	rp.Config.Scopes = append(rp.Config.Scopes, "ostiary:admin")
 	adaToken := browserLogin(t, rp, "ada@example.com")
 	if slices.Contains(jwtScopes(t, adaToken), "ostiary:admin") {
-		t.Fatalf("a non-admin person's token carries ostiary:admin: %v", jwtScopes(t, adaToken))
+		t.Fatalf("a non-admin user's token carries ostiary:admin: %v", jwtScopes(t, adaToken))
 	}
 	if !slices.Contains(jwtScopes(t, adaToken), "openid") {
 		t.Fatalf("Ada's token scopes: %v", jwtScopes(t, adaToken))
 	}
 	status, _, body = adminAPI(t, base, "GET", "/users", adaToken, nil)
-	wantError(t, "non-admin person's token", status, body, http.StatusForbidden, "forbidden")
+	wantError(t, "non-admin user's token", status, body, http.StatusForbidden, "forbidden")
 	// Grace is an instance admin: the same client gets her the scope, and
 	// the API accepts her token.
 	graceToken := browserLogin(t, rp, "grace@example.com")

@@ -37,7 +37,7 @@ type exported struct {
 // its records by email.
 func exportPeople(t *testing.T, srv *server) ([]byte, map[string]exported) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "people.jsonl")
+	path := filepath.Join(t.TempDir(), "users.jsonl")
 	var out map[string]int
 	srv.cli("", &out, "users", "export", "--out", path)
 	raw, err := os.ReadFile(path)
@@ -57,7 +57,7 @@ func exportPeople(t *testing.T, srv *server) ([]byte, map[string]exported) {
 		recs[r.Email] = r
 	}
 	if out["exported"] != len(recs) {
-		t.Fatalf("export reports %d people, the file has %d", out["exported"], len(recs))
+		t.Fatalf("export reports %d users, the file has %d", out["exported"], len(recs))
 	}
 	return raw, recs
 }
@@ -132,7 +132,7 @@ func peopleExportImport(t *testing.T, dstDB string) {
 	if len(before) != 3 || !strings.HasPrefix(before["ada@example.com"].PasswordHash, "$argon2id$") {
 		t.Fatalf("export: %+v", before)
 	}
-	file := writeTemp(t, "people.jsonl", string(raw))
+	file := writeTemp(t, "users.jsonl", string(raw))
 
 	dst := newServer(t, database(t, dstDB))
 	dst.start(15 * time.Second)
@@ -171,7 +171,7 @@ func peopleExportImport(t *testing.T, dstDB string) {
 		t.Fatalf("second import: ok=%v %+v\n%s", ok, rep, stderr)
 	}
 	if second, _ := exportPeople(t, dst); !bytes.Equal(first, second) {
-		t.Fatalf("the second import changed the people:\n%s\nvs\n%s", first, second)
+		t.Fatalf("the second import changed the users:\n%s\nvs\n%s", first, second)
 	}
 
 	// An Auth0 password-hash export (NDJSON, passwordHash), a bulk-import
