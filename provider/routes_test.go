@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
-	"github.com/ostiary/ostiary/provider/web/webtest"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // notRouted is how the provider's catch-all (page.Site.NotFound) says that
@@ -24,7 +24,7 @@ const notRouted = "There is nothing at this address."
 // one must answer GET or POST. Handlers may still refuse the request (a
 // missing CSRF token, no session, an unknown id): that is an answer.
 func TestEveryRouteAnswers(t *testing.T) {
-	st := webtest.NewStore(t)
+	st := sqlitetest.Open(t)
 	// A loopback issuer without SMTP mounts /dev/mail too; open client
 	// registration mounts the RFC 7591 endpoints.
 	issuer := "http://127.0.0.1:8080/id"

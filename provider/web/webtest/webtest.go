@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +24,7 @@ import (
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // Issuer is the issuer every Env serves under (no path: page paths are the
@@ -33,22 +33,6 @@ const Issuer = "https://id.example"
 
 // Start is where every Env's clock starts.
 var Start = time.Date(2030, 3, 1, 9, 0, 0, 0, time.UTC)
-
-// NewStore is a fresh embedded SQLite database, the zero-setup default
-// backend, so the pages are tested against the real storage contract. It
-// serves every store interface the page areas ask for.
-func NewStore(t testing.TB) *sqlite.Store {
-	t.Helper()
-	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	if _, err := s.Migrate(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
 
 // Env is what every page area's tests share. The area's test builds its
 // area from these fields and sets Handler to the mux it mounted.
@@ -73,7 +57,7 @@ type Env struct {
 // New is a fresh Env on its own database.
 func New(t *testing.T) *Env {
 	t.Helper()
-	e := &Env{T: t, Store: NewStore(t), Clock: NewClock(Start), Hints: &Hints{Tokens: map[string][3]string{}},
+	e := &Env{T: t, Store: sqlitetest.Open(t), Clock: NewClock(Start), Hints: &Hints{Tokens: map[string][3]string{}},
 		Notified: &Notified{}, Mailer: &Mailer{}, Logs: &bytes.Buffer{}}
 	e.Logger = slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.Sessions = &browser.Sessions{
