@@ -26,6 +26,7 @@ func post(token string, from ...*httptest.ResponseRecorder) *http.Request {
 }
 
 func TestCSRFAnonymous(t *testing.T) {
+	t.Parallel()
 	s := newSessions(newMemSessions(), &clock{time.Now()})
 	w := httptest.NewRecorder()
 	token := s.CSRFToken(w, httptest.NewRequest("GET", "http://id.example/login", nil))
@@ -73,6 +74,7 @@ func mustKeys(t *testing.T, s *Sessions) [][]byte {
 }
 
 func TestCSRFSessionBound(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Now()}
 	store := newMemSessions()
 	s := newSessions(store, c)
@@ -122,6 +124,7 @@ func TestCSRFSessionBound(t *testing.T) {
 // Fetch metadata and Origin are a second line behind the token: a valid
 // token from a cross-site post is still refused.
 func TestCSRFCrossOrigin(t *testing.T) {
+	t.Parallel()
 	s := newSessions(newMemSessions(), &clock{time.Now()})
 	s.Origin = "https://id.example"
 	w := httptest.NewRecorder()

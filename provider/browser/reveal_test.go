@@ -9,6 +9,7 @@ import (
 )
 
 func TestRevealOnceForOneName(t *testing.T) {
+	t.Parallel()
 	s := newSessions(newMemSessions(), &clock{time.Now()})
 	w := httptest.NewRecorder()
 	if err := s.Reveal(w, "/admin/clients/abc", "abc", "the-secret"); err != nil {
@@ -43,6 +44,7 @@ func TestRevealOnceForOneName(t *testing.T) {
 }
 
 func TestRevealNeedsEncryption(t *testing.T) {
+	t.Parallel()
 	s := newSessions(newMemSessions(), &clock{time.Now()})
 	s.BlockKeys = nil
 	if err := s.Reveal(httptest.NewRecorder(), "/x", "a", "secret"); err == nil {

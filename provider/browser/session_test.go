@@ -111,6 +111,7 @@ func cookieNamed(t *testing.T, w *httptest.ResponseRecorder, name string) *http.
 }
 
 func TestStartCurrentEnd(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := newMemSessions()
 	s := newSessions(store, c)
@@ -165,6 +166,7 @@ func TestStartCurrentEnd(t *testing.T) {
 // Session fixation: signing in must never keep an id or secret the browser
 // already had (OWASP Session Management: renew the id on privilege change).
 func TestStartRenewsAndDropsPrevious(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := newMemSessions()
 	s := newSessions(store, c)
@@ -193,6 +195,7 @@ func TestStartRenewsAndDropsPrevious(t *testing.T) {
 }
 
 func TestCookieTamperingAndKeyRotation(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := newMemSessions()
 	old := newSessions(store, c)
@@ -225,6 +228,7 @@ func TestCookieTamperingAndKeyRotation(t *testing.T) {
 }
 
 func TestExpiryIdleAndTouch(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	store := newMemSessions()
 	s := newSessions(store, c)
@@ -271,6 +275,7 @@ func TestExpiryIdleAndTouch(t *testing.T) {
 }
 
 func TestBadKeys(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Now()}
 	for name, s := range map[string]*Sessions{
 		"no keys":       {Store: newMemSessions(), Now: c.now},

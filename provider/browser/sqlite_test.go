@@ -17,6 +17,7 @@ import (
 // The session cycle against the embedded SQLite backend: the row is found by
 // the secret's hash only, renewed on sign-in, gone after End or expiry.
 func TestSessionsOnSQLite(t *testing.T) {
+	t.Parallel()
 	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &browser.Sessions{Store: store, HashKeys: [][]byte{bytes.Repeat([]byte{1}, 32)},
@@ -77,6 +78,7 @@ func userRecord(now time.Time) storage.User {
 // the sessions.Store interface is listed for its user, and revoking the row
 // (as the account page and the admin API do) makes the cookie worthless.
 func TestRowStoreOnSQLite(t *testing.T) {
+	t.Parallel()
 	store := sqlitetest.Open(t)
 	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
 	if err := store.CreateUser(t.Context(), userRecord(now)); err != nil {

@@ -42,6 +42,7 @@ func signIn(t *testing.T, st sessions.Store, r *http.Request) (*sessions.Session
 }
 
 func TestRowStoreNewAndSave(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	s := newSessions(rows, c)
@@ -100,6 +101,7 @@ func TestRowStoreNewAndSave(t *testing.T) {
 // Get caches the session in gorilla's per-request registry; sessions.Save
 // writes every session the request used.
 func TestRowStoreGetUsesRegistry(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	st := rowStore(t, newSessions(rows, c))
@@ -124,6 +126,7 @@ func TestRowStoreGetUsesRegistry(t *testing.T) {
 }
 
 func TestRowStoreSaveMaxAgeNegativeDeletes(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	st := rowStore(t, newSessions(rows, c))
@@ -155,6 +158,7 @@ func TestRowStoreSaveMaxAgeNegativeDeletes(t *testing.T) {
 // Revoking is deleting the row (account page, admin API): the cookie, still
 // validly sealed, is worth nothing afterwards.
 func TestRowStoreRevokedRow(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	s := newSessions(rows, c)
@@ -173,6 +177,7 @@ func TestRowStoreRevokedRow(t *testing.T) {
 }
 
 func TestRowStoreRefusesTamperedSecret(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	st := rowStore(t, newSessions(rows, c))
@@ -210,6 +215,7 @@ func TestRowStoreRefusesTamperedSecret(t *testing.T) {
 // Rotation: a cookie sealed with the previous key still opens; saving the
 // session again seals it with the newest key, so the old key can then go.
 func TestRowStoreKeyRotation(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	before := newSessions(rows, c)
@@ -250,6 +256,7 @@ func TestRowStoreKeyRotation(t *testing.T) {
 // SignIn on a session that has a row replaces the row at Save: new id, new
 // secret, the old row gone (session fixation).
 func TestRowStoreSignInReplacesRow(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	st := rowStore(t, newSessions(rows, c))
@@ -271,6 +278,7 @@ func TestRowStoreSignInReplacesRow(t *testing.T) {
 // bytes sealed by securecookie under the cookie's name, no serializer. A
 // browser signed in before the upgrade stays signed in.
 func TestRowStoreOpensEarlierCookies(t *testing.T) {
+	t.Parallel()
 	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
 	rows := newMemSessions()
 	secret := randtoken.New()

@@ -10,6 +10,7 @@ import (
 )
 
 func TestNewHasPrefixAndHashes(t *testing.T) {
+	t.Parallel()
 	a, ha := New()
 	b, _ := New()
 	if a == b || !strings.HasPrefix(a, Prefix) || len(a) != len(Prefix)+43 {
@@ -29,6 +30,7 @@ func TestNewHasPrefixAndHashes(t *testing.T) {
 }
 
 func TestCheckScopes(t *testing.T) {
+	t.Parallel()
 	offered := OfferedScopes([]string{"api:write", "offline_access", "email"}, []string{"api:read"})
 	if want := []string{"openid", "profile", "email", "api:read", "api:write"}; !slices.Equal(offered, want) {
 		t.Fatalf("OfferedScopes = %v, want %v", offered, want)
@@ -45,6 +47,7 @@ func TestCheckScopes(t *testing.T) {
 }
 
 func TestCheckName(t *testing.T) {
+	t.Parallel()
 	if n, err := CheckName("  deploy script "); err != nil || n != "deploy script" {
 		t.Fatalf("CheckName = %q, %v", n, err)
 	}

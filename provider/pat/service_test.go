@@ -58,6 +58,7 @@ func create(s *pat.Service, userID, name string) (pat.Created, error) {
 // create is refused with ErrLimit (or lost a serialization race and says
 // so), never stored.
 func TestCreateAtTheCapIsRaceFree(t *testing.T) {
+	t.Parallel()
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			st := migrated(t, backend)
@@ -107,6 +108,7 @@ func TestCreateAtTheCapIsRaceFree(t *testing.T) {
 // Revoke removes the token, deactivates what was exchanged for it and
 // audits, all or nothing; another user's token is not found.
 func TestCreateAndRevoke(t *testing.T) {
+	t.Parallel()
 	st := migrated(t, "sqlite")
 	s, user := newService(t, st)
 	ctx := t.Context()

@@ -15,6 +15,7 @@ import (
 // The account page lists linked providers, links another while signed in,
 // and refuses to unlink the last way to sign in.
 func TestAccountIdentities(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	up := h.withUpstream(webtest.Ada)
 
@@ -69,6 +70,7 @@ func TestAccountIdentities(t *testing.T) {
 // then an address of the verified domain signs in through the upstream
 // and joins with the mapped role, and passwords for it are refused.
 func TestOrgSSOPageAndHomeRealm(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	up, sso := h.withEnterprise(fakeidp.Person{Subject: "bea", Email: "bea@acme.example", EmailVerified: true, Groups: []string{"eng"}})
 	h.orgs.SSO = &orgs.SSO{Service: sso, Connectors: h.fed.Connectors}

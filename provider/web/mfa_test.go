@@ -36,6 +36,7 @@ func passwordStep(a *webtest.Agent, email, pw, reqID string) {
 // After the password, a user with a second factor is not signed in: the
 // browser holds only a short-lived challenge for the code page.
 func TestLoginAsksForSecondFactor(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	h.Client(webtest.AppClient())
@@ -108,6 +109,7 @@ func TestLoginAsksForSecondFactor(t *testing.T) {
 // Wrong codes are throttled like passwords, on a count of their own that a
 // correct password does not reset; once limited, even the right code waits.
 func TestSecondFactorThrottled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	b := h.Browser()
@@ -155,6 +157,7 @@ func TestSecondFactorThrottled(t *testing.T) {
 // Every second-factor form refuses a post without its token or from
 // another site, and changes nothing.
 func TestSecondFactorFormsCSRF(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	h.User("bob", "bob@example.com", "bob-password-long")
@@ -198,6 +201,7 @@ func TestSecondFactorFormsCSRF(t *testing.T) {
 
 // Disabled between the password and the code: the code no longer signs in.
 func TestSecondFactorRefusesDisabledUser(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	b := h.Browser()

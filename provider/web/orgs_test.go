@@ -34,6 +34,7 @@ func invitationLink(t *testing.T, h *harness, b *webtest.Agent, orgID, email, ro
 }
 
 func TestInvitationCreatesTheAccount(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ada", "ada@example.com", orgPW)
 	owner := h.Browser()
@@ -70,6 +71,7 @@ func TestInvitationCreatesTheAccount(t *testing.T) {
 }
 
 func TestInvitationForAnExistingAccount(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ada", "ada@example.com", orgPW)
 	h.User("bob", "bob@example.com", orgPW)
@@ -112,6 +114,7 @@ func TestInvitationForAnExistingAccount(t *testing.T) {
 // The account page lists the same organizations as the login's picker
 // and switches the active one, coming back to the account page.
 func TestAccountPageOrganizationSwitcher(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ada", "ada@example.com", orgPW)
 	b := h.Browser()

@@ -19,6 +19,7 @@ import (
 )
 
 func TestAccountRequiresSignIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	b := h.Browser()
@@ -42,6 +43,7 @@ func TestAccountRequiresSignIn(t *testing.T) {
 // TestAccountFormsCSRF posts every account form without a valid token, and
 // cross-site with a valid one: each is refused with 403 and changes nothing.
 func TestAccountFormsCSRF(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "App", RedirectURIs: []string{"https://app.example/cb"}})
@@ -109,6 +111,7 @@ func TestAccountFormsCSRF(t *testing.T) {
 }
 
 func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
@@ -166,6 +169,7 @@ func TestAccountPasswordChangeEndsOtherSessions(t *testing.T) {
 }
 
 func TestAccountSessions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
@@ -222,6 +226,7 @@ func TestAccountSessions(t *testing.T) {
 }
 
 func TestAccountRevokeApp(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "app", Name: "Photo Printer", RedirectURIs: []string{"https://app.example/cb"}})
@@ -250,6 +255,7 @@ func TestAccountRevokeApp(t *testing.T) {
 var newTokenRE = regexp.MustCompile(`<code id="new-token" class="secret">([^<]+)</code>`)
 
 func TestAccountPersonalAccessTokens(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.Client(storage.Client{ID: "cli", Name: "CLI", Public: true, GrantTypes: []string{clients.GrantTokenExchange},
@@ -332,6 +338,7 @@ func TestAccountPersonalAccessTokens(t *testing.T) {
 }
 
 func TestAccountProfileAndEmailChange(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")
@@ -408,6 +415,7 @@ func TestAccountProfileAndEmailChange(t *testing.T) {
 }
 
 func TestAccountEmailChangeWithoutMailer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.account.Mailer = nil
 	h.mount()

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDeleteOwnAccount(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ada", "ada@example.com", orgPW)
 	b := h.Browser()

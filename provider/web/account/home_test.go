@@ -12,6 +12,7 @@ import (
 // the home page, which says who is signed in and offers to sign out;
 // without a session the home page sends the user to sign in.
 func TestHome(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("u1", "ada@example.com", "correct horse battery staple")
 	b := h.Browser()

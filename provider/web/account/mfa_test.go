@@ -16,6 +16,7 @@ import (
 )
 
 func TestEnrollmentOnAccountPage(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	b := h.Browser()
@@ -88,6 +89,7 @@ func TestEnrollmentOnAccountPage(t *testing.T) {
 // session to /account/mfa?request=ID; enrolling there marks the session
 // and links back to the authorization.
 func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password-long")
 	h.Client(webtest.AppClient())
@@ -128,6 +130,7 @@ func TestRequiredEnrollmentDuringSignIn(t *testing.T) {
 // Sessions from before the factor was set up no longer exist: enrolling
 // ends them (TestSecondFactorChangesEndOtherSessions).
 func TestStepUpForSessionWithoutFactor(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ada", "ada@corp.example", "ada-password-long")
 	h.Client(webtest.AppClient())
@@ -175,6 +178,7 @@ func signInTwoStep(a *webtest.Agent, email, pw string, secret []byte) storage.Se
 // session that made the change stays, its amr saying whether it now counts
 // as two-step.
 func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	h.User("bob", "bob@example.com", "bob-password-long")

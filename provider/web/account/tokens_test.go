@@ -15,6 +15,7 @@ import (
 // At the cap the form comes back saying so, and nothing is stored; a
 // token already gone is no error to the user.
 func TestAccountTokenCap(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", annPassword)
 	for i := range pat.MaxTokens {

@@ -33,6 +33,7 @@ func (h *harness) noIdentity(subject string) {
 }
 
 func TestUpstreamJustInTime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.withUpstream(webtest.Ada)
 	h.Client(storage.Client{ID: "app", Name: "Notes", RedirectURIs: []string{"https://app.example/cb"}, FirstParty: true})
@@ -64,6 +65,7 @@ func TestUpstreamJustInTime(t *testing.T) {
 // Every way an upstream sign-in can go wrong ends on a page that says so,
 // and makes no account, no identity and no session.
 func TestUpstreamFailures(t *testing.T) {
+	t.Parallel()
 	type result struct {
 		status int
 		texts  []string
@@ -151,6 +153,7 @@ func misbehaving(mode string) func(h *harness, up *fakeidp.Server, a *webtest.Ag
 // The application hears access_denied only when the user chooses to go
 // back to it from the error page.
 func TestUpstreamGoBackToApplication(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	up := h.withUpstream(webtest.Ada)
 	up.Misbehave(fakeidp.Deny)
@@ -181,6 +184,7 @@ func TestUpstreamGoBackToApplication(t *testing.T) {
 // logout continues at the upstream's end_session_endpoint with the
 // upstream's ID token, then comes back.
 func TestUpstreamLogout(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	up := h.withUpstream(webtest.Ada, func(c *connectors.Config) { c.UpstreamLogout = true })
 	a := h.Browser()
@@ -230,6 +234,7 @@ func TestUpstreamLogout(t *testing.T) {
 // of the password; the link works only in the browser that signed in
 // upstream.
 func TestUpstreamLinkByMail(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.withUpstream(webtest.Ada)
 	owner := h.User("ada", "ada@corp.example", "ada's password here 1815")
@@ -290,6 +295,7 @@ func TestUpstreamLinkByMail(t *testing.T) {
 // A zero state lifetime is a wiring mistake New refuses, not a request for
 // a default.
 func TestNewRefusesZeroStateLifetime(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	_, set := h.Upstream(webtest.Ada)
 	site := h.Site()

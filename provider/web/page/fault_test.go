@@ -16,6 +16,7 @@ import (
 // A refusal by the rules that reaches the error adapter is a page of its
 // kind with its message, the cause left in the log.
 func TestFaultReachingTheAdapterIsItsPage(t *testing.T) {
+	t.Parallel()
 	site := webtest.New(t).Site()
 	for _, c := range []struct {
 		err  error

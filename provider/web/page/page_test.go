@@ -37,6 +37,7 @@ func get(h http.Handler, method, target string) *httptest.ResponseRecorder {
 }
 
 func TestCSPSource(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://app.example/cb?x=1":      "https://app.example",
 		"http://127.0.0.1:8080/cb":        "http://127.0.0.1:8080",
@@ -54,6 +55,7 @@ func TestCSPSource(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "https://id.example")
 	mux := http.NewServeMux()
 	mux.Handle(PathStatic, s.Static())
@@ -86,6 +88,7 @@ func TestStatic(t *testing.T) {
 // a GET route answers HEAD, and behind the catch-all another method gets
 // the 405 page with Allow, an unknown path the 404 page.
 func TestMount(t *testing.T) {
+	t.Parallel()
 	s := newSite(t, "https://id.example/tenant/")
 	mux := http.NewServeMux()
 	mux.Handle("/tenant/", s.NotFound(mux))

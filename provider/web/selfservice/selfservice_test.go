@@ -37,6 +37,7 @@ func answer(w *httptest.ResponseRecorder) string {
 }
 
 func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
+	t.Parallel()
 	known := newHarness(t, nil)
 	ada := known.User("ada", "ada@example.com", "an old password of ada")
 	unknown := newHarness(t, nil)
@@ -84,6 +85,7 @@ func TestRegisterAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 }
 
 func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
+	t.Parallel()
 	known := newHarness(t, nil)
 	known.User("ada", "ada@example.com", "an old password of ada")
 	unknown := newHarness(t, nil)
@@ -106,6 +108,7 @@ func TestForgotPasswordAnswersAlikeForKnownAndUnknownEmail(t *testing.T) {
 }
 
 func TestRegisterRefusesBadInput(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	a := ph.Browser()
 	a.Get("/register")
@@ -137,6 +140,7 @@ func TestRegisterRefusesBadInput(t *testing.T) {
 }
 
 func TestRegistrationModes(t *testing.T) {
+	t.Parallel()
 	open := newHarness(t, nil)
 	w := open.Browser().Get("/login")
 	if !strings.Contains(w.Body.String(), `href="/register"`) || !strings.Contains(w.Body.String(), `href="/forgot-password"`) {
@@ -168,6 +172,7 @@ func TestRegistrationModes(t *testing.T) {
 }
 
 func TestVerifyEmail(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	a := ph.Browser()
 	a.Get("/register")
@@ -212,6 +217,7 @@ func TestVerifyEmail(t *testing.T) {
 }
 
 func TestVerifyEmailLinkExpires(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, func(pp *selfservice.Pages) { pp.VerifyEmailLifetime = time.Hour })
 	a := ph.Browser()
 	a.Get("/register")
@@ -236,6 +242,7 @@ func resetToken(t *testing.T, link string) string {
 }
 
 func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	const old = "the old password of ada"
 	ada := ph.User("ada", "ada@example.com", old)
@@ -325,6 +332,7 @@ func TestResetPasswordEndsOtherSessionsAndTokens(t *testing.T) {
 }
 
 func TestMailsToOneAddressAreCapped(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, func(pp *selfservice.Pages) { pp.Mail.PerHour = 3 })
 	ph.User("ada", "ada@example.com", "an old password of ada")
 	a := ph.Browser()
@@ -343,6 +351,7 @@ func TestMailsToOneAddressAreCapped(t *testing.T) {
 }
 
 func TestDevMailPage(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	// The page shows what the development sender delivered, from memory:
 	// the outbox keeps no readable body.
@@ -381,6 +390,7 @@ func link(t *testing.T, body, text string) string {
 // sign-in page that has forgotten it (what Keycloak's "Register" link on
 // its login page does).
 func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	ph.Client(webtest.AppClient())
 	ph.AuthRequest("req1", "app", webtest.AuthForm())
@@ -437,6 +447,7 @@ func TestRegistrationFromAnAuthorizationReturnsToIt(t *testing.T) {
 // also every pending reset link, which whoever knew the old password may
 // have asked for.
 func TestPasswordChangeCancelsResetLinks(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	const old = "the old password of ada"
 	ph.User("ada", "ada@example.com", old)
@@ -488,6 +499,7 @@ func (c *countingHits) Hit(ctx context.Context, key string, window time.Duration
 // rows and answer the same page; the mail worker decides later (the
 // Preparer), and only the known address gets a link.
 func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
+	t.Parallel()
 	work := func(email string) (string, *harness) {
 		calls := map[string]int{}
 		ph := newHarness(t, func(pp *selfservice.Pages) {
@@ -524,6 +536,7 @@ func TestForgotPasswordDoesTheSameWorkForKnownAndUnknown(t *testing.T) {
 // A completed reset cancels the user's other outstanding reset links too
 // (here one sent to the address the account had before).
 func TestResetCancelsOtherResetLinks(t *testing.T) {
+	t.Parallel()
 	ph := newHarness(t, nil)
 	ada := ph.User("ada", "ada@example.com", "the old password of ada")
 	now := ph.Clock.Now()
@@ -548,6 +561,7 @@ func TestResetCancelsOtherResetLinks(t *testing.T) {
 // A zero link lifetime or mail cap is a wiring mistake New refuses, not a
 // request for a default (the binary's values are provider.DefaultConfig's).
 func TestNewRefusesZeroSettings(t *testing.T) {
+	t.Parallel()
 	for name, zero := range map[string]func(*selfservice.Pages){
 		"verify lifetime": func(p *selfservice.Pages) { p.VerifyEmailLifetime = 0 },
 		"reset lifetime":  func(p *selfservice.Pages) { p.ResetPasswordLifetime = 0 },

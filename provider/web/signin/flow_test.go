@@ -12,6 +12,7 @@ import (
 )
 
 func TestConsentAllow(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	c := webtest.AppClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "javascript:alert(1)"
@@ -63,6 +64,7 @@ func TestConsentAllow(t *testing.T) {
 }
 
 func TestConsentDeny(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	b := h.SignedInFlow("req1", webtest.AuthForm("scope", "openid email"))
@@ -84,6 +86,7 @@ func TestConsentDeny(t *testing.T) {
 // A decision counts only for the session going through the request: another
 // browser (or a signed-out one) is sent to log in and cannot decide.
 func TestFlowPagesRequireTheRequestsSession(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	h.SignedInFlow("req1", webtest.AuthForm())
@@ -101,6 +104,7 @@ func TestFlowPagesRequireTheRequestsSession(t *testing.T) {
 }
 
 func TestConsentCSRF(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	b := h.SignedInFlow("req1", webtest.AuthForm())
@@ -115,6 +119,7 @@ func TestConsentCSRF(t *testing.T) {
 }
 
 func TestOrganizationPicker(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	b := h.SignedInFlow("req1", webtest.AuthForm())
@@ -161,6 +166,7 @@ func TestOrganizationPicker(t *testing.T) {
 
 // A client bound to one organization is used only in it (storage.Client.OrgID).
 func TestOrganizationPickerBoundClient(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	c := webtest.AppClient()
 	c.OrgID = "o2"

@@ -18,6 +18,7 @@ import (
 // secret, drop the one it had (no session fixation), and record the login
 // on the request for prompt=login / max_age.
 func TestLoginStartsNewSession(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	h.User("bob", "bob@example.com", "bob-password")
@@ -71,6 +72,7 @@ func TestLoginStartsNewSession(t *testing.T) {
 // unknown address, a wrong password and a disabled account get the same
 // bytes back.
 func TestLoginFailuresLookAlike(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	off := h.User("dis", "dis@example.com", "dis-password")
@@ -129,6 +131,7 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 }
 
 func TestLoginThrottled(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	b := h.Browser()
@@ -157,6 +160,7 @@ func TestLoginThrottled(t *testing.T) {
 }
 
 func TestLoginCSRF(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	for name, tc := range map[string]struct {
@@ -188,6 +192,7 @@ func TestLoginCSRF(t *testing.T) {
 }
 
 func TestLoginRehashesBcrypt(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	// "allmine" under bcrypt cost 10 (x/crypto/bcrypt's known answer).
 	u := storage.User{ID: "imp", Email: "imp@example.com", PasswordHash: "$2y$10$XajjQvNhvvRt5GSeFk1xFeyqRrsxkhBkUiQeg0dt.wU1qD4aFDcga"}
@@ -208,6 +213,7 @@ func TestLoginRehashesBcrypt(t *testing.T) {
 // "Continue as" answers the request with the existing session and does not
 // claim a fresh login.
 func TestContinueAs(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	h.Client(webtest.AppClient())
@@ -244,6 +250,7 @@ func TestContinueAs(t *testing.T) {
 }
 
 func TestLoginReturnTo(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.User("ann", "ann@example.com", "ann-password")
 	for _, tc := range []struct{ returnTo, want string }{
@@ -264,6 +271,7 @@ func TestLoginReturnTo(t *testing.T) {
 }
 
 func TestLoginExpiredRequest(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	h.AuthRequest("req1", "app", webtest.AuthForm())
@@ -280,6 +288,7 @@ func TestLoginExpiredRequest(t *testing.T) {
 // account before carries a signed device cookie (OWASP "device cookies")
 // and keeps its own budget; everyone else still meets the account lockout.
 func TestLoginDeviceCookieKeepsItsOwnBudget(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	limiter := h.Limiter()
 	limiter.DeviceKeys = [][]byte{[]byte("device key of the test, 32 bytes")}

@@ -39,6 +39,7 @@ func sessionWithTokens(t *testing.T, h *harness) (*webtest.Agent, storage.Sessio
 // current session signs out at once; the browser goes to the registered
 // post_logout_redirect_uri with state.
 func TestLogoutWithHint(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	b, sess := sessionWithTokens(t, h)
 	q := url.Values{"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://app.example/bye"}, "state": {"x y&z"}}
@@ -70,6 +71,7 @@ func TestLogoutWithHint(t *testing.T) {
 // for the client, nor sign out silently on such a request even with a valid
 // hint: it asks, and the confirmation carries no redirect.
 func TestLogoutUnregisteredRedirect(t *testing.T) {
+	t.Parallel()
 	for name, q := range map[string]url.Values{
 		"unregistered":     {"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://evil.example/"}, "state": {"s"}},
 		"prefix match":     {"id_token_hint": {"hint-ann"}, "post_logout_redirect_uri": {"https://app.example/bye/x"}},
@@ -103,6 +105,7 @@ func TestLogoutUnregisteredRedirect(t *testing.T) {
 }
 
 func TestLogoutConfirmation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	b, sess := sessionWithTokens(t, h)
 	// client_id alone proves nothing about the browser: ask first.
@@ -138,6 +141,7 @@ func TestLogoutConfirmation(t *testing.T) {
 }
 
 func TestLogoutHintForAnotherSession(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	b, _ := sessionWithTokens(t, h)
 	h.Hints.Tokens["old"] = [3]string{"ann", "an-older-session", "app"}
@@ -162,6 +166,7 @@ func TestLogoutHintForAnotherSession(t *testing.T) {
 // A client's cross-site POST carries no SameSite=Lax cookie; it is turned
 // into a top-level GET that does.
 func TestLogoutPostBecomesGet(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	b, _ := sessionWithTokens(t, h)
 	b.Site = "cross-site"
@@ -179,6 +184,7 @@ func TestLogoutPostBecomesGet(t *testing.T) {
 }
 
 func TestLogoutSignedOutAndPlain(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	// Nobody signed in: nothing to confirm; a validated redirect still happens.
@@ -217,6 +223,7 @@ func TestLogoutSignedOutAndPlain(t *testing.T) {
 // live session of the hint's subject; with an unregistered
 // post_logout_redirect_uri it is refused and changes nothing.
 func TestLogoutByHintWithoutCookie(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	b, sess := sessionWithTokens(t, h)
 	h.Hints.Tokens["hint-wrong-sub"] = [3]string{"bob", sess.ID, "app"}

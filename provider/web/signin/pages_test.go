@@ -16,6 +16,7 @@ import (
 )
 
 func TestPageHeaders(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	h.AuthRequest("req1", "app", webtest.AuthForm())
@@ -49,6 +50,7 @@ func TestPageHeaders(t *testing.T) {
 // files) to a directory to look at: $OSTIARY_PAGES_DIR if set, else a temp
 // dir.
 func TestRenderAllPages(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t)
 	c := webtest.AppClient()
 	c.LogoURI, c.PolicyURI, c.TOSURI = "https://app.example/logo.png", "https://app.example/privacy", "https://app.example/terms"

@@ -11,6 +11,7 @@ import (
 // TestMountAndAgent: a mounted route is reached by an agent, which sends
 // the form with the CSRF token the last page carried.
 func TestMountAndAgent(t *testing.T) {
+	t.Parallel()
 	e := New(t)
 	e.Mount([]page.Route{
 		page.Get("/form", func(w http.ResponseWriter, r *http.Request) error {
