@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
+	webpage "github.com/ostiary/ostiary/provider/web/page"
 )
 
 // formPostPage is the OAuth 2.0 Form Post Response Mode (§2) page: a form
@@ -49,28 +49,24 @@ func writeFormPost(w http.ResponseWriter, redirect *url.URL, params url.Values) 
 	h := w.Header()
 	h.Set("Content-Type", "text/html;charset=UTF-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	// The pages' headers, with a policy of its own: the one script (the
+	// nonce's) submits the form, and the form may go only to the redirect
+	// URI's origin.
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; form-action "+
 		formActionSource(redirect)+"; frame-ancestors 'none'; base-uri 'none'")
+	webpage.SetHeaders(h)
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
 }
 
-// formActionSource is the CSP source matching the redirect URI: its origin,
-// or its scheme for a private-use scheme. The URI was validated against
-// the client's registration; characters that would end a CSP directive
-// give 'none', never policy syntax.
+// formActionSource is the CSP source matching the redirect URI
+// (webpage.CSPSource): its origin, or its scheme for a private-use scheme.
+// The URI was validated against the client's registration; anything that
+// would not make a clean source gives 'none', never policy syntax.
 func formActionSource(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	if scheme == "" || strings.ContainsAny(u.Host, " ;,'\"") {
-		return "'none'"
+	if src := webpage.CSPSource(u.String()); src != "" {
+		return src
 	}
-	if scheme == "http" || scheme == "https" {
-		return scheme + "://" + u.Host
-	}
-	return scheme + ":"
+	return "'none'"
 }
