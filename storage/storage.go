@@ -26,6 +26,11 @@ var (
 	ErrUnavailable = errors.New("storage: database unavailable")
 )
 
+// RetryAfterUnavailable is the Retry-After, in seconds, of every 503 that
+// ErrUnavailable becomes (RFC 9110 §10.2.3): long enough for a restart or
+// failover to be noticed, short enough that a client does not give up.
+const RetryAfterUnavailable = "2"
+
 // Store is every concern together: what a backend implements and what cmd/
 // hands to the provider. Packages should accept the narrowest interface they
 // use rather than Store.

@@ -21,10 +21,6 @@ const (
 	CodeUnavailable    = "unavailable"
 )
 
-// retryAfterSeconds is the Retry-After of a 503: the database may be back
-// after a restart or failover.
-const retryAfterSeconds = "2"
-
 // apiError is an error with its code and status, for the response.
 type apiError struct {
 	status  int
@@ -109,7 +105,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		log.ErrorContext(r.Context(), "adminapi: request failed", "method", r.Method, "path", r.URL.Path, "status", status, "error", err)
 	}
 	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", retryAfterSeconds)
+		w.Header().Set("Retry-After", storage.RetryAfterUnavailable)
 	}
 	var b ErrorBody
 	b.Error.Code, b.Error.Message = code, msg

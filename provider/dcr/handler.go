@@ -372,7 +372,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, fn func() error)
 		writeJSON(w, oe.status, errorBody{oe.code, oe.description})
 	case errors.Is(err, storage.ErrUnavailable):
 		h.Logger.ErrorContext(r.Context(), "client registration failed: database unavailable", "path", r.URL.Path, "err", err)
-		w.Header().Set("Retry-After", "2")
+		w.Header().Set("Retry-After", storage.RetryAfterUnavailable)
 		writeJSON(w, http.StatusServiceUnavailable, errorBody{"temporarily_unavailable", "the database cannot serve the request now; try again shortly"})
 	default:
 		h.Logger.ErrorContext(r.Context(), "client registration failed", "path", r.URL.Path, "err", err)

@@ -10,11 +10,6 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// RetryAfterSeconds is the Retry-After of an answer to a request the
-// database could not serve: long enough for a restart or failover to be
-// noticed, short enough that a client does not give up.
-const RetryAfterSeconds = "2"
-
 // errUnavailable is the answer while the database cannot serve: 503
 // temporarily_unavailable (RFC 6749 §4.1.2.1), with Retry-After.
 var errUnavailable = fosite.ErrTemporarilyUnavailable.WithHint("The server cannot reach its database right now. Try again in a moment.")
@@ -30,7 +25,7 @@ func unavailableNow(err error) bool {
 // setRetryAfter adds Retry-After to a 503 answer (RFC 9110 §10.2.3).
 func setRetryAfter(h http.Header, status int) {
 	if status == http.StatusServiceUnavailable {
-		h.Set("Retry-After", RetryAfterSeconds)
+		h.Set("Retry-After", storage.RetryAfterUnavailable)
 	}
 }
 

@@ -2,7 +2,6 @@ package account
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/password"
@@ -48,16 +47,10 @@ func (a accountAction) checkCurrentPassword(pw string) (msg string, err error) {
 	return "", nil
 }
 
-type throttledPage struct {
-	Title, RetryIn, BackURL string
-}
-
 // throttled is the sign-in's page for too many attempts (web/signin shows
 // the same), with a way back to the login page of the sign-in, if any.
 func (p *Pages) throttled(w http.ResponseWriter, req *SignInRequest, retry time.Duration) error {
-	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
-	return p.Site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
-		Title: "Too many attempts", RetryIn: page.RetryIn(retry), BackURL: p.loginURL(req)})
+	return p.Site.Throttled(w, retry, p.loginURL(req))
 }
 
 // loginURL is the login page, of the sign-in req if there is one.

@@ -70,7 +70,7 @@ func (s *Site) Handle(h HandlerFunc) http.HandlerFunc {
 			// The database, not the user, failed: say so and when to
 			// come back (RFC 9110 §15.6.4).
 			s.logger.ErrorContext(r.Context(), "page failed: database unavailable", "path", r.URL.Path, "err", err)
-			w.Header().Set("Retry-After", "2")
+			w.Header().Set("Retry-After", storage.RetryAfterUnavailable)
 			s.RenderError(w, r, http.StatusServiceUnavailable, "Temporarily unavailable",
 				"The server cannot reach its database right now. Try again in a moment.")
 		case fault.KindOf(err) != 0:

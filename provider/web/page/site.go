@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -251,6 +252,19 @@ func (s *Site) SignedInForm(h UserHandler) HandlerFunc {
 		}
 		return h(w, r, sess, user)
 	})
+}
+
+type throttledPage struct {
+	Title, RetryIn, BackURL string
+}
+
+// Throttled is the page for too many wrong passwords or codes: 429 with
+// Retry-After (RFC 9110 §10.2.3), when to try again in words, and the way
+// back (to the login form of the sign-in, if any).
+func (s *Site) Throttled(w http.ResponseWriter, retry time.Duration, backURL string) error {
+	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
+	return s.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
+		Title: "Too many attempts", RetryIn: RetryIn(retry), BackURL: backURL})
 }
 
 // RetryIn says in words when to try again, for the pages that throttle.

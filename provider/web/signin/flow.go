@@ -235,18 +235,12 @@ func (p *Flows) LoginURLs(f *Flow, returnTo string) (action, switchURL string) {
 	return action, p.Site.Path(PathLogin) + "?" + q.Encode()
 }
 
-type throttledPage struct {
-	Title, RetryIn, BackURL string
-}
-
 // Throttled is the page for too many wrong passwords or codes: when to try
 // again, with Retry-After (RFC 9110 §10.2.3), and the way back to the login
 // form.
 func (p *Flows) Throttled(w http.ResponseWriter, r *http.Request, f *Flow, retry time.Duration) error {
-	w.Header().Set("Retry-After", strconv.Itoa(int((retry+time.Second-1)/time.Second)))
 	back, _ := p.LoginURLs(f, SafeReturnTo(r.PostFormValue("return_to")))
-	return p.Site.Render(w, http.StatusTooManyRequests, "throttled", throttledPage{
-		Title: "Too many attempts", RetryIn: page.RetryIn(retry), BackURL: back})
+	return p.Site.Throttled(w, retry, back)
 }
 
 // ClientID is the requesting client's id ("" without a flow).
