@@ -3,7 +3,6 @@ package provider
 import (
 	"fmt"
 
-	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/account"
@@ -18,12 +17,11 @@ import (
 
 // pageDeps is what the page areas are built from besides the services.
 type pageDeps struct {
-	store    storage.Store
-	site     *page.Site
-	flows    *signin.Flows
-	sessions *browser.Sessions
-	limiter  *throttle.Limiter
-	hints    signin.IDTokenHints
+	store   storage.Store
+	site    *page.Site
+	flows   *signin.Flows
+	limiter *throttle.Limiter
+	hints   signin.IDTokenHints
 	// selfServe is web/selfservice's configuration from newMail; the
 	// dependencies known only here are filled in.
 	selfServe *selfservice.Pages

@@ -130,8 +130,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	// Logout verifies its hints with the protocol's own signer.
-	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, sessions: sessions,
-		limiter: limiter, hints: idTokenHints{oa}, selfServe: selfServe})
+	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, limiter: limiter,
+		hints: idTokenHints{oa}, selfServe: selfServe})
 	if err != nil {
 		return nil, err
 	}
