@@ -41,6 +41,7 @@ func (b *endlessBody) Close() error { return nil }
 // server read at most its cap (64 KiB) plus a read buffer: multipart page
 // forms are refused unread (415), oversized forms are 413 (issue #11 item 8).
 func TestRequestBodiesAreCapped(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t, func(c *Config) {
 		c.Registration = true
 		c.ClientRegistration = ClientRegistrationConfig{Enabled: true, Mode: dcr.ModeOpen}

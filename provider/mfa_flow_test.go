@@ -137,6 +137,7 @@ func (e *flowEnv) start() string {
 // in: the authorization endpoint still sees nobody, whether resumed or
 // asked afresh, and prompt=none answers login_required.
 func TestHalfSignedInCannotAuthorize(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t)
 	svc, err := newSecondFactor(e.cfg, e.store)
 	must(t, err)
@@ -183,6 +184,7 @@ func TestHalfSignedInCannotAuthorize(t *testing.T) {
 // password alone, is sent to set one up before the authorization goes on;
 // prompt=none answers interaction_required.
 func TestOrgRequiresSecondFactor(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t)
 	now := time.Now()
 	must(t, e.store.CreateOrg(t.Context(), storage.Organization{ID: "acme", Name: "Acme", RequireMFA: true, CreatedAt: now}))

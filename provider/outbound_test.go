@@ -23,6 +23,7 @@ import (
 // its logout token under the development default of a loopback issuer,
 // and none at all (one attempt, logged) once outbound.allow is set empty.
 func TestBackchannelLogoutGoesThroughTheGuard(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name      string
 		allow     []string
@@ -75,6 +76,7 @@ func TestBackchannelLogoutGoesThroughTheGuard(t *testing.T) {
 // discovery is fetched by the guarded client; on an address the
 // allow-list does not name it fails with the refusal, never reaching it.
 func TestUpstreamDiscoveryGoesThroughTheGuard(t *testing.T) {
+	t.Parallel()
 	idp := fakeidp.New(fakeidp.Person{Subject: "s", Email: "a@example.com"})
 	defer idp.Close()
 	for _, c := range []struct {

@@ -12,6 +12,7 @@ import (
 // sign-in pages by their own constants (they do not import the pages);
 // these must be the paths web/signin serves.
 func TestPagePathsAgree(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ name, theirs, ours string }{
 		{"login", oauth.PathLogin, signin.PathLogin},
 		{"organization", oauth.PathOrganization, signin.PathOrganization},

@@ -26,6 +26,7 @@ func (f *forwardedFor) RoundTrip(r *http.Request) (*http.Response, error) {
 // The login page throttles and audits by the client a trusted proxy
 // names, and by the connection when the peer is not trusted.
 func TestLoginBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	limits := func(c *Config) { c.MaxFailuresPerIP, c.MaxFailuresPerAccount = 2, 100 }
 	attempt := 0
 	fail := func(e *flowEnv) int {
@@ -110,6 +111,7 @@ func TestLoginBehindTrustedProxy(t *testing.T) {
 
 // Dynamic client registration audits the client a trusted proxy names.
 func TestRegistrationBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t, func(c *Config) {
 		c.TrustedProxies = []string{"127.0.0.1", "::1"}
 		c.ClientRegistration = ClientRegistrationConfig{Enabled: true, Mode: dcr.ModeOpen}
@@ -133,6 +135,7 @@ func TestRegistrationBehindTrustedProxy(t *testing.T) {
 // address behind the trusted proxy, an IPv6 client by its /64, with the
 // configured share.
 func TestOpenRegistrationLimitThroughTheServer(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t, func(c *Config) {
 		c.TrustedProxies = []string{"127.0.0.1", "::1"}
 		c.ClientRegistration = ClientRegistrationConfig{Enabled: true, Mode: dcr.ModeOpen, OpenPerIPPerHour: 2}

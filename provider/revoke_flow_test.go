@@ -77,6 +77,7 @@ func (e *flowEnv) userinfo(accessToken string) int {
 // userinfo, its kid no longer resolves (id_token_hint), the JWKS no longer lists it, and the
 // next tokens are signed by the replacement.
 func TestRevokedKeyIsRejectedEverywhere(t *testing.T) {
+	t.Parallel()
 	e := newFlowEnv(t)
 	at, idt := e.signIn()
 	leaked := kidOf(t, at)

@@ -24,6 +24,7 @@ const notRouted = "There is nothing at this address."
 // one must answer GET or POST. Handlers may still refuse the request (a
 // missing CSRF token, no session, an unknown id): that is an answer.
 func TestEveryRouteAnswers(t *testing.T) {
+	t.Parallel()
 	st := sqlitetest.Open(t)
 	// A loopback issuer without SMTP mounts /dev/mail too; open client
 	// registration mounts the RFC 7591 endpoints.

@@ -19,6 +19,7 @@ import (
 // audit log stream as well as the store, and their client writes reach
 // the registered client caches.
 func TestServicesAuditAndWatchClientWrites(t *testing.T) {
+	t.Parallel()
 	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "ostiary.db"))
 	if err != nil {
 		t.Fatal(err)

@@ -61,6 +61,7 @@ func concretePaths(path string) string {
 // 500 and no ERROR may be logged: bad input is the client's mistake, with a
 // 400 in the surface's own shape.
 func TestInvalidTextNeverReachesTheDatabase(t *testing.T) {
+	t.Parallel()
 	st, err := postgres.Open(t.Context(), pgtest.DSN(t))
 	if err != nil {
 		t.Fatal(err)

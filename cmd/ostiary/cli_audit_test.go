@@ -49,6 +49,7 @@ func auditLine(t *testing.T, stream, typ string) map[string]any {
 // writes it) in the same line as one deleted over the admin API; only who
 // and whom differ.
 func TestUsersDeleteAuditsToTheLogStreamAsTheAdminAPI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	pw := "correct horse battery staple\n"
 	ada := decode[map[string]string](t, c.ok(pw, "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))["id"]

@@ -9,6 +9,7 @@ import (
 )
 
 func TestClientsCreateJSONAndNoPlaintextSecretAtRest(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	out := c.ok("", "clients", "create", "--name", "Web", "--redirect-uri", "https://app.example/cb", "--output", "json")
 	got := decode[map[string]string](t, out)
@@ -48,6 +49,7 @@ func TestClientsCreateJSONAndNoPlaintextSecretAtRest(t *testing.T) {
 // send no code_challenge, clients get shows it, and a public client with it
 // is refused (RFC 9700 §2.1.1).
 func TestClientsCreatePKCEOptional(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Proxy", "--pkce-optional",
 		"--redirect-uri", "https://proxy.example/oauth2/callback", "--output", "json"))

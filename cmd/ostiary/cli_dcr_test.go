@@ -12,6 +12,7 @@ import (
 )
 
 func TestDCRTokenCreate(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	out := decode[map[string]string](t, c.ok("", "dcr", "token", "create", "--expires", "2h", "--output", "json"))
 	tok := out["initial_access_token"]
@@ -45,6 +46,7 @@ func TestDCRTokenCreate(t *testing.T) {
 // A leaked or never-expiring initial access token can be listed and ended
 // without waiting for it to run out.
 func TestDCRTokenListAndRevoke(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	forever := decode[map[string]string](t, c.ok("", "dcr", "token", "create", "--expires", "0", "--output", "json"))
 	c.ok("", "dcr", "token", "create", "--expires", "1h")

@@ -9,6 +9,7 @@ import (
 )
 
 func TestJanitorRunCLI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	c.ok("", "migrate", "up")
 	st := c.store()

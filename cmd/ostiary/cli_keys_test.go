@@ -8,6 +8,7 @@ import (
 )
 
 func TestKeysListAndRotate(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	first := decode[[]map[string]any](t, c.ok("", "keys", "list", "--output", "json"))
 	if len(first) != 1 || first[0]["state"] != "signing" {
@@ -28,6 +29,7 @@ func TestKeysListAndRotate(t *testing.T) {
 }
 
 func TestKeysRevokeCLI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	first := decode[[]map[string]any](t, c.ok("", "keys", "list", "--output", "json"))
 	leaked := first[0]["kid"].(string)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestUsersOrgsMembership(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--name", "Ada", "--password-stdin", "--verified", "--output", "json"))
 	o := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Acme", "--output", "json"))
@@ -20,6 +21,7 @@ func TestUsersOrgsMembership(t *testing.T) {
 }
 
 func TestOrgsRequireMFA(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	o := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Strict", "--require-mfa", "--output", "json"))
 	plain := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Plain", "--output", "json"))
@@ -59,6 +61,7 @@ func TestOrgsRequireMFA(t *testing.T) {
 // operator's script would: roles, members, the last-owner rule, rename,
 // delete with confirmation.
 func TestOrgsLifecycleCLI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	pw := "correct horse battery staple\n"
 	ada := decode[map[string]string](t, c.ok(pw, "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))

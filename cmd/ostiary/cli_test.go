@@ -60,6 +60,7 @@ func decode[T any](t *testing.T, s string) T {
 }
 
 func TestBadInputExitsWithOneLineAndWritesNothing(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	for _, args := range [][]string{
 		{"clients", "create", "--name", "NoRedirect"},
@@ -96,6 +97,7 @@ func TestBadInputExitsWithOneLineAndWritesNothing(t *testing.T) {
 }
 
 func TestConfigErrorsExitNonZero(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	p := filepath.Join(c.dir, "bad.yaml")
 	os.WriteFile(p, []byte("issuer: ftp//x\nfoo: 1\nbar: 2\n"), 0o600)
@@ -126,6 +128,7 @@ func (c *cli) store() *sqlite.Store {
 // TestUsageListsEveryCommand: the usage text, made from the command table,
 // names every noun and subcommand, in the table's order.
 func TestUsageListsEveryCommand(t *testing.T) {
+	t.Parallel()
 	u := usage()
 	at := 0
 	for _, n := range nouns() {

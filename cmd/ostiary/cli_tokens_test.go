@@ -15,6 +15,7 @@ import (
 // secret; tokens revoke ends one, audited as the operator; a token that is
 // not the user's is an error.
 func TestTokensListAndRevoke(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
 	st, err := sqlite.Open(t.Context(), filepath.Join(c.dir, "ostiary.db"))

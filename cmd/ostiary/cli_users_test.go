@@ -10,6 +10,7 @@ import (
 )
 
 func TestUsersDisableEnableDeleteCLI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
 	c.ok("", "users", "disable", "--user", "ada@example.com")
@@ -41,6 +42,7 @@ func TestUsersDisableEnableDeleteCLI(t *testing.T) {
 // A reset second factor is one that was lost or taken: every session that
 // proved it and every token issued to the user ends with it.
 func TestUsersResetMFAEndsSessionsCLI(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	u := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))
 	st := c.store()
@@ -81,6 +83,7 @@ func TestUsersResetMFAEndsSessionsCLI(t *testing.T) {
 // bad ones are reported by line, the exit code says something failed, and
 // a second run only skips.
 func TestUsersImportCognitoFromStdin(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	csv := "cognito:username,email,email_verified,given_name,family_name,password_hash\n" +
 		"u1,ada@example.com,true,Ada,Lovelace,$2b$04$abcdefghijklmnopqrstuuV0gQ6TrAcr1ES0t8XaFH/ZpCWKqZrNe\n" +
@@ -110,6 +113,7 @@ func TestUsersImportCognitoFromStdin(t *testing.T) {
 }
 
 func TestUsersImportNeedsOneFile(t *testing.T) {
+	t.Parallel()
 	c := newCLI(t)
 	if code, _, _ := c.run("", "users", "import", "--format", "ostiary"); code != 2 {
 		t.Fatalf("users import without a file: exit %d, want 2", code)

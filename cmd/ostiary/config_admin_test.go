@@ -6,6 +6,7 @@ import (
 )
 
 func TestAdminListenConfig(t *testing.T) {
+	t.Parallel()
 	c, err := loadConfig(writeFile(t, "admin:\n  listen: 127.0.0.1:9090\n"), noEnv)
 	if err != nil || c.Admin.Listen != "127.0.0.1:9090" {
 		t.Fatalf("admin.listen: %q %v", c.Admin.Listen, err)

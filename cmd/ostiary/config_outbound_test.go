@@ -9,6 +9,7 @@ import (
 )
 
 func TestOutboundAllowConfig(t *testing.T) {
+	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	c, err := loadConfig("", env(nil))
 	if err != nil || c.Outbound.Allow != nil {

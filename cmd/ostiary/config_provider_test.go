@@ -11,6 +11,7 @@ import (
 // the provider exactly provider.DefaultConfig, so the binary, the tests and
 // the libraries run with one set of lifetimes.
 func TestEmptyFileIsTheProviderDefaults(t *testing.T) {
+	t.Parallel()
 	c := defaultConfig()
 	got := providerConfig(c, nil)
 	want := provider.DefaultConfig()

@@ -7,6 +7,7 @@ import (
 )
 
 func TestTrustedProxiesConfig(t *testing.T) {
+	t.Parallel()
 	c, err := loadConfig(writeFile(t, "server:\n  trusted_proxies: [10.0.0.0/8, 192.0.2.10, \"fd00::/8\", \"2001:db8::10\"]\n"), noEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +29,7 @@ func TestTrustedProxiesConfig(t *testing.T) {
 }
 
 func TestTrustedProxiesValidation(t *testing.T) {
+	t.Parallel()
 	_, err := loadConfig(writeFile(t, "server:\n  trusted_proxies:\n    - 10.0.0.0/8\n    - proxy.internal\n    - 10.1.2.3/8\n    - \"\"\n"), noEnv)
 	if err == nil {
 		t.Fatal("accepted")

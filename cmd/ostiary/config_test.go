@@ -22,6 +22,7 @@ func writeFile(t *testing.T, body string) string {
 // The example file documents every key with its default: decoding it must
 // give exactly the built-in defaults, and it must name every key.
 func TestExampleConfigIsTheDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := loadConfig("../../config.example.yaml", noEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +33,7 @@ func TestExampleConfigIsTheDefaults(t *testing.T) {
 }
 
 func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "issuer: not a url\nlisten: 127.0.0.1:9000\nbogus: 1\ntokens:\n  access_token_lifespan: 5m\n  colour: blue\n")
 	_, err := loadConfig(p, noEnv)
 	if err == nil {
@@ -49,6 +51,7 @@ func TestConfigReportsEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestEnvironmentOverridesFile(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "issuer: https://file.example\n")
 	env := map[string]string{
 		"OSTIARY_ISSUER":         "https://env.example",
@@ -66,6 +69,7 @@ func TestEnvironmentOverridesFile(t *testing.T) {
 }
 
 func TestPostgresRequiresSharedSecret(t *testing.T) {
+	t.Parallel()
 	_, err := loadConfig("", func(k string) string {
 		if k == "OSTIARY_DATABASE" {
 			return "postgres://u@127.0.0.1/db"
@@ -78,6 +82,7 @@ func TestPostgresRequiresSharedSecret(t *testing.T) {
 }
 
 func TestConfigRejectsBadValues(t *testing.T) {
+	t.Parallel()
 	p := writeFile(t, "issuer: http://idp.example.com\nsecrets:\n  system: [short]\nkeys:\n  rsa_bits: 1024\nlog:\n  level: loud\n")
 	_, err := loadConfig(p, noEnv)
 	for _, want := range []string{"issuer: ", "must use https", "secrets.system[0]", "keys.rsa_bits", "log.level"} {
@@ -88,6 +93,7 @@ func TestConfigRejectsBadValues(t *testing.T) {
 }
 
 func TestEmbeddedModeGeneratesSecretOnce(t *testing.T) {
+	t.Parallel()
 	c := defaultConfig()
 	c.DataDir = filepath.Join(t.TempDir(), "data")
 	first, generated, err := c.systemSecrets()
@@ -105,6 +111,7 @@ func TestEmbeddedModeGeneratesSecretOnce(t *testing.T) {
 }
 
 func TestMailConfig(t *testing.T) {
+	t.Parallel()
 	// A public issuer needs SMTP: development mode would put the links
 	// of every mail into the log.
 	p := writeFile(t, "issuer: https://id.example\nsecrets:\n  system: ["+strings.Repeat("s", 32)+"]\n")
@@ -156,6 +163,7 @@ passwords:
 }
 
 func TestConnectorConfigProblems(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	cfg := "connectors:\n  - id: corp\n    type: oidc\n    name: Corp\n    client_id: x\n    client_secret: y\n" +
 		"  - id: corp\n    type: github\n    name: GH\n    client_id: x\n    client_secret: y\n" +

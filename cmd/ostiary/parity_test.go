@@ -62,6 +62,7 @@ var apiCommands = map[string]string{
 // table names a command the CLI does not have, or names an operation the
 // API no longer has.
 func TestCLIParity(t *testing.T) {
+	t.Parallel()
 	have := map[string]bool{}
 	for _, c := range commands() {
 		have[c.name+" "+c.sub] = true
