@@ -13,6 +13,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/textcheck"
 )
 
 // BasePath is where the API lives, under the issuer's path.
@@ -138,13 +139,10 @@ func (h *Handler) actor(r *http.Request) accounts.Actor {
 	return accounts.Actor{ID: id, IP: h.Proxies.ClientIP(r)}
 }
 
-// maxBody bounds request bodies; a client registration is a few KB.
-const maxBody = 64 << 10
-
 // decode reads a JSON body strictly: unknown fields are an error, so a
 // misspelt field is not silently ignored.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, textcheck.MaxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, io.EOF) {

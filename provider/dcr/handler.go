@@ -15,6 +15,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -32,9 +33,6 @@ const (
 	// with `ostiary dcr token create`.
 	ModeInitialAccessToken Mode = "initial_access_token"
 )
-
-// maxBody bounds a registration request; real metadata is a few KiB.
-const maxBody = 64 << 10
 
 // DefaultOpenPerIPPerHour is how many open registrations one address may
 // make in an hour when the handler is given no limit of its own.
@@ -339,7 +337,7 @@ func decode(r *http.Request, v any) error {
 	if err != nil || mt != "application/json" {
 		return invalidMetadata("the request body must be application/json")
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBody))
+	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, textcheck.MaxBody))
 	if err := dec.Decode(v); err != nil {
 		return invalidMetadata("the body is not a JSON object of client metadata: %v", err)
 	}

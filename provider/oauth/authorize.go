@@ -19,6 +19,7 @@ import (
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/provider/randtoken"
+	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -35,7 +36,7 @@ func (s *Server) Authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, textcheck.MaxBody)
 	}
 	if err := r.ParseForm(); err != nil {
 		status := http.StatusBadRequest

@@ -11,11 +11,8 @@ import (
 
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
+	"github.com/ostiary/ostiary/provider/textcheck"
 )
-
-// maxFormBytes bounds every form body the package reads; a token request is
-// a few hundred bytes, a client assertion a few kilobytes.
-const maxFormBytes = 64 << 10
 
 var errMethodNotAllowed = &fosite.RFC6749Error{
 	ErrorField:       "invalid_request",
@@ -131,10 +128,10 @@ func (s *Server) grantClientCredentials(ar fosite.AccessRequester, targets []str
 	return nil
 }
 
-// parseForm reads a form body of at most maxFormBytes: too large is 413,
+// parseForm reads a form body of at most textcheck.MaxBody: too large is 413,
 // malformed is 400, both as invalid_request.
 func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, textcheck.MaxBody)
 	if err := r.ParseForm(); err != nil {
 		if mbe := new(http.MaxBytesError); errors.As(err, &mbe) {
 			return errBodyTooLarge

@@ -12,11 +12,13 @@ import (
 	"unicode/utf8"
 )
 
-// MaxInspect bounds how much of a body is read to be checked: the cap every
-// handler puts on its body (64 KiB). A longer body is left unchecked to that
-// cap, which refuses it before parsing, so this check never reads more of a
-// request than the handler would.
-const MaxInspect = 64 << 10
+// MaxBody is the cap every surface puts on a request body (64 KiB: the
+// largest real one, the admin console's client form or a registration's
+// metadata, is a few KiB), and how much of a body this check reads. A
+// longer body is left unchecked to the handler, whose cap refuses it before
+// parsing, so this check never reads more of a request than the handler
+// would.
+const MaxBody = 64 << 10
 
 // checkedHeaders are read by handlers and may reach the database: client
 // credentials, the proxy chain, CORS origins. Cookies are not among them:
@@ -124,7 +126,7 @@ func basicAuthIsText(r *http.Request) bool {
 	return true
 }
 
-// checkBody reads up to MaxInspect bytes of a form or JSON body, checks
+// checkBody reads up to MaxBody bytes of a form or JSON body, checks
 // them, and restores the body.
 func checkBody(r *http.Request) string {
 	if r.Body == nil || r.Body == http.NoBody {
@@ -136,9 +138,9 @@ func checkBody(r *http.Request) string {
 	if !isForm && !isJSON {
 		return ""
 	}
-	buf, err := io.ReadAll(io.LimitReader(r.Body, MaxInspect+1))
+	buf, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
 	r.Body = &replayBody{Reader: io.MultiReader(bytes.NewReader(buf), r.Body), Closer: r.Body}
-	if err != nil || len(buf) > MaxInspect {
+	if err != nil || len(buf) > MaxBody {
 		return ""
 	}
 	if isForm {

@@ -85,8 +85,8 @@ func TestCheckKeepsTheBody(t *testing.T) {
 	if err := r.ParseForm(); err != nil || r.PostForm.Get("scope") != "a b" {
 		t.Errorf("form after Check: %v %v", r.PostForm, err)
 	}
-	// Past MaxInspect the body is left to the handler, whole.
-	long := strings.Repeat("a", MaxInspect) + "&x=%00"
+	// Past MaxBody the body is left to the handler, whole.
+	long := strings.Repeat("a", MaxBody) + "&x=%00"
 	r = httptest.NewRequest("POST", "/", strings.NewReader(long))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if where := Check(r); where != "" {

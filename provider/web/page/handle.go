@@ -8,16 +8,13 @@ import (
 
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/storage"
 )
 
 // HandlerFunc is a page handler: it writes the page, or returns the error
 // Handle turns into one.
 type HandlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// maxForm bounds the body of every page form. The largest is the admin
-// client form (a few URI lists), well under a few KiB in practice.
-const maxForm = 64 << 10
 
 // readForm caps the body and parses the form before any handler runs, so no
 // handler's PostFormValue can reach net/http's multipart parser (which keeps
@@ -30,7 +27,7 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 				"This page accepts only ordinary form submissions.")
 		}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+	r.Body = http.MaxBytesReader(w, r.Body, textcheck.MaxBody)
 	if r.Method != http.MethodPost && r.Method != http.MethodPut && r.Method != http.MethodPatch {
 		return nil
 	}
