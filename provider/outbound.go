@@ -30,14 +30,10 @@ func OutboundGuard(cfg Config) (outbound.Guard, error) {
 }
 
 // upstreamClient talks to upstream identity providers: cfg.UpstreamHTTP
-// when given (tests), else the guarded client with a longer timeout.
-func upstreamClient(cfg Config) (*http.Client, error) {
+// when given (tests), else the client guarded by g with a longer timeout.
+func upstreamClient(cfg Config, g outbound.Guard) (*http.Client, error) {
 	if cfg.UpstreamHTTP != nil {
 		return cfg.UpstreamHTTP, nil
-	}
-	g, err := OutboundGuard(cfg)
-	if err != nil {
-		return nil, err
 	}
 	return outboundClient(cfg, g, cfg.OutboundLimits.UpstreamTimeout)
 }

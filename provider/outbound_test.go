@@ -86,7 +86,11 @@ func TestUpstreamDiscoveryGoesThroughTheGuard(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.Issuer, cfg.Secrets, cfg.OutboundAllow = "http://127.0.0.1:1", [][]byte{bytes.Repeat([]byte("p"), 32)}, c.allow
 		cfg.Connectors = []connectors.Config{{ID: "idp", Type: "oidc", Name: "IdP", ClientID: idp.ClientID, ClientSecret: idp.ClientSecret, Issuer: idp.URL}}
-		reg, err := newConnectorRegistry(cfg, nil, slog.New(slog.DiscardHandler))
+		guard, err := OutboundGuard(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg, err := newConnectorRegistry(cfg, guard, nil, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -103,7 +103,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	recorder := &audit.Recorder{Store: store, Log: auditLog}
 	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
 	users := &accounts.Users{Store: store, Policy: cfg.passwordPolicy(), Audit: recorder, Notifier: notify, Now: cfg.now}
-	upstreams, err := newConnectorRegistry(cfg, store, logger)
+	upstreams, err := newConnectorRegistry(cfg, guard, store, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
 
 // newConnectorRegistry is the file's connectors plus the run-time ones in
 // store, their client secrets sealed under a key of their own.
-func newConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
+func newConnectorRegistry(cfg Config, guard outbound.Guard, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
 	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func newConnectorRegistry(cfg Config, store storage.ConnectorStore, logger *slog
 	if err != nil {
 		return nil, fmt.Errorf("connector secrets: %w", err)
 	}
-	upstream, err := upstreamClient(cfg)
+	upstream, err := upstreamClient(cfg, guard)
 	if err != nil {
 		return nil, err
 	}
