@@ -1,6 +1,6 @@
 // Package templates holds the html/template files of the server-rendered
 // pages and the mails, embedded. layout.html defines the page around a "content" block
-// that each other file defines; provider/web parses them once at start.
+// that each other file defines; provider/web/page parses them once at start.
 package templates
 
 import (

@@ -23,7 +23,7 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-// Paths of the pages (provider/web) the authorization endpoint sends the
+// Paths of the pages (web/signin and web/account) the authorization endpoint sends the
 // browser to, relative to the issuer. Each gets ?request=ID.
 const (
 	PathLogin        = "/login"
