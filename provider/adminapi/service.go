@@ -81,6 +81,9 @@ type Service struct {
 	SSO        *orgsso.Service
 	// Tokens is users' personal access tokens (pats_api.go).
 	Tokens *pat.Service
+	// SigningAlgorithms are the key set's algorithms, which clients may
+	// register for their ID tokens; nil is RS256 alone.
+	SigningAlgorithms []string
 	// Now is the clock; required, as every time written is the caller's.
 	Now func() time.Time
 }
@@ -114,6 +117,9 @@ func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clien
 // build it themselves, to show every problem of the form at once), after
 // checking that its organization exists, and audits it.
 func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.Client) error {
+	if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
+		return err
+	}
 	if c.OrgID != "" {
 		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
 			return ErrInvalid.Newf("Organization %q not found.", c.OrgID)
@@ -147,6 +153,8 @@ type ClientPatch struct {
 	PolicyURI              *string   `json:"policy_uri,omitempty"`
 	TOSURI                 *string   `json:"tos_uri,omitempty"`
 	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
+	// IDTokenSignedResponseAlg: "" (or RS256) goes back to RS256.
+	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -177,6 +185,7 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.PolicyURI, p.PolicyURI)
 	set(&c.TOSURI, p.TOSURI)
 	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
+	set(&c.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c
 }
@@ -188,6 +197,9 @@ func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string,
 	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
 		c = patch.apply(c)
 		if err := clients.Validate(c); err != nil {
+			return c, err
+		}
+		if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
 			return c, err
 		}
 		c.UpdatedAt = s.Now().UTC()
