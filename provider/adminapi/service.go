@@ -45,7 +45,8 @@ type Store interface {
 // Keys is the signing key manager (*keys.Manager).
 type Keys interface {
 	List(ctx context.Context) ([]keys.KeyInfo, error)
-	Rotate(ctx context.Context) (storage.SigningKey, error)
+	// RotateAll rotates every algorithm's key, RS256's first.
+	RotateAll(ctx context.Context) ([]storage.SigningKey, error)
 	Revoke(ctx context.Context, kid string) (keys.Revoked, error)
 }
 
@@ -386,16 +387,34 @@ func (s *Service) RevokeConsent(ctx context.Context, a accounts.Actor, userID, c
 // ListKeys lists the signing keys.
 func (s *Service) ListKeys(ctx context.Context) ([]keys.KeyInfo, error) { return s.Keys.List(ctx) }
 
-// RotateKey adds the next signing key (published before it signs). Its
-// audit event says trigger "command": someone asked for it (CLI, admin API
-// or console), where the rotation schedule's says "schedule".
+// RotateKey adds the next signing key of every algorithm (each published
+// before it signs) and returns the RS256 one. Each new key's audit event
+// says trigger "command": someone asked for it (CLI, admin API or console),
+// where the rotation schedule's says "schedule".
 func (s *Service) RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error) {
-	k, err := s.Keys.Rotate(ctx)
+	ks, err := s.RotateKeys(ctx, a)
 	if err != nil {
-		return storage.SigningKey{}, fmt.Errorf("rotate keys: %w", err)
+		return storage.SigningKey{}, err
 	}
-	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated",
-		Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339), "trigger": "command"}})
+	return ks[0], nil
+}
+
+// RotateKeys is RotateKey, returning every new key, RS256's first.
+func (s *Service) RotateKeys(ctx context.Context, a accounts.Actor) ([]storage.SigningKey, error) {
+	ks, err := s.Keys.RotateAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rotate keys: %w", err)
+	}
+	for _, k := range ks {
+		details := map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339), "trigger": "command"}
+		if k.Algorithm != "" && k.Algorithm != keys.AlgRS256 {
+			details["alg"] = k.Algorithm
+		}
+		if err := s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated", Details: details}); err != nil {
+			return ks, err
+		}
+	}
+	return ks, nil
 }
 
 // RevokeKey takes a leaked key out of the JWKS at once (keys.Manager.Revoke)
