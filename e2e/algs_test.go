@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/coreos/go-oidc/v3/oidc"
 )
 
 func TestSigningAlgorithmsSQLite(t *testing.T)   { signingAlgorithms(t, "sqlite") }
@@ -101,5 +102,44 @@ func signingAlgorithms(t *testing.T, db string) {
 	if err := srv.CLI(t.Context(), "", nil, "clients", "create", "--name", "Bad", "--id-token-alg", "PS256",
 		"--redirect-uri", "https://bad.example/cb"); err == nil || !strings.Contains(err.Error(), "unknown") {
 		t.Errorf("--id-token-alg PS256: %v", err)
+	}
+}
+
+// TestES256AccessTokensOnARunningServer: tokens.access_token_alg ES256 signs
+// client_credentials tokens with the EC key, which verify through the JWKS;
+// revoking that key makes the server sign with its EC replacement.
+func TestES256AccessTokensOnARunningServer(t *testing.T) {
+	srv, _, token := keysServer(t, "  algorithms: [RS256, ES256]\n  refresh_interval: 1s\ntokens:\n  access_token_alg: ES256\n")
+	raw, kid := token()
+	head, _, _ := strings.Cut(raw, ".")
+	hb, _ := base64.RawURLEncoding.DecodeString(head)
+	if !strings.Contains(string(hb), `"alg":"ES256"`) {
+		t.Fatalf("access token header %s, want ES256", hb)
+	}
+	keySet := oidc.NewRemoteKeySet(t.Context(), srv.URL+"/.well-known/jwks.json")
+	if _, err := keySet.VerifySignature(t.Context(), raw); err != nil {
+		t.Fatalf("ES256 access token does not verify through the JWKS: %v", err)
+	}
+	var revoked map[string]string
+	srv.cli("", &revoked, "keys", "revoke", kid)
+	if revoked["replacement"] == "" {
+		t.Fatalf("keys revoke: %v", revoked)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		raw, now := token()
+		if now == revoked["replacement"] {
+			if _, err := oidc.NewRemoteKeySet(t.Context(), srv.URL+"/.well-known/jwks.json").VerifySignature(t.Context(), raw); err != nil {
+				t.Fatalf("token of the replacement EC key: %v", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still signing with %s after revoking %s", now, kid)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	if strings.Contains(get(t, srv.URL+"/.well-known/jwks.json"), kid) {
+		t.Error("the revoked EC key is still published")
 	}
 }
