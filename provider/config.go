@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
@@ -48,6 +49,12 @@ type Config struct {
 	DefaultAudience string
 
 	RSABits int
+	// SigningAlgorithms are the algorithms the key set keeps a signing key
+	// for (keys.Supported; RS256 always among them), which clients may
+	// register for their ID tokens; AccessTokenAlg signs access tokens and
+	// must be one of them.
+	SigningAlgorithms []string
+	AccessTokenAlg    string
 	// JWKSMaxAge is the JWKS Cache-Control max-age; PrePublication how long a
 	// new key is published before it signs (0: JWKSMaxAge).
 	JWKSMaxAge     time.Duration
@@ -175,6 +182,8 @@ func DefaultConfig() Config {
 		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
 
 		RSABits:            keys.DefaultBits,
+		SigningAlgorithms:  []string{keys.AlgRS256},
+		AccessTokenAlg:     keys.AlgRS256,
 		JWKSMaxAge:         15 * time.Minute,
 		RotationInterval:   90 * 24 * time.Hour,
 		KeyRefreshInterval: 30 * time.Second,
@@ -237,7 +246,39 @@ func (c Config) validate() error {
 	if _, err := OutboundGuard(c); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.checkAlgorithms(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
+}
+
+// checkAlgorithms: the signing algorithms are known, include RS256 (OpenID
+// Connect Core §15.1), and include the access token's.
+func (c Config) checkAlgorithms() error {
+	for _, alg := range c.SigningAlgorithms {
+		if !keys.IsSupported(alg) {
+			return fmt.Errorf("signing algorithms: %q is not one of %v", alg, keys.Supported)
+		}
+	}
+	if !slices.Contains(c.SigningAlgorithms, keys.AlgRS256) {
+		return fmt.Errorf("signing algorithms: %v must include RS256 (OpenID Connect Core §15.1)", c.SigningAlgorithms)
+	}
+	if c.AccessTokenAlg != "" && !slices.Contains(c.SigningAlgorithms, c.AccessTokenAlg) {
+		return fmt.Errorf("access token alg: %q is not among the signing algorithms %v", c.AccessTokenAlg, c.SigningAlgorithms)
+	}
+	return nil
+}
+
+// signingAlgorithms are SigningAlgorithms in keys.Supported's order (RS256
+// first), each once.
+func (c Config) signingAlgorithms() []string {
+	var out []string
+	for _, alg := range keys.Supported {
+		if slices.Contains(c.SigningAlgorithms, alg) {
+			out = append(out, alg)
+		}
+	}
+	return out
 }
 
 // longestTokenLifetime is how long a retired signing key must stay
@@ -257,6 +298,7 @@ func newKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Ma
 		Store:      store,
 		Sealer:     sealer,
 		Bits:       c.RSABits,
+		Algorithms: c.signingAlgorithms(),
 		PrePublish: c.PrePublication,
 		// Per-client lifespans may exceed the global ones; a day on top of
 		// the longest global lifetime covers any sane override.

@@ -125,6 +125,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		DefaultAudience:       cfg.DefaultAudience,
+		AccessTokenAlg:        cfg.AccessTokenAlg,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
@@ -139,6 +140,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
+	// Exactly the algorithms the key set signs with, which clients may
+	// register (id_token_signed_response_alg).
+	meta.IDTokenSigningAlgValuesSupported = km.SigningAlgorithms()
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	svc.onClientChange(oa.ClientChanged)

@@ -32,5 +32,5 @@ func newClientRegistration(cfg Config, store storage.Store, rec *audit.Recorder,
 		mode = dcr.ModeInitialAccessToken
 	}
 	return &dcr.Handler{Store: store, Audit: rec, Mode: mode, Issuer: cfg.Issuer,
-		Proxies: proxies, Limits: store, OpenPerIPPerHour: r.OpenPerIPPerHour, URLs: urls, Now: cfg.now, Logger: logger}
+		Proxies: proxies, Limits: store, OpenPerIPPerHour: r.OpenPerIPPerHour, URLs: urls, IDTokenAlgs: cfg.signingAlgorithms(), Now: cfg.now, Logger: logger}
 }

@@ -126,7 +126,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		Connectors: upstreams,
 		SSO:        sso,
 		Tokens:     tokens,
-		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km,
+		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km, SigningAlgorithms: km.SigningAlgorithms(),
 			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Now: cfg.now},
 		Janitor: newJanitor(cfg, store, logger),
 		caches:  caches,

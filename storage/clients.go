@@ -47,8 +47,12 @@ type Client struct {
 	AccessTokenLifespan  time.Duration
 	RefreshTokenLifespan time.Duration
 	IDTokenLifespan      time.Duration
-	CreatedAt            time.Time
-	UpdatedAt            time.Time
+	// IDTokenSignedResponseAlg is the JWS alg of the client's ID tokens
+	// (OpenID Connect Dynamic Client Registration §2): RS256, ES256 or
+	// EdDSA; empty is RS256.
+	IDTokenSignedResponseAlg string
+	CreatedAt                time.Time
+	UpdatedAt                time.Time
 }
 
 // PKCERequired reports whether the client must send a code_challenge:

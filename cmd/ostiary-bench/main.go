@@ -32,11 +32,16 @@ type options struct {
 	dbPidFile   string
 	scenarios   []string
 	json        bool
+	// alg, when not RS256, signs the access tokens (tokens.access_token_alg)
+	// and the client's ID tokens (--id-token-alg) with ES256 or EdDSA.
+	alg string
 }
 
 // report is the whole run, as -json prints it.
 type report struct {
-	Database    string  `json:"database"`
+	Database string `json:"database"`
+	// Alg signs the tokens the scenarios issue.
+	Alg         string  `json:"alg"`
 	Concurrency int     `json:"concurrency"`
 	DurationS   float64 `json:"duration_seconds"`
 	// RS256SignCPUms is the mean of the scenarios' own measurements.
@@ -55,6 +60,7 @@ func main() {
 	flag.DurationVar(&o.reqTimeout, "request-timeout", 10*time.Second, "limit on each HTTP request")
 	flag.StringVar(&scen, "scenarios", strings.Join(allScenarios, ","), "comma-separated scenarios: "+strings.Join(allScenarios, ", "))
 	flag.BoolVar(&o.json, "json", false, "print the report as JSON")
+	flag.StringVar(&o.alg, "alg", "RS256", "alg of the access tokens and ID tokens issued: RS256, ES256 or EdDSA")
 	flag.StringVar(&o.dbPidFile, "db-pid-file", "", "postmaster.pid of the PostgreSQL cluster behind -database, to report its CPU too (optional)")
 	flag.Parse()
 	for name := range strings.SplitSeq(scen, ",") {
@@ -64,6 +70,10 @@ func main() {
 			os.Exit(2)
 		}
 		o.scenarios = append(o.scenarios, name)
+	}
+	if !slices.Contains([]string{"RS256", "ES256", "EdDSA"}, o.alg) {
+		fmt.Fprintf(os.Stderr, "ostiary-bench: -alg %q: want RS256, ES256 or EdDSA\n", o.alg)
+		os.Exit(2)
 	}
 	if o.concurrency < 1 || o.duration <= 0 {
 		fmt.Fprintln(os.Stderr, "ostiary-bench: -concurrency must be ≥ 1 and -duration > 0")
@@ -118,6 +128,14 @@ func run(o options) (*report, error) {
 		return nil, err
 	}
 	defer srv.Stop()
+	if o.alg != "RS256" {
+		conf := filepath.Join(tmp, "config.yaml")
+		yaml := "keys:\n  algorithms: [RS256, " + o.alg + "]\ntokens:\n  access_token_alg: " + o.alg + "\n"
+		if err := os.WriteFile(conf, []byte(yaml), 0o600); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		srv.Args = []string{"--config", conf}
+	}
 	watchdog := time.AfterFunc(limit+15*time.Second, func() {
 		fmt.Fprintln(os.Stderr, "ostiary-bench: run exceeded its time limit, stopping the server")
 		srv.Stop()
@@ -140,7 +158,7 @@ func run(o options) (*report, error) {
 	}
 	b := &bench{meter: m, rp: c, conc: o.concurrency, dur: o.duration}
 	rep := &report{
-		Database: label, Concurrency: o.concurrency, DurationS: o.duration.Seconds(),
+		Database: label, Alg: o.alg, Concurrency: o.concurrency, DurationS: o.duration.Seconds(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
 	// The signature is measured right before and right after each scenario
@@ -203,7 +221,7 @@ func setup(ctx context.Context, srv *serverproc.Process, o options) (*rp, error)
 	}
 	if err := srv.CLI(ctx, "", &client, "clients", "create", "--name", "ostiary-bench", "--redirect-uri", redirectURI,
 		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--grant-type", "client_credentials",
-		"--first-party"); err != nil {
+		"--first-party", "--id-token-alg", o.alg); err != nil {
 		return nil, err
 	}
 	if client.ClientID == "" || client.ClientSecret == "" {
@@ -282,8 +300,8 @@ func processCPU() (time.Duration, error) {
 }
 
 func printTable(w io.Writer, rep *report) {
-	fmt.Fprintf(w, "database=%s concurrency=%d duration=%gs  one RS256 signature = %.3f ms CPU (this process, mean over the scenarios)\n",
-		rep.Database, rep.Concurrency, rep.DurationS, rep.RS256SignCPUms)
+	fmt.Fprintf(w, "database=%s alg=%s concurrency=%d duration=%gs  one RS256 signature = %.3f ms CPU (this process, mean over the scenarios)\n",
+		rep.Database, rep.Alg, rep.Concurrency, rep.DurationS, rep.RS256SignCPUms)
 	fmt.Fprintf(w, "%-20s %8s %9s %8s %8s %6s %10s %8s %9s %9s\n",
 		"scenario", "requests", "req/s", "p50 ms", "p99 ms", "errors", "cpu-s/1k", "sign ms", "x RS256", "db cpu/1k")
 	for _, r := range rep.Scenarios {

@@ -39,6 +39,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.DurationVar(&spec.AccessTokenLifespan, "access-token-lifespan", 0, "override the access token lifespan")
 	fs.DurationVar(&spec.RefreshTokenLifespan, "refresh-token-lifespan", 0, "override the refresh token lifespan")
 	fs.DurationVar(&spec.IDTokenLifespan, "id-token-lifespan", 0, "override the ID token lifespan")
+	fs.StringVar(&spec.IDTokenSignedResponseAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256 (default), ES256 or EdDSA (one of keys.algorithms)")
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
@@ -111,7 +112,7 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
-				{"created_at", v.CreatedAt},
+				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg}, {"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -140,7 +141,7 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	id := fs.String("id", "", "client `id` (required)")
 	var (
 		patch                                                   adminapi.ClientPatch
-		name, logo, policy, tos, backchannel                    string
+		name, logo, policy, tos, backchannel, idTokenAlg        string
 		firstParty, pkceOptional                                bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 	)
@@ -157,6 +158,7 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&policy, "policy-uri", "", "privacy policy `URL`")
 	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
 	fs.StringVar(&backchannel, "backchannel-logout-uri", "", "back-channel logout `URL`")
+	fs.StringVar(&idTokenAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256, ES256 or EdDSA")
 	return func(ctx context.Context, e env) error {
 		if *id == "" {
 			return errUsage
@@ -191,6 +193,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.TOSURI = &tos
 			case "backchannel-logout-uri":
 				patch.BackchannelLogoutURI = &backchannel
+			case "id-token-alg":
+				patch.IDTokenSignedResponseAlg = &idTokenAlg
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
@@ -242,6 +246,9 @@ type clientView struct {
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method"`
 	OrgID                   string   `json:"org_id,omitempty"`
 	CreatedAt               string   `json:"created_at"`
+
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -250,5 +257,6 @@ func viewClient(c storage.Client) clientView {
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
+		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
 	}
 }

@@ -70,3 +70,49 @@ func TestClientsCreatePKCEOptional(t *testing.T) {
 		t.Fatalf("public client with --pkce-optional: exit %d, %s", code, stderr)
 	}
 }
+
+// TestClientsIDTokenAlg: --id-token-alg registers the client's
+// id_token_signed_response_alg (OpenID Connect Dynamic Client Registration
+// §2) when keys.algorithms has it; an alg the key set does not sign with,
+// or no JWS alg at all, is refused with the reason.
+func TestClientsIDTokenAlg(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	conf := filepath.Join(c.dir, "config.yaml")
+	if err := os.WriteFile(conf, []byte("keys:\n  algorithms: [RS256, ES256, EdDSA]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--config", conf, "--name", "Web", "--id-token-alg", "ES256",
+		"--redirect-uri", "https://app.example/cb", "--output", "json"))
+	get := func() string {
+		return decode[clientView](t, c.ok("", "clients", "get", "--config", conf, "--id", made["client_id"], "--output", "json")).IDTokenSignedResponseAlg
+	}
+	if got := get(); got != "ES256" {
+		t.Fatalf("id_token_signed_response_alg = %q, want ES256", got)
+	}
+	c.ok("", "clients", "update", "--config", conf, "--id", made["client_id"], "--id-token-alg", "EdDSA")
+	if got := get(); got != "EdDSA" {
+		t.Fatalf("after update: %q, want EdDSA", got)
+	}
+	def := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Plain", "--redirect-uri", "https://app.example/cb", "--output", "json"))
+	if got := decode[clientView](t, c.ok("", "clients", "get", "--id", def["client_id"], "--output", "json")); got.IDTokenSignedResponseAlg != "RS256" {
+		t.Fatalf("default alg %q, want RS256", got.IDTokenSignedResponseAlg)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--config", conf, "--id-token-alg", "HS256"}, `ID token signing alg "HS256": unknown`},
+		{[]string{"--config", conf, "--id-token-alg", "none"}, `ID token signing alg "none": unknown`},
+		// Without the config file the key set is RS256 only.
+		{[]string{"--id-token-alg", "ES256"}, "ID token signing alg ES256: not enabled on this provider"},
+	} {
+		args := append([]string{"clients", "create", "--name", "Bad", "--redirect-uri", "https://app.example/cb"}, bad.args...)
+		if code, _, stderr := c.run("", args...); code == 0 || !strings.Contains(stderr, bad.want) {
+			t.Errorf("%v: exit %d, %s; want %q", bad.args, code, stderr, bad.want)
+		}
+	}
+	if code, _, stderr := c.run("", "clients", "update", "--id", def["client_id"], "--id-token-alg", "EdDSA"); code == 0 || !strings.Contains(stderr, "not enabled") {
+		t.Errorf("update to a disabled alg: exit %d, %s", code, stderr)
+	}
+}

@@ -46,14 +46,22 @@ func keysRotateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			if err := m.Ensure(ctx); err != nil {
 				return fmt.Errorf("ensure a signing key: %w", err)
 			}
-			k, err := s.Admin.RotateKey(ctx, cliActor)
+			ks, err := s.Admin.RotateKeys(ctx, cliActor)
 			if err != nil {
 				return fmt.Errorf("rotate: %w", err)
 			}
 			if cf.output == "json" {
-				return printJSON(e.stdout, map[string]any{"kid": k.ID, "active_from": k.ActiveFrom})
+				// kid and active_from are the RS256 key's; keys lists each
+				// algorithm's new key.
+				all := make([]map[string]any, len(ks))
+				for i, k := range ks {
+					all[i] = map[string]any{"kid": k.ID, "alg": k.Algorithm, "active_from": k.ActiveFrom}
+				}
+				return printJSON(e.stdout, map[string]any{"kid": ks[0].ID, "active_from": ks[0].ActiveFrom, "keys": all})
 			}
-			fmt.Fprintf(e.stdout, "published key %s; it signs from %s (until then the current key does)\n", k.ID, formatTime(k.ActiveFrom))
+			for _, k := range ks {
+				fmt.Fprintf(e.stdout, "published %s key %s; it signs from %s (until then the current key does)\n", k.Algorithm, k.ID, formatTime(k.ActiveFrom))
+			}
 			return nil
 		})
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,5 +62,53 @@ func TestKeysRevokeCLI(t *testing.T) {
 	}
 	if strings.Join(types, ",") != "key.revoked @system,key.rotated @system" {
 		t.Errorf("audit = %v, want key.rotated then key.revoked by @system", types)
+	}
+}
+
+// TestKeysWithAlgorithms: with keys.algorithms [RS256, ES256, EdDSA] the key
+// set has a signing key of each; keys rotate adds one of each (audited with
+// its alg), and revoking the signing ES256 key replaces it with an ES256 key.
+func TestKeysWithAlgorithms(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	conf := filepath.Join(c.dir, "config.yaml")
+	if err := os.WriteFile(conf, []byte("keys:\n  algorithms: [RS256, ES256, EdDSA]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signing := func() map[string]string {
+		out := map[string]string{}
+		for _, k := range decode[[]map[string]any](t, c.ok("", "keys", "list", "--config", conf, "--output", "json")) {
+			if k["state"] == "signing" {
+				out[k["alg"].(string)] = k["kid"].(string)
+			}
+		}
+		return out
+	}
+	before := signing()
+	if len(before) != 3 || before["ES256"] == "" || before["EdDSA"] == "" {
+		t.Fatalf("signing keys %v, want one per algorithm", before)
+	}
+	rotated := decode[struct {
+		Kid  string              `json:"kid"`
+		Keys []map[string]string `json:"keys"`
+	}](t, c.ok("", "keys", "rotate", "--config", conf, "--output", "json"))
+	if len(rotated.Keys) != 3 || rotated.Keys[0]["alg"] != "RS256" || rotated.Kid != rotated.Keys[0]["kid"] ||
+		rotated.Keys[1]["alg"] != "ES256" || rotated.Keys[2]["alg"] != "EdDSA" {
+		t.Fatalf("keys rotate: %+v", rotated)
+	}
+	audit := decode[[]map[string]any](t, c.ok("", "audit", "list", "--type", "key.rotated", "--output", "json"))
+	algs := map[string]bool{}
+	for _, e := range audit {
+		d, _ := e["details"].(map[string]any)
+		alg, _ := d["alg"].(string)
+		algs[alg] = true
+	}
+	if len(audit) != 3 || !algs["ES256"] || !algs["EdDSA"] {
+		t.Errorf("key.rotated events %v", audit)
+	}
+	revoked := decode[map[string]string](t, c.ok("", "keys", "revoke", before["ES256"], "--config", conf, "--output", "json"))
+	after := signing()
+	if revoked["replacement"] == "" || after["ES256"] != revoked["replacement"] || after["RS256"] != before["RS256"] || after["EdDSA"] != before["EdDSA"] {
+		t.Errorf("revoke of the ES256 key: %v; signing now %v, before %v", revoked, after, before)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"github.com/ostiary/ostiary/provider"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/keys"
 )
 
 // Config is the file format of --config, every key with its default in
@@ -65,10 +67,16 @@ type Config struct {
 		IDTokenLifespan       time.Duration `yaml:"id_token_lifespan"`
 		PATExchangeLifespan   time.Duration `yaml:"pat_exchange_lifespan"`
 		DefaultAudience       string        `yaml:"default_audience"`
+		// AccessTokenAlg: RS256 (default), ES256 or EdDSA; one of
+		// keys.algorithms.
+		AccessTokenAlg string `yaml:"access_token_alg"`
 	} `yaml:"tokens"`
 
 	Keys struct {
-		RSABits        int           `yaml:"rsa_bits"`
+		RSABits int `yaml:"rsa_bits"`
+		// Algorithms: the signing algorithms kept in the key set (RS256,
+		// ES256, EdDSA); RS256 always among them.
+		Algorithms     []string      `yaml:"algorithms"`
 		JWKSMaxAge     time.Duration `yaml:"jwks_max_age"`
 		PrePublication time.Duration `yaml:"pre_publication"`
 		// RotationInterval: 0 turns scheduled rotation off.
@@ -321,6 +329,17 @@ func (c Config) Validate() error {
 	case 2048, 3072, 4096:
 	default:
 		bad("keys.rsa_bits", "must be 2048, 3072 or 4096, not %d", c.Keys.RSABits)
+	}
+	for _, alg := range c.Keys.Algorithms {
+		if !keys.IsSupported(alg) {
+			bad("keys.algorithms", "%q is not one of %s", alg, strings.Join(keys.Supported, ", "))
+		}
+	}
+	if !slices.Contains(c.Keys.Algorithms, keys.AlgRS256) {
+		bad("keys.algorithms", "must include RS256 (OpenID Connect Core §15.1 requires it)")
+	}
+	if !slices.Contains(c.Keys.Algorithms, c.Tokens.AccessTokenAlg) {
+		bad("tokens.access_token_alg", "%q must be one of keys.algorithms (%s)", c.Tokens.AccessTokenAlg, strings.Join(c.Keys.Algorithms, ", "))
 	}
 	if c.Login.MaxFailuresPerAccount < 1 {
 		bad("login.max_failures_per_account", "must be at least 1")

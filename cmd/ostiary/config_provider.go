@@ -28,6 +28,8 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&t.PATExchangeLifespan, &p.PATExchangeLifespan),
 		linked(&t.DefaultAudience, &p.DefaultAudience),
 		linked(&k.RSABits, &p.RSABits),
+		linked(&k.Algorithms, &p.SigningAlgorithms),
+		linked(&t.AccessTokenAlg, &p.AccessTokenAlg),
 		linked(&k.JWKSMaxAge, &p.JWKSMaxAge),
 		linked(&k.PrePublication, &p.PrePublication),
 		linked(&k.RotationInterval, &p.RotationInterval),

@@ -190,3 +190,26 @@ func TestConnectorConfigProblems(t *testing.T) {
 		}
 	}
 }
+
+// keys.algorithms must name known algorithms and RS256 (OpenID Connect Core
+// §15.1); tokens.access_token_alg must be one of them.
+func TestConfigSigningAlgorithms(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ yaml, want string }{
+		{"keys:\n  algorithms: [ES256]\n", "keys.algorithms: must include RS256"},
+		{"keys:\n  algorithms: [RS256, HS256]\n", `keys.algorithms: "HS256" is not one of RS256, ES256, EdDSA`},
+		{"tokens:\n  access_token_alg: ES256\n", `tokens.access_token_alg: "ES256" must be one of keys.algorithms (RS256)`},
+	} {
+		_, err := loadConfig(writeFile(t, "issuer: https://idp.example.com\n"+c.yaml), noEnv)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: %v, want %q", c.yaml, err, c.want)
+		}
+	}
+	cfg, err := loadConfig(writeFile(t, "issuer: http://127.0.0.1:8080\nkeys:\n  algorithms: [RS256, EdDSA]\ntokens:\n  access_token_alg: EdDSA\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := providerConfig(cfg, nil); len(p.SigningAlgorithms) != 2 || p.AccessTokenAlg != "EdDSA" {
+		t.Errorf("provider config: algorithms %v, access token alg %q", p.SigningAlgorithms, p.AccessTokenAlg)
+	}
+}

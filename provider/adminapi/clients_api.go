@@ -35,6 +35,9 @@ type clientCreate struct {
 	AccessTokenLifespan     int      `json:"access_token_lifespan_seconds"`
 	RefreshTokenLifespan    int      `json:"refresh_token_lifespan_seconds"`
 	IDTokenLifespan         int      `json:"id_token_lifespan_seconds"`
+
+	// IDTokenSignedResponseAlg: RS256 (absent), ES256 or EdDSA.
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -45,9 +48,10 @@ func (c clientCreate) spec() clients.Spec {
 		Scopes: c.Scopes, Audiences: c.Audiences, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		JWKSURI: c.JWKSURI, LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, OrgID: c.OrgID,
-		AccessTokenLifespan:  time.Duration(c.AccessTokenLifespan) * time.Second,
-		RefreshTokenLifespan: time.Duration(c.RefreshTokenLifespan) * time.Second,
-		IDTokenLifespan:      time.Duration(c.IDTokenLifespan) * time.Second,
+		AccessTokenLifespan:      time.Duration(c.AccessTokenLifespan) * time.Second,
+		RefreshTokenLifespan:     time.Duration(c.RefreshTokenLifespan) * time.Second,
+		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
+		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 	}
 }
 

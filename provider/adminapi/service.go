@@ -45,7 +45,8 @@ type Store interface {
 // Keys is the signing key manager (*keys.Manager).
 type Keys interface {
 	List(ctx context.Context) ([]keys.KeyInfo, error)
-	Rotate(ctx context.Context) (storage.SigningKey, error)
+	// RotateAll rotates every algorithm's key, RS256's first.
+	RotateAll(ctx context.Context) ([]storage.SigningKey, error)
 	Revoke(ctx context.Context, kid string) (keys.Revoked, error)
 }
 
@@ -81,6 +82,9 @@ type Service struct {
 	SSO        *orgsso.Service
 	// Tokens is users' personal access tokens (pats_api.go).
 	Tokens *pat.Service
+	// SigningAlgorithms are the key set's algorithms, which clients may
+	// register for their ID tokens; nil is RS256 alone.
+	SigningAlgorithms []string
 	// Now is the clock; required, as every time written is the caller's.
 	Now func() time.Time
 }
@@ -114,6 +118,9 @@ func (s *Service) CreateClient(ctx context.Context, a accounts.Actor, spec clien
 // build it themselves, to show every problem of the form at once), after
 // checking that its organization exists, and audits it.
 func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.Client) error {
+	if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
+		return err
+	}
 	if c.OrgID != "" {
 		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
 			return ErrInvalid.Newf("Organization %q not found.", c.OrgID)
@@ -147,6 +154,8 @@ type ClientPatch struct {
 	PolicyURI              *string   `json:"policy_uri,omitempty"`
 	TOSURI                 *string   `json:"tos_uri,omitempty"`
 	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
+	// IDTokenSignedResponseAlg: "" (or RS256) goes back to RS256.
+	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -177,6 +186,7 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.PolicyURI, p.PolicyURI)
 	set(&c.TOSURI, p.TOSURI)
 	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
+	set(&c.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c
 }
@@ -188,6 +198,9 @@ func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string,
 	err := s.Store.UpdateClient(ctx, id, func(c storage.Client) (storage.Client, error) {
 		c = patch.apply(c)
 		if err := clients.Validate(c); err != nil {
+			return c, err
+		}
+		if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
 			return c, err
 		}
 		c.UpdatedAt = s.Now().UTC()
@@ -374,16 +387,34 @@ func (s *Service) RevokeConsent(ctx context.Context, a accounts.Actor, userID, c
 // ListKeys lists the signing keys.
 func (s *Service) ListKeys(ctx context.Context) ([]keys.KeyInfo, error) { return s.Keys.List(ctx) }
 
-// RotateKey adds the next signing key (published before it signs). Its
-// audit event says trigger "command": someone asked for it (CLI, admin API
-// or console), where the rotation schedule's says "schedule".
+// RotateKey adds the next signing key of every algorithm (each published
+// before it signs) and returns the RS256 one. Each new key's audit event
+// says trigger "command": someone asked for it (CLI, admin API or console),
+// where the rotation schedule's says "schedule".
 func (s *Service) RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error) {
-	k, err := s.Keys.Rotate(ctx)
+	ks, err := s.RotateKeys(ctx, a)
 	if err != nil {
-		return storage.SigningKey{}, fmt.Errorf("rotate keys: %w", err)
+		return storage.SigningKey{}, err
 	}
-	return k, s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated",
-		Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339), "trigger": "command"}})
+	return ks[0], nil
+}
+
+// RotateKeys is RotateKey, returning every new key, RS256's first.
+func (s *Service) RotateKeys(ctx context.Context, a accounts.Actor) ([]storage.SigningKey, error) {
+	ks, err := s.Keys.RotateAll(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rotate keys: %w", err)
+	}
+	for _, k := range ks {
+		details := map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.UTC().Format(time.RFC3339), "trigger": "command"}
+		if k.Algorithm != "" && k.Algorithm != keys.AlgRS256 {
+			details["alg"] = k.Algorithm
+		}
+		if err := s.audit(ctx, a, storage.AuditEvent{Type: "key.rotated", Details: details}); err != nil {
+			return ks, err
+		}
+	}
+	return ks, nil
 }
 
 // RevokeKey takes a leaked key out of the JWKS at once (keys.Manager.Revoke)

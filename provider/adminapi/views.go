@@ -30,6 +30,9 @@ type ClientView struct {
 	OrgID                   string    `json:"org_id,omitempty"`
 	CreatedAt               time.Time `json:"created_at"`
 	UpdatedAt               time.Time `json:"updated_at"`
+
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 }
 
 func nonNil(s []string) []string {
@@ -48,7 +51,17 @@ func ViewClient(c storage.Client) ClientView {
 		Audiences: nonNil(c.Audiences), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
+		IDTokenSignedResponseAlg: IDTokenAlg(c),
 	}
+}
+
+// IDTokenAlg is the alg c's ID tokens are signed with: RS256 unless it
+// registered another.
+func IDTokenAlg(c storage.Client) string {
+	if c.IDTokenSignedResponseAlg == "" {
+		return "RS256"
+	}
+	return c.IDTokenSignedResponseAlg
 }
 
 // SecretView is a client with its secret, answered once on creation and

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -59,6 +60,10 @@ type Spec struct {
 	AccessTokenLifespan     time.Duration
 	RefreshTokenLifespan    time.Duration
 	IDTokenLifespan         time.Duration
+	// IDTokenSignedResponseAlg is the alg of the client's ID tokens
+	// (OpenID Connect Dynamic Client Registration §2): RS256 (""), ES256 or
+	// EdDSA, among the provider's keys.algorithms (CheckIDTokenAlg).
+	IDTokenSignedResponseAlg string
 }
 
 // Build validates spec and returns the client to store and, for a
@@ -89,6 +94,7 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		AccessTokenLifespan:              spec.AccessTokenLifespan,
 		RefreshTokenLifespan:             spec.RefreshTokenLifespan,
 		IDTokenLifespan:                  spec.IDTokenLifespan,
+		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
 	}
@@ -181,6 +187,9 @@ func Validate(c storage.Client) error {
 	default:
 		bad("token endpoint auth method %q: unknown", c.TokenEndpointAuthMethod)
 	}
+	if a := c.IDTokenSignedResponseAlg; a != "" && !keys.IsSupported(a) {
+		bad("ID token signing alg %q: unknown (want %s)", a, strings.Join(keys.Supported, ", "))
+	}
 	if c.Public && c.PKCEOptional {
 		bad("PKCE: a public client must always use it (RFC 9700 §2.1.1); only confidential clients may be let off")
 	}
@@ -201,6 +210,20 @@ func Validate(c storage.Client) error {
 		}
 	}
 	return ErrInvalid.NewList(errs)
+}
+
+// CheckIDTokenAlg refuses an ID token alg the provider's key set does not
+// sign with: enabled are its keys.algorithms (nil is RS256 alone). An alg
+// unknown altogether is Validate's to report.
+func CheckIDTokenAlg(alg string, enabled []string) error {
+	if alg == "" || alg == keys.AlgRS256 || !keys.IsSupported(alg) || slices.Contains(enabled, alg) {
+		return nil
+	}
+	if len(enabled) == 0 {
+		enabled = []string{keys.AlgRS256}
+	}
+	return ErrInvalid.NewList([]string{fmt.Sprintf("ID token signing alg %s: not enabled on this provider (keys.algorithms is %s)",
+		alg, strings.Join(enabled, ", "))})
 }
 
 // CheckRedirectURI applies RFC 9700 §2.1 and RFC 8252 §7: an absolute URI

@@ -72,9 +72,12 @@ type Handler struct {
 	OpenPerIPPerHour int
 	// URLs refuses a jwks_uri or back-channel logout URI the provider
 	// must not fetch (provider/outbound.Guard); nil checks nothing.
-	URLs   URLChecker
-	Now    func() time.Time
-	Logger *slog.Logger
+	URLs URLChecker
+	// IDTokenAlgs are the algorithms clients may register for their ID
+	// tokens (the key set's); nil is RS256 alone.
+	IDTokenAlgs []string
+	Now         func() time.Time
+	Logger      *slog.Logger
 }
 
 // URLChecker tells whether the provider may send requests to a URL.
@@ -127,6 +130,9 @@ func (h *Handler) Register(w http.ResponseWriter, r *http.Request) {
 		now := h.Now()
 		c, err := m.apply(storage.Client{ID: randtoken.ID(), CreatedAt: now, UpdatedAt: now}, h.Mode == ModeInitialAccessToken)
 		if err != nil {
+			return err
+		}
+		if err := h.checkIDTokenAlg(c); err != nil {
 			return err
 		}
 		if err := h.checkFetched(r.Context(), m); err != nil {
@@ -248,6 +254,9 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, old storage.Cli
 		err := h.Store.UpdateClient(ctx, old.ID, func(c storage.Client) (storage.Client, error) {
 			n, err := req.Metadata.apply(c, h.Mode == ModeInitialAccessToken)
 			if err != nil {
+				return c, err
+			}
+			if err := h.checkIDTokenAlg(n); err != nil {
 				return c, err
 			}
 			if needsSecret(n) != (len(c.SecretHash) > 0) {

@@ -12,6 +12,7 @@ import (
 	"github.com/go-jose/go-jose/v4"
 
 	"github.com/ostiary/ostiary/provider/clients"
+	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -40,6 +41,11 @@ type Metadata struct {
 	// RFC 8707 resource indicators, the client may ask tokens for; without
 	// any its tokens carry the provider's default audience.
 	Audience []string `json:"audience,omitempty"`
+	// IDTokenSignedResponseAlg is the JWS alg of the client's ID tokens
+	// (OpenID Connect Dynamic Client Registration §2; absent is RS256):
+	// RS256, ES256 or EdDSA, as far as discovery's
+	// id_token_signing_alg_values_supported lists them.
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg,omitempty"`
 }
 
 // Scopes a registered client may ask for: the standard OpenID ones only, so
@@ -165,6 +171,9 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 			return c, invalidMetadata("audience: %q is not an absolute URI without a fragment (RFC 8707 §2)", a)
 		}
 	}
+	if a := m.IDTokenSignedResponseAlg; a != "" && !keys.IsSupported(a) {
+		return c, invalidMetadata("id_token_signed_response_alg: %q is not supported (%s)", a, strings.Join(keys.Supported, ", "))
+	}
 	pkceOptional := m.PKCERequired != nil && !*m.PKCERequired
 	if pkceOptional && method == clients.AuthNone {
 		return c, invalidMetadata("pkce_required: a public client must always use PKCE (RFC 9700 §2.1.1)")
@@ -188,6 +197,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.TOSURI = m.TOSURI
 	c.BackchannelLogoutURI = m.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = m.BackchannelLogoutURI != ""
+	c.IDTokenSignedResponseAlg = m.IDTokenSignedResponseAlg
 	// The rules every client obeys, whoever registers it; their
 	// clients.ErrInvalid failure is answered invalid_client_metadata
 	// (Handler.serve).
@@ -220,22 +230,41 @@ func (h *Handler) checkFetched(ctx context.Context, m Metadata) error {
 func metadataOf(c storage.Client) Metadata {
 	pkceRequired := c.PKCERequired()
 	return Metadata{
-		RedirectURIs:            c.RedirectURIs,
-		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
-		GrantTypes:              c.GrantTypes,
-		ResponseTypes:           c.ResponseTypes,
-		ClientName:              c.Name,
-		LogoURI:                 c.LogoURI,
-		PolicyURI:               c.PolicyURI,
-		TOSURI:                  c.TOSURI,
-		Scope:                   strings.Join(c.Scopes, " "),
-		JWKSURI:                 c.JWKSURI,
-		JWKS:                    c.JWKS,
-		PostLogoutRedirectURIs:  c.PostLogoutRedirectURIs,
-		BackchannelLogoutURI:    c.BackchannelLogoutURI,
-		PKCERequired:            &pkceRequired,
-		Audience:                c.Audiences,
+		RedirectURIs:             c.RedirectURIs,
+		TokenEndpointAuthMethod:  c.TokenEndpointAuthMethod,
+		GrantTypes:               c.GrantTypes,
+		ResponseTypes:            c.ResponseTypes,
+		ClientName:               c.Name,
+		LogoURI:                  c.LogoURI,
+		PolicyURI:                c.PolicyURI,
+		TOSURI:                   c.TOSURI,
+		Scope:                    strings.Join(c.Scopes, " "),
+		JWKSURI:                  c.JWKSURI,
+		JWKS:                     c.JWKS,
+		PostLogoutRedirectURIs:   c.PostLogoutRedirectURIs,
+		BackchannelLogoutURI:     c.BackchannelLogoutURI,
+		PKCERequired:             &pkceRequired,
+		Audience:                 c.Audiences,
+		IDTokenSignedResponseAlg: idTokenAlg(c),
 	}
+}
+
+// idTokenAlg is the alg c's ID tokens are signed with (RS256 when it
+// registered none, as Dynamic Client Registration §2 defaults it).
+func idTokenAlg(c storage.Client) string {
+	if c.IDTokenSignedResponseAlg == "" {
+		return keys.AlgRS256
+	}
+	return c.IDTokenSignedResponseAlg
+}
+
+// checkIDTokenAlg refuses an alg the key set does not sign with.
+func (h *Handler) checkIDTokenAlg(c storage.Client) error {
+	a := idTokenAlg(c)
+	if a == keys.AlgRS256 || slices.Contains(h.IDTokenAlgs, a) {
+		return nil
+	}
+	return invalidMetadata("id_token_signed_response_alg: %s is not enabled on this provider (id_token_signing_alg_values_supported lists what is)", a)
 }
 
 // checkHTTPS: URIs a user's browser or the provider will fetch must be

@@ -2,6 +2,7 @@ package keys
 
 import (
 	"context"
+	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/base64"
@@ -39,9 +40,9 @@ type jwksDoc struct {
 	validFrom, before time.Time // before is zero when no boundary lies ahead
 }
 
-func (s *keyState) signing(now time.Time) *cachedKey {
+func (s *keyState) signing(alg string, now time.Time) *cachedKey {
 	for _, k := range s.keys {
-		if signsAt(k.rec, now) {
+		if algOf(k.rec) == alg && signsAt(k.rec, now) {
 			return k
 		}
 	}
@@ -140,17 +141,33 @@ func (s *keyState) lookup(kid string) *cachedKey {
 	return s.byID[kid]
 }
 
-// Signing returns the key that signs now. After warm-up it is answered from
-// memory without allocating; the store is re-read every RefreshInterval.
+// Signing returns the RS256 key that signs now. After warm-up it is
+// answered from memory without allocating; the store is re-read every
+// RefreshInterval.
 func (m *Manager) Signing(ctx context.Context) (kid string, key *rsa.PrivateKey, err error) {
+	kid, priv, err := m.SigningKey(ctx, AlgRS256)
+	if err != nil {
+		return "", nil, err
+	}
+	return kid, priv.(*rsa.PrivateKey), nil
+}
+
+// SigningKey returns the alg key that signs now: an *rsa.PrivateKey,
+// *ecdsa.PrivateKey or ed25519.PrivateKey. ErrNoSigningKey when the set
+// keeps no key for alg (Algorithms). Like Signing, it does not allocate
+// after warm-up.
+func (m *Manager) SigningKey(ctx context.Context, alg string) (kid string, key crypto.Signer, err error) {
+	if !m.Signs(alg) {
+		return "", nil, fmt.Errorf("keys: %s is not among the configured algorithms: %w", alg, ErrNoSigningKey)
+	}
 	now := m.now()
 	st, err := m.state(ctx, now)
 	if err != nil {
 		return "", nil, fmt.Errorf("keys: signing key: %w", err)
 	}
-	k := st.signing(now)
+	k := st.signing(alg, now)
 	if k == nil {
-		return "", nil, fmt.Errorf("keys: key set version %d: %w", st.version, ErrNoSigningKey)
+		return "", nil, fmt.Errorf("keys: key set version %d: %s: %w", st.version, alg, ErrNoSigningKey)
 	}
 	if k.priv == nil {
 		// Only reachable if the clock went back before the key's retirement
@@ -160,17 +177,32 @@ func (m *Manager) Signing(ctx context.Context) (kid string, key *rsa.PrivateKey,
 	return k.rec.ID, k.priv, nil
 }
 
-// PublicKey returns the public half of a published key. An unknown kid
-// re-reads the store (at most once a second), so a key another replica just
-// added verifies at once.
+// PublicKey returns the public half of a published RS256 key; a key of
+// another algorithm is ErrUnknownKey here (VerificationKey finds it).
 func (m *Manager) PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, error) {
+	alg, pub, err := m.VerificationKey(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
+	rsaPub, ok := pub.(*rsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("keys: public key %q is %s, not RS256: %w", kid, alg, ErrUnknownKey)
+	}
+	return rsaPub, nil
+}
+
+// VerificationKey returns the public half of a published key of any
+// algorithm and that algorithm, which is the only one a token signed by the
+// key may claim. An unknown kid re-reads the store (at most once a second),
+// so a key another replica just added verifies at once.
+func (m *Manager) VerificationKey(ctx context.Context, kid string) (alg string, pub crypto.PublicKey, err error) {
 	now := m.now()
 	st, err := m.state(ctx, now)
 	if err != nil {
-		return nil, fmt.Errorf("keys: public key %q: %w", kid, err)
+		return "", nil, fmt.Errorf("keys: public key %q: %w", kid, err)
 	}
 	if k := st.lookup(kid); k != nil && published(k.rec, now) {
-		return k.pub, nil
+		return algOf(k.rec), k.pub, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -178,13 +210,13 @@ func (m *Manager) PublicKey(ctx context.Context, kid string) (*rsa.PublicKey, er
 	if st = m.cache.Load(); st.lookup(kid) == nil && now.Sub(m.lastUnknownRead) >= unknownKidReadEvery {
 		m.lastUnknownRead = now
 		if st, err = m.readLocked(ctx, now); err != nil {
-			return nil, fmt.Errorf("keys: public key %q: %w", kid, err)
+			return "", nil, fmt.Errorf("keys: public key %q: %w", kid, err)
 		}
 	}
 	if k := st.lookup(kid); k != nil && published(k.rec, now) {
-		return k.pub, nil
+		return algOf(k.rec), k.pub, nil
 	}
-	return nil, fmt.Errorf("keys: public key %q: %w", kid, ErrUnknownKey)
+	return "", nil, fmt.Errorf("keys: public key %q: %w", kid, ErrUnknownKey)
 }
 
 // JWKS returns the JSON Web Key Set (RFC 7517 §5) of every published key and

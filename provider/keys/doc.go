@@ -1,4 +1,5 @@
-// Package keys manages the provider's RS256 signing keys: it generates them,
+// Package keys manages the provider's signing keys (RS256, and ES256 and
+// EdDSA when configured, each algorithm in its own lane): it generates them,
 // keeps their private halves sealed at rest, rotates them by compare-and-swap
 // on the shared key set so any number of replicas agree, and serves the JWKS.
 //

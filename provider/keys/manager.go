@@ -60,6 +60,11 @@ type Manager struct {
 	Sealer Sealer
 	// Bits is the RSA modulus size of new keys: 2048, 3072 or 4096.
 	Bits int
+	// Algorithms are the algorithms the set keeps a signing key for, each in
+	// its own lane (Supported); nil is RS256 alone. RS256 must be among
+	// them (OpenID Connect Core §15.1). Keys of an algorithm dropped from
+	// the list are retired at the next rotation.
+	Algorithms []string
 	// PrePublish is how long a new key is in the JWKS before it signs, so
 	// verifiers holding a cached JWKS know it first; zero is JWKSMaxAge.
 	PrePublish time.Duration
@@ -118,7 +123,24 @@ func (m *Manager) storeTime() time.Time {
 	return m.now().UTC().Truncate(time.Microsecond)
 }
 
-func (m *Manager) bits() int                      { return m.Bits }
+func (m *Manager) bits() int { return m.Bits }
+
+// rs256Only is the Algorithms of a Manager that names none.
+var rs256Only = []string{AlgRS256}
+
+func (m *Manager) algorithms() []string {
+	if len(m.Algorithms) == 0 {
+		return rs256Only
+	}
+	return m.Algorithms
+}
+
+// Signs reports whether the set keeps a signing key for alg.
+func (m *Manager) Signs(alg string) bool { return slices.Contains(m.algorithms(), alg) }
+
+// SigningAlgorithms are the algorithms the set keeps a signing key for,
+// RS256 first.
+func (m *Manager) SigningAlgorithms() []string    { return slices.Clone(m.algorithms()) }
 func (m *Manager) prePublish() time.Duration      { return orDefault(m.PrePublish, m.JWKSMaxAge) }
 func (m *Manager) retention() time.Duration       { return m.Retention }
 func (m *Manager) refreshInterval() time.Duration { return m.RefreshInterval }
@@ -147,6 +169,16 @@ func (m *Manager) validate() error {
 	default:
 		//lint:ignore ST1005 each message starts with the Manager field it is about
 		errs = append(errs, fmt.Errorf("Bits is %d, want 2048, 3072 or 4096", m.Bits))
+	}
+	for i, alg := range m.Algorithms {
+		if !IsSupported(alg) || slices.Index(m.Algorithms, alg) != i {
+			//lint:ignore ST1005 each message starts with the Manager field it is about
+			errs = append(errs, fmt.Errorf("Algorithms: %q is unknown or repeated, want some of %v", alg, Supported))
+		}
+	}
+	if len(m.Algorithms) > 0 && m.Algorithms[0] != AlgRS256 {
+		//lint:ignore ST1005 each message starts with the Manager field it is about
+		errs = append(errs, fmt.Errorf("Algorithms: %v must start with RS256 (OpenID Connect Core §15.1)", m.Algorithms))
 	}
 	if m.PrePublish < 0 {
 		errs = append(errs, fmt.Errorf("PrePublish is negative (%v)", m.PrePublish))
@@ -177,18 +209,34 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("keys: ensure: read key set: %w", err)
 	}
-	if !hasCurrentKey(set.Keys) {
-		k, err := newKey(m.bits(), m.Sealer)
+	var fresh []storage.SigningKey
+	for _, alg := range m.algorithms() {
+		if hasCurrentKey(set.Keys, alg) {
+			continue
+		}
+		k, err := newKey(alg, m.bits(), m.Sealer)
 		if err != nil {
 			return fmt.Errorf("keys: ensure: %w", err)
 		}
+		fresh = append(fresh, k)
+	}
+	if len(fresh) > 0 {
 		err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
-			if hasCurrentKey(set.Keys) {
-				return set, errUnchanged // another replica was first
-			}
 			now := m.storeTime()
-			k.CreatedAt, k.ActiveFrom = now, now
-			set.Keys = append(dropUnpublished(set.Keys, now), k)
+			keys := dropUnpublished(set.Keys, now)
+			added := false
+			for _, k := range fresh {
+				if hasCurrentKey(keys, k.Algorithm) {
+					continue // another replica was first
+				}
+				k.CreatedAt, k.ActiveFrom = now, now
+				keys = append(keys, k)
+				added = true
+			}
+			if !added {
+				return set, errUnchanged
+			}
+			set.Keys = keys
 			return set, nil
 		})
 		if err != nil {
@@ -201,60 +249,101 @@ func (m *Manager) Ensure(ctx context.Context) error {
 	return nil
 }
 
-// hasCurrentKey reports whether some key signs now or is lined up to: one
-// that no other key has replaced.
-func hasCurrentKey(keys []storage.SigningKey) bool {
+// hasCurrentKey reports whether some alg key signs now or is lined up to:
+// one that no other key has replaced.
+func hasCurrentKey(keys []storage.SigningKey, alg string) bool {
 	for _, k := range keys {
-		if k.RetiredAt.IsZero() {
+		if algOf(k) == alg && k.RetiredAt.IsZero() {
 			return true
 		}
 	}
 	return false
 }
 
-// Rotate adds a new key, published now and signing from now+PrePublish, and
-// schedules the key it replaces to retire then and leave the JWKS Retention
-// later. Keys whose UnpublishAt has passed are dropped. If no key signs yet,
-// the new key signs at once, as in Ensure. It returns the new key, without
-// its private half.
+// Rotate adds a new key to every algorithm's lane, published now and
+// signing from now+PrePublish, and schedules the key each replaces to retire
+// then and leave the JWKS Retention later. Keys whose UnpublishAt has
+// passed are dropped. If no key of an algorithm signs yet, its new key signs
+// at once, as in Ensure. It returns the new RS256 key, without its private
+// half (RotateAll returns them all).
 func (m *Manager) Rotate(ctx context.Context) (storage.SigningKey, error) {
-	if err := m.validate(); err != nil {
+	added, err := m.RotateAll(ctx)
+	if err != nil {
 		return storage.SigningKey{}, err
 	}
-	// Generate outside the compare-and-swap: it is slow, and a retry reuses it.
-	k, err := newKey(m.bits(), m.Sealer)
-	if err != nil {
-		return storage.SigningKey{}, fmt.Errorf("keys: rotate: %w", err)
+	return added[0], nil
+}
+
+// RotateAll is Rotate, returning the new key of each algorithm in the
+// order of Algorithms.
+func (m *Manager) RotateAll(ctx context.Context) ([]storage.SigningKey, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
 	}
-	var added storage.SigningKey
+	// Generate outside the compare-and-swap: it is slow, and a retry reuses it.
+	fresh, err := m.newKeys(m.algorithms())
+	if err != nil {
+		return nil, fmt.Errorf("keys: rotate: %w", err)
+	}
+	var added []storage.SigningKey
 	err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
-		set, added = m.addKey(set, k, m.storeTime())
+		added = added[:0]
+		now := m.storeTime()
+		for _, k := range fresh {
+			var a storage.SigningKey
+			set, a = m.addKey(set, k, now)
+			added = append(added, a)
+		}
 		return set, nil
 	})
 	if err != nil {
-		return storage.SigningKey{}, fmt.Errorf("keys: rotate: %w", err)
+		return nil, fmt.Errorf("keys: rotate: %w", err)
 	}
 	if _, err := m.reload(ctx, m.now()); err != nil {
-		return storage.SigningKey{}, fmt.Errorf("keys: rotate: key %s stored, but: %w", added.ID, err)
+		return nil, fmt.Errorf("keys: rotate: key %s stored, but: %w", added[0].ID, err)
 	}
-	added.PrivateKey = nil
+	for i := range added {
+		added[i].PrivateKey = nil
+	}
 	return added, nil
 }
 
-// addKey is the body of a rotation: k is published at now and signs from
-// now+PrePublish (at once if nothing signs), the key it replaces retires
-// then and leaves the JWKS Retention later, and unpublished keys are dropped.
+// newKeys generates one key per algorithm.
+func (m *Manager) newKeys(algs []string) ([]storage.SigningKey, error) {
+	out := make([]storage.SigningKey, 0, len(algs))
+	for _, alg := range algs {
+		k, err := newKey(alg, m.bits(), m.Sealer)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// addKey is the body of a rotation of k's algorithm: k is published at now
+// and signs from now+PrePublish (at once if no key of its algorithm signs),
+// the key it replaces retires then and leaves the JWKS Retention later, and
+// unpublished keys are dropped. Keys of algorithms no longer configured
+// retire now.
 func (m *Manager) addKey(set storage.KeySet, k storage.SigningKey, now time.Time) (storage.KeySet, storage.SigningKey) {
 	keys := dropUnpublished(set.Keys, now)
 	slices.SortFunc(keys, newerFirst)
 	k.CreatedAt, k.ActiveFrom = now, now.Add(m.prePublish())
-	if signingRecord(keys, now) < 0 {
+	if signingRecord(keys, k.Algorithm, now) < 0 {
 		k.ActiveFrom = now
 	}
 	for i := range keys {
-		if keys[i].RetiredAt.IsZero() {
+		if !keys[i].RetiredAt.IsZero() {
+			continue
+		}
+		switch alg := algOf(keys[i]); {
+		case alg == k.Algorithm:
 			keys[i].RetiredAt = k.ActiveFrom
 			keys[i].UnpublishAt = k.ActiveFrom.Add(m.retention())
+		case !m.Signs(alg):
+			keys[i].RetiredAt = now
+			keys[i].UnpublishAt = now.Add(m.retention())
 		}
 	}
 	set.Keys = append(keys, k)
@@ -309,19 +398,22 @@ func (m *Manager) List(ctx context.Context) ([]KeyInfo, error) {
 	now := m.now()
 	keys := slices.Clone(set.Keys)
 	slices.SortFunc(keys, newerFirst)
-	signing := signingRecord(keys, now)
+	signing := map[int]bool{}
+	for _, alg := range Supported {
+		signing[signingRecord(keys, alg, now)] = true
+	}
 	out := make([]KeyInfo, len(keys))
 	for i, k := range keys {
 		state := StateRetired
 		switch {
-		case i == signing:
+		case signing[i]:
 			state = StateSigning
 		case k.ActiveFrom.After(now) && (k.RetiredAt.IsZero() || k.RetiredAt.After(k.ActiveFrom)):
 			// Not a key retired before it ever signed (see Revoke).
 			state = StateNext
 		}
 		out[i] = KeyInfo{
-			ID: k.ID, Algorithm: k.Algorithm, CreatedAt: k.CreatedAt, ActiveFrom: k.ActiveFrom,
+			ID: k.ID, Algorithm: algOf(k), CreatedAt: k.CreatedAt, ActiveFrom: k.ActiveFrom,
 			RetiredAt: k.RetiredAt, UnpublishAt: k.UnpublishAt, State: state,
 		}
 	}

@@ -48,19 +48,7 @@ func jwksKids(t *testing.T, m *keys.Manager) []string {
 
 func sign(t *testing.T, kid string, key *rsa.PrivateKey) string {
 	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: kid}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jws, err := signer.Sign([]byte(`{"sub":"u1"}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jws.CompactSerialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return signWith(t, keys.AlgRS256, kid, key)
 }
 
 // verify checks a compact JWS the way a verifier holding our keys would:

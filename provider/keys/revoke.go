@@ -26,14 +26,24 @@ type Revoked struct {
 // unknown kid and refetch it (which OpenID Connect verifiers do). Any other
 // key that could still sign is retired now and stays published for
 // Retention, so a replica signing with a stale set until its next refresh
-// still produces verifiable tokens. ErrUnknownKey if kid is not in the set.
+// still produces verifiable tokens. All of this happens within the revoked
+// key's algorithm; the other algorithms' keys are left alone. ErrUnknownKey
+// if kid is not in the set.
 func (m *Manager) Revoke(ctx context.Context, kid string) (Revoked, error) {
 	if err := m.validate(); err != nil {
 		return Revoked{}, err
 	}
+	set, err := m.Store.GetKeySet(ctx)
+	if err != nil {
+		return Revoked{}, fmt.Errorf("keys: revoke %s: %w", kid, err)
+	}
+	alg := AlgRS256
+	if i := slices.IndexFunc(set.Keys, func(k storage.SigningKey) bool { return k.ID == kid }); i >= 0 {
+		alg = algOf(set.Keys[i])
+	}
 	// Generated up front: a replacement may be needed, and an emergency
 	// does not care for the wasted key if not.
-	k, err := newKey(m.bits(), m.Sealer)
+	k, err := newKey(alg, m.bits(), m.Sealer)
 	if err != nil {
 		return Revoked{}, fmt.Errorf("keys: revoke %s: %w", kid, err)
 	}
@@ -45,11 +55,14 @@ func (m *Manager) Revoke(ctx context.Context, kid string) (Revoked, error) {
 		if i < 0 {
 			return set, fmt.Errorf("%q: %w", kid, ErrUnknownKey)
 		}
+		if algOf(set.Keys[i]) != alg {
+			return set, fmt.Errorf("%q changed its algorithm while being revoked", kid)
+		}
 		current := mayStillSign(set.Keys[i], now)
 		keys := dropUnpublished(slices.Delete(slices.Clone(set.Keys), i, i+1), now)
-		if current {
+		if current && m.Signs(alg) {
 			for j := range keys {
-				if mayStillSign(keys[j], now) {
+				if algOf(keys[j]) == alg && mayStillSign(keys[j], now) {
 					keys[j].RetiredAt = now
 					keys[j].UnpublishAt = now.Add(m.retention())
 				}

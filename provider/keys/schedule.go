@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/ostiary/ostiary/storage"
@@ -14,61 +13,95 @@ import (
 // schedule adds the next one.
 const DefaultRotationInterval = 90 * 24 * time.Hour
 
-// rotationDue reports whether the newest key of keys was created interval
-// or longer before now (or there is no key at all).
-func rotationDue(keys []storage.SigningKey, now time.Time, interval time.Duration) bool {
-	if len(keys) == 0 {
-		return true
+// rotationDue reports whether the newest alg key of keys was created
+// interval or longer before now (or there is no such key at all).
+func rotationDue(keys []storage.SigningKey, alg string, now time.Time, interval time.Duration) bool {
+	var newest time.Time
+	found := false
+	for _, k := range keys {
+		if algOf(k) == alg && (!found || k.CreatedAt.After(newest)) {
+			newest, found = k.CreatedAt, true
+		}
 	}
-	newest := slices.MaxFunc(keys, func(a, b storage.SigningKey) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return !now.Before(newest.CreatedAt.Add(interval))
+	return !found || !now.Before(newest.Add(interval))
 }
 
-// RotateIfDue rotates (as Rotate does) when the newest key is interval or
-// more old, and reports whether it did. The age is checked again inside the
-// compare-and-swap, so of replicas deciding at the same moment exactly one
-// adds a key: the others find the winner's key young and change nothing.
+// dueAlgorithms are the configured algorithms whose lane is due.
+func (m *Manager) dueAlgorithms(keys []storage.SigningKey, now time.Time, interval time.Duration) []string {
+	var due []string
+	for _, alg := range m.algorithms() {
+		if rotationDue(keys, alg, now, interval) {
+			due = append(due, alg)
+		}
+	}
+	return due
+}
+
+// RotateIfDue rotates (as Rotate does) each algorithm whose newest key is
+// interval or more old, and reports whether it did, with the first key it
+// added. The age is checked again inside the compare-and-swap, so of
+// replicas deciding at the same moment exactly one adds a key: the others
+// find the winner's key young and change nothing.
 func (m *Manager) RotateIfDue(ctx context.Context, interval time.Duration) (storage.SigningKey, bool, error) {
-	if err := m.validate(); err != nil {
+	added, err := m.rotateDue(ctx, interval)
+	if len(added) == 0 {
 		return storage.SigningKey{}, false, err
 	}
+	return added[0], true, err
+}
+
+// rotateDue is RotateIfDue, returning every key it added.
+func (m *Manager) rotateDue(ctx context.Context, interval time.Duration) ([]storage.SigningKey, error) {
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
 	if interval <= 0 {
-		return storage.SigningKey{}, false, fmt.Errorf("keys: rotate if due: interval %v is not positive", interval)
+		return nil, fmt.Errorf("keys: rotate if due: interval %v is not positive", interval)
 	}
 	// A cheap read first: generating an RSA key at every check would burn
 	// CPU for nothing.
 	set, err := m.Store.GetKeySet(ctx)
 	if err != nil {
-		return storage.SigningKey{}, false, fmt.Errorf("keys: rotate if due: %w", err)
+		return nil, fmt.Errorf("keys: rotate if due: %w", err)
 	}
-	if !rotationDue(set.Keys, m.storeTime(), interval) {
-		return storage.SigningKey{}, false, nil
+	due := m.dueAlgorithms(set.Keys, m.storeTime(), interval)
+	if len(due) == 0 {
+		return nil, nil
 	}
-	k, err := newKey(m.bits(), m.Sealer)
+	fresh, err := m.newKeys(due)
 	if err != nil {
-		return storage.SigningKey{}, false, fmt.Errorf("keys: rotate if due: %w", err)
+		return nil, fmt.Errorf("keys: rotate if due: %w", err)
 	}
-	var added storage.SigningKey
+	var added []storage.SigningKey
 	err = m.update(ctx, func(set storage.KeySet) (storage.KeySet, error) {
-		added = storage.SigningKey{} // a retry after a lost race starts over
+		added = added[:0] // a retry after a lost race starts over
 		now := m.storeTime()
-		if !rotationDue(set.Keys, now, interval) {
-			return set, errUnchanged // another replica rotated first
+		for _, k := range fresh {
+			if !rotationDue(set.Keys, k.Algorithm, now, interval) {
+				continue // another replica rotated first
+			}
+			var a storage.SigningKey
+			set, a = m.addKey(set, k, now)
+			added = append(added, a)
 		}
-		set, added = m.addKey(set, k, now)
+		if len(added) == 0 {
+			return set, errUnchanged
+		}
 		return set, nil
 	})
 	if err != nil {
-		return storage.SigningKey{}, false, fmt.Errorf("keys: rotate if due: %w", err)
+		return nil, fmt.Errorf("keys: rotate if due: %w", err)
 	}
-	if added.ID == "" {
-		return storage.SigningKey{}, false, nil
+	if len(added) == 0 {
+		return nil, nil
+	}
+	for i := range added {
+		added[i].PrivateKey = nil
 	}
 	if _, err := m.reload(ctx, m.now()); err != nil {
-		return storage.SigningKey{}, true, fmt.Errorf("keys: rotate if due: key %s stored, but: %w", added.ID, err)
+		return added, fmt.Errorf("keys: rotate if due: key %s stored, but: %w", added[0].ID, err)
 	}
-	added.PrivateKey = nil
-	return added, true, nil
+	return added, nil
 }
 
 // Auditor stores audit events (audit.Recorder, storage.AuditStore).
@@ -91,20 +124,29 @@ type Schedule struct {
 	NewID func() string
 }
 
-// Check rotates if due and audits the rotation.
+// Check rotates if due and audits each key it added (key.rotated, with its
+// alg); it returns the first.
 func (s *Schedule) Check(ctx context.Context) (storage.SigningKey, bool, error) {
-	k, rotated, err := s.Manager.RotateIfDue(ctx, s.Interval)
-	if err != nil || !rotated {
-		return k, rotated, err
+	added, err := s.Manager.rotateDue(ctx, s.Interval)
+	if len(added) == 0 {
+		return storage.SigningKey{}, false, err
+	}
+	if err != nil {
+		return added[0], true, err
 	}
 	if s.Audit != nil {
-		e := storage.AuditEvent{ID: s.NewID(), Time: s.Manager.now().UTC(), Type: "key.rotated", ActorID: "@system",
-			Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.Format(time.RFC3339), "trigger": "schedule"}}
-		if err := s.Audit.AppendAudit(ctx, e); err != nil {
-			return k, true, fmt.Errorf("keys: key %s rotated, but: %w", k.ID, err)
+		for _, k := range added {
+			e := storage.AuditEvent{ID: s.NewID(), Time: s.Manager.now().UTC(), Type: "key.rotated", ActorID: "@system",
+				Details: map[string]string{"kid": k.ID, "active_from": k.ActiveFrom.Format(time.RFC3339), "trigger": "schedule"}}
+			if k.Algorithm != AlgRS256 {
+				e.Details["alg"] = k.Algorithm
+			}
+			if err := s.Audit.AppendAudit(ctx, e); err != nil {
+				return added[0], true, fmt.Errorf("keys: key %s rotated, but: %w", k.ID, err)
+			}
 		}
 	}
-	return k, true, nil
+	return added[0], true, nil
 }
 
 // Run checks at once and then every CheckEvery until ctx ends; failures

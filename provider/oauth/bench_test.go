@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -37,9 +39,14 @@ var backends = []struct {
 
 // onBackends runs bench as a sub-benchmark on a fresh harness per backend.
 func onBackends(b *testing.B, bench func(b *testing.B, h *harness)) {
+	onBackendsWith(b, func(*Config) {}, bench)
+}
+
+// onBackendsWith is onBackends on a harness configured by mutate.
+func onBackendsWith(b *testing.B, mutate func(*Config), bench func(b *testing.B, h *harness)) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			h := newHarnessOn(b, be.open(b))
+			h := newHarnessOn(b, be.open(b), mutate)
 			b.ReportAllocs()
 			bench(b, h)
 		})
@@ -67,7 +74,37 @@ func BenchmarkRS256Sign(b *testing.B) {
 	}
 }
 
+// BenchmarkES256Sign and BenchmarkEdDSASign are the same yardstick for the
+// other algorithms a key set may hold (keys.Manager.Algorithms).
+func BenchmarkES256Sign(b *testing.B) {
+	key := testOtherKeys()["e1"].(*ecdsa.PrivateKey)
+	sum := sha256.Sum256([]byte("payload"))
+	for b.Loop() {
+		if _, err := ecdsa.SignASN1(rand.Reader, key, sum[:]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEdDSASign(b *testing.B) {
+	key := testOtherKeys()["d1"].(ed25519.PrivateKey)
+	for b.Loop() {
+		_ = ed25519.Sign(key, []byte("payload"))
+	}
+}
+
 func BenchmarkClientCredentials(b *testing.B) { onBackends(b, benchClientCredentials) }
+
+// BenchmarkClientCredentialsES256 and …EdDSA are BenchmarkClientCredentials
+// with tokens.access_token_alg set: the token endpoint's CPU per grant side
+// by side with RS256.
+func BenchmarkClientCredentialsES256(b *testing.B) {
+	onBackendsWith(b, func(c *Config) { c.AccessTokenAlg = "ES256" }, benchClientCredentials)
+}
+
+func BenchmarkClientCredentialsEdDSA(b *testing.B) {
+	onBackendsWith(b, func(c *Config) { c.AccessTokenAlg = "EdDSA" }, benchClientCredentials)
+}
 
 func benchClientCredentials(b *testing.B, h *harness) {
 	form := url.Values{"grant_type": {"client_credentials"}, "scope": {"api:read"}}

@@ -2,6 +2,10 @@ package oauth
 
 import (
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
@@ -32,12 +36,53 @@ var testRSAKeys = sync.OnceValue(func() []*rsa.PrivateKey {
 	return keys
 })
 
-// fakeKeys signs with one of the test keys and publishes a set of them.
+// testOtherKeys are the ES256 ("e1") and EdDSA ("d1") test keys.
+var testOtherKeys = sync.OnceValue(func() map[string]crypto.Signer {
+	ec, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return map[string]crypto.Signer{"e1": ec, "d1": ed}
+})
+
+// otherAlgs names the kid of the ES256 and the EdDSA test key.
+var otherAlgs = map[string]string{"ES256": "e1", "EdDSA": "d1"}
+
+// fakeKeys signs with one of the test keys and publishes a set of them,
+// and signs ES256 with e1 and EdDSA with d1 (always published).
 type fakeKeys struct {
 	mu        sync.Mutex
 	signing   string
 	keys      map[string]*rsa.PrivateKey
 	published map[string]bool
+}
+
+func (k *fakeKeys) SigningKey(ctx context.Context, alg string) (string, crypto.Signer, error) {
+	if alg == "RS256" {
+		return k.Signing(ctx)
+	}
+	kid, ok := otherAlgs[alg]
+	if !ok {
+		return "", nil, fmt.Errorf("no %s key", alg)
+	}
+	return kid, testOtherKeys()[kid], nil
+}
+
+func (k *fakeKeys) VerificationKey(ctx context.Context, kid string) (string, crypto.PublicKey, error) {
+	for alg, id := range otherAlgs {
+		if id == kid {
+			return alg, testOtherKeys()[kid].Public(), nil
+		}
+	}
+	pub, err := k.PublicKey(ctx, kid)
+	if err != nil {
+		return "", nil, err
+	}
+	return "RS256", pub, nil
 }
 
 func newFakeKeys() *fakeKeys {
@@ -84,6 +129,9 @@ func (k *fakeKeys) jwks() []byte {
 		if k.published[kid] {
 			set.Keys = append(set.Keys, jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
 		}
+	}
+	for alg, kid := range otherAlgs {
+		set.Keys = append(set.Keys, jose.JSONWebKey{Key: testOtherKeys()[kid].Public(), KeyID: kid, Algorithm: alg, Use: "sig"})
 	}
 	b, _ := json.Marshal(set)
 	return b

@@ -77,6 +77,9 @@ type Config struct {
 	// AuthRequestLifespan is how long a parked authorization request waits
 	// for the user.
 	AuthRequestLifespan time.Duration
+	// AccessTokenAlg signs access tokens: RS256 (""), ES256 or EdDSA; the
+	// key set must keep a key for it (keys.Manager.Algorithms).
+	AccessTokenAlg string
 	// DefaultAudience is the aud of an access token whose client has no
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
@@ -189,7 +192,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		pages:   deps.Pages,
 		now:     now,
 		log:     logger,
-		signer:  tokens.NewSigner(deps.Keys),
+		signer:  tokens.NewSigner(deps.Keys, cfg.AccessTokenAlg),
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
 		http:    deps.HTTP,
 		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
@@ -246,6 +249,11 @@ func (c Config) validate() (*url.URL, error) {
 		if d.v <= 0 {
 			bad("%s: must be positive, not %v", d.name, d.v)
 		}
+	}
+	switch c.AccessTokenAlg {
+	case "", tokens.AlgRS256, tokens.AlgES256, tokens.AlgEdDSA:
+	default:
+		bad("access token alg: %q is not RS256, ES256 or EdDSA", c.AccessTokenAlg)
 	}
 	// Zero means off here: no grace, no cap.
 	if c.RefreshGracePeriod < 0 {

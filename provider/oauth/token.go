@@ -71,6 +71,12 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, err)
 		return
 	}
+	// The ID token is signed with the alg the client registered.
+	var idAlg string
+	if c, ok := ar.GetClient().(*fositestore.Client); ok {
+		idAlg = c.IDTokenSignedResponseAlg()
+	}
+	ctx = tokens.WithIDTokenAlg(ctx, idAlg)
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
 		if errors.Is(err, fositestore.ErrRotationLost) {

@@ -106,6 +106,10 @@ func (c *Client) GetRequestURIs() []string { return nil }
 func (c *Client) GetJSONWebKeys() *jose3.JSONWebKeySet { return c.jwks }
 func (c *Client) GetJSONWebKeysURI() string            { return c.c.JWKSURI }
 
+// IDTokenSignedResponseAlg is the alg the client's ID tokens are signed
+// with (OpenID Connect Dynamic Client Registration §2); "" is RS256.
+func (c *Client) IDTokenSignedResponseAlg() string { return c.c.IDTokenSignedResponseAlg }
+
 // GetRequestObjectSigningAlgorithm is never empty: fosite accepts unsigned
 // request objects when it is.
 func (c *Client) GetRequestObjectSigningAlgorithm() string { return "RS256" }

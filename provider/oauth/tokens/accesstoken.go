@@ -19,7 +19,7 @@ import (
 // A record keyed by SHA-256 of the exact token the provider issued is then
 // proof by itself that a presented token is that token, byte for byte, so
 // introspection and userinfo answer from the record (which also rules
-// revocation and expiry) without verifying the RS256 signature and parsing
+// revocation and expiry) without verifying the signature and parsing
 // the claims again, a fifth of an introspection's CPU. A record keyed by the
 // signature alone proves nothing about the header and payload in front of
 // it: those still need the verification.
@@ -73,6 +73,7 @@ func (s Strategy) GenerateAccessToken(ctx context.Context, req fosite.Requester)
 	if err != nil {
 		return "", "", err
 	}
+	noteAccessToken(ctx, token)
 	return token, token, nil
 }
 
@@ -98,7 +99,7 @@ func (s Strategy) GenerateRefreshToken(ctx context.Context, req fosite.Requester
 func (s Strategy) ValidateAccessToken(ctx context.Context, req fosite.Requester, token string) error {
 	if sess, ok := req.GetSession().(*fositestore.Session); ok && sess.RecordKey() != "" &&
 		subtle.ConstantTimeCompare([]byte(sess.RecordKey()), []byte(fositestore.SigKey(token))) == 1 {
-		if _, err := s.keys.PublicKey(ctx, headerKid(token)); err != nil {
+		if _, _, err := s.keys.VerificationKey(ctx, headerKid(token)); err != nil {
 			return fosite.ErrTokenSignatureMismatch.WithHint("The key that signed the token is no longer published.").WithWrap(err)
 		}
 		return nil

@@ -30,8 +30,8 @@ type IDTokenHint struct {
 	Expired bool
 }
 
-// VerifyIDTokenHint checks an ID token this provider (issuer) issued: RS256
-// by a published key (also one rotated out of signing), the issuer, a
+// VerifyIDTokenHint checks an ID token this provider (issuer) issued: signed
+// (RS256, ES256 or EdDSA) by a published key (also one rotated out of signing), the issuer, a
 // subject, and not an access token. An expired token is accepted.
 func (s *Signer) VerifyIDTokenHint(ctx context.Context, issuer, raw string) (IDTokenHint, error) {
 	t, err := s.Decode(ctx, raw)

@@ -36,6 +36,11 @@ func (k *fakeKeys) List(context.Context) ([]keys.KeyInfo, error) {
 	return append([]keys.KeyInfo(nil), k.list...), nil
 }
 
+func (k *fakeKeys) RotateAll(ctx context.Context) ([]storage.SigningKey, error) {
+	key, err := k.Rotate(ctx)
+	return []storage.SigningKey{key}, err
+}
+
 func (k *fakeKeys) Rotate(context.Context) (storage.SigningKey, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
