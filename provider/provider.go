@@ -125,6 +125,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		DefaultAudience:       cfg.DefaultAudience,
+		DeviceCodeLifespan:    cfg.DeviceCodeLifespan,
+		DevicePollInterval:    cfg.DevicePollInterval,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
@@ -191,6 +193,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
+	handle(discovery.PathDeviceAuthorization, http.HandlerFunc(oa.DeviceAuthorization))
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
 	if registration != nil {
 		handle(dcr.PathRegister, http.HandlerFunc(registration.Register))
