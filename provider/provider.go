@@ -133,7 +133,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 	// Logout verifies its hints with the protocol's own signer.
 	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, limiter: limiter,
-		hints: idTokenHints{oa}, selfServe: selfServe})
+		hints: idTokenHints{oa}, selfServe: selfServe, devices: oa})
 	if err != nil {
 		return nil, err
 	}

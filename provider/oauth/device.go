@@ -174,40 +174,33 @@ func (s *Server) deviceAuthorization(ctx context.Context, r *http.Request) (devi
 	}, nil
 }
 
-// DeviceRequest is a pending device authorization as the page shows it.
-type DeviceRequest struct {
-	// UserCode is the code, formatted as the device shows it.
-	UserCode string
-	Client   storage.Client
-	Scopes   []string
-}
-
 // ErrDeviceCodeUnknown is a user code that is not (or no longer) waiting
 // for a decision: mistyped, expired, or used.
 var ErrDeviceCodeUnknown = fault.Sentinel(fault.NotFound, "This code is not valid. Check it on the device's screen; it may have expired or been used already.")
 
-// LookupDevice finds the pending device authorization of a user code.
-// ErrDeviceCodeUnknown.
-func (s *Server) LookupDevice(ctx context.Context, typed string) (DeviceRequest, error) {
+// LookupDevice finds the pending device authorization of a user code: the
+// code as the device shows it (XXXX-XXXX), the client that asks and the
+// scopes it asks for. ErrDeviceCodeUnknown.
+func (s *Server) LookupDevice(ctx context.Context, typed string) (userCode string, cl storage.Client, scopes []string, err error) {
 	code, ok := NormalizeUserCode(typed)
 	if !ok {
-		return DeviceRequest{}, ErrDeviceCodeUnknown
+		return "", cl, nil, ErrDeviceCodeUnknown
 	}
 	g, err := s.store.GetDeviceGrantByUserCode(ctx, userCodeHash(code), s.now())
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.Status != storage.DeviceGrantPending) {
-		return DeviceRequest{}, ErrDeviceCodeUnknown
+		return "", cl, nil, ErrDeviceCodeUnknown
 	}
 	if err != nil {
-		return DeviceRequest{}, fmt.Errorf("oauth: load device grant: %w", err)
+		return "", cl, nil, fmt.Errorf("oauth: load device grant: %w", err)
 	}
-	cl, err := s.store.GetClient(ctx, g.ClientID)
+	cl, err = s.store.GetClient(ctx, g.ClientID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return DeviceRequest{}, ErrDeviceCodeUnknown
+		return "", cl, nil, ErrDeviceCodeUnknown
 	}
 	if err != nil {
-		return DeviceRequest{}, fmt.Errorf("oauth: load client: %w", err)
+		return "", cl, nil, fmt.Errorf("oauth: load client: %w", err)
 	}
-	return DeviceRequest{UserCode: FormatUserCode(code), Client: cl, Scopes: g.Scopes}, nil
+	return FormatUserCode(code), cl, g.Scopes, nil
 }
 
 // DeviceOrganizations are the organizations the user may pick for a device

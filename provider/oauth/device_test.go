@@ -130,17 +130,17 @@ func TestDeviceFlow(t *testing.T) {
 	resp, body = h.poll(tvClient, dc)
 	wantOAuthError(t, "poll after the longer interval", resp, body, http.StatusBadRequest, "authorization_pending")
 
-	req, err := h.s.LookupDevice(ctx, strings.ToLower(strings.ReplaceAll(uc, "-", " ")))
+	shown, cl, scopes, err := h.s.LookupDevice(ctx, strings.ToLower(strings.ReplaceAll(uc, "-", " ")))
 	if err != nil {
 		t.Fatalf("LookupDevice (typed in lowercase with a space): %v", err)
 	}
-	if req.Client.Name != "Living-room TV" || req.UserCode != uc || strings.Join(req.Scopes, " ") != "offline_access openid profile" {
-		t.Errorf("LookupDevice = %+v", req)
+	if cl.Name != "Living-room TV" || shown != uc || strings.Join(scopes, " ") != "offline_access openid profile" {
+		t.Errorf("LookupDevice = %q %q %v", shown, cl.Name, scopes)
 	}
 	if err := h.s.DecideDevice(ctx, uc, bs, "", true); err != nil {
 		t.Fatalf("DecideDevice: %v", err)
 	}
-	if _, err := h.s.LookupDevice(ctx, uc); !errors.Is(err, ErrDeviceCodeUnknown) {
+	if _, _, _, err := h.s.LookupDevice(ctx, uc); !errors.Is(err, ErrDeviceCodeUnknown) {
 		t.Errorf("LookupDevice after approval: %v, want ErrDeviceCodeUnknown (single use)", err)
 	}
 	if err := h.s.DecideDevice(ctx, uc, bs, "", false); !errors.Is(err, ErrDeviceCodeUnknown) {
@@ -219,7 +219,7 @@ func TestDeviceDeniedAndExpired(t *testing.T) {
 	h.clock.advance(DefaultDeviceCodeLifespan + time.Second)
 	resp, body = h.poll(devCLIClient, dc)
 	wantOAuthError(t, "expired", resp, body, http.StatusBadRequest, "expired_token")
-	if _, err := h.s.LookupDevice(t.Context(), uc); !errors.Is(err, ErrDeviceCodeUnknown) {
+	if _, _, _, err := h.s.LookupDevice(t.Context(), uc); !errors.Is(err, ErrDeviceCodeUnknown) {
 		t.Errorf("LookupDevice(expired): %v", err)
 	}
 	if err := h.s.DecideDevice(t.Context(), uc, h.agent().signIn("u1", ""), "", true); !errors.Is(err, ErrDeviceCodeUnknown) {
@@ -235,9 +235,9 @@ func TestDeviceOrganizationChoice(t *testing.T) {
 	seedDeviceClients(h)
 	ctx := t.Context()
 	dc, uc := h.startDevice(tvClient, "openid")
-	req, err := h.s.LookupDevice(ctx, uc)
+	_, cl, _, err := h.s.LookupDevice(ctx, uc)
 	h.must("LookupDevice", err)
-	orgs, err := h.s.DeviceOrganizations(ctx, req.Client, "u2")
+	orgs, err := h.s.DeviceOrganizations(ctx, cl, "u2")
 	if err != nil || len(orgs) != 2 {
 		t.Fatalf("DeviceOrganizations(u2) = %v, %v; want two", orgs, err)
 	}
@@ -322,7 +322,7 @@ func TestDeviceRejects(t *testing.T) {
 	})
 	t.Run("page: malformed user codes are unknown", func(t *testing.T) {
 		for _, typed := range []string{"", "BCDF-GHJ", "BCDF-GHJK-L", "ABCD-EFGH", "0000-1111", "BCDF-GHJ€"} {
-			if _, err := h.s.LookupDevice(t.Context(), typed); !errors.Is(err, ErrDeviceCodeUnknown) {
+			if _, _, _, err := h.s.LookupDevice(t.Context(), typed); !errors.Is(err, ErrDeviceCodeUnknown) {
 				t.Errorf("LookupDevice(%q): %v", typed, err)
 			}
 		}
