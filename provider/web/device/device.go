@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -116,34 +117,49 @@ func (p *Pages) enter(w http.ResponseWriter, r *http.Request, sess storage.Sessi
 	return p.confirm(w, r, sess, user, r.PostFormValue("user_code"))
 }
 
-// confirm looks a code up, counting a wrong one, and shows what it would
-// approve.
-func (p *Pages) confirm(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User, typed string) error {
+// found is a pending device authorization a code names.
+type found struct {
+	code   string
+	cl     storage.Client
+	scopes []string
+}
+
+// lookup finds the device authorization of a typed code within the guess
+// limit: a wrong code counts against the user and the address, on every
+// form that names a code. retry > 0 means the limit is reached.
+func (p *Pages) lookup(r *http.Request, userID, typed string) (f found, retry time.Duration, err error) {
 	ctx := r.Context()
 	ip := p.Site.Sessions().RemoteIP(r)
-	retry, limited, err := p.Guesses.Limited(ctx, user.ID, ip)
-	if err != nil {
-		return err
+	retry, limited, err := p.Guesses.Limited(ctx, userID, ip)
+	if err != nil || limited {
+		return f, retry, err
 	}
-	if limited {
+	f.code, f.cl, f.scopes, err = p.Devices.LookupDevice(ctx, typed)
+	if fault.KindOf(err) == fault.NotFound {
+		if werr := p.Guesses.Wrong(ctx, userID, ip); werr != nil {
+			return f, 0, werr
+		}
+	}
+	return f, 0, err
+}
+
+// confirm looks a code up and shows what it would approve.
+func (p *Pages) confirm(w http.ResponseWriter, r *http.Request, sess storage.Session, user storage.User, typed string) error {
+	f, retry, err := p.lookup(r, user.ID, typed)
+	if retry > 0 {
 		return p.Site.Throttled(w, retry, p.Site.Path(PathDevice))
 	}
-	code, cl, scopes, err := p.Devices.LookupDevice(ctx, typed)
-	if fault.KindOf(err) == fault.NotFound {
-		if err := p.Guesses.Wrong(ctx, user.ID, ip); err != nil {
-			return err
-		}
-		msg, _ := fault.From(err)
+	if msg, ok := fault.From(err); ok && msg.Kind == fault.NotFound {
 		return p.renderEntry(w, r, user, typed, msg.Message, http.StatusNotFound)
 	}
 	if err != nil {
 		return err
 	}
-	orgs, err := p.Devices.DeviceOrganizations(ctx, cl, user.ID)
+	orgs, err := p.Devices.DeviceOrganizations(r.Context(), f.cl, user.ID)
 	if err != nil {
 		return err
 	}
-	return p.renderConfirm(w, r, user, code, cl, scopes, orgs, "", http.StatusOK)
+	return p.renderConfirm(w, r, user, f, orgs, "", http.StatusOK)
 }
 
 // decide is POST /device/decide: approve or deny the code.
@@ -158,21 +174,28 @@ func (p *Pages) decide(w http.ResponseWriter, r *http.Request, sess storage.Sess
 	default:
 		return page.Show(http.StatusBadRequest, "Unknown choice", "Choose Approve or Deny.")
 	}
-	err := p.Devices.DecideDevice(ctx, typed, sess, r.PostFormValue("org_id"), approve)
-	if f, ok := fault.From(err); ok && f.Kind == fault.Invalid {
+	f, retry, err := p.lookup(r, user.ID, typed)
+	if retry > 0 {
+		return p.Site.Throttled(w, retry, p.Site.Path(PathDevice))
+	}
+	if msg, ok := fault.From(err); ok {
+		return page.Show(statusOf(msg.Kind), "The device was not connected", msg.Message)
+	}
+	if err != nil {
+		return err
+	}
+	orgID := r.PostFormValue("org_id")
+	err = p.Devices.DecideDevice(ctx, typed, sess, orgID, approve)
+	if msg, ok := fault.From(err); ok && msg.Kind == fault.Invalid {
 		// Nothing was decided: ask again, saying why.
-		code, cl, scopes, lerr := p.Devices.LookupDevice(ctx, typed)
-		if lerr != nil {
-			return lerr
-		}
-		orgs, oerr := p.Devices.DeviceOrganizations(ctx, cl, user.ID)
+		orgs, oerr := p.Devices.DeviceOrganizations(ctx, f.cl, user.ID)
 		if oerr != nil {
 			return oerr
 		}
-		return p.renderConfirm(w, r, user, code, cl, scopes, orgs, f.Message, http.StatusBadRequest)
+		return p.renderConfirm(w, r, user, f, orgs, msg.Message, http.StatusBadRequest)
 	}
-	if f, ok := fault.From(err); ok {
-		return page.Show(statusOf(f.Kind), "The device was not connected", f.Message)
+	if msg, ok := fault.From(err); ok {
+		return page.Show(statusOf(msg.Kind), "The device was not connected", msg.Message)
 	}
 	if err != nil {
 		return err
@@ -181,6 +204,8 @@ func (p *Pages) decide(w http.ResponseWriter, r *http.Request, sess storage.Sess
 	if approve {
 		done = "approved"
 	}
+	p.Site.Audit(ctx, storage.AuditEvent{Type: "device." + done, ActorID: user.ID, SubjectID: user.ID, ClientID: f.cl.ID,
+		OrgID: orgID, IP: p.Site.Sessions().RemoteIP(r), Details: map[string]string{"scope": strings.Join(f.scopes, " ")}})
 	data := devicePage{Title: "Device " + done, UserEmail: user.Email, Done: done}
 	return p.Site.Render(w, http.StatusOK, "device", data)
 }
@@ -203,15 +228,16 @@ func (p *Pages) renderEntry(w http.ResponseWriter, r *http.Request, user storage
 	return p.Site.Render(w, status, "device", data)
 }
 
-func (p *Pages) renderConfirm(w http.ResponseWriter, r *http.Request, user storage.User, code string, cl storage.Client, scopes []string, orgs []storage.Membership, msg string, status int) error {
+func (p *Pages) renderConfirm(w http.ResponseWriter, r *http.Request, user storage.User, f found, orgs []storage.Membership, msg string, status int) error {
+	cl := f.cl
 	name := cl.Name
 	if name == "" {
 		name = cl.ID
 	}
-	data := devicePage{Title: "Connect " + name, UserEmail: user.Email, Error: msg, UserCode: code,
+	data := devicePage{Title: "Connect " + name, UserEmail: user.Email, Error: msg, UserCode: f.code,
 		ClientName: name, LogoURI: signin.LogoURL(cl.LogoURI), DecideAction: p.Site.Path(PathDecide),
 		CSRF: p.Site.Sessions().CSRFToken(w, r)}
-	for _, s := range scopes {
+	for _, s := range f.scopes {
 		text, known := signin.DescribeScope(s)
 		data.Scopes = append(data.Scopes, scopeLine{Text: text, Known: known})
 	}

@@ -99,6 +99,9 @@ func TestDeviceApprove(t *testing.T) {
 	if got := strings.Join(devs.decided, "|"); got != goodCode+" alice o2 approve" {
 		t.Errorf("decisions %q", got)
 	}
+	if ev := env.Audits("device.approved"); len(ev) != 1 || ev[0].ClientID != "tv" || ev[0].ActorID != "alice" || ev[0].OrgID != "o2" {
+		t.Errorf("audit: %+v", ev)
+	}
 }
 
 // TestDeviceEnterAndDeny: the code typed in the form finds the request, a
@@ -127,6 +130,9 @@ func TestDeviceEnterAndDeny(t *testing.T) {
 	if !strings.Contains(w.Body.String(), "Device not connected") || strings.Join(devs.decided, "|") != goodCode+" alice  deny" {
 		t.Errorf("deny: %q, page %s", devs.decided, w.Body)
 	}
+	if ev := env.Audits("device.denied"); len(ev) != 1 {
+		t.Errorf("audit: %+v", ev)
+	}
 }
 
 // TestDeviceRefusals: a refusal the person can fix (no organization
@@ -154,7 +160,10 @@ func TestDeviceGuessingIsLimited(t *testing.T) {
 	env, _ := setup(t)
 	a, _ := env.SignedIn("alice")
 	a.Get("/device")
-	for i := range 3 {
+	if w := a.Post("/device/decide", url.Values{"user_code": {"ZZZZ-ZZZZ"}, "action": {"approve"}}); w.Code != http.StatusNotFound {
+		t.Fatalf("wrong code on the decision form: status %d", w.Code)
+	}
+	for i := range 2 {
 		w := a.Post("/device", url.Values{"user_code": {"ZZZZ-ZZZZ"}})
 		if w.Code != http.StatusNotFound {
 			t.Fatalf("wrong guess %d: status %d", i, w.Code)
@@ -162,6 +171,8 @@ func TestDeviceGuessingIsLimited(t *testing.T) {
 	}
 	w := a.Get("/device?user_code=" + goodCode)
 	webtest.WantStatus(t, w, http.StatusTooManyRequests)
+	// The decision form names a code too: no way around the limit.
+	webtest.WantStatus(t, a.Post("/device/decide", url.Values{"user_code": {goodCode}, "action": {"approve"}}), http.StatusTooManyRequests)
 	if w.Header().Get("Retry-After") == "" {
 		t.Error("no Retry-After")
 	}
