@@ -255,7 +255,33 @@ func (s *Server) DecideDevice(ctx context.Context, typed string, bs storage.Sess
 	if errors.Is(err, storage.ErrNotFound) {
 		return ErrDeviceCodeUnknown
 	}
-	return err
+	if err != nil || !approve {
+		return err
+	}
+	return s.rememberDeviceConsent(ctx, bs.UserID, g.ClientID, decided.GrantedScopes, now)
+}
+
+// rememberDeviceConsent adds the approved scopes to the user's consent for
+// the client, as the consent page does: the device then shows among the
+// account page's authorized apps, where revoking it ends its tokens.
+func (s *Server) rememberDeviceConsent(ctx context.Context, userID, clientID string, scopes []string, now time.Time) error {
+	c, err := s.store.GetConsent(ctx, userID, clientID)
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		c = storage.Consent{UserID: userID, ClientID: clientID, CreatedAt: now}
+	case err != nil:
+		return fmt.Errorf("oauth: read consent: %w", err)
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(c.Scopes, sc) {
+			c.Scopes = append(c.Scopes, sc)
+		}
+	}
+	c.UpdatedAt = now
+	if err := s.store.PutConsent(ctx, c); err != nil {
+		return fmt.Errorf("oauth: store consent: %w", err)
+	}
+	return nil
 }
 
 // deviceApproval checks that bs's user may approve g for orgID and returns

@@ -146,6 +146,11 @@ func TestDeviceFlow(t *testing.T) {
 	if err := h.s.DecideDevice(ctx, uc, bs, "", false); !errors.Is(err, ErrDeviceCodeUnknown) {
 		t.Errorf("second decision: %v, want ErrDeviceCodeUnknown", err)
 	}
+	// Remembered as a consent: the account page lists the app and can
+	// revoke it.
+	if c, err := h.store.GetConsent(ctx, "u1", "tv"); err != nil || strings.Join(c.Scopes, " ") != "offline_access openid profile" {
+		t.Errorf("consent after approval: %+v, %v", c, err)
+	}
 
 	h.clock.advance(11 * time.Second)
 	resp, tok := h.poll(tvClient, dc)
