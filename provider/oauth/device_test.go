@@ -129,6 +129,9 @@ func TestDeviceFlow(t *testing.T) {
 	h.clock.advance(16 * time.Second)
 	resp, body = h.poll(tvClient, dc)
 	wantOAuthError(t, "poll after the longer interval", resp, body, http.StatusBadRequest, "authorization_pending")
+	h.clock.advance(14500 * time.Millisecond) // the interval is 15 s after two slow_downs
+	resp, body = h.poll(tvClient, dc)
+	wantOAuthError(t, "poll half a second early (network jitter)", resp, body, http.StatusBadRequest, "authorization_pending")
 
 	shown, cl, scopes, err := h.s.LookupDevice(ctx, strings.ToLower(strings.ReplaceAll(uc, "-", " ")))
 	if err != nil {

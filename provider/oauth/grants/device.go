@@ -23,6 +23,11 @@ const GrantTypeDeviceCode = fositestore.GrantTypeDeviceCode
 // §3.5: "the interval MUST be increased by 5 seconds").
 const SlowDownStep = 5 * time.Second
 
+// PollTolerance is how much sooner than the interval a poll may arrive and
+// still count as on time: clients poll on a ticker, and the network
+// delays one request more than the next.
+const PollTolerance = time.Second
+
 // The errors of RFC 8628 §3.5, in the token endpoint's shape (RFC 6749
 // §5.2), all status 400.
 var (
@@ -121,7 +126,7 @@ func (h *DeviceCode) HandleTokenEndpointRequest(ctx context.Context, ar fosite.A
 		// Pending: §3.5 asks the client to wait interval seconds between
 		// polls; a sooner one is told to slow down, and the interval grows
 		// for all later polls of this code.
-		if !g.LastPolledAt.IsZero() && now.Sub(g.LastPolledAt) < g.Interval {
+		if !g.LastPolledAt.IsZero() && now.Sub(g.LastPolledAt) < g.Interval-PollTolerance {
 			g.Interval += SlowDownStep
 			answer = ErrSlowDown
 		} else {
