@@ -44,6 +44,11 @@ type Config struct {
 	// AuthRequestLifespan is how long an authorization request waits for
 	// the sign-in pages.
 	AuthRequestLifespan time.Duration
+	// DeviceCodeLifespan is how long a device authorization (RFC 8628)
+	// waits for its user; DevicePollInterval is the least time between the
+	// device's polls (whole seconds).
+	DeviceCodeLifespan time.Duration
+	DevicePollInterval time.Duration
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
@@ -180,6 +185,8 @@ func DefaultConfig() Config {
 		IDTokenLifespan:       oauth.DefaultIDTokenLifespan,
 		AuthRequestLifespan:   oauth.DefaultAuthRequestLifespan,
 		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
+		DeviceCodeLifespan:    oauth.DefaultDeviceCodeLifespan,
+		DevicePollInterval:    oauth.DefaultDevicePollInterval,
 
 		RSABits:            keys.DefaultBits,
 		SigningAlgorithms:  []string{keys.AlgRS256},

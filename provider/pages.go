@@ -7,6 +7,7 @@ import (
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/admin"
+	"github.com/ostiary/ostiary/provider/web/device"
 	"github.com/ostiary/ostiary/provider/web/federation"
 	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
@@ -22,6 +23,9 @@ type pageDeps struct {
 	flows   *signin.Flows
 	limiter *throttle.Limiter
 	hints   signin.IDTokenHints
+	// devices are the device authorizations (provider/oauth) the device
+	// page decides.
+	devices device.Devices
 	// selfServe is web/selfservice's configuration from newMail; the
 	// dependencies known only here are filled in.
 	selfServe *selfservice.Pages
@@ -69,10 +73,16 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("organization pages: %w", err)
 	}
+	devicePages, err := device.New(device.Pages{Site: site, Devices: d.devices, Guesses: &throttle.Guesses{
+		Store: st, Name: "device", Limit: throttle.DefaultGuessLimit, IPLimit: throttle.DefaultGuessIPLimit,
+		Window: throttle.DefaultGuessWindow, Now: site.Now}})
+	if err != nil {
+		return nil, fmt.Errorf("device pages: %w", err)
+	}
 	adminPages := &admin.Pages{Site: site, Store: st, Keys: svc.Keys, Ops: svc.Admin, Users: svc.Users}
 	return &webPages{
 		tables: [][]page.Route{signinPages.Routes(), fed.Routes(), selfService.Routes(), accountPages.Routes(),
-			orgPages.Routes(), adminPages.Routes()},
+			orgPages.Routes(), adminPages.Routes(), devicePages.Routes()},
 		prepareReset: selfService.PrepareReset,
 	}, nil
 }

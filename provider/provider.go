@@ -126,13 +126,15 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		DefaultAudience:       cfg.DefaultAudience,
 		AccessTokenAlg:        cfg.AccessTokenAlg,
+		DeviceCodeLifespan:    cfg.DeviceCodeLifespan,
+		DevicePollInterval:    cfg.DevicePollInterval,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	// Logout verifies its hints with the protocol's own signer.
 	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, limiter: limiter,
-		hints: idTokenHints{oa}, selfServe: selfServe})
+		hints: idTokenHints{oa}, selfServe: selfServe, devices: oa})
 	if err != nil {
 		return nil, err
 	}
@@ -195,6 +197,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
+	handle(discovery.PathDeviceAuthorization, http.HandlerFunc(oa.DeviceAuthorization))
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))
 	if registration != nil {
 		handle(dcr.PathRegister, http.HandlerFunc(registration.Register))

@@ -40,6 +40,7 @@ type Store interface {
 	OrgStore
 	SessionStore
 	AuthRequestStore
+	DeviceGrantStore
 	ConsentStore
 	TokenStore
 	KeyStore

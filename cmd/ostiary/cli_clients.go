@@ -26,7 +26,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.Var(&redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable)")
 	fs.Var(&origins, "cors-origin", "browser `origin` allowed to call the token endpoint (repeatable)")
-	fs.Var(&grants, "grant-type", "authorization_code, refresh_token, client_credentials or urn:ietf:params:oauth:grant-type:token-exchange (repeatable; default the first two)")
+	fs.Var(&grants, "grant-type", "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange or urn:ietf:params:oauth:grant-type:device_code (repeatable; default the first two)")
 	fs.Var(&scope, "scope", "scope the client may request (repeatable; default openid profile email offline_access)")
 	fs.Var(&audiences, "audience", "audience the client may request (repeatable)")
 	fs.StringVar(&spec.TokenEndpointAuthMethod, "token-endpoint-auth-method", "", "client_secret_basic (default), client_secret_post, private_key_jwt or none")

@@ -66,6 +66,8 @@ type Config struct {
 		AuthorizeCodeLifespan time.Duration `yaml:"authorize_code_lifespan"`
 		IDTokenLifespan       time.Duration `yaml:"id_token_lifespan"`
 		PATExchangeLifespan   time.Duration `yaml:"pat_exchange_lifespan"`
+		DeviceCodeLifespan    time.Duration `yaml:"device_code_lifespan"`
+		DevicePollInterval    time.Duration `yaml:"device_poll_interval"`
 		DefaultAudience       string        `yaml:"default_audience"`
 		// AccessTokenAlg: RS256 (default), ES256 or EdDSA; one of
 		// keys.algorithms.
@@ -298,6 +300,8 @@ func (c Config) Validate() error {
 		{"tokens.authorize_code_lifespan", c.Tokens.AuthorizeCodeLifespan},
 		{"tokens.id_token_lifespan", c.Tokens.IDTokenLifespan},
 		{"tokens.pat_exchange_lifespan", c.Tokens.PATExchangeLifespan},
+		{"tokens.device_code_lifespan", c.Tokens.DeviceCodeLifespan},
+		{"tokens.device_poll_interval", c.Tokens.DevicePollInterval},
 		{"keys.jwks_max_age", c.Keys.JWKSMaxAge},
 		{"sessions.lifetime", c.Sessions.Lifetime},
 		{"sessions.idle_timeout", c.Sessions.IdleTimeout},
@@ -312,6 +316,9 @@ func (c Config) Validate() error {
 	}
 	if c.Tokens.RefreshFamilyLifetime < 0 {
 		bad("tokens.refresh_family_lifetime", "must not be negative (0 means no limit)")
+	}
+	if c.Tokens.DevicePollInterval%time.Second != 0 {
+		bad("tokens.device_poll_interval", "must be whole seconds (RFC 8628 §3.2), such as 5s")
 	}
 	if c.Tokens.PATExchangeLifespan > 24*time.Hour {
 		bad("tokens.pat_exchange_lifespan", "at most 24h: a script exchanges its personal access token again")

@@ -26,6 +26,8 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&t.AuthorizeCodeLifespan, &p.AuthorizeCodeLifespan),
 		linked(&t.IDTokenLifespan, &p.IDTokenLifespan),
 		linked(&t.PATExchangeLifespan, &p.PATExchangeLifespan),
+		linked(&t.DeviceCodeLifespan, &p.DeviceCodeLifespan),
+		linked(&t.DevicePollInterval, &p.DevicePollInterval),
 		linked(&t.DefaultAudience, &p.DefaultAudience),
 		linked(&k.RSABits, &p.RSABits),
 		linked(&k.Algorithms, &p.SigningAlgorithms),

@@ -24,6 +24,9 @@ const (
 	// GrantTokenExchange lets the client exchange a user's personal access
 	// token for an access token (RFC 8693; see provider/oauth).
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	// GrantDeviceCode is the device authorization grant (RFC 8628; see
+	// provider/oauth): input-constrained devices and command-line tools.
+	GrantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 )
 
 // Token endpoint authentication methods (RFC 7591 §2).
@@ -135,11 +138,11 @@ func Validate(c storage.Client) error {
 	}
 	for _, g := range c.GrantTypes {
 		switch g {
-		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange:
+		case GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials, GrantTokenExchange, GrantDeviceCode:
 		case "implicit", "password":
 			bad("grant type %q: not supported (RFC 9700 forbids it)", g)
 		default:
-			bad("grant type %q: unknown (want authorization_code, refresh_token, client_credentials or %s)", g, GrantTokenExchange)
+			bad("grant type %q: unknown (want authorization_code, refresh_token, client_credentials, %s or %s)", g, GrantTokenExchange, GrantDeviceCode)
 		}
 	}
 	usesCode := slices.Contains(c.GrantTypes, GrantAuthorizationCode)

@@ -77,7 +77,9 @@ func invalidRedirect(format string, args ...any) error {
 // initial access token): under open registration anyone could claim the
 // audience of any API and have users sign in to a token it accepts.
 func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, error) {
-	if len(m.RedirectURIs) == 0 {
+	// A device-only client (RFC 8628) has no redirect URI.
+	deviceOnly := slices.Contains(m.GrantTypes, clients.GrantDeviceCode) && !slices.Contains(m.GrantTypes, clients.GrantAuthorizationCode)
+	if len(m.RedirectURIs) == 0 && !deviceOnly {
 		return c, invalidRedirect("redirect_uris: at least one is required for the authorization code grant")
 	}
 	for _, u := range m.RedirectURIs {
@@ -112,11 +114,11 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 		grants = []string{clients.GrantAuthorizationCode} // RFC 7591 §2 default
 	}
 	for _, g := range grants {
-		if g != clients.GrantAuthorizationCode && g != clients.GrantRefreshToken {
-			return c, invalidMetadata("grant_types: %q is not offered to registered clients (only authorization_code and refresh_token)", g)
+		if g != clients.GrantAuthorizationCode && g != clients.GrantRefreshToken && g != clients.GrantDeviceCode {
+			return c, invalidMetadata("grant_types: %q is not offered to registered clients (only authorization_code, refresh_token and %s)", g, clients.GrantDeviceCode)
 		}
 	}
-	if !slices.Contains(grants, clients.GrantAuthorizationCode) {
+	if !slices.Contains(grants, clients.GrantAuthorizationCode) && !deviceOnly {
 		return c, invalidMetadata("grant_types: must include authorization_code")
 	}
 	for _, rt := range m.ResponseTypes {

@@ -10,7 +10,9 @@ const (
 	PathLogout     = "/oauth2/logout"
 	PathIntrospect = "/oauth2/introspect"
 	PathRevoke     = "/oauth2/revoke"
-	PathJWKS       = "/.well-known/jwks.json"
+	// PathDeviceAuthorization is RFC 8628 §3.1's endpoint.
+	PathDeviceAuthorization = "/oauth2/device_authorization"
+	PathJWKS                = "/.well-known/jwks.json"
 
 	PathOpenIDConfiguration = "/.well-known/openid-configuration"
 	PathOAuthServerMetadata = "/.well-known/oauth-authorization-server"
@@ -33,6 +35,7 @@ type Metadata struct {
 	IntrospectionEndpoint              string `json:"introspection_endpoint,omitempty"`
 	RevocationEndpoint                 string `json:"revocation_endpoint,omitempty"`
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint,omitempty"`
+	DeviceAuthorizationEndpoint        string `json:"device_authorization_endpoint,omitempty"`
 	ServiceDocumentation               string `json:"service_documentation,omitempty"`
 
 	ScopesSupported                   []string `json:"scopes_supported"`
@@ -86,12 +89,15 @@ func NewMetadata(issuer string) Metadata {
 		EndSessionEndpoint:    base + PathLogout,
 		IntrospectionEndpoint: base + PathIntrospect,
 		RevocationEndpoint:    base + PathRevoke,
+		// RFC 8628 §4.
+		DeviceAuthorizationEndpoint: base + PathDeviceAuthorization,
 
 		ScopesSupported:        []string{"openid", "profile", "email", "offline_access"},
 		ResponseTypesSupported: []string{"code"},
 		ResponseModesSupported: []string{"query", "form_post"},
-		GrantTypesSupported:    []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange"},
-		SubjectTypesSupported:  []string{"public"},
+		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange",
+			"urn:ietf:params:oauth:grant-type:device_code"},
+		SubjectTypesSupported: []string{"public"},
 
 		IDTokenSigningAlgValuesSupported: []string{"RS256"},
 		// Public clients authenticate with "none" (and PKCE) at the token

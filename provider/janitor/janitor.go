@@ -29,6 +29,7 @@ type Store interface {
 	DeleteExpiredTokens(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredAuthRequests(ctx context.Context, now time.Time, limit int) (int, error)
+	DeleteExpiredDeviceGrants(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredOneTimeTokens(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredMFAChallenges(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteOldMail(ctx context.Context, sentBefore, failedBefore time.Time, limit int) (int, error)
@@ -155,6 +156,11 @@ func (j *Janitor) tables() []table {
 		{"tokens", s.DeleteExpiredTokens},
 		{"sessions", s.DeleteExpiredSessions},
 		{"auth_requests", s.DeleteExpiredAuthRequests},
+		// An expired device code answers expired_token (RFC 8628 §3.5) for
+		// an hour more, then it is unknown.
+		{"device_grants", func(ctx context.Context, now time.Time, limit int) (int, error) {
+			return s.DeleteExpiredDeviceGrants(ctx, now.Add(-time.Hour), limit)
+		}},
 		{"one_time_tokens", s.DeleteExpiredOneTimeTokens},
 		{"mfa_challenges", s.DeleteExpiredMFAChallenges},
 		{"mail", func(ctx context.Context, now time.Time, limit int) (int, error) {

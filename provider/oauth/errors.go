@@ -14,7 +14,7 @@ import (
 
 // Errors the package answers with that fosite lacks or words differently.
 var (
-	errUnsupportedGrant = fosite.ErrUnsupportedGrantType.WithHint("Supported grant types are authorization_code, refresh_token, client_credentials and " + GrantTypeTokenExchange + ".")
+	errUnsupportedGrant = fosite.ErrUnsupportedGrantType.WithHint("Supported grant types are authorization_code, refresh_token, client_credentials, " + GrantTypeTokenExchange + " and " + GrantTypeDeviceCode + ".")
 	errBodyTooLarge     = &fosite.RFC6749Error{
 		ErrorField:       "invalid_request",
 		DescriptionField: "The request body is too large.",

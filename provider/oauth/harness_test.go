@@ -117,6 +117,7 @@ func newHarnessOn(t testing.TB, store storage.Store, mutate ...func(*Config)) *h
 	mux.HandleFunc("/oauth2/introspect", h.s.Introspect)
 	mux.HandleFunc("/oauth2/revoke", h.s.Revoke)
 	mux.HandleFunc("/oauth2/userinfo", h.s.Userinfo)
+	mux.HandleFunc("/oauth2/device_authorization", h.s.DeviceAuthorization)
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(h.keys.jwks())

@@ -80,6 +80,11 @@ type Config struct {
 	// AccessTokenAlg signs access tokens: RS256 (""), ES256 or EdDSA; the
 	// key set must keep a key for it (keys.Manager.Algorithms).
 	AccessTokenAlg string
+	// DeviceCodeLifespan is how long a device authorization (RFC 8628)
+	// waits for the user; DevicePollInterval the least time between two
+	// polls of the device, in whole seconds.
+	DeviceCodeLifespan time.Duration
+	DevicePollInterval time.Duration
 	// DefaultAudience is the aud of an access token whose client has no
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
@@ -106,6 +111,7 @@ type Store interface {
 
 	storage.TokenStore
 	PATStore
+	storage.DeviceGrantStore
 
 	BeginTX(ctx context.Context) (context.Context, error)
 	Commit(ctx context.Context) error
@@ -245,6 +251,8 @@ func (c Config) validate() (*url.URL, error) {
 		{"ID token lifespan", c.IDTokenLifespan},
 		{"authorization request lifespan", c.AuthRequestLifespan},
 		{"PAT exchange lifespan", c.PATExchangeLifespan},
+		{"device code lifespan", c.DeviceCodeLifespan},
+		{"device poll interval", c.DevicePollInterval},
 	} {
 		if d.v <= 0 {
 			bad("%s: must be positive, not %v", d.name, d.v)
@@ -254,6 +262,9 @@ func (c Config) validate() (*url.URL, error) {
 	case "", tokens.AlgRS256, tokens.AlgES256, tokens.AlgEdDSA:
 	default:
 		bad("access token alg: %q is not RS256, ES256 or EdDSA", c.AccessTokenAlg)
+	}
+	if c.DevicePollInterval%time.Second != 0 {
+		bad("device poll interval: must be whole seconds (RFC 8628 §3.2), not %v", c.DevicePollInterval)
 	}
 	// Zero means off here: no grace, no cap.
 	if c.RefreshGracePeriod < 0 {
@@ -286,7 +297,8 @@ func (d Deps) validate() error {
 // the implicit and password grants): authorization code, then PKCE, then
 // OpenID Connect explicit; refresh; client credentials; introspection;
 // revocation; OpenID Connect refresh; then our RFC 8693 token exchange of
-// personal access tokens (grants.PATExchange).
+// personal access tokens (grants.PATExchange) and our RFC 8628 device
+// authorization grant (grants.DeviceCode).
 func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	cfg := s.cfg
 	secret := cfg.HMACSecret[:32]
@@ -364,6 +376,15 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 		Now:      s.now,
 		Log:      s.log,
 	}
+	device := &grants.DeviceCode{
+		AccessTokenStrategy:  s.strategy,
+		RefreshTokenStrategy: s.strategy,
+		Tokens:               st,
+		IDToken:              idHelper,
+		Store:                s.store,
+		Config:               fc,
+		Now:                  s.now,
+	}
 
 	fc.AuthorizeEndpointHandlers = fosite.AuthorizeEndpointHandlers{code, pkceHandler, oidcExplicit}
 	fc.TokenEndpointHandlers = fosite.TokenEndpointHandlers{
@@ -372,6 +393,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 		grants.GrantOnly{TokenEndpointHandler: refresh, Required: []string{"refresh_token"}},
 		grants.GrantOnly{TokenEndpointHandler: clientCredentials}, grants.GrantOnly{TokenEndpointHandler: oidcRefresh},
 		grants.GrantOnly{TokenEndpointHandler: exchange},
+		grants.GrantOnly{TokenEndpointHandler: device, Required: []string{"device_code"}},
 	}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}

@@ -21,6 +21,8 @@ func withLifespans(c Config) Config {
 		{&c.IDTokenLifespan, DefaultIDTokenLifespan},
 		{&c.AuthRequestLifespan, DefaultAuthRequestLifespan},
 		{&c.PATExchangeLifespan, DefaultPATExchangeLifespan},
+		{&c.DeviceCodeLifespan, DefaultDeviceCodeLifespan},
+		{&c.DevicePollInterval, DefaultDevicePollInterval},
 	} {
 		if *d.field == 0 {
 			*d.field = d.v

@@ -21,8 +21,9 @@ var errMethodNotAllowed = &fosite.RFC6749Error{
 }
 
 // Token is the token endpoint (RFC 6749 §3.2): authorization_code,
-// refresh_token, client_credentials and the token exchange of personal
-// access tokens (RFC 8693, grants.PATExchange), with client_secret_basic,
+// refresh_token, client_credentials, the token exchange of personal
+// access tokens (RFC 8693, grants.PATExchange) and the device code (RFC
+// 8628, grants.DeviceCode), with client_secret_basic,
 // client_secret_post, private_key_jwt or none. POST /oauth2/token; OPTIONS
 // answers CORS preflights.
 func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
@@ -64,7 +65,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		if err = s.reloadForRefresh(ctx, ar); err == nil {
 			err = tokens.NarrowAudience(ar, targets)
 		}
-	case ar.GetGrantTypes().ExactOne("authorization_code"):
+	case ar.GetGrantTypes().ExactOne("authorization_code"), ar.GetGrantTypes().ExactOne(GrantTypeDeviceCode):
 		err = tokens.NarrowAudience(ar, targets)
 	}
 	if err != nil {

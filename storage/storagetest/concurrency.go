@@ -33,6 +33,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ClaimMail", testRaceClaimMail},
 		{"ThrottleHit", testRaceThrottle},
 		{"AcquireLease", testRaceLease},
+		{"RedeemDeviceGrant", testRaceDeviceGrantRedeem},
 	} {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()

@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		orgTests,
 		sessionTests,
 		authRequestTests,
+		deviceGrantTests,
 		consentTests,
 		tokenTests,
 		keyTests,

@@ -30,9 +30,13 @@ var (
 // personal access tokens (provider/oauth/grants.PATExchange).
 const GrantTypeTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 
+// GrantTypeDeviceCode is RFC 8628 §3.4's grant_type: the device
+// authorization grant (provider/oauth/grants.DeviceCode).
+const GrantTypeDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
+
 // SupportedGrants are the only grants any client may use: no implicit, no
 // password (RFC 9700 §2.1.2, §2.4).
-var SupportedGrants = []string{"authorization_code", "refresh_token", "client_credentials", GrantTypeTokenExchange}
+var SupportedGrants = []string{"authorization_code", "refresh_token", "client_credentials", GrantTypeTokenExchange, GrantTypeDeviceCode}
 
 func newClient(c storage.Client) *Client {
 	fc := &Client{c: c}

@@ -117,7 +117,7 @@ func mapErr(err error) error {
 }
 
 // secretParams never reach a stored form, whatever fosite sanitizes.
-var secretParams = []string{"client_secret", "client_assertion", "code_verifier", "refresh_token", "code", "access_token", "token", "password", "subject_token", "actor_token"}
+var secretParams = []string{"client_secret", "client_assertion", "code_verifier", "refresh_token", "code", "access_token", "token", "password", "subject_token", "actor_token", "device_code"}
 
 func (a *Adapter) record(kind storage.TokenKind, sig string, req fosite.Requester, tt fosite.TokenType) (storage.TokenRecord, error) {
 	sess, ok := req.GetSession().(*Session)

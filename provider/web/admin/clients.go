@@ -79,6 +79,7 @@ var grantChoices = []grantChoice{
 	{clients.GrantRefreshToken, "Refresh token", "The client keeps a session without asking again; rotated at every use."},
 	{clients.GrantClientCredentials, "Client credentials", "A service acts as itself, no user involved. Confidential clients only."},
 	{clients.GrantTokenExchange, "Token exchange", "Scripts trade a user's personal access token for an access token (RFC 8693)."},
+	{clients.GrantDeviceCode, "Device code", "Command-line tools and TVs sign in by showing a code the user approves on /device (RFC 8628)."},
 }
 
 func (f clientForm) spec() clients.Spec {
