@@ -45,6 +45,7 @@ type Store interface {
 	KeyStore
 	PATStore
 	OneTimeTokenStore
+	PushedRequestStore
 	MailStore
 	AuditStore
 	ThrottleStore

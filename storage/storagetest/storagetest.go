@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		keyTests,
 		patTests,
 		oneTimeTokenTests,
+		pushedRequestTests,
 		mailTests,
 		auditTests,
 		throttleTests,
