@@ -43,6 +43,11 @@ type Config struct {
 	// AuthRequestLifespan is how long an authorization request waits for
 	// the sign-in pages.
 	AuthRequestLifespan time.Duration
+	// PushedRequestLifespan is how long a pushed authorization request
+	// (RFC 9126) waits to be used; RequirePushedAuthorizationRequests makes
+	// every client push first.
+	PushedRequestLifespan              time.Duration
+	RequirePushedAuthorizationRequests bool
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
@@ -173,6 +178,7 @@ func DefaultConfig() Config {
 		IDTokenLifespan:       oauth.DefaultIDTokenLifespan,
 		AuthRequestLifespan:   oauth.DefaultAuthRequestLifespan,
 		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
+		PushedRequestLifespan: oauth.DefaultPushedRequestLifespan,
 
 		RSABits:            keys.DefaultBits,
 		JWKSMaxAge:         15 * time.Minute,

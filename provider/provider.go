@@ -125,6 +125,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RefreshGracePeriod:    cfg.RefreshGracePeriod,
 		RefreshFamilyLifetime: cfg.RefreshFamilyLifetime,
 		DefaultAudience:       cfg.DefaultAudience,
+
+		PushedRequestLifespan:              cfg.PushedRequestLifespan,
+		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
@@ -139,6 +142,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta := discovery.NewMetadata(cfg.Issuer)
 	meta.AuthorizationResponseIssParameterSupported = true // oauth adds iss (RFC 9207)
 	meta.PromptValuesSupported = []string{"none", "login", "consent", "select_account"}
+	meta.PushedAuthorizationRequestEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + discovery.PathPushedAuthorize
+	meta.RequirePushedAuthorizationRequests = cfg.RequirePushedAuthorizationRequests
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	svc.onClientChange(oa.ClientChanged)
@@ -189,6 +194,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathAuthorize, pageHandler(oa.Authorize))
 	handle(oauth.PathResume, pageHandler(oa.ResumeAuthorize))
 	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
+	handle(discovery.PathPushedAuthorize, http.HandlerFunc(oa.PushedAuthorize))
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
 	handle(discovery.PathUserinfo, http.HandlerFunc(oa.Userinfo))

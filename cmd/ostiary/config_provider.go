@@ -27,6 +27,8 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&t.IDTokenLifespan, &p.IDTokenLifespan),
 		linked(&t.PATExchangeLifespan, &p.PATExchangeLifespan),
 		linked(&t.DefaultAudience, &p.DefaultAudience),
+		linked(&c.OAuth.RequirePushedAuthorizationRequests, &p.RequirePushedAuthorizationRequests),
+		linked(&c.OAuth.PushedRequestLifespan, &p.PushedRequestLifespan),
 		linked(&k.RSABits, &p.RSABits),
 		linked(&k.JWKSMaxAge, &p.JWKSMaxAge),
 		linked(&k.PrePublication, &p.PrePublication),

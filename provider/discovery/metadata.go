@@ -10,7 +10,9 @@ const (
 	PathLogout     = "/oauth2/logout"
 	PathIntrospect = "/oauth2/introspect"
 	PathRevoke     = "/oauth2/revoke"
-	PathJWKS       = "/.well-known/jwks.json"
+	// PathPushedAuthorize is RFC 9126's pushed authorization request endpoint.
+	PathPushedAuthorize = "/oauth2/par"
+	PathJWKS            = "/.well-known/jwks.json"
 
 	PathOpenIDConfiguration = "/.well-known/openid-configuration"
 	PathOAuthServerMetadata = "/.well-known/oauth-authorization-server"

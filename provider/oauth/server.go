@@ -77,6 +77,13 @@ type Config struct {
 	// AuthRequestLifespan is how long a parked authorization request waits
 	// for the user.
 	AuthRequestLifespan time.Duration
+	// PushedRequestLifespan is how long a pushed authorization request
+	// (RFC 9126) waits to be used.
+	PushedRequestLifespan time.Duration
+	// RequirePushedAuthorizationRequests makes every client push its
+	// authorization requests first (RFC 9126 §5); a client can also be
+	// made to on its own (storage.Client).
+	RequirePushedAuthorizationRequests bool
 	// DefaultAudience is the aud of an access token whose client has no
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
@@ -97,6 +104,8 @@ type Store interface {
 	GetAuthRequest(ctx context.Context, id string, now time.Time) (storage.AuthRequest, error)
 	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
 	DeleteAuthRequest(ctx context.Context, id string) error
+
+	storage.PushedRequestStore
 
 	GetConsent(ctx context.Context, userID, clientID string) (storage.Consent, error)
 	PutConsent(ctx context.Context, c storage.Consent) error
@@ -242,6 +251,7 @@ func (c Config) validate() (*url.URL, error) {
 		{"ID token lifespan", c.IDTokenLifespan},
 		{"authorization request lifespan", c.AuthRequestLifespan},
 		{"PAT exchange lifespan", c.PATExchangeLifespan},
+		{"pushed request lifespan", c.PushedRequestLifespan},
 	} {
 		if d.v <= 0 {
 			bad("%s: must be positive, not %v", d.name, d.v)

@@ -21,6 +21,7 @@ func withLifespans(c Config) Config {
 		{&c.IDTokenLifespan, DefaultIDTokenLifespan},
 		{&c.AuthRequestLifespan, DefaultAuthRequestLifespan},
 		{&c.PATExchangeLifespan, DefaultPATExchangeLifespan},
+		{&c.PushedRequestLifespan, DefaultPushedRequestLifespan},
 	} {
 		if *d.field == 0 {
 			*d.field = d.v
