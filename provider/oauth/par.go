@@ -32,6 +32,25 @@ var (
 	errUnknownRequestURI = fosite.ErrInvalidRequestURI.WithHint("The request_uri is unknown, expired or already used; push the authorization request again.")
 )
 
+// pushAudiences is fosite's configuration, except that a client assertion
+// sent to the pushed authorization request endpoint may name the issuer,
+// the token endpoint or that endpoint as its audience (RFC 9126 §2); at the
+// token endpoint it names the token endpoint, as before.
+type pushAudiences struct {
+	*fosite.Config
+	issuer string
+}
+
+type pushingKey struct{}
+
+func (c pushAudiences) GetTokenURLs(ctx context.Context) []string {
+	urls := c.Config.GetTokenURLs(ctx)
+	if ctx.Value(pushingKey{}) != nil {
+		urls = append(urls[:len(urls):len(urls)], c.issuer, c.issuer+pathPushedAuthorize)
+	}
+	return urls
+}
+
 // pushedResponse is RFC 9126 §2.2's answer.
 type pushedResponse struct {
 	RequestURI string `json:"request_uri"`
@@ -87,7 +106,7 @@ func (s *Server) checkPushed(ctx context.Context, r *http.Request) (url.Values, 
 	for k, v := range r.PostForm {
 		form[k] = append([]string(nil), v...)
 	}
-	client, err := s.provider.AuthenticateClient(ctx, r, r.PostForm)
+	client, err := s.provider.AuthenticateClient(context.WithValue(ctx, pushingKey{}, true), r, r.PostForm)
 	if err != nil {
 		return nil, tokenError(err)
 	}

@@ -2,12 +2,19 @@ package oauth
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	josejwt "github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -278,4 +285,54 @@ func TestPushedRequestURIRace(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPushedRequestPrivateKeyJWT: a private_key_jwt client pushes with an
+// assertion whose aud is the issuer, the token endpoint or the pushed
+// authorization request endpoint (RFC 9126 §2); another audience is
+// invalid_client, and the token endpoint still wants its own URL.
+func TestPushedRequestPrivateKeyJWT(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	h.must("GenerateKey", err)
+	jwks, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256"}}})
+	now := h.clock.Now()
+	h.must("CreateClient", h.store.CreateClient(context.Background(), storage.Client{
+		ID: "pkj", Name: "PKJ", JWKS: jwks, RedirectURIs: []string{"https://pkj.example/cb"},
+		GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "private_key_jwt", CreatedAt: now, UpdatedAt: now,
+	}))
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}}, nil)
+	h.must("NewSigner", err)
+	assertion := func(aud string) string {
+		real := time.Now()
+		tok, err := josejwt.Signed(signer).Claims(josejwt.Claims{
+			Issuer: "pkj", Subject: "pkj", Audience: josejwt.Audience{aud}, ID: rand.Text(),
+			IssuedAt: josejwt.NewNumericDate(real), Expiry: josejwt.NewNumericDate(real.Add(time.Minute)),
+		}).Serialize()
+		h.must("sign", err)
+		return tok
+	}
+	pkj := testClient{id: "pkj", redirect: "https://pkj.example/cb"}
+	for _, tc := range []struct {
+		aud  string
+		want int
+	}{
+		{h.issuer, http.StatusCreated},
+		{h.issuer + "/oauth2/token", http.StatusCreated},
+		{h.issuer + "/oauth2/par", http.StatusCreated},
+		{"https://elsewhere.example", http.StatusUnauthorized},
+	} {
+		form := h.pushParams(pkj, s256(randtoken.New()+"x"), url.Values{"scope": {"openid"}})
+		form.Set("client_assertion_type", clientAssertionType)
+		form.Set("client_assertion", assertion(tc.aud))
+		resp, body := h.postForm("/oauth2/par", form, "", "")
+		if resp.StatusCode != tc.want {
+			t.Errorf("aud %s: %d %v, want %d", tc.aud, resp.StatusCode, body, tc.want)
+		}
+	}
+	resp, body := h.postForm("/oauth2/token", url.Values{"grant_type": {"authorization_code"}, "code": {"x"},
+		"client_assertion_type": {clientAssertionType}, "client_assertion": {assertion(h.issuer + "/oauth2/par")}}, "", "")
+	wantOAuthError(t, "token endpoint, aud the PAR endpoint", resp, body, http.StatusUnauthorized, "invalid_client")
 }

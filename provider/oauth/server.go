@@ -35,6 +35,8 @@ const (
 	// PathResume is where the pages send the browser back.
 	PathResume = "/oauth2/authorize/resume"
 	pathToken  = "/oauth2/token"
+	// pathPushedAuthorize is discovery.PathPushedAuthorize.
+	pathPushedAuthorize = discovery.PathPushedAuthorize
 )
 
 // The lifespans provider.DefaultConfig gives, which the ostiary binary runs
@@ -377,7 +379,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
-	s.provider = fosite.NewOAuth2Provider(st, fc)
+	s.provider = fosite.NewOAuth2Provider(st, pushAudiences{Config: fc, issuer: cfg.Issuer})
 }
 
 // path returns the issuer-relative path p as an absolute-path reference.
