@@ -19,18 +19,14 @@ type Client struct {
 	// §2.1.1 allows it for confidential clients that use nonce); one that
 	// sends a challenge is still held to it. Public clients always need
 	// PKCE whatever this says.
-	PKCEOptional bool
-	// RequirePushedAuthorizationRequests makes the authorization endpoint
-	// refuse this client's requests that were not pushed first (RFC 9126
-	// §6: require_pushed_authorization_requests).
-	RequirePushedAuthorizationRequests bool
-	RedirectURIs                       []string
-	PostLogoutRedirectURIs             []string
-	CORSOrigins                        []string
-	GrantTypes                         []string
-	ResponseTypes                      []string
-	Scopes                             []string
-	Audiences                          []string
+	PKCEOptional           bool
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	CORSOrigins            []string
+	GrantTypes             []string
+	ResponseTypes          []string
+	Scopes                 []string
+	Audiences              []string
 	// TokenEndpointAuthMethod is client_secret_basic, client_secret_post,
 	// private_key_jwt or none.
 	TokenEndpointAuthMethod string
@@ -53,6 +49,11 @@ type Client struct {
 	IDTokenLifespan      time.Duration
 	CreatedAt            time.Time
 	UpdatedAt            time.Time
+
+	// RequirePushedAuthorizationRequests makes the authorization endpoint
+	// refuse this client's requests that were not pushed first (RFC 9126
+	// §6: require_pushed_authorization_requests).
+	RequirePushedAuthorizationRequests bool
 }
 
 // PKCERequired reports whether the client must send a code_challenge:

@@ -42,26 +42,27 @@ type Spec struct {
 	Public     bool
 	FirstParty bool
 	// PKCEOptional lets a confidential client send no code_challenge.
-	PKCEOptional bool
+	PKCEOptional            bool
+	RedirectURIs            []string
+	PostLogoutRedirectURIs  []string
+	CORSOrigins             []string
+	GrantTypes              []string
+	Scopes                  []string
+	Audiences               []string
+	TokenEndpointAuthMethod string
+	JWKSURI                 string
+	LogoURI                 string
+	PolicyURI               string
+	TOSURI                  string
+	BackchannelLogoutURI    string
+	OrgID                   string
+	AccessTokenLifespan     time.Duration
+	RefreshTokenLifespan    time.Duration
+	IDTokenLifespan         time.Duration
+
 	// RequirePushedAuthorizationRequests: the client must push its
 	// authorization requests first (RFC 9126 §6).
 	RequirePushedAuthorizationRequests bool
-	RedirectURIs                       []string
-	PostLogoutRedirectURIs             []string
-	CORSOrigins                        []string
-	GrantTypes                         []string
-	Scopes                             []string
-	Audiences                          []string
-	TokenEndpointAuthMethod            string
-	JWKSURI                            string
-	LogoURI                            string
-	PolicyURI                          string
-	TOSURI                             string
-	BackchannelLogoutURI               string
-	OrgID                              string
-	AccessTokenLifespan                time.Duration
-	RefreshTokenLifespan               time.Duration
-	IDTokenLifespan                    time.Duration
 }
 
 // Build validates spec and returns the client to store and, for a
@@ -69,32 +70,33 @@ type Spec struct {
 // Every problem is reported in one ErrInvalid failure (see Validate).
 func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 	c := storage.Client{
-		ID:                                 randtoken.ID(),
-		Name:                               strings.TrimSpace(spec.Name),
-		Public:                             spec.Public,
-		FirstParty:                         spec.FirstParty,
-		PKCEOptional:                       spec.PKCEOptional,
+		ID:                               randtoken.ID(),
+		Name:                             strings.TrimSpace(spec.Name),
+		Public:                           spec.Public,
+		FirstParty:                       spec.FirstParty,
+		PKCEOptional:                     spec.PKCEOptional,
+		RedirectURIs:                     spec.RedirectURIs,
+		PostLogoutRedirectURIs:           spec.PostLogoutRedirectURIs,
+		CORSOrigins:                      spec.CORSOrigins,
+		GrantTypes:                       spec.GrantTypes,
+		ResponseTypes:                    []string{"code"},
+		Scopes:                           spec.Scopes,
+		Audiences:                        spec.Audiences,
+		TokenEndpointAuthMethod:          spec.TokenEndpointAuthMethod,
+		JWKSURI:                          spec.JWKSURI,
+		LogoURI:                          spec.LogoURI,
+		PolicyURI:                        spec.PolicyURI,
+		TOSURI:                           spec.TOSURI,
+		BackchannelLogoutURI:             spec.BackchannelLogoutURI,
+		BackchannelLogoutSessionRequired: spec.BackchannelLogoutURI != "",
+		OrgID:                            spec.OrgID,
+		AccessTokenLifespan:              spec.AccessTokenLifespan,
+		RefreshTokenLifespan:             spec.RefreshTokenLifespan,
+		IDTokenLifespan:                  spec.IDTokenLifespan,
+		CreatedAt:                        now,
+		UpdatedAt:                        now,
+
 		RequirePushedAuthorizationRequests: spec.RequirePushedAuthorizationRequests,
-		RedirectURIs:                       spec.RedirectURIs,
-		PostLogoutRedirectURIs:             spec.PostLogoutRedirectURIs,
-		CORSOrigins:                        spec.CORSOrigins,
-		GrantTypes:                         spec.GrantTypes,
-		ResponseTypes:                      []string{"code"},
-		Scopes:                             spec.Scopes,
-		Audiences:                          spec.Audiences,
-		TokenEndpointAuthMethod:            spec.TokenEndpointAuthMethod,
-		JWKSURI:                            spec.JWKSURI,
-		LogoURI:                            spec.LogoURI,
-		PolicyURI:                          spec.PolicyURI,
-		TOSURI:                             spec.TOSURI,
-		BackchannelLogoutURI:               spec.BackchannelLogoutURI,
-		BackchannelLogoutSessionRequired:   spec.BackchannelLogoutURI != "",
-		OrgID:                              spec.OrgID,
-		AccessTokenLifespan:                spec.AccessTokenLifespan,
-		RefreshTokenLifespan:               spec.RefreshTokenLifespan,
-		IDTokenLifespan:                    spec.IDTokenLifespan,
-		CreatedAt:                          now,
-		UpdatedAt:                          now,
 	}
 	if len(c.GrantTypes) == 0 {
 		c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}
