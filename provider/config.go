@@ -49,6 +49,11 @@ type Config struct {
 	// device's polls (whole seconds).
 	DeviceCodeLifespan time.Duration
 	DevicePollInterval time.Duration
+	// PushedRequestLifespan is how long a pushed authorization request
+	// (RFC 9126) waits to be used; RequirePushedAuthorizationRequests makes
+	// every client push first.
+	PushedRequestLifespan              time.Duration
+	RequirePushedAuthorizationRequests bool
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
@@ -187,6 +192,7 @@ func DefaultConfig() Config {
 		PATExchangeLifespan:   oauth.DefaultPATExchangeLifespan,
 		DeviceCodeLifespan:    oauth.DefaultDeviceCodeLifespan,
 		DevicePollInterval:    oauth.DefaultDevicePollInterval,
+		PushedRequestLifespan: oauth.DefaultPushedRequestLifespan,
 
 		RSABits:            keys.DefaultBits,
 		SigningAlgorithms:  []string{keys.AlgRS256},

@@ -128,6 +128,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccessTokenAlg:        cfg.AccessTokenAlg,
 		DeviceCodeLifespan:    cfg.DeviceCodeLifespan,
 		DevicePollInterval:    cfg.DevicePollInterval,
+
+		PushedRequestLifespan:              cfg.PushedRequestLifespan,
+		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
@@ -145,6 +148,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Exactly the algorithms the key set signs with, which clients may
 	// register (id_token_signed_response_alg).
 	meta.IDTokenSigningAlgValuesSupported = km.SigningAlgorithms()
+	meta.PushedAuthorizationRequestEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + discovery.PathPushedAuthorize
+	meta.RequirePushedAuthorizationRequests = cfg.RequirePushedAuthorizationRequests
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	svc.onClientChange(oa.ClientChanged)
@@ -195,6 +200,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(discovery.PathAuthorize, pageHandler(oa.Authorize))
 	handle(oauth.PathResume, pageHandler(oa.ResumeAuthorize))
 	handle(discovery.PathToken, http.HandlerFunc(oa.Token))
+	handle(discovery.PathPushedAuthorize, http.HandlerFunc(oa.PushedAuthorize))
 	handle(discovery.PathIntrospect, http.HandlerFunc(oa.Introspect))
 	handle(discovery.PathRevoke, http.HandlerFunc(oa.Revoke))
 	handle(discovery.PathDeviceAuthorization, http.HandlerFunc(oa.DeviceAuthorization))

@@ -15,8 +15,8 @@ import (
 
 // oauthJSONPaths answer errors as RFC 6749 §5.2 JSON; the rest of /oauth2
 // (authorize, its resumption, logout) is seen in a browser.
-var oauthJSONPaths = []string{discovery.PathToken, discovery.PathIntrospect, discovery.PathRevoke, discovery.PathUserinfo,
-	discovery.PathDeviceAuthorization}
+var oauthJSONPaths = []string{discovery.PathToken, discovery.PathPushedAuthorize, discovery.PathIntrospect, discovery.PathRevoke,
+	discovery.PathUserinfo, discovery.PathDeviceAuthorization}
 
 // refuseText answers a request textcheck refused with a 400 in the shape
 // of the surface it was sent to: the admin API's error body, the OAuth JSON

@@ -53,6 +53,11 @@ type Client struct {
 	IDTokenSignedResponseAlg string
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+
+	// RequirePushedAuthorizationRequests makes the authorization endpoint
+	// refuse this client's requests that were not pushed first (RFC 9126
+	// §6: require_pushed_authorization_requests).
+	RequirePushedAuthorizationRequests bool
 }
 
 // PKCERequired reports whether the client must send a code_challenge:

@@ -46,6 +46,7 @@ type Store interface {
 	KeyStore
 	PATStore
 	OneTimeTokenStore
+	PushedRequestStore
 	MailStore
 	AuditStore
 	ThrottleStore

@@ -23,6 +23,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.BoolVar(&spec.Public, "public", false, "public client (browser or native app): no secret, PKCE only")
 	fs.BoolVar(&spec.FirstParty, "first-party", false, "first-party client: skips the consent page")
 	fs.BoolVar(&spec.PKCEOptional, "pkce-optional", false, "let this confidential client send no code_challenge (a challenge sent is still checked; public clients always need PKCE)")
+	fs.BoolVar(&spec.RequirePushedAuthorizationRequests, "require-par", false, "refuse authorization requests not pushed to /oauth2/par first (RFC 9126)")
 	fs.Var(&redirects, "redirect-uri", "exact redirect `URI` (repeatable)")
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable)")
 	fs.Var(&origins, "cors-origin", "browser `origin` allowed to call the token endpoint (repeatable)")
@@ -108,7 +109,8 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			}
 			return printTable(e.stdout, []string{"FIELD", "VALUE"}, [][]string{
 				{"client_id", v.ClientID}, {"name", v.Name}, {"public", fmt.Sprint(v.Public)},
-				{"first_party", fmt.Sprint(v.FirstParty)}, {"pkce_required", fmt.Sprint(v.PKCERequired)}, {"redirect_uris", strings.Join(v.RedirectURIs, " ")},
+				{"first_party", fmt.Sprint(v.FirstParty)}, {"pkce_required", fmt.Sprint(v.PKCERequired)},
+				{"require_pushed_authorization_requests", fmt.Sprint(v.RequirePAR)}, {"redirect_uris", strings.Join(v.RedirectURIs, " ")},
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
@@ -142,12 +144,13 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	var (
 		patch                                                   adminapi.ClientPatch
 		name, logo, policy, tos, backchannel, idTokenAlg        string
-		firstParty, pkceOptional                                bool
+		firstParty, pkceOptional, requirePAR                    bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 	)
 	fs.StringVar(&name, "name", "", "new display `name`")
 	fs.BoolVar(&firstParty, "first-party", false, "first-party (true) skips the consent page; --first-party=false asks again")
 	fs.BoolVar(&pkceOptional, "pkce-optional", false, "let the confidential client send no code_challenge (true); --pkce-optional=false requires PKCE again")
+	fs.BoolVar(&requirePAR, "require-par", false, "require pushed authorization requests (true); --require-par=false accepts direct ones again")
 	fs.Var(&redirects, "redirect-uri", "redirect `URI` (repeatable; replaces the list)")
 	fs.Var(&postLogout, "post-logout-redirect-uri", "post-logout redirect `URI` (repeatable; replaces the list)")
 	fs.Var(&origins, "cors-origin", "CORS `origin` (repeatable; replaces the list)")
@@ -173,6 +176,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 			case "pkce-optional":
 				required := !pkceOptional
 				patch.PKCERequired = &required
+			case "require-par":
+				patch.RequirePAR = &requirePAR
 			case "redirect-uri":
 				patch.RedirectURIs = (*[]string)(&redirects)
 			case "post-logout-redirect-uri":
@@ -238,6 +243,7 @@ type clientView struct {
 	Public                  bool     `json:"public"`
 	FirstParty              bool     `json:"first_party"`
 	PKCERequired            bool     `json:"pkce_required"`
+	RequirePAR              bool     `json:"require_pushed_authorization_requests"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris,omitempty"`
 	CORSOrigins             []string `json:"cors_origins,omitempty"`
@@ -254,6 +260,7 @@ type clientView struct {
 func viewClient(c storage.Client) clientView {
 	return clientView{
 		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.PKCERequired(),
+		RequirePAR:   c.RequirePushedAuthorizationRequests,
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),

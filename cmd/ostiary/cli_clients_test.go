@@ -116,3 +116,22 @@ func TestClientsIDTokenAlg(t *testing.T) {
 		t.Errorf("update to a disabled alg: exit %d, %s", code, stderr)
 	}
 }
+
+// TestClientsRequirePAR: --require-par sets the client's
+// require_pushed_authorization_requests (RFC 9126 §6); update flips it.
+func TestClientsRequirePAR(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "FAPI", "--require-par",
+		"--redirect-uri", "https://fapi.example/cb", "--output", "json"))
+	get := func() any {
+		return decode[map[string]any](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json"))["require_pushed_authorization_requests"]
+	}
+	if got := get(); got != true {
+		t.Fatalf("require_pushed_authorization_requests = %v, want true", got)
+	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--require-par=false")
+	if got := get(); got != false {
+		t.Fatalf("after --require-par=false: %v, want false", got)
+	}
+}

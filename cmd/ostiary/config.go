@@ -74,6 +74,14 @@ type Config struct {
 		AccessTokenAlg string `yaml:"access_token_alg"`
 	} `yaml:"tokens"`
 
+	// OAuth holds protocol switches that are not token lifetimes.
+	OAuth struct {
+		// RequirePushedAuthorizationRequests makes every client push its
+		// authorization requests first (RFC 9126 §5).
+		RequirePushedAuthorizationRequests bool          `yaml:"require_pushed_authorization_requests"`
+		PushedRequestLifespan              time.Duration `yaml:"pushed_request_lifespan"`
+	} `yaml:"oauth"`
+
 	Keys struct {
 		RSABits int `yaml:"rsa_bits"`
 		// Algorithms: the signing algorithms kept in the key set (RS256,
@@ -319,6 +327,9 @@ func (c Config) Validate() error {
 	}
 	if c.Tokens.DevicePollInterval%time.Second != 0 {
 		bad("tokens.device_poll_interval", "must be whole seconds (RFC 8628 §3.2), such as 5s")
+	}
+	if l := c.OAuth.PushedRequestLifespan; l < 10*time.Second || l > 10*time.Minute {
+		bad("oauth.pushed_request_lifespan", "between 10s and 10m: the client sends the browser on at once (RFC 9126 §2.2)")
 	}
 	if c.Tokens.PATExchangeLifespan > 24*time.Hour {
 		bad("tokens.pat_exchange_lifespan", "at most 24h: a script exchanges its personal access token again")

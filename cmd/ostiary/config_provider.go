@@ -29,6 +29,8 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&t.DeviceCodeLifespan, &p.DeviceCodeLifespan),
 		linked(&t.DevicePollInterval, &p.DevicePollInterval),
 		linked(&t.DefaultAudience, &p.DefaultAudience),
+		linked(&c.OAuth.RequirePushedAuthorizationRequests, &p.RequirePushedAuthorizationRequests),
+		linked(&c.OAuth.PushedRequestLifespan, &p.PushedRequestLifespan),
 		linked(&k.RSABits, &p.RSABits),
 		linked(&k.Algorithms, &p.SigningAlgorithms),
 		linked(&t.AccessTokenAlg, &p.AccessTokenAlg),

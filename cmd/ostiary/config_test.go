@@ -213,3 +213,22 @@ func TestConfigSigningAlgorithms(t *testing.T) {
 		t.Errorf("provider config: algorithms %v, access token alg %q", p.SigningAlgorithms, p.AccessTokenAlg)
 	}
 }
+
+// TestPushedRequestConfig: oauth.require_pushed_authorization_requests
+// reaches the provider; pushed_request_lifespan stays within 10s..10m.
+func TestPushedRequestConfig(t *testing.T) {
+	t.Parallel()
+	c, err := loadConfig(writeFile(t, "oauth:\n  require_pushed_authorization_requests: true\n  pushed_request_lifespan: 60s\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := providerConfig(c, nil); !p.RequirePushedAuthorizationRequests || p.PushedRequestLifespan.Seconds() != 60 {
+		t.Fatalf("provider config: require %v, lifespan %v", p.RequirePushedAuthorizationRequests, p.PushedRequestLifespan)
+	}
+	for _, bad := range []string{"1s", "1h"} {
+		_, err := loadConfig(writeFile(t, "oauth:\n  pushed_request_lifespan: "+bad+"\n"), noEnv)
+		if err == nil || !strings.Contains(err.Error(), "oauth.pushed_request_lifespan") {
+			t.Errorf("lifespan %s: %v", bad, err)
+		}
+	}
+}

@@ -19,6 +19,7 @@ type clientCreate struct {
 	// PKCERequired absent is true; false lets a confidential client send
 	// no code_challenge.
 	PKCERequired            *bool    `json:"pkce_required"`
+	RequirePAR              bool     `json:"require_pushed_authorization_requests"`
 	RedirectURIs            []string `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string `json:"post_logout_redirect_uris"`
 	CORSOrigins             []string `json:"cors_origins"`
@@ -43,8 +44,9 @@ type clientCreate struct {
 func (c clientCreate) spec() clients.Spec {
 	return clients.Spec{
 		Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCEOptional: c.PKCERequired != nil && !*c.PKCERequired,
-		RedirectURIs:           c.RedirectURIs,
-		PostLogoutRedirectURIs: c.PostLogoutRedirectURIs, CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes,
+		RequirePushedAuthorizationRequests: c.RequirePAR,
+		RedirectURIs:                       c.RedirectURIs,
+		PostLogoutRedirectURIs:             c.PostLogoutRedirectURIs, CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes,
 		Scopes: c.Scopes, Audiences: c.Audiences, TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		JWKSURI: c.JWKSURI, LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI,
 		BackchannelLogoutURI: c.BackchannelLogoutURI, OrgID: c.OrgID,

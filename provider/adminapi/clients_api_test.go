@@ -40,3 +40,23 @@ func TestPKCERequiredField(t *testing.T) {
 		t.Fatal("a public client is shown as let off PKCE")
 	}
 }
+
+// TestRequirePARField: require_pushed_authorization_requests (RFC 9126 §6)
+// is taken on creation, patched, and shown.
+func TestRequirePARField(t *testing.T) {
+	t.Parallel()
+	var body clientCreate
+	if err := json.Unmarshal([]byte(`{"client_name":"P","require_pushed_authorization_requests":true}`), &body); err != nil || !body.spec().RequirePushedAuthorizationRequests {
+		t.Fatalf("create: %+v %v", body.spec(), err)
+	}
+	var patch ClientPatch
+	if err := json.Unmarshal([]byte(`{"require_pushed_authorization_requests":false}`), &patch); err != nil {
+		t.Fatal(err)
+	}
+	if c := patch.apply(storage.Client{RequirePushedAuthorizationRequests: true}); c.RequirePushedAuthorizationRequests || ViewClient(c).RequirePAR {
+		t.Fatalf("patch false: %+v", c)
+	}
+	if c := (ClientPatch{}).apply(storage.Client{RequirePushedAuthorizationRequests: true}); !ViewClient(c).RequirePAR {
+		t.Fatalf("empty patch changed it: %+v", c)
+	}
+}

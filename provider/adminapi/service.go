@@ -144,6 +144,7 @@ type ClientPatch struct {
 	Name                   *string   `json:"client_name,omitempty"`
 	FirstParty             *bool     `json:"first_party,omitempty"`
 	PKCERequired           *bool     `json:"pkce_required,omitempty"`
+	RequirePAR             *bool     `json:"require_pushed_authorization_requests,omitempty"`
 	RedirectURIs           *[]string `json:"redirect_uris,omitempty"`
 	PostLogoutRedirectURIs *[]string `json:"post_logout_redirect_uris,omitempty"`
 	CORSOrigins            *[]string `json:"cors_origins,omitempty"`
@@ -175,6 +176,9 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	}
 	if p.PKCERequired != nil {
 		c.PKCEOptional = !*p.PKCERequired
+	}
+	if p.RequirePAR != nil {
+		c.RequirePushedAuthorizationRequests = *p.RequirePAR
 	}
 	list(&c.RedirectURIs, p.RedirectURIs)
 	list(&c.PostLogoutRedirectURIs, p.PostLogoutRedirectURIs)

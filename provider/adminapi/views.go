@@ -16,6 +16,7 @@ type ClientView struct {
 	Public                  bool      `json:"public"`
 	FirstParty              bool      `json:"first_party"`
 	PKCERequired            bool      `json:"pkce_required"`
+	RequirePAR              bool      `json:"require_pushed_authorization_requests"`
 	RedirectURIs            []string  `json:"redirect_uris"`
 	PostLogoutRedirectURIs  []string  `json:"post_logout_redirect_uris"`
 	CORSOrigins             []string  `json:"cors_origins"`
@@ -46,6 +47,7 @@ func nonNil(s []string) []string {
 func ViewClient(c storage.Client) ClientView {
 	return ClientView{
 		ClientID: c.ID, Name: c.Name, Public: c.Public, FirstParty: c.FirstParty, PKCERequired: c.PKCERequired(),
+		RequirePAR:   c.RequirePushedAuthorizationRequests,
 		RedirectURIs: nonNil(c.RedirectURIs), PostLogoutRedirectURIs: nonNil(c.PostLogoutRedirectURIs),
 		CORSOrigins: nonNil(c.CORSOrigins), GrantTypes: nonNil(c.GrantTypes), Scopes: nonNil(c.Scopes),
 		Audiences: nonNil(c.Audiences), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,

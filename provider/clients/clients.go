@@ -67,6 +67,10 @@ type Spec struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256 (""), ES256 or
 	// EdDSA, among the provider's keys.algorithms (CheckIDTokenAlg).
 	IDTokenSignedResponseAlg string
+
+	// RequirePushedAuthorizationRequests: the client must push its
+	// authorization requests first (RFC 9126 §6).
+	RequirePushedAuthorizationRequests bool
 }
 
 // Build validates spec and returns the client to store and, for a
@@ -100,6 +104,8 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
+
+		RequirePushedAuthorizationRequests: spec.RequirePushedAuthorizationRequests,
 	}
 	if len(c.GrantTypes) == 0 {
 		c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken}

@@ -37,6 +37,8 @@ type Metadata struct {
 	// confidential client send no code_challenge. A challenge it sends is
 	// still checked; public clients always need PKCE.
 	PKCERequired *bool `json:"pkce_required,omitempty"`
+	// RequirePushedAuthorizationRequests is RFC 9126 §6's client metadata.
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests,omitempty"`
 	// Audience (an extension, named as in Ory Hydra) lists the audiences,
 	// RFC 8707 resource indicators, the client may ask tokens for; without
 	// any its tokens carry the provider's default audience.
@@ -184,6 +186,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.Name = name
 	c.Public = method == clients.AuthNone
 	c.PKCEOptional = pkceOptional
+	c.RequirePushedAuthorizationRequests = m.RequirePushedAuthorizationRequests
 	c.Audiences = slices.Clone(m.Audience)
 	c.FirstParty = false
 	c.RedirectURIs = m.RedirectURIs
@@ -248,6 +251,8 @@ func metadataOf(c storage.Client) Metadata {
 		PKCERequired:             &pkceRequired,
 		Audience:                 c.Audiences,
 		IDTokenSignedResponseAlg: idTokenAlg(c),
+
+		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
 	}
 }
 

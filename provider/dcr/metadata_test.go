@@ -68,6 +68,25 @@ func TestRegisterPKCERequired(t *testing.T) {
 	}
 }
 
+// TestRegisterRequirePAR: RFC 9126 §6's require_pushed_authorization_requests
+// client metadata is kept and read back; absent is false.
+func TestRegisterRequirePAR(t *testing.T) {
+	t.Parallel()
+	hs := newHarness(t, ModeOpen)
+	status, body := hs.call(http.MethodPost, PathRegister, "", `{"client_name":"FAPI","redirect_uris":["https://a.example/cb"],"require_pushed_authorization_requests":true}`)
+	if status != http.StatusCreated || body["require_pushed_authorization_requests"] != true {
+		t.Fatalf("register: %d %v", status, body)
+	}
+	c, err := hs.store.GetClient(t.Context(), body["client_id"].(string))
+	if err != nil || !c.RequirePushedAuthorizationRequests {
+		t.Fatalf("stored %v, %v", c.RequirePushedAuthorizationRequests, err)
+	}
+	status, body = hs.call(http.MethodPost, PathRegister, "", `{"client_name":"Web","redirect_uris":["https://a.example/cb"]}`)
+	if _, set := body["require_pushed_authorization_requests"]; status != http.StatusCreated || set {
+		t.Fatalf("default: %d %v", status, body)
+	}
+}
+
 // TestOpenUpdateKeepsAdminAudiences: under open registration a client may
 // not claim audiences, but an RFC 7592 update that sends back what it read
 // (the audiences an admin gave it) is no claim and must not be refused;

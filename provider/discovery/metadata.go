@@ -12,7 +12,9 @@ const (
 	PathRevoke     = "/oauth2/revoke"
 	// PathDeviceAuthorization is RFC 8628 §3.1's endpoint.
 	PathDeviceAuthorization = "/oauth2/device_authorization"
-	PathJWKS                = "/.well-known/jwks.json"
+	// PathPushedAuthorize is RFC 9126's pushed authorization request endpoint.
+	PathPushedAuthorize = "/oauth2/par"
+	PathJWKS            = "/.well-known/jwks.json"
 
 	PathOpenIDConfiguration = "/.well-known/openid-configuration"
 	PathOAuthServerMetadata = "/.well-known/oauth-authorization-server"

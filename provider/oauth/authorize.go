@@ -46,7 +46,7 @@ func (s *Server) Authorize(w http.ResponseWriter, r *http.Request) {
 		s.pages.RenderError(w, r, status, "Invalid authorization request", "The request's parameters could not be read.")
 		return
 	}
-	s.authorize(w, r, nil)
+	s.authorize(w, r, nil, false)
 }
 
 // ResumeAuthorize continues a parked request once a page has recorded the
@@ -79,7 +79,7 @@ func (s *Server) ResumeAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.serverErrorPage(w, r, "decode authorization request", err)
 		return
 	}
-	s.authorize(w, replay(r, form), &parked)
+	s.authorize(w, replay(r, form), &parked, false)
 }
 
 // replay rebuilds the original authorization request from its parameters,
@@ -98,15 +98,21 @@ func replay(r *http.Request, form url.Values) *http.Request {
 	return r2
 }
 
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *storage.AuthRequest) {
+// pushed says r's parameters came from a pushed request (RFC 9126).
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *storage.AuthRequest, pushed bool) {
 	ctx := r.Context()
+	if ru := r.Form.Get("request_uri"); parked == nil && !pushed && strings.HasPrefix(ru, RequestURIPrefix) {
+		s.authorizePushed(w, r, ru)
+		return
+	}
 	// fosite mutates r.Form (request objects); park the original.
 	orig := url.Values{}
 	for k, v := range r.Form {
 		orig[k] = slices.Clone(v)
 	}
-	// Request objects, by value (request) or by reference (request_uri,
-	// pushed requests included), are not offered (discovery says so).
+	// Request objects, by value (request) or by reference (a request_uri
+	// that is not one of ours), are not offered (discovery says so);
+	// pushed requests (RFC 9126) were replaced by their parameters above.
 	// fosite would fetch a request_uri from wherever it points, answer a
 	// pushed request's URN with a server error, and merge a signed
 	// object's scope and prompt into the request while the pages show the
@@ -173,6 +179,10 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *stora
 		s.pages.RenderError(w, r, http.StatusBadRequest, "Invalid sign-in request", "This sign-in request belongs to another application.")
 		return
 	}
+	if parked == nil && !pushed && s.pushedRequired(cl) {
+		s.writeAuthorizeError(ctx, w, ar, errPushedRequired)
+		return
+	}
 	params, err := s.authorizeParams(ctx, ar)
 	if err != nil {
 		s.writeAuthorizeError(ctx, w, ar, err)
@@ -217,8 +227,8 @@ func unsupportedRequestParam(r *http.Request) *unsupportedParam {
 			"This server does not accept request objects (the request parameter). The application must send the authorization parameters in the request itself.",
 		}},
 		{"request_uri", unsupportedParam{
-			fosite.ErrRequestURINotSupported.WithHint("The request_uri parameter (pushed or by reference) is not supported; send the parameters in the query."),
-			"This server does not accept requests passed by reference (the request_uri parameter, pushed authorization requests included). The application must send the authorization parameters in the request itself.",
+			fosite.ErrRequestURINotSupported.WithHint("Only a request_uri issued by the pushed authorization request endpoint (RFC 9126) is accepted; send the parameters in the query or push them first."),
+			"This server accepts requests passed by reference (the request_uri parameter) only from its own pushed authorization request endpoint. The application must push the authorization parameters first or send them in the request itself.",
 		}},
 	} {
 		if !r.Form.Has(u.name) {

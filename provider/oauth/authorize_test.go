@@ -90,7 +90,7 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 		// page shows; it is refused (OIDC Core §6.1), never merged.
 		{"request object (not offered)", signedIn, thirdClient, url.Values{"request": {"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Im9wZW5pZCBlbWFpbCBvZmZsaW5lX2FjY2VzcyJ9.c2ln"}}, "request_not_supported"},
 		// OIDC Core §6.2, §3.1.2.6; RFC 9126 §4 for the pushed form.
-		{"pushed request URI (not offered)", signedIn, appClient, url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}, "request_uri_not_supported"},
+		{"unknown pushed request URI (RFC 9126 §4)", signedIn, appClient, url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}, "invalid_request_uri"},
 		{"request_uri by reference (never fetched)", anon, appClient, url.Values{"request_uri": {"https://app.example/request.jwt"}}, "request_uri_not_supported"},
 		{"prompt=none without a session (OIDC Core §3.1.2.6)", anon, appClient, url.Values{"prompt": {"none"}}, "login_required"},
 		// Once the redirect URI is valid, prompt=none without a session is

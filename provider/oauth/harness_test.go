@@ -114,6 +114,7 @@ func newHarnessOn(t testing.TB, store storage.Store, mutate ...func(*Config)) *h
 	mux.HandleFunc("/oauth2/authorize", h.s.Authorize)
 	mux.HandleFunc("/oauth2/authorize/resume", h.s.ResumeAuthorize)
 	mux.HandleFunc("/oauth2/token", h.s.Token)
+	mux.HandleFunc("/oauth2/par", h.s.PushedAuthorize)
 	mux.HandleFunc("/oauth2/introspect", h.s.Introspect)
 	mux.HandleFunc("/oauth2/revoke", h.s.Revoke)
 	mux.HandleFunc("/oauth2/userinfo", h.s.Userinfo)
@@ -350,14 +351,20 @@ func (h *harness) postForm(path string, form url.Values, user, pass string, head
 // clients, client_id for public ones).
 func (h *harness) token(c testClient, form url.Values) (*http.Response, map[string]any) {
 	h.t.Helper()
+	return h.postAs(c, "/oauth2/token", form)
+}
+
+// postAs posts form to path authenticated as c, as at the token endpoint.
+func (h *harness) postAs(c testClient, path string, form url.Values) (*http.Response, map[string]any) {
+	h.t.Helper()
 	if c.secret == "" || c.post {
 		form.Set("client_id", c.id)
 		if c.post {
 			form.Set("client_secret", c.secret)
 		}
-		return h.postForm("/oauth2/token", form, "", "")
+		return h.postForm(path, form, "", "")
 	}
-	return h.postForm("/oauth2/token", form, c.id, c.secret)
+	return h.postForm(path, form, c.id, c.secret)
 }
 
 // codeFor runs the authorization flow for c as a browser already signed in

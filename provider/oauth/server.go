@@ -35,6 +35,8 @@ const (
 	// PathResume is where the pages send the browser back.
 	PathResume = "/oauth2/authorize/resume"
 	pathToken  = "/oauth2/token"
+	// pathPushedAuthorize is discovery.PathPushedAuthorize.
+	pathPushedAuthorize = discovery.PathPushedAuthorize
 )
 
 // The lifespans provider.DefaultConfig gives, which the ostiary binary runs
@@ -85,6 +87,13 @@ type Config struct {
 	// polls of the device, in whole seconds.
 	DeviceCodeLifespan time.Duration
 	DevicePollInterval time.Duration
+	// PushedRequestLifespan is how long a pushed authorization request
+	// (RFC 9126) waits to be used.
+	PushedRequestLifespan time.Duration
+	// RequirePushedAuthorizationRequests makes every client push its
+	// authorization requests first (RFC 9126 §5); a client can also be
+	// made to on its own (storage.Client).
+	RequirePushedAuthorizationRequests bool
 	// DefaultAudience is the aud of an access token whose client has no
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
@@ -105,6 +114,8 @@ type Store interface {
 	GetAuthRequest(ctx context.Context, id string, now time.Time) (storage.AuthRequest, error)
 	UpdateAuthRequest(ctx context.Context, id string, fn func(storage.AuthRequest) (storage.AuthRequest, error)) error
 	DeleteAuthRequest(ctx context.Context, id string) error
+
+	storage.PushedRequestStore
 
 	GetConsent(ctx context.Context, userID, clientID string) (storage.Consent, error)
 	PutConsent(ctx context.Context, c storage.Consent) error
@@ -253,6 +264,7 @@ func (c Config) validate() (*url.URL, error) {
 		{"PAT exchange lifespan", c.PATExchangeLifespan},
 		{"device code lifespan", c.DeviceCodeLifespan},
 		{"device poll interval", c.DevicePollInterval},
+		{"pushed request lifespan", c.PushedRequestLifespan},
 	} {
 		if d.v <= 0 {
 			bad("%s: must be positive, not %v", d.name, d.v)
@@ -397,7 +409,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	}
 	fc.TokenIntrospectionHandlers = fosite.TokenIntrospectionHandlers{introspect}
 	fc.RevocationHandlers = fosite.RevocationHandlers{revoke}
-	s.provider = fosite.NewOAuth2Provider(st, fc)
+	s.provider = fosite.NewOAuth2Provider(st, pushAudiences{Config: fc, issuer: cfg.Issuer})
 }
 
 // path returns the issuer-relative path p as an absolute-path reference.

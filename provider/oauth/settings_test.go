@@ -23,6 +23,7 @@ func withLifespans(c Config) Config {
 		{&c.PATExchangeLifespan, DefaultPATExchangeLifespan},
 		{&c.DeviceCodeLifespan, DefaultDeviceCodeLifespan},
 		{&c.DevicePollInterval, DefaultDevicePollInterval},
+		{&c.PushedRequestLifespan, DefaultPushedRequestLifespan},
 	} {
 		if *d.field == 0 {
 			*d.field = d.v

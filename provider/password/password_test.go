@@ -106,7 +106,8 @@ func TestVerifyRejectsBadHashes(t *testing.T) {
 // tells an attacker which accounts exist. The two are measured interleaved
 // and the best of several runs compared, so load from other test packages
 // on the same cores falls on both alike. The lower bound is what matters: a
-// dummy that skips the hash answers in microseconds.
+// dummy that skips the hash answers in microseconds, a thousand times under
+// it, so a quarter leaves room for a loaded machine without letting one by.
 func TestVerifyDummyTiming(t *testing.T) {
 	h, err := Hash("secret")
 	if err != nil {
@@ -122,7 +123,7 @@ func TestVerifyDummyTiming(t *testing.T) {
 		real = min(real, timed(func() { _, _, _ = Verify(h, "wrong") }))
 		dummy = min(dummy, timed(func() { VerifyDummy("wrong") }))
 	}
-	if ratio := float64(dummy) / float64(real); ratio < 0.5 || ratio > 4 {
-		t.Errorf("VerifyDummy took %v, Verify %v (ratio %.2f); want between 0.5x and 4x", dummy, real, ratio)
+	if ratio := float64(dummy) / float64(real); ratio < 0.25 || ratio > 4 {
+		t.Errorf("VerifyDummy took %v, Verify %v (ratio %.2f); want between 0.25x and 4x", dummy, real, ratio)
 	}
 }

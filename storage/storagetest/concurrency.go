@@ -30,6 +30,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"LoserSeesSuccessor", testRaceLoserSeesSuccessor},
 		{"UpdateKeySet", testRaceKeySet},
 		{"ConsumeOneTimeToken", testRaceOneTimeToken},
+		{"ConsumePushedRequest", testRacePushedRequest},
 		{"ClaimMail", testRaceClaimMail},
 		{"ThrottleHit", testRaceThrottle},
 		{"AcquireLease", testRaceLease},

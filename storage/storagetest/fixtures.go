@@ -40,6 +40,8 @@ func fullClient(id string, created time.Time) storage.Client {
 		IDTokenLifespan:                  time.Nanosecond,
 		CreatedAt:                        created,
 		UpdatedAt:                        created.Add(time.Second),
+
+		RequirePushedAuthorizationRequests: true,
 	}
 }
 

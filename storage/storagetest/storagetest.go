@@ -33,6 +33,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		keyTests,
 		patTests,
 		oneTimeTokenTests,
+		pushedRequestTests,
 		mailTests,
 		auditTests,
 		throttleTests,

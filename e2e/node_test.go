@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestOpenIDClientPARSQLite(t *testing.T)   { openIDClientPAR(t, "sqlite") }
+func TestOpenIDClientPARPostgres(t *testing.T) { openIDClientPAR(t, "postgres") }
+
+// nodeDir holds the Node tests' package (package.json, package-lock.json).
+const nodeDir = "node"
+
+// needNode returns the node command with e2e/node's locked packages
+// installed (npm ci when node_modules is missing, as .ci/run does). Without
+// node the test is skipped loudly, or fails under CI=true.
+func needNode(t *testing.T) string {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("node not found: the Node tests (openid-client) must run in CI")
+		}
+		t.Skip("NODE TESTS SKIPPED: node not found (Node.js 20 or later runs e2e/node)")
+	}
+	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "openid-client")); err != nil {
+		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+		cmd.Dir = nodeDir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("npm ci in e2e/node: %v\n%s", err, out)
+		}
+	}
+	return node
+}
+
+// callbackRecorder is the relying party's redirect URI: it records the
+// address the browser was sent back to, for the Node script to redeem.
+type callbackRecorder struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got string
+}
+
+func newCallbackRecorder(t *testing.T) *callbackRecorder {
+	cr := &callbackRecorder{}
+	cr.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/callback" {
+			http.NotFound(w, r) // the browser's favicon request
+			return
+		}
+		cr.mu.Lock()
+		cr.got = cr.srv.URL + r.URL.RequestURI()
+		cr.mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, "RP: callback received")
+	}))
+	t.Cleanup(cr.srv.Close)
+	return cr
+}
+
+func (cr *callbackRecorder) url() string {
+	cr.mu.Lock()
+	defer cr.mu.Unlock()
+	return cr.got
+}
+
+// openIDClientPAR: openid-client v6 (Node) discovers the real server,
+// pushes its authorization request (RFC 9126) with client_secret_post,
+// Chromium follows the request_uri URL and signs in through the real
+// login page, and openid-client redeems the code and verifies the ID
+// token. The client requires pushed requests, so only the pushed path
+// can have worked; its request_uri is then spent.
+func openIDClientPAR(t *testing.T, db string) {
+	node := needNode(t)
+	srv := newServer(t, database(t, db))
+	srv.start(15 * time.Second)
+	cb := newCallbackRecorder(t)
+	var ada, app map[string]string
+	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
+	srv.cli("", &app, "clients", "create", "--name", "Node App", "--first-party", "--require-par",
+		"--token-endpoint-auth-method", "client_secret_post", "--redirect-uri", cb.srv.URL+"/callback")
+
+	cmd := exec.Command(node, "par.mjs")
+	cmd.Dir = nodeDir
+	cmd.Env = append(os.Environ(), "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"],
+		"CLIENT_SECRET="+app["client_secret"], "REDIRECT_URI="+cb.srv.URL+"/callback")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdin, _ := cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
+			t.Errorf("node: %v\n%s", err, stderr.String())
+		}
+	})
+	lines := make(chan map[string]any, 2)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				lines <- m
+			}
+		}
+		close(lines)
+	}()
+	next := func(what string) map[string]any {
+		t.Helper()
+		select {
+		case m, ok := <-lines:
+			if !ok || m["error"] != nil {
+				t.Fatalf("node (%s): %v\nstderr: %s\nserver log:\n%s", what, m, stderr.String(), srv.logs())
+			}
+			return m
+		case <-time.After(20 * time.Second):
+			t.Fatalf("node (%s): no answer\nstderr: %s", what, stderr.String())
+		}
+		return nil
+	}
+
+	pushed := next("discovery and push")
+	if pushed["pushed_authorization_request_endpoint"] != srv.URL+"/oauth2/par" {
+		t.Errorf("discovered PAR endpoint %v", pushed["pushed_authorization_request_endpoint"])
+	}
+	authURL, err := url.Parse(pushed["authorization_url"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// RFC 9126 §4: the authorization request carries client_id and
+	// request_uri only.
+	q := authURL.Query()
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, []string{"client_id", "request_uri"}) || !strings.HasPrefix(q.Get("request_uri"), "urn:ietf:params:oauth:request_uri:") {
+		t.Fatalf("authorization URL %s, want client_id and a request_uri URN only", authURL)
+	}
+
+	ctx := newBrowser(t)
+	signInFrom(t, ctx, authURL.String(), "ada@example.com", adaPassword)
+	waitText(t, ctx, "RP: callback received")
+	if _, err := io.WriteString(stdin, cb.url()+"\n"); err != nil {
+		t.Fatal(err)
+	}
+	stdin.Close()
+	res := next("code exchange")
+	claims, _ := res["claims"].(map[string]any)
+	if claims["sub"] != ada["id"] || claims["email"] != "ada@example.com" || claims["iss"] != srv.URL || !slices.Equal(toStrings(claims["aud"]), []string{app["client_id"]}) {
+		t.Fatalf("ID token claims %v", claims)
+	}
+	// The script exits once it has answered.
+	select {
+	case _, ok := <-lines:
+		if ok {
+			t.Fatal("node: more output after the result")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("node: still running after its result")
+	}
+
+	// The request_uri was used once (RFC 9126 §4): a second visit gets the
+	// error page, not the sign-in.
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(authURL.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Fatalf("second use of the request_uri: %d Location %q, want a 400 page", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// A client that must push is refused on the direct path.
+	direct := srv.URL + "/oauth2/authorize?" + url.Values{"client_id": {app["client_id"]}, "response_type": {"code"},
+		"redirect_uri": {cb.srv.URL + "/callback"}, "scope": {"openid"}, "state": {"state-0123456789"},
+		"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}.Encode()
+	resp, err = (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Get(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc, _ := resp.Location(); loc == nil || loc.Query().Get("error") != "invalid_request" {
+		t.Fatalf("direct request of a client that must push: %d %v, want invalid_request", resp.StatusCode, loc)
+	}
+}
+
+// toStrings is a JSON string or array of strings as a list.
+func toStrings(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, _ := e.(string)
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
