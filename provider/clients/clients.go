@@ -22,7 +22,8 @@ const (
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
 	// GrantTokenExchange lets the client exchange a user's personal access
-	// token for an access token (RFC 8693; see provider/oauth).
+	// token, or an access or ID token (to one of its ExchangeAudiences),
+	// for an access token (RFC 8693; see provider/oauth).
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 	// GrantDeviceCode is the device authorization grant (RFC 8628; see
 	// provider/oauth): input-constrained devices and command-line tools.

@@ -93,10 +93,19 @@ func tokenExchangeForm(subject, subjectType string, extra ...string) url.Values 
 // TestTokenExchangeAccessToken: backend A exchanges the access token of a
 // user's code flow for one to backend B (RFC 8693 §1.1 impersonation), then
 // with an actor token for a delegated one (§1.1, §4.1 act), and backend B
-// checks both with go-oidc as a resource server would.
+// checks both with go-oidc as a resource server would; on SQLite and
+// PostgreSQL.
 func TestTokenExchangeAccessToken(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
+	for name, open := range map[string]func(testing.TB) storage.Store{"sqlite": openSQLite, "postgres": openPostgres} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tokenExchangeAccessToken(t, newHarnessOn(t, open(t)))
+		})
+	}
+}
+
+func tokenExchangeAccessToken(t *testing.T, h *harness) {
 	h.backendClients()
 	at, _ := h.userTokens("openid", "profile", "api:read")
 
@@ -277,8 +286,26 @@ func TestTokenExchangeTokenRejects(t *testing.T) {
 		}
 	}
 
+	// Nothing above was issued: the control succeeds.
+	if resp, body := h.exchange(backendClient, tokenExchangeForm(at, AT, "audience", audienceB)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("control exchange: %d %v", resp.StatusCode, body)
+	}
+
 	// Expired subject: past the access token lifespan.
 	h.clock.advance(DefaultAccessTokenLifespan + time.Minute)
 	resp, body := h.exchange(backendClient, tokenExchangeForm(at, AT, "audience", audienceB))
 	wantOAuthError(t, "§5.2 expired subject token", resp, body, http.StatusBadRequest, "invalid_grant")
+
+	// A disabled user's live token (u2 signs in afresh) is refused.
+	h.clock.advance(-DefaultAccessTokenLifespan - time.Minute)
+	code, verifier = h.codeFor(h.agent(), backendClient, url.Values{"scope": {"openid"}}, loginAs("u2", "o1"))
+	_, tb = h.token(backendClient, url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {backendClient.redirect}, "code_verifier": {verifier}})
+	u2AT := str(tb, "access_token")
+	if u2AT == "" {
+		t.Fatalf("u2's code exchange: %v", tb)
+	}
+	h.must("disable", h.store.UpdateUser(t.Context(), "u2", func(u storage.User) (storage.User, error) { u.Disabled = true; return u, nil }))
+	resp, body = h.exchange(backendClient, tokenExchangeForm(u2AT, AT, "audience", audienceB))
+	wantOAuthError(t, "§5.2 disabled user's token", resp, body, http.StatusBadRequest, "invalid_grant")
 }
