@@ -51,8 +51,12 @@ type Client struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256, ES256 or
 	// EdDSA; empty is RS256.
 	IDTokenSignedResponseAlg string
-	CreatedAt                time.Time
-	UpdatedAt                time.Time
+	// ExchangeAudiences are the audiences the client may exchange an access
+	// or ID token for (RFC 8693 §2.1 audience and resource): its token
+	// exchange policy. An exchange to any other is invalid_target.
+	ExchangeAudiences []string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 
 	// RequirePushedAuthorizationRequests makes the authorization endpoint
 	// refuse this client's requests that were not pushed first (RFC 9126

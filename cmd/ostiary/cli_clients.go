@@ -17,7 +17,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	var (
 		spec                                          clients.Spec
 		redirects, postLogout, origins, grants, scope stringList
-		audiences                                     stringList
+		audiences, exchangeAudiences                  stringList
 	)
 	fs.StringVar(&spec.Name, "name", "", "display `name` shown on the consent page (required)")
 	fs.BoolVar(&spec.Public, "public", false, "public client (browser or native app): no secret, PKCE only")
@@ -30,6 +30,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.Var(&grants, "grant-type", "authorization_code, refresh_token, client_credentials, urn:ietf:params:oauth:grant-type:token-exchange or urn:ietf:params:oauth:grant-type:device_code (repeatable; default the first two)")
 	fs.Var(&scope, "scope", "scope the client may request (repeatable; default openid profile email offline_access)")
 	fs.Var(&audiences, "audience", "audience the client may request (repeatable)")
+	fs.Var(&exchangeAudiences, "exchange-audience", "audience the client may exchange an access or ID token for (RFC 8693 token exchange policy; repeatable)")
 	fs.StringVar(&spec.TokenEndpointAuthMethod, "token-endpoint-auth-method", "", "client_secret_basic (default), client_secret_post, private_key_jwt or none")
 	fs.StringVar(&spec.JWKSURI, "jwks-uri", "", "`URL` of the client's keys for private_key_jwt")
 	fs.StringVar(&spec.LogoURI, "logo-uri", "", "logo `URL` shown on the consent page")
@@ -44,6 +45,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
+		spec.ExchangeAudiences = exchangeAudiences
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			c, secret, err := s.CreateClient(ctx, cliActor, spec)
 			if err != nil {
@@ -114,7 +116,8 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
-				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg}, {"created_at", v.CreatedAt},
+				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
+				{"exchange_audiences", strings.Join(v.ExchangeAudiences, " ")}, {"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -146,6 +149,7 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		name, logo, policy, tos, backchannel, idTokenAlg        string
 		firstParty, pkceOptional, requirePAR                    bool
 		redirects, postLogout, origins, grants, scope, audience stringList
+		exchangeAudiences                                       stringList
 	)
 	fs.StringVar(&name, "name", "", "new display `name`")
 	fs.BoolVar(&firstParty, "first-party", false, "first-party (true) skips the consent page; --first-party=false asks again")
@@ -157,6 +161,7 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.Var(&grants, "grant-type", "grant type (repeatable; replaces the list)")
 	fs.Var(&scope, "scope", "scope (repeatable; replaces the list)")
 	fs.Var(&audience, "audience", "audience (repeatable; replaces the list)")
+	fs.Var(&exchangeAudiences, "exchange-audience", "token exchange audience (repeatable; replaces the list)")
 	fs.StringVar(&logo, "logo-uri", "", "logo `URL`")
 	fs.StringVar(&policy, "policy-uri", "", "privacy policy `URL`")
 	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
@@ -190,6 +195,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.Scopes = (*[]string)(&scope)
 			case "audience":
 				patch.Audiences = (*[]string)(&audience)
+			case "exchange-audience":
+				patch.ExchangeAudiences = (*[]string)(&exchangeAudiences)
 			case "logo-uri":
 				patch.LogoURI = &logo
 			case "policy-uri":
@@ -255,6 +262,8 @@ type clientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// ExchangeAudiences is the token exchange policy (RFC 8693).
+	ExchangeAudiences []string `json:"exchange_audiences,omitempty"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -265,5 +274,6 @@ func viewClient(c storage.Client) clientView {
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
 		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
+		ExchangeAudiences:        c.ExchangeAudiences,
 	}
 }

@@ -135,3 +135,36 @@ func TestClientsRequirePAR(t *testing.T) {
 		t.Fatalf("after --require-par=false: %v, want false", got)
 	}
 }
+
+// TestClientsExchangeAudience: --exchange-audience sets the client's token
+// exchange policy (RFC 8693) on create, update replaces it, and one
+// without the token-exchange grant or not an absolute URI is refused.
+func TestClientsExchangeAudience(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	const grant = "urn:ietf:params:oauth:grant-type:token-exchange"
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "Backend", "--grant-type", grant,
+		"--exchange-audience", "https://b.example", "--exchange-audience", "https://c.example/api", "--output", "json"))
+	get := func() []string {
+		return decode[clientView](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json")).ExchangeAudiences
+	}
+	if got := get(); strings.Join(got, " ") != "https://b.example https://c.example/api" {
+		t.Fatalf("exchange_audiences = %v", got)
+	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--exchange-audience", "https://d.example")
+	if got := get(); strings.Join(got, " ") != "https://d.example" {
+		t.Fatalf("after update: %v", got)
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--grant-type", grant, "--exchange-audience", "d.example"}, `exchange audience "d.example": not an absolute URI`},
+		{[]string{"--grant-type", "client_credentials", "--exchange-audience", "https://d.example"}, "exchange audiences: only for a client with the " + grant},
+	} {
+		args := append([]string{"clients", "create", "--name", "Bad"}, bad.args...)
+		if code, _, stderr := c.run("", args...); code == 0 || !strings.Contains(stderr, bad.want) {
+			t.Errorf("%v: exit %d, %s; want %q", bad.args, code, stderr, bad.want)
+		}
+	}
+}

@@ -39,6 +39,8 @@ type clientCreate struct {
 
 	// IDTokenSignedResponseAlg: RS256 (absent), ES256 or EdDSA.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// ExchangeAudiences: the token exchange policy (RFC 8693).
+	ExchangeAudiences []string `json:"exchange_audiences"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -54,6 +56,7 @@ func (c clientCreate) spec() clients.Spec {
 		RefreshTokenLifespan:     time.Duration(c.RefreshTokenLifespan) * time.Second,
 		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+		ExchangeAudiences:        c.ExchangeAudiences,
 	}
 }
 

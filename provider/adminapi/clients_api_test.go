@@ -2,9 +2,15 @@ package adminapi
 
 import (
 	"encoding/json"
+	"errors"
+	"slices"
 	"testing"
+	"time"
 
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
 // TestPKCERequiredField: pkce_required absent is true; false sets the
@@ -58,5 +64,51 @@ func TestRequirePARField(t *testing.T) {
 	}
 	if c := (ClientPatch{}).apply(storage.Client{RequirePushedAuthorizationRequests: true}); !ViewClient(c).RequirePAR {
 		t.Fatalf("empty patch changed it: %+v", c)
+	}
+}
+
+// exchange_audiences (the RFC 8693 token exchange policy) through the admin
+// operations: kept on create and update, shown in the view, refused
+// (invalid) when not an absolute URI or without the token-exchange grant.
+func TestClientExchangeAudiences(t *testing.T) {
+	t.Parallel()
+	store := sqlitetest.Open(t)
+	s := &Service{Store: store, Audit: store, Now: time.Now}
+	a := accounts.Actor{ID: "admin"}
+	var body clientCreate
+	if err := json.Unmarshal([]byte(`{"client_name":"Backend","grant_types":["urn:ietf:params:oauth:grant-type:token-exchange"],
+		"exchange_audiences":["https://b.example"]}`), &body); err != nil {
+		t.Fatal(err)
+	}
+	c, _, err := s.CreateClient(t.Context(), a, body.spec())
+	if err != nil || !slices.Equal(ViewClient(c).ExchangeAudiences, []string{"https://b.example"}) {
+		t.Fatalf("create: %v %+v", err, ViewClient(c))
+	}
+	for name, spec := range map[string]clients.Spec{
+		"not a URI":       {Name: "B", GrantTypes: []string{clients.GrantTokenExchange}, ExchangeAudiences: []string{"b.example"}},
+		"with a fragment": {Name: "B", GrantTypes: []string{clients.GrantTokenExchange}, ExchangeAudiences: []string{"https://b.example/#x"}},
+		"without the grant": {Name: "B", GrantTypes: []string{clients.GrantClientCredentials},
+			ExchangeAudiences: []string{"https://b.example"}},
+	} {
+		if _, _, err := s.CreateClient(t.Context(), a, spec); !errors.Is(err, clients.ErrInvalid) {
+			t.Errorf("create %s: %v, want clients.ErrInvalid", name, err)
+		}
+	}
+	bad := []string{"relative/path"}
+	if _, err := s.UpdateClient(t.Context(), a, c.ID, ClientPatch{ExchangeAudiences: &bad}); !errors.Is(err, clients.ErrInvalid) {
+		t.Errorf("update to %v: %v, want clients.ErrInvalid", bad, err)
+	}
+	two := []string{"https://b.example", "https://c.example/api"}
+	u, err := s.UpdateClient(t.Context(), a, c.ID, ClientPatch{ExchangeAudiences: &two})
+	if err != nil || !slices.Equal(ViewClient(u).ExchangeAudiences, two) {
+		t.Fatalf("update: %v %+v", err, ViewClient(u))
+	}
+	if got, _ := store.GetClient(t.Context(), c.ID); !slices.Equal(got.ExchangeAudiences, two) {
+		t.Errorf("stored %v", got.ExchangeAudiences)
+	}
+	none := []string{}
+	if u, err := s.UpdateClient(t.Context(), a, c.ID, ClientPatch{ExchangeAudiences: &none}); err != nil || len(ViewClient(u).ExchangeAudiences) != 0 ||
+		ViewClient(u).ExchangeAudiences == nil {
+		t.Errorf("clear: %v %+v", err, ViewClient(u))
 	}
 }

@@ -157,6 +157,8 @@ type ClientPatch struct {
 	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
 	// IDTokenSignedResponseAlg: "" (or RS256) goes back to RS256.
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
+	// ExchangeAudiences replaces the token exchange policy (RFC 8693).
+	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -186,6 +188,7 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	list(&c.GrantTypes, p.GrantTypes)
 	list(&c.Scopes, p.Scopes)
 	list(&c.Audiences, p.Audiences)
+	list(&c.ExchangeAudiences, p.ExchangeAudiences)
 	set(&c.LogoURI, p.LogoURI)
 	set(&c.PolicyURI, p.PolicyURI)
 	set(&c.TOSURI, p.TOSURI)

@@ -34,6 +34,9 @@ type ClientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// ExchangeAudiences are the audiences the client may exchange tokens
+	// for (RFC 8693).
+	ExchangeAudiences []string `json:"exchange_audiences"`
 }
 
 func nonNil(s []string) []string {
@@ -54,6 +57,7 @@ func ViewClient(c storage.Client) ClientView {
 		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
+		ExchangeAudiences:        nonNil(c.ExchangeAudiences),
 	}
 }
 

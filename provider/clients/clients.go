@@ -22,7 +22,8 @@ const (
 	GrantRefreshToken      = "refresh_token"
 	GrantClientCredentials = "client_credentials"
 	// GrantTokenExchange lets the client exchange a user's personal access
-	// token for an access token (RFC 8693; see provider/oauth).
+	// token, or an access or ID token (to one of its ExchangeAudiences),
+	// for an access token (RFC 8693; see provider/oauth).
 	GrantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
 	// GrantDeviceCode is the device authorization grant (RFC 8628; see
 	// provider/oauth): input-constrained devices and command-line tools.
@@ -67,6 +68,9 @@ type Spec struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256 (""), ES256 or
 	// EdDSA, among the provider's keys.algorithms (CheckIDTokenAlg).
 	IDTokenSignedResponseAlg string
+	// ExchangeAudiences are the audiences a token-exchange client may
+	// exchange an access or ID token for (RFC 8693 §2.1): its policy.
+	ExchangeAudiences []string
 
 	// RequirePushedAuthorizationRequests: the client must push its
 	// authorization requests first (RFC 9126 §6).
@@ -102,6 +106,7 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		RefreshTokenLifespan:             spec.RefreshTokenLifespan,
 		IDTokenLifespan:                  spec.IDTokenLifespan,
 		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
+		ExchangeAudiences:                spec.ExchangeAudiences,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
 
@@ -198,6 +203,14 @@ func Validate(c storage.Client) error {
 	}
 	if a := c.IDTokenSignedResponseAlg; a != "" && !keys.IsSupported(a) {
 		bad("ID token signing alg %q: unknown (want %s)", a, strings.Join(keys.Supported, ", "))
+	}
+	if len(c.ExchangeAudiences) > 0 && !slices.Contains(c.GrantTypes, GrantTokenExchange) {
+		bad("exchange audiences: only for a client with the %s grant", GrantTokenExchange)
+	}
+	for _, a := range c.ExchangeAudiences {
+		if !IsResourceURI(a) {
+			bad("exchange audience %q: not an absolute URI without a fragment (RFC 8707 §2)", a)
+		}
 	}
 	if c.Public && c.PKCEOptional {
 		bad("PKCE: a public client must always use it (RFC 9700 §2.1.1); only confidential clients may be let off")

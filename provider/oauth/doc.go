@@ -16,7 +16,8 @@
 //     go-jose v4, fosite's token strategy, the claims of ID tokens, and
 //     where a token is for (audience, RFC 8707 resource indicators);
 //   - grants: the token endpoint handlers of our own (the RFC 8693
-//     exchange of personal access tokens, the per-client PKCE policy) and
+//     exchange of personal access, access and ID tokens, the per-client
+//     PKCE policy) and
 //     the rules of what a grant may carry (who may hold ostiary:admin, an
 //     organization's second-factor requirement).
 //

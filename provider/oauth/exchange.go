@@ -5,8 +5,10 @@ import (
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 )
 
-// Token exchange (RFC 8693) of a personal access token for a short-lived
-// JWT access token: grants.PATExchange, a fosite token endpoint handler of
+// Token exchange (RFC 8693) of a personal access token, or of an access or
+// ID token this provider issued (impersonation, or delegation with an
+// actor_token and the act claim), for a short-lived JWT access token:
+// grants.PATExchange, a fosite token endpoint handler of
 // our own composed with the others (server.go).
 const (
 	// GrantTypeTokenExchange is RFC 8693 §2.1's grant_type.

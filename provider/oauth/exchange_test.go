@@ -50,16 +50,10 @@ func (h *harness) newPAT(userID string, scopes []string, expires time.Time, amr 
 	return token, p
 }
 
+// exchangeForm is a token exchange of a PAT; extra are name, value pairs
+// (tokenExchangeForm).
 func exchangeForm(token string, extra ...string) url.Values {
-	f := url.Values{"grant_type": {GrantTypeTokenExchange}, "subject_token": {token}, "subject_token_type": {pat.TokenType}}
-	for i := 0; i+1 < len(extra); i += 2 {
-		if extra[i+1] == "" {
-			f.Del(extra[i])
-		} else {
-			f.Set(extra[i], extra[i+1])
-		}
-	}
-	return f
+	return tokenExchangeForm(token, pat.TokenType, extra...)
 }
 
 func TestPATExchange(t *testing.T) {

@@ -385,8 +385,12 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 		Store:    s.store,
 		Config:   fc,
 		Lifespan: cfg.PATExchangeLifespan,
-		Now:      s.now,
-		Log:      s.log,
+		// Access and ID token subjects (RFC 8693 §3).
+		AccessTokens: introspect,
+		IDTokens:     s.signer,
+		Issuer:       cfg.Issuer,
+		Now:          s.now,
+		Log:          s.log,
 	}
 	device := &grants.DeviceCode{
 		AccessTokenStrategy:  s.strategy,

@@ -26,6 +26,7 @@ func fullClient(id string, created time.Time) storage.Client {
 		ResponseTypes:                    []string{"code"},
 		Scopes:                           []string{"openid", "profile", "email", "offline_access"},
 		Audiences:                        []string{"https://api.example"},
+		ExchangeAudiences:                []string{"https://b.example", "https://c.example/api"},
 		TokenEndpointAuthMethod:          "private_key_jwt",
 		JWKS:                             []byte(`{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}`),
 		JWKSURI:                          "https://app.example/jwks.json",

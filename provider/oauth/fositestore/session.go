@@ -18,6 +18,8 @@ const (
 	ClaimSID     = "sid"
 	// ClaimIdP names the upstream connector the user signed in through.
 	ClaimIdP = "idp"
+	// ClaimAct names the actor of a delegated token (RFC 8693 §4.1).
+	ClaimAct = "act"
 )
 
 // TypAccessToken is the typ header of an access token (RFC 9068 §2.1).
@@ -38,6 +40,9 @@ type Session struct {
 	// IdP is the upstream connector of the browser sign-in (the idp claim);
 	// empty for a local one.
 	IdP string `json:"idp,omitempty"`
+	// Act is the act claim (RFC 8693 §4.1) of a token made by a token
+	// exchange with an actor_token: {"sub": the actor, "act": prior actors}.
+	Act map[string]any `json:"act,omitempty"`
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
 
@@ -80,6 +85,9 @@ func (s *Session) Clone() fosite.Session {
 func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]any{"client_id": s.ClientID}
 	s.AddOrgClaims(extra)
+	if s.Act != nil {
+		extra[ClaimAct] = s.Act
+	}
 	return &jwt.JWTClaims{Subject: s.GetSubject(), Extra: extra}
 }
 
@@ -95,6 +103,9 @@ func (s *Session) GetExtraClaims() map[string]any {
 	s.AddOrgClaims(extra)
 	if s.SID != "" {
 		extra[ClaimSID] = s.SID
+	}
+	if s.Act != nil {
+		extra[ClaimAct] = s.Act
 	}
 	return extra
 }

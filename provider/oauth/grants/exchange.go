@@ -44,14 +44,16 @@ type PATStore interface {
 type ExchangeStore interface {
 	PATStore
 	GetUser(ctx context.Context, id string) (storage.User, error)
+	GetClient(ctx context.Context, id string) (storage.Client, error)
 	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
 	ListMembershipsByUser(ctx context.Context, userID string) ([]storage.Membership, error)
 	DeactivateTokens(ctx context.Context, f storage.TokenFilter) (int, error)
 }
 
 // PATExchange is the fosite handler of the token-exchange grant: a
-// personal access token (provider/pat) exchanged for a short-lived JWT
-// access token (RFC 8693). fosite v0.49.0 has no token exchange; this
+// personal access token (provider/pat), an access token or an ID token this
+// provider issued, exchanged for a short-lived JWT access token (RFC 8693;
+// exchange_tokens.go for the latter two, with delegation). fosite v0.49.0 has no token exchange; this
 // handler is composed with the others, so fosite still authenticates the
 // client, and the access token is made by the same strategy and recorded
 // by the same storage adapter as every other one: it verifies against the
@@ -65,8 +67,14 @@ type PATExchange struct {
 	// Lifespan is how long an exchanged token lives, never past the PAT's
 	// own expiry nor the client's own access token lifespan.
 	Lifespan time.Duration
-	Now      func() time.Time
-	Log      *slog.Logger
+	// AccessTokens looks an access token subject or actor up as
+	// introspection does; IDTokens verifies an ID token one, as issued by
+	// Issuer.
+	AccessTokens fosite.TokenIntrospector
+	IDTokens     IDTokenVerifier
+	Issuer       string
+	Now          func() time.Time
+	Log          *slog.Logger
 }
 
 // TokenTypeAccessToken is RFC 8693 §3's URI for an OAuth access token: the
@@ -101,6 +109,9 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	form := ar.GetRequestForm()
 	if err := checkExchangeForm(form.Get); err != nil {
 		return err
+	}
+	if form.Get("subject_token_type") != pat.TokenType {
+		return h.handleTokenSubject(ctx, ar, cl)
 	}
 	now := h.Now()
 	subject := form.Get("subject_token")
@@ -159,13 +170,10 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	if LacksRequiredFactor(org, p.AMR) {
 		return errPATWithoutMFA
 	}
-	sess, ok := ar.GetSession().(*fositestore.Session)
-	if !ok {
-		return fosite.ErrServerError.WithDebugf("unexpected session type %T", ar.GetSession())
+	sess, err := exchangeSession(ar, u.ID, cl.GetID())
+	if err != nil {
+		return err
 	}
-	sess.Subject = u.ID
-	sess.ClientID = cl.GetID()
-	sess.IDTokenClaims().Subject = u.ID
 	if org != nil {
 		sess.OrgID, sess.OrgName, sess.OrgRole = org.OrgID, org.OrgName, org.Role
 	}
@@ -180,24 +188,41 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	return nil
 }
 
+// exchangeSession is the new token's session, for subject, made by clientID.
+func exchangeSession(ar fosite.AccessRequester, subject, clientID string) (*fositestore.Session, error) {
+	sess, ok := ar.GetSession().(*fositestore.Session)
+	if !ok {
+		return nil, fosite.ErrServerError.WithDebugf("unexpected session type %T", ar.GetSession())
+	}
+	sess.Subject = subject
+	sess.ClientID = clientID
+	sess.IDTokenClaims().Subject = subject
+	return sess, nil
+}
+
 // checkExchangeForm checks the parameters of RFC 8693 §2.1: subject_token
-// and subject_token_type are required; only our PAT URI is accepted as a
-// subject; no actor (delegation is not supported); only an access token
-// may be requested. Each failure is invalid_request (§2.2.2).
+// and subject_token_type are required; a subject is our PAT, an access
+// token or an ID token; an actor (delegation) acts for an access or ID
+// token subject only, not a PAT; only an access token may be requested.
+// Each failure is invalid_request (§2.2.2).
 func checkExchangeForm(get func(string) string) error {
-	switch {
+	switch st := get("subject_token_type"); {
 	case get("subject_token") == "":
 		return fosite.ErrInvalidRequest.WithHint("The subject_token parameter is missing (RFC 8693 section 2.1).")
-	case get("subject_token_type") == "":
+	case st == "":
 		return fosite.ErrInvalidRequest.WithHint("The subject_token_type parameter is missing (RFC 8693 section 2.1).")
-	case get("subject_token_type") != pat.TokenType:
-		return fosite.ErrInvalidRequest.WithHintf("The subject_token_type is not supported; use %s.", pat.TokenType)
-	case get("actor_token") != "" || get("actor_token_type") != "":
-		return fosite.ErrInvalidRequest.WithHint("Delegation (actor_token) is not supported.")
+	case st != pat.TokenType && st != TokenTypeAccessToken && st != TokenTypeIDToken:
+		return fosite.ErrInvalidRequest.WithHintf("The subject_token_type is not supported; use %s, %s or %s.",
+			pat.TokenType, TokenTypeAccessToken, TokenTypeIDToken)
+	case st == pat.TokenType && (get("actor_token") != "" || get("actor_token_type") != ""):
+		return fosite.ErrInvalidRequest.WithHint("Delegation (actor_token) is not supported for a personal access token.")
 	case get("requested_token_type") != "" && get("requested_token_type") != TokenTypeAccessToken:
 		return fosite.ErrInvalidRequest.WithHintf("Only %s can be requested.", TokenTypeAccessToken)
 	}
-	return nil
+	if err := subjectTypeMismatch(get); err != nil {
+		return err
+	}
+	return checkActor(get)
 }
 
 // organization is whose claims the token carries: the client's own
@@ -245,7 +270,11 @@ func (h *PATExchange) PopulateTokenEndpointResponse(ctx context.Context, ar fosi
 	}
 	resp.SetTokenType("Bearer")
 	resp.SetExtra("issued_token_type", TokenTypeAccessToken)
-	id, _ := pat.IDFromRequestID(ar.GetID())
+	id, ok := pat.IDFromRequestID(ar.GetID())
+	if !ok {
+		// An access or ID token subject: no PAT to record a use of.
+		return nil
+	}
 	err := h.Store.TouchPAT(ctx, id, h.Now())
 	if errors.Is(err, storage.ErrNotFound) {
 		// Revoked while this request ran: the revocation may have
