@@ -51,8 +51,15 @@ type Client struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256, ES256 or
 	// EdDSA; empty is RS256.
 	IDTokenSignedResponseAlg string
-	CreatedAt                time.Time
-	UpdatedAt                time.Time
+	// RequestObjectSigningAlg is the only JWS alg the client's request
+	// objects may be signed with (OpenID Connect Dynamic Client
+	// Registration §2); empty accepts every supported alg.
+	RequestObjectSigningAlg string
+	// RequireSignedRequestObject refuses the client's authorization
+	// requests that carry no signed request object (RFC 9101 §10.5).
+	RequireSignedRequestObject bool
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 // PKCERequired reports whether the client must send a code_challenge:

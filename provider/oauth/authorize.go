@@ -100,21 +100,32 @@ func replay(r *http.Request, form url.Values) *http.Request {
 
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *storage.AuthRequest) {
 	ctx := r.Context()
-	// fosite mutates r.Form (request objects); park the original.
+	// A signed request object (RFC 9101, the request parameter) is
+	// verified and its parameters replace the form before anything reads
+	// it (requestobject.go), so the parked request keeps the parameters
+	// that apply and its resumption needs no object. A parked request
+	// passed this on its first visit.
+	var unsupported *unsupportedParam
+	if parked == nil {
+		var err error
+		if unsupported, err = s.expandRequestObject(ctx, r); err != nil {
+			s.serverErrorPage(w, r, "request object", err)
+			return
+		}
+	}
 	orig := url.Values{}
 	for k, v := range r.Form {
 		orig[k] = slices.Clone(v)
 	}
-	// Request objects, by value (request) or by reference (request_uri,
-	// pushed requests included), are not offered (discovery says so).
-	// fosite would fetch a request_uri from wherever it points, answer a
-	// pushed request's URN with a server error, and merge a signed
-	// object's scope and prompt into the request while the pages show the
-	// outer parameters: consent could be given for fewer scopes than are
-	// granted. Both are dropped before fosite sees them and, once the
-	// redirect URI is known good, answered with request_not_supported or
-	// request_uri_not_supported (OIDC Core §6, §3.1.2.6).
-	unsupported := unsupportedRequestParam(r)
+	// Request objects by reference (request_uri, pushed requests
+	// included) are not offered (discovery says so). fosite would fetch
+	// a request_uri from wherever it points and answer a pushed request's
+	// URN with a server error. It is dropped before fosite sees it and,
+	// once the redirect URI is known good, answered with
+	// request_uri_not_supported (OIDC Core §6.2, §3.1.2.6).
+	if u := unsupportedRequestParam(r); u != nil && unsupported == nil {
+		unsupported = u
+	}
 	loopback := s.loopbackRedirect(ctx, r)
 	targets, targetErr := tokens.TakeTargets(r.Form, r.PostForm)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
@@ -203,19 +214,14 @@ type unsupportedParam struct {
 	detail string
 }
 
-// unsupportedRequestParam removes request_uri and request from the
-// request's form, so fosite never acts on them, and says which one was
-// there (request_uri first: with both, that is the one fosite would use).
+// unsupportedRequestParam removes request_uri from the request's form, so
+// fosite never acts on it, and says so when it was there.
 func unsupportedRequestParam(r *http.Request) *unsupportedParam {
 	var found *unsupportedParam
 	for _, u := range []struct {
 		name string
 		p    unsupportedParam
 	}{
-		{"request", unsupportedParam{
-			fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters in the query."),
-			"This server does not accept request objects (the request parameter). The application must send the authorization parameters in the request itself.",
-		}},
 		{"request_uri", unsupportedParam{
 			fosite.ErrRequestURINotSupported.WithHint("The request_uri parameter (pushed or by reference) is not supported; send the parameters in the query."),
 			"This server does not accept requests passed by reference (the request_uri parameter, pushed authorization requests included). The application must send the authorization parameters in the request itself.",
