@@ -40,6 +40,8 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.DurationVar(&spec.RefreshTokenLifespan, "refresh-token-lifespan", 0, "override the refresh token lifespan")
 	fs.DurationVar(&spec.IDTokenLifespan, "id-token-lifespan", 0, "override the ID token lifespan")
 	fs.StringVar(&spec.IDTokenSignedResponseAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256 (default), ES256 or EdDSA (one of keys.algorithms)")
+	fs.StringVar(&spec.RequestObjectSigningAlg, "request-object-alg", "", "the only `alg` the client's signed request objects (RFC 9101) may use: RS256, PS256, ES256 or EdDSA (default any of them)")
+	fs.BoolVar(&spec.RequireSignedRequestObject, "require-signed-request-object", false, "refuse the client's authorization requests without a signed request object (RFC 9101 §10.5; needs --jwks-uri)")
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
@@ -112,7 +114,9 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
-				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg}, {"created_at", v.CreatedAt},
+				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
+				{"request_object_signing_alg", v.RequestObjectSigningAlg}, {"require_signed_request_object", fmt.Sprint(v.RequireSignedRequestObject)},
+				{"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -249,6 +253,10 @@ type clientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// RequestObjectSigningAlg and RequireSignedRequestObject govern its
+	// signed request objects (RFC 9101).
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -258,5 +266,6 @@ func viewClient(c storage.Client) clientView {
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
 		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }

@@ -38,6 +38,9 @@ type clientCreate struct {
 
 	// IDTokenSignedResponseAlg: RS256 (absent), ES256 or EdDSA.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// RequestObjectSigningAlg: RS256, PS256, ES256 or EdDSA; absent is any.
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -52,6 +55,7 @@ func (c clientCreate) spec() clients.Spec {
 		RefreshTokenLifespan:     time.Duration(c.RefreshTokenLifespan) * time.Second,
 		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }
 

@@ -33,6 +33,10 @@ type ClientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// RequestObjectSigningAlg and RequireSignedRequestObject govern the
+	// client's signed request objects (RFC 9101).
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func nonNil(s []string) []string {
@@ -52,6 +56,7 @@ func ViewClient(c storage.Client) ClientView {
 		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }
 

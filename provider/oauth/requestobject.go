@@ -15,6 +15,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 )
 
@@ -43,7 +44,7 @@ const maxRequestObjectLifetime = time.Hour
 // with (discovery's request_object_signing_alg_values_supported). none
 // and the HMAC algorithms are never accepted: an HMAC key would be the
 // client secret, which public clients lack and this server keeps hashed.
-var RequestObjectAlgs = []string{"RS256", "PS256", "ES256", "EdDSA"}
+var RequestObjectAlgs = clients.RequestObjectAlgs
 
 var requestObjectJOSEAlgs = []jose.SignatureAlgorithm{jose.RS256, jose.PS256, jose.ES256, jose.EdDSA}
 
