@@ -146,7 +146,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	var (
 		patch                                                   adminapi.ClientPatch
 		name, logo, policy, tos, backchannel, idTokenAlg        string
-		firstParty, pkceOptional                                bool
+		requestObjectAlg                                        string
+		firstParty, pkceOptional, requireSigned                 bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 	)
 	fs.StringVar(&name, "name", "", "new display `name`")
@@ -163,6 +164,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
 	fs.StringVar(&backchannel, "backchannel-logout-uri", "", "back-channel logout `URL`")
 	fs.StringVar(&idTokenAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256, ES256 or EdDSA")
+	fs.StringVar(&requestObjectAlg, "request-object-alg", "", "the only `alg` of the client's signed request objects: RS256, PS256, ES256 or EdDSA (\"\" for any)")
+	fs.BoolVar(&requireSigned, "require-signed-request-object", false, "refuse authorization requests without a signed request object (true); =false accepts them again")
 	return func(ctx context.Context, e env) error {
 		if *id == "" {
 			return errUsage
@@ -199,6 +202,10 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.BackchannelLogoutURI = &backchannel
 			case "id-token-alg":
 				patch.IDTokenSignedResponseAlg = &idTokenAlg
+			case "request-object-alg":
+				patch.RequestObjectSigningAlg = &requestObjectAlg
+			case "require-signed-request-object":
+				patch.RequireSignedRequestObject = &requireSigned
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {

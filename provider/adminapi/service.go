@@ -156,6 +156,9 @@ type ClientPatch struct {
 	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
 	// IDTokenSignedResponseAlg: "" (or RS256) goes back to RS256.
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
+	// RequestObjectSigningAlg: "" accepts any supported alg again.
+	RequestObjectSigningAlg    *string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject *bool   `json:"require_signed_request_object,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -187,6 +190,10 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.TOSURI, p.TOSURI)
 	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
 	set(&c.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
+	set(&c.RequestObjectSigningAlg, p.RequestObjectSigningAlg)
+	if p.RequireSignedRequestObject != nil {
+		c.RequireSignedRequestObject = *p.RequireSignedRequestObject
+	}
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c
 }
