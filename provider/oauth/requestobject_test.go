@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -321,5 +322,81 @@ func TestRequestObjectClientPolicy(t *testing.T) {
 	}
 	if loc := try(es); strings.HasPrefix(loc.String(), jarClient.redirect) {
 		t.Errorf("ES256 object: %s, want the flow to go on", loc)
+	}
+}
+
+// TestRequestObjectReplacesQuery: of the query only client_id counts
+// (RFC 9101 §5): a prompt=none in the query, absent from the object, does
+// not make the request silent, and the object's state comes back. The
+// object may also come in a POST body (OIDC Core §3.1.2.1).
+func TestRequestObjectReplacesQuery(t *testing.T) {
+	t.Parallel()
+	h, k := newJARHarness(t)
+	verifier := oauth2.GenerateVerifier()
+	obj := h.requestObject(k.ec, "e1", jose.ES256, h.jarClaims(jarClient, verifier, "openid"))
+	q := url.Values{"client_id": {jarClient.id}, "response_type": {"code"}, "scope": {"openid email"}, "prompt": {"none"},
+		"state": {"outer-state-0123456789"}, "request": {obj}}
+	loc, seen := h.agent().follow(h.issuer+"/oauth2/authorize?"+q.Encode(), loginAs("u1", ""))
+	if len(seen) == 0 || seen[0] != PathLogin || loc.Query().Get("state") != "state-jar-0123456789" || loc.Query().Get("code") == "" {
+		t.Fatalf("pages %v, callback %s: want the login page (no prompt=none) and a code with the object's state", seen, loc)
+	}
+
+	obj = h.requestObject(k.ed, "d1", jose.EdDSA, h.jarClaims(jarClient, verifier, "openid"))
+	a := h.agent()
+	a.signIn("u1", "o1")
+	resp, err := a.client.PostForm(h.issuer+"/oauth2/authorize", url.Values{"client_id": {jarClient.id}, "response_type": {"code"}, "request": {obj}})
+	h.must("POST", err)
+	resp.Body.Close()
+	if l, err := resp.Location(); err != nil || !strings.HasPrefix(l.String(), h.issuer+"/") {
+		t.Fatalf("POST: %d %v, want the flow to go on (consent)", resp.StatusCode, l)
+	}
+}
+
+// TestRequestObjectKeyRotation: an unknown kid makes the provider fetch
+// the client's jwks_uri again, once, so a client that rotated its keys is
+// not refused for as long as the old document is cached.
+func TestRequestObjectKeyRotation(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	k1, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h.must("ecdsa", err)
+	k2, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	h.must("ecdsa", err)
+	current := jose.JSONWebKey{Key: &k1.PublicKey, KeyID: "k1"}
+	var mu sync.Mutex
+	jwksSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		set := jose.JSONWebKeySet{Keys: []jose.JSONWebKey{current}}
+		mu.Unlock()
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(jwksSrv.Close)
+	now := h.clock.Now()
+	h.must("CreateClient", h.store.CreateClient(context.Background(), storage.Client{
+		ID: jarURIClient.id, Name: "J", SecretHash: randtoken.Hash(jarURIClient.secret), RedirectURIs: []string{jarURIClient.redirect},
+		JWKSURI: jwksSrv.URL, GrantTypes: []string{"authorization_code"}, ResponseTypes: []string{"code"}, Scopes: []string{"openid"},
+		TokenEndpointAuthMethod: "client_secret_basic", CreatedAt: now, UpdatedAt: now,
+	}))
+	a := h.agent()
+	a.signIn("u1", "o1")
+	try := func(key *ecdsa.PrivateKey, kid string) *url.URL {
+		t.Helper()
+		obj := h.requestObject(key, kid, jose.ES256, h.jarClaims(jarURIClient, "v", "openid"))
+		q := url.Values{"client_id": {jarURIClient.id}, "response_type": {"code"}, "request": {obj}}
+		loc, err := a.get(h.issuer + "/oauth2/authorize?" + q.Encode()).Location()
+		h.must("Location", err)
+		return loc
+	}
+	if loc := try(k1, "k1"); loc.Query().Get("error") != "" {
+		t.Fatalf("k1: %s", loc)
+	}
+	mu.Lock()
+	current = jose.JSONWebKey{Key: &k2.PublicKey, KeyID: "k2"}
+	mu.Unlock()
+	if loc := try(k2, "k2"); loc.Query().Get("error") != "" {
+		t.Fatalf("k2 after rotation: %s", loc)
+	}
+	if loc := try(k1, "k1"); loc.Query().Get("error") != "invalid_request_object" {
+		t.Fatalf("k1 after rotation: %s, want invalid_request_object", loc)
 	}
 }
