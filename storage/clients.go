@@ -55,8 +55,15 @@ type Client struct {
 	// or ID token for (RFC 8693 §2.1 audience and resource): its token
 	// exchange policy. An exchange to any other is invalid_target.
 	ExchangeAudiences []string
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// RequestObjectSigningAlg is the only JWS alg the client's request
+	// objects may be signed with (OpenID Connect Dynamic Client
+	// Registration §2); empty accepts every supported alg.
+	RequestObjectSigningAlg string
+	// RequireSignedRequestObject refuses the client's authorization
+	// requests that carry no signed request object (RFC 9101 §10.5).
+	RequireSignedRequestObject bool
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 
 	// RequirePushedAuthorizationRequests makes the authorization endpoint
 	// refuse this client's requests that were not pushed first (RFC 9126

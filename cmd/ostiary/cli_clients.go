@@ -42,6 +42,8 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.DurationVar(&spec.RefreshTokenLifespan, "refresh-token-lifespan", 0, "override the refresh token lifespan")
 	fs.DurationVar(&spec.IDTokenLifespan, "id-token-lifespan", 0, "override the ID token lifespan")
 	fs.StringVar(&spec.IDTokenSignedResponseAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256 (default), ES256 or EdDSA (one of keys.algorithms)")
+	fs.StringVar(&spec.RequestObjectSigningAlg, "request-object-alg", "", "the only `alg` the client's signed request objects (RFC 9101) may use: RS256, PS256, ES256 or EdDSA (default any of them)")
+	fs.BoolVar(&spec.RequireSignedRequestObject, "require-signed-request-object", false, "refuse the client's authorization requests without a signed request object (RFC 9101 §10.5; needs --jwks-uri)")
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
@@ -117,7 +119,9 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
 				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
-				{"exchange_audiences", strings.Join(v.ExchangeAudiences, " ")}, {"created_at", v.CreatedAt},
+				{"exchange_audiences", strings.Join(v.ExchangeAudiences, " ")},
+				{"request_object_signing_alg", v.RequestObjectSigningAlg}, {"require_signed_request_object", fmt.Sprint(v.RequireSignedRequestObject)},
+				{"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -147,7 +151,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	var (
 		patch                                                   adminapi.ClientPatch
 		name, logo, policy, tos, backchannel, idTokenAlg        string
-		firstParty, pkceOptional, requirePAR                    bool
+		requestObjectAlg                                        string
+		firstParty, pkceOptional, requirePAR, requireSigned     bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 		exchangeAudiences                                       stringList
 	)
@@ -167,6 +172,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
 	fs.StringVar(&backchannel, "backchannel-logout-uri", "", "back-channel logout `URL`")
 	fs.StringVar(&idTokenAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256, ES256 or EdDSA")
+	fs.StringVar(&requestObjectAlg, "request-object-alg", "", "the only `alg` of the client's signed request objects: RS256, PS256, ES256 or EdDSA (\"\" for any)")
+	fs.BoolVar(&requireSigned, "require-signed-request-object", false, "refuse authorization requests without a signed request object (true); =false accepts them again")
 	return func(ctx context.Context, e env) error {
 		if *id == "" {
 			return errUsage
@@ -207,6 +214,10 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.BackchannelLogoutURI = &backchannel
 			case "id-token-alg":
 				patch.IDTokenSignedResponseAlg = &idTokenAlg
+			case "request-object-alg":
+				patch.RequestObjectSigningAlg = &requestObjectAlg
+			case "require-signed-request-object":
+				patch.RequireSignedRequestObject = &requireSigned
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
@@ -264,6 +275,10 @@ type clientView struct {
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 	// ExchangeAudiences is the token exchange policy (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences,omitempty"`
+	// RequestObjectSigningAlg and RequireSignedRequestObject govern its
+	// signed request objects (RFC 9101).
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -275,5 +290,6 @@ func viewClient(c storage.Client) clientView {
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
 		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
 		ExchangeAudiences:        c.ExchangeAudiences,
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }

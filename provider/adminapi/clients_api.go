@@ -41,6 +41,9 @@ type clientCreate struct {
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 	// ExchangeAudiences: the token exchange policy (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences"`
+	// RequestObjectSigningAlg: RS256, PS256, ES256 or EdDSA; absent is any.
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -57,6 +60,7 @@ func (c clientCreate) spec() clients.Spec {
 		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		ExchangeAudiences:        c.ExchangeAudiences,
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }
 

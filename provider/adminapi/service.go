@@ -159,6 +159,9 @@ type ClientPatch struct {
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
 	// ExchangeAudiences replaces the token exchange policy (RFC 8693).
 	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty"`
+	// RequestObjectSigningAlg: "" accepts any supported alg again.
+	RequestObjectSigningAlg    *string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject *bool   `json:"require_signed_request_object,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -194,6 +197,10 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.TOSURI, p.TOSURI)
 	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
 	set(&c.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
+	set(&c.RequestObjectSigningAlg, p.RequestObjectSigningAlg)
+	if p.RequireSignedRequestObject != nil {
+		c.RequireSignedRequestObject = *p.RequireSignedRequestObject
+	}
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c
 }

@@ -37,6 +37,10 @@ type ClientView struct {
 	// ExchangeAudiences are the audiences the client may exchange tokens
 	// for (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences"`
+	// RequestObjectSigningAlg and RequireSignedRequestObject govern the
+	// client's signed request objects (RFC 9101).
+	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
+	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
 }
 
 func nonNil(s []string) []string {
@@ -58,6 +62,7 @@ func ViewClient(c storage.Client) ClientView {
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
 		ExchangeAudiences:        nonNil(c.ExchangeAudiences),
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 	}
 }
 

@@ -75,7 +75,19 @@ type Spec struct {
 	// RequirePushedAuthorizationRequests: the client must push its
 	// authorization requests first (RFC 9126 §6).
 	RequirePushedAuthorizationRequests bool
+	// RequestObjectSigningAlg is the only alg the client's signed request
+	// objects may use (OpenID Connect Dynamic Client Registration §2):
+	// one of RequestObjectAlgs, "" for any of them.
+	RequestObjectSigningAlg string
+	// RequireSignedRequestObject refuses the client's authorization
+	// requests without a signed request object (RFC 9101 §10.5); the
+	// client needs a JWKS or JWKS URI.
+	RequireSignedRequestObject bool
 }
+
+// RequestObjectAlgs are the algs a signed request object (RFC 9101) may
+// be signed with: never none, never HMAC.
+var RequestObjectAlgs = []string{"RS256", "PS256", "ES256", "EdDSA"}
 
 // Build validates spec and returns the client to store and, for a
 // confidential client, its secret in the clear — shown once, never stored.
@@ -107,6 +119,8 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		IDTokenLifespan:                  spec.IDTokenLifespan,
 		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
 		ExchangeAudiences:                spec.ExchangeAudiences,
+		RequestObjectSigningAlg:          spec.RequestObjectSigningAlg,
+		RequireSignedRequestObject:       spec.RequireSignedRequestObject,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
 
@@ -211,6 +225,12 @@ func Validate(c storage.Client) error {
 		if !IsResourceURI(a) {
 			bad("exchange audience %q: not an absolute URI without a fragment (RFC 8707 §2)", a)
 		}
+	}
+	if a := c.RequestObjectSigningAlg; a != "" && !slices.Contains(RequestObjectAlgs, a) {
+		bad("request object signing alg %q: unknown (want %s; none and HMAC are refused)", a, strings.Join(RequestObjectAlgs, ", "))
+	}
+	if c.RequireSignedRequestObject && c.JWKSURI == "" && len(c.JWKS) == 0 {
+		bad("require signed request object: needs a JWKS URI or a JWKS to verify them with")
 	}
 	if c.Public && c.PKCEOptional {
 		bad("PKCE: a public client must always use it (RFC 9700 §2.1.1); only confidential clients may be let off")

@@ -48,6 +48,9 @@ func TestBuildRejects(t *testing.T) {
 		{"public client_credentials", Spec{Name: "x", Public: true, GrantTypes: []string{"client_credentials"}}, []string{"only for confidential"}},
 		{"public client without PKCE (RFC 9700 §2.1.1)", Spec{Name: "x", Public: true, PKCEOptional: true, RedirectURIs: []string{"http://127.0.0.1/cb"}}, []string{"public client must always use it"}},
 		{"every problem at once", Spec{RedirectURIs: []string{"/a", "https://b.example/#f"}}, []string{"name: required", "must be absolute", "fragment"}},
+		{"request object alg none (RFC 9101 §10.2)", Spec{Name: "x", GrantTypes: []string{"client_credentials"}, RequestObjectSigningAlg: "none"}, []string{"request object signing alg"}},
+		{"request object alg HMAC", Spec{Name: "x", GrantTypes: []string{"client_credentials"}, RequestObjectSigningAlg: "HS256"}, []string{"request object signing alg"}},
+		{"signed request objects without keys", Spec{Name: "x", GrantTypes: []string{"client_credentials"}, RequireSignedRequestObject: true}, []string{"needs a JWKS"}},
 		{"origin with path", Spec{Name: "x", GrantTypes: []string{"client_credentials"}, CORSOrigins: []string{"https://a.example/path"}}, []string{"no path"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -48,6 +48,13 @@ type Metadata struct {
 	// RS256, ES256 or EdDSA, as far as discovery's
 	// id_token_signing_alg_values_supported lists them.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg,omitempty"`
+	// RequestObjectSigningAlg is the only JWS alg of the client's signed
+	// request objects (OpenID Connect Dynamic Client Registration §2;
+	// absent is any of discovery's request_object_signing_alg_values_supported).
+	RequestObjectSigningAlg string `json:"request_object_signing_alg,omitempty"`
+	// RequireSignedRequestObject (RFC 9101 §10.5) refuses the client's
+	// authorization requests without a signed request object.
+	RequireSignedRequestObject bool `json:"require_signed_request_object,omitempty"`
 }
 
 // Scopes a registered client may ask for: the standard OpenID ones only, so
@@ -178,6 +185,9 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	if a := m.IDTokenSignedResponseAlg; a != "" && !keys.IsSupported(a) {
 		return c, invalidMetadata("id_token_signed_response_alg: %q is not supported (%s)", a, strings.Join(keys.Supported, ", "))
 	}
+	if a := m.RequestObjectSigningAlg; a != "" && !slices.Contains(clients.RequestObjectAlgs, a) {
+		return c, invalidMetadata("request_object_signing_alg: %q is not supported (%s; never none or HMAC)", a, strings.Join(clients.RequestObjectAlgs, ", "))
+	}
 	pkceOptional := m.PKCERequired != nil && !*m.PKCERequired
 	if pkceOptional && method == clients.AuthNone {
 		return c, invalidMetadata("pkce_required: a public client must always use PKCE (RFC 9700 §2.1.1)")
@@ -203,6 +213,8 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.BackchannelLogoutURI = m.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = m.BackchannelLogoutURI != ""
 	c.IDTokenSignedResponseAlg = m.IDTokenSignedResponseAlg
+	c.RequestObjectSigningAlg = m.RequestObjectSigningAlg
+	c.RequireSignedRequestObject = m.RequireSignedRequestObject
 	// The rules every client obeys, whoever registers it; their
 	// clients.ErrInvalid failure is answered invalid_client_metadata
 	// (Handler.serve).
@@ -251,6 +263,7 @@ func metadataOf(c storage.Client) Metadata {
 		PKCERequired:             &pkceRequired,
 		Audience:                 c.Audiences,
 		IDTokenSignedResponseAlg: idTokenAlg(c),
+		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,
 	}

@@ -102,6 +102,10 @@ func NewMetadata(issuer string) Metadata {
 		SubjectTypesSupported: []string{"public"},
 
 		IDTokenSigningAlgValuesSupported: []string{"RS256"},
+		// Signed request objects by value (RFC 9101 §10.1, OIDC Discovery
+		// §3): provider/oauth.RequestObjectAlgs. Not none, not HMAC.
+		RequestParameterSupported:     true,
+		RequestObjectSigningAlgValues: []string{"RS256", "PS256", "ES256", "EdDSA"},
 		// Public clients authenticate with "none" (and PKCE) at the token
 		// endpoint and may revoke their own refresh tokens (RFC 7009 §2.1);
 		// introspection is for confidential resource servers only.

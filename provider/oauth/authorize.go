@@ -101,26 +101,38 @@ func replay(r *http.Request, form url.Values) *http.Request {
 // pushed says r's parameters came from a pushed request (RFC 9126).
 func (s *Server) authorize(w http.ResponseWriter, r *http.Request, parked *storage.AuthRequest, pushed bool) {
 	ctx := r.Context()
-	if ru := r.Form.Get("request_uri"); parked == nil && !pushed && strings.HasPrefix(ru, RequestURIPrefix) {
+	if ru := r.Form.Get("request_uri"); parked == nil && !pushed && !r.Form.Has("request") && strings.HasPrefix(ru, RequestURIPrefix) {
 		s.authorizePushed(w, r, ru)
 		return
 	}
-	// fosite mutates r.Form (request objects); park the original.
+	// A signed request object (RFC 9101, the request parameter) is
+	// verified and its parameters replace the form before anything reads
+	// it (requestobject.go), so the parked request keeps the parameters
+	// that apply and its resumption needs no object. A parked request
+	// passed this on its first visit, a pushed one at the push (par.go).
+	// With both request and request_uri, this answers (OIDC Core §6.1).
+	var unsupported *unsupportedParam
+	if parked == nil && !pushed {
+		var err error
+		if unsupported, err = s.expandRequestObject(ctx, r); err != nil {
+			s.serverErrorPage(w, r, "request object", err)
+			return
+		}
+	}
+	// fosite mutates r.Form; park the original.
 	orig := url.Values{}
 	for k, v := range r.Form {
 		orig[k] = slices.Clone(v)
 	}
-	// Request objects, by value (request) or by reference (a request_uri
-	// that is not one of ours), are not offered (discovery says so);
-	// pushed requests (RFC 9126) were replaced by their parameters above.
-	// fosite would fetch a request_uri from wherever it points, answer a
-	// pushed request's URN with a server error, and merge a signed
-	// object's scope and prompt into the request while the pages show the
-	// outer parameters: consent could be given for fewer scopes than are
-	// granted. Both are dropped before fosite sees them and, once the
-	// redirect URI is known good, answered with request_not_supported or
-	// request_uri_not_supported (OIDC Core §6, §3.1.2.6).
-	unsupported := unsupportedRequestParam(r)
+	// Request objects by reference (a request_uri that is not one of
+	// ours) are not offered (discovery says so); pushed requests (RFC
+	// 9126) were replaced by their parameters above. fosite would fetch a
+	// request_uri from wherever it points. It is dropped before fosite
+	// sees it and, once the redirect URI is known good, answered with
+	// request_uri_not_supported (OIDC Core §6.2, §3.1.2.6).
+	if u := unsupportedRequestParam(r); u != nil && unsupported == nil {
+		unsupported = u
+	}
 	loopback := s.loopbackRedirect(ctx, r)
 	targets, targetErr := tokens.TakeTargets(r.Form, r.PostForm)
 	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
@@ -213,19 +225,14 @@ type unsupportedParam struct {
 	detail string
 }
 
-// unsupportedRequestParam removes request_uri and request from the
-// request's form, so fosite never acts on them, and says which one was
-// there (request_uri first: with both, that is the one fosite would use).
+// unsupportedRequestParam removes request_uri from the request's form, so
+// fosite never acts on it, and says so when it was there.
 func unsupportedRequestParam(r *http.Request) *unsupportedParam {
 	var found *unsupportedParam
 	for _, u := range []struct {
 		name string
 		p    unsupportedParam
 	}{
-		{"request", unsupportedParam{
-			fosite.ErrRequestNotSupported.WithHint("Request objects are not supported; send the parameters in the query."),
-			"This server does not accept request objects (the request parameter). The application must send the authorization parameters in the request itself.",
-		}},
 		{"request_uri", unsupportedParam{
 			fosite.ErrRequestURINotSupported.WithHint("Only a request_uri issued by the pushed authorization request endpoint (RFC 9126) is accepted; send the parameters in the query or push them first."),
 			"This server accepts requests passed by reference (the request_uri parameter) only from its own pushed authorization request endpoint. The application must push the authorization parameters first or send them in the request itself.",

@@ -86,9 +86,9 @@ func TestAuthorizeErrorsRedirect(t *testing.T) {
 		{"bad max_age", signedIn, appClient, url.Values{"max_age": {"-1"}}, "invalid_request"},
 		{"overflowing max_age", signedIn, appClient, url.Values{"max_age": {"99999999999999999"}}, "invalid_request"},
 		{"forged id_token_hint", signedIn, appClient, url.Values{"id_token_hint": {"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1MSJ9."}}, "invalid_request"},
-		// A signed request object could carry wider scopes than the consent
-		// page shows; it is refused (OIDC Core §6.1), never merged.
-		{"request object (not offered)", signedIn, thirdClient, url.Values{"request": {"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Im9wZW5pZCBlbWFpbCBvZmZsaW5lX2FjY2VzcyJ9.c2ln"}}, "request_not_supported"},
+		// A request object that does not verify (here: a client without
+		// keys) is refused (RFC 9101 §6.3), never merged.
+		{"request object (client has no keys)", signedIn, thirdClient, url.Values{"request": {"eyJhbGciOiJSUzI1NiJ9.eyJzY29wZSI6Im9wZW5pZCBlbWFpbCBvZmZsaW5lX2FjY2VzcyJ9.c2ln"}}, "invalid_request_object"},
 		// OIDC Core §6.2, §3.1.2.6; RFC 9126 §4 for the pushed form.
 		{"unknown pushed request URI (RFC 9126 §4)", signedIn, appClient, url.Values{"request_uri": {"urn:ietf:params:oauth:request_uri:abc"}}, "invalid_request_uri"},
 		{"request_uri by reference (never fetched)", anon, appClient, url.Values{"request_uri": {"https://app.example/request.jwt"}}, "request_uri_not_supported"},
@@ -358,7 +358,7 @@ func TestAuthorizeUnsupportedRequestPage(t *testing.T) {
 	}))
 	for _, tc := range []struct{ param, value, want string }{
 		{"request_uri", "urn:ietf:params:oauth:request_uri:abc", "request_uri"},
-		{"request", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "request objects"},
+		{"request", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "request object"},
 	} {
 		resp, err := http.Get(h.issuer + "/oauth2/authorize?" + url.Values{"client_id": {"multi"}, tc.param: {tc.value}}.Encode())
 		h.must("GET", err)

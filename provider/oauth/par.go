@@ -123,6 +123,14 @@ func (s *Server) checkPushed(ctx context.Context, r *http.Request) (url.Values, 
 	form.Set("client_id", client.GetID())
 
 	ar := replay(r, form)
+	// A push may carry its parameters in a signed request object (RFC
+	// 9126 §3): verified here, as the authorization endpoint would, so the
+	// stored request holds the parameters that apply.
+	if u, err := s.expandRequestObject(ctx, ar); err != nil {
+		return nil, fosite.ErrServerError.WithWrap(err).WithDebug("request object")
+	} else if u != nil {
+		return nil, u.err
+	}
 	if u := unsupportedRequestParam(ar); u != nil {
 		return nil, u.err
 	}

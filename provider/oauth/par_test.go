@@ -125,7 +125,9 @@ func TestPushedRequestRefused(t *testing.T) {
 		{"plain PKCE", ok(url.Values{"code_challenge_method": {"plain"}}), appClient.id, appClient.secret, 400, "invalid_request"},
 		{"scope not registered", ok(url.Values{"scope": {"openid admin"}}), appClient.id, appClient.secret, 400, "invalid_scope"},
 		{"implicit response type", ok(url.Values{"response_type": {"token"}}), appClient.id, appClient.secret, 400, "unsupported_response_type"},
-		{"request object", ok(url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}), appClient.id, appClient.secret, 400, "request_not_supported"},
+		// A request object in a push is verified as at the authorization
+		// endpoint (RFC 9126 §3): alg none never passes (RFC 9101 §10.1).
+		{"unsigned request object", ok(url.Values{"request": {"eyJhbGciOiJub25lIn0.e30."}}), appClient.id, appClient.secret, 400, "invalid_request_object"},
 		{"unknown resource", ok(url.Values{"resource": {"https://other.example"}}), appClient.id, appClient.secret, 400, "invalid_target"},
 	} {
 		resp, body := h.postForm("/oauth2/par", tc.form, tc.user, tc.pass)

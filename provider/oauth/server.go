@@ -184,6 +184,8 @@ type Server struct {
 	origins  *originCache
 	// http fetches jwks_uri documents.
 	http *http.Client
+	// jwks resolves clients' jwks_uri (private_key_jwt, request objects).
+	jwks *jwksFetcher
 }
 
 // New validates cfg and deps and composes fosite.
@@ -318,6 +320,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	for i, r := range cfg.RotatedHMACSecrets {
 		rotated[i] = r[:32]
 	}
+	s.jwks = newJWKSFetcher(s.http, s.log)
 	fc := &fosite.Config{
 		AccessTokenLifespan:   cfg.AccessTokenLifespan,
 		RefreshTokenLifespan:  cfg.RefreshTokenLifespan,
@@ -330,7 +333,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 		ScopeStrategy:                fosite.ExactScopeStrategy,
 		AudienceMatchingStrategy:     fosite.ExactAudienceMatchingStrategy,
 		ClientSecretsHasher:          sha256Hasher{},
-		JWKSFetcherStrategy:          newJWKSFetcher(s.http, s.log),
+		JWKSFetcherStrategy:          s.jwks,
 		ClientAuthenticationStrategy: s.authenticateClient,
 		// RFC 9700 §2.1.1: PKCE for every code; S256 only (this also closes
 		// the downgrade of ory/fosite#883). grants.PKCEPolicy applies the

@@ -11,9 +11,10 @@ const clientCols = `id, secret_hash, name, public, first_party, redirect_uris, p
 	cors_origins, grant_types, response_types, scopes, audiences, token_endpoint_auth_method, jwks, jwks_uri,
 	logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required, org_id,
 	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
-	id_token_signed_response_alg, exchange_audiences, require_pushed_authorization_requests`
+	id_token_signed_response_alg, exchange_audiences, require_pushed_authorization_requests, request_object_signing_alg,
+	require_signed_request_object`
 
-const clientColCount = 30
+const clientColCount = 32
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -24,6 +25,7 @@ func clientArgs(c storage.Client) []any {
 		int64(c.AccessTokenLifespan), int64(c.RefreshTokenLifespan), int64(c.IDTokenLifespan), ts(c.CreatedAt), ts(c.UpdatedAt), c.PKCEOptional,
 		c.IDTokenSignedResponseAlg, list(c.ExchangeAudiences),
 		c.RequirePushedAuthorizationRequests,
+		c.RequestObjectSigningAlg, c.RequireSignedRequestObject,
 	}
 }
 
@@ -37,6 +39,7 @@ func scanClient(r rowScanner) (storage.Client, error) {
 		(*int64)(&c.AccessTokenLifespan), (*int64)(&c.RefreshTokenLifespan), (*int64)(&c.IDTokenLifespan), timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.PKCEOptional,
 		&c.IDTokenSignedResponseAlg, listCol{&c.ExchangeAudiences},
 		&c.RequirePushedAuthorizationRequests,
+		&c.RequestObjectSigningAlg, &c.RequireSignedRequestObject,
 	)
 	return c, err
 }

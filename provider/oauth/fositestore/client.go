@@ -115,7 +115,9 @@ func (c *Client) GetJSONWebKeysURI() string            { return c.c.JWKSURI }
 func (c *Client) IDTokenSignedResponseAlg() string { return c.c.IDTokenSignedResponseAlg }
 
 // GetRequestObjectSigningAlgorithm is never empty: fosite accepts unsigned
-// request objects when it is.
+// request objects when it is. fosite never sees a request object
+// (provider/oauth verifies them first, with the client's
+// RequestObjectSigningAlg).
 func (c *Client) GetRequestObjectSigningAlgorithm() string { return "RS256" }
 
 func (c *Client) GetTokenEndpointAuthMethod() string {

@@ -247,19 +247,49 @@ func (a *Adapter) ClientAssertionJWTValid(ctx context.Context, jti string) error
 }
 
 func (a *Adapter) SetClientAssertionJWT(ctx context.Context, jti string, exp time.Time) error {
-	key := derivedKey("jti", jti)
+	// A concurrent request that presented the same assertion and won
+	// makes this ErrJTIKnown.
+	return a.insertJTI(ctx, kindClientAssertion, derivedKey("jti", jti), exp, "client assertion")
+}
+
+// insertJTI records a used jti under key until exp; ErrJTIKnown when the
+// key is taken.
+func (a *Adapter) insertJTI(ctx context.Context, kind storage.TokenKind, key string, exp time.Time, what string) error {
 	err := a.store.CreateToken(ctx, storage.TokenRecord{
-		Kind: kindClientAssertion, Signature: key, RequestID: key, RequestedAt: a.now(),
+		Kind: kind, Signature: key, RequestID: key, RequestedAt: a.now(),
 		Session: []byte("{}"), Active: true, ExpiresAt: exp,
 	})
 	if errors.Is(err, storage.ErrAlreadyExists) {
-		// A concurrent request presented the same assertion and won.
 		return fosite.ErrJTIKnown
 	}
 	if err != nil {
-		return mapErr(fmt.Errorf("oauth: client assertion jti: %w", err))
+		return mapErr(fmt.Errorf("oauth: %s jti: %w", what, err))
 	}
 	return nil
+}
+
+// kindRequestObject keeps the jti of used request objects (RFC 9101 §10.7
+// on replay), per client, until the object expires; the janitor removes
+// expired records as for every token kind.
+const kindRequestObject = storage.TokenKind("request_object")
+
+// RememberRequestObject records request object jti of clientID until exp,
+// or returns fosite.ErrJTIKnown when it was already used (the insert
+// decides: two concurrent uses have one winner).
+func (a *Adapter) RememberRequestObject(ctx context.Context, clientID, jti string, exp time.Time) error {
+	key := derivedKey("request_object", clientID+"\x00"+jti)
+	rec, err := a.store.GetToken(ctx, kindRequestObject, key)
+	if err == nil && a.now().Before(rec.ExpiresAt) {
+		return fosite.ErrJTIKnown
+	}
+	if err == nil {
+		// Expired and not yet swept: the object itself is refused by exp,
+		// so this is a new object reusing an old jti.
+		if err := a.store.DeleteToken(ctx, kindRequestObject, key); err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return mapErr(fmt.Errorf("oauth: request object jti: %w", err))
+		}
+	}
+	return a.insertJTI(ctx, kindRequestObject, key, exp, "request object")
 }
 
 // ---------------------------------------------------------------------------
