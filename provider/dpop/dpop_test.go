@@ -199,4 +199,3 @@ func hs256() string {
 	m.Write([]byte(s))
 	return s + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
-
