@@ -76,7 +76,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, methods strin
 		if ok {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Methods", methods)
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 			h.Set("Access-Control-Max-Age", "600")
 		}
 	}

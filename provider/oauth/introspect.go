@@ -164,5 +164,8 @@ func introspection(issuer string, use fosite.TokenUse, ar fosite.AccessRequester
 	for k, v := range sess.GetExtraClaims() {
 		body[k] = v
 	}
+	if use == fosite.AccessToken && sess.DPoPJKT != "" {
+		body["token_type"] = TokenTypeDPoP // RFC 9449 §6.2
+	}
 	return body
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
@@ -112,6 +113,7 @@ type Store interface {
 	storage.TokenStore
 	PATStore
 	storage.DeviceGrantStore
+	storage.DPoPProofStore
 
 	BeginTX(ctx context.Context) (context.Context, error)
 	Commit(ctx context.Context) error
@@ -173,6 +175,8 @@ type Server struct {
 	origins  *originCache
 	// http fetches jwks_uri documents.
 	http *http.Client
+	// dpop checks DPoP proofs (RFC 9449) at the token and userinfo endpoints.
+	dpop *dpop.Verifier
 }
 
 // New validates cfg and deps and composes fosite.
@@ -202,6 +206,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
 		http:    deps.HTTP,
 		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
+		dpop:    &dpop.Verifier{Store: deps.Store, Now: now, Window: dpop.DefaultWindow},
 	}
 	var successors *fositestore.RefreshSuccessors
 	if cfg.RefreshGracePeriod > 0 {

@@ -38,6 +38,9 @@ type Session struct {
 	// IdP is the upstream connector of the browser sign-in (the idp claim);
 	// empty for a local one.
 	IdP string `json:"idp,omitempty"`
+	// DPoPJKT is the RFC 7638 thumbprint of the DPoP key the tokens are
+	// bound to (RFC 9449 §6: the cnf.jkt claim); empty for bearer tokens.
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
 
@@ -80,6 +83,7 @@ func (s *Session) Clone() fosite.Session {
 func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]any{"client_id": s.ClientID}
 	s.AddOrgClaims(extra)
+	s.addConfirmation(extra)
 	return &jwt.JWTClaims{Subject: s.GetSubject(), Extra: extra}
 }
 
@@ -96,7 +100,16 @@ func (s *Session) GetExtraClaims() map[string]any {
 	if s.SID != "" {
 		extra[ClaimSID] = s.SID
 	}
+	s.addConfirmation(extra)
 	return extra
+}
+
+// addConfirmation puts the cnf claim of a DPoP-bound token on m (RFC 9449
+// §6.1 for the JWT, §6.2 for introspection).
+func (s *Session) addConfirmation(m map[string]any) {
+	if s.DPoPJKT != "" {
+		m["cnf"] = map[string]any{"jkt": s.DPoPJKT}
+	}
 }
 
 // AddOrgClaims puts the organization claims on m, when the grant has one.
