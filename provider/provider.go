@@ -17,6 +17,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
@@ -145,6 +146,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Exactly the algorithms the key set signs with, which clients may
 	// register (id_token_signed_response_alg).
 	meta.IDTokenSigningAlgValuesSupported = km.SigningAlgorithms()
+	// The token and userinfo endpoints check DPoP proofs (RFC 9449 §5.1).
+	meta.DPoPSigningAlgValuesSupported = dpop.Algorithms
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	svc.onClientChange(oa.ClientChanged)

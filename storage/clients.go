@@ -51,8 +51,11 @@ type Client struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256, ES256 or
 	// EdDSA; empty is RS256.
 	IDTokenSignedResponseAlg string
-	CreatedAt                time.Time
-	UpdatedAt                time.Time
+	// DPoPBoundAccessTokens makes a DPoP proof (RFC 9449 §5.2) mandatory at
+	// the token endpoint: every access token of the client is bound.
+	DPoPBoundAccessTokens bool
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 }
 
 // PKCERequired reports whether the client must send a code_challenge:

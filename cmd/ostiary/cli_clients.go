@@ -40,6 +40,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.DurationVar(&spec.RefreshTokenLifespan, "refresh-token-lifespan", 0, "override the refresh token lifespan")
 	fs.DurationVar(&spec.IDTokenLifespan, "id-token-lifespan", 0, "override the ID token lifespan")
 	fs.StringVar(&spec.IDTokenSignedResponseAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256 (default), ES256 or EdDSA (one of keys.algorithms)")
+	fs.BoolVar(&spec.DPoPBoundAccessTokens, "dpop-bound-access-tokens", false, "require a DPoP proof (RFC 9449) with every token request")
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
@@ -112,7 +113,8 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"post_logout_redirect_uris", strings.Join(v.PostLogoutRedirectURIs, " ")},
 				{"cors_origins", strings.Join(v.CORSOrigins, " ")}, {"grant_types", strings.Join(v.GrantTypes, " ")},
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
-				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg}, {"created_at", v.CreatedAt},
+				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
+				{"dpop_bound_access_tokens", fmt.Sprint(v.DPoPBoundAccessTokens)}, {"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -159,6 +161,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&tos, "tos-uri", "", "terms of service `URL`")
 	fs.StringVar(&backchannel, "backchannel-logout-uri", "", "back-channel logout `URL`")
 	fs.StringVar(&idTokenAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256, ES256 or EdDSA")
+	var dpopBound bool
+	fs.BoolVar(&dpopBound, "dpop-bound-access-tokens", false, "require a DPoP proof with every token request (true); =false stops requiring it")
 	return func(ctx context.Context, e env) error {
 		if *id == "" {
 			return errUsage
@@ -195,6 +199,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.BackchannelLogoutURI = &backchannel
 			case "id-token-alg":
 				patch.IDTokenSignedResponseAlg = &idTokenAlg
+			case "dpop-bound-access-tokens":
+				patch.DPoPBoundAccessTokens = &dpopBound
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
@@ -249,6 +255,8 @@ type clientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -257,6 +265,6 @@ func viewClient(c storage.Client) clientView {
 		RedirectURIs: c.RedirectURIs, PostLogoutRedirectURIs: c.PostLogoutRedirectURIs,
 		CORSOrigins: c.CORSOrigins, GrantTypes: c.GrantTypes, Scopes: c.Scopes,
 		TokenEndpointAuthMethod: c.TokenEndpointAuthMethod, OrgID: c.OrgID, CreatedAt: formatTime(c.CreatedAt),
-		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
+		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c), DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }

@@ -38,6 +38,8 @@ type clientCreate struct {
 
 	// IDTokenSignedResponseAlg: RS256 (absent), ES256 or EdDSA.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -52,6 +54,7 @@ func (c clientCreate) spec() clients.Spec {
 		RefreshTokenLifespan:     time.Duration(c.RefreshTokenLifespan) * time.Second,
 		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
+		DPoPBoundAccessTokens:    c.DPoPBoundAccessTokens,
 	}
 }
 

@@ -156,6 +156,8 @@ type ClientPatch struct {
 	BackchannelLogoutURI   *string   `json:"backchannel_logout_uri,omitempty"`
 	// IDTokenSignedResponseAlg: "" (or RS256) goes back to RS256.
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens *bool `json:"dpop_bound_access_tokens,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -187,6 +189,9 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.TOSURI, p.TOSURI)
 	set(&c.BackchannelLogoutURI, p.BackchannelLogoutURI)
 	set(&c.IDTokenSignedResponseAlg, p.IDTokenSignedResponseAlg)
+	if p.DPoPBoundAccessTokens != nil {
+		c.DPoPBoundAccessTokens = *p.DPoPBoundAccessTokens
+	}
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c
 }

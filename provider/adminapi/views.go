@@ -33,6 +33,8 @@ type ClientView struct {
 
 	// IDTokenSignedResponseAlg is the alg of the client's ID tokens.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func nonNil(s []string) []string {
@@ -51,7 +53,7 @@ func ViewClient(c storage.Client) ClientView {
 		Audiences: nonNil(c.Audiences), TokenEndpointAuthMethod: c.TokenEndpointAuthMethod,
 		LogoURI: c.LogoURI, PolicyURI: c.PolicyURI, TOSURI: c.TOSURI, BackchannelLogoutURI: c.BackchannelLogoutURI,
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
-		IDTokenSignedResponseAlg: IDTokenAlg(c),
+		IDTokenSignedResponseAlg: IDTokenAlg(c), DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }
 

@@ -67,6 +67,9 @@ type Spec struct {
 	// (OpenID Connect Dynamic Client Registration §2): RS256 (""), ES256 or
 	// EdDSA, among the provider's keys.algorithms (CheckIDTokenAlg).
 	IDTokenSignedResponseAlg string
+	// DPoPBoundAccessTokens makes a DPoP proof mandatory at the token
+	// endpoint (RFC 9449 §5.2, dpop_bound_access_tokens).
+	DPoPBoundAccessTokens bool
 }
 
 // Build validates spec and returns the client to store and, for a
@@ -98,6 +101,7 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		RefreshTokenLifespan:             spec.RefreshTokenLifespan,
 		IDTokenLifespan:                  spec.IDTokenLifespan,
 		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
+		DPoPBoundAccessTokens:            spec.DPoPBoundAccessTokens,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
 	}

@@ -46,6 +46,9 @@ type Metadata struct {
 	// RS256, ES256 or EdDSA, as far as discovery's
 	// id_token_signing_alg_values_supported lists them.
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg,omitempty"`
+	// DPoPBoundAccessTokens (RFC 9449 §5.2; absent is false) makes a DPoP
+	// proof mandatory with every token request of the client.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens,omitempty"`
 }
 
 // Scopes a registered client may ask for: the standard OpenID ones only, so
@@ -200,6 +203,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.BackchannelLogoutURI = m.BackchannelLogoutURI
 	c.BackchannelLogoutSessionRequired = m.BackchannelLogoutURI != ""
 	c.IDTokenSignedResponseAlg = m.IDTokenSignedResponseAlg
+	c.DPoPBoundAccessTokens = m.DPoPBoundAccessTokens
 	// The rules every client obeys, whoever registers it; their
 	// clients.ErrInvalid failure is answered invalid_client_metadata
 	// (Handler.serve).
@@ -248,6 +252,7 @@ func metadataOf(c storage.Client) Metadata {
 		PKCERequired:             &pkceRequired,
 		Audience:                 c.Audiences,
 		IDTokenSignedResponseAlg: idTokenAlg(c),
+		DPoPBoundAccessTokens:    c.DPoPBoundAccessTokens,
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 
 	"github.com/ostiary/ostiary/provider/dpop/dpoptest"
+	"github.com/ostiary/ostiary/storage"
 )
 
 // The client side here is dpoptest, go-jose signing proofs as RFC 9449 §4.2
@@ -235,5 +236,26 @@ func TestDPoPInvalidProofAtTokenEndpoint(t *testing.T) {
 	proof := k.Proof(t, "POST", tokenURL, dpoptest.Options{})
 	if resp, body := h.dpopToken(spaClient, form(), proof); resp.StatusCode != http.StatusOK {
 		t.Fatalf("code exchange after refused proofs: %d %v", resp.StatusCode, body)
+	}
+}
+
+// TestDPoPBoundAccessTokensRequired: RFC 9449 §5.2, a client registered
+// with dpop_bound_access_tokens gets no token without a proof.
+func TestDPoPBoundAccessTokensRequired(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.must("UpdateClient", h.store.UpdateClient(t.Context(), spaClient.id, func(c storage.Client) (storage.Client, error) {
+		c.DPoPBoundAccessTokens = true
+		return c, nil
+	}))
+	h.s.ClientChanged(spaClient.id)
+	a := h.agent()
+	a.signIn("u1", "o1")
+	code, verifier := h.codeFor(a, spaClient, nil, noPages)
+	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
+	resp, body := h.dpopToken(spaClient, form, "")
+	wantOAuthError(t, "no proof", resp, body, http.StatusBadRequest, "invalid_dpop_proof")
+	if toks := h.dpopTokens(spaClient, dpoptest.NewKey(t, jose.ES256)); str(toks, "token_type") != "DPoP" {
+		t.Fatalf("with a proof: %v", toks)
 	}
 }

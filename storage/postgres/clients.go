@@ -13,7 +13,7 @@ const clientColumns = `id, secret_hash, name, public, first_party, redirect_uris
 	cors_origins, grant_types, response_types, scopes, audiences, token_endpoint_auth_method, jwks,
 	jwks_uri, logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required,
 	org_id, access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
-	id_token_signed_response_alg`
+	id_token_signed_response_alg, dpop_bound_access_tokens`
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -21,7 +21,7 @@ func clientArgs(c storage.Client) []any {
 		list(c.CORSOrigins), list(c.GrantTypes), list(c.ResponseTypes), list(c.Scopes), list(c.Audiences), c.TokenEndpointAuthMethod, bytesArg(c.JWKS),
 		c.JWKSURI, c.LogoURI, c.PolicyURI, c.TOSURI, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired,
 		c.OrgID, int64(c.AccessTokenLifespan), int64(c.RefreshTokenLifespan), int64(c.IDTokenLifespan), ts(c.CreatedAt), ts(c.UpdatedAt), c.PKCEOptional,
-		c.IDTokenSignedResponseAlg,
+		c.IDTokenSignedResponseAlg, c.DPoPBoundAccessTokens,
 	}
 }
 
@@ -32,7 +32,7 @@ func scanClient(row pgx.Row) (storage.Client, error) {
 		scanList(&c.CORSOrigins), scanList(&c.GrantTypes), scanList(&c.ResponseTypes), scanList(&c.Scopes), scanList(&c.Audiences), &c.TokenEndpointAuthMethod, scanBytes(&c.JWKS),
 		&c.JWKSURI, &c.LogoURI, &c.PolicyURI, &c.TOSURI, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired,
 		&c.OrgID, scanDuration(&c.AccessTokenLifespan), scanDuration(&c.RefreshTokenLifespan), scanDuration(&c.IDTokenLifespan), scanTime(&c.CreatedAt), scanTime(&c.UpdatedAt), &c.PKCEOptional,
-		&c.IDTokenSignedResponseAlg,
+		&c.IDTokenSignedResponseAlg, &c.DPoPBoundAccessTokens,
 	)
 	return c, err
 }
@@ -42,7 +42,7 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	// ON CONFLICT DO NOTHING reports a duplicate without aborting a
 	// surrounding transaction.
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 		ON CONFLICT DO NOTHING`, clientArgs(c)...)
 	if err != nil {
 		return dbErr("postgres: create client", err)
@@ -90,7 +90,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(storage.Cli
 		// The id is the key; fn cannot move the record.
 		c.ID = id
 		_, err = s.q(ctx).Exec(ctx, `UPDATE clients SET (`+clientColumns+`) =
-			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)
+			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)
 			WHERE id = $1`, clientArgs(c)...)
 		if err != nil {
 			return dbErr(fmt.Sprintf("postgres: update client %q", id), err)

@@ -11,9 +11,9 @@ const clientCols = `id, secret_hash, name, public, first_party, redirect_uris, p
 	cors_origins, grant_types, response_types, scopes, audiences, token_endpoint_auth_method, jwks, jwks_uri,
 	logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required, org_id,
 	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
-	id_token_signed_response_alg`
+	id_token_signed_response_alg, dpop_bound_access_tokens`
 
-const clientColCount = 28
+const clientColCount = 29
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -22,7 +22,7 @@ func clientArgs(c storage.Client) []any {
 		c.TokenEndpointAuthMethod, blob(c.JWKS), c.JWKSURI,
 		c.LogoURI, c.PolicyURI, c.TOSURI, c.BackchannelLogoutURI, c.BackchannelLogoutSessionRequired, c.OrgID,
 		int64(c.AccessTokenLifespan), int64(c.RefreshTokenLifespan), int64(c.IDTokenLifespan), ts(c.CreatedAt), ts(c.UpdatedAt), c.PKCEOptional,
-		c.IDTokenSignedResponseAlg,
+		c.IDTokenSignedResponseAlg, c.DPoPBoundAccessTokens,
 	}
 }
 
@@ -34,7 +34,7 @@ func scanClient(r rowScanner) (storage.Client, error) {
 		&c.TokenEndpointAuthMethod, blobCol{&c.JWKS}, &c.JWKSURI,
 		&c.LogoURI, &c.PolicyURI, &c.TOSURI, &c.BackchannelLogoutURI, &c.BackchannelLogoutSessionRequired, &c.OrgID,
 		(*int64)(&c.AccessTokenLifespan), (*int64)(&c.RefreshTokenLifespan), (*int64)(&c.IDTokenLifespan), timeCol{&c.CreatedAt}, timeCol{&c.UpdatedAt}, &c.PKCEOptional,
-		&c.IDTokenSignedResponseAlg,
+		&c.IDTokenSignedResponseAlg, &c.DPoPBoundAccessTokens,
 	)
 	return c, err
 }

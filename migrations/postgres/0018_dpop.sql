@@ -5,3 +5,7 @@ CREATE TABLE dpop_proofs (
     expires_at timestamptz NOT NULL
 );
 CREATE INDEX dpop_proofs_expires_idx ON dpop_proofs (expires_at);
+
+-- A client whose every access token must be DPoP-bound (RFC 9449 §5.2,
+-- dpop_bound_access_tokens).
+ALTER TABLE clients ADD COLUMN dpop_bound_access_tokens boolean NOT NULL DEFAULT false;
