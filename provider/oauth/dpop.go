@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/ory/fosite"
@@ -75,6 +76,30 @@ func bindToProof(ar fosite.AccessRequester, proof *dpop.Proof) error {
 	sess.DPoPJKT = ""
 	if proof != nil {
 		sess.DPoPJKT = proof.JKT
+	}
+	return nil
+}
+
+// proofRequired refuses, before fosite reads the grant, a request without a
+// proof from a client named by client_id or HTTP Basic that must send one:
+// fosite would use up the code's PKCE record before bindToProof refuses
+// it. Other clients (private_key_jwt) are refused by bindToProof.
+func (s *Server) proofRequired(ctx context.Context, r *http.Request) error {
+	id := r.PostForm.Get("client_id")
+	if user, _, ok := r.BasicAuth(); ok {
+		if u, err := url.QueryUnescape(user); err == nil {
+			id = u
+		}
+	}
+	if id == "" {
+		return nil
+	}
+	c, err := s.clients.Get(ctx, id)
+	if err != nil {
+		return nil // client authentication answers for an unknown client
+	}
+	if requiresDPoP(c) {
+		return errInvalidDPoPProof.WithHint("This client must send a DPoP proof (dpop_bound_access_tokens).")
 	}
 	return nil
 }
