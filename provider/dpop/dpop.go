@@ -3,10 +3,12 @@ package dpop
 import (
 	"context"
 	"crypto"
+	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -163,6 +165,8 @@ type Verifier struct {
 	Now   func() time.Time
 	// Window is how far iat may lie from Now, either way.
 	Window time.Duration
+	// Nonces, when set, makes a valid server nonce mandatory (§8).
+	Nonces *Nonces
 }
 
 // Request is what a proof must match.
@@ -185,7 +189,7 @@ type Request struct {
 // within the window, with the ath and key the request needs, and never
 // seen before (§11.1). The jti is remembered only once every other check
 // passed, so a refused proof does not use up its jti. Errors wrap
-// ErrInvalidProof, except a failure of the store.
+// ErrInvalidProof, except ErrUseNonce and a failure of the store.
 func (v *Verifier) Verify(ctx context.Context, headers []string, req Request) (Proof, error) {
 	if v.Store == nil || v.Now == nil || v.Window <= 0 {
 		return Proof{}, errors.New("dpop: Verifier needs Store, Now and Window")
@@ -217,6 +221,9 @@ func (v *Verifier) Verify(ctx context.Context, headers []string, req Request) (P
 	}
 	if req.JKT != "" && subtle.ConstantTimeCompare([]byte(p.JKT), []byte(req.JKT)) != 1 {
 		return Proof{}, invalid("the proof is not signed by the key the token is bound to")
+	}
+	if v.Nonces != nil && !v.Nonces.Valid(p.Nonce, now) {
+		return Proof{}, ErrUseNonce
 	}
 	sum := sha256.Sum256([]byte("dpop-jti\x00" + p.JKT + "\x00" + p.JTI))
 	err = v.Store.UseDPoPProof(ctx, sum[:], now, p.IssuedAt.Add(v.Window+time.Second))
@@ -269,4 +276,46 @@ func normalize(raw string) (string, bool) {
 		path = "/"
 	}
 	return scheme + "://" + host + path, true
+}
+
+// ErrUseNonce: the server requires a nonce (RFC 9449 §8) and the proof has
+// none, or one no longer valid: the use_dpop_nonce error. The client
+// retries with the nonce of the DPoP-Nonce response header.
+var ErrUseNonce = errors.New("DPoP proof needs the server's nonce")
+
+// DefaultNoncePeriod is how long one server nonce is issued; it is
+// accepted for that period and the next.
+const DefaultNoncePeriod = 5 * time.Minute
+
+// Nonces issues and checks server nonces (RFC 9449 §8) without state: a
+// nonce is the HMAC of its period's number, so every replica holding the
+// same secret issues and accepts the same ones.
+type Nonces struct {
+	Secret []byte
+	Period time.Duration
+}
+
+func (n *Nonces) at(period int64) string {
+	m := hmac.New(sha256.New, n.Secret)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(period))
+	m.Write([]byte("dpop-nonce\x00"))
+	m.Write(b[:])
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (n *Nonces) period(t time.Time) int64 { return t.UnixNano() / int64(n.Period) }
+
+// Current is the nonce to hand out at t (the DPoP-Nonce header).
+func (n *Nonces) Current(t time.Time) string { return n.at(n.period(t)) }
+
+// Valid reports whether nonce was issued at t's period or the one before.
+func (n *Nonces) Valid(nonce string, t time.Time) bool {
+	p := n.period(t)
+	for _, q := range []int64{p, p - 1} {
+		if hmac.Equal([]byte(nonce), []byte(n.at(q))) {
+			return true
+		}
+	}
+	return false
 }

@@ -199,3 +199,37 @@ func hs256() string {
 	m.Write([]byte(s))
 	return s + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
+
+// TestNonces: RFC 9449 §8, with nonces on a proof without the server's
+// nonce, or with a stale or forged one, is ErrUseNonce (use_dpop_nonce) and
+// does not use up its jti; the current and the previous period's nonce pass.
+func TestNonces(t *testing.T) {
+	v := verifier(t)
+	v.Nonces = &dpop.Nonces{Secret: []byte("0123456789abcdef0123456789abcdef"), Period: dpop.DefaultNoncePeriod}
+	k := dpoptest.NewKey(t, jose.ES256)
+	req := dpop.Request{Method: "POST", URL: endpoint}
+	for name, nonce := range map[string]string{
+		"none":         "",
+		"forged":       "bm9uY2U",
+		"stale":        v.Nonces.Current(now.Add(-2 * dpop.DefaultNoncePeriod)),
+		"future":       v.Nonces.Current(now.Add(dpop.DefaultNoncePeriod)),
+		"other secret": (&dpop.Nonces{Secret: []byte("another-secret-another-secret-00"), Period: dpop.DefaultNoncePeriod}).Current(now),
+	} {
+		_, err := v.Verify(t.Context(), []string{k.Proof(t, "POST", endpoint, dpoptest.Options{IssuedAt: now, Nonce: nonce, JTI: "j-" + name})}, req)
+		if !errors.Is(err, dpop.ErrUseNonce) {
+			t.Errorf("nonce %s: %v, want ErrUseNonce", name, err)
+		}
+	}
+	for name, nonce := range map[string]string{
+		"current":  v.Nonces.Current(now),
+		"previous": v.Nonces.Current(now.Add(-dpop.DefaultNoncePeriod)),
+	} {
+		if _, err := v.Verify(t.Context(), []string{k.Proof(t, "POST", endpoint, dpoptest.Options{IssuedAt: now, Nonce: nonce})}, req); err != nil {
+			t.Errorf("nonce %s: %v", name, err)
+		}
+	}
+	// The refused proofs' jtis were not remembered.
+	if _, err := v.Verify(t.Context(), []string{k.Proof(t, "POST", endpoint, dpoptest.Options{IssuedAt: now, Nonce: v.Nonces.Current(now), JTI: "j-none"})}, req); err != nil {
+		t.Errorf("jti of a proof refused for its nonce: %v", err)
+	}
+}
