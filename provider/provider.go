@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		AccessTokenAlg:        cfg.AccessTokenAlg,
 		DeviceCodeLifespan:    cfg.DeviceCodeLifespan,
 		DevicePollInterval:    cfg.DevicePollInterval,
+		DPoPNonces:            cfg.DPoPNonces,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)

@@ -24,6 +24,25 @@ var errInvalidDPoPProof = &fosite.RFC6749Error{
 	CodeField:        http.StatusBadRequest,
 }
 
+// errUseDPoPNonce is RFC 9449 §8's error: retry with the DPoP-Nonce header's nonce.
+var errUseDPoPNonce = &fosite.RFC6749Error{
+	ErrorField:       "use_dpop_nonce",
+	DescriptionField: "The DPoP proof must carry the nonce of the DPoP-Nonce header.",
+	CodeField:        http.StatusBadRequest,
+}
+
+// NonceHeader carries the server's DPoP nonce (RFC 9449 §8.1).
+const NonceHeader = "DPoP-Nonce"
+
+// offerNonce puts the current nonce on the response, when nonces are on:
+// on the use_dpop_nonce error and on every other answer, so a client
+// always holds a fresh one (§8.2).
+func (s *Server) offerNonce(w http.ResponseWriter) {
+	if n := s.dpop.Nonces; n != nil {
+		w.Header().Set(NonceHeader, n.Current(s.now()))
+	}
+}
+
 // checkProof verifies the request's DPoP header for url (RFC 9449 §4.3),
 // binding it to accessToken and jkt when those are set. A request without
 // the header returns nil, nil. A refused proof is invalid_dpop_proof with
@@ -36,6 +55,9 @@ func (s *Server) checkProof(ctx context.Context, r *http.Request, url, accessTok
 	p, err := s.dpop.Verify(ctx, vals, dpop.Request{Method: r.Method, URL: url, AccessToken: accessToken, JKT: jkt})
 	if errors.Is(err, dpop.ErrInvalidProof) {
 		return nil, errInvalidDPoPProof.WithHint(proofHint(err))
+	}
+	if errors.Is(err, dpop.ErrUseNonce) {
+		return nil, errUseDPoPNonce
 	}
 	if err != nil {
 		return nil, err

@@ -261,3 +261,41 @@ func TestDPoPBoundAccessTokensRequired(t *testing.T) {
 		t.Fatalf("with a proof: %d %v", resp.StatusCode, body)
 	}
 }
+
+// TestDPoPNonces: RFC 9449 §8 (token endpoint) and §9 (userinfo). With
+// nonces on, a proof without the server's nonce is use_dpop_nonce with a
+// DPoP-Nonce header, and the retry with that nonce succeeds.
+func TestDPoPNonces(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(c *Config) { c.DPoPNonces = true })
+	k := dpoptest.NewKey(t, jose.ES256)
+	a := h.agent()
+	a.signIn("u1", "o1")
+	code, verifier := h.codeFor(a, spaClient, nil, noPages)
+	form := func() url.Values {
+		return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
+	}
+	tokenURL := h.issuer + "/oauth2/token"
+	resp, body := h.dpopToken(spaClient, form(), k.Proof(t, "POST", tokenURL, dpoptest.Options{}))
+	wantOAuthError(t, "§8 no nonce", resp, body, http.StatusBadRequest, "use_dpop_nonce")
+	nonce := resp.Header.Get("DPoP-Nonce")
+	if nonce == "" {
+		t.Fatal("use_dpop_nonce without a DPoP-Nonce header")
+	}
+	resp, body = h.dpopToken(spaClient, form(), k.Proof(t, "POST", tokenURL, dpoptest.Options{Nonce: "made-up"}))
+	wantOAuthError(t, "§8 a nonce the server never issued", resp, body, http.StatusBadRequest, "use_dpop_nonce")
+	resp, body = h.dpopToken(spaClient, form(), k.Proof(t, "POST", tokenURL, dpoptest.Options{Nonce: nonce}))
+	if resp.StatusCode != http.StatusOK || str(body, "token_type") != "DPoP" || resp.Header.Get("DPoP-Nonce") == "" {
+		t.Fatalf("with the nonce: %d %v", resp.StatusCode, body)
+	}
+	at := str(body, "access_token")
+	ui := h.issuer + "/oauth2/userinfo"
+	r, b := h.userinfo("DPoP "+at, k.Proof(t, "GET", ui, dpoptest.Options{AccessToken: at}))
+	wantDPoPChallenge(t, "§9 userinfo without a nonce", r, b, "use_dpop_nonce")
+	if r.Header.Get("DPoP-Nonce") == "" {
+		t.Fatal("userinfo's use_dpop_nonce without a DPoP-Nonce header")
+	}
+	if r, b := h.userinfo("DPoP "+at, k.Proof(t, "GET", ui, dpoptest.Options{AccessToken: at, Nonce: r.Header.Get("DPoP-Nonce")})); r.StatusCode != http.StatusOK {
+		t.Fatalf("userinfo with the nonce: %d %v", r.StatusCode, b)
+	}
+}

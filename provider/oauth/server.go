@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -90,6 +91,9 @@ type Config struct {
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
 	DefaultAudience string
+	// DPoPNonces makes DPoP proofs carry a nonce the server issued (RFC
+	// 9449 §8, use_dpop_nonce and the DPoP-Nonce header).
+	DPoPNonces bool
 }
 
 // Store is what the package reads and writes; storage.Store satisfies it.
@@ -207,6 +211,11 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		http:    deps.HTTP,
 		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
 		dpop:    &dpop.Verifier{Store: deps.Store, Now: now, Window: dpop.DefaultWindow},
+	}
+	if cfg.DPoPNonces {
+		// Every replica derives the same nonce key from the shared secret.
+		key := sha256.Sum256(append([]byte("ostiary dpop nonce\x00"), cfg.HMACSecret[:32]...))
+		s.dpop.Nonces = &dpop.Nonces{Secret: key[:], Period: dpop.DefaultNoncePeriod}
 	}
 	var successors *fositestore.RefreshSuccessors
 	if cfg.RefreshGracePeriod > 0 {

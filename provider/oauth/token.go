@@ -51,6 +51,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	}
 	// The DPoP proof (RFC 9449 §4.3) is checked before fosite reads the
 	// grant, which uses up a code's PKCE record even when it then fails.
+	s.offerNonce(w)
 	proof, err := s.checkProof(ctx, r, s.cfg.Issuer+pathToken, "", "")
 	if err == nil && proof == nil {
 		err = s.proofRequired(ctx, r)

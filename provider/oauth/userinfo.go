@@ -158,9 +158,13 @@ func (s *Server) checkUserinfoProof(w http.ResponseWriter, r *http.Request, ar f
 		s.dpopError(w, "invalid_dpop_proof", "A DPoP proof is required with a DPoP-bound access token.")
 		return false
 	}
+	s.offerNonce(w)
 	_, err := s.checkProof(ctx, r, s.cfg.Issuer+discovery.PathUserinfo, token, jkt)
 	var rfc *fosite.RFC6749Error
 	switch {
+	case errors.As(err, &rfc) && rfc.ErrorField == errUseDPoPNonce.ErrorField:
+		s.dpopError(w, "use_dpop_nonce", "The DPoP proof must carry the nonce of the DPoP-Nonce header.")
+		return false
 	case errors.As(err, &rfc) && rfc.ErrorField == errInvalidDPoPProof.ErrorField:
 		s.dpopError(w, "invalid_dpop_proof", rfc.HintField)
 		return false
