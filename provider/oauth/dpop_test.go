@@ -48,6 +48,18 @@ func (h *harness) dpopTokens(c testClient, k *dpoptest.Key) map[string]any {
 	return body
 }
 
+// spaCodeForm runs the code flow for spaClient and returns the form that
+// redeems the code, fresh on each call.
+func (h *harness) spaCodeForm() func() url.Values {
+	h.t.Helper()
+	a := h.agent()
+	a.signIn("u1", "o1")
+	code, verifier := h.codeFor(a, spaClient, nil, noPages)
+	return func() url.Values {
+		return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
+	}
+}
+
 // userinfo calls the UserInfo endpoint with authorization and, when set,
 // a DPoP proof.
 func (h *harness) userinfo(authorization, proof string) (*http.Response, map[string]any) {
@@ -216,12 +228,7 @@ func TestDPoPInvalidProofAtTokenEndpoint(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	k := dpoptest.NewKey(t, jose.ES256)
-	a := h.agent()
-	a.signIn("u1", "o1")
-	code, verifier := h.codeFor(a, spaClient, nil, noPages)
-	form := func() url.Values {
-		return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
-	}
+	form := h.spaCodeForm()
 	tokenURL := h.issuer + "/oauth2/token"
 	for name, proof := range map[string]string{
 		"§4.3(4) typ JWT":  k.Proof(t, "POST", tokenURL, dpoptest.Options{Headers: map[string]any{"typ": "JWT"}}),
@@ -249,10 +256,7 @@ func TestDPoPBoundAccessTokensRequired(t *testing.T) {
 		return c, nil
 	}))
 	h.s.ClientChanged(spaClient.id)
-	a := h.agent()
-	a.signIn("u1", "o1")
-	code, verifier := h.codeFor(a, spaClient, nil, noPages)
-	form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
+	form := h.spaCodeForm()()
 	resp, body := h.dpopToken(spaClient, form, "")
 	wantOAuthError(t, "no proof", resp, body, http.StatusBadRequest, "invalid_dpop_proof")
 	// The refusal came before the code was read: it still works.
@@ -269,12 +273,7 @@ func TestDPoPNonces(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, func(c *Config) { c.DPoPNonces = true })
 	k := dpoptest.NewKey(t, jose.ES256)
-	a := h.agent()
-	a.signIn("u1", "o1")
-	code, verifier := h.codeFor(a, spaClient, nil, noPages)
-	form := func() url.Values {
-		return url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {spaClient.redirect}, "code_verifier": {verifier}}
-	}
+	form := h.spaCodeForm()
 	tokenURL := h.issuer + "/oauth2/token"
 	resp, body := h.dpopToken(spaClient, form(), k.Proof(t, "POST", tokenURL, dpoptest.Options{}))
 	wantOAuthError(t, "§8 no nonce", resp, body, http.StatusBadRequest, "use_dpop_nonce")
