@@ -177,6 +177,9 @@ func TestDPoPRefreshBoundToKey(t *testing.T) {
 	h := newHarness(t)
 	keyA, keyB := dpoptest.NewKey(t, jose.ES256), dpoptest.NewKey(t, jose.RS256)
 	rt := str(h.dpopTokens(spaClient, keyA), "refresh_token")
+	if intro := h.introspect(rt); intro["cnf"] == nil {
+		t.Fatalf("introspection of a public client's bound refresh token: %v, want cnf", intro)
+	}
 	tokenURL := h.issuer + "/oauth2/token"
 	form := func() url.Values { return url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}} }
 
@@ -208,6 +211,9 @@ func TestDPoPConfidentialRefreshNotBound(t *testing.T) {
 	h := newHarness(t)
 	keyA, keyB := dpoptest.NewKey(t, jose.ES256), dpoptest.NewKey(t, jose.ES256)
 	rt := str(h.dpopTokens(appClient, keyA), "refresh_token")
+	if intro := h.introspect(rt); intro["active"] != true || intro["cnf"] != nil {
+		t.Fatalf("introspection of a confidential client's refresh token: %v, want active without cnf", intro)
+	}
 	resp, body := h.dpopToken(appClient, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}},
 		keyB.Proof(t, "POST", h.issuer+"/oauth2/token", dpoptest.Options{}))
 	if resp.StatusCode != http.StatusOK || str(body, "token_type") != "DPoP" {

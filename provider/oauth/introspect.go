@@ -167,5 +167,10 @@ func introspection(issuer string, use fosite.TokenUse, ar fosite.AccessRequester
 	if use == fosite.AccessToken && sess.DPoPJKT != "" {
 		body["token_type"] = TokenTypeDPoP // RFC 9449 §6.2
 	}
+	if use == fosite.RefreshToken && !ar.GetClient().IsPublic() {
+		// §5.0: a confidential client's refresh token is not bound; its
+		// session names the key of the last access token only.
+		delete(body, "cnf")
+	}
 	return body
 }
