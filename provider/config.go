@@ -57,6 +57,8 @@ type Config struct {
 	// DefaultAudience is the aud of access tokens that name no resource,
 	// for clients without registered audiences; empty is the issuer URL.
 	DefaultAudience string
+	// DPoPNonces makes DPoP proofs carry a server nonce (RFC 9449 §8).
+	DPoPNonces bool
 
 	RSABits int
 	// SigningAlgorithms are the algorithms the key set keeps a signing key

@@ -17,6 +17,7 @@ import (
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/health"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
@@ -131,6 +132,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 
 		PushedRequestLifespan:              cfg.PushedRequestLifespan,
 		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
+		DPoPNonces:                         cfg.DPoPNonces,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
@@ -150,6 +152,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	meta.IDTokenSigningAlgValuesSupported = km.SigningAlgorithms()
 	meta.PushedAuthorizationRequestEndpoint = strings.TrimSuffix(cfg.Issuer, "/") + discovery.PathPushedAuthorize
 	meta.RequirePushedAuthorizationRequests = cfg.RequirePushedAuthorizationRequests
+	// The token and userinfo endpoints check DPoP proofs (RFC 9449 §5.1).
+	meta.DPoPSigningAlgValuesSupported = dpop.Algorithms
 	// Client changes made in this process reach the token endpoint's cache
 	// at once.
 	svc.onClientChange(oa.ClientChanged)

@@ -22,6 +22,9 @@ type CleanupStore interface {
 	DeleteOldMail(ctx context.Context, sentBefore, failedBefore time.Time, limit int) (int, error)
 	// DeleteExpiredThrottles removes counters whose window ended before now.
 	DeleteExpiredThrottles(ctx context.Context, now time.Time, limit int) (int, error)
+	// DeleteExpiredDPoPProofs removes remembered DPoP proof jtis that
+	// expired before now.
+	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
 	// DeleteAuditBefore removes audit events older than before.
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

@@ -62,8 +62,11 @@ type Client struct {
 	// RequireSignedRequestObject refuses the client's authorization
 	// requests that carry no signed request object (RFC 9101 §10.5).
 	RequireSignedRequestObject bool
-	CreatedAt                  time.Time
-	UpdatedAt                  time.Time
+	// DPoPBoundAccessTokens makes a DPoP proof (RFC 9449 §5.2) mandatory at
+	// the token endpoint: every access token of the client is bound.
+	DPoPBoundAccessTokens bool
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
 
 	// RequirePushedAuthorizationRequests makes the authorization endpoint
 	// refuse this client's requests that were not pushed first (RFC 9126

@@ -41,6 +41,7 @@ type Store interface {
 	SessionStore
 	AuthRequestStore
 	DeviceGrantStore
+	DPoPProofStore
 	ConsentStore
 	TokenStore
 	KeyStore

@@ -44,6 +44,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&spec.IDTokenSignedResponseAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256 (default), ES256 or EdDSA (one of keys.algorithms)")
 	fs.StringVar(&spec.RequestObjectSigningAlg, "request-object-alg", "", "the only `alg` the client's signed request objects (RFC 9101) may use: RS256, PS256, ES256 or EdDSA (default any of them)")
 	fs.BoolVar(&spec.RequireSignedRequestObject, "require-signed-request-object", false, "refuse the client's authorization requests without a signed request object (RFC 9101 §10.5; needs --jwks-uri)")
+	fs.BoolVar(&spec.DPoPBoundAccessTokens, "dpop-bound-access-tokens", false, "require a DPoP proof (RFC 9449) with every token request")
 	return func(ctx context.Context, e env) error {
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
@@ -121,7 +122,7 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
 				{"exchange_audiences", strings.Join(v.ExchangeAudiences, " ")},
 				{"request_object_signing_alg", v.RequestObjectSigningAlg}, {"require_signed_request_object", fmt.Sprint(v.RequireSignedRequestObject)},
-				{"created_at", v.CreatedAt},
+				{"dpop_bound_access_tokens", fmt.Sprint(v.DPoPBoundAccessTokens)}, {"created_at", v.CreatedAt},
 			})
 		})
 	}
@@ -174,6 +175,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 	fs.StringVar(&idTokenAlg, "id-token-alg", "", "`alg` of the client's ID tokens: RS256, ES256 or EdDSA")
 	fs.StringVar(&requestObjectAlg, "request-object-alg", "", "the only `alg` of the client's signed request objects: RS256, PS256, ES256 or EdDSA (\"\" for any)")
 	fs.BoolVar(&requireSigned, "require-signed-request-object", false, "refuse authorization requests without a signed request object (true); =false accepts them again")
+	var dpopBound bool
+	fs.BoolVar(&dpopBound, "dpop-bound-access-tokens", false, "require a DPoP proof with every token request (true); =false stops requiring it")
 	return func(ctx context.Context, e env) error {
 		if *id == "" {
 			return errUsage
@@ -218,6 +221,8 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.RequestObjectSigningAlg = &requestObjectAlg
 			case "require-signed-request-object":
 				patch.RequireSignedRequestObject = &requireSigned
+			case "dpop-bound-access-tokens":
+				patch.DPoPBoundAccessTokens = &dpopBound
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
@@ -279,6 +284,8 @@ type clientView struct {
 	// signed request objects (RFC 9101).
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
 	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func viewClient(c storage.Client) clientView {
@@ -291,5 +298,6 @@ func viewClient(c storage.Client) clientView {
 		IDTokenSignedResponseAlg: adminapi.IDTokenAlg(c),
 		ExchangeAudiences:        c.ExchangeAudiences,
 		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }

@@ -168,3 +168,22 @@ func TestClientsExchangeAudience(t *testing.T) {
 		}
 	}
 }
+
+// TestClientsDPoPBoundAccessTokens: --dpop-bound-access-tokens registers
+// the client's dpop_bound_access_tokens (RFC 9449 §5.2); update turns it off.
+func TestClientsDPoPBoundAccessTokens(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	made := decode[map[string]string](t, c.ok("", "clients", "create", "--name", "CLI", "--public", "--dpop-bound-access-tokens",
+		"--redirect-uri", "http://127.0.0.1/cb", "--output", "json"))
+	get := func() bool {
+		return decode[clientView](t, c.ok("", "clients", "get", "--id", made["client_id"], "--output", "json")).DPoPBoundAccessTokens
+	}
+	if !get() {
+		t.Fatal("dpop_bound_access_tokens not set")
+	}
+	c.ok("", "clients", "update", "--id", made["client_id"], "--dpop-bound-access-tokens=false")
+	if get() {
+		t.Fatal("dpop_bound_access_tokens still set after update")
+	}
+}

@@ -72,6 +72,8 @@ type Config struct {
 		// AccessTokenAlg: RS256 (default), ES256 or EdDSA; one of
 		// keys.algorithms.
 		AccessTokenAlg string `yaml:"access_token_alg"`
+		// DPoPNonces: DPoP proofs must carry a server nonce (RFC 9449 §8).
+		DPoPNonces bool `yaml:"dpop_nonces"`
 	} `yaml:"tokens"`
 
 	// OAuth holds protocol switches that are not token lifetimes.

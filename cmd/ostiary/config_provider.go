@@ -34,6 +34,7 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&k.RSABits, &p.RSABits),
 		linked(&k.Algorithms, &p.SigningAlgorithms),
 		linked(&t.AccessTokenAlg, &p.AccessTokenAlg),
+		linked(&t.DPoPNonces, &p.DPoPNonces),
 		linked(&k.JWKSMaxAge, &p.JWKSMaxAge),
 		linked(&k.PrePublication, &p.PrePublication),
 		linked(&k.RotationInterval, &p.RotationInterval),

@@ -44,6 +44,8 @@ type clientCreate struct {
 	// RequestObjectSigningAlg: RS256, PS256, ES256 or EdDSA; absent is any.
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg"`
 	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func (c clientCreate) spec() clients.Spec {
@@ -61,6 +63,7 @@ func (c clientCreate) spec() clients.Spec {
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		ExchangeAudiences:        c.ExchangeAudiences,
 		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }
 

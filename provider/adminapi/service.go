@@ -162,6 +162,8 @@ type ClientPatch struct {
 	// RequestObjectSigningAlg: "" accepts any supported alg again.
 	RequestObjectSigningAlg    *string `json:"request_object_signing_alg,omitempty"`
 	RequireSignedRequestObject *bool   `json:"require_signed_request_object,omitempty"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens *bool `json:"dpop_bound_access_tokens,omitempty"`
 }
 
 func (p ClientPatch) apply(c storage.Client) storage.Client {
@@ -200,6 +202,9 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	set(&c.RequestObjectSigningAlg, p.RequestObjectSigningAlg)
 	if p.RequireSignedRequestObject != nil {
 		c.RequireSignedRequestObject = *p.RequireSignedRequestObject
+	}
+	if p.DPoPBoundAccessTokens != nil {
+		c.DPoPBoundAccessTokens = *p.DPoPBoundAccessTokens
 	}
 	c.BackchannelLogoutSessionRequired = c.BackchannelLogoutURI != ""
 	return c

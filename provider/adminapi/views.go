@@ -41,6 +41,8 @@ type ClientView struct {
 	// client's signed request objects (RFC 9101).
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
 	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
+	// DPoPBoundAccessTokens: every token request needs a DPoP proof.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens"`
 }
 
 func nonNil(s []string) []string {
@@ -63,6 +65,7 @@ func ViewClient(c storage.Client) ClientView {
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
 		ExchangeAudiences:        nonNil(c.ExchangeAudiences),
 		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }
 

@@ -83,6 +83,9 @@ type Spec struct {
 	// requests without a signed request object (RFC 9101 §10.5); the
 	// client needs a JWKS or JWKS URI.
 	RequireSignedRequestObject bool
+	// DPoPBoundAccessTokens makes a DPoP proof mandatory at the token
+	// endpoint (RFC 9449 §5.2, dpop_bound_access_tokens).
+	DPoPBoundAccessTokens bool
 }
 
 // RequestObjectAlgs are the algs a signed request object (RFC 9101) may
@@ -121,6 +124,7 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		ExchangeAudiences:                spec.ExchangeAudiences,
 		RequestObjectSigningAlg:          spec.RequestObjectSigningAlg,
 		RequireSignedRequestObject:       spec.RequireSignedRequestObject,
+		DPoPBoundAccessTokens:            spec.DPoPBoundAccessTokens,
 		CreatedAt:                        now,
 		UpdatedAt:                        now,
 

@@ -55,6 +55,9 @@ type Metadata struct {
 	// RequireSignedRequestObject (RFC 9101 §10.5) refuses the client's
 	// authorization requests without a signed request object.
 	RequireSignedRequestObject bool `json:"require_signed_request_object,omitempty"`
+	// DPoPBoundAccessTokens (RFC 9449 §5.2; absent is false) makes a DPoP
+	// proof mandatory with every token request of the client.
+	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens,omitempty"`
 }
 
 // Scopes a registered client may ask for: the standard OpenID ones only, so
@@ -215,6 +218,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 	c.IDTokenSignedResponseAlg = m.IDTokenSignedResponseAlg
 	c.RequestObjectSigningAlg = m.RequestObjectSigningAlg
 	c.RequireSignedRequestObject = m.RequireSignedRequestObject
+	c.DPoPBoundAccessTokens = m.DPoPBoundAccessTokens
 	// The rules every client obeys, whoever registers it; their
 	// clients.ErrInvalid failure is answered invalid_client_metadata
 	// (Handler.serve).
@@ -263,6 +267,7 @@ func metadataOf(c storage.Client) Metadata {
 		PKCERequired:             &pkceRequired,
 		Audience:                 c.Audiences,
 		IDTokenSignedResponseAlg: idTokenAlg(c),
+		DPoPBoundAccessTokens:    c.DPoPBoundAccessTokens,
 		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 
 		RequirePushedAuthorizationRequests: c.RequirePushedAuthorizationRequests,

@@ -60,6 +60,8 @@ type Metadata struct {
 	ClaimTypesSupported                                []string `json:"claim_types_supported,omitempty"`
 	PromptValuesSupported                              []string `json:"prompt_values_supported,omitempty"`
 	UILocalesSupported                                 []string `json:"ui_locales_supported,omitempty"`
+	// DPoPSigningAlgValuesSupported are the DPoP proof algorithms (RFC 9449 §5.1).
+	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported,omitempty"`
 
 	ClaimsParameterSupported                   bool `json:"claims_parameter_supported"`
 	RequestParameterSupported                  bool `json:"request_parameter_supported"`

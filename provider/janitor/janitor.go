@@ -34,6 +34,7 @@ type Store interface {
 	DeleteExpiredMFAChallenges(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteOldMail(ctx context.Context, sentBefore, failedBefore time.Time, limit int) (int, error)
 	DeleteExpiredThrottles(ctx context.Context, now time.Time, limit int) (int, error)
+	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
@@ -167,6 +168,7 @@ func (j *Janitor) tables() []table {
 			return s.DeleteOldMail(ctx, now.Add(-sent), now.Add(-failed), limit)
 		}},
 		{"throttle", s.DeleteExpiredThrottles},
+		{"dpop_proofs", s.DeleteExpiredDPoPProofs},
 	}
 	if r := j.AuditRetention; r > 0 {
 		ts = append(ts, table{"audit_events", func(ctx context.Context, now time.Time, limit int) (int, error) {

@@ -127,6 +127,7 @@ func seed(t *testing.T, st storage.Store, expiredTokens int) {
 			CreatedAt: t0.Add(-time.Hour), ExpiresAt: exp}))
 		_, _, err := st.Hit(ctx, fmt.Sprint("ip:", i), time.Hour, exp.Add(-time.Hour))
 		must(t, err)
+		must(t, st.UseDPoPProof(ctx, randtoken.Hash(fmt.Sprint("jti", i)), t0.Add(-time.Hour), exp))
 	}
 	for _, id := range []string{"pending", "sent-old", "sent-new", "failed-old", "failed-new"} {
 		must(t, st.EnqueueMail(ctx, storage.Mail{ID: id, To: "u1@example.com", Subject: "s", CreatedAt: t0.Add(-60 * 24 * time.Hour)}))
@@ -148,7 +149,7 @@ func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
 		j := configured(&janitor.Janitor{Store: b.store, Now: c.Now, BatchSize: 10,
 			Sleep: func(context.Context, time.Duration) error { pauses++; return nil }})
 		before := map[string]int{}
-		tables := []string{"tokens", "sessions", "auth_requests", "one_time_tokens", "mfa_challenges", "mail", "throttle", "audit_events"}
+		tables := []string{"tokens", "sessions", "auth_requests", "one_time_tokens", "mfa_challenges", "mail", "throttle", "dpop_proofs", "audit_events"}
 		for _, tb := range tables {
 			before[tb] = b.count(t, tb)
 		}
@@ -158,7 +159,7 @@ func TestPassShrinksTablesInBoundedBatches(t *testing.T) {
 			t.Fatal("pass skipped with no other janitor")
 		}
 		want := map[string]int{"tokens": 37 - 35, "sessions": 1, "auth_requests": 1, "one_time_tokens": 1, "mfa_challenges": 1,
-			"mail": 3, "throttle": 1, "audit_events": 2}
+			"mail": 3, "throttle": 1, "dpop_proofs": 1, "audit_events": 2}
 		for _, tb := range tables {
 			if got := b.count(t, tb); got != want[tb] {
 				t.Errorf("%s: %d rows before, %d after; want %d after", tb, before[tb], got, want[tb])

@@ -76,7 +76,7 @@ func (s *Server) preflight(w http.ResponseWriter, r *http.Request, methods strin
 		if ok {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Methods", methods)
-			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type")
+			h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 			h.Set("Access-Control-Max-Age", "600")
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Server) corsForAnyClient(w http.ResponseWriter, r *http.Request) {
 
 func allowOrigin(w http.ResponseWriter, origin string) {
 	w.Header().Set("Access-Control-Allow-Origin", origin)
-	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate")
+	w.Header().Set("Access-Control-Expose-Headers", "WWW-Authenticate, DPoP-Nonce")
 }
 
 // acceptCORSPost is the common door of the browser-callable POST endpoints

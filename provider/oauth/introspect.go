@@ -164,5 +164,13 @@ func introspection(issuer string, use fosite.TokenUse, ar fosite.AccessRequester
 	for k, v := range sess.GetExtraClaims() {
 		body[k] = v
 	}
+	if use == fosite.AccessToken && sess.DPoPJKT != "" {
+		body["token_type"] = TokenTypeDPoP // RFC 9449 §6.2
+	}
+	if use == fosite.RefreshToken && !ar.GetClient().IsPublic() {
+		// §5.0: a confidential client's refresh token is not bound; its
+		// session names the key of the last access token only.
+		delete(body, "cnf")
+	}
 	return body
 }

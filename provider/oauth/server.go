@@ -2,6 +2,7 @@ package oauth
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"github.com/ory/fosite/token/jwt"
 
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
@@ -98,6 +100,9 @@ type Config struct {
 	// registered audience and that names no resource (RFC 8707); empty is
 	// the issuer URL.
 	DefaultAudience string
+	// DPoPNonces makes DPoP proofs carry a nonce the server issued (RFC
+	// 9449 §8, use_dpop_nonce and the DPoP-Nonce header).
+	DPoPNonces bool
 }
 
 // Store is what the package reads and writes; storage.Store satisfies it.
@@ -123,6 +128,7 @@ type Store interface {
 	storage.TokenStore
 	PATStore
 	storage.DeviceGrantStore
+	storage.DPoPProofStore
 
 	BeginTX(ctx context.Context) (context.Context, error)
 	Commit(ctx context.Context) error
@@ -186,6 +192,8 @@ type Server struct {
 	http *http.Client
 	// jwks resolves clients' jwks_uri (private_key_jwt, request objects).
 	jwks *jwksFetcher
+	// dpop checks DPoP proofs (RFC 9449) at the token and userinfo endpoints.
+	dpop *dpop.Verifier
 }
 
 // New validates cfg and deps and composes fosite.
@@ -215,6 +223,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
 		http:    deps.HTTP,
 		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
+		dpop:    &dpop.Verifier{Store: deps.Store, Now: now, Window: dpop.DefaultWindow},
+	}
+	if cfg.DPoPNonces {
+		// Every replica derives the same nonce key from the shared secret.
+		key := sha256.Sum256(append([]byte("ostiary dpop nonce\x00"), cfg.HMACSecret[:32]...))
+		s.dpop.Nonces = &dpop.Nonces{Secret: key[:], Period: dpop.DefaultNoncePeriod}
 	}
 	var successors *fositestore.RefreshSuccessors
 	if cfg.RefreshGracePeriod > 0 {

@@ -49,6 +49,17 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	if r.PostForm.Get("grant_type") != GrantTypeTokenExchange {
 		targets, targetErr = tokens.TakeTargets(r.PostForm, r.Form)
 	}
+	// The DPoP proof (RFC 9449 §4.3) is checked before fosite reads the
+	// grant, which uses up a code's PKCE record even when it then fails.
+	s.offerNonce(w)
+	proof, err := s.checkProof(ctx, r, s.cfg.Issuer+pathToken, "", "")
+	if err == nil && proof == nil {
+		err = s.proofRequired(ctx, r)
+	}
+	if err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
 	ar, err := s.provider.NewAccessRequest(ctx, r, fositestore.NewSession())
 	if err != nil {
 		s.writeJSONError(ctx, w, r, tokenError(err))
@@ -72,6 +83,11 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, err)
 		return
 	}
+	// RFC 9449 §5: a DPoP proof binds the tokens to its key.
+	if err := bindToProof(ar, proof); err != nil {
+		s.writeJSONError(ctx, w, r, err)
+		return
+	}
 	// The ID token is signed with the alg the client registered.
 	var idAlg string
 	if c, ok := ar.GetClient().(*fositestore.Client); ok {
@@ -89,6 +105,9 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	// RFC 6749 §7.1 makes the type case-insensitive, but clients compare it
 	// exactly; fosite answers "bearer" on some grants.
 	resp.SetTokenType("Bearer")
+	if proof != nil {
+		resp.SetTokenType(TokenTypeDPoP)
+	}
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
@@ -30,7 +32,7 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		s.writeJSONError(ctx, w, r, errMethodNotAllowed)
 		return
 	}
-	token, err := bearerToken(w, r)
+	token, scheme, err := accessToken(w, r)
 	if err != nil {
 		s.corsForAnyClient(w, r)
 		s.bearerError(w, http.StatusBadRequest, "invalid_request", fault.Message(err, "the request is malformed"))
@@ -55,6 +57,9 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.corsForClient(w, r, ar.GetClient().GetID())
+	if !s.checkUserinfoProof(w, r, ar, token, scheme) {
+		return
+	}
 	if !ar.GetGrantedScopes().Has("openid") {
 		s.bearerError(w, http.StatusForbidden, "insufficient_scope", "The access token was not granted the openid scope.")
 		return
@@ -90,32 +95,91 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(claims)
 }
 
-// bearerToken finds the access token: the Authorization header, or a POST
-// form field. Sending it both ways is an error (RFC 6750 §2); the URI query
-// method (§2.3) is not supported.
-func bearerToken(w http.ResponseWriter, r *http.Request) (string, error) {
+// accessToken finds the access token and how it came: the Authorization
+// header (Bearer, RFC 6750 §2.1, or DPoP, RFC 9449 §7.1), or a POST form
+// field (a bearer token). Sending it both ways is an error (RFC 6750 §2);
+// the URI query method (§2.3) is not supported.
+func accessToken(w http.ResponseWriter, r *http.Request) (token, scheme string, err error) {
 	var header string
+	scheme = "Bearer"
 	if auth := r.Header.Get("Authorization"); auth != "" {
-		scheme, tok, ok := strings.Cut(auth, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
-			return "", fault.New(fault.Invalid, "the Authorization header must be Bearer <token>")
+		sch, tok, ok := strings.Cut(auth, " ")
+		switch {
+		case !ok || strings.TrimSpace(tok) == "":
+			return "", "", fault.New(fault.Invalid, "the Authorization header must be Bearer <token> or DPoP <token>")
+		case strings.EqualFold(sch, "Bearer"):
+		case strings.EqualFold(sch, TokenTypeDPoP):
+			scheme = TokenTypeDPoP
+		default:
+			return "", "", fault.New(fault.Invalid, "the Authorization header must be Bearer <token> or DPoP <token>")
 		}
 		header = strings.TrimSpace(tok)
 	}
 	if r.Method != http.MethodPost {
-		return header, nil
+		return header, scheme, nil
 	}
 	if err := parseForm(w, r); err != nil {
-		return "", fault.New(fault.Invalid, "the request body is not a valid form")
+		return "", "", fault.New(fault.Invalid, "the request body is not a valid form")
 	}
 	body := r.PostForm.Get("access_token")
 	if header != "" && body != "" {
-		return "", fault.New(fault.Invalid, "the access token was sent more than one way")
+		return "", "", fault.New(fault.Invalid, "the access token was sent more than one way")
 	}
 	if header != "" {
-		return header, nil
+		return header, scheme, nil
 	}
-	return body, nil
+	return body, scheme, nil
+}
+
+// checkUserinfoProof holds a request to its token's DPoP binding (RFC 9449
+// §7): a bound token comes with the DPoP scheme and a proof by its key for
+// this request and this token (ath); a bearer token never comes as DPoP.
+// It answers the refusal with a DPoP challenge (§7.1) and reports false.
+func (s *Server) checkUserinfoProof(w http.ResponseWriter, r *http.Request, ar fosite.AccessRequester, token, scheme string) bool {
+	ctx := r.Context()
+	sess, _ := ar.GetSession().(*fositestore.Session)
+	jkt := ""
+	if sess != nil {
+		jkt = sess.DPoPJKT
+	}
+	switch {
+	case jkt == "" && scheme == TokenTypeDPoP:
+		s.dpopError(w, "invalid_token", "The access token is not DPoP-bound: send it as a Bearer token.")
+		return false
+	case jkt == "":
+		// A bearer token: a proof beside it proves nothing and is ignored.
+		return true
+	case scheme != TokenTypeDPoP:
+		// §7.2: a DPoP-bound token is refused as a bearer token.
+		s.dpopError(w, "invalid_token", "The access token is DPoP-bound: send it with the DPoP scheme and a DPoP proof.")
+		return false
+	}
+	if len(r.Header.Values(dpop.Header)) == 0 {
+		s.dpopError(w, "invalid_dpop_proof", "A DPoP proof is required with a DPoP-bound access token.")
+		return false
+	}
+	s.offerNonce(w)
+	_, err := s.checkProof(ctx, r, s.cfg.Issuer+discovery.PathUserinfo, token, jkt)
+	var rfc *fosite.RFC6749Error
+	switch {
+	case errors.As(err, &rfc) && rfc.ErrorField == errUseDPoPNonce.ErrorField:
+		s.dpopError(w, "use_dpop_nonce", "The DPoP proof must carry the nonce of the DPoP-Nonce header.")
+		return false
+	case errors.As(err, &rfc) && rfc.ErrorField == errInvalidDPoPProof.ErrorField:
+		s.dpopError(w, "invalid_dpop_proof", rfc.HintField)
+		return false
+	case err != nil:
+		s.writeJSONError(ctx, w, r, err)
+		return false
+	}
+	return true
+}
+
+// dpopError answers with a DPoP challenge (RFC 9449 §7.1) and a JSON body.
+func (s *Server) dpopError(w http.ResponseWriter, code, desc string) {
+	w.Header().Set("WWW-Authenticate", `DPoP realm="`+s.cfg.Issuer+`", error="`+code+`", error_description="`+desc+
+		`", algs="`+strings.Join(dpop.Algorithms, " ")+`"`)
+	s.writeUserinfoError(w, http.StatusUnauthorized, code, desc)
 }
 
 // bearerError answers with an RFC 6750 §3 challenge and a JSON body.

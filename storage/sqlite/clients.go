@@ -12,9 +12,9 @@ const clientCols = `id, secret_hash, name, public, first_party, redirect_uris, p
 	logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required, org_id,
 	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
 	id_token_signed_response_alg, exchange_audiences, require_pushed_authorization_requests, request_object_signing_alg,
-	require_signed_request_object`
+	require_signed_request_object, dpop_bound_access_tokens`
 
-const clientColCount = 32
+const clientColCount = 33
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -26,6 +26,7 @@ func clientArgs(c storage.Client) []any {
 		c.IDTokenSignedResponseAlg, list(c.ExchangeAudiences),
 		c.RequirePushedAuthorizationRequests,
 		c.RequestObjectSigningAlg, c.RequireSignedRequestObject,
+		c.DPoPBoundAccessTokens,
 	}
 }
 
@@ -40,6 +41,7 @@ func scanClient(r rowScanner) (storage.Client, error) {
 		&c.IDTokenSignedResponseAlg, listCol{&c.ExchangeAudiences},
 		&c.RequirePushedAuthorizationRequests,
 		&c.RequestObjectSigningAlg, &c.RequireSignedRequestObject,
+		&c.DPoPBoundAccessTokens,
 	)
 	return c, err
 }

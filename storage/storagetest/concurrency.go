@@ -35,6 +35,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ThrottleHit", testRaceThrottle},
 		{"AcquireLease", testRaceLease},
 		{"RedeemDeviceGrant", testRaceDeviceGrantRedeem},
+		{"UseDPoPProof", testRaceDPoPProof},
 	} {
 		t.Run(st.name, func(t *testing.T) {
 			t.Parallel()

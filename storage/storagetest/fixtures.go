@@ -21,6 +21,7 @@ func fullClient(id string, created time.Time) storage.Client {
 		IDTokenSignedResponseAlg:         "ES256",
 		RequestObjectSigningAlg:          "PS256",
 		RequireSignedRequestObject:       true,
+		DPoPBoundAccessTokens:            true,
 		RedirectURIs:                     []string{"https://app.example/cb", "http://127.0.0.1:8080/cb?x=1"},
 		PostLogoutRedirectURIs:           []string{"https://app.example/bye"},
 		CORSOrigins:                      []string{"https://app.example", "https://other.example"},

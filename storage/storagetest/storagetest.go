@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		sessionTests,
 		authRequestTests,
 		deviceGrantTests,
+		dpopProofTests,
 		consentTests,
 		tokenTests,
 		keyTests,

@@ -114,6 +114,10 @@ func (c *Client) GetJSONWebKeysURI() string            { return c.c.JWKSURI }
 // with (OpenID Connect Dynamic Client Registration §2); "" is RS256.
 func (c *Client) IDTokenSignedResponseAlg() string { return c.c.IDTokenSignedResponseAlg }
 
+// DPoPBoundAccessTokens reports whether the client must send a DPoP proof
+// with every token request (RFC 9449 §5.2).
+func (c *Client) DPoPBoundAccessTokens() bool { return c.c.DPoPBoundAccessTokens }
+
 // GetRequestObjectSigningAlgorithm is never empty: fosite accepts unsigned
 // request objects when it is. fosite never sees a request object
 // (provider/oauth verifies them first, with the client's

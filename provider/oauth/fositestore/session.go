@@ -43,6 +43,9 @@ type Session struct {
 	// Act is the act claim (RFC 8693 §4.1) of a token made by a token
 	// exchange with an actor_token: {"sub": the actor, "act": prior actors}.
 	Act map[string]any `json:"act,omitempty"`
+	// DPoPJKT is the RFC 7638 thumbprint of the DPoP key the tokens are
+	// bound to (RFC 9449 §6: the cnf.jkt claim); empty for bearer tokens.
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 	// FamilyExpiresAt caps the refresh chain; zero is no cap.
 	FamilyExpiresAt time.Time `json:"family_expires_at,omitzero"`
 
@@ -88,6 +91,7 @@ func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	if s.Act != nil {
 		extra[ClaimAct] = s.Act
 	}
+	s.addConfirmation(extra)
 	return &jwt.JWTClaims{Subject: s.GetSubject(), Extra: extra}
 }
 
@@ -107,7 +111,16 @@ func (s *Session) GetExtraClaims() map[string]any {
 	if s.Act != nil {
 		extra[ClaimAct] = s.Act
 	}
+	s.addConfirmation(extra)
 	return extra
+}
+
+// addConfirmation puts the cnf claim of a DPoP-bound token on m (RFC 9449
+// §6.1 for the JWT, §6.2 for introspection).
+func (s *Session) addConfirmation(m map[string]any) {
+	if s.DPoPJKT != "" {
+		m["cnf"] = map[string]any{"jkt": s.DPoPJKT}
+	}
 }
 
 // AddOrgClaims puts the organization claims on m, when the grant has one.
