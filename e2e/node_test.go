@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 func TestOpenIDClientPARSQLite(t *testing.T)   { openIDClientPAR(t, "sqlite") }
@@ -215,4 +217,158 @@ func toStrings(v any) []string {
 		return out
 	}
 	return nil
+}
+
+func TestOpenIDClientDeviceSQLite(t *testing.T)   { openIDClientDevice(t, "sqlite") }
+func TestOpenIDClientDevicePostgres(t *testing.T) { openIDClientDevice(t, "postgres") }
+
+func TestOpenIDClientTokenExchangeSQLite(t *testing.T)   { openIDClientTokenExchange(t, "sqlite") }
+func TestOpenIDClientTokenExchangePostgres(t *testing.T) { openIDClientTokenExchange(t, "postgres") }
+
+// runNode starts script in e2e/node with env added and returns next, which
+// waits for the script's next JSON line (failing the test on an error line,
+// on exit or after 20 s), and done, which checks that the script exits
+// without further output.
+func runNode(t *testing.T, srv *server, node, script string, env ...string) (next func(what string) map[string]any, done func()) {
+	t.Helper()
+	cmd := exec.Command(node, script)
+	cmd.Dir = nodeDir
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
+			t.Errorf("node %s: %v\n%s", script, err, stderr.String())
+		}
+	})
+	lines := make(chan map[string]any, 2)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				lines <- m
+			}
+		}
+		close(lines)
+	}()
+	next = func(what string) map[string]any {
+		t.Helper()
+		select {
+		case m, ok := <-lines:
+			if !ok || m["error"] != nil {
+				t.Fatalf("node %s (%s): %v\nstderr: %s\nserver log:\n%s", script, what, m, stderr.String(), srv.logs())
+			}
+			return m
+		case <-time.After(20 * time.Second):
+			t.Fatalf("node %s (%s): no answer\nstderr: %s", script, what, stderr.String())
+		}
+		return nil
+	}
+	done = func() {
+		t.Helper()
+		select {
+		case _, ok := <-lines:
+			if ok {
+				t.Fatalf("node %s: more output after the result", script)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("node %s: still running after its result", script)
+		}
+	}
+	return next, done
+}
+
+// openIDClientDevice: openid-client v6 (Node) as a device (RFC 8628) at its
+// defaults: it discovers the real server, starts the device authorization
+// for a public client and polls, while headless Chromium follows the
+// verification_uri_complete it printed, signs in on the real /device page,
+// picks an organization and approves; openid-client then checks the ID
+// token's claims and jose verifies its signature.
+func openIDClientDevice(t *testing.T, db string) {
+	node := needNode(t)
+	srv := newServer(t, database(t, db))
+	srv.start(15 * time.Second)
+	var ada, acme, beta, app map[string]string
+	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
+	srv.cli("", &acme, "orgs", "create", "--name", "Acme")
+	srv.cli("", &beta, "orgs", "create", "--name", "Beta")
+	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
+	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
+	srv.cli("", &app, "clients", "create", "--name", "Node CLI", "--public",
+		"--grant-type", grantDeviceCode, "--grant-type", "refresh_token")
+
+	next, done := runNode(t, srv, node, "device.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"])
+	da := next("discovery and device authorization")
+	complete, _ := da["verification_uri_complete"].(string)
+	userCode, _ := da["user_code"].(string)
+	if da["device_authorization_endpoint"] != srv.URL+"/oauth2/device_authorization" || da["verification_uri"] != srv.URL+"/device" ||
+		!strings.HasPrefix(complete, srv.URL+"/device?user_code=") || userCode == "" {
+		t.Fatalf("device authorization response: %v", da)
+	}
+
+	ctx := newBrowser(t)
+	signInFrom(t, ctx, complete, "ada@example.com", adaPassword)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#device-approve")))
+	text := bodyText(t, ctx)
+	for _, want := range []string{"Node CLI", userCode, "Acme", "Beta"} {
+		if !strings.Contains(text, want) {
+			t.Fatalf("device page lacks %q:\n%s", want, text)
+		}
+	}
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`input[name="org_id"][value="`+beta["id"]+`"]`)),
+		chromedp.Click(chromedp.CSS("#device-approve")),
+	)
+	waitText(t, ctx, "Device connected")
+
+	res := next("polling")
+	claims, _ := res["claims"].(map[string]any)
+	if claims["sub"] != ada["id"] || claims["email"] != "ada@example.com" || claims["iss"] != srv.URL ||
+		!slices.Equal(toStrings(claims["aud"]), []string{app["client_id"]}) || claims["org_id"] != beta["id"] || claims["org_role"] != "member" {
+		t.Fatalf("ID token claims %v", claims)
+	}
+	if res["token_type"] != "bearer" && res["token_type"] != "Bearer" || res["refresh_token"] != true {
+		t.Fatalf("token response: %v", res)
+	}
+	done()
+}
+
+// openIDClientTokenExchange: a backend on openid-client v6 (Node) exchanges
+// Ada's access token (obtained through the real pages by Chromium and the
+// Go relying party) with genericGrantRequest (RFC 8693) for the one
+// audience its policy allows; jose verifies the issued token against the
+// discovered JWKS for that audience, and the Go test checks sub, aud and
+// client_id.
+func openIDClientTokenExchange(t *testing.T, db string) {
+	node := needNode(t)
+	srv := newServer(t, database(t, db))
+	srv.start(15 * time.Second)
+	rp := newRelyingParty(t)
+	const audB = "https://b.example"
+	var ada, web map[string]string
+	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
+	srv.cli("", &web, "clients", "create", "--name", "Backend A", "--redirect-uri", rp.srv.URL+"/callback",
+		"--token-endpoint-auth-method", "client_secret_post",
+		"--grant-type", "authorization_code", "--grant-type", "refresh_token", "--grant-type", grantTokenExchange,
+		"--exchange-audience", audB)
+	rp.connect(srv.URL, web["client_id"], web["client_secret"])
+	userAT := browserLogin(t, rp, "ada@example.com")
+
+	next, done := runNode(t, srv, node, "exchange.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+web["client_id"],
+		"CLIENT_SECRET="+web["client_secret"], "SUBJECT_TOKEN="+userAT, "AUDIENCE="+audB)
+	res := next("token exchange")
+	payload, _ := res["payload"].(map[string]any)
+	if res["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" ||
+		payload["sub"] != ada["id"] || payload["iss"] != srv.URL || !slices.Equal(toStrings(payload["aud"]), []string{audB}) ||
+		payload["client_id"] != web["client_id"] || payload["act"] != nil {
+		t.Fatalf("exchange result %v", res)
+	}
+	done()
 }
