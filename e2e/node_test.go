@@ -225,66 +225,6 @@ func TestOpenIDClientDevicePostgres(t *testing.T) { openIDClientDevice(t, "postg
 func TestOpenIDClientTokenExchangeSQLite(t *testing.T)   { openIDClientTokenExchange(t, "sqlite") }
 func TestOpenIDClientTokenExchangePostgres(t *testing.T) { openIDClientTokenExchange(t, "postgres") }
 
-// runNode starts script in e2e/node with env added and returns next, which
-// waits for the script's next JSON line (failing the test on an error line,
-// on exit or after 20 s), and done, which checks that the script exits
-// without further output.
-func runNode(t *testing.T, srv *server, node, script string, env ...string) (next func(what string) map[string]any, done func()) {
-	t.Helper()
-	cmd := exec.Command(node, script)
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
-			t.Errorf("node %s: %v\n%s", script, err, stderr.String())
-		}
-	})
-	lines := make(chan map[string]any, 2)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				lines <- m
-			}
-		}
-		close(lines)
-	}()
-	next = func(what string) map[string]any {
-		t.Helper()
-		select {
-		case m, ok := <-lines:
-			if !ok || m["error"] != nil {
-				t.Fatalf("node %s (%s): %v\nstderr: %s\nserver log:\n%s", script, what, m, stderr.String(), srv.logs())
-			}
-			return m
-		case <-time.After(20 * time.Second):
-			t.Fatalf("node %s (%s): no answer\nstderr: %s", script, what, stderr.String())
-		}
-		return nil
-	}
-	done = func() {
-		t.Helper()
-		select {
-		case _, ok := <-lines:
-			if ok {
-				t.Fatalf("node %s: more output after the result", script)
-			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("node %s: still running after its result", script)
-		}
-	}
-	return next, done
-}
-
 // openIDClientDevice: openid-client v6 (Node) as a device (RFC 8628) at its
 // defaults: it discovers the real server, starts the device authorization
 // for a public client and polls, while headless Chromium follows the
@@ -292,7 +232,7 @@ func runNode(t *testing.T, srv *server, node, script string, env ...string) (nex
 // picks an organization and approves; openid-client then checks the ID
 // token's claims and jose verifies its signature.
 func openIDClientDevice(t *testing.T, db string) {
-	node := needNode(t)
+	needNode(t)
 	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
 	var ada, acme, beta, app map[string]string
@@ -304,8 +244,8 @@ func openIDClientDevice(t *testing.T, db string) {
 	srv.cli("", &app, "clients", "create", "--name", "Node CLI", "--public",
 		"--grant-type", grantDeviceCode, "--grant-type", "refresh_token")
 
-	next, done := runNode(t, srv, node, "device.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"])
-	da := next("discovery and device authorization")
+	ns := startNodeScript(t, srv, "device.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"])
+	da := ns.next("discovery and device authorization")
 	complete, _ := da["verification_uri_complete"].(string)
 	userCode, _ := da["user_code"].(string)
 	if da["device_authorization_endpoint"] != srv.URL+"/oauth2/device_authorization" || da["verification_uri"] != srv.URL+"/device" ||
@@ -328,7 +268,7 @@ func openIDClientDevice(t *testing.T, db string) {
 	)
 	waitText(t, ctx, "Device connected")
 
-	res := next("polling")
+	res := ns.next("polling")
 	claims, _ := res["claims"].(map[string]any)
 	if claims["sub"] != ada["id"] || claims["email"] != "ada@example.com" || claims["iss"] != srv.URL ||
 		!slices.Equal(toStrings(claims["aud"]), []string{app["client_id"]}) || claims["org_id"] != beta["id"] || claims["org_role"] != "member" {
@@ -337,7 +277,7 @@ func openIDClientDevice(t *testing.T, db string) {
 	if res["token_type"] != "bearer" && res["token_type"] != "Bearer" || res["refresh_token"] != true {
 		t.Fatalf("token response: %v", res)
 	}
-	done()
+	ns.done()
 }
 
 // openIDClientTokenExchange: a backend on openid-client v6 (Node) exchanges
@@ -347,7 +287,7 @@ func openIDClientDevice(t *testing.T, db string) {
 // discovered JWKS for that audience, and the Go test checks sub, aud and
 // client_id.
 func openIDClientTokenExchange(t *testing.T, db string) {
-	node := needNode(t)
+	needNode(t)
 	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
 	rp := newRelyingParty(t)
@@ -361,14 +301,14 @@ func openIDClientTokenExchange(t *testing.T, db string) {
 	rp.connect(srv.URL, web["client_id"], web["client_secret"])
 	userAT := browserLogin(t, rp, "ada@example.com")
 
-	next, done := runNode(t, srv, node, "exchange.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+web["client_id"],
+	ns := startNodeScript(t, srv, "exchange.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+web["client_id"],
 		"CLIENT_SECRET="+web["client_secret"], "SUBJECT_TOKEN="+userAT, "AUDIENCE="+audB)
-	res := next("token exchange")
+	res := ns.next("token exchange")
 	payload, _ := res["payload"].(map[string]any)
 	if res["issued_token_type"] != "urn:ietf:params:oauth:token-type:access_token" ||
 		payload["sub"] != ada["id"] || payload["iss"] != srv.URL || !slices.Equal(toStrings(payload["aud"]), []string{audB}) ||
 		payload["client_id"] != web["client_id"] || payload["act"] != nil {
 		t.Fatalf("exchange result %v", res)
 	}
-	done()
+	ns.done()
 }
