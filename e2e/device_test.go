@@ -17,6 +17,25 @@ const grantDeviceCode = "urn:ietf:params:oauth:grant-type:device_code"
 func TestDeviceFlowSQLite(t *testing.T)   { deviceFlow(t, "sqlite") }
 func TestDeviceFlowPostgres(t *testing.T) { deviceFlow(t, "postgres") }
 
+// newDeviceServer starts a server where Ada (ada@example.com) is an admin
+// of Acme and a member of Beta, with a public client called name that may
+// use the device code and refresh token grants. It returns the server,
+// Ada, Beta and the client as the CLI printed them.
+func newDeviceServer(t *testing.T, db, name string) (srv *server, ada, beta, client map[string]string) {
+	t.Helper()
+	srv = newServer(t, database(t, db))
+	srv.start(15 * time.Second)
+	var acme map[string]string
+	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
+	srv.cli("", &acme, "orgs", "create", "--name", "Acme")
+	srv.cli("", &beta, "orgs", "create", "--name", "Beta")
+	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
+	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
+	srv.cli("", &client, "clients", "create", "--name", name, "--public",
+		"--grant-type", grantDeviceCode, "--grant-type", "refresh_token")
+	return srv, ada, beta, client
+}
+
 // deviceFlow is the device authorization grant (RFC 8628) as a
 // command-line tool sees it: golang.org/x/oauth2's DeviceAuth and
 // DeviceAccessToken at their defaults, with the endpoints found by go-oidc
@@ -25,16 +44,7 @@ func TestDeviceFlowPostgres(t *testing.T) { deviceFlow(t, "postgres") }
 // organization and approves; the ID token is verified by go-oidc, the
 // refresh token refreshes, and the device code is not redeemed twice.
 func deviceFlow(t *testing.T, db string) {
-	srv := newServer(t, database(t, db))
-	srv.start(15 * time.Second)
-	var ada, acme, beta, client map[string]string
-	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
-	srv.cli("", &acme, "orgs", "create", "--name", "Acme")
-	srv.cli("", &beta, "orgs", "create", "--name", "Beta")
-	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
-	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
-	srv.cli("", &client, "clients", "create", "--name", "Deploy CLI", "--public",
-		"--grant-type", grantDeviceCode, "--grant-type", "refresh_token")
+	srv, ada, beta, client := newDeviceServer(t, db, "Deploy CLI")
 
 	bg := context.Background()
 	provider, err := oidc.NewProvider(bg, srv.URL)

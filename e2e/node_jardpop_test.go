@@ -1,14 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -20,83 +16,6 @@ func TestOpenIDClientJARSQLite(t *testing.T)    { openIDClientJAR(t, "sqlite") }
 func TestOpenIDClientJARPostgres(t *testing.T)  { openIDClientJAR(t, "postgres") }
 func TestOpenIDClientDPoPSQLite(t *testing.T)   { openIDClientDPoP(t, "sqlite") }
 func TestOpenIDClientDPoPPostgres(t *testing.T) { openIDClientDPoP(t, "postgres") }
-
-// nodeScript is one of e2e/node's scripts, running: it answers one JSON
-// line at a time (next) and reads lines from the test (send), as par.mjs
-// does in openIDClientPAR.
-type nodeScript struct {
-	t      *testing.T
-	srv    *server
-	stdin  io.WriteCloser
-	stderr *strings.Builder
-	lines  chan map[string]any
-}
-
-func startNodeScript(t *testing.T, srv *server, script string, env ...string) *nodeScript {
-	node := needNode(t)
-	cmd := exec.Command(node, script)
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), env...)
-	ns := &nodeScript{t: t, srv: srv, stderr: &strings.Builder{}, lines: make(chan map[string]any, 4)}
-	cmd.Stderr = ns.stderr
-	ns.stdin, _ = cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
-			t.Errorf("node: %v\n%s", err, ns.stderr.String())
-		}
-	})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				ns.lines <- m
-			}
-		}
-		close(ns.lines)
-	}()
-	return ns
-}
-
-func (ns *nodeScript) next(what string) map[string]any {
-	ns.t.Helper()
-	select {
-	case m, ok := <-ns.lines:
-		if !ok || m["error"] != nil {
-			ns.t.Fatalf("node (%s): %v\nstderr: %s\nserver log:\n%s", what, m, ns.stderr.String(), ns.srv.logs())
-		}
-		return m
-	case <-time.After(20 * time.Second):
-		ns.t.Fatalf("node (%s): no answer\nstderr: %s", what, ns.stderr.String())
-	}
-	return nil
-}
-
-func (ns *nodeScript) send(line string) {
-	ns.t.Helper()
-	if _, err := io.WriteString(ns.stdin, line+"\n"); err != nil {
-		ns.t.Fatal(err)
-	}
-}
-
-// done checks the script exits once it has answered.
-func (ns *nodeScript) done() {
-	ns.t.Helper()
-	select {
-	case _, ok := <-ns.lines:
-		if ok {
-			ns.t.Fatal("node: more output after the result")
-		}
-	case <-time.After(10 * time.Second):
-		ns.t.Fatal("node: still running after its result")
-	}
-}
 
 // openIDClientJAR: openid-client v6 (Node) generates an ES256 key pair; the
 // test publishes its public key at a jwks_uri and registers the client with

@@ -47,6 +47,82 @@ func needNode(t *testing.T) string {
 	return node
 }
 
+// nodeScript is one of e2e/node's scripts, running: it answers one JSON
+// line at a time (next) and reads lines from the test (send).
+type nodeScript struct {
+	t      *testing.T
+	srv    *server
+	stdin  io.WriteCloser
+	stderr *strings.Builder
+	lines  chan map[string]any
+}
+
+func startNodeScript(t *testing.T, srv *server, script string, env ...string) *nodeScript {
+	node := needNode(t)
+	cmd := exec.Command(node, script)
+	cmd.Dir = nodeDir
+	cmd.Env = append(os.Environ(), env...)
+	ns := &nodeScript{t: t, srv: srv, stderr: &strings.Builder{}, lines: make(chan map[string]any, 4)}
+	cmd.Stderr = ns.stderr
+	ns.stdin, _ = cmd.StdinPipe()
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
+			t.Errorf("node: %v\n%s", err, ns.stderr.String())
+		}
+	})
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil {
+				ns.lines <- m
+			}
+		}
+		close(ns.lines)
+	}()
+	return ns
+}
+
+func (ns *nodeScript) next(what string) map[string]any {
+	ns.t.Helper()
+	select {
+	case m, ok := <-ns.lines:
+		if !ok || m["error"] != nil {
+			ns.t.Fatalf("node (%s): %v\nstderr: %s\nserver log:\n%s", what, m, ns.stderr.String(), ns.srv.logs())
+		}
+		return m
+	case <-time.After(20 * time.Second):
+		ns.t.Fatalf("node (%s): no answer\nstderr: %s", what, ns.stderr.String())
+	}
+	return nil
+}
+
+func (ns *nodeScript) send(line string) {
+	ns.t.Helper()
+	if _, err := io.WriteString(ns.stdin, line+"\n"); err != nil {
+		ns.t.Fatal(err)
+	}
+}
+
+// done checks the script exits once it has answered.
+func (ns *nodeScript) done() {
+	ns.t.Helper()
+	select {
+	case _, ok := <-ns.lines:
+		if ok {
+			ns.t.Fatal("node: more output after the result")
+		}
+	case <-time.After(10 * time.Second):
+		ns.t.Fatal("node: still running after its result")
+	}
+}
+
 // callbackRecorder is the relying party's redirect URI: it records the
 // address the browser was sent back to, for the Node script to redeem.
 type callbackRecorder struct {
@@ -85,7 +161,7 @@ func (cr *callbackRecorder) url() string {
 // token. The client requires pushed requests, so only the pushed path
 // can have worked; its request_uri is then spent.
 func openIDClientPAR(t *testing.T, db string) {
-	node := needNode(t)
+	needNode(t)
 	srv := newServer(t, database(t, db))
 	srv.start(15 * time.Second)
 	cb := newCallbackRecorder(t)
@@ -94,50 +170,10 @@ func openIDClientPAR(t *testing.T, db string) {
 	srv.cli("", &app, "clients", "create", "--name", "Node App", "--first-party", "--require-par",
 		"--token-endpoint-auth-method", "client_secret_post", "--redirect-uri", cb.srv.URL+"/callback")
 
-	cmd := exec.Command(node, "par.mjs")
-	cmd.Dir = nodeDir
-	cmd.Env = append(os.Environ(), "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"],
+	ns := startNodeScript(t, srv, "par.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"],
 		"CLIENT_SECRET="+app["client_secret"], "REDIRECT_URI="+cb.srv.URL+"/callback")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdin, _ := cmd.StdinPipe()
-	stdout, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		if err := cmd.Wait(); err != nil && !t.Failed() && !strings.Contains(err.Error(), "killed") {
-			t.Errorf("node: %v\n%s", err, stderr.String())
-		}
-	})
-	lines := make(chan map[string]any, 2)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		sc.Buffer(make([]byte, 1<<20), 1<<20)
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil {
-				lines <- m
-			}
-		}
-		close(lines)
-	}()
-	next := func(what string) map[string]any {
-		t.Helper()
-		select {
-		case m, ok := <-lines:
-			if !ok || m["error"] != nil {
-				t.Fatalf("node (%s): %v\nstderr: %s\nserver log:\n%s", what, m, stderr.String(), srv.logs())
-			}
-			return m
-		case <-time.After(20 * time.Second):
-			t.Fatalf("node (%s): no answer\nstderr: %s", what, stderr.String())
-		}
-		return nil
-	}
 
-	pushed := next("discovery and push")
+	pushed := ns.next("discovery and push")
 	if pushed["pushed_authorization_request_endpoint"] != srv.URL+"/oauth2/par" {
 		t.Errorf("discovered PAR endpoint %v", pushed["pushed_authorization_request_endpoint"])
 	}
@@ -160,24 +196,13 @@ func openIDClientPAR(t *testing.T, db string) {
 	ctx := newBrowser(t)
 	signInFrom(t, ctx, authURL.String(), "ada@example.com", adaPassword)
 	waitText(t, ctx, "RP: callback received")
-	if _, err := io.WriteString(stdin, cb.url()+"\n"); err != nil {
-		t.Fatal(err)
-	}
-	stdin.Close()
-	res := next("code exchange")
+	ns.send(cb.url())
+	res := ns.next("code exchange")
 	claims, _ := res["claims"].(map[string]any)
 	if claims["sub"] != ada["id"] || claims["email"] != "ada@example.com" || claims["iss"] != srv.URL || !slices.Equal(toStrings(claims["aud"]), []string{app["client_id"]}) {
 		t.Fatalf("ID token claims %v", claims)
 	}
-	// The script exits once it has answered.
-	select {
-	case _, ok := <-lines:
-		if ok {
-			t.Fatal("node: more output after the result")
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("node: still running after its result")
-	}
+	ns.done()
 
 	// The request_uri was used once (RFC 9126 §4): a second visit gets the
 	// error page, not the sign-in.
@@ -233,16 +258,7 @@ func TestOpenIDClientTokenExchangePostgres(t *testing.T) { openIDClientTokenExch
 // token's claims and jose verifies its signature.
 func openIDClientDevice(t *testing.T, db string) {
 	needNode(t)
-	srv := newServer(t, database(t, db))
-	srv.start(15 * time.Second)
-	var ada, acme, beta, app map[string]string
-	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
-	srv.cli("", &acme, "orgs", "create", "--name", "Acme")
-	srv.cli("", &beta, "orgs", "create", "--name", "Beta")
-	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
-	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
-	srv.cli("", &app, "clients", "create", "--name", "Node CLI", "--public",
-		"--grant-type", grantDeviceCode, "--grant-type", "refresh_token")
+	srv, ada, beta, app := newDeviceServer(t, db, "Node CLI")
 
 	ns := startNodeScript(t, srv, "device.mjs", "ISSUER="+srv.URL, "CLIENT_ID="+app["client_id"])
 	da := ns.next("discovery and device authorization")

@@ -10,22 +10,16 @@
 //      signature is verified against the discovered JWKS with jose;
 //   4. prints {"claims": ..., "scope": ..., "refresh_token": bool}.
 //
-// The one setting that is not a default: allowInsecureRequests, since the
-// test server listens on plain http on loopback.
+// Discovery (with the one setting that is not a default,
+// allowInsecureRequests) and the JSON lines are lib.mjs's.
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { discover, emit, run } from './lib.mjs';
 
-const { ISSUER, CLIENT_ID } = process.env;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
+const { CLIENT_ID } = process.env;
 
 async function main() {
-  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, undefined, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-  const meta = config.serverMetadata();
+  const { config, meta } = await discover(CLIENT_ID);
   if (!meta.device_authorization_endpoint) {
     throw new Error('discovery lists no device_authorization_endpoint');
   }
@@ -55,7 +49,4 @@ async function main() {
   emit({ claims, scope: tokens.scope, token_type: tokens.token_type, refresh_token: Boolean(tokens.refresh_token) });
 }
 
-main().then(() => process.exit(0), (err) => {
-  emit({ error: String(err && err.stack ? err.stack : err), code: err && err.code, cause: err && err.cause && String(err.cause.error || err.cause) });
-  process.exit(1);
-});
+run(main);

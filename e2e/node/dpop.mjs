@@ -12,23 +12,16 @@
 //   4. calls userinfo with fetchProtectedResource and the same handle;
 //   5. prints {"token_type": ..., "jkt": ..., "cnf": ..., "userinfo": ...}.
 //
-// The one setting that is not a default: allowInsecureRequests, since the
-// test server listens on plain http on loopback.
-import { createInterface } from 'node:readline';
+// Discovery (with the one setting that is not a default,
+// allowInsecureRequests) and the JSON lines are lib.mjs's.
 import * as client from 'openid-client';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify } from 'jose';
+import { discover, emit, readLine, run } from './lib.mjs';
 
-const { ISSUER, CLIENT_ID, REDIRECT_URI } = process.env;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
+const { CLIENT_ID, REDIRECT_URI } = process.env;
 
 async function main() {
-  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, undefined, client.None(), {
-    execute: [client.allowInsecureRequests],
-  });
-  const meta = config.serverMetadata();
+  const { config, meta } = await discover(CLIENT_ID, undefined, client.None());
   if (!(meta.dpop_signing_alg_values_supported || []).includes('ES256')) {
     throw new Error(`dpop_signing_alg_values_supported ${JSON.stringify(meta.dpop_signing_alg_values_supported)}`);
   }
@@ -46,11 +39,7 @@ async function main() {
   });
   emit({ authorization_url: authorizationURL.href });
 
-  const callback = await new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin });
-    rl.once('line', (line) => { resolve(line.trim()); rl.close(); });
-    rl.once('close', () => reject(new Error('stdin closed before the callback URL')));
-  });
+  const callback = await readLine('the callback URL');
 
   const keyPair = await client.randomDPoPKeyPair('ES256');
   const DPoP = client.getDPoPHandle(config, keyPair);
@@ -79,7 +68,4 @@ async function main() {
   emit({ token_type: tokens.token_type, jkt, cnf: payload.cnf, userinfo, sub: tokens.claims().sub });
 }
 
-main().then(() => process.exit(0), (err) => {
-  emit({ error: String(err && err.stack ? err.stack : err), code: err && err.code, cause: err && err.cause && String(err.cause.error || err.cause) });
-  process.exit(1);
-});
+run(main);

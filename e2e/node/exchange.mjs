@@ -9,22 +9,16 @@
 //      discovered JWKS, for the issuer and AUDIENCE;
 //   4. prints {"issued_token_type": ..., "token_type": ..., "payload": ...}.
 //
-// The one setting that is not a default: allowInsecureRequests, since the
-// test server listens on plain http on loopback.
+// Discovery (with the one setting that is not a default,
+// allowInsecureRequests) and the JSON lines are lib.mjs's.
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { discover, emit, run } from './lib.mjs';
 
-const { ISSUER, CLIENT_ID, CLIENT_SECRET, SUBJECT_TOKEN, AUDIENCE } = process.env;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
+const { CLIENT_ID, CLIENT_SECRET, SUBJECT_TOKEN, AUDIENCE } = process.env;
 
 async function main() {
-  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, CLIENT_SECRET, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-  const meta = config.serverMetadata();
+  const { config, meta } = await discover(CLIENT_ID, CLIENT_SECRET);
   if (!(meta.grant_types_supported || []).includes('urn:ietf:params:oauth:grant-type:token-exchange')) {
     throw new Error('discovery lists no token-exchange grant');
   }
@@ -41,7 +35,4 @@ async function main() {
   emit({ issued_token_type: tokens.issued_token_type, token_type: tokens.token_type, payload, typ: protectedHeader.typ });
 }
 
-main().then(() => process.exit(0), (err) => {
-  emit({ error: String(err && err.stack ? err.stack : err), code: err && err.code, cause: err && err.cause && String(err.cause.error || err.cause) });
-  process.exit(1);
-});
+run(main);

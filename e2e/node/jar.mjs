@@ -12,24 +12,13 @@
 //      which checks state, iss, the ID token's claims and the nonce;
 //   4. prints {"claims": ..., "scope": ...}.
 //
-// The one setting that is not a default: allowInsecureRequests, since the
-// test server listens on plain http on loopback.
-import { createInterface } from 'node:readline';
+// Discovery (with the one setting that is not a default,
+// allowInsecureRequests) and the JSON lines are lib.mjs's.
 import * as client from 'openid-client';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { discover, emit, readLine, run } from './lib.mjs';
 
-const { ISSUER, REDIRECT_URI } = process.env;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-const stdin = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-async function readLine(what) {
-  const { value, done } = await stdin.next();
-  if (done) throw new Error(`stdin closed before ${what}`);
-  return value.trim();
-}
+const { REDIRECT_URI } = process.env;
 
 async function main() {
   const { publicKey, privateKey } = await generateKeyPair('ES256');
@@ -38,10 +27,7 @@ async function main() {
   emit({ jwk: { ...jwk, kid, use: 'sig', alg: 'ES256' } });
   const { client_id: clientID, client_secret: clientSecret } = JSON.parse(await readLine('the client'));
 
-  const config = await client.discovery(new URL(ISSUER), clientID, clientSecret, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-  const meta = config.serverMetadata();
+  const { config, meta } = await discover(clientID, clientSecret);
   if (!meta.request_parameter_supported) {
     throw new Error('discovery says request_parameter_supported is not true');
   }
@@ -69,7 +55,4 @@ async function main() {
   emit({ claims: tokens.claims(), scope: tokens.scope, token_type: tokens.token_type });
 }
 
-main().then(() => process.exit(0), (err) => {
-  emit({ error: String(err && err.stack ? err.stack : err), code: err && err.code, cause: err && err.cause && String(err.cause.error || err.cause) });
-  process.exit(1);
-});
+run(main);

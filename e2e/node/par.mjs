@@ -10,23 +10,16 @@
 //      signature against the discovered JWKS;
 //   4. prints {"claims": ..., "scope": ...}.
 //
-// The one setting that is not a default: allowInsecureRequests, since the
-// test server listens on plain http on loopback.
-import { createInterface } from 'node:readline';
+// Discovery (with the one setting that is not a default,
+// allowInsecureRequests) and the JSON lines are lib.mjs's.
 import * as client from 'openid-client';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { discover, emit, readLine, run } from './lib.mjs';
 
-const { ISSUER, CLIENT_ID, CLIENT_SECRET, REDIRECT_URI } = process.env;
-
-function emit(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
+const { CLIENT_ID, CLIENT_SECRET, REDIRECT_URI } = process.env;
 
 async function main() {
-  const config = await client.discovery(new URL(ISSUER), CLIENT_ID, CLIENT_SECRET, undefined, {
-    execute: [client.allowInsecureRequests],
-  });
-  const meta = config.serverMetadata();
+  const { config, meta } = await discover(CLIENT_ID, CLIENT_SECRET);
   if (!meta.pushed_authorization_request_endpoint) {
     throw new Error('discovery lists no pushed_authorization_request_endpoint');
   }
@@ -44,11 +37,7 @@ async function main() {
   });
   emit({ authorization_url: authorizationURL.href, pushed_authorization_request_endpoint: meta.pushed_authorization_request_endpoint });
 
-  const callback = await new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin });
-    rl.once('line', (line) => { resolve(line.trim()); rl.close(); });
-    rl.once('close', () => reject(new Error('stdin closed before the callback URL')));
-  });
+  const callback = await readLine('the callback URL');
 
   const tokens = await client.authorizationCodeGrant(config, new URL(callback), {
     pkceCodeVerifier: codeVerifier,
@@ -67,7 +56,4 @@ async function main() {
   emit({ claims, scope: tokens.scope, token_type: tokens.token_type });
 }
 
-main().then(() => process.exit(0), (err) => {
-  emit({ error: String(err && err.stack ? err.stack : err), code: err && err.code, cause: err && err.cause && String(err.cause.error || err.cause) });
-  process.exit(1);
-});
+run(main);
