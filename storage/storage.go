@@ -52,6 +52,7 @@ type Store interface {
 	AuditStore
 	ThrottleStore
 	MFAStore
+	PasskeyStore
 	RegistrationStore
 	IdentityStore
 	OrgSSOStore

@@ -21,29 +21,9 @@ func scanIdentity(row pgx.Row) (storage.Identity, error) {
 // account, storage.ErrNotFound if the user does not exist.
 func (s *Store) CreateIdentity(ctx context.Context, x storage.Identity) error {
 	op := fmt.Sprintf("postgres: create identity for %q", x.UserID)
-	q := s.q(ctx)
-	// As in AddMembership: refusals become zero rows, not errors that would
-	// abort the caller's transaction.
-	tag, err := q.Exec(ctx, `INSERT INTO identities (`+identityColumns+`)
+	return insertUnder(ctx, s.q(ctx), op, "users", x.UserID, `INSERT INTO identities (`+identityColumns+`)
 		SELECT $1, $2, $3, $4, $5, $6, $7 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)
 		ON CONFLICT DO NOTHING`, x.ID, x.UserID, x.ConnectorID, x.Issuer, x.Subject, x.Email, ts(x.CreatedAt))
-	if err != nil {
-		if pgCode(err) == codeForeignKeyViolation {
-			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
-		}
-		return dbErr(op, err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	var user bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, x.UserID).Scan(&user); err != nil {
-		return dbErr(op, err)
-	}
-	if !user {
-		return notFound(op + ": user")
-	}
-	return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 }
 
 // GetIdentity returns storage.ErrNotFound.

@@ -170,24 +170,10 @@ func (s *Store) CreateMFAChallenge(ctx context.Context, c storage.MFAChallenge) 
 				return dbErr(op, err)
 			}
 		}
-		tag, err := q.Exec(ctx, `INSERT INTO mfa_challenges (`+mfaChallengeColumns+`)
+		return insertUnder(ctx, q, op, "users", c.UserID, `INSERT INTO mfa_challenges (`+mfaChallengeColumns+`)
 			SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM users WHERE id = $2)
 			ON CONFLICT DO NOTHING`,
 			notNullBytes(c.TokenHash), c.UserID, nullText(c.RequestID), nullText(c.ReturnTo), ts(c.CreatedAt), ts(c.ExpiresAt))
-		if err != nil {
-			return userMissing(op, err)
-		}
-		if tag.RowsAffected() == 1 {
-			return nil
-		}
-		var user bool
-		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)`, c.UserID).Scan(&user); err != nil {
-			return dbErr(op, err)
-		}
-		if !user {
-			return notFound(op + ": user does not exist")
-		}
-		return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 	})
 }
 

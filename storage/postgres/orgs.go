@@ -216,29 +216,9 @@ func scanOrgRole(row pgx.Row) (storage.OrgRole, error) {
 // storage.ErrAlreadyExists for a role defined already.
 func (s *Store) CreateOrgRole(ctx context.Context, r storage.OrgRole) error {
 	op := fmt.Sprintf("postgres: create role %q in %q", r.Name, r.OrgID)
-	q := s.q(ctx)
-	// As in AddMembership: refusals become zero rows, not errors that would
-	// abort the caller's transaction.
-	tag, err := q.Exec(ctx, `INSERT INTO org_roles (org_id, name, description, created_at)
+	return insertUnder(ctx, s.q(ctx), op, "organizations", r.OrgID, `INSERT INTO org_roles (org_id, name, description, created_at)
 		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1)
 		ON CONFLICT DO NOTHING`, r.OrgID, r.Name, r.Description, ts(r.CreatedAt))
-	if err != nil {
-		if pgCode(err) == codeForeignKeyViolation {
-			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
-		}
-		return dbErr(op, err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	var org bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)`, r.OrgID).Scan(&org); err != nil {
-		return dbErr(op, err)
-	}
-	if !org {
-		return fmt.Errorf("%s: no such organization: %w", op, storage.ErrNotFound)
-	}
-	return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 }
 
 // ListOrgRoles returns the organization's custom roles ordered by name.

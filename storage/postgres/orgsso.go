@@ -78,27 +78,9 @@ func scanOrgDomain(row pgx.Row) (storage.OrgDomain, error) {
 // storage.ErrNotFound for an unknown organization.
 func (s *Store) CreateOrgDomain(ctx context.Context, d storage.OrgDomain) error {
 	op := fmt.Sprintf("postgres: claim domain %q", d.Domain)
-	q := s.q(ctx)
-	tag, err := q.Exec(ctx, `INSERT INTO org_domains (`+orgDomainColumns+`)
+	return insertUnder(ctx, s.q(ctx), op, "organizations", d.OrgID, `INSERT INTO org_domains (`+orgDomainColumns+`)
 		SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $2)
 		ON CONFLICT DO NOTHING`, d.Domain, d.OrgID, d.Token, ts(d.VerifiedAt), ts(d.CreatedAt))
-	if err != nil {
-		if pgCode(err) == codeForeignKeyViolation {
-			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
-		}
-		return dbErr(op, err)
-	}
-	if tag.RowsAffected() == 1 {
-		return nil
-	}
-	var org bool
-	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM organizations WHERE id = $1)`, d.OrgID).Scan(&org); err != nil {
-		return dbErr(op, err)
-	}
-	if !org {
-		return notFound(op + ": organization")
-	}
-	return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 }
 
 // GetOrgDomain returns storage.ErrNotFound.

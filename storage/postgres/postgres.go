@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -169,4 +170,30 @@ func rowErr(op string, err error) error {
 		return notFound(op)
 	}
 	return dbErr(op, err)
+}
+
+// insertUnder runs query, an INSERT … SELECT … WHERE EXISTS (the parent row)
+// ON CONFLICT DO NOTHING, so that a refusal is zero rows rather than an error
+// that would abort the caller's transaction, and then names the refusal:
+// storage.ErrNotFound when parentTable has no row parentID, otherwise
+// storage.ErrAlreadyExists.
+func insertUnder(ctx context.Context, q querier, op, parentTable, parentID, query string, args ...any) error {
+	tag, err := q.Exec(ctx, query, args...)
+	if err != nil {
+		if pgCode(err) == codeForeignKeyViolation {
+			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
+		}
+		return dbErr(op, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil
+	}
+	var parent bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+parentTable+` WHERE id = $1)`, parentID).Scan(&parent); err != nil {
+		return dbErr(op, err)
+	}
+	if !parent {
+		return notFound(op + ": no such " + strings.TrimSuffix(parentTable, "s"))
+	}
+	return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 }
