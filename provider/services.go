@@ -16,6 +16,7 @@ import (
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
 	"github.com/ostiary/ostiary/provider/outbound"
+	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
@@ -44,8 +45,10 @@ type Services struct {
 	HTTP  *http.Client
 	// Notifier announces ended sessions over the back channel; Close it
 	// when done.
-	Notifier   *backchannel.Notifier
-	MFA        *mfa.Service
+	Notifier *backchannel.Notifier
+	MFA      *mfa.Service
+	// Passkeys is the people's WebAuthn credentials.
+	Passkeys   *passkey.Service
 	Orgs       *accounts.Organizations
 	Users      *accounts.Users
 	Connectors *connectors.Registry
@@ -121,6 +124,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		HTTP:       egress,
 		Notifier:   notify,
 		MFA:        second,
+		Passkeys:   &passkey.Service{Store: store, Audit: recorder, Now: cfg.now},
 		Orgs:       orgs,
 		Users:      users,
 		Connectors: upstreams,
