@@ -100,7 +100,8 @@ func goBuildCommand(t *testing.T, stages []dockerStage) string {
 // TestDockerfile: a golang build stage at the go.mod release, a distroless
 // static final stage as nonroot, the SQLite volume owned by that user, the
 // exposed port the one it listens on, and the image's environment a
-// configuration that validates (no config file: what `docker run` gets).
+// configuration that validates and serves the probes (no config file: what
+// `docker run` gets).
 func TestDockerfile(t *testing.T) {
 	t.Parallel()
 	preamble, stages := parseDockerfile(t, filepath.Join(repoRoot, "Dockerfile"))
@@ -146,6 +147,17 @@ func TestDockerfile(t *testing.T) {
 	if p := listenPort(t, c.Listen); !slices.Equal(final.find("EXPOSE"), []string{p}) || !strings.HasPrefix(c.Listen, "0.0.0.0:") {
 		t.Errorf("EXPOSE %v, listen %s", final.find("EXPOSE"), c.Listen)
 	}
+
+	// What `docker run IMAGE` starts (serve, no config file, the image's
+	// environment; the volume a temporary directory here) answers the
+	// probes the orchestrator is told to use, as there is no HEALTHCHECK.
+	dir := t.TempDir()
+	env["OSTIARY_DATA_DIR"], env["OSTIARY_DATABASE"] = dir, "sqlite:"+filepath.Join(dir, "ostiary.db")
+	if cmd := final.find("CMD"); !slices.Equal(cmd, []string{`["serve"]`}) {
+		t.Errorf("CMD %v, want serve", cmd)
+	}
+	_, empty, _ := loadShippedConfig(t, "", nil)
+	serveAndProbe(t, empty, env, []string{"/healthz", "/readyz"})
 
 	// .dockerignore keeps out nothing the build reads.
 	for l := range strings.SplitSeq(string(readFile(t, filepath.Join(repoRoot, ".dockerignore"))), "\n") {
