@@ -51,6 +51,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		case args[0] == "-h" || args[0] == "--help" || args[0] == "-help":
 			fmt.Fprint(stdout, usage())
 			return 0
+		case args[0] == "--version" || args[0] == "-version":
+			// The same text as the version command.
+			currentBuild().writeText(stdout)
+			return 0
 		default:
 			fmt.Fprint(stderr, usage())
 			return 2
@@ -228,5 +232,6 @@ func nouns() []noun {
 			sub("list", tokensListCommand), sub("revoke", tokensRevokeCommand),
 		}},
 		{"audit", "query the audit log", []command{sub("list", auditListCommand)}},
+		{"version", "version, commit, build date, Go (also --version)", []command{sub("", versionCommand)}},
 	}
 }

@@ -11,7 +11,7 @@ const usageColumn = 37
 // usage is the top-level help, made from the command table (nouns).
 var usage = sync.OnceValue(func() string {
 	var b strings.Builder
-	b.WriteString("usage: ostiary [--config FILE] COMMAND [ARGS]\n\ncommands:\n")
+	b.WriteString("usage: ostiary [--config FILE] COMMAND [ARGS]\n       ostiary --version | --help\n\ncommands:\n")
 	line := func(left, about string) {
 		b.WriteString("  " + left)
 		if pad := usageColumn - 2 - len(left); pad >= 2 {
