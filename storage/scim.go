@@ -21,6 +21,9 @@ type ScimUser struct {
 	ExternalID string
 	GivenName  string
 	FamilyName string
+	// Emails is the client's list of addresses; the account's own address
+	// is the userName.
+	Emails []ScimEmail
 	// Provisioned: SCIM created the user (rather than finding them).
 	Provisioned bool
 	// Active is the SCIM client's active attribute.
@@ -30,6 +33,13 @@ type ScimUser struct {
 	Role      string
 	CreatedAt time.Time
 	UpdatedAt time.Time
+}
+
+// ScimEmail is one of a SCIM user's addresses (RFC 7643 §4.1.2).
+type ScimEmail struct {
+	Value   string `json:"value"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
 }
 
 // ScimStore keeps SCIM tokens and users.

@@ -1,7 +1,7 @@
 -- SCIM 2.0 provisioning (RFC 7643/7644), per organization: the
 -- organization's bearer token (its SHA-256 only), and what SCIM keeps of
 -- each user it manages there beyond the user and the membership: the
--- client's externalId, the name parts, whether SCIM created the user
+-- client's externalId, the name parts and addresses, whether SCIM created the user
 -- (provisioned), whether the client has them active, and the role to give
 -- back when a deactivated membership is reactivated.
 CREATE TABLE scim_tokens (
@@ -17,6 +17,8 @@ CREATE TABLE scim_users (
     external_id TEXT NOT NULL DEFAULT '',
     given_name  TEXT NOT NULL DEFAULT '',
     family_name TEXT NOT NULL DEFAULT '',
+    -- emails: the client's list, JSON [{value, type, primary}].
+    emails      TEXT NOT NULL DEFAULT '[]',
     provisioned INTEGER NOT NULL DEFAULT 0,
     active      INTEGER NOT NULL DEFAULT 1,
     role        TEXT NOT NULL DEFAULT '',

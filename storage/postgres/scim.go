@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -45,11 +46,11 @@ func (s *Store) DeleteScimToken(ctx context.Context, orgID string) error {
 	return s.execOne(ctx, fmt.Sprintf("postgres: delete SCIM token of %q", orgID), `DELETE FROM scim_tokens WHERE org_id = $1`, orgID)
 }
 
-const scimUserColumns = `org_id, user_id, external_id, given_name, family_name, provisioned, active, role, created_at, updated_at`
+const scimUserColumns = `org_id, user_id, external_id, given_name, family_name, emails, provisioned, active, role, created_at, updated_at`
 
 func scanScimUser(r pgx.Row) (storage.ScimUser, error) {
 	var u storage.ScimUser
-	err := r.Scan(&u.OrgID, &u.UserID, &u.ExternalID, &u.GivenName, &u.FamilyName, &u.Provisioned, &u.Active, &u.Role,
+	err := r.Scan(&u.OrgID, &u.UserID, &u.ExternalID, &u.GivenName, &u.FamilyName, emailsCol{&u.Emails}, &u.Provisioned, &u.Active, &u.Role,
 		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt))
 	return u, err
 }
@@ -60,10 +61,10 @@ func (s *Store) CreateScimUser(ctx context.Context, u storage.ScimUser) error {
 	op := fmt.Sprintf("postgres: create SCIM user %q in %q", u.UserID, u.OrgID)
 	q := s.q(ctx)
 	tag, err := q.Exec(ctx, `INSERT INTO scim_users (`+scimUserColumns+`)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
 		WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1) AND EXISTS (SELECT 1 FROM users WHERE id = $2)
 		ON CONFLICT DO NOTHING`,
-		u.OrgID, u.UserID, u.ExternalID, u.GivenName, u.FamilyName, u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
+		u.OrgID, u.UserID, u.ExternalID, u.GivenName, u.FamilyName, emailsJSON(u.Emails), u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
 	if err != nil {
 		if pgCode(err) == codeForeignKeyViolation {
 			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
@@ -130,9 +131,9 @@ func (s *Store) UpdateScimUser(ctx context.Context, orgID, userID string, fn fun
 		if err != nil {
 			return err
 		}
-		_, err = q.Exec(ctx, `UPDATE scim_users SET external_id = $3, given_name = $4, family_name = $5, provisioned = $6, active = $7,
-			role = $8, created_at = $9, updated_at = $10 WHERE org_id = $1 AND user_id = $2`,
-			orgID, userID, u.ExternalID, u.GivenName, u.FamilyName, u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
+		_, err = q.Exec(ctx, `UPDATE scim_users SET external_id = $3, given_name = $4, family_name = $5, emails = $6, provisioned = $7, active = $8,
+			role = $9, created_at = $10, updated_at = $11 WHERE org_id = $1 AND user_id = $2`,
+			orgID, userID, u.ExternalID, u.GivenName, u.FamilyName, emailsJSON(u.Emails), u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
 		if err != nil {
 			return dbErr(op, err)
 		}
@@ -144,4 +145,37 @@ func (s *Store) UpdateScimUser(ctx context.Context, orgID, userID string, fn fun
 func (s *Store) DeleteScimUser(ctx context.Context, orgID, userID string) error {
 	return s.execOne(ctx, fmt.Sprintf("postgres: delete SCIM user %q in %q", userID, orgID),
 		`DELETE FROM scim_users WHERE org_id = $1 AND user_id = $2`, orgID, userID)
+}
+
+// emailsJSON is the emails column: a JSON list, never null.
+func emailsJSON(e []storage.ScimEmail) string {
+	if e == nil {
+		e = []storage.ScimEmail{}
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// emailsCol scans the emails column; an empty list is nil.
+type emailsCol struct{ p *[]storage.ScimEmail }
+
+func (c emailsCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("emails: unexpected %T", src)
+	}
+	var out []storage.ScimEmail
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("emails: %w", err)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*c.p = out
+	return nil
 }

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/ostiary/ostiary/storage"
@@ -38,11 +39,11 @@ func (s *Store) DeleteScimToken(ctx context.Context, orgID string) error {
 	return nil
 }
 
-const scimUserCols = `org_id, user_id, external_id, given_name, family_name, provisioned, active, role, created_at, updated_at`
+const scimUserCols = `org_id, user_id, external_id, given_name, family_name, emails, provisioned, active, role, created_at, updated_at`
 
 func scanScimUser(r rowScanner) (storage.ScimUser, error) {
 	var u storage.ScimUser
-	err := r.Scan(&u.OrgID, &u.UserID, &u.ExternalID, &u.GivenName, &u.FamilyName, &u.Provisioned, &u.Active, &u.Role,
+	err := r.Scan(&u.OrgID, &u.UserID, &u.ExternalID, &u.GivenName, &u.FamilyName, emailsCol{&u.Emails}, &u.Provisioned, &u.Active, &u.Role,
 		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 	return u, err
 }
@@ -50,8 +51,8 @@ func scanScimUser(r rowScanner) (storage.ScimUser, error) {
 // CreateScimUser returns storage.ErrNotFound for an unknown organization
 // or user, storage.ErrAlreadyExists for a pair with a record.
 func (s *Store) CreateScimUser(ctx context.Context, u storage.ScimUser) error {
-	_, err := s.exec(ctx, `INSERT INTO scim_users (`+scimUserCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.OrgID, u.UserID, u.ExternalID, u.GivenName, u.FamilyName, u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
+	_, err := s.exec(ctx, `INSERT INTO scim_users (`+scimUserCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.OrgID, u.UserID, u.ExternalID, u.GivenName, u.FamilyName, emailsJSON(u.Emails), u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: create SCIM user %q in %q: %w", u.UserID, u.OrgID, err)
 	}
@@ -96,9 +97,9 @@ func (s *Store) UpdateScimUser(ctx context.Context, orgID, userID string, fn fun
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, `UPDATE scim_users SET external_id = ?, given_name = ?, family_name = ?, provisioned = ?, active = ?,
+		_, err = s.exec(ctx, `UPDATE scim_users SET external_id = ?, given_name = ?, family_name = ?, emails = ?, provisioned = ?, active = ?,
 			role = ?, created_at = ?, updated_at = ? WHERE org_id = ? AND user_id = ?`,
-			u.ExternalID, u.GivenName, u.FamilyName, u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt), orgID, userID)
+			u.ExternalID, u.GivenName, u.FamilyName, emailsJSON(u.Emails), u.Provisioned, u.Active, u.Role, ts(u.CreatedAt), ts(u.UpdatedAt), orgID, userID)
 		if err != nil {
 			return fmt.Errorf("sqlite: update SCIM user %q in %q: %w", userID, orgID, err)
 		}
@@ -112,5 +113,38 @@ func (s *Store) DeleteScimUser(ctx context.Context, orgID, userID string) error 
 	if err != nil {
 		return fmt.Errorf("sqlite: delete SCIM user: %w", err)
 	}
+	return nil
+}
+
+// emailsJSON is the emails column: a JSON list, never null.
+func emailsJSON(e []storage.ScimEmail) string {
+	if e == nil {
+		e = []storage.ScimEmail{}
+	}
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// emailsCol scans the emails column; an empty list is nil.
+type emailsCol struct{ p *[]storage.ScimEmail }
+
+func (c emailsCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("emails: unexpected %T", src)
+	}
+	var out []storage.ScimEmail
+	if err := json.Unmarshal(b, &out); err != nil {
+		return fmt.Errorf("emails: %w", err)
+	}
+	if len(out) == 0 {
+		out = nil
+	}
+	*c.p = out
 	return nil
 }
