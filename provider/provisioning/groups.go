@@ -148,3 +148,26 @@ func (s *Service) giveRole(ctx context.Context, actor accounts.Actor, orgID, use
 	}
 	return err
 }
+
+// CreateGroup defines a custom role named name (a group pushed by the
+// directory); ErrConflict when the organization offers it already.
+func (s *Service) CreateGroup(ctx context.Context, actor accounts.Actor, orgID, name string) (Group, error) {
+	if _, err := s.GetGroup(ctx, orgID, name); err == nil {
+		return Group{}, ErrConflict.Newf("The organization has a group (role) %q already.", name)
+	}
+	if err := s.Orgs.DefineRole(ctx, actor, orgID, name, "Pushed by the directory (SCIM)"); err != nil {
+		return Group{}, err
+	}
+	return s.GetGroup(ctx, orgID, name)
+}
+
+// DeleteGroup removes a custom role nobody holds; built-in roles stay.
+func (s *Service) DeleteGroup(ctx context.Context, actor accounts.Actor, orgID, name string) error {
+	if _, err := s.GetGroup(ctx, orgID, name); err != nil {
+		return err
+	}
+	if accounts.IsBuiltInRole(name) {
+		return ErrMutability.Newf("%q is a built-in role and cannot be deleted.", name)
+	}
+	return s.Orgs.DeleteRole(ctx, actor, orgID, name)
+}
