@@ -1,0 +1,330 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/password"
+	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/postgres"
+	"github.com/ostiary/ostiary/storage/postgres/pgtest"
+	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
+)
+
+// scimEnv is a real provider (provider.New) over a real backend, with an
+// organization whose SCIM token a directory (Okta, Entra ID) uses, and a
+// first-party app that signs people in with x/oauth2.
+type scimEnv struct {
+	t     *testing.T
+	p     *Provider
+	store storage.Store
+	cfg   Config
+	org   string
+	token string
+	base  string
+}
+
+func newScimEnv(t *testing.T, backend string) *scimEnv {
+	t.Helper()
+	var st storage.Store
+	switch backend {
+	case "sqlite":
+		st = sqlitetest.Open(t)
+	case "postgres":
+		pg, err := postgres.Open(t.Context(), pgtest.DSN(t))
+		must(t, err)
+		t.Cleanup(func() { _ = pg.Close() })
+		_, err = pg.Migrate(t.Context())
+		must(t, err)
+		st = pg
+	}
+	srv := httptest.NewUnstartedServer(nil)
+	cfg := DefaultConfig()
+	cfg.Issuer, cfg.Secrets = "http://"+srv.Listener.Addr().String(), [][]byte{bytes.Repeat([]byte("p"), 32)}
+	p, err := New(t.Context(), cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	must(t, err)
+	t.Cleanup(p.Close)
+	srv.Config.Handler = p
+	srv.Start()
+	t.Cleanup(srv.Close)
+	ctx := t.Context()
+	op := accounts.Actor{ID: accounts.SystemActor}
+	org, err := p.Services.Orgs.Create(ctx, op, "Acme "+backend)
+	must(t, err)
+	token, err := p.Services.Provisioning.CreateToken(ctx, op, org.ID)
+	must(t, err)
+	now := time.Now()
+	must(t, st.CreateClient(ctx, storage.Client{ID: "app", Name: "App", Public: true, FirstParty: true,
+		RedirectURIs: []string{flowRedirect}, GrantTypes: []string{"authorization_code", "refresh_token"}, ResponseTypes: []string{"code"},
+		Scopes: []string{"openid", "email", "offline_access"}, TokenEndpointAuthMethod: "none", CreatedAt: now}))
+	return &scimEnv{t: t, p: p, store: st, cfg: cfg, org: org.ID, token: token, base: cfg.Issuer + "/scim/v2/" + org.ID}
+}
+
+// scim sends one SCIM request as the directory does and returns the
+// status, the decoded body and the response.
+func (e *scimEnv) scim(method, path, body string, header ...string) (int, map[string]any, *http.Response) {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, e.base+path, rd)
+	must(e.t, err)
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Accept", "application/scim+json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json; charset=utf-8")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	must(e.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var m map[string]any
+	if len(b) > 0 {
+		if err := json.Unmarshal(b, &m); err != nil {
+			e.t.Fatalf("%s %s: %d, not JSON: %s", method, path, resp.StatusCode, b)
+		}
+		if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/scim+json") {
+			e.t.Errorf("%s %s: Content-Type %q", method, path, ct)
+		}
+	}
+	return resp.StatusCode, m, resp
+}
+
+// want fails unless the status is code.
+func (e *scimEnv) want(what string, code int, m map[string]any, want int) {
+	e.t.Helper()
+	if code != want {
+		b, _ := json.Marshal(m)
+		e.t.Fatalf("%s: %d %s, want %d", what, code, b, want)
+	}
+}
+
+// setPassword gives a provisioned user a password, as a reset link would,
+// so the test signs them in through the login page.
+func (e *scimEnv) setPassword(userID, pw string) {
+	e.t.Helper()
+	hash, err := password.Hash(pw)
+	must(e.t, err)
+	must(e.t, e.store.UpdateUser(e.t.Context(), userID, func(u storage.User) (storage.User, error) {
+		u.PasswordHash = hash
+		return u, nil
+	}))
+}
+
+// oauthConfig is the app as x/oauth2 sees it.
+func (e *scimEnv) oauthConfig() *oauth2.Config {
+	return &oauth2.Config{ClientID: "app", RedirectURL: flowRedirect, Scopes: []string{"openid", "email", "offline_access"},
+		Endpoint: oauth2.Endpoint{AuthURL: e.cfg.Issuer + "/oauth2/authorize", TokenURL: e.cfg.Issuer + "/oauth2/token",
+			AuthStyle: oauth2.AuthStyleInParams}}
+}
+
+// signIn signs email in through the login page in a fresh browser and
+// exchanges the code with x/oauth2. It returns nil, with the login page's
+// status, when sign-in is refused.
+func (e *scimEnv) signIn(email, pw string) (*oauth2.Token, int) {
+	e.t.Helper()
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	conf := e.oauthConfig()
+	verifier := oauth2.GenerateVerifier()
+	get := func(u string) *http.Response {
+		if !strings.HasPrefix(u, "http") {
+			u = e.cfg.Issuer + u
+		}
+		resp, err := browser.Get(u)
+		must(e.t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := get(conf.AuthCodeURL("st4te-value", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("nonce", "n0nce-value")))
+	login := resp.Header.Get("Location")
+	if !strings.HasPrefix(login, "/login?request=") {
+		e.t.Fatalf("authorize: %d to %q", resp.StatusCode, login)
+	}
+	page, err := browser.Get(e.cfg.Issuer + login)
+	must(e.t, err)
+	html, _ := io.ReadAll(page.Body)
+	page.Body.Close()
+	csrf := csrfPattern.FindStringSubmatch(string(html))
+	if csrf == nil {
+		e.t.Fatalf("login page without a CSRF token: %d", page.StatusCode)
+	}
+	resp, err = browser.PostForm(e.cfg.Issuer+login, url.Values{"action": {"login"}, "email": {email}, "password": {pw},
+		"csrf_token": {csrf[1]}})
+	must(e.t, err)
+	resp.Body.Close()
+	next := resp.Header.Get("Location")
+	if !strings.HasPrefix(next, "/oauth2/authorize/resume") {
+		return nil, resp.StatusCode
+	}
+	for i := 0; i < 5 && !strings.HasPrefix(next, flowRedirect); i++ {
+		resp = get(next)
+		next = resp.Header.Get("Location")
+	}
+	u, err := url.Parse(next)
+	must(e.t, err)
+	code := u.Query().Get("code")
+	if code == "" {
+		e.t.Fatalf("no code: %d %q", resp.StatusCode, next)
+	}
+	tok, err := conf.Exchange(e.t.Context(), code, oauth2.VerifierOption(verifier))
+	must(e.t, err)
+	if tok.RefreshToken == "" {
+		e.t.Fatal("no refresh token")
+	}
+	return tok, http.StatusFound
+}
+
+// refresh refreshes tok as x/oauth2 does once the access token expired.
+func (e *scimEnv) refresh(tok *oauth2.Token) error {
+	expired := *tok
+	expired.Expiry = time.Now().Add(-time.Minute)
+	_, err := e.oauthConfig().TokenSource(context.Background(), &expired).Token()
+	return err
+}
+
+// deactivatedPersonIsLockedOut checks, right after the deactivating
+// request, that the person can neither sign in nor refresh a token they
+// obtained before.
+func (e *scimEnv) deactivatedPersonIsLockedOut(email, pw string, before *oauth2.Token) {
+	e.t.Helper()
+	if err := e.refresh(before); err == nil {
+		e.t.Error("a refresh token obtained before deactivation still refreshes")
+	} else if re, ok := err.(*oauth2.RetrieveError); !ok || re.ErrorCode != "invalid_grant" {
+		e.t.Errorf("refresh after deactivation: %v, want invalid_grant", err)
+	}
+	if tok, status := e.signIn(email, pw); tok != nil {
+		e.t.Error("a deactivated person signed in")
+	} else if status == http.StatusFound || status >= 500 {
+		e.t.Errorf("sign-in of a deactivated person: %d", status)
+	}
+}
+
+var csrfPattern = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func forEachBackend(t *testing.T, run func(t *testing.T, e *scimEnv)) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			t.Parallel()
+			run(t, newScimEnv(t, backend))
+		})
+	}
+}
+
+// TestScimOktaSequence drives the requests Okta's SCIM 2.0 client sends,
+// with the payloads of Okta's SCIM 2.0 protocol reference: look the user
+// up by userName, create, read, deactivate with PATCH replace of active
+// (no path), reactivate, delete (RFC 7644 §3.3, §3.4.2.2, §3.5.2, §3.6).
+func TestScimOktaSequence(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, e *scimEnv) {
+		const user = "test.user@okta.local"
+		filter := "/Users?filter=" + url.QueryEscape(`userName eq "`+user+`"`) + "&startIndex=1&count=100"
+		code, m, _ := e.scim("GET", filter, "")
+		e.want("GET by filter (none)", code, m, 200)
+		if m["totalResults"] != 0.0 || len(m["Resources"].([]any)) != 0 {
+			t.Fatalf("filter before create: %v", m)
+		}
+		code, m, resp := e.scim("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],
+			"userName":"test.user@okta.local","name":{"givenName":"Test","familyName":"User"},
+			"emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],"displayName":"Test User",
+			"locale":"en-US","externalId":"00ujl29u0le5T6Aj10h7","groups":[],"password":"1mz050nq","active":true}`)
+		e.want("POST /Users", code, m, 201)
+		id, _ := m["id"].(string)
+		meta := m["meta"].(map[string]any)
+		if m["userName"] != user || m["active"] != true || m["externalId"] != "00ujl29u0le5T6Aj10h7" ||
+			m["name"].(map[string]any)["givenName"] != "Test" || meta["resourceType"] != "User" ||
+			meta["location"] != e.base+"/Users/"+id || resp.Header.Get("Location") != meta["location"] ||
+			resp.Header.Get("ETag") != meta["version"] || meta["created"] == nil || meta["lastModified"] == nil {
+			t.Fatalf("created: %v %v", m, resp.Header)
+		}
+		// The person is a member with the default role, marked as SCIM's.
+		ms, err := e.store.GetMembership(t.Context(), e.org, id)
+		must(t, err)
+		if ms.Role != accounts.RoleMember {
+			t.Errorf("role %q", ms.Role)
+		}
+		rec, err := e.store.GetScimUser(t.Context(), e.org, id)
+		must(t, err)
+		if !rec.Provisioned {
+			t.Error("a user SCIM created is not marked provisioned")
+		}
+		code, m, _ = e.scim("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"Test.User@okta.local"}`)
+		e.want("POST /Users again", code, m, 409)
+		if m["scimType"] != "uniqueness" || m["status"] != "409" {
+			t.Errorf("duplicate: %v", m)
+		}
+
+		code, m, _ = e.scim("GET", filter, "")
+		e.want("GET by filter", code, m, 200)
+		if m["totalResults"] != 1.0 || m["Resources"].([]any)[0].(map[string]any)["id"] != id {
+			t.Fatalf("filter after create: %v", m)
+		}
+		code, m, resp = e.scim("GET", "/Users/"+id, "")
+		e.want("GET /Users/id", code, m, 200)
+		etag := resp.Header.Get("ETag")
+		code, _, _ = e.scim("GET", "/Users/"+id, "", "If-None-Match", etag)
+		if code != http.StatusNotModified {
+			t.Errorf("If-None-Match with the current version: %d, want 304", code)
+		}
+
+		// The person sets a password (a reset link) and signs in to the app.
+		e.setPassword(id, "okta-user-password-long")
+		before, _ := e.signIn(user, "okta-user-password-long")
+		if before == nil {
+			t.Fatal("the provisioned person cannot sign in")
+		}
+
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","value":{"active":false}}]}`, "If-Match", `W/"stale"`)
+		e.want("PATCH with a stale If-Match", code, m, 412)
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","value":{"active":false}}]}`)
+		e.want("PATCH active false", code, m, 200)
+		if m["active"] != false {
+			t.Fatalf("after deactivation: %v", m)
+		}
+		e.deactivatedPersonIsLockedOut(user, "okta-user-password-long", before)
+
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","value":{"active":true}}]}`)
+		e.want("PATCH active true", code, m, 200)
+		if m["active"] != true {
+			t.Fatalf("after reactivation: %v", m)
+		}
+		if tok, _ := e.signIn(user, "okta-user-password-long"); tok == nil {
+			t.Error("the reactivated person cannot sign in")
+		}
+
+		code, m, _ = e.scim("DELETE", "/Users/"+id, "")
+		e.want("DELETE", code, m, 204)
+		code, m, _ = e.scim("GET", "/Users/"+id, "")
+		e.want("GET after DELETE", code, m, 404)
+		if _, err := e.store.GetMembership(t.Context(), e.org, id); err == nil {
+			t.Error("the membership survived DELETE")
+		}
+		u, err := e.store.GetUser(t.Context(), id)
+		must(t, err)
+		if !u.Disabled {
+			t.Error("a person SCIM created, in no other organization, is not deactivated by DELETE")
+		}
+	})
+}
