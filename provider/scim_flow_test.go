@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -327,4 +328,283 @@ func TestScimOktaSequence(t *testing.T) {
 			t.Error("a person SCIM created, in no other organization, is not deactivated by DELETE")
 		}
 	})
+}
+
+// TestScimEntraSequence drives the requests of Entra ID's SCIM validator
+// and provisioning service: look up by userName (a random one first),
+// create with the enterprise extension, look up by externalId and by
+// emails, PATCH with capitalised ops ("Replace", "Add"), a value path
+// filter (emails[type eq "work"].value), sub-attribute paths
+// (name.givenName) and string booleans ("False"), then deactivate the
+// same way and delete.
+func TestScimEntraSequence(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, e *scimEnv) {
+		const user = "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1@example.com"
+		code, m, _ := e.scim("GET", "/Users?filter="+url.QueryEscape(`userName eq "Test_User_00000000-0000-0000-0000-000000000000@example.com"`), "")
+		e.want("GET by a random userName", code, m, 200)
+		if m["totalResults"] != 0.0 {
+			t.Fatalf("random filter: %v", m)
+		}
+		code, m, _ = e.scim("POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User",
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+			"externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"`+user+`","active":true,
+			"emails":[{"primary":true,"type":"work","value":"Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@example.com"}],
+			"meta":{"resourceType":"User"},"name":{"formatted":"givenName familyName","familyName":"familyName","givenName":"givenName"},
+			"roles":[],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Sales"}}`)
+		e.want("POST /Users", code, m, 201)
+		id := m["id"].(string)
+		if m["userName"] != strings.ToLower(user) || m["displayName"] != "givenName familyName" {
+			t.Errorf("created: %v", m)
+		}
+		for _, f := range []string{
+			`userName eq "` + user + `"`,
+			`userName eq "` + strings.ToUpper(user) + `"`, // userName is caseExact false (RFC 7643 §4.1.1)
+			`externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef"`,
+			`emails eq "Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@example.com"`,
+			`emails[type eq "work" and value eq "test_user_fd0ea19b-0777-472c-9f96-4f70d2226f2e@example.com"]`,
+		} {
+			code, m, _ = e.scim("GET", "/Users?filter="+url.QueryEscape(f)+"&excludedAttributes=groups", "")
+			e.want("filter "+f, code, m, 200)
+			if m["totalResults"] != 1.0 || m["Resources"].([]any)[0].(map[string]any)["id"] != id {
+				t.Errorf("filter %s: %v", f, m)
+			}
+		}
+		code, m, _ = e.scim("GET", "/Users?filter="+url.QueryEscape(`externalId eq "0A21F0F2-8D2A-4F8E-BF98-7363C4AED4EF"`), "")
+		if code != 200 || m["totalResults"] != 0.0 {
+			t.Errorf("externalId is caseExact: %d %v", code, m)
+		}
+
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[
+			{"op":"Replace","path":"emails[type eq \"work\"].value","value":"updatedEmail@microsoft.com"},
+			{"op":"Replace","path":"name.familyName","value":"updatedFamilyName"},
+			{"op":"Add","path":"name.givenName","value":"updatedGivenName"},
+			{"op":"Add","value":{"displayName":"updatedDisplayName","name.formatted":"x"}},
+			{"op":"Replace","path":"externalId","value":"1b32e1e3-0000-4f8e-bf98-7363c4aed4ef"},
+			{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"Marketing"}]}`)
+		e.want("PATCH (Entra)", code, m, 200)
+		name := m["name"].(map[string]any)
+		email := m["emails"].([]any)[0].(map[string]any)
+		if name["familyName"] != "updatedFamilyName" || name["givenName"] != "updatedGivenName" ||
+			email["value"] != "updatedEmail@microsoft.com" || email["type"] != "work" ||
+			m["externalId"] != "1b32e1e3-0000-4f8e-bf98-7363c4aed4ef" || m["displayName"] != "updatedDisplayName" || m["active"] != true {
+			t.Errorf("after PATCH: %v", m)
+		}
+		code, m, _ = e.scim("GET", "/Users?filter="+url.QueryEscape(`emails eq "updatedemail@microsoft.com"`), "")
+		if code != 200 || m["totalResults"] != 1.0 {
+			t.Errorf("filter by the patched email: %d %v", code, m)
+		}
+
+		e.setPassword(id, "entra-user-password-long")
+		before, _ := e.signIn(user, "entra-user-password-long")
+		if before == nil {
+			t.Fatal("the provisioned person cannot sign in")
+		}
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
+		e.want("PATCH active \"False\"", code, m, 200)
+		if m["active"] != false {
+			t.Fatalf("after deactivation: %v", m)
+		}
+		e.deactivatedPersonIsLockedOut(user, "entra-user-password-long", before)
+		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"Replace","path":"active","value":"True"}]}`)
+		e.want("PATCH active \"True\"", code, m, 200)
+		if m["active"] != true {
+			t.Fatalf("after reactivation: %v", m)
+		}
+		code, m, _ = e.scim("DELETE", "/Users/"+id, "")
+		e.want("DELETE", code, m, 204)
+		code, m, _ = e.scim("DELETE", "/Users/"+id, "")
+		e.want("DELETE again", code, m, 404)
+	})
+}
+
+// TestScimExistingMember: a member SCIM did not create, who belongs to
+// another organization too, is found by userName (POST is a conflict);
+// deactivation removes the membership (its tokens for the organization end
+// at once) but keeps the account; reactivation gives the role back;
+// moving them between Groups changes the role.
+func TestScimExistingMember(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, e *scimEnv) {
+		ctx := t.Context()
+		op := accounts.Actor{ID: accounts.SystemActor}
+		u, err := e.p.Services.Users.CreateUser(ctx, accounts.NewUser{Email: "bea@example.com", Password: "bea-password-long", Verified: true})
+		must(t, err)
+		other, err := e.p.Services.Orgs.Create(ctx, op, "Other")
+		must(t, err)
+		must(t, e.p.Services.Orgs.AddMember(ctx, op, e.org, u.ID, accounts.RoleAdmin))
+		must(t, e.p.Services.Orgs.AddMember(ctx, op, other.ID, u.ID, accounts.RoleMember))
+
+		code, m, _ := e.scim("GET", "/Users?filter="+url.QueryEscape(`userName eq "BEA@example.com"`), "")
+		e.want("filter", code, m, 200)
+		if m["totalResults"] != 1.0 {
+			t.Fatalf("an existing member is not found: %v", m)
+		}
+		code, m, _ = e.scim("POST", "/Users", `{"userName":"bea@example.com"}`)
+		e.want("POST an existing member", code, m, 409)
+
+		code, m, _ = e.scim("GET", "/Groups?filter="+url.QueryEscape(`displayName eq "admin"`)+"&excludedAttributes=members", "")
+		e.want("Groups by displayName", code, m, 200)
+		g := m["Resources"].([]any)[0].(map[string]any)
+		if m["totalResults"] != 1.0 || g["id"] != "admin" || g["members"] != nil {
+			t.Errorf("group: %v", m)
+		}
+		// Entra ID moves the member to another group (role).
+		code, m, _ = e.scim("PATCH", "/Groups/member", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"Add","path":"members","value":[{"value":"`+u.ID+`"}]}]}`)
+		e.want("PATCH Group add", code, m, 200)
+		if ms, _ := e.store.GetMembership(ctx, e.org, u.ID); ms.Role != accounts.RoleMember {
+			t.Errorf("role after joining the member group: %q", ms.Role)
+		}
+		must(t, e.p.Services.Orgs.DefineRole(ctx, op, e.org, "billing", ""))
+		code, m, _ = e.scim("PATCH", "/Groups/billing", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"add","path":"members","value":[{"value":"`+u.ID+`","display":"bea@example.com"}]}]}`)
+		e.want("PATCH Group add (Okta)", code, m, 200)
+		if len(m["members"].([]any)) != 1 {
+			t.Errorf("billing group: %v", m)
+		}
+		// Okta removes with a value path; the member gets the default role back.
+		code, m, _ = e.scim("PATCH", "/Groups/billing", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"remove","path":"members[value eq \"`+u.ID+`\"]"}]}`)
+		e.want("PATCH Group remove", code, m, 200)
+		if ms, _ := e.store.GetMembership(ctx, e.org, u.ID); ms.Role != accounts.RoleMember {
+			t.Errorf("role after leaving billing: %q", ms.Role)
+		}
+		code, m, _ = e.scim("PATCH", "/Groups/owner", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"add","path":"members","value":[{"value":"`+u.ID+`"}]}]}`)
+		e.want("PATCH Group owner", code, m, 403)
+
+		code, m, _ = e.scim("PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","path":"active","value":false}]}`)
+		e.want("deactivate", code, m, 200)
+		if _, err := e.store.GetMembership(ctx, e.org, u.ID); err == nil {
+			t.Error("deactivation kept the membership of a person in another organization")
+		}
+		acct, err := e.store.GetUser(ctx, u.ID)
+		must(t, err)
+		if acct.Disabled {
+			t.Error("deactivation in one organization disabled an account that belongs to another")
+		}
+		code, m, _ = e.scim("GET", "/Users/"+u.ID, "")
+		if code != 200 || m["active"] != false {
+			t.Errorf("deactivated member: %d %v", code, m)
+		}
+		code, m, _ = e.scim("PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","path":"userName","value":"other@example.com"}]}`)
+		if code != 400 || m["scimType"] != "mutability" {
+			t.Errorf("changing the address of an account the organization does not own: %d %v", code, m)
+		}
+		code, m, _ = e.scim("PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+			"Operations":[{"op":"replace","path":"active","value":true}]}`)
+		e.want("reactivate", code, m, 200)
+		if ms, err := e.store.GetMembership(ctx, e.org, u.ID); err != nil || ms.Role != accounts.RoleMember {
+			t.Errorf("membership after reactivation: %v %v", ms, err)
+		}
+		code, m, _ = e.scim("DELETE", "/Users/"+u.ID, "")
+		e.want("DELETE", code, m, 204)
+		acct, err = e.store.GetUser(ctx, u.ID)
+		must(t, err)
+		if acct.Disabled {
+			t.Error("DELETE disabled an account SCIM did not create")
+		}
+	})
+}
+
+// TestScimRefusals: the RFC 7644 §3.12 error body for a wrong or missing
+// token (with WWW-Authenticate: Bearer), another organization's token, a
+// revoked token, an unknown filter, a bad PATCH, a body too large; and the
+// discovery documents say what the service does.
+func TestScimRefusals(t *testing.T) {
+	t.Parallel()
+	e := newScimEnv(t, "sqlite")
+	isError := func(what string, m map[string]any, status, scimType string) {
+		t.Helper()
+		schemas, _ := m["schemas"].([]any)
+		if len(schemas) != 1 || schemas[0] != "urn:ietf:params:scim:api:messages:2.0:Error" || m["status"] != status ||
+			(scimType != "" && m["scimType"] != scimType) || m["detail"] == nil {
+			t.Errorf("%s: %v, want status %q scimType %q", what, m, status, scimType)
+		}
+	}
+	good := e.token
+	for name, tok := range map[string]string{"missing": "", "wrong": "ostscim_wrong", "other org's": "x"} {
+		e.token = tok
+		if name == "other org's" {
+			other, err := e.p.Services.Orgs.Create(t.Context(), accounts.Actor{ID: accounts.SystemActor}, "Other")
+			must(t, err)
+			e.token, err = e.p.Services.Provisioning.CreateToken(t.Context(), accounts.Actor{ID: accounts.SystemActor}, other.ID)
+			must(t, err)
+		}
+		code, m, resp := e.scim("GET", "/Users", "")
+		if code != 401 || !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s token: %d %q", name, code, resp.Header.Get("WWW-Authenticate"))
+		}
+		isError(name+" token", m, "401", "")
+	}
+	e.token = good
+	for _, c := range []struct{ method, path, body, status, scimType string }{
+		{"GET", "/Users?filter=" + url.QueryEscape(`title eq "x"`), "", "400", "invalidFilter"},
+		{"GET", "/Users?filter=" + url.QueryEscape(`userName eq`), "", "400", "invalidFilter"},
+		{"GET", "/Users?filter=" + url.QueryEscape(`userName xx "a"`), "", "400", "invalidFilter"},
+		{"GET", "/Users/nope", "", "404", ""},
+		{"POST", "/Users", `{"userName":"not an address"}`, "400", "invalidValue"},
+		{"POST", "/Users", `{"userName":"a@example.com","active":"maybe"}`, "400", "invalidValue"},
+		{"POST", "/Users", `[1,2]`, "400", "invalidSyntax"},
+		{"POST", "/Users", `{"userName":`, "400", "invalidSyntax"},
+		{"POST", "/Users", `{"userName":"a@example.com","x":"` + strings.Repeat("a", 70<<10) + `"}`, "413", ""},
+		{"PATCH", "/Groups/member", `{"Operations":[{"op":"move","path":"members"}]}`, "400", "invalidSyntax"},
+		{"PATCH", "/Groups/member", `{"Operations":[{"op":"remove"}]}`, "400", "noTarget"},
+		{"PATCH", "/Groups/member", `{"Operations":[{"op":"replace","path":"members[value eq","value":1}]}`, "400", "invalidPath"},
+		{"PATCH", "/Groups/member", `{"Operations":[{"op":"replace","path":"displayName","value":"x"}]}`, "400", "mutability"},
+		{"DELETE", "/Groups/member", "", "400", "mutability"},
+		{"POST", "/Bulk", `{}`, "404", ""},
+		{"PUT", "/ServiceProviderConfig", `{}`, "405", ""},
+	} {
+		code, m, _ := e.scim(c.method, c.path, c.body)
+		if strconv.Itoa(code) != c.status {
+			t.Errorf("%s %s: %d, want %s", c.method, c.path, code, c.status)
+		}
+		isError(c.method+" "+c.path, m, c.status, c.scimType)
+	}
+
+	code, m, _ := e.scim("GET", "/ServiceProviderConfig", "")
+	e.want("ServiceProviderConfig", code, m, 200)
+	feature := func(k string) map[string]any { return m[k].(map[string]any) }
+	if feature("patch")["supported"] != true || feature("filter")["supported"] != true || feature("filter")["maxResults"] != 200.0 ||
+		feature("etag")["supported"] != true || feature("bulk")["supported"] != false ||
+		feature("changePassword")["supported"] != false || feature("sort")["supported"] != false {
+		t.Errorf("ServiceProviderConfig: %v", m)
+	}
+	code, m, _ = e.scim("GET", "/ResourceTypes", "")
+	if code != 200 || m["totalResults"] != 2.0 {
+		t.Errorf("ResourceTypes: %d %v", code, m)
+	}
+	code, m, _ = e.scim("GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "")
+	if code != 200 || m["id"] != "urn:ietf:params:scim:schemas:core:2.0:User" {
+		t.Errorf("User schema: %d %v", code, m)
+	}
+
+	// Paging (RFC 7644 §3.4.2.4) over three users.
+	for _, a := range []string{"p1@example.com", "p2@example.com", "p3@example.com"} {
+		code, m, _ := e.scim("POST", "/Users", `{"userName":"`+a+`"}`)
+		e.want("POST "+a, code, m, 201)
+	}
+	code, m, _ = e.scim("GET", "/Users?startIndex=2&count=1", "")
+	if code != 200 || m["totalResults"] != 3.0 || m["itemsPerPage"] != 1.0 || m["startIndex"] != 2.0 ||
+		m["Resources"].([]any)[0].(map[string]any)["userName"] != "p2@example.com" {
+		t.Errorf("page: %d %v", code, m)
+	}
+	code, m, _ = e.scim("GET", "/Users?startIndex=0&count=-1", "")
+	if code != 200 || m["itemsPerPage"] != 0.0 || m["startIndex"] != 1.0 {
+		t.Errorf("page out of range: %d %v", code, m)
+	}
+
+	// A revoked token stops at once.
+	must(t, e.p.Services.Provisioning.RevokeToken(t.Context(), accounts.Actor{ID: accounts.SystemActor}, e.org))
+	code, m, _ = e.scim("GET", "/Users", "")
+	if code != 401 {
+		t.Errorf("revoked token: %d", code)
+	}
+	isError("revoked token", m, "401", "")
 }
