@@ -43,7 +43,7 @@ func testScimUsers(t *testing.T, s storage.Store) {
 	seedUser(t, s, "u1")
 	seedUser(t, s, "u2")
 	a := storage.ScimUser{OrgID: "o1", UserID: "u1", ExternalID: "ext-1", GivenName: "Ada", FamilyName: "Lovelace",
-		Emails: []storage.ScimEmail{{Value: "ada@example.com", Type: "work", Primary: true}, {Value: "a@home.example"}},
+		Emails:      []storage.ScimEmail{{Value: "ada@example.com", Type: "work", Primary: true}, {Value: "a@home.example"}},
 		Provisioned: true, Active: true, Role: "member", CreatedAt: base, UpdatedAt: base}
 	b := storage.ScimUser{OrgID: "o1", UserID: "u2", Active: true, CreatedAt: at(time.Minute), UpdatedAt: at(time.Minute)}
 	c := storage.ScimUser{OrgID: "o2", UserID: "u1", CreatedAt: base, UpdatedAt: base}
