@@ -287,6 +287,19 @@ func TestScimOktaSequence(t *testing.T) {
 			t.Errorf("If-None-Match with the current version: %d, want 304", code)
 		}
 
+		// Okta's profile push is a PUT of the whole user (RFC 7644 §3.5.1),
+		// with the version it read.
+		code, m, resp = e.scim("PUT", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"`+id+`",
+			"userName":"test.user@okta.local","name":{"givenName":"Another","familyName":"User"},
+			"emails":[{"primary":true,"value":"test.user@okta.local","type":"work"}],"displayName":"Another User",
+			"externalId":"00ujl29u0le5T6Aj10h7","active":true}`, "If-Match", etag)
+		e.want("PUT /Users/id", code, m, 200)
+		if m["name"].(map[string]any)["givenName"] != "Another" || m["displayName"] != "Another User" || resp.Header.Get("ETag") == etag {
+			t.Errorf("after PUT: %v (ETag %s)", m, resp.Header.Get("ETag"))
+		}
+		code, m, _ = e.scim("PUT", "/Users/"+id, `{"userName":"test.user@okta.local"}`, "If-Match", etag)
+		e.want("PUT with the old version", code, m, 412)
+
 		// The person sets a password (a reset link) and signs in to the app.
 		e.setPassword(id, "okta-user-password-long")
 		before, _ := e.signIn(user, "okta-user-password-long")
@@ -475,6 +488,17 @@ func TestScimExistingMember(t *testing.T) {
 		code, m, _ = e.scim("PATCH", "/Groups/owner", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"add","path":"members","value":[{"value":"`+u.ID+`"}]}]}`)
 		e.want("PATCH Group owner", code, m, 403)
+		// SCIM acts as an admin: an owner is not its to deactivate or remove.
+		boss, err := e.p.Services.Users.CreateUser(ctx, accounts.NewUser{Email: "boss@example.com", Password: "boss-password-long", Verified: true})
+		must(t, err)
+		must(t, e.p.Services.Orgs.AddMember(ctx, op, e.org, boss.ID, accounts.RoleOwner))
+		code, m, _ = e.scim("PATCH", "/Users/"+boss.ID, `{"Operations":[{"op":"replace","path":"active","value":false}]}`)
+		e.want("deactivate an owner", code, m, 403)
+		code, m, _ = e.scim("DELETE", "/Users/"+boss.ID, "")
+		e.want("delete an owner", code, m, 403)
+		if ms, err := e.store.GetMembership(ctx, e.org, boss.ID); err != nil || ms.Role != accounts.RoleOwner {
+			t.Errorf("owner after refused SCIM changes: %v %v", ms, err)
+		}
 
 		code, m, _ = e.scim("PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"replace","path":"active","value":false}]}`)

@@ -227,6 +227,14 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	writeJSON(w, e.Status, body)
 }
 
+// WriteInvalid answers a request refused before it reached the service
+// (text that is not UTF-8, a NUL) with a 400 invalidValue in the RFC 7644
+// §3.12 shape.
+func WriteInvalid(w http.ResponseWriter, detail string) {
+	writeJSON(w, http.StatusBadRequest, map[string]any{"schemas": []string{SchemaError}, "status": "400",
+		"scimType": "invalidValue", "detail": detail})
+}
+
 // writeJSON writes v as application/scim+json.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)

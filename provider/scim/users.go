@@ -283,8 +283,14 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c call) er
 	if err != nil {
 		return err
 	}
-	if _, err := h.currentUser(r, c); err != nil {
+	res, err := h.currentUser(r, c)
+	if err != nil {
 		return err
+	}
+	// A replacement that leaves active out keeps it: omitting it never
+	// reactivates or deactivates anyone.
+	if _, ok := body["active"]; !ok {
+		body["active"] = res["active"]
 	}
 	in, err := userInput(body)
 	if err != nil {
