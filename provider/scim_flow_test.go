@@ -3,6 +3,7 @@ package provider
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -142,6 +143,12 @@ func (e *scimEnv) oauthConfig() *oauth2.Config {
 // status, when sign-in is refused.
 func (e *scimEnv) signIn(email, pw string) (*oauth2.Token, int) {
 	e.t.Helper()
+	return e.signInTo(email, pw, e.org)
+}
+
+// signInTo is signIn choosing org on the organization picker when it asks.
+func (e *scimEnv) signInTo(email, pw, org string) (*oauth2.Token, int) {
+	e.t.Helper()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	conf := e.oauthConfig()
@@ -160,23 +167,35 @@ func (e *scimEnv) signIn(email, pw string) (*oauth2.Token, int) {
 	if !strings.HasPrefix(login, "/login?request=") {
 		e.t.Fatalf("authorize: %d to %q", resp.StatusCode, login)
 	}
-	page, err := browser.Get(e.cfg.Issuer + login)
-	must(e.t, err)
-	html, _ := io.ReadAll(page.Body)
-	page.Body.Close()
-	csrf := csrfPattern.FindStringSubmatch(string(html))
-	if csrf == nil {
-		e.t.Fatalf("login page without a CSRF token: %d", page.StatusCode)
+	// post submits the form of the page at path with its CSRF token.
+	post := func(path string, form url.Values) *http.Response {
+		page, err := browser.Get(e.cfg.Issuer + path)
+		must(e.t, err)
+		html, _ := io.ReadAll(page.Body)
+		page.Body.Close()
+		csrf := csrfPattern.FindStringSubmatch(string(html))
+		if csrf == nil {
+			e.t.Fatalf("%s without a CSRF token: %d", path, page.StatusCode)
+		}
+		form.Set("csrf_token", csrf[1])
+		resp, err := browser.PostForm(e.cfg.Issuer+path, form)
+		must(e.t, err)
+		resp.Body.Close()
+		return resp
 	}
-	resp, err = browser.PostForm(e.cfg.Issuer+login, url.Values{"action": {"login"}, "email": {email}, "password": {pw},
-		"csrf_token": {csrf[1]}})
-	must(e.t, err)
-	resp.Body.Close()
+	resp = post(login, url.Values{"action": {"login"}, "email": {email}, "password": {pw}})
 	next := resp.Header.Get("Location")
 	if !strings.HasPrefix(next, "/oauth2/authorize/resume") {
 		return nil, resp.StatusCode
 	}
 	for i := 0; i < 5 && !strings.HasPrefix(next, flowRedirect); i++ {
+		if strings.HasPrefix(next, "/organization?") {
+			resp = post(next, url.Values{"org_id": {org}})
+			if next = resp.Header.Get("Location"); !strings.HasPrefix(next, "/oauth2/authorize/resume") {
+				return nil, resp.StatusCode
+			}
+			continue
+		}
 		resp = get(next)
 		next = resp.Header.Get("Location")
 	}
@@ -196,10 +215,29 @@ func (e *scimEnv) signIn(email, pw string) (*oauth2.Token, int) {
 
 // refresh refreshes tok as x/oauth2 does once the access token expired.
 func (e *scimEnv) refresh(tok *oauth2.Token) error {
+	_, err := e.refreshed(tok)
+	return err
+}
+
+func (e *scimEnv) refreshed(tok *oauth2.Token) (*oauth2.Token, error) {
 	expired := *tok
 	expired.Expiry = time.Now().Add(-time.Minute)
-	_, err := e.oauthConfig().TokenSource(context.Background(), &expired).Token()
-	return err
+	return e.oauthConfig().TokenSource(context.Background(), &expired).Token()
+}
+
+// liveToken signs in and refreshes once, so the refresh token it returns
+// is known to work until something ends it.
+func (e *scimEnv) liveToken(email, pw, org string) *oauth2.Token {
+	e.t.Helper()
+	tok, _ := e.signInTo(email, pw, org)
+	if tok == nil {
+		e.t.Fatalf("%s cannot sign in", email)
+	}
+	next, err := e.refreshed(tok)
+	if err != nil {
+		e.t.Fatalf("refresh before deactivation: %v", err)
+	}
+	return next
 }
 
 // deactivatedPersonIsLockedOut checks, right after the deactivating
@@ -217,6 +255,22 @@ func (e *scimEnv) deactivatedPersonIsLockedOut(email, pw string, before *oauth2.
 	} else if status == http.StatusFound || status >= 500 {
 		e.t.Errorf("sign-in of a deactivated person: %d", status)
 	}
+}
+
+// orgOf is the org_id claim of the token's access token (an RFC 9068 JWT).
+func orgOf(t *testing.T, tok *oauth2.Token) string {
+	t.Helper()
+	parts := strings.Split(tok.AccessToken, ".")
+	if len(parts) != 3 {
+		t.Fatalf("access token is not a JWT")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	must(t, err)
+	var claims struct {
+		OrgID string `json:"org_id"`
+	}
+	must(t, json.Unmarshal(b, &claims))
+	return claims.OrgID
 }
 
 var csrfPattern = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
@@ -302,10 +356,7 @@ func TestScimOktaSequence(t *testing.T) {
 
 		// The person sets a password (a reset link) and signs in to the app.
 		e.setPassword(id, "okta-user-password-long")
-		before, _ := e.signIn(user, "okta-user-password-long")
-		if before == nil {
-			t.Fatal("the provisioned person cannot sign in")
-		}
+		before := e.liveToken(user, "okta-user-password-long", e.org)
 
 		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"replace","value":{"active":false}}]}`, "If-Match", `W/"stale"`)
@@ -409,10 +460,7 @@ func TestScimEntraSequence(t *testing.T) {
 		}
 
 		e.setPassword(id, "entra-user-password-long")
-		before, _ := e.signIn(user, "entra-user-password-long")
-		if before == nil {
-			t.Fatal("the provisioned person cannot sign in")
-		}
+		before := e.liveToken(user, "entra-user-password-long", e.org)
 		code, m, _ = e.scim("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
 		e.want("PATCH active \"False\"", code, m, 200)
@@ -500,9 +548,25 @@ func TestScimExistingMember(t *testing.T) {
 			t.Errorf("owner after refused SCIM changes: %v %v", ms, err)
 		}
 
+		before := e.liveToken("bea@example.com", "bea-password-long", e.org)
+		if orgOf(t, before) != e.org {
+			t.Fatal("bea's token is not for the organization")
+		}
 		code, m, _ = e.scim("PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"replace","path":"active","value":false}]}`)
 		e.want("deactivate", code, m, 200)
+		// The very next requests: the organization's refresh token is dead,
+		// and signing in to the organization is refused; the other
+		// organization still works.
+		if err := e.refresh(before); err == nil {
+			t.Error("a refresh token for the organization still refreshes after deactivation")
+		}
+		if tok, _ := e.signInTo("bea@example.com", "bea-password-long", e.org); tok != nil && orgOf(t, tok) == e.org {
+			t.Error("signed in to the organization after deactivation")
+		}
+		if tok, _ := e.signInTo("bea@example.com", "bea-password-long", other.ID); tok == nil || orgOf(t, tok) != other.ID {
+			t.Error("deactivation in one organization blocked the other")
+		}
 		if _, err := e.store.GetMembership(ctx, e.org, u.ID); err == nil {
 			t.Error("deactivation kept the membership of a person in another organization")
 		}
