@@ -78,7 +78,7 @@ func attrName(p filter.AttributePath) string {
 
 // caseExact lists the attributes compared exactly (RFC 7643 §4.1, §8.7.1:
 // id, externalId and references); every other string ignores case.
-var caseExact = map[string]bool{"id": true, "externalid": true, "members.value": true, "$ref": true}
+var caseExact = map[string]bool{"id": true, "externalid": true, "members": true, "members.value": true, "$ref": true}
 
 // matches evaluates e on doc, a resource with lowercased member names.
 func matches(e filter.Expression, doc map[string]any) bool {
