@@ -391,6 +391,22 @@ func TestScimOktaSequence(t *testing.T) {
 		if !u.Disabled {
 			t.Error("a person SCIM created, in no other organization, is not deactivated by DELETE")
 		}
+		// Every change is audited, with the organization and the SCIM actor.
+		events, err := e.store.ListAudit(t.Context(), storage.AuditFilter{SubjectID: id, Limit: 1000})
+		must(t, err)
+		seen := map[string]int{}
+		for _, ev := range events {
+			if strings.HasPrefix(ev.Type, "scim.") && (ev.OrgID != e.org || ev.ActorID != accounts.ScimActor(e.org)) {
+				t.Errorf("%s: org %q actor %q", ev.Type, ev.OrgID, ev.ActorID)
+			}
+			seen[ev.Type]++
+		}
+		for typ, n := range map[string]int{"scim.user_created": 1, "scim.user_updated": 1, "scim.user_deactivated": 1,
+			"scim.user_reactivated": 1, "scim.user_deleted": 1, "user.disabled": 2, "user.enabled": 1, "member.added": 1, "member.removed": 1} {
+			if seen[typ] != n {
+				t.Errorf("%d %s events, want %d (all: %v)", seen[typ], typ, n, seen)
+			}
+		}
 	})
 }
 
@@ -532,6 +548,15 @@ func TestScimExistingMember(t *testing.T) {
 		e.want("PATCH Group remove", code, m, 200)
 		if ms, _ := e.store.GetMembership(ctx, e.org, u.ID); ms.Role != accounts.RoleMember {
 			t.Errorf("role after leaving billing: %q", ms.Role)
+		}
+		// Entra ID adds and removes with the value list.
+		for _, c := range []struct{ op, want string }{{"Add", "billing"}, {"Remove", accounts.RoleMember}} {
+			code, m, _ = e.scim("PATCH", "/Groups/billing", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+				"Operations":[{"op":"`+c.op+`","path":"members","value":[{"value":"`+u.ID+`"}]}]}`)
+			e.want("PATCH Group "+c.op+" (Entra)", code, m, 200)
+			if ms, _ := e.store.GetMembership(ctx, e.org, u.ID); ms.Role != c.want {
+				t.Errorf("role after Entra's %s: %q, want %q", c.op, ms.Role, c.want)
+			}
 		}
 		code, m, _ = e.scim("PATCH", "/Groups/owner", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
 			"Operations":[{"op":"add","path":"members","value":[{"value":"`+u.ID+`"}]}]}`)
