@@ -274,22 +274,34 @@ func (s *Service) CreateUser(ctx context.Context, actor accounts.Actor, orgID st
 	return out, nil
 }
 
-// ReplaceUser sets every attribute the SCIM client manages (PUT, and the
-// result of a PATCH): names, externalId, active and, for an account SCIM
-// created that belongs to no other organization, the address.
+// ReplaceUser sets every attribute the SCIM client manages to in (PUT):
+// names, externalId, emails, active and, for an account SCIM created that
+// belongs to no other organization, the address.
 func (s *Service) ReplaceUser(ctx context.Context, actor accounts.Actor, orgID, userID string, in UserInput) (User, error) {
-	if err := in.check(); err != nil {
-		return User{}, err
-	}
-	email, err := accounts.NormalizeEmail(in.Email)
-	if err != nil {
-		return User{}, ErrInvalid.New("userName must be the user's email address.")
-	}
+	return s.UpdateUser(ctx, actor, orgID, userID, func(User) (UserInput, error) { return in, nil })
+}
+
+// UpdateUser is ReplaceUser with the input that build makes of the user as
+// they are, inside the change's transaction: a PATCH applies its
+// operations there, and an If-Match is checked against what is written
+// over.
+func (s *Service) UpdateUser(ctx context.Context, actor accounts.Actor, orgID, userID string, build func(User) (UserInput, error)) (User, error) {
 	var out User
-	err = s.Store.InTx(ctx, func(ctx context.Context) error {
+	err := s.Store.InTx(ctx, func(ctx context.Context) error {
 		v, has, err := s.get(ctx, orgID, userID)
 		if err != nil {
 			return err
+		}
+		in, err := build(v)
+		if err != nil {
+			return err
+		}
+		if err := in.check(); err != nil {
+			return err
+		}
+		email, err := accounts.NormalizeEmail(in.Email)
+		if err != nil {
+			return ErrInvalid.New("userName must be the user's email address.")
 		}
 		r, err := s.record(ctx, orgID, v, has)
 		if err != nil {
@@ -453,11 +465,18 @@ func (s *Service) setActive(ctx context.Context, actor accounts.Actor, orgID, us
 // DeleteUser removes the user from the organization: the membership and
 // the SCIM record go, and an account SCIM created that belongs to no
 // other organization is disabled.
-func (s *Service) DeleteUser(ctx context.Context, actor accounts.Actor, orgID, userID string) error {
+// check, when set, may refuse the user as they are (an If-Match), inside
+// the transaction.
+func (s *Service) DeleteUser(ctx context.Context, actor accounts.Actor, orgID, userID string, check func(User) error) error {
 	return s.Store.InTx(ctx, func(ctx context.Context) error {
 		v, has, err := s.get(ctx, orgID, userID)
 		if err != nil {
 			return err
+		}
+		if check != nil {
+			if err := check(v); err != nil {
+				return err
+			}
 		}
 		r, err := s.record(ctx, orgID, v, has)
 		if err != nil {

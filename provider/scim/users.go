@@ -2,6 +2,7 @@ package scim
 
 import (
 	"crypto/sha256"
+	"maps"
 	"encoding/hex"
 	"encoding/json"
 	"net/http"
@@ -268,35 +269,32 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, c call) err
 	return nil
 }
 
-// current reads the user and checks If-Match against them.
-func (h *Handler) currentUser(r *http.Request, c call) (map[string]any, error) {
-	v, err := h.Service.GetUser(r.Context(), c.org, r.PathValue("id"))
-	if err != nil {
-		return nil, err
-	}
+// matching is the user's resource once If-Match is checked against it.
+func (h *Handler) matching(r *http.Request, c call, v provisioning.User) (map[string]any, error) {
 	res := h.userResource(c.org, v)
 	return res, checkIfMatch(r, version(res))
 }
 
+// replaceUser is PUT (RFC 7644 §3.5.1). The If-Match is checked, and the
+// body read, against the user as the change's transaction finds them.
 func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c call) error {
 	body, err := readJSON(w, r)
 	if err != nil {
 		return err
 	}
-	res, err := h.currentUser(r, c)
-	if err != nil {
-		return err
-	}
-	// A replacement that leaves active out keeps it: omitting it never
-	// reactivates or deactivates anyone.
-	if _, ok := body["active"]; !ok {
-		body["active"] = res["active"]
-	}
-	in, err := userInput(body)
-	if err != nil {
-		return err
-	}
-	v, err := h.Service.ReplaceUser(r.Context(), c.actor, c.org, r.PathValue("id"), in)
+	v, err := h.Service.UpdateUser(r.Context(), c.actor, c.org, r.PathValue("id"), func(cur provisioning.User) (provisioning.UserInput, error) {
+		res, err := h.matching(r, c, cur)
+		if err != nil {
+			return provisioning.UserInput{}, err
+		}
+		doc := maps.Clone(body)
+		// A replacement that leaves active out keeps it: omitting it never
+		// reactivates or deactivates anyone.
+		if _, ok := doc["active"]; !ok {
+			doc["active"] = res["active"]
+		}
+		return userInput(doc)
+	})
 	if err != nil {
 		return err
 	}
@@ -304,6 +302,8 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *http.Request, c call) er
 	return nil
 }
 
+// patchUser is PATCH (RFC 7644 §3.5.2): the operations apply to the user
+// as the change's transaction finds them.
 func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c call) error {
 	body, err := readJSON(w, r)
 	if err != nil {
@@ -313,19 +313,17 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c call) erro
 	if err != nil {
 		return err
 	}
-	res, err := h.currentUser(r, c)
-	if err != nil {
-		return err
-	}
-	doc := writable(res)
-	if err := applyPatch(doc, ops, userWritable, userMulti); err != nil {
-		return err
-	}
-	in, err := userInput(doc)
-	if err != nil {
-		return err
-	}
-	v, err := h.Service.ReplaceUser(r.Context(), c.actor, c.org, r.PathValue("id"), in)
+	v, err := h.Service.UpdateUser(r.Context(), c.actor, c.org, r.PathValue("id"), func(cur provisioning.User) (provisioning.UserInput, error) {
+		res, err := h.matching(r, c, cur)
+		if err != nil {
+			return provisioning.UserInput{}, err
+		}
+		doc := writable(res)
+		if err := applyPatch(doc, ops, userWritable, userMulti); err != nil {
+			return provisioning.UserInput{}, err
+		}
+		return userInput(doc)
+	})
 	if err != nil {
 		return err
 	}
@@ -334,10 +332,11 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, c call) erro
 }
 
 func (h *Handler) deleteUser(w http.ResponseWriter, r *http.Request, c call) error {
-	if _, err := h.currentUser(r, c); err != nil {
+	err := h.Service.DeleteUser(r.Context(), c.actor, c.org, r.PathValue("id"), func(cur provisioning.User) error {
+		_, err := h.matching(r, c, cur)
 		return err
-	}
-	if err := h.Service.DeleteUser(r.Context(), c.actor, c.org, r.PathValue("id")); err != nil {
+	})
+	if err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
