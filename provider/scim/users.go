@@ -2,9 +2,9 @@ package scim
 
 import (
 	"crypto/sha256"
-	"maps"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
