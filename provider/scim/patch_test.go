@@ -24,9 +24,15 @@ func TestApplyPatch(t *testing.T) {
 		{"Entra: capitalised, string boolean", `[{"op":"Replace","path":"active","value":"False"}]`,
 			func(d map[string]any) bool { return d["active"] == "False" }},
 		{"sub-attribute path (§3.5.2.3)", `[{"op":"replace","path":"name.givenName","value":"C"}]`,
-			func(d map[string]any) bool { n := d["name"].(map[string]any); return n["givenname"] == "C" && n["familyname"] == "B" }},
+			func(d map[string]any) bool {
+				n := d["name"].(map[string]any)
+				return n["givenname"] == "C" && n["familyname"] == "B"
+			}},
 		{"replace of a complex attribute merges (§3.5.2.3)", `[{"op":"replace","path":"name","value":{"givenName":"C"}}]`,
-			func(d map[string]any) bool { n := d["name"].(map[string]any); return n["givenname"] == "C" && n["familyname"] == "B" }},
+			func(d map[string]any) bool {
+				n := d["name"].(map[string]any)
+				return n["givenname"] == "C" && n["familyname"] == "B"
+			}},
 		{"value path filter", `[{"op":"replace","path":"emails[type eq \"work\"].value","value":"n@example.com"}]`,
 			func(d map[string]any) bool {
 				e := d["emails"].([]any)
@@ -44,7 +50,9 @@ func TestApplyPatch(t *testing.T) {
 		{"add of an existing value is no duplicate", `[{"op":"add","path":"emails","value":[{"value":"a@example.com","type":"work","primary":true}]}]`,
 			func(d map[string]any) bool { return len(d["emails"].([]any)) == 2 }},
 		{"Entra: dotted names in a value object", `[{"op":"Add","value":{"name.familyName":"Z","displayName":"D"}}]`,
-			func(d map[string]any) bool { return d["name"].(map[string]any)["familyname"] == "Z" && d["displayname"] == "D" }},
+			func(d map[string]any) bool {
+				return d["name"].(map[string]any)["familyname"] == "Z" && d["displayname"] == "D"
+			}},
 		{"attributes not kept are ignored", `[{"op":"replace","path":"title","value":"x"},{"op":"add","value":{"nickName":"n"}},
 			{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department","value":"x"}]`,
 			func(d map[string]any) bool { return reflect.DeepEqual(d, user()) }},
