@@ -2,8 +2,10 @@ package provider
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/account"
 	"github.com/ostiary/ostiary/provider/web/admin"
@@ -69,7 +71,8 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 		return nil, fmt.Errorf("account pages: %w", err)
 	}
 	orgPages, err := orgs.New(orgs.Pages{Site: site, Store: st, Orgs: svc.Orgs, Mailer: selfService.Mail.Outbox,
-		SSO: &orgs.SSO{Service: svc.SSO, Connectors: svc.Connectors}})
+		SSO: &orgs.SSO{Service: svc.SSO, Connectors: svc.Connectors}, Provisioning: svc.Provisioning,
+		ScimBaseURL: strings.TrimSuffix(site.Issuer(), "/") + scim.BasePath})
 	if err != nil {
 		return nil, fmt.Errorf("organization pages: %w", err)
 	}

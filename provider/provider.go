@@ -22,6 +22,7 @@ import (
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
 	"github.com/ostiary/ostiary/provider/oauth"
+	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
@@ -195,6 +196,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if !cfg.AdminSeparate {
 		handle(adminapi.BasePath+"/", admin)
 	}
+	// Each organization's SCIM service, under its own token.
+	scimAPI := &scim.Handler{Service: svc.Provisioning, Issuer: cfg.Issuer, Base: base, Logger: logger, Proxies: proxies}
+	handle(scim.BasePath+"/", scimAPI.Handle())
 	handle("/healthz", http.HandlerFunc(probes.Live))
 	handle("/readyz", http.HandlerFunc(probes.Ready))
 	handle(discovery.PathOpenIDConfiguration, disc)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
 
@@ -43,6 +44,7 @@ func TestEveryRouteAnswers(t *testing.T) {
 		method, path, _ := strings.Cut(r, " ")
 		routes = append(routes, method+" /id"+adminapi.BasePath+path)
 	}
+	routes = append(routes, (&scim.Handler{Base: "/id"}).Routes()...)
 	answer := func(method, path string) (int, string) {
 		target := concretePaths(path)
 		if strings.HasSuffix(path, "/{$}") {

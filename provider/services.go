@@ -18,6 +18,7 @@ import (
 	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/pat"
+	"github.com/ostiary/ostiary/provider/provisioning"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -55,6 +56,8 @@ type Services struct {
 	SSO        *orgsso.Service
 	// Tokens is the users' personal access tokens.
 	Tokens *pat.Service
+	// Provisioning is the organizations' SCIM provisioning.
+	Provisioning *provisioning.Service
 	// Admin is the admin API's operations, for the API, the admin pages
 	// and the CLI.
 	Admin *adminapi.Service
@@ -116,20 +119,21 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	caches := &clientCaches{}
 	watched := clientWatch{Store: store, caches: caches}
 	return &Services{
-		Store:      store,
-		Clients:    watched,
-		Audit:      recorder,
-		Keys:       km,
-		Guard:      guard,
-		HTTP:       egress,
-		Notifier:   notify,
-		MFA:        second,
-		Passkeys:   &passkey.Service{Store: store, Audit: recorder, Now: cfg.now},
-		Orgs:       orgs,
-		Users:      users,
-		Connectors: upstreams,
-		SSO:        sso,
-		Tokens:     tokens,
+		Store:        store,
+		Clients:      watched,
+		Audit:        recorder,
+		Keys:         km,
+		Guard:        guard,
+		HTTP:         egress,
+		Notifier:     notify,
+		MFA:          second,
+		Passkeys:     &passkey.Service{Store: store, Audit: recorder, Now: cfg.now},
+		Orgs:         orgs,
+		Users:        users,
+		Connectors:   upstreams,
+		SSO:          sso,
+		Tokens:       tokens,
+		Provisioning: &provisioning.Service{Store: store, Users: users, Orgs: orgs, Audit: recorder, Now: cfg.now},
 		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km, SigningAlgorithms: km.SigningAlgorithms(),
 			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Now: cfg.now},
 		Janitor: newJanitor(cfg, store, logger),

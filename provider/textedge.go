@@ -9,6 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/dcr"
 	"github.com/ostiary/ostiary/provider/discovery"
+	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/web/page"
 )
@@ -31,6 +32,8 @@ func refuseText(base string, pages *page.Site, logger *slog.Logger) textcheck.Re
 			var b adminapi.ErrorBody
 			b.Error.Code, b.Error.Message = adminapi.CodeInvalidRequest, msg
 			writeJSON400(w, b)
+		case path == scim.BasePath || strings.HasPrefix(path, scim.BasePath+"/"):
+			scim.WriteInvalid(w, msg)
 		case oauthJSON(path):
 			writeJSON400(w, map[string]string{"error": "invalid_request", "error_description": msg})
 		default:

@@ -56,6 +56,7 @@ type Store interface {
 	RegistrationStore
 	IdentityStore
 	OrgSSOStore
+	ScimStore
 	ConnectorStore
 	CleanupStore
 	LeaseStore

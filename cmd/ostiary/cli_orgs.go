@@ -11,6 +11,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -468,6 +469,47 @@ func orgsSSODetachCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				return err
 			}
 			fmt.Fprintf(e.stdout, "%s has no connector now\n", *org)
+			return nil
+		})
+	}
+}
+
+// orgsScimTokenCommand makes the organization's SCIM token, replacing the
+// one it had, and prints it once with the base URL a directory (Okta,
+// Entra ID) is given.
+func orgsScimTokenCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	org := orgFlag(fs)
+	return func(ctx context.Context, e env) error {
+		if *org == "" {
+			return errUsage
+		}
+		return withServices(ctx, e, cf, func(c Config, s *provider.Services) error {
+			tok, err := s.Provisioning.CreateToken(ctx, cliActor, *org)
+			if err != nil {
+				return err
+			}
+			base := strings.TrimSuffix(c.Issuer, "/") + scim.BasePath + "/" + *org
+			if cf.output == "json" {
+				return printJSON(e.stdout, map[string]string{"base_url": base, "token": tok})
+			}
+			fmt.Fprintf(e.stdout, "SCIM base URL: %s\nSCIM token (shown once; any earlier token no longer works): %s\n", base, tok)
+			return nil
+		})
+	}
+}
+
+// orgsScimTokenRevokeCommand ends the organization's SCIM token at once.
+func orgsScimTokenRevokeCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
+	org := orgFlag(fs)
+	return func(ctx context.Context, e env) error {
+		if *org == "" {
+			return errUsage
+		}
+		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
+			if err := s.Provisioning.RevokeToken(ctx, cliActor, *org); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s has no SCIM token now\n", *org)
 			return nil
 		})
 	}

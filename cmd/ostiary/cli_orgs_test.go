@@ -105,3 +105,35 @@ func TestOrgsLifecycleCLI(t *testing.T) {
 	}
 	fail("not found", "orgs", "members", "--org", org)
 }
+
+// TestOrgsScimToken: the operator makes an organization's SCIM token
+// (printed once, with the base URL), a new one replaces it, and revoking
+// ends it; both are audited.
+func TestOrgsScimToken(t *testing.T) {
+	t.Parallel()
+	c := newCLI(t)
+	o := decode[map[string]string](t, c.ok("", "orgs", "create", "--name", "Acme", "--output", "json"))
+	first := decode[map[string]string](t, c.ok("", "orgs", "scim-token", "--org", o["id"], "--output", "json"))
+	if !strings.HasPrefix(first["token"], "ostscim_") || !strings.HasSuffix(first["base_url"], "/scim/v2/"+o["id"]) {
+		t.Fatalf("scim-token: %v", first)
+	}
+	second := decode[map[string]string](t, c.ok("", "orgs", "scim-token", "--org", o["id"], "--output", "json"))
+	if second["token"] == first["token"] {
+		t.Error("a new SCIM token is the old one")
+	}
+	c.ok("", "orgs", "scim-token-revoke", "--org", o["id"])
+	if code, _, errOut := c.run("", "orgs", "scim-token-revoke", "--org", o["id"]); code == 0 || errOut == "" {
+		t.Errorf("revoking again: %d %q", code, errOut)
+	}
+	if code, _, _ := c.run("", "orgs", "scim-token", "--org", "missing"); code == 0 {
+		t.Error("a SCIM token for an unknown organization")
+	}
+	events := decode[[]map[string]any](t, c.ok("", "audit", "list", "--output", "json"))
+	seen := map[string]int{}
+	for _, ev := range events {
+		seen[ev["type"].(string)]++
+	}
+	if seen["scim.token_created"] != 2 || seen["scim.token_revoked"] != 1 {
+		t.Errorf("audit: %v", seen)
+	}
+}

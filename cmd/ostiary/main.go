@@ -199,7 +199,7 @@ func nouns() []noun {
 			sub("delete", usersDeleteCommand), sub("export", usersExportCommand), sub("import", usersImportCommand),
 			sub("set-email", usersSetEmailCommand), sub("identities", usersIdentitiesCommand),
 		}},
-		{"orgs", "manage organizations and their single sign-on", []command{
+		{"orgs", "manage organizations, their single sign-on and SCIM provisioning", []command{
 			sub("create", orgsCreateCommand), sub("list", orgsListCommand), sub("get", orgsGetCommand),
 			sub("update", orgsUpdateCommand), sub("rename", orgsRenameCommand), sub("delete", orgsDeleteCommand),
 			sub("members", orgsMembersCommand), sub("add-member", orgsAddMemberCommand),
@@ -208,6 +208,7 @@ func nouns() []noun {
 			{sub: "sso-get", setup: orgsSSOGetCommand, wrap: true}, sub("sso-set", orgsSSOSetCommand),
 			sub("sso-detach", orgsSSODetachCommand), sub("domains-add", orgsDomainsAddCommand),
 			sub("domains-verify", orgsDomainsVerifyCommand), sub("domains-remove", orgsDomainsRemoveCommand),
+			sub("scim-token", orgsScimTokenCommand), sub("scim-token-revoke", orgsScimTokenRevokeCommand),
 		}},
 		{"connectors", "upstream identity providers (the file's and run-time ones)", []command{
 			sub("list", connectorsListCommand), sub("get", connectorsGetCommand),

@@ -28,6 +28,14 @@ func ClientActor(clientID string) string { return clientActorPrefix + clientID }
 
 const clientActorPrefix = "client:"
 
+// ScimActor is the actor of changes a SCIM client makes in organization
+// orgID with the organization's SCIM token: it acts as an admin of that
+// organization only (so it never makes, changes or removes owners). No
+// user id has this form.
+func ScimActor(orgID string) string { return scimActorPrefix + orgID }
+
+const scimActorPrefix = "scim:"
+
 // isOperator reports the actors that act as owners everywhere and are
 // nobody's membership.
 func isOperator(actorID string) bool {
@@ -44,6 +52,15 @@ func (o *Organizations) actorRole(ctx context.Context, orgID, actorID string) (s
 			return "", fmt.Errorf("organization %q: %w", orgID, err)
 		}
 		return RoleOwner, nil
+	}
+	if scimOrg, ok := strings.CutPrefix(actorID, scimActorPrefix); ok {
+		if scimOrg != orgID {
+			return "", ErrForbidden.Newf("Not a member of organization %q.", orgID)
+		}
+		if _, err := o.Store.GetOrg(ctx, orgID); err != nil {
+			return "", fmt.Errorf("organization %q: %w", orgID, err)
+		}
+		return RoleAdmin, nil
 	}
 	m, err := o.Store.GetMembership(ctx, orgID, actorID)
 	if err == nil {

@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		registrationTests,
 		identityTests,
 		orgSSOTests,
+		scimTests,
 		connectorTests,
 		cleanupTests,
 		leaseTests,

@@ -68,6 +68,11 @@ type Pages struct {
 	// SSO is the single sign-on panel (an *SSO); nil is an instance
 	// without organization single sign-on.
 	SSO SingleSignOn
+	// Provisioning is the organizations' SCIM tokens; nil hides the panel.
+	Provisioning Provisioning
+	// ScimBaseURL is the SCIM service's URL (issuer + /scim/v2); an
+	// organization's is below it.
+	ScimBaseURL string
 
 	invites bool
 }
@@ -136,6 +141,7 @@ var notices = map[string]string{
 	"sso_saved":    "Single sign-on saved.",
 	"domain_added": "Domain claimed. Publish its TXT record, then check it.",
 	"domain_ok":    "Domain verified. Its addresses now sign in through your identity provider.",
+	"scim_revoked": "SCIM token revoked. The directory's next request is refused.",
 }
 
 // list serves GET /organizations: the signed-in user's organizations,

@@ -28,6 +28,10 @@ type settingsPage struct {
 	// SSO is the single sign-on panel, for owners and admins when
 	// organizations may have single sign-on.
 	SSO *ssoPanel
+	// Scim is the SCIM provisioning panel, for owners and admins.
+	Scim *scimPanel
+	// NewScimToken is a SCIM token just made, shown this once.
+	NewScimToken string
 }
 
 type memberRow struct {
@@ -49,6 +53,9 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request, _ storage.Sessi
 func (p *Pages) settingsPost(w http.ResponseWriter, r *http.Request, _ storage.Session, user storage.User) error {
 	ctx := r.Context()
 	orgID := r.PathValue("id")
+	if r.PostFormValue("action") == "scim_token_create" {
+		return p.scimTokenCreate(w, r, user, orgID)
+	}
 	done, err := p.apply(ctx, r, user, orgID)
 	if err == nil {
 		if done == "deleted" || done == "left" {
@@ -56,6 +63,13 @@ func (p *Pages) settingsPost(w http.ResponseWriter, r *http.Request, _ storage.S
 		}
 		return page.RedirectSeeOther(w, r, p.Site.Path(OrganizationPath(orgID))+"?done="+done)
 	}
+	return p.refused(w, r, user, orgID, err)
+}
+
+// refused shows the page again with the rule's refusal, or answers a
+// non-member as if the organization did not exist.
+func (p *Pages) refused(w http.ResponseWriter, r *http.Request, user storage.User, orgID string, err error) error {
+	ctx := r.Context()
 	msg, ok := RuleMessage(err, takenMessage(r.PostFormValue("action")))
 	if !ok {
 		return err
@@ -68,7 +82,9 @@ func (p *Pages) settingsPost(w http.ResponseWriter, r *http.Request, _ storage.S
 }
 
 func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, user storage.User, data settingsPage, status int) error {
-	data.Notice = notices[r.URL.Query().Get("done")]
+	if data.Notice == "" {
+		data.Notice = notices[r.URL.Query().Get("done")]
+	}
 	if err := p.fill(r.Context(), &data, user, r.PathValue("id")); err != nil {
 		return err
 	}
@@ -129,6 +145,11 @@ func (p *Pages) apply(ctx context.Context, r *http.Request, user storage.User, o
 		return "role_defined", p.Orgs.DefineRole(ctx, actor, orgID, f("role_name"), f("description"))
 	case "delete_role":
 		return "role_deleted", p.Orgs.DeleteRole(ctx, actor, orgID, f("role_name"))
+	case "scim_token_revoke":
+		if p.Provisioning == nil {
+			break
+		}
+		return "scim_revoked", p.Provisioning.RevokeToken(ctx, actor, orgID)
 	case "sso_set", "domain_add", "domain_verify":
 		return p.SSO.apply(ctx, r, actor, orgID)
 	}
@@ -209,6 +230,10 @@ func (p *Pages) fill(ctx context.Context, data *settingsPage, user storage.User,
 			return err
 		}
 		data.SSO = panel
+		actor := accounts.Actor{ID: user.ID}
+		if data.Scim, err = p.scimPanel(ctx, actor, orgID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
