@@ -2,12 +2,18 @@ package oauth
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
+	"golang.org/x/oauth2"
+
 	"github.com/ostiary/ostiary/provider/acr"
+	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -163,4 +169,104 @@ func anyStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestACRValuesPushedAndRequestObject: acr_values inside a pushed request
+// (RFC 9126) and inside a signed request object (RFC 9101) count as in the
+// query: a password session is sent to the step-up, and with prompt=none
+// the client gets interaction_required (OIDC Core §3.1.2.6) on its
+// redirect URI.
+func TestACRValuesPushedAndRequestObject(t *testing.T) {
+	t.Parallel()
+	h, k := newJARHarness(t)
+	stepUp := func(what string, resp *http.Response) {
+		t.Helper()
+		if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc == nil || loc.Path != PathMFASetup {
+			t.Errorf("%s: %d to %v, want the step-up %s", what, resp.StatusCode, loc, PathMFASetup)
+		}
+	}
+	refused := func(what string, resp *http.Response) {
+		t.Helper()
+		loc, _ := resp.Location()
+		if loc == nil || !strings.HasPrefix(loc.String(), appRedirect) && !strings.HasPrefix(loc.String(), jarClient.redirect) ||
+			loc.Query().Get("error") != "interaction_required" {
+			t.Errorf("%s: %d to %v, want interaction_required on the redirect URI", what, resp.StatusCode, loc)
+		}
+	}
+	a := h.signInWith("pwd")
+	acr2 := url.Values{"acr_values": {acr.TwoFactor}}
+	stepUp("pushed acr_values", a.get(h.byReference(appClient, h.pushed(appClient, s256(randtoken.New()+"x"), acr2), nil)))
+	refused("pushed acr_values with prompt=none", a.get(h.byReference(appClient,
+		h.pushed(appClient, s256(randtoken.New()+"x"), url.Values{"acr_values": {acr.TwoFactor}, "prompt": {"none"}}), nil)))
+
+	for _, prompt := range []string{"", "none"} {
+		claims := h.jarClaims(jarClient, oauth2.GenerateVerifier(), "openid")
+		claims["acr_values"] = "urn:example:gold " + acr.PhishingResistant
+		if prompt != "" {
+			claims["prompt"] = prompt
+		}
+		obj := h.requestObject(k.ec, "e1", jose.ES256, claims)
+		resp := a.get(h.issuer + "/oauth2/authorize?" + url.Values{"client_id": {jarClient.id}, "response_type": {"code"}, "request": {obj}}.Encode())
+		if prompt == "" {
+			stepUp("request object acr_values", resp)
+		} else {
+			refused("request object acr_values with prompt=none", resp)
+		}
+	}
+	// A passkey session satisfies both.
+	p := h.signInWith(acr.Passkey()...)
+	if resp := p.get(h.byReference(appClient, h.pushed(appClient, s256(randtoken.New()+"x"), acr2), nil)); resp.StatusCode != http.StatusSeeOther && resp.StatusCode != http.StatusFound {
+		t.Errorf("passkey session with pushed acr_values: %d", resp.StatusCode)
+	} else if loc, _ := resp.Location(); loc == nil || loc.Query().Get("code") == "" {
+		t.Errorf("passkey session with pushed acr_values: to %v, want a code", loc)
+	}
+}
+
+// TestDeviceGrantACRAndPasskeyRequirement: the device grant (RFC 8628)
+// carries the approving session's acr into its tokens; an organization
+// that requires a passkey refuses the approval by a session without one
+// (a forbidden fault, shown on the device page), and a grant approved
+// before the requirement was turned on is refused at the poll
+// (invalid_grant).
+func TestDeviceGrantACRAndPasskeyRequirement(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	seedDeviceClients(h)
+	ctx := t.Context()
+	otp := h.agent().signIn("u1", "")
+	otp.AMR = []string{"pwd", "otp", "mfa"}
+	h.browser.put(otp)
+
+	dc, uc := h.startDevice(tvClient, "openid")
+	h.must("DecideDevice", h.s.DecideDevice(ctx, uc, otp, "", true))
+	resp, tok := h.poll(tvClient, dc)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("poll: %d %v", resp.StatusCode, tok)
+	}
+	if _, id := h.accessClaims(str(tok, "id_token")); id["acr"] != acr.TwoFactor {
+		t.Errorf("device ID token acr %v, want %s", id["acr"], acr.TwoFactor)
+	}
+	if _, at := h.accessClaims(str(tok, "access_token")); at["acr"] != acr.TwoFactor {
+		t.Errorf("device access token acr %v, want %s", at["acr"], acr.TwoFactor)
+	}
+
+	approved, uc2 := h.startDevice(tvClient, "openid")
+	h.must("DecideDevice before the requirement", h.s.DecideDevice(ctx, uc2, otp, "", true))
+	h.must("require passkey", h.store.UpdateOrg(ctx, "o1", func(o storage.Organization) (storage.Organization, error) {
+		o.RequirePasskey = true
+		return o, nil
+	}))
+	resp, body := h.poll(tvClient, approved)
+	wantOAuthError(t, "poll of a grant approved without a passkey", resp, body, http.StatusBadRequest, "invalid_grant")
+	if d := str(body, "error_description"); !strings.Contains(d, "passkey") {
+		t.Errorf("error_description %q does not name the passkey", d)
+	}
+	_, uc3 := h.startDevice(tvClient, "openid")
+	if err := h.s.DecideDevice(ctx, uc3, otp, "", true); fault.KindOf(err) != fault.Forbidden || !strings.Contains(err.Error(), "passkey") {
+		t.Errorf("approval by a two-factor session: %v, want a forbidden fault naming the passkey", err)
+	}
+	passkey := h.agent().signIn("u1", "")
+	passkey.AMR = acr.Passkey()
+	h.browser.put(passkey)
+	h.must("DecideDevice by a passkey session", h.s.DecideDevice(ctx, uc3, passkey, "", true))
 }
