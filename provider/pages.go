@@ -82,7 +82,7 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	if err != nil {
 		return nil, fmt.Errorf("device pages: %w", err)
 	}
-	adminPages := &admin.Pages{Site: site, Store: st, Keys: svc.Keys, Ops: svc.Admin, Users: svc.Users}
+	adminPages := &admin.Pages{Site: site, Store: st, Keys: svc.Keys, Ops: svc.Admin, Users: svc.Users, Passkeys: svc.Passkeys}
 	return &webPages{
 		tables: [][]page.Route{signinPages.Routes(), fed.Routes(), selfService.Routes(), accountPages.Routes(),
 			orgPages.Routes(), adminPages.Routes(), devicePages.Routes()},

@@ -118,6 +118,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	caches := &clientCaches{}
 	watched := clientWatch{Store: store, caches: caches}
+	passkeys := &passkey.Service{Store: store, Audit: recorder, Now: cfg.now}
 	return &Services{
 		Store:        store,
 		Clients:      watched,
@@ -127,7 +128,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		HTTP:         egress,
 		Notifier:     notify,
 		MFA:          second,
-		Passkeys:     &passkey.Service{Store: store, Audit: recorder, Now: cfg.now},
+		Passkeys:     passkeys,
 		Orgs:         orgs,
 		Users:        users,
 		Connectors:   upstreams,
@@ -135,7 +136,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		Tokens:       tokens,
 		Provisioning: &provisioning.Service{Store: store, Users: users, Orgs: orgs, Audit: recorder, Now: cfg.now},
 		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km, SigningAlgorithms: km.SigningAlgorithms(),
-			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Now: cfg.now},
+			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Passkeys: passkeys, Now: cfg.now},
 		Janitor: newJanitor(cfg, store, logger),
 		caches:  caches,
 	}, nil

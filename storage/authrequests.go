@@ -24,7 +24,12 @@ type AuthRequest struct {
 	// ConsentGiven: the user allowed the requested scopes.
 	ConsentGiven bool
 	// Denied: the user refused; the client gets access_denied.
-	Denied    bool
+	Denied bool
+	// ACR is the authentication context class (provider/acr) the request
+	// waits for when it sent the user to the step-up page: the stronger of
+	// the one acr_values asks for and the organization's policy; empty for
+	// nothing beyond a sign-in.
+	ACR       string
 	CreatedAt time.Time
 	ExpiresAt time.Time
 }

@@ -12,8 +12,11 @@ type Organization struct {
 	// RequireMFA: members must have a second factor to sign in to this
 	// organization.
 	RequireMFA bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// RequirePasskey: members must sign in to this organization with a
+	// phishing-resistant factor (a passkey; acr.PhishingResistant).
+	RequirePasskey bool
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 }
 
 // Membership is a user's role in one organization.
@@ -26,7 +29,10 @@ type Membership struct {
 	// OrgRequireMFA is the organization's current RequireMFA, filled in by
 	// reads so a refresh checks it without a second query.
 	OrgRequireMFA bool
-	CreatedAt     time.Time
+	// OrgRequirePasskey is the organization's current RequirePasskey,
+	// filled in by reads like OrgRequireMFA.
+	OrgRequirePasskey bool
+	CreatedAt         time.Time
 }
 
 // OrgStore keeps organizations and memberships.
@@ -46,7 +52,8 @@ type OrgStore interface {
 	// AddMembership returns ErrNotFound if the org or user does not exist,
 	// ErrAlreadyExists if the user is a member already.
 	AddMembership(ctx context.Context, m Membership) error
-	// GetMembership returns ErrNotFound. OrgName and OrgRequireMFA are
+	// GetMembership returns ErrNotFound. OrgName, OrgRequireMFA and
+	// OrgRequirePasskey are
 	// filled in.
 	GetMembership(ctx context.Context, orgID, userID string) (Membership, error)
 	// ListMembershipsByUser returns the user's memberships ordered by

@@ -25,6 +25,7 @@ func orgFlag(fs *flag.FlagSet) *string {
 func orgsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	name := fs.String("name", "", "organization `name` (required)")
 	requireMFA := fs.Bool("require-mfa", false, "members must sign in with two-step verification")
+	requirePasskey := fs.Bool("require-passkey", false, "members must sign in with a passkey")
 	return func(ctx context.Context, e env) error {
 		if *name == "" {
 			return errUsage
@@ -34,10 +35,17 @@ func orgsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 			// One transaction: an organization never exists without the
 			// requirement it was created with.
 			err := s.Store.InTx(ctx, func(ctx context.Context) (err error) {
-				if o, err = s.Orgs.Create(ctx, cliActor, *name); err != nil || !*requireMFA {
+				if o, err = s.Orgs.Create(ctx, cliActor, *name); err != nil {
 					return err
 				}
-				o, err = s.Orgs.SetRequireMFA(ctx, cliActor, o.ID, true)
+				if *requireMFA {
+					if o, err = s.Orgs.SetRequireMFA(ctx, cliActor, o.ID, true); err != nil {
+						return err
+					}
+				}
+				if *requirePasskey {
+					o, err = s.Orgs.SetRequirePasskey(ctx, cliActor, o.ID, true)
+				}
 				return err
 			})
 			if err != nil {
@@ -60,21 +68,22 @@ func orgsListCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, en
 				return fmt.Errorf("list organizations: %w", err)
 			}
 			type view struct {
-				ID         string `json:"id"`
-				Name       string `json:"name"`
-				RequireMFA bool   `json:"require_mfa"`
-				CreatedAt  string `json:"created_at"`
+				ID             string `json:"id"`
+				Name           string `json:"name"`
+				RequireMFA     bool   `json:"require_mfa"`
+				RequirePasskey bool   `json:"require_passkey"`
+				CreatedAt      string `json:"created_at"`
 			}
 			out := make([]view, len(os))
 			rows := make([][]string, len(os))
 			for i, o := range os {
-				out[i] = view{o.ID, o.Name, o.RequireMFA, formatTime(o.CreatedAt)}
-				rows[i] = []string{o.ID, o.Name, yesNo(o.RequireMFA), formatTime(o.CreatedAt)}
+				out[i] = view{o.ID, o.Name, o.RequireMFA, o.RequirePasskey, formatTime(o.CreatedAt)}
+				rows[i] = []string{o.ID, o.Name, yesNo(o.RequireMFA), yesNo(o.RequirePasskey), formatTime(o.CreatedAt)}
 			}
 			if cf.output == "json" {
 				return printJSON(e.stdout, out)
 			}
-			return printTable(e.stdout, []string{"ID", "NAME", "REQUIRE MFA", "CREATED"}, rows)
+			return printTable(e.stdout, []string{"ID", "NAME", "REQUIRE MFA", "REQUIRE PASSKEY", "CREATED"}, rows)
 		})
 	}
 }
@@ -101,20 +110,27 @@ func orgsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 	org := orgFlag(fs)
 	name := fs.String("name", "", "new `name`")
 	requireMFA := fs.String("require-mfa", "", "`true` or false: members must sign in with two-step verification")
+	requirePasskey := fs.String("require-passkey", "", "`true` or false: members must sign in with a passkey")
 	return func(ctx context.Context, e env) error {
-		if *org == "" || (*requireMFA == "" && *name == "") {
+		if *org == "" || (*requireMFA == "" && *requirePasskey == "" && *name == "") {
 			return errUsage
 		}
 		var patch adminapi.OrgPatch
 		if *name != "" {
 			patch.Name = name
 		}
-		if *requireMFA != "" {
-			on, err := strconv.ParseBool(*requireMFA)
-			if err != nil {
-				return fmt.Errorf("--require-mfa %q: want true or false: %w", *requireMFA, accounts.ErrInvalid)
+		for _, f := range []struct {
+			flag, value string
+			set         **bool
+		}{{"--require-mfa", *requireMFA, &patch.RequireMFA}, {"--require-passkey", *requirePasskey, &patch.RequirePasskey}} {
+			if f.value == "" {
+				continue
 			}
-			patch.RequireMFA = &on
+			on, err := strconv.ParseBool(f.value)
+			if err != nil {
+				return fmt.Errorf("%s %q: want true or false: %w", f.flag, f.value, accounts.ErrInvalid)
+			}
+			*f.set = &on
 		}
 		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
 			o, err := s.Admin.UpdateOrg(ctx, cliActor, *org, patch)
@@ -128,9 +144,11 @@ func orgsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 
 func printOrg(e env, cf *commonFlags, o storage.Organization) error {
 	if cf.output == "json" {
-		return printJSON(e.stdout, map[string]any{"id": o.ID, "name": o.Name, "require_mfa": o.RequireMFA})
+		return printJSON(e.stdout, map[string]any{"id": o.ID, "name": o.Name, "require_mfa": o.RequireMFA,
+			"require_passkey": o.RequirePasskey})
 	}
-	fmt.Fprintf(e.stdout, "organization %s (%s): require MFA %s\n", o.ID, o.Name, yesNo(o.RequireMFA))
+	fmt.Fprintf(e.stdout, "organization %s (%s): require MFA %s, require passkey %s\n", o.ID, o.Name, yesNo(o.RequireMFA),
+		yesNo(o.RequirePasskey))
 	return nil
 }
 

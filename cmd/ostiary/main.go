@@ -232,6 +232,9 @@ func nouns() []noun {
 		{"tokens", "a user's personal access tokens", []command{
 			sub("list", tokensListCommand), sub("revoke", tokensRevokeCommand),
 		}},
+		{"passkeys", "a user's passkeys", []command{
+			sub("list", passkeysListCommand), sub("remove", passkeysRemoveCommand),
+		}},
 		{"audit", "query the audit log", []command{sub("list", auditListCommand)}},
 		{"version", "version, commit, build date, Go (also --version)", []command{sub("", versionCommand)}},
 	}

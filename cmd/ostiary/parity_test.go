@@ -28,6 +28,8 @@ var apiCommands = map[string]string{
 	"revokeUserConsent":  "consents revoke",
 	"listUserTokens":     "tokens list",
 	"revokeUserToken":    "tokens revoke",
+	"listUserPasskeys":   "passkeys list",
+	"removeUserPasskey":  "passkeys remove",
 	"createOrg":          "orgs create",
 	"listOrgs":           "orgs list",
 	"getOrg":             "orgs get",

@@ -131,6 +131,24 @@ func (o *Organizations) Rename(ctx context.Context, actor Actor, orgID, name str
 // is sent to set it up before signing in to the organization. Owners and
 // admins.
 func (o *Organizations) SetRequireMFA(ctx context.Context, actor Actor, orgID string, on bool) (storage.Organization, error) {
+	return o.setRequirement(ctx, actor, orgID, "org.require_mfa", on,
+		func(org *storage.Organization) *bool { return &org.RequireMFA })
+}
+
+// SetRequirePasskey turns the organization's passkey requirement on or
+// off: with it on, a member whose session was not signed in with a passkey
+// (a phishing-resistant factor, acr.PhishingResistant) is sent to the
+// step-up page before signing in to the organization, and grants made
+// without one stop refreshing. Owners and admins.
+func (o *Organizations) SetRequirePasskey(ctx context.Context, actor Actor, orgID string, on bool) (storage.Organization, error) {
+	return o.setRequirement(ctx, actor, orgID, "org.require_passkey", on,
+		func(org *storage.Organization) *bool { return &org.RequirePasskey })
+}
+
+// setRequirement sets the sign-in requirement flag picks out and audits
+// event, in one transaction.
+func (o *Organizations) setRequirement(ctx context.Context, actor Actor, orgID, event string, on bool,
+	flag func(*storage.Organization) *bool) (storage.Organization, error) {
 	role, err := o.actorRole(ctx, orgID, actor.ID)
 	if err != nil {
 		return storage.Organization{}, err
@@ -141,8 +159,8 @@ func (o *Organizations) SetRequireMFA(ctx context.Context, actor Actor, orgID st
 	var out storage.Organization
 	err = o.Store.InTx(ctx, func(ctx context.Context) error {
 		err := o.Store.UpdateOrg(ctx, orgID, func(org storage.Organization) (storage.Organization, error) {
-			if org.RequireMFA != on {
-				org.RequireMFA = on
+			if f := flag(&org); *f != on {
+				*f = on
 				org.UpdatedAt = o.Now().UTC()
 			}
 			out = org
@@ -151,7 +169,7 @@ func (o *Organizations) SetRequireMFA(ctx context.Context, actor Actor, orgID st
 		if err != nil {
 			return fmt.Errorf("organization %q: %w", orgID, err)
 		}
-		return o.audit(ctx, actor, "org.require_mfa", orgID, "", map[string]string{"on": strconv.FormatBool(on)})
+		return o.audit(ctx, actor, event, orgID, "", map[string]string{"on": strconv.FormatBool(on)})
 	})
 	if err != nil {
 		return storage.Organization{}, err

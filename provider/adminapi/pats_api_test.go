@@ -52,18 +52,7 @@ func TestAdminListsAndRevokesTokens(t *testing.T) {
 	srv := httptest.NewServer((&Handler{Service: &Service{Store: st, Audit: st, Tokens: tokens, Now: clock},
 		Auth: anyAdmin{}, Issuer: "http://issuer.test"}).Handle())
 	t.Cleanup(srv.Close)
-	call := func(method, path string) (int, []byte) {
-		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+BasePath+path, nil)
-		req.Header.Set("Authorization", "Bearer x")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, b
-	}
+	call := caller(t, srv)
 
 	status, body := call("GET", "/users/ada/tokens")
 	var list struct{ Items []map[string]any }
@@ -91,5 +80,21 @@ func TestAdminListsAndRevokesTokens(t *testing.T) {
 	evs, err := st.ListAudit(ctx, storage.AuditFilter{Type: "pat.revoked"})
 	if err != nil || len(evs) != 1 || evs[0].ActorID != "root" || evs[0].SubjectID != "ada" || evs[0].Details["pat_id"] != made.PAT.ID {
 		t.Fatalf("audit: %+v %v", evs, err)
+	}
+}
+
+// caller calls the API at srv with a bearer token anyAdmin lets in.
+func caller(t *testing.T, srv *httptest.Server) func(method, path string) (int, []byte) {
+	return func(method, path string) (int, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+BasePath+path, nil)
+		req.Header.Set("Authorization", "Bearer x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
 	}
 }

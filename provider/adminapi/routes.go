@@ -25,7 +25,7 @@ type route struct {
 type handleFunc func(h *Handler, w http.ResponseWriter, r *http.Request) error
 
 // resource is what every resource handler (clientsAPI, usersAPI, orgsAPI,
-// ssoAPI, opsAPI) holds: the admin operations and who is calling.
+// ssoAPI, opsAPI, passkeysAPI) holds: the admin operations and who is calling.
 type resource = struct {
 	svc   *Service
 	actor func(*http.Request) accounts.Actor
@@ -63,6 +63,8 @@ func routes() []route {
 		{"DELETE", "/users/{id}/consents/{client_id}", "revokeUserConsent", false, on(usersAPI.revokeConsent)},
 		{"GET", "/users/{id}/tokens", "listUserTokens", false, on(usersAPI.listTokens)},
 		{"DELETE", "/users/{id}/tokens/{token_id}", "revokeUserToken", false, on(usersAPI.revokeToken)},
+		{"GET", "/users/{id}/passkeys", "listUserPasskeys", false, on(passkeysAPI.listPasskeys)},
+		{"DELETE", "/users/{id}/passkeys/{passkey_id}", "removeUserPasskey", false, on(passkeysAPI.removePasskey)},
 
 		{"POST", "/orgs", "createOrg", false, on(orgsAPI.createOrg)},
 		{"GET", "/orgs", "listOrgs", false, on(orgsAPI.listOrgs)},

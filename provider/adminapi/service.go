@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -82,6 +83,9 @@ type Service struct {
 	SSO        *orgsso.Service
 	// Tokens is users' personal access tokens (pats_api.go).
 	Tokens *pat.Service
+	// Passkeys is users' passkeys (passkeys_api.go); ResetMFA removes them
+	// too.
+	Passkeys *passkey.Service
 	// SigningAlgorithms are the key set's algorithms, which clients may
 	// register for their ID tokens; nil is RS256 alone.
 	SigningAlgorithms []string
@@ -311,20 +315,32 @@ func (s *Service) ResolveUser(ctx context.Context, ref string) (string, error) {
 	return u.ID, nil
 }
 
-// ResetMFA removes the user's second factor and recovery codes, for
-// someone who lost their authenticator, and ends every session and token
-// of theirs. ErrNotFound if there was none.
+// ResetMFA removes the user's second factor, recovery codes and passkeys,
+// for someone who lost their authenticator, and ends every session and
+// token of theirs. ErrNotFound if there was neither a second factor nor a
+// passkey. mfa.reset records the reset of the authenticator app and
+// passkey.removed (by passkey.Service) that of the passkeys.
 func (s *Service) ResetMFA(ctx context.Context, a accounts.Actor, userID string) error {
 	if _, err := s.GetUser(ctx, userID); err != nil {
 		return err
 	}
+	totpOff := true
 	if err := s.MFA.Disable(ctx, userID); errors.Is(err, mfa.ErrNotEnabled) {
-		return notFound(fmt.Sprintf("User %q has no second factor.", userID))
+		totpOff = false
 	} else if err != nil {
 		return err
 	}
-	if err := s.audit(ctx, a, storage.AuditEvent{Type: "mfa.reset", SubjectID: userID}); err != nil {
+	removed, err := s.Passkeys.RemoveAll(ctx, a, userID)
+	if err != nil {
 		return err
+	}
+	if !totpOff && removed == 0 {
+		return notFound(fmt.Sprintf("User %q has no second factor and no passkey.", userID))
+	}
+	if totpOff {
+		if err := s.audit(ctx, a, storage.AuditEvent{Type: "mfa.reset", SubjectID: userID}); err != nil {
+			return err
+		}
 	}
 	// A factor is reset because the device is lost or in someone else's
 	// hands: sessions that proved it must not keep satisfying an

@@ -31,13 +31,15 @@ func (s *Service) GetOrg(ctx context.Context, id string) (storage.Organization, 
 type OrgPatch struct {
 	Name       *string `json:"name,omitempty"`
 	RequireMFA *bool   `json:"require_mfa,omitempty"`
+	// RequirePasskey: members sign in with a passkey (acr phr).
+	RequirePasskey *bool `json:"require_passkey,omitempty"`
 }
 
-// UpdateOrg renames and/or sets the second-factor requirement, with the
-// organization rules of accounts.
+// UpdateOrg renames and/or sets the second-factor and passkey
+// requirements, with the organization rules of accounts.
 func (s *Service) UpdateOrg(ctx context.Context, a accounts.Actor, id string, p OrgPatch) (storage.Organization, error) {
-	if p.Name == nil && p.RequireMFA == nil {
-		return storage.Organization{}, ErrInvalid.New("Nothing to change (name or require_mfa).")
+	if p.Name == nil && p.RequireMFA == nil && p.RequirePasskey == nil {
+		return storage.Organization{}, ErrInvalid.New("Nothing to change (name, require_mfa or require_passkey).")
 	}
 	if p.Name != nil {
 		if err := s.Orgs.Rename(ctx, a, id, *p.Name); err != nil {
@@ -45,7 +47,14 @@ func (s *Service) UpdateOrg(ctx context.Context, a accounts.Actor, id string, p 
 		}
 	}
 	if p.RequireMFA != nil {
-		return s.Orgs.SetRequireMFA(ctx, a, id, *p.RequireMFA)
+		if _, err := s.Orgs.SetRequireMFA(ctx, a, id, *p.RequireMFA); err != nil {
+			return storage.Organization{}, err
+		}
+	}
+	if p.RequirePasskey != nil {
+		if _, err := s.Orgs.SetRequirePasskey(ctx, a, id, *p.RequirePasskey); err != nil {
+			return storage.Organization{}, err
+		}
 	}
 	return s.GetOrg(ctx, id)
 }

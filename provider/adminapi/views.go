@@ -105,14 +105,15 @@ func ViewUser(u storage.User) UserView {
 
 // OrgView is an organization.
 type OrgView struct {
-	ID         string    `json:"id"`
-	Name       string    `json:"name"`
-	RequireMFA bool      `json:"require_mfa"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID             string    `json:"id"`
+	Name           string    `json:"name"`
+	RequireMFA     bool      `json:"require_mfa"`
+	RequirePasskey bool      `json:"require_passkey"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func viewOrg(o storage.Organization) OrgView {
-	return OrgView{ID: o.ID, Name: o.Name, RequireMFA: o.RequireMFA, CreatedAt: o.CreatedAt.UTC()}
+	return OrgView{ID: o.ID, Name: o.Name, RequireMFA: o.RequireMFA, RequirePasskey: o.RequirePasskey, CreatedAt: o.CreatedAt.UTC()}
 }
 
 // MemberView is a membership.

@@ -1,6 +1,11 @@
 package discovery
 
-import "strings"
+import (
+	"slices"
+	"strings"
+
+	"github.com/ostiary/ostiary/provider/acr"
+)
 
 // Endpoint paths, relative to the issuer, that NewMetadata publishes.
 const (
@@ -60,6 +65,10 @@ type Metadata struct {
 	ClaimTypesSupported                                []string `json:"claim_types_supported,omitempty"`
 	PromptValuesSupported                              []string `json:"prompt_values_supported,omitempty"`
 	UILocalesSupported                                 []string `json:"ui_locales_supported,omitempty"`
+	// ACRValuesSupported are the authentication context classes
+	// (provider/acr) a client may ask for with acr_values (OIDC Discovery
+	// §3, OIDC Core §3.1.2.1) and find in the acr claim.
+	ACRValuesSupported []string `json:"acr_values_supported,omitempty"`
 	// DPoPSigningAlgValuesSupported are the DPoP proof algorithms (RFC 9449 §5.1).
 	DPoPSigningAlgValuesSupported []string `json:"dpop_signing_alg_values_supported,omitempty"`
 
@@ -123,10 +132,11 @@ func NewMetadata(issuer string) Metadata {
 		// TestClaimsSupportedCoversIssuedClaims holds the list to what is
 		// issued.
 		ClaimsSupported: []string{
-			"iss", "sub", "aud", "exp", "iat", "jti", "auth_time", "rat", "nonce", "at_hash", "sid", "amr",
+			"iss", "sub", "aud", "exp", "iat", "jti", "auth_time", "rat", "nonce", "at_hash", "sid", "acr", "amr",
 			"name", "updated_at", "email", "email_verified", "org_id", "org_name", "org_role", "idp",
 			"client_id", "scope",
 		},
+		ACRValuesSupported:    slices.Clone(acr.Supported),
 		ClaimTypesSupported:   []string{"normal"},
 		PromptValuesSupported: []string{"none", "login", "consent"},
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
@@ -357,6 +358,9 @@ type authParams struct {
 	// maxAge is in seconds; -1 when absent.
 	maxAge  int64
 	hintSub string
+	// acr is the class acr_values asks for (acr.Requested): "" when it
+	// names none Ostiary knows.
+	acr string
 }
 
 var (
@@ -381,6 +385,10 @@ func (s *Server) authorizeParams(ctx context.Context, ar fosite.AuthorizeRequest
 	case !s256Challenge.MatchString(challenge):
 		return p, fosite.ErrInvalidRequest.WithHint("The code_challenge is not a base64url SHA-256 digest.")
 	}
+	// OIDC Core §3.1.2.1: acr_values are voluntary claims, in order of
+	// preference. Values Ostiary does not know are ignored (never an
+	// error); the weakest known one is insisted on (decide, step b2).
+	p.acr, _ = acr.Requested(strings.Fields(form.Get("acr_values")))
 	p.prompts = strings.Fields(form.Get("prompt"))
 	for _, pr := range p.prompts {
 		if !slices.Contains(knownPrompts, pr) {
@@ -424,6 +432,7 @@ func (s *Server) park(w http.ResponseWriter, r *http.Request, clientID string, o
 			ClientID:  clientID,
 			Form:      orig.Encode(),
 			SessionID: d.browser.ID,
+			ACR:       d.acr,
 			CreatedAt: now,
 			ExpiresAt: now.Add(s.cfg.AuthRequestLifespan),
 		}
@@ -439,10 +448,22 @@ func (s *Server) park(w http.ResponseWriter, r *http.Request, clientID string, o
 		err := s.store.UpdateAuthRequest(ctx, id, func(old storage.AuthRequest) (storage.AuthRequest, error) {
 			old.SessionID = d.browser.ID
 			old.LoginAt, old.OrgID, old.ConsentGiven = time.Time{}, "", false
+			old.ACR = d.acr
 			return old, nil
 		})
 		if err != nil {
 			s.serverErrorPage(w, r, "rebind authorization request", err)
+			return
+		}
+	case d.acr != "" && parked.ACR != d.acr:
+		// The step-up page reads the class it must reach from here.
+		id = parked.ID
+		err := s.store.UpdateAuthRequest(ctx, id, func(old storage.AuthRequest) (storage.AuthRequest, error) {
+			old.ACR = d.acr
+			return old, nil
+		})
+		if err != nil {
+			s.serverErrorPage(w, r, "record the requested acr", err)
 			return
 		}
 	default:

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
@@ -28,6 +29,8 @@ type decision struct {
 	authTime time.Time
 	// requestedAt is when the authorization request first arrived.
 	requestedAt time.Time
+	// acr is, when page is the step-up, the class the session must reach.
+	acr string
 }
 
 // decide runs the same steps on every arrival, first or resumed: sign-in,
@@ -117,12 +120,22 @@ func (s *Server) decide(ctx context.Context, r *http.Request, browser *browserLo
 		return need(PathOrganization, fosite.ErrInteractionRequired, "The user must choose an organization.")
 	}
 	d.org = org
-	// (b2) An organization may require a second factor (like Keycloak's
-	// "configure OTP" required action): a session without one is sent to
-	// set it up, or to confirm it, before the authorization goes on.
-	// The membership carries the organization's requirement.
-	if grants.LacksRequiredFactor(org, bs.AMR) {
-		return need(PathMFASetup, fosite.ErrInteractionRequired, "The organization requires two-factor sign-in.")
+	// (b2) The authentication context. An organization may require a
+	// second factor or a passkey (like Keycloak's "configure OTP" required
+	// action), and acr_values may ask for a class (OIDC Core §3.1.2.1): a
+	// session whose amr does not satisfy the stronger of the two is sent
+	// to the step-up page (to confirm a factor it has, or set one up)
+	// before the authorization goes on; with prompt=none the client gets
+	// interaction_required (§3.1.2.6). The membership carries the
+	// organization's requirement. The code then carries the class the
+	// session actually reached (tokens.SetACR), never the one asked for.
+	if want := acr.Stronger(p.acr, grants.RequiredACR(org)); want != "" && !acr.Satisfies(bs.AMR, want) {
+		d.acr = want
+		hint := "The sign-in does not satisfy the requested acr_values."
+		if grants.LacksRequiredFactor(org, bs.AMR) {
+			hint = "The organization requires " + grants.RequiredFactorText(org) + "."
+		}
+		return need(PathMFASetup, fosite.ErrInteractionRequired, hint)
 	}
 
 	// (c) Consent, for third-party clients only.

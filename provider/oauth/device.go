@@ -15,6 +15,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/oauth/grants"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -328,6 +329,9 @@ func (s *Server) deviceApproval(ctx context.Context, g storage.DeviceGrant, bs s
 		}
 	}
 	if grants.LacksRequiredFactor(org, bs.AMR) {
+		if grants.RequiredACR(org) == acr.PhishingResistant {
+			return out, fault.Forbiddenf("The organization requires sign-in with a passkey: sign out, sign in with your passkey, and enter the code again.")
+		}
 		return out, fault.Forbiddenf("The organization requires two-factor sign-in: sign out, sign in with your second factor, and enter the code again.")
 	}
 	out.Status = storage.DeviceGrantApproved

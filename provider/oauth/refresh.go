@@ -52,7 +52,7 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		// disabled-user check above, the refusal revokes nothing: the
 		// grant refreshes again once the requirement is off.
 		if grants.LacksRequiredFactor(&m, sess.IDTokenClaims().AuthenticationMethodsReferences) {
-			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; sign in again.")
+			return fosite.ErrInvalidGrant.WithHintf("The organization requires %s; sign in again.", grants.RequiredFactorText(&m))
 		}
 		sess.OrgName, sess.OrgRole = m.OrgName, m.Role
 	}

@@ -10,16 +10,16 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const authRequestColumns = `id, client_id, form, session_id, login_at, org_id, consent_given, denied, created_at, expires_at`
+const authRequestColumns = `id, client_id, form, session_id, login_at, org_id, consent_given, denied, acr, created_at, expires_at`
 
 func authRequestArgs(r storage.AuthRequest) []any {
-	return []any{r.ID, r.ClientID, r.Form, r.SessionID, ts(r.LoginAt), r.OrgID, r.ConsentGiven, r.Denied,
+	return []any{r.ID, r.ClientID, r.Form, r.SessionID, ts(r.LoginAt), r.OrgID, r.ConsentGiven, r.Denied, r.ACR,
 		ts(r.CreatedAt), ts(r.ExpiresAt)}
 }
 
 func scanAuthRequest(row pgx.Row) (storage.AuthRequest, error) {
 	var r storage.AuthRequest
-	err := row.Scan(&r.ID, &r.ClientID, &r.Form, &r.SessionID, scanTime(&r.LoginAt), &r.OrgID, &r.ConsentGiven, &r.Denied,
+	err := row.Scan(&r.ID, &r.ClientID, &r.Form, &r.SessionID, scanTime(&r.LoginAt), &r.OrgID, &r.ConsentGiven, &r.Denied, &r.ACR,
 		scanTime(&r.CreatedAt), scanTime(&r.ExpiresAt))
 	return r, err
 }
@@ -27,7 +27,7 @@ func scanAuthRequest(row pgx.Row) (storage.AuthRequest, error) {
 // CreateAuthRequest returns storage.ErrAlreadyExists.
 func (s *Store) CreateAuthRequest(ctx context.Context, r storage.AuthRequest) error {
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO auth_requests (`+authRequestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`, authRequestArgs(r)...)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`, authRequestArgs(r)...)
 	if err != nil {
 		return dbErr("postgres: create auth request", err)
 	}
@@ -61,7 +61,7 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(storag
 			return err
 		}
 		r.ID = id
-		_, err = q.Exec(ctx, `UPDATE auth_requests SET (`+authRequestColumns+`) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		_, err = q.Exec(ctx, `UPDATE auth_requests SET (`+authRequestColumns+`) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			WHERE id = $1`, authRequestArgs(r)...)
 		if err != nil {
 			return dbErr(op, err)

@@ -9,18 +9,18 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const orgColumns = `id, name, require_mfa, created_at, updated_at`
+const orgColumns = `id, name, require_mfa, require_passkey, created_at, updated_at`
 
 func scanOrg(row pgx.Row) (storage.Organization, error) {
 	var o storage.Organization
-	err := row.Scan(&o.ID, &o.Name, &o.RequireMFA, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+	err := row.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
 	return o, err
 }
 
 // CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
 func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
-	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT DO NOTHING`, o.ID, o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt))
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT DO NOTHING`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
 		return dbErr("postgres: create organization", err)
 	}
@@ -78,8 +78,8 @@ func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organi
 				return fmt.Errorf("%s: name taken: %w", op, storage.ErrAlreadyExists)
 			}
 		}
-		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, require_mfa = $3, created_at = $4, updated_at = $5 WHERE id = $1`,
-			id, o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt))
+		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, require_mfa = $3, require_passkey = $4, created_at = $5, updated_at = $6 WHERE id = $1`,
+			id, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
 		if err != nil {
 			return dbErr(op, err)
 		}
@@ -101,13 +101,13 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 }
 
 // membershipSelect reads memberships with the organization's current name
-// and require_mfa.
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, m.created_at
+// and requirements.
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(row pgx.Row) (storage.Membership, error) {
 	var m storage.Membership
-	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, scanTime(&m.CreatedAt))
+	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, scanTime(&m.CreatedAt))
 	return m, err
 }
 

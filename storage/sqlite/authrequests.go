@@ -8,22 +8,22 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const authRequestCols = `id, client_id, form, session_id, login_at, org_id, consent_given, denied, created_at, expires_at`
+const authRequestCols = `id, client_id, form, session_id, login_at, org_id, consent_given, denied, acr, created_at, expires_at`
 
 func scanAuthRequest(r rowScanner) (storage.AuthRequest, error) {
 	var a storage.AuthRequest
-	err := r.Scan(&a.ID, &a.ClientID, &a.Form, &a.SessionID, timeCol{&a.LoginAt}, &a.OrgID, &a.ConsentGiven, &a.Denied,
+	err := r.Scan(&a.ID, &a.ClientID, &a.Form, &a.SessionID, timeCol{&a.LoginAt}, &a.OrgID, &a.ConsentGiven, &a.Denied, &a.ACR,
 		timeCol{&a.CreatedAt}, timeCol{&a.ExpiresAt})
 	return a, err
 }
 
 func authRequestArgs(a storage.AuthRequest) []any {
-	return []any{a.ID, a.ClientID, a.Form, a.SessionID, ts(a.LoginAt), a.OrgID, a.ConsentGiven, a.Denied, ts(a.CreatedAt), ts(a.ExpiresAt)}
+	return []any{a.ID, a.ClientID, a.Form, a.SessionID, ts(a.LoginAt), a.OrgID, a.ConsentGiven, a.Denied, a.ACR, ts(a.CreatedAt), ts(a.ExpiresAt)}
 }
 
 // CreateAuthRequest returns storage.ErrAlreadyExists.
 func (s *Store) CreateAuthRequest(ctx context.Context, a storage.AuthRequest) error {
-	_, err := s.exec(ctx, `INSERT INTO auth_requests (`+authRequestCols+`) VALUES (`+placeholders(10)+`)`, authRequestArgs(a)...)
+	_, err := s.exec(ctx, `INSERT INTO auth_requests (`+authRequestCols+`) VALUES (`+placeholders(11)+`)`, authRequestArgs(a)...)
 	if err != nil {
 		return fmt.Errorf("sqlite: create auth request %q: %w", a.ID, err)
 	}
@@ -52,7 +52,7 @@ func (s *Store) UpdateAuthRequest(ctx context.Context, id string, fn func(storag
 			return err
 		}
 		a.ID = id
-		_, err = s.exec(ctx, `UPDATE auth_requests SET (`+authRequestCols[len("id, "):]+`) = (`+placeholders(9)+`) WHERE id = ?`,
+		_, err = s.exec(ctx, `UPDATE auth_requests SET (`+authRequestCols[len("id, "):]+`) = (`+placeholders(10)+`) WHERE id = ?`,
 			append(authRequestArgs(a)[1:], id)...)
 		if err != nil {
 			return fmt.Errorf("sqlite: update auth request %q: %w", id, err)

@@ -7,17 +7,17 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const orgCols = `id, name, require_mfa, created_at, updated_at`
+const orgCols = `id, name, require_mfa, require_passkey, created_at, updated_at`
 
 func scanOrg(r rowScanner) (storage.Organization, error) {
 	var o storage.Organization
-	err := r.Scan(&o.ID, &o.Name, &o.RequireMFA, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+	err := r.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
 	return o, err
 }
 
 // CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
 func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
-	_, err := s.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?, ?, ?, ?, ?)`, o.ID, o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt))
+	_, err := s.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?)`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: create organization %q: %w", o.ID, err)
 	}
@@ -54,8 +54,8 @@ func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organi
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, `UPDATE organizations SET name = ?, require_mfa = ?, created_at = ?, updated_at = ? WHERE id = ?`,
-			o.Name, o.RequireMFA, ts(o.CreatedAt), ts(o.UpdatedAt), id)
+		_, err = s.exec(ctx, `UPDATE organizations SET name = ?, require_mfa = ?, require_passkey = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("sqlite: update organization %q: %w", id, err)
 		}
@@ -72,13 +72,13 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 }
 
 // membershipSelect reads memberships with the organization's current name
-// and require_mfa.
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, m.created_at
+// and requirements.
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(r rowScanner) (storage.Membership, error) {
 	var m storage.Membership
-	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, timeCol{&m.CreatedAt})
+	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, timeCol{&m.CreatedAt})
 	return m, err
 }
 

@@ -22,6 +22,7 @@ func fullAuthRequest(id string, created time.Time) storage.AuthRequest {
 		OrgID:        "org-1",
 		ConsentGiven: true,
 		Denied:       true,
+		ACR:          "phr",
 		CreatedAt:    created,
 		ExpiresAt:    created.Add(10 * time.Minute),
 	}
@@ -63,6 +64,7 @@ func testAuthRequestCRUD(t *testing.T, s storage.Store) {
 	upd.LoginAt = at(time.Minute)
 	upd.OrgID = "org-2"
 	upd.ConsentGiven = true
+	upd.ACR = "urn:ostiary:acr:2fa"
 	var seen storage.AuthRequest
 	must(t, "UpdateAuthRequest", s.UpdateAuthRequest(ctx, "r2", func(r storage.AuthRequest) (storage.AuthRequest, error) {
 		seen = r

@@ -15,6 +15,7 @@ var mfaTests = []subTest{
 	{"MFA/RecoveryCodes", testRecoveryCodes},
 	{"MFA/Challenges", testMFAChallenges},
 	{"MFA/OrgFlag", testOrgRequireMFA},
+	{"MFA/OrgPasskeyFlag", testOrgRequirePasskey},
 	{"MFA/UserDeleteCascades", testMFACascade},
 }
 
@@ -227,6 +228,47 @@ func testOrgRequireMFA(t *testing.T, s storage.Store) {
 	must(t, "ListOrgs", err)
 	if len(list) != 2 || !list[0].RequireMFA || list[1].RequireMFA {
 		t.Errorf("ListOrgs = %+v; want RequireMFA set on Acme only", list)
+	}
+}
+
+// testOrgRequirePasskey: the passkey requirement is its own flag, carried
+// by every membership read like RequireMFA and independent of it.
+func testOrgRequirePasskey(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	seedOrg(t, s, "o1", "Acme", base)
+	seedOrg(t, s, "o2", "Beta", base)
+	seedUser(t, s, "u1")
+	for _, org := range []string{"o1", "o2"} {
+		must(t, "AddMembership "+org, s.AddMembership(ctx, storage.Membership{OrgID: org, UserID: "u1", Role: "member", CreatedAt: base}))
+	}
+	must(t, "UpdateOrg", s.UpdateOrg(ctx, "o2", func(o storage.Organization) (storage.Organization, error) {
+		o.RequirePasskey = true
+		return o, nil
+	}))
+	m, err := s.GetMembership(ctx, "o2", "u1")
+	must(t, "GetMembership", err)
+	if !m.OrgRequirePasskey || m.OrgRequireMFA {
+		t.Errorf("GetMembership(o2) = %+v, want OrgRequirePasskey only", m)
+	}
+	byUser, err := s.ListMembershipsByUser(ctx, "u1")
+	must(t, "ListMembershipsByUser", err)
+	if len(byUser) != 2 || byUser[0].OrgRequirePasskey || !byUser[1].OrgRequirePasskey {
+		t.Errorf("ListMembershipsByUser = %+v, want OrgRequirePasskey on Beta only", byUser)
+	}
+	byOrg, err := s.ListMembersByOrg(ctx, "o2")
+	must(t, "ListMembersByOrg", err)
+	if len(byOrg) != 1 || !byOrg[0].OrgRequirePasskey {
+		t.Errorf("ListMembersByOrg(o2) = %+v, want OrgRequirePasskey", byOrg)
+	}
+	o, err := s.GetOrg(ctx, "o2")
+	must(t, "GetOrg", err)
+	if !o.RequirePasskey || o.RequireMFA {
+		t.Errorf("GetOrg(o2) = %+v, want RequirePasskey only", o)
+	}
+	list, err := s.ListOrgs(ctx)
+	must(t, "ListOrgs", err)
+	if len(list) != 2 || list[0].RequirePasskey || !list[1].RequirePasskey {
+		t.Errorf("ListOrgs = %+v; want RequirePasskey set on Beta only", list)
 	}
 }
 

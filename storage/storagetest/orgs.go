@@ -60,7 +60,7 @@ func testOrgRoles(t *testing.T, s storage.Store) {
 
 func testOrgBasics(t *testing.T, s storage.Store) {
 	ctx := t.Context()
-	want := storage.Organization{ID: "o1", Name: "Acme", RequireMFA: true, CreatedAt: base, UpdatedAt: at(time.Second)}
+	want := storage.Organization{ID: "o1", Name: "Acme", RequireMFA: true, RequirePasskey: true, CreatedAt: base, UpdatedAt: at(time.Second)}
 	must(t, "CreateOrg", s.CreateOrg(ctx, want))
 	got, err := s.GetOrg(ctx, "o1")
 	must(t, "GetOrg", err)

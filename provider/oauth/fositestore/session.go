@@ -20,6 +20,10 @@ const (
 	ClaimIdP = "idp"
 	// ClaimAct names the actor of a delegated token (RFC 8693 §4.1).
 	ClaimAct = "act"
+	// ClaimACR is the authentication context class of the sign-in the
+	// token stands for (OIDC Core §2, RFC 9068 §2.2.1), in access tokens
+	// and introspection; fosite writes the ID token's itself.
+	ClaimACR = "acr"
 )
 
 // TypAccessToken is the typ header of an access token (RFC 9068 §2.1).
@@ -88,6 +92,7 @@ func (s *Session) Clone() fosite.Session {
 func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]any{"client_id": s.ClientID}
 	s.AddOrgClaims(extra)
+	s.addACR(extra)
 	if s.Act != nil {
 		extra[ClaimAct] = s.Act
 	}
@@ -108,11 +113,20 @@ func (s *Session) GetExtraClaims() map[string]any {
 	if s.SID != "" {
 		extra[ClaimSID] = s.SID
 	}
+	s.addACR(extra)
 	if s.Act != nil {
 		extra[ClaimAct] = s.Act
 	}
 	s.addConfirmation(extra)
 	return extra
+}
+
+// addACR puts the acr of the sign-in on m, when the grant has one (a
+// client acting for itself has none).
+func (s *Session) addACR(m map[string]any) {
+	if s.DefaultSession != nil && s.Claims != nil && s.Claims.AuthenticationContextClassReference != "" {
+		m[ClaimACR] = s.Claims.AuthenticationContextClassReference
+	}
 }
 
 // addConfirmation puts the cnf claim of a DPoP-bound token on m (RFC 9449

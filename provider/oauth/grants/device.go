@@ -178,7 +178,7 @@ func (h *DeviceCode) prepare(ctx context.Context, ar fosite.AccessRequester, g s
 			return fosite.ErrServerError.WithWrap(err).WithDebugf("load membership: %v", err)
 		}
 		if LacksRequiredFactor(&m, g.AMR) {
-			return fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in.")
+			return fosite.ErrInvalidGrant.WithHintf("The organization requires %s.", RequiredFactorText(&m))
 		}
 		sess.OrgID, sess.OrgName, sess.OrgRole = m.OrgID, m.OrgName, m.Role
 	}

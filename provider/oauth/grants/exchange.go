@@ -25,13 +25,15 @@ import (
 // on ("get a new token") and what it already gets for a dead refresh token.
 var errPATInvalid = fosite.ErrInvalidGrant.WithHint("The personal access token is unknown, revoked or expired.")
 
-// errPATWithoutMFA answers a personal access token made in a session
-// without a second factor when the organization the token would be for
-// requires one: the token stands for that sign-in, as a refresh token
-// stands for its grant's (provider/oauth's reloadForRefresh), so it is refused while the
-// requirement is on.
-var errPATWithoutMFA = fosite.ErrInvalidGrant.WithHint("The organization requires two-factor sign-in; " +
-	"sign in with it and create a new personal access token.")
+// errPATWithoutFactor answers a personal access token made in a session
+// without the factor the organization the token would be for requires (a
+// second factor, or a passkey): the token stands for that sign-in, as a
+// refresh token stands for its grant's (provider/oauth's
+// reloadForRefresh), so it is refused while the requirement is on.
+func errPATWithoutFactor(org *storage.Membership) *fosite.RFC6749Error {
+	return fosite.ErrInvalidGrant.WithHintf("The organization requires %s; "+
+		"sign in with it and create a new personal access token.", RequiredFactorText(org))
+}
 
 // PATStore is what the exchange and introspection read of personal access
 // tokens.
@@ -168,7 +170,7 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 		return err
 	}
 	if LacksRequiredFactor(org, p.AMR) {
-		return errPATWithoutMFA
+		return errPATWithoutFactor(org)
 	}
 	sess, err := exchangeSession(ar, u.ID, cl.GetID())
 	if err != nil {
@@ -177,6 +179,10 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	if org != nil {
 		sess.OrgID, sess.OrgName, sess.OrgRole = org.OrgID, org.OrgName, org.Role
 	}
+	// The token stands for the sign-in the PAT was made in: its amr, and
+	// the acr that follows from it (RFC 9068 §2.2.1).
+	sess.IDTokenClaims().AuthenticationMethodsReferences = slices.Clone(p.AMR)
+	tokens.SetACR(sess)
 	exp := now.Add(h.lifespanFor(cl))
 	if !p.ExpiresAt.IsZero() && p.ExpiresAt.Before(exp) {
 		exp = p.ExpiresAt

@@ -38,6 +38,8 @@ type presented struct {
 	orgID, orgName, orgRole string
 	// audience is the ID token's aud (whom it was issued to).
 	audience []string
+	// amr is the token's sign-in methods, carried to the new token.
+	amr []string
 }
 
 // errTokenInvalid answers an access or ID token that is not one this
@@ -73,13 +75,15 @@ func (h *PATExchange) verify(ctx context.Context, which, typ, token string) (pre
 		return presented{
 			subject: sess.GetSubject(), scopes: slices.Clone([]string(ar.GetGrantedScopes())), expiresAt: exp,
 			act: sess.Act, orgID: sess.OrgID, orgName: sess.OrgName, orgRole: sess.OrgRole,
+			amr: slices.Clone(sess.IDTokenClaims().AuthenticationMethodsReferences),
 		}, nil
 	case TokenTypeIDToken:
 		hint, err := h.IDTokens.VerifyIDTokenHint(ctx, h.Issuer, token)
 		if err != nil || hint.Expired || hint.ExpiresAt.IsZero() || !hint.ExpiresAt.After(h.Now()) {
 			return presented{}, errTokenInvalid(which)
 		}
-		return presented{subject: hint.Subject, scopes: []string{"openid"}, expiresAt: hint.ExpiresAt, audience: hint.Audience}, nil
+		return presented{subject: hint.Subject, scopes: []string{"openid"}, expiresAt: hint.ExpiresAt, audience: hint.Audience,
+			amr: hint.AMR}, nil
 	}
 	return presented{}, fosite.ErrInvalidRequest.WithHintf("The %s_type is not supported.", which)
 }
@@ -190,6 +194,10 @@ func (h *PATExchange) handleTokenSubject(ctx context.Context, ar fosite.AccessRe
 		return err
 	}
 	sess.Act = act
+	// The new token stands for the subject token's sign-in: its amr and
+	// the acr that follows from it.
+	sess.IDTokenClaims().AuthenticationMethodsReferences = subj.amr
+	tokens.SetACR(sess)
 	if user != nil {
 		if subj.orgID != "" {
 			sess.OrgID, sess.OrgName, sess.OrgRole = subj.orgID, subj.orgName, subj.orgRole
@@ -197,6 +205,20 @@ func (h *PATExchange) handleTokenSubject(ctx context.Context, ar fosite.AccessRe
 			return err
 		} else if org != nil {
 			sess.OrgID, sess.OrgName, sess.OrgRole = org.OrgID, org.OrgName, org.Role
+		}
+		// The organization's second-factor or passkey requirement holds
+		// for the exchanged token as for a refresh of the subject's grant.
+		if sess.OrgID != "" {
+			m, err := h.Store.GetMembership(ctx, sess.OrgID, user.ID)
+			if errors.Is(err, storage.ErrNotFound) {
+				return fosite.ErrInvalidGrant.WithHint("The person is no longer a member of the subject token's organization.")
+			}
+			if err != nil {
+				return fosite.ErrServerError.WithWrap(err).WithDebugf("load membership: %v", err)
+			}
+			if LacksRequiredFactor(&m, subj.amr) {
+				return fosite.ErrInvalidGrant.WithHintf("The organization requires %s; sign in with it again.", RequiredFactorText(&m))
+			}
 		}
 	}
 	end := h.Now().Add(h.lifespanFor(cl))

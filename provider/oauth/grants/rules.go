@@ -3,6 +3,7 @@ package grants
 import (
 	"slices"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -21,8 +22,8 @@ const ScopeAdmin = "ostiary:admin"
 //     the token endpoint, and provider/oauth's AdminPrincipal checks again
 //     (ClientMayHoldAdmin) on every call.
 //
-// And it is the one place of an organization's second-factor requirement
-// (LacksRequiredFactor).
+// And it is the one place of an organization's second-factor or passkey
+// requirement (RequiredACR, LacksRequiredFactor).
 
 // UserMayHoldAdmin is the rule for users.
 func UserMayHoldAdmin(u storage.User) bool { return u.Admin && !u.Disabled }
@@ -51,15 +52,40 @@ func AdminLost(u storage.User, granted []string) bool {
 	return slices.Contains(granted, ScopeAdmin) && !UserMayHoldAdmin(u)
 }
 
-// AMROTP is the RFC 8176 method of a second factor in a session's and an
-// ID token's amr; an organization that requires two-factor sign-in wants it.
-const AMROTP = "otp"
+// RequiredACR is the authentication context class (provider/acr) an
+// organization requires of its members' sign-ins: acr.PhishingResistant
+// when it requires a passkey, acr.TwoFactor when it requires a second
+// factor, "" for none (or no organization).
+func RequiredACR(org *storage.Membership) string {
+	switch {
+	case org == nil:
+		return ""
+	case org.OrgRequirePasskey:
+		return acr.PhishingResistant
+	case org.OrgRequireMFA:
+		return acr.TwoFactor
+	}
+	return ""
+}
 
 // LacksRequiredFactor is the one rule for an organization that requires
-// two-factor sign-in: a sign-in with amr may act in org (nil: none) only if
-// it had a second factor. provider/oauth's authorization (decide), a refresh
-// (reloadForRefresh) and a personal access token exchange all ask it, with
-// the amr of the session, of the grant and of the token's session.
+// two-factor or passkey sign-in: a sign-in with amr may act in org (nil:
+// none) only if its class satisfies RequiredACR (acr.Satisfies, so a
+// session stored with the older ["pwd","otp"] still counts as two
+// factors). provider/oauth's authorization (decide), a refresh
+// (reloadForRefresh), the device grant, and the token exchange of a
+// personal access token or of an access token all ask it, with the amr of
+// the session, of the grant and of the token's session.
 func LacksRequiredFactor(org *storage.Membership, amr []string) bool {
-	return org != nil && org.OrgRequireMFA && !slices.Contains(amr, AMROTP)
+	want := RequiredACR(org)
+	return want != "" && !acr.Satisfies(amr, want)
+}
+
+// RequiredFactorText names the organization's requirement for an error
+// description: "two-factor sign-in" or "sign-in with a passkey".
+func RequiredFactorText(org *storage.Membership) string {
+	if RequiredACR(org) == acr.PhishingResistant {
+		return "sign-in with a passkey"
+	}
+	return "two-factor sign-in"
 }

@@ -28,6 +28,8 @@ type IDTokenHint struct {
 	// Expired is set for a token past its exp, which is still accepted
 	// (OIDC RP-Initiated Logout §2 expects hints to be expired).
 	Expired bool
+	// AMR is the token's amr claim: how the person signed in.
+	AMR []string
 }
 
 // VerifyIDTokenHint checks an ID token this provider (issuer) issued: signed
@@ -76,6 +78,13 @@ func (s *Signer) VerifyIDTokenHint(ctx context.Context, issuer, raw string) (IDT
 		h.ClientID = azp
 	} else if len(h.Audience) == 1 {
 		h.ClientID = h.Audience[0]
+	}
+	if amr, ok := c["amr"].([]any); ok {
+		for _, m := range amr {
+			if s, ok := m.(string); ok {
+				h.AMR = append(h.AMR, s)
+			}
+		}
 	}
 	h.IssuedAt = unixClaim(c, "iat")
 	h.ExpiresAt = unixClaim(c, "exp")

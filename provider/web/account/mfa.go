@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/web/page"
@@ -40,6 +41,11 @@ type SignInRequest struct {
 	SessionID string
 	// RedirectTargets are the URIs the sign-in may end at, for form-action.
 	RedirectTargets []string
+	// ACR is the authentication context class (provider/acr) the parked
+	// authorization waits for, from its acr_values and the organization's
+	// policy; empty for nothing beyond the default. The step-up offers the
+	// factors that reach it.
+	ACR string
 }
 
 // Requests reads sign-ins in progress; web/signin implements it.
@@ -435,9 +441,9 @@ func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
 		switch {
 		case on && !hasOTP(s):
-			s.AMR = append(s.AMR, "otp")
+			s.AMR = acr.WithFactor(s.AMR, acr.AMROTP)
 		case !on:
-			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" })
+			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" || m == "mfa" && !slices.Contains(s.AMR, "hwk") })
 		}
 		return s, nil
 	})

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
@@ -57,6 +58,17 @@ type Ops interface {
 	DeleteClient(ctx context.Context, a accounts.Actor, id string) error
 	RotateKey(ctx context.Context, a accounts.Actor) (storage.SigningKey, error)
 	CreateOrg(ctx context.Context, a accounts.Actor, name string, requireMFA bool) (storage.Organization, error)
+	// ResetMFA removes the user's second factor and passkeys and ends
+	// their sessions; fault.NotFound when they had neither.
+	ResetMFA(ctx context.Context, a accounts.Actor, userID string) error
+	UpdateOrg(ctx context.Context, a accounts.Actor, id string, p adminapi.OrgPatch) (storage.Organization, error)
+}
+
+// Passkeys lists and removes a user's passkeys, auditing the removal;
+// *passkey.Service is one (the admin API and the CLI use the same).
+type Passkeys interface {
+	List(ctx context.Context, userID string) ([]storage.Passkey, error)
+	Remove(ctx context.Context, actor accounts.Actor, userID, id string) error
 }
 
 // UserChanges disables, enables, signs out and deletes users, auditing
@@ -71,19 +83,20 @@ type UserChanges interface {
 // Pages serves the admin pages. Every field is required: Routes panics
 // on a missing one, a wiring mistake found at start.
 type Pages struct {
-	Site  *page.Site
-	Store Store
-	Keys  KeyRing
-	Ops   Ops
-	Users UserChanges
+	Site     *page.Site
+	Store    Store
+	Keys     KeyRing
+	Ops      Ops
+	Users    UserChanges
+	Passkeys Passkeys
 }
 
 // Routes are the admin pages. Each needs a signed-in, enabled instance
 // administrator; a POST names its form in the action field where a page
 // has several.
 func (a *Pages) Routes() []page.Route {
-	if a.Site == nil || a.Store == nil || a.Keys == nil || a.Ops == nil || a.Users == nil {
-		panic("admin: Pages needs Site, Store, Keys, Ops and Users") // a wiring mistake, found at start
+	if a.Site == nil || a.Store == nil || a.Keys == nil || a.Ops == nil || a.Users == nil || a.Passkeys == nil {
+		panic("admin: Pages needs Site, Store, Keys, Ops, Users and Passkeys") // a wiring mistake, found at start
 	}
 	return []page.Route{
 		page.Get(PathAdmin, a.view(a.dashboard)),
@@ -164,13 +177,16 @@ func (a *Pages) nav(current string) nav {
 // notices are the messages a redirect after a change may ask for, by
 // code, so nobody can make the pages say what they like.
 var notices = map[string]string{
-	"client_deleted": "Client deleted. It can no longer sign users in or get tokens.",
-	"disabled":       "Account disabled. Their sessions and tokens ended.",
-	"enabled":        "Account enabled. They can sign in again.",
-	"deleted":        "Account deleted.",
-	"sessions_ended": "Sessions ended. They must sign in again everywhere.",
-	"rotated":        "New signing key published. It starts signing once caches have seen it.",
-	"org_created":    "Organization created. You are its owner.",
+	"client_deleted":  "Client deleted. It can no longer sign users in or get tokens.",
+	"disabled":        "Account disabled. Their sessions and tokens ended.",
+	"enabled":         "Account enabled. They can sign in again.",
+	"deleted":         "Account deleted.",
+	"sessions_ended":  "Sessions ended. They must sign in again everywhere.",
+	"passkey_removed": "Passkey removed. It can no longer sign in to this account.",
+	"mfa_reset":       "Two-step verification and passkeys removed; every session and token ended.",
+	"org_requirement": "Sign-in requirement changed. Members' sessions and grants without it now stop at the next sign-in or refresh.",
+	"rotated":         "New signing key published. It starts signing once caches have seen it.",
+	"org_created":     "Organization created. You are its owner.",
 }
 
 func (ar *request) notice() string { return notices[ar.r.URL.Query().Get("done")] }

@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/keys"
+	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/pat"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/provider/web/account"
@@ -78,8 +79,10 @@ func newAdminHarness(t *testing.T) *adminHarness {
 		t.Fatal(err)
 	}
 	fk := &fakeKeys{list: []keys.KeyInfo{{ID: "key-0", Algorithm: "RS256", State: keys.StateSigning}}}
-	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, Users: users, Audit: h.Store, Now: h.Clock.Now}
-	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users}
+	passkeys := &passkey.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}
+	ops := &adminapi.Service{Store: h.Store, Keys: fk, Orgs: orgs, Users: users, Audit: h.Store, Now: h.Clock.Now,
+		MFA: noTOTP{}, Passkeys: passkeys}
+	pages := &admin.Pages{Site: h.Site(), Store: h.Store, Keys: fk, Ops: ops, Users: users, Passkeys: passkeys}
 	h.Mount(pages.Routes(), login.Routes(), home.Routes())
 	u := h.User("root", "admin@example.com", "correct horse battery")
 	if err := h.Store.UpdateUser(h.Ctx(), u.ID, func(u storage.User) (storage.User, error) { u.Admin = true; return u, nil }); err != nil {

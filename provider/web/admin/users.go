@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/fault"
+	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/storage"
@@ -61,7 +64,15 @@ type userPage struct {
 	Self                                        bool
 	Memberships                                 []membershipRow
 	Sessions                                    []sessionRow
+	Passkeys                                    []passkeyRow
 	AuditURL                                    string
+}
+
+// passkeyRow is a passkey as the user page lists it; Type is
+// adminapi.PasskeyType's.
+type passkeyRow struct {
+	ID, Name, Type, Created, LastUsed string
+	CloneWarning                      bool
 }
 
 type membershipRow struct{ OrgName, Role, URL string }
@@ -109,6 +120,12 @@ func (a *Pages) userChange(ar *request) error {
 	case action == "end_sessions":
 		_, err = a.Users.EndSessions(ctx, ar.actor, u.ID, "")
 		done = "sessions_ended"
+	case (action == "remove_passkey" || action == "reset_mfa") && r.PostFormValue("confirm") != "yes":
+		return a.renderUser(ar, u, "Tick the box to confirm.", http.StatusUnprocessableEntity)
+	case action == "remove_passkey":
+		err, done = a.Passkeys.Remove(ctx, ar.actor, u.ID, r.PostFormValue("passkey")), "passkey_removed"
+	case action == "reset_mfa":
+		err, done = a.Ops.ResetMFA(ctx, ar.actor, u.ID), "mfa_reset"
 	case action == "delete":
 		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
 			return a.renderUser(ar, u, "Type the user's email address exactly to delete the account.", http.StatusUnprocessableEntity)
@@ -122,6 +139,10 @@ func (a *Pages) userChange(ar *request) error {
 	switch {
 	case errors.Is(err, accounts.ErrLastOwner):
 		return a.renderUser(ar, u, "This user is the only owner of an organization with other members. Make another member an owner first.", http.StatusConflict)
+	case errors.Is(err, passkey.ErrNotFound):
+		return a.renderUser(ar, u, "That passkey was removed already.", http.StatusNotFound)
+	case action == "reset_mfa" && fault.KindOf(err) == fault.NotFound:
+		return a.renderUser(ar, u, "This user has neither two-step verification nor a passkey.", http.StatusNotFound)
 	case err != nil:
 		return fmt.Errorf("admin: %s: %w", action, err)
 	}
@@ -150,6 +171,14 @@ func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status i
 	for _, s := range ss {
 		data.Sessions = append(data.Sessions, sessionRow{Started: when(s.CreatedAt), LastSeen: when(s.LastSeen),
 			IP: s.IP, UserAgent: s.UserAgent, Methods: strings.Join(s.AMR, ", ")})
+	}
+	ps, err := a.Passkeys.List(ctx, u.ID)
+	if err != nil {
+		return fmt.Errorf("admin: list passkeys: %w", err)
+	}
+	for _, p := range ps {
+		data.Passkeys = append(data.Passkeys, passkeyRow{ID: p.ID, Name: p.Name, Type: adminapi.PasskeyType(p.Attachment),
+			Created: when(p.CreatedAt), LastUsed: when(p.LastUsedAt), CloneWarning: p.CloneWarning})
 	}
 	data.CSRF = a.csrf(ar)
 	return a.Site.Render(ar.w, status, "admin_user", data)

@@ -56,8 +56,8 @@ const mfaChallengeLifetime = 5 * time.Minute
 
 // amrMFA is the session's amr after a second factor: RFC 8176 "otp" for
 // both an authenticator code and a recovery code, which is a one-time
-// password too. The audit log tells the two apart.
-var amrMFA = []string{"pwd", "otp"}
+// password too, and "mfa" (RFC 8176 §2). The audit log tells the two apart.
+var amrMFA = []string{"pwd", "otp", "mfa"}
 
 // MFAThrottleKey names a user's second-factor guesses for the throttle.
 // It is separate from the password's key on purpose: a correct password

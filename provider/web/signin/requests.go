@@ -20,7 +20,7 @@ func (p *Flows) SignInRequest(r *http.Request) (*account.SignInRequest, error) {
 		return nil, err
 	}
 	return &account.SignInRequest{ID: f.Req.ID, ClientID: f.ClientID(), ClientName: f.ClientName(),
-		SessionID: f.Req.SessionID, RedirectTargets: f.RedirectTargets()}, nil
+		SessionID: f.Req.SessionID, RedirectTargets: f.RedirectTargets(), ACR: f.Req.ACR}, nil
 }
 
 // Application is the parked request as the self-service pages show it
