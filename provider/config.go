@@ -97,7 +97,7 @@ type Config struct {
 	Backchannel BackchannelConfig
 
 	// AuditLog receives every audit event as one structured line (cmd/
-	// gives it a JSON handler so lines can be forwarded); nil: the
+	// gives it the handler of log.format, at every level); nil: the
 	// provider's logger.
 	AuditLog *slog.Logger
 

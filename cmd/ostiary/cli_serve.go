@@ -38,7 +38,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		defer st.Close()
 
 		pc := providerConfig(c, system)
-		pc.AuditLog = auditLogger(e.stderr)
+		pc.AuditLog = auditLogger(c, e.stderr)
 		p, err := provider.New(ctx, pc, st, log)
 		if err != nil {
 			return err
