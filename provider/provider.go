@@ -25,6 +25,7 @@ import (
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/tracing"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/signin"
@@ -49,6 +50,8 @@ type Provider struct {
 	routes []string
 	notify *backchannel.Notifier
 	mailer *mail.Worker
+	// traced is serveHTTP inside a server span, when tracing is on.
+	traced http.Handler
 	// background is the key rotation schedule and the janitor, when on.
 	background []func(context.Context)
 }
@@ -175,6 +178,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	var routes []string
 	// mount registers a whole pattern and records it for the tests.
 	mount := page.MuxFunc(func(pattern string, h http.Handler) {
+		if cfg.Tracing != nil {
+			h = tracing.Route(pattern, h)
+		}
 		mux.Handle(pattern, h)
 		routes = append(routes, pattern)
 	})
@@ -229,9 +235,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
-	return &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+	p := &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
 		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
-		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}, nil
+		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}
+	if cfg.Tracing != nil {
+		exact := map[string]bool{}
+		for path := range wellKnown {
+			exact[path] = true
+		}
+		p.traced = tracing.Handler(cfg.Tracing, http.HandlerFunc(p.serveHTTP), exact)
+		p.admin = tracing.Handler(cfg.Tracing, p.admin, nil)
+	}
+	return p, nil
 }
 
 // newMail builds the outbox worker and the configuration of the
@@ -306,12 +321,21 @@ func (p *Provider) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// ServeHTTP serves every endpoint of the provider. GET and HEAD of the
+// ServeHTTP serves every endpoint of the provider, each request inside a
+// server span when tracing is on (Config.Tracing). GET and HEAD of the
 // discovery documents and the JWKS, which every client and resource
 // server polls, go straight to their handler: the mux would pick the same
 // one for these exact, clean paths, after a pattern match that cost about a
 // tenth of such a request.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.traced != nil {
+		p.traced.ServeHTTP(w, r)
+		return
+	}
+	p.serveHTTP(w, r)
+}
+
+func (p *Provider) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if h, ok := p.wellKnown[r.URL.Path]; ok {
 			h.ServeHTTP(w, r)

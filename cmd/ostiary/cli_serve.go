@@ -31,7 +31,13 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			return err
 		}
 		logGeneratedSecret(log, c, generated)
-		st, err := openStore(ctx, c, c.MigrateOnStart, log)
+		tp, stopTracing, err := startTracing(ctx, c, e.getenv, log)
+		if err != nil {
+			return err
+		}
+		// Last: the spans of the shutdown itself are sent too.
+		defer stopTracing()
+		st, err := openStore(ctx, c, c.MigrateOnStart, log, tracerProvider(tp))
 		if err != nil {
 			return err
 		}
@@ -39,6 +45,7 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 
 		pc := providerConfig(c, system)
 		pc.AuditLog = auditLogger(c, e.stderr)
+		pc.Tracing = tracerProvider(tp)
 		p, err := provider.New(ctx, pc, st, log)
 		if err != nil {
 			return err
