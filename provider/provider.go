@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clientip"
@@ -50,6 +51,8 @@ type Provider struct {
 	routes []string
 	notify *backchannel.Notifier
 	mailer *mail.Worker
+	// authFailures is the queue of client.auth_failed events.
+	authFailures *audit.Queue
 	// traced is serveHTTP inside a server span, when tracing is on.
 	traced http.Handler
 	// background is the key rotation schedule and the janitor, when on.
@@ -115,6 +118,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	flows := &signin.Flows{Site: site, Store: store}
+	// Refused client authentications are audited without the endpoint
+	// waiting for the write.
+	authFailures := audit.NewQueue(recorder, authFailureQueue, logger)
 	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
 	oa, err := oauth.New(oauth.Config{
 		Issuer:                cfg.Issuer,
@@ -136,7 +142,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		PushedRequestLifespan:              cfg.PushedRequestLifespan,
 		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
 		DPoPNonces:                         cfg.DPoPNonces,
-	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger,
+		Proxies: proxies, Audit: authFailures})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
@@ -236,7 +243,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
 	p := &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
-		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
+		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker, authFailures: authFailures,
 		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}
 	if cfg.Tracing != nil {
 		exact := map[string]bool{}
@@ -348,10 +355,16 @@ func (p *Provider) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // AdminHandler serves the admin API alone, for a separate admin listener.
 func (p *Provider) AdminHandler() http.Handler { return p.admin }
 
-// Close stops background work: pending back-channel logout deliveries.
+// Close stops background work: pending back-channel logout deliveries,
+// and writes the queued audit events of refused clients.
 func (p *Provider) Close() {
 	p.notify.Close()
+	p.authFailures.Close()
 }
+
+// authFailureQueue is how many client.auth_failed events may wait for the
+// database; past it they are dropped (and counted in the log).
+const authFailureQueue = 1024
 
 // idTokenHints adapts the protocol's hint verifier to what the logout page
 // needs.
