@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,78 +21,14 @@ import (
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
-	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/proto"
 
+	"github.com/ostiary/ostiary/internal/otlptest"
 	"github.com/ostiary/ostiary/provider/tracing"
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/sqlite"
 	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
-
-// otlpReceiver is an OTLP/HTTP traces endpoint (the collector's protocol:
-// protobuf ExportTraceServiceRequest POSTed to /v1/traces) that keeps what
-// it receives.
-type otlpReceiver struct {
-	*httptest.Server
-	mu       sync.Mutex
-	spans    []*tracepb.Span
-	services []string
-}
-
-func newOTLPReceiver(t *testing.T) *otlpReceiver {
-	rcv := &otlpReceiver{}
-	rcv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/v1/traces" || r.Header.Get("Content-Type") != "application/x-protobuf" {
-			t.Errorf("export: %s %s %s", r.Method, r.URL.Path, r.Header.Get("Content-Type"))
-			http.Error(w, "no", http.StatusBadRequest)
-			return
-		}
-		body, _ := io.ReadAll(r.Body)
-		var req collectortrace.ExportTraceServiceRequest
-		if err := proto.Unmarshal(body, &req); err != nil {
-			t.Errorf("export body: %v", err)
-			http.Error(w, "bad", http.StatusBadRequest)
-			return
-		}
-		rcv.mu.Lock()
-		for _, rs := range req.ResourceSpans {
-			for _, a := range rs.GetResource().GetAttributes() {
-				if a.Key == "service.name" {
-					rcv.services = append(rcv.services, a.GetValue().GetStringValue())
-				}
-			}
-			for _, ss := range rs.ScopeSpans {
-				rcv.spans = append(rcv.spans, ss.Spans...)
-			}
-		}
-		rcv.mu.Unlock()
-		resp, _ := proto.Marshal(&collectortrace.ExportTraceServiceResponse{})
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(resp)
-	}))
-	t.Cleanup(rcv.Close)
-	return rcv
-}
-
-func (r *otlpReceiver) received() []*tracepb.Span {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*tracepb.Span(nil), r.spans...)
-}
-
-func spanAttr(s *tracepb.Span, key string) string {
-	for _, a := range s.Attributes {
-		if a.Key == key {
-			if v := a.GetValue().GetStringValue(); v != "" {
-				return v
-			}
-			return a.GetValue().String()
-		}
-	}
-	return ""
-}
 
 // TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans: with tracing
 // on, a token request (client_credentials, private_key_jwt whose jwks_uri
@@ -103,7 +38,7 @@ func spanAttr(s *tracepb.Span, key string) string {
 // its children, and the fetch sends the trace on to the key server.
 func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 	t.Parallel()
-	rcv := newOTLPReceiver(t)
+	rcv := otlptest.New(t)
 	tp, err := tracing.Start(t.Context(), tracing.Config{Endpoint: rcv.URL, Insecure: true, SampleRatio: 1, ServiceName: "ostiary-test"})
 	must(t, err)
 	defer func() { _ = tp.Shutdown(t.Context()) }()
@@ -158,11 +93,9 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 	}
 	must(t, tp.ForceFlush(t.Context()))
 
-	spans := rcv.received()
-	byID := map[string]*tracepb.Span{}
+	spans := rcv.Spans()
 	var server *tracepb.Span
 	for _, s := range spans {
-		byID[hex.EncodeToString(s.SpanId)] = s
 		if s.Kind == tracepb.Span_SPAN_KIND_SERVER {
 			if server != nil {
 				t.Fatalf("two server spans: %q and %q", server.Name, s.Name)
@@ -173,34 +106,23 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 	if server == nil {
 		t.Fatalf("no server span among %d", len(spans))
 	}
-	if server.Name != "POST /oauth2/token" || spanAttr(server, "http.route") != "/oauth2/token" {
-		t.Errorf("server span %q, http.route %q: want the route, not the raw path", server.Name, spanAttr(server, "http.route"))
+	if server.Name != "POST /oauth2/token" || otlptest.Attr(server, "http.route") != "/oauth2/token" {
+		t.Errorf("server span %q, http.route %q: want the route, not the raw path", server.Name, otlptest.Attr(server, "http.route"))
 	}
 	if hex.EncodeToString(server.TraceId) != callerTrace || hex.EncodeToString(server.ParentSpanId) != callerSpan {
 		t.Errorf("server span: trace %x parent %x, want the caller's %s/%s", server.TraceId, server.ParentSpanId, callerTrace, callerSpan)
 	}
-	if code := spanAttr(server, "http.response.status_code"); code != "int_value:200" {
+	if code := otlptest.Attr(server, "http.response.status_code"); code != "int_value:200" {
 		t.Errorf("status code attribute %q", code)
 	}
-	// childOf reports whether s descends from server within the trace.
-	childOf := func(s *tracepb.Span) bool {
-		for hops := 0; s != nil && hops < 10; hops++ {
-			if !bytes.Equal(s.TraceId, server.TraceId) {
-				return false
-			}
-			if bytes.Equal(s.ParentSpanId, server.SpanId) {
-				return true
-			}
-			s = byID[hex.EncodeToString(s.ParentSpanId)]
-		}
-		return false
-	}
+	// childOf reports whether s is below the server span, within its trace.
+	childOf := func(s *tracepb.Span) bool { return s != server && otlptest.Descends(spans, s, server) }
 	var db, outbound []*tracepb.Span
 	for _, s := range spans {
 		switch {
-		case spanAttr(s, "db.system.name") == "sqlite":
+		case otlptest.Attr(s, "db.system.name") == "sqlite":
 			db = append(db, s)
-		case s.Kind == tracepb.Span_SPAN_KIND_CLIENT && spanAttr(s, "http.request.method") == "GET":
+		case s.Kind == tracepb.Span_SPAN_KIND_CLIENT && otlptest.Attr(s, "http.request.method") == "GET":
 			outbound = append(outbound, s)
 		}
 	}
@@ -211,14 +133,14 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 		if !bytes.Equal(s.TraceId, server.TraceId) {
 			t.Errorf("database span %q outside the request's trace", s.Name)
 		}
-		if s.Kind != tracepb.Span_SPAN_KIND_CLIENT || s.Name == "" || spanAttr(s, "db.query.text") == "" {
-			t.Errorf("database span %q kind %v query %q", s.Name, s.Kind, spanAttr(s, "db.query.text"))
+		if s.Kind != tracepb.Span_SPAN_KIND_CLIENT || s.Name == "" || otlptest.Attr(s, "db.query.text") == "" {
+			t.Errorf("database span %q kind %v query %q", s.Name, s.Kind, otlptest.Attr(s, "db.query.text"))
 		}
 		if childOf(s) {
 			dbChildren++
 		}
 		// Statements carry placeholders, never the values bound to them.
-		if q := spanAttr(s, "db.query.text"); strings.Contains(q, "svc") || strings.Contains(q, assertion[:20]) {
+		if q := otlptest.Attr(s, "db.query.text"); strings.Contains(q, "svc") || strings.Contains(q, assertion[:20]) {
 			t.Errorf("a statement span carries a value: %s", q)
 		}
 	}
@@ -229,7 +151,7 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 		t.Fatalf("want one jwks_uri fetch span, under the server span; got %d", len(outbound))
 	}
 	fetch := outbound[0]
-	if u := spanAttr(fetch, "url.full"); u != keyServer.URL+"/jwks" {
+	if u := otlptest.Attr(fetch, "url.full"); u != keyServer.URL+"/jwks" {
 		t.Errorf("outbound span url.full %q", u)
 	}
 	// The key server got the trace: the fetch span is its parent.
@@ -266,8 +188,8 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 	<-rpDone
 	must(t, tp.ForceFlush(t.Context()))
 	var delivery *tracepb.Span
-	for _, s := range rcv.received() {
-		if s.Kind == tracepb.Span_SPAN_KIND_CLIENT && spanAttr(s, "http.request.method") == "POST" {
+	for _, s := range rcv.Spans() {
+		if s.Kind == tracepb.Span_SPAN_KIND_CLIENT && otlptest.Attr(s, "http.request.method") == "POST" {
 			delivery = s
 		}
 	}
@@ -281,11 +203,9 @@ func TestTracingExportsTokenRequestWithDatabaseAndOutboundSpans(t *testing.T) {
 		t.Errorf("relying party got traceparent %q, want %q", rpParent, want)
 	}
 
-	rcv.mu.Lock()
-	if len(rcv.services) == 0 || rcv.services[0] != "ostiary-test" {
-		t.Errorf("service.name = %v", rcv.services)
+	if svcs := rcv.Services(); len(svcs) == 0 || svcs[0] != "ostiary-test" {
+		t.Errorf("service.name = %v", svcs)
 	}
-	rcv.mu.Unlock()
 }
 
 func spanIDBytes(id trace.SpanID) []byte { return id[:] }
