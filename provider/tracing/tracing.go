@@ -159,15 +159,25 @@ func Handler(tp trace.TracerProvider, h http.Handler, paths map[string]bool) htt
 
 // Route names the server span of the requests pattern's handler serves by
 // the pattern (semconv's "METHOD route" and http.route), wherever the request
-// was copied on the way from Handler to the mux.
+// was copied on the way from Handler to the mux. A mux of its own inside h
+// (the admin API's) names it by its finer pattern.
 func Route(pattern string, h http.Handler) http.Handler {
 	route := routePath(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+		span := trace.SpanFromContext(r.Context())
+		if !span.IsRecording() {
+			h.ServeHTTP(w, r)
+			return
+		}
+		name := func(route string) {
 			span.SetName(r.Method + " " + route)
 			span.SetAttributes(semconv.HTTPRoute(route))
 		}
+		name(route)
 		h.ServeHTTP(w, r)
+		if inner := routePath(r.Pattern); inner != "" && r.Pattern != pattern {
+			name(inner)
+		}
 	})
 }
 

@@ -69,6 +69,9 @@ func TestHandlerNamesSpansByRoute(t *testing.T) {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec))
 	mux := http.NewServeMux()
 	mux.Handle("GET /users/{id}", Route("GET /users/{id}", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+	inner := http.NewServeMux()
+	inner.HandleFunc("DELETE /api/keys/{kid}", func(http.ResponseWriter, *http.Request) {})
+	mux.Handle("/api/", Route("/api/", inner))
 	// A middleware between Handler and the mux that copies the request.
 	copying := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/.well-known/openid-configuration" {
@@ -77,14 +80,26 @@ func TestHandlerNamesSpansByRoute(t *testing.T) {
 		mux.ServeHTTP(w, r.WithContext(r.Context()))
 	})
 	h := Handler(tp, copying, map[string]bool{"/.well-known/openid-configuration": true})
-	for _, path := range []string{"/users/u-123", "/.well-known/openid-configuration", "/nothing/here"} {
-		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+	for _, path := range []string{"/users/u-123", "/.well-known/openid-configuration", "/nothing/here", "DELETE /api/keys/k1"} {
+		method, path, ok := strings.Cut(path, " ")
+		if !ok {
+			method, path = http.MethodGet, method
+		}
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(method, path, nil))
 	}
-	var names []string
+	var names, routes []string
 	for _, s := range rec.Ended() {
 		names = append(names, s.Name())
+		for _, a := range s.Attributes() {
+			if a.Key == "http.route" {
+				routes = append(routes, a.Value.AsString())
+			}
+		}
 	}
-	want := []string{"GET /users/{id}", "GET /.well-known/openid-configuration", "GET"}
+	want := []string{"GET /users/{id}", "GET /.well-known/openid-configuration", "GET", "DELETE /api/keys/{kid}"}
+	if strings.Join(routes, "|") != "/users/{id}|/api/keys/{kid}" {
+		t.Errorf("http.route %q", routes)
+	}
 	if strings.Join(names, "|") != strings.Join(want, "|") {
 		t.Errorf("span names %q, want %q", names, want)
 	}
