@@ -226,7 +226,7 @@ var envOverrides = []struct {
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
 	{"OSTIARY_LOG_FORMAT", func(c *Config, v string) { c.Log.Format = v }},
 	// Where spans go is the exporter's own OTEL_EXPORTER_OTLP_* variables.
-	{"OSTIARY_TRACING_ENABLED", func(c *Config, v string) { c.Tracing.Enabled = v == "true" || v == "1" }},
+	{"OSTIARY_TRACING_ENABLED", func(c *Config, v string) { c.Tracing.setEnabled(v) }},
 	{"OSTIARY_MAIL_SMTP_HOST", func(c *Config, v string) { c.Mail.SMTP.Host = v }},
 	{"OSTIARY_MAIL_SMTP_USERNAME", func(c *Config, v string) { c.Mail.SMTP.Username = v }},
 	// The SMTP password is a secret: better in the environment than the file.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,12 +38,28 @@ type TracingConfig struct {
 	Headers     map[string]string `yaml:"headers"`
 	SampleRatio float64           `yaml:"sample_ratio"`
 	ServiceName string            `yaml:"service_name"`
+
+	// badEnabled is an OSTIARY_TRACING_ENABLED that is not a boolean.
+	badEnabled string
+}
+
+// setEnabled applies OSTIARY_TRACING_ENABLED (true, false, 1, 0 …).
+func (t *TracingConfig) setEnabled(v string) {
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		t.badEnabled = v
+		return
+	}
+	t.Enabled = b
 }
 
 // validateTracing checks the tracing: section, also when it is off, so a
 // mistake shows before the day tracing is turned on.
 func (c Config) validateTracing() []error {
 	var errs []error
+	if c.Tracing.badEnabled != "" {
+		errs = append(errs, fmt.Errorf("OSTIARY_TRACING_ENABLED: %q is not true or false", c.Tracing.badEnabled))
+	}
 	if err := c.tracingConfig().Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("tracing: %w", err))
 	}

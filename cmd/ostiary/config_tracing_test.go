@@ -102,7 +102,7 @@ func TestStartTracing(t *testing.T) {
 
 func TestTracingEnabledFromEnvironment(t *testing.T) {
 	t.Parallel()
-	for v, want := range map[string]bool{"true": true, "1": true, "false": false} {
+	for v, want := range map[string]bool{"true": true, "1": true, "false": false, "0": false} {
 		c, err := loadConfig("", func(k string) string {
 			if k == "OSTIARY_TRACING_ENABLED" {
 				return v
@@ -112,5 +112,14 @@ func TestTracingEnabledFromEnvironment(t *testing.T) {
 		if err != nil || c.Tracing.Enabled != want {
 			t.Errorf("OSTIARY_TRACING_ENABLED=%s: enabled %v, %v", v, c.Tracing.Enabled, err)
 		}
+	}
+	_, err := loadConfig("", func(k string) string {
+		if k == "OSTIARY_TRACING_ENABLED" {
+			return "yes please"
+		}
+		return ""
+	})
+	if err == nil || !strings.Contains(err.Error(), `OSTIARY_TRACING_ENABLED: "yes please" is not true or false`) {
+		t.Errorf("a bad OSTIARY_TRACING_ENABLED: %v", err)
 	}
 }
