@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
@@ -96,8 +98,13 @@ type Config struct {
 	// Backchannel is how back-channel logout deliveries are retried.
 	Backchannel BackchannelConfig
 
+	// Tracing, when set, traces every request, database statement and
+	// outbound call with it (provider/tracing); nil is tracing off, and then
+	// nothing is wrapped. The store is opened with it by the caller.
+	Tracing trace.TracerProvider
+
 	// AuditLog receives every audit event as one structured line (cmd/
-	// gives it a JSON handler so lines can be forwarded); nil: the
+	// gives it the handler of log.format, at every level); nil: the
 	// provider's logger.
 	AuditLog *slog.Logger
 

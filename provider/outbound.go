@@ -8,6 +8,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/clients"
 	"github.com/ostiary/ostiary/provider/outbound"
+	"github.com/ostiary/ostiary/provider/tracing"
 )
 
 // OutboundGuard is the address policy of every request the provider sends to
@@ -38,8 +39,13 @@ func upstreamClient(cfg Config, g outbound.Guard) (*http.Client, error) {
 	return outboundClient(cfg, g, cfg.OutboundLimits.UpstreamTimeout)
 }
 
-// outboundClient is the guarded client with cfg's limits and timeout.
+// outboundClient is the guarded client with cfg's limits and timeout; with
+// tracing on, each request is a client span that sends its trace context.
 func outboundClient(cfg Config, g outbound.Guard, timeout time.Duration) (*http.Client, error) {
 	l := cfg.OutboundLimits
-	return outbound.NewClient(outbound.Config{Guard: g, Timeout: timeout, MaxBodyBytes: l.MaxBodyBytes, MaxRedirects: l.MaxRedirects})
+	c, err := outbound.NewClient(outbound.Config{Guard: g, Timeout: timeout, MaxBodyBytes: l.MaxBodyBytes, MaxRedirects: l.MaxRedirects})
+	if err == nil && cfg.Tracing != nil {
+		c.Transport = tracing.Transport(cfg.Tracing, c.Transport)
+	}
+	return c, err
 }

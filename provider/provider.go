@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/audit"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/clientip"
@@ -26,6 +27,7 @@ import (
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/throttle"
+	"github.com/ostiary/ostiary/provider/tracing"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/selfservice"
 	"github.com/ostiary/ostiary/provider/web/signin"
@@ -50,6 +52,10 @@ type Provider struct {
 	routes []string
 	notify *backchannel.Notifier
 	mailer *mail.Worker
+	// authFailures is the queue of client.auth_failed events.
+	authFailures *audit.Queue
+	// traced is serveHTTP inside a server span, when tracing is on.
+	traced http.Handler
 	// background is the key rotation schedule and the janitor, when on.
 	background []func(context.Context)
 }
@@ -113,6 +119,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		return nil, fmt.Errorf("pages: %w", err)
 	}
 	flows := &signin.Flows{Site: site, Store: store}
+	// Refused client authentications are audited without the endpoint
+	// waiting for the write.
+	authFailures := audit.NewQueue(recorder, authFailureQueue, logger)
 	hmac := secrets.Derive(cfg.Secrets, secrets.PurposeTokenHMAC, 32)
 	oa, err := oauth.New(oauth.Config{
 		Issuer:                cfg.Issuer,
@@ -134,7 +143,8 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		PushedRequestLifespan:              cfg.PushedRequestLifespan,
 		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
 		DPoPNonces:                         cfg.DPoPNonces,
-	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger})
+	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger,
+		Proxies: proxies, Audit: authFailures})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
@@ -176,6 +186,9 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	var routes []string
 	// mount registers a whole pattern and records it for the tests.
 	mount := page.MuxFunc(func(pattern string, h http.Handler) {
+		if cfg.Tracing != nil {
+			h = tracing.Route(pattern, h)
+		}
 		mux.Handle(pattern, h)
 		routes = append(routes, pattern)
 	})
@@ -233,9 +246,18 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
-	return &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
-		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker,
-		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}, nil
+	p := &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker, authFailures: authFailures,
+		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}
+	if cfg.Tracing != nil {
+		exact := map[string]bool{}
+		for path := range wellKnown {
+			exact[path] = true
+		}
+		p.traced = tracing.Handler(cfg.Tracing, http.HandlerFunc(p.serveHTTP), exact)
+		p.admin = tracing.Handler(cfg.Tracing, p.admin, nil)
+	}
+	return p, nil
 }
 
 // newMail builds the outbox worker and the configuration of the
@@ -310,12 +332,21 @@ func (p *Provider) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// ServeHTTP serves every endpoint of the provider. GET and HEAD of the
+// ServeHTTP serves every endpoint of the provider, each request inside a
+// server span when tracing is on (Config.Tracing). GET and HEAD of the
 // discovery documents and the JWKS, which every client and resource
 // server polls, go straight to their handler: the mux would pick the same
 // one for these exact, clean paths, after a pattern match that cost about a
 // tenth of such a request.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p.traced != nil {
+		p.traced.ServeHTTP(w, r)
+		return
+	}
+	p.serveHTTP(w, r)
+}
+
+func (p *Provider) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if h, ok := p.wellKnown[r.URL.Path]; ok {
 			h.ServeHTTP(w, r)
@@ -328,10 +359,16 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // AdminHandler serves the admin API alone, for a separate admin listener.
 func (p *Provider) AdminHandler() http.Handler { return p.admin }
 
-// Close stops background work: pending back-channel logout deliveries.
+// Close stops background work: pending back-channel logout deliveries,
+// and writes the queued audit events of refused clients.
 func (p *Provider) Close() {
 	p.notify.Close()
+	p.authFailures.Close()
 }
+
+// authFailureQueue is how many client.auth_failed events may wait for the
+// database; past it they are dropped (and counted in the log).
+const authFailureQueue = 1024
 
 // idTokenHints adapts the protocol's hint verifier to what the logout page
 // needs.

@@ -29,8 +29,8 @@ var cliBackchannel = provider.BackchannelConfig{MaxAttempts: 2, Backoff: time.Se
 
 // withServices runs fn with the configuration and the domain layer over
 // the migrated database, wired as serve wires it: audit events go to the
-// database and, as one JSON line each, to standard error as serve writes
-// them; client writes go through the client-cache invalidation; sessions
+// database and, as one line each in the log's format, to standard error
+// as serve writes them; client writes go through the client-cache invalidation; sessions
 // that end are announced to their clients over the back channel.
 func withServices(ctx context.Context, e env, cf *commonFlags, fn func(c Config, s *provider.Services) error) error {
 	return withStore(ctx, e, cf, func(c Config, st backend) error {
@@ -41,7 +41,7 @@ func withServices(ctx context.Context, e env, cf *commonFlags, fn func(c Config,
 		log := newLogger(c, e.stderr)
 		logGeneratedSecret(quietLogger(c, e.stderr), c, generated)
 		pc := providerConfig(c, system)
-		pc.AuditLog = auditLogger(e.stderr)
+		pc.AuditLog = auditLogger(c, e.stderr)
 		pc.Backchannel = cliBackchannel
 		s, err := provider.NewServices(pc, st, log)
 		if err != nil {

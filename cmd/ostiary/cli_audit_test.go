@@ -46,11 +46,12 @@ func auditLine(t *testing.T, stream, typ string) map[string]any {
 
 // TestUsersDeleteAuditsToTheLogStreamAsTheAdminAPI: a user deleted with
 // the CLI is recorded on the JSON audit stream (standard error, as serve
-// writes it) in the same line as one deleted over the admin API; only who
-// and whom differ.
+// writes it with log.format json) in the same line as one deleted over the
+// admin API; only who and whom differ.
 func TestUsersDeleteAuditsToTheLogStreamAsTheAdminAPI(t *testing.T) {
 	t.Parallel()
 	c := newCLI(t)
+	c.vars = map[string]string{"OSTIARY_LOG_FORMAT": "json"}
 	pw := "correct horse battery staple\n"
 	ada := decode[map[string]string](t, c.ok(pw, "users", "create", "--email", "ada@example.com", "--password-stdin", "--output", "json"))["id"]
 	bob := decode[map[string]string](t, c.ok(pw, "users", "create", "--email", "bob@example.com", "--password-stdin", "--output", "json"))["id"]
@@ -72,7 +73,7 @@ func TestUsersDeleteAuditsToTheLogStreamAsTheAdminAPI(t *testing.T) {
 	}
 	var stream bytes.Buffer
 	pc := providerConfig(cfg, system)
-	pc.AuditLog = auditLogger(&stream)
+	pc.AuditLog = auditLogger(cfg, &stream)
 	s, err := provider.NewServices(pc, c.store(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
@@ -105,5 +106,49 @@ func TestUsersDeleteAuditsToTheLogStreamAsTheAdminAPI(t *testing.T) {
 	}
 	if !reflect.DeepEqual(cliEvent, apiEvent) {
 		t.Errorf("CLI event %v, API event %v", cliEvent, apiEvent)
+	}
+}
+
+// TestAuditLinesFollowTheLogFormat: with log.format text every line on
+// standard error, the audit line included, is text (no JSON inside a text
+// log); with json every line, the audit line included, is a JSON object.
+func TestAuditLinesFollowTheLogFormat(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			c := newCLI(t)
+			// info: the command's own lines are written too, not only the audit's.
+			c.vars = map[string]string{"OSTIARY_LOG_FORMAT": format, "OSTIARY_LOG_LEVEL": "debug"}
+			id := decode[map[string]string](t, c.ok("correct horse battery staple\n", "users", "create",
+				"--email", "ada@example.com", "--password-stdin", "--output", "json"))["id"]
+			code, _, stderr := c.run("", "users", "delete", "--user", id, "--yes")
+			if code != 0 {
+				t.Fatalf("users delete: exit %d\n%s", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			var audits int
+			for _, l := range lines {
+				var obj map[string]any
+				isJSON := json.Unmarshal([]byte(l), &obj) == nil
+				if isJSON != (format == "json") || strings.Contains(l, `{"`) && format == "text" {
+					t.Errorf("log.format %s, line %q", format, l)
+				}
+				switch format {
+				case "json":
+					if a, _ := obj["audit"].(map[string]any); obj["msg"] == "audit" && a["type"] == "user.deleted" && a["subject_id"] == id {
+						audits++
+					}
+				case "text":
+					if strings.Contains(l, " msg=audit ") && strings.Contains(l, " audit.type=user.deleted ") &&
+						strings.Contains(l, " audit.subject_id="+id) && strings.HasPrefix(l, "time=") {
+						audits++
+					}
+				}
+			}
+			if audits != 1 {
+				t.Errorf("log.format %s: want one user.deleted audit line, got %d in:\n%s", format, audits, stderr)
+			}
+		})
 	}
 }

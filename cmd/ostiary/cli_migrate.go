@@ -14,7 +14,7 @@ func migrateUpCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, e
 		if err != nil {
 			return err
 		}
-		b, err := openBackend(ctx, c)
+		b, err := openBackend(ctx, c, nil)
 		if err != nil {
 			return err
 		}

@@ -31,14 +31,21 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			return err
 		}
 		logGeneratedSecret(log, c, generated)
-		st, err := openStore(ctx, c, c.MigrateOnStart, log)
+		tp, stopTracing, err := startTracing(ctx, c, e.getenv, log)
+		if err != nil {
+			return err
+		}
+		// Last: the spans of the shutdown itself are sent too.
+		defer stopTracing()
+		st, err := openStore(ctx, c, c.MigrateOnStart, log, tracerProvider(tp))
 		if err != nil {
 			return err
 		}
 		defer st.Close()
 
 		pc := providerConfig(c, system)
-		pc.AuditLog = auditLogger(e.stderr)
+		pc.AuditLog = auditLogger(c, e.stderr)
+		pc.Tracing = tracerProvider(tp)
 		p, err := provider.New(ctx, pc, st, log)
 		if err != nil {
 			return err

@@ -17,6 +17,8 @@ import (
 type cli struct {
 	t   *testing.T
 	dir string
+	// vars are further environment variables, OSTIARY_LOG_FORMAT say.
+	vars map[string]string
 }
 
 func newCLI(t *testing.T) *cli {
@@ -31,7 +33,7 @@ func (c *cli) env(k string) string {
 	case "OSTIARY_DATA_DIR":
 		return c.dir
 	}
-	return ""
+	return c.vars[k]
 }
 
 func (c *cli) run(stdin string, args ...string) (code int, stdout, stderr string) {

@@ -165,6 +165,9 @@ type Config struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 
+	// Tracing is OpenTelemetry tracing (config_tracing.go).
+	Tracing TracingConfig `yaml:"tracing"`
+
 	// Connectors are the upstream identity providers (config_sso.go).
 	Connectors []connectors.Config `yaml:"connectors"`
 	SSO        struct {
@@ -190,6 +193,7 @@ func defaultConfig() Config {
 	c.Mail.SMTP.Timeout = 30 * time.Second
 	c.Log.Level = "info"
 	c.Log.Format = "text"
+	c.Tracing.SampleRatio = 1
 
 	p := provider.DefaultConfig()
 	for _, l := range links(&c, &p) {
@@ -221,6 +225,8 @@ var envOverrides = []struct {
 	{"OSTIARY_SECRETS_SYSTEM", func(c *Config, v string) { c.Secrets.System = strings.Split(v, ",") }},
 	{"OSTIARY_LOG_LEVEL", func(c *Config, v string) { c.Log.Level = v }},
 	{"OSTIARY_LOG_FORMAT", func(c *Config, v string) { c.Log.Format = v }},
+	// Where spans go is the exporter's own OTEL_EXPORTER_OTLP_* variables.
+	{"OSTIARY_TRACING_ENABLED", func(c *Config, v string) { c.Tracing.setEnabled(v) }},
 	{"OSTIARY_MAIL_SMTP_HOST", func(c *Config, v string) { c.Mail.SMTP.Host = v }},
 	{"OSTIARY_MAIL_SMTP_USERNAME", func(c *Config, v string) { c.Mail.SMTP.Username = v }},
 	// The SMTP password is a secret: better in the environment than the file.
@@ -381,6 +387,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateOutbound()...)
 	errs = append(errs, c.validateConnectors()...)
 	errs = append(errs, c.validateUpkeep()...)
+	errs = append(errs, c.validateTracing()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

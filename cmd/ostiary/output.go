@@ -37,15 +37,22 @@ func formatTime(t time.Time) string {
 func newLogger(c Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if c.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(logHandler(c, w, level))
 }
 
-// auditLogger writes audit events as JSON lines whatever the log format,
-// so a shipper can pick them out (msg "audit") and forward them.
-func auditLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, nil))
+// auditLogger writes audit events in the log's own format (log.format),
+// one line each under msg "audit", so a shipper picks them out of the same
+// stream it already parses. They are written at every log level: an
+// operator who quiets the log still keeps the audit trail.
+func auditLogger(c Config, w io.Writer) *slog.Logger {
+	return slog.New(logHandler(c, w, slog.LevelInfo))
+}
+
+// logHandler is the handler of log.format: JSON or logfmt-style text.
+func logHandler(c Config, w io.Writer, level slog.Level) slog.Handler {
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "json" {
+		return slog.NewJSONHandler(w, opts)
+	}
+	return slog.NewTextHandler(w, opts)
 }

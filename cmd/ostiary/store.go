@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ostiary/ostiary/storage"
 	"github.com/ostiary/ostiary/storage/postgres"
 	"github.com/ostiary/ostiary/storage/sqlite"
@@ -20,8 +22,8 @@ type backend interface {
 // openStore opens the configured database. With migrate set it applies
 // pending migrations first (serialized across replicas on PostgreSQL); else
 // a schema that is not current is an error telling what to run.
-func openStore(ctx context.Context, c Config, migrate bool, log *slog.Logger) (backend, error) {
-	b, err := openBackend(ctx, c)
+func openStore(ctx context.Context, c Config, migrate bool, log *slog.Logger, tp trace.TracerProvider) (backend, error) {
+	b, err := openBackend(ctx, c, tp)
 	if err != nil {
 		return nil, err
 	}
@@ -41,17 +43,18 @@ func openStore(ctx context.Context, c Config, migrate bool, log *slog.Logger) (b
 	return b, nil
 }
 
-// openBackend opens the configured database as it is.
-func openBackend(ctx context.Context, c Config) (backend, error) {
+// openBackend opens the configured database as it is; a non-nil tp traces
+// its statements.
+func openBackend(ctx context.Context, c Config, tp trace.TracerProvider) (backend, error) {
 	var (
 		b   backend
 		err error
 	)
 	switch kind, rest := databaseKind(c.Database); kind {
 	case "sqlite":
-		b, err = sqlite.Open(ctx, rest)
+		b, err = sqlite.Open(ctx, rest, sqlite.WithTracing(tp))
 	case "postgres":
-		b, err = postgres.Open(ctx, rest)
+		b, err = postgres.Open(ctx, rest, postgres.WithTracing(tp))
 	default:
 		return nil, fmt.Errorf("database: %q must be sqlite:PATH or a postgres:// URL", c.Database)
 	}
@@ -79,7 +82,7 @@ func withStore(ctx context.Context, e env, cf *commonFlags, fn func(Config, back
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, c, true, quietLogger(c, e.stderr))
+	st, err := openStore(ctx, c, true, quietLogger(c, e.stderr), nil)
 	if err != nil {
 		return err
 	}

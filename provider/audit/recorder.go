@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 
 	"github.com/ostiary/ostiary/storage"
 )
@@ -17,7 +19,8 @@ type Store interface {
 // of the store it wraps, so it goes wherever an auditor is expected.
 type Recorder struct {
 	Store Store
-	// Log receives one line per stored event; cmd/ gives it a JSON handler.
+	// Log receives one line per stored event, in the format of the rest of
+	// the log (cmd/ gives it the handler of log.format).
 	Log *slog.Logger
 }
 
@@ -43,9 +46,10 @@ func (r *Recorder) AppendAudit(ctx context.Context, e storage.AuditEvent) error 
 		}
 	}
 	if len(e.Details) > 0 {
+		// In key order, so one event is always the same line.
 		d := make([]any, 0, len(e.Details))
-		for k, v := range e.Details {
-			d = append(d, slog.String(k, v))
+		for _, k := range slices.Sorted(maps.Keys(e.Details)) {
+			d = append(d, slog.String(k, e.Details[k]))
 		}
 		attrs = append(attrs, slog.Group("details", d...))
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,5 +73,24 @@ func TestRecorderDoesNotLogWhatItCouldNotStore(t *testing.T) {
 	}
 	if buf.Len() != 0 {
 		t.Errorf("logged a refused event: %s", buf.String())
+	}
+}
+
+// TestRecorderWritesTextWithATextHandler: under a text handler the event is
+// a text line (key=value, the details in key order), not JSON.
+func TestRecorderWritesTextWithATextHandler(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	r := &Recorder{Store: &memStore{}, Log: slog.New(slog.NewTextHandler(&buf, nil))}
+	e := storage.AuditEvent{ID: "ev1", Time: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), Type: "login.failure",
+		IP: "192.0.2.7", Details: map[string]string{"reason": "bad_password", "attempt": "2", "method": "password"}}
+	if err := r.AppendAudit(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	line := buf.String()
+	want := ` msg=audit audit.id=ev1 audit.time=2030-01-02T03:04:05.000Z audit.type=login.failure audit.ip=192.0.2.7 ` +
+		`audit.details.attempt=2 audit.details.method=password audit.details.reason=bad_password` + "\n"
+	if !strings.HasSuffix(line, want) || strings.Contains(line, "{") {
+		t.Errorf("line = %q, want it to end %q", line, want)
 	}
 }

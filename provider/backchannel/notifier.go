@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -138,7 +140,8 @@ func (n *Notifier) SessionEnded(ctx context.Context, userID, sessionID string) {
 			log.WarnContext(ctx, "back-channel logout after Close; not delivered", "client_id", id)
 			return
 		}
-		go n.deliver(c.ID, c.BackchannelLogoutURI, userID, sessionID)
+		// The delivery outlives the request but stays in its trace.
+		go n.deliver(trace.SpanContextFromContext(ctx), c.ID, c.BackchannelLogoutURI, userID, sessionID)
 	}
 }
 
@@ -178,12 +181,12 @@ func (n *Notifier) Close() {
 	n.pending.Wait()
 }
 
-func (n *Notifier) deliver(clientID, uri, userID, sessionID string) {
+func (n *Notifier) deliver(parent trace.SpanContext, clientID, uri, userID, sessionID string) {
 	defer n.pending.Done()
 	log := n.logger().With("client_id", clientID, "session", sessionID)
 	attempts, wait := n.MaxAttempts, n.Backoff
 	for attempt := 1; ; attempt++ {
-		retry, err := n.attempt(clientID, uri, userID, sessionID)
+		retry, err := n.attempt(parent, clientID, uri, userID, sessionID)
 		if err == nil {
 			log.Info("back-channel logout delivered", "attempt", attempt)
 			return
@@ -208,14 +211,18 @@ func (n *Notifier) deliver(clientID, uri, userID, sessionID string) {
 // attempt makes one POST with a freshly signed token (a retry may come
 // after the previous token's exp). retry says whether trying again could
 // help.
-func (n *Notifier) attempt(clientID, uri, userID, sessionID string) (retry bool, err error) {
+func (n *Notifier) attempt(parent trace.SpanContext, clientID, uri, userID, sessionID string) (retry bool, err error) {
 	select {
 	case n.slots <- struct{}{}:
 		defer func() { <-n.slots }()
 	case <-n.base.Done():
 		return false, n.base.Err()
 	}
-	ctx, cancel := context.WithTimeout(n.base, n.AttemptTimeout)
+	base := n.base
+	if parent.IsValid() {
+		base = trace.ContextWithSpanContext(base, parent)
+	}
+	ctx, cancel := context.WithTimeout(base, n.AttemptTimeout)
 	defer cancel()
 
 	token, err := n.logoutToken(ctx, clientID, userID, sessionID)

@@ -66,6 +66,9 @@ func (s *Server) writeJSONError(ctx context.Context, w http.ResponseWriter, r *h
 	h.Set("Content-Type", "application/json;charset=UTF-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
+	if rfc.ErrorField == fosite.ErrInvalidClient.ErrorField {
+		s.clientAuthFailed(ctx, r, err)
+	}
 	if rfc.CodeField == http.StatusUnauthorized && rfc.ErrorField == fosite.ErrInvalidClient.ErrorField {
 		// RFC 6749 §5.2: a client that tried the Authorization header gets
 		// the challenge for the scheme it used.

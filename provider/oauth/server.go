@@ -17,6 +17,7 @@ import (
 	"github.com/ory/fosite/token/hmac"
 	"github.com/ory/fosite/token/jwt"
 
+	"github.com/ostiary/ostiary/provider/clientip"
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
@@ -167,6 +168,12 @@ type Deps struct {
 	// period and family lifetime, and the adapter's expiry checks.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// Proxies finds the client's address for the log and the audit of a
+	// refused client authentication; the zero value is the peer.
+	Proxies clientip.Resolver
+	// Audit, when set, records each refused client authentication
+	// (EventClientAuthFailed) without waiting for the write.
+	Audit Auditor
 }
 
 // Server serves the protocol endpoints. Its methods are http.HandlerFuncs.
@@ -178,6 +185,8 @@ type Server struct {
 	pages   ErrorPages
 	now     func() time.Time
 	log     *slog.Logger
+	proxies clientip.Resolver
+	audit   Auditor
 
 	provider *fosite.Fosite
 	adapter  *fositestore.Adapter
@@ -219,6 +228,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		pages:   deps.Pages,
 		now:     now,
 		log:     logger,
+		proxies: deps.Proxies,
+		audit:   deps.Audit,
 		signer:  tokens.NewSigner(deps.Keys, cfg.AccessTokenAlg),
 		origins: &originCache{store: deps.Store, now: now, ttl: originCacheTTL},
 		http:    deps.HTTP,

@@ -29,11 +29,14 @@ type Store struct {
 // Open connects to the database named by dsn (a postgres:// URL or a
 // key=value connection string) and checks that it answers. It does not
 // migrate; call Migrate.
-func Open(ctx context.Context, dsn string) (*Store, error) {
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		// The parse error may quote the DSN, password included.
 		return nil, errors.New("postgres: open: invalid connection string")
+	}
+	for _, o := range opts {
+		o(cfg.ConnConfig)
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -14,7 +14,11 @@ import (
 	// Registers the "sqlite" database/sql driver (pure Go, no cgo).
 	_ "modernc.org/sqlite"
 
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/dbtrace"
 )
 
 var _ storage.Store = (*Store)(nil)
@@ -29,11 +33,22 @@ type Store struct {
 	db    *sql.DB
 	stmts *stmtCache
 	path  string
+	// trace starts the spans of statements; nil: no tracing.
+	trace *dbtrace.Tracer
+}
+
+// Option adjusts Open.
+type Option func(*Store)
+
+// WithTracing gives every statement (and BEGIN, COMMIT) a client span, a
+// child of the span in its context; nil tp is no tracing.
+func WithTracing(tp trace.TracerProvider) Option {
+	return func(s *Store) { s.trace = dbtrace.New(tp, semconv.DBSystemNameSQLite) }
 }
 
 // Open opens (creating it and its directory if needed) the database at
 // path. It does not migrate; call Migrate.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
@@ -74,7 +89,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: %s: journal mode is %q, want wal: %v", path, mode, err)
 	}
-	return &Store{db: db, stmts: newStmtCache(db), path: path}, nil
+	st := &Store{db: db, path: path}
+	for _, o := range opts {
+		o(st)
+	}
+	st.stmts = newStmtCache(db, st.trace)
+	return st, nil
 }
 
 // Close releases the database. Calling it again is harmless.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"sync"
+
+	"github.com/ostiary/ostiary/storage/dbtrace"
 )
 
 // maxCachedStmts bounds the statement cache. The store's SQL is a fixed set
@@ -20,13 +22,15 @@ const maxCachedStmts = 256
 // SQLite re-prepares a statement by itself when the schema changes.
 type stmtCache struct {
 	db *sql.DB
+	// trace, when set, gives each statement run through the cache a span.
+	trace *dbtrace.Tracer
 
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
 }
 
-func newStmtCache(db *sql.DB) *stmtCache {
-	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+func newStmtCache(db *sql.DB, t *dbtrace.Tracer) *stmtCache {
+	return &stmtCache{db: db, trace: t, stmts: map[string]*sql.Stmt{}}
 }
 
 // get returns the prepared statement for query, or nil when the cache is
@@ -89,20 +93,50 @@ func (q cachedQuerier) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 func (q cachedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return traced(ctx, q.c.trace, query, func(ctx context.Context) (sql.Result, error) { return q.exec(ctx, query, args...) })
+}
+
+func (q cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return traced(ctx, q.c.trace, query, func(ctx context.Context) (*sql.Rows, error) { return q.query(ctx, query, args...) })
+}
+
+// traced runs a statement inside its span; with t nil, just runs it.
+func traced[T any](ctx context.Context, t *dbtrace.Tracer, query string, run func(context.Context) (T, error)) (T, error) {
+	if t == nil {
+		return run(ctx)
+	}
+	ctx, span := t.Start(ctx, query)
+	v, err := run(ctx)
+	dbtrace.End(span, err)
+	return v, err
+}
+
+func (q cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if q.c.trace == nil {
+		return q.queryRow(ctx, query, args...)
+	}
+	ctx, span := q.c.trace.Start(ctx, query)
+	row := q.queryRow(ctx, query, args...)
+	// Err is the query's error; no rows is Scan's, and not a failure.
+	dbtrace.End(span, row.Err())
+	return row
+}
+
+func (q cachedQuerier) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := q.stmt(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
 	return q.raw().ExecContext(ctx, query, args...)
 }
 
-func (q cachedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (q cachedQuerier) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return q.raw().QueryContext(ctx, query, args...)
 }
 
-func (q cachedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (q cachedQuerier) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := q.stmt(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

@@ -12,6 +12,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/dbtrace"
 )
 
 // txKey carries a transaction of one Store in a context; keying by the
@@ -42,7 +43,7 @@ func (s *Store) BeginTX(ctx context.Context) (context.Context, error) {
 	if s.tx(ctx) != nil {
 		return ctx, errors.New("sqlite: begin: the context carries a transaction already")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
 		return ctx, fmt.Errorf("sqlite: begin: %w", wrapDB(err))
 	}
@@ -56,10 +57,32 @@ func (s *Store) Commit(ctx context.Context) error {
 	if tx == nil {
 		return errors.New("sqlite: commit: no transaction in the context")
 	}
-	if err := tx.Commit(); err != nil {
+	if err := s.commit(ctx, tx); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", wrapDB(err))
 	}
 	return nil
+}
+
+// begin is BEGIN IMMEDIATE, which waits for the write lock: traced, as a
+// wait there is where a busy SQLite spends its time.
+func (s *Store) begin(ctx context.Context) (*sql.Tx, error) {
+	if s.trace == nil {
+		return s.db.BeginTx(ctx, nil)
+	}
+	spanCtx, span := s.trace.Start(ctx, "BEGIN IMMEDIATE")
+	tx, err := s.db.BeginTx(spanCtx, nil)
+	dbtrace.End(span, err)
+	return tx, err
+}
+
+func (s *Store) commit(ctx context.Context, tx *sql.Tx) error {
+	if s.trace == nil {
+		return tx.Commit()
+	}
+	_, span := s.trace.Start(ctx, "COMMIT")
+	err := tx.Commit()
+	dbtrace.End(span, err)
+	return err
 }
 
 // Rollback abandons the transaction carried by ctx.
