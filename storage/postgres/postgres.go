@@ -170,3 +170,7 @@ func rowErr(op string, err error) error {
 	}
 	return dbErr(op, err)
 }
+
+// PoolStat is a snapshot of the connection pool's statistics, for the
+// metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }
