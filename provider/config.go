@@ -100,6 +100,9 @@ type Config struct {
 	// gives it a JSON handler so lines can be forwarded); nil: the
 	// provider's logger.
 	AuditLog *slog.Logger
+	// AccessLog receives one line per request (provider/httpobs); nil
+	// writes no access log.
+	AccessLog *slog.Logger
 
 	// Registration turns /register on; InviteOnly makes it say that
 	// accounts come by invitation.

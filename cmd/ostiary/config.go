@@ -58,6 +58,12 @@ type Config struct {
 		Listen string `yaml:"listen"`
 	} `yaml:"admin"`
 
+	// Metrics.Listen, when set, serves /metrics on this address only
+	// (config_metrics.go); empty serves no metrics.
+	Metrics struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"metrics"`
+
 	Tokens struct {
 		AccessTokenLifespan   time.Duration `yaml:"access_token_lifespan"`
 		RefreshTokenLifespan  time.Duration `yaml:"refresh_token_lifespan"`
@@ -163,6 +169,8 @@ type Config struct {
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
+		// Access writes one line per request (provider/httpobs).
+		Access bool `yaml:"access"`
 	} `yaml:"log"`
 
 	// Connectors are the upstream identity providers (config_sso.go).
@@ -190,6 +198,7 @@ func defaultConfig() Config {
 	c.Mail.SMTP.Timeout = 30 * time.Second
 	c.Log.Level = "info"
 	c.Log.Format = "text"
+	c.Log.Access = true
 
 	p := provider.DefaultConfig()
 	for _, l := range links(&c, &p) {
@@ -214,6 +223,8 @@ var envOverrides = []struct {
 	{"OSTIARY_DATABASE", func(c *Config, v string) { c.Database = v }},
 	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
 	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
+	{"OSTIARY_METRICS_LISTEN", func(c *Config, v string) { c.Metrics.Listen = v }},
+	{"OSTIARY_LOG_ACCESS", func(c *Config, v string) { c.Log.Access = v == "true" || v == "1" }},
 	// Comma-separated, like the secrets; spaces around entries are ignored.
 	{"OSTIARY_SERVER_TRUSTED_PROXIES", func(c *Config, v string) { c.Server.TrustedProxies = splitList(v) }},
 	{"OSTIARY_OUTBOUND_ALLOW", func(c *Config, v string) { c.Outbound.Allow = outboundAllowEnv(v) }},
@@ -377,6 +388,7 @@ func (c Config) Validate() error {
 		bad("dcr.open_registrations_per_ip_per_hour", "must be at least 1")
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateMetrics()...)
 	errs = append(errs, c.validateProxies()...)
 	errs = append(errs, c.validateOutbound()...)
 	errs = append(errs, c.validateConnectors()...)

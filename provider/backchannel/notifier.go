@@ -67,6 +67,9 @@ type Notifier struct {
 	Backoff time.Duration
 	// AttemptTimeout bounds one POST, connection included.
 	AttemptTimeout time.Duration
+	// Finished, when set, is told how each delivery ended: "delivered",
+	// "failed" (given up) or "abandoned" (at shutdown).
+	Finished func(result string)
 
 	initOnce sync.Once
 	client   *http.Client
@@ -186,10 +189,12 @@ func (n *Notifier) deliver(clientID, uri, userID, sessionID string) {
 		retry, err := n.attempt(clientID, uri, userID, sessionID)
 		if err == nil {
 			log.Info("back-channel logout delivered", "attempt", attempt)
+			n.finished("delivered")
 			return
 		}
 		if !retry || attempt >= attempts {
 			log.Warn("back-channel logout failed; giving up", "attempt", attempt, "error", err)
+			n.finished("failed")
 			return
 		}
 		log.Info("back-channel logout failed; will retry", "attempt", attempt, "retry_in", wait, "error", err)
@@ -198,10 +203,17 @@ func (n *Notifier) deliver(clientID, uri, userID, sessionID string) {
 		case <-n.base.Done():
 			t.Stop()
 			log.Warn("back-channel logout abandoned at shutdown", "attempt", attempt)
+			n.finished("abandoned")
 			return
 		case <-t.C:
 		}
 		wait *= 2
+	}
+}
+
+func (n *Notifier) finished(result string) {
+	if n.Finished != nil {
+		n.Finished(result)
 	}
 }
 
