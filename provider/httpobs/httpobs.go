@@ -106,7 +106,7 @@ func (m *Middleware) done(r *http.Request, rw *writer, st *state, d time.Duratio
 	if m.Metrics != nil {
 		m.Metrics.ObserveRequest(route, method, status, d)
 	}
-	if m.Log == nil {
+	if m.Log == nil || !m.Log.Enabled(r.Context(), slog.LevelInfo) {
 		return
 	}
 	var remote string
