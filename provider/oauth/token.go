@@ -9,7 +9,6 @@ import (
 
 	"github.com/ory/fosite"
 
-	"github.com/ostiary/ostiary/provider/httpobs"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/oauth/tokens"
 	"github.com/ostiary/ostiary/provider/textcheck"
@@ -70,7 +69,6 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientID := ar.GetClient().GetID()
-	httpobs.SetClientID(ctx, clientID)
 	if targetErr != nil {
 		s.writeJSONError(ctx, w, r, targetErr)
 		return
