@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -224,7 +225,12 @@ var envOverrides = []struct {
 	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
 	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
 	{"OSTIARY_METRICS_LISTEN", func(c *Config, v string) { c.Metrics.Listen = v }},
-	{"OSTIARY_LOG_ACCESS", func(c *Config, v string) { c.Log.Access = v == "true" || v == "1" }},
+	// true or false (strconv.ParseBool); anything else leaves log.access as it is.
+	{"OSTIARY_LOG_ACCESS", func(c *Config, v string) {
+		if b, err := strconv.ParseBool(v); err == nil {
+			c.Log.Access = b
+		}
+	}},
 	// Comma-separated, like the secrets; spaces around entries are ignored.
 	{"OSTIARY_SERVER_TRUSTED_PROXIES", func(c *Config, v string) { c.Server.TrustedProxies = splitList(v) }},
 	{"OSTIARY_OUTBOUND_ALLOW", func(c *Config, v string) { c.Outbound.Allow = outboundAllowEnv(v) }},
