@@ -73,9 +73,11 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := now()
-		st := &state{id: requestID(r.Header.Get(HeaderRequestID))}
-		w.Header().Set(HeaderRequestID, st.id)
+		// One allocation for the writer and the request's state.
 		rw := &writer{ResponseWriter: w}
+		st := &rw.state
+		st.id = requestID(r.Header.Get(HeaderRequestID))
+		w.Header().Set(HeaderRequestID, st.id)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
 		defer func() {
 			// A handler that panicked is answered by net/http (the
@@ -179,6 +181,7 @@ type writer struct {
 	http.ResponseWriter
 	status int
 	bytes  int64
+	state  state
 }
 
 func (w *writer) WriteHeader(code int) {

@@ -22,12 +22,14 @@ type Metrics struct {
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
-	// routes caches each route's bound children: route → *route.
-	routes sync.Map
+	// routes caches the children bound to each route, method and status:
+	// after the first request of a kind, one lock-free lookup (no
+	// allocation, no label hashing) finds them.
+	routes bound[childKey, *child]
 
 	tokens *prometheus.CounterVec
-	// issued caches the bound counter per grant type and client.
-	issued       sync.Map
+	// issued caches the counter bound to each grant type and client.
+	issued       bound[grantKey, prometheus.Counter]
 	refreshReuse prometheus.Counter
 
 	loginSuccess  prometheus.Counter
@@ -103,16 +105,23 @@ func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError, Registry: m.reg})
 }
 
-// route is one route pattern's bound children.
-type route struct {
-	pattern string
-	// children: key{method, status} → *child.
-	children sync.Map
+// bound is a cache of label-bound children, filled on first use. Reads
+// are lock-free (sync.Map), so the request and token paths never contend
+// on a lock.
+type bound[K comparable, V any] struct{ m sync.Map }
+
+// get returns the child for k, binding it with bind the first time.
+func (b *bound[K, V]) get(k K, bind func() V) V {
+	if v, ok := b.m.Load(k); ok {
+		return v.(V)
+	}
+	v, _ := b.m.LoadOrStore(k, bind())
+	return v.(V)
 }
 
 type childKey struct {
-	method string
-	status int
+	route, method string
+	status        int
 }
 
 type child struct {
@@ -122,31 +131,22 @@ type child struct {
 
 // ObserveRequest counts one answered request (httpobs.Observer). route is
 // a mux pattern and method a standard method or OTHER (httpobs.Method).
-func (m *Metrics) ObserveRequest(pattern, method string, status int, d time.Duration) {
+func (m *Metrics) ObserveRequest(route, method string, status int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	c := m.child(pattern, method, status)
+	c := m.child(route, method, status)
 	c.requests.Inc()
 	c.duration.Observe(d.Seconds())
 }
 
-func (m *Metrics) child(pattern, method string, status int) *child {
-	rv, ok := m.routes.Load(pattern)
-	if !ok {
-		rv, _ = m.routes.LoadOrStore(pattern, &route{pattern: pattern})
-	}
-	rt := rv.(*route)
-	k := childKey{method, status}
-	if cv, ok := rt.children.Load(k); ok {
-		return cv.(*child)
-	}
-	c := &child{
-		requests: m.requests.WithLabelValues(pattern, method, strconv.Itoa(status)),
-		duration: m.duration.WithLabelValues(pattern, method),
-	}
-	cv, _ := rt.children.LoadOrStore(k, c)
-	return cv.(*child)
+func (m *Metrics) child(route, method string, status int) *child {
+	return m.routes.get(childKey{route, method, status}, func() *child {
+		return &child{
+			requests: m.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+			duration: m.duration.WithLabelValues(route, method),
+		}
+	})
 }
 
 type grantKey struct{ grant, client string }
@@ -158,13 +158,9 @@ func (m *Metrics) TokenIssued(grantType, clientID string) {
 	if m == nil {
 		return
 	}
-	k := grantKey{grantType, clientID}
-	if c, ok := m.issued.Load(k); ok {
-		c.(prometheus.Counter).Inc()
-		return
-	}
-	c, _ := m.issued.LoadOrStore(k, m.tokens.WithLabelValues(grantType, clientID))
-	c.(prometheus.Counter).Inc()
+	m.issued.get(grantKey{grantType, clientID}, func() prometheus.Counter {
+		return m.tokens.WithLabelValues(grantType, clientID)
+	}).Inc()
 }
 
 // RefreshReuse counts a refresh token presented again after rotation or
