@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -63,22 +64,47 @@ func TestObservedRequests(t *testing.T) {
 
 // requests is ostiary_http_requests_total for one route, method and code.
 func requests(t *testing.T, p *Provider, route, method, code string) float64 {
+	return counter(t, p, "ostiary_http_requests_total", map[string]string{"route": route, "method": method, "code": code})
+}
+
+// counter sums the counters of family name whose labels include labels.
+func counter(t *testing.T, p *Provider, name string, labels map[string]string) float64 {
 	t.Helper()
 	fams, err := p.Metrics.Registry().Gather()
 	must(t, err)
+	var sum float64
 	for _, f := range fams {
-		if f.GetName() != "ostiary_http_requests_total" {
+		if f.GetName() != name {
 			continue
 		}
+	next:
 		for _, m := range f.GetMetric() {
-			l := map[string]string{}
 			for _, lp := range m.GetLabel() {
-				l[lp.GetName()] = lp.GetValue()
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue next
+				}
 			}
-			if l["route"] == route && l["method"] == method && l["code"] == code {
-				return m.GetCounter().GetValue()
-			}
+			sum += m.GetCounter().GetValue()
 		}
 	}
-	return 0
+	return sum
+}
+
+// Sign-in outcomes and throttle refusals reach the metrics from the pages
+// that decide them.
+func TestLoginMetrics(t *testing.T) {
+	e := newFlowEnv(t, func(c *Config) { c.MaxFailuresPerAccount = 1 })
+	login := e.start()
+	for range 3 {
+		e.post(login, url.Values{"action": {"login"}, "email": {"ann@example.com"}, "password": {"wrong-password-long"}})
+	}
+	if n := counter(t, e.p, "ostiary_login_failures_total", map[string]string{"stage": "password", "reason": "bad_password"}); n != 1 {
+		t.Errorf("login failures = %v, want 1 (the attempts after it were throttled)", n)
+	}
+	if n := counter(t, e.p, "ostiary_throttle_rejections_total", map[string]string{"limiter": "login"}); n != 2 {
+		t.Errorf("throttle rejections = %v, want 2", n)
+	}
+	if n := counter(t, e.p, "ostiary_login_successes_total", nil); n != 0 {
+		t.Errorf("login successes = %v before any", n)
+	}
 }
