@@ -107,6 +107,9 @@ type Config struct {
 	// gives it the handler of log.format, at every level); nil: the
 	// provider's logger.
 	AuditLog *slog.Logger
+	// AccessLog receives one line per request (provider/httpobs); nil
+	// writes no access log.
+	AccessLog *slog.Logger
 
 	// Registration turns /register on; InviteOnly makes it say that
 	// accounts come by invitation.

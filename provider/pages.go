@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/metrics"
 	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/provider/throttle"
 	"github.com/ostiary/ostiary/provider/web/account"
@@ -31,6 +32,7 @@ type pageDeps struct {
 	// selfServe is web/selfservice's configuration from newMail; the
 	// dependencies known only here are filled in.
 	selfServe *selfservice.Pages
+	metrics   *metrics.Metrics
 }
 
 // webPages are the page surface: every area's route table, in mount order,
@@ -78,7 +80,8 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	}
 	devicePages, err := device.New(device.Pages{Site: site, Devices: d.devices, Guesses: &throttle.Guesses{
 		Store: st, Name: "device", Limit: throttle.DefaultGuessLimit, IPLimit: throttle.DefaultGuessIPLimit,
-		Window: throttle.DefaultGuessWindow, Now: site.Now}})
+		Window: throttle.DefaultGuessWindow, Now: site.Now,
+		Rejected: func() { d.metrics.ThrottleRejected(metrics.LimiterDeviceCode) }}})
 	if err != nil {
 		return nil, fmt.Errorf("device pages: %w", err)
 	}

@@ -20,8 +20,10 @@ import (
 	"github.com/ostiary/ostiary/provider/discovery"
 	"github.com/ostiary/ostiary/provider/dpop"
 	"github.com/ostiary/ostiary/provider/health"
+	"github.com/ostiary/ostiary/provider/httpobs"
 	"github.com/ostiary/ostiary/provider/keys"
 	"github.com/ostiary/ostiary/provider/mail"
+	"github.com/ostiary/ostiary/provider/metrics"
 	"github.com/ostiary/ostiary/provider/oauth"
 	"github.com/ostiary/ostiary/provider/scim"
 	"github.com/ostiary/ostiary/provider/secrets"
@@ -40,11 +42,17 @@ type Provider struct {
 	// Services is the domain layer the handlers use (services.go).
 	Services *Services
 	// Keys is the signing key manager, for the CLI and tests.
-	Keys    *keys.Manager
+	Keys *keys.Manager
+	// Metrics is the provider's Prometheus registry and instruments,
+	// served by MetricsHandler on a listener of its own.
+	Metrics *metrics.Metrics
+	// serve is every request's way in: the observation middleware
+	// (httpobs: request id, metrics, access log) around route.
+	serve   http.Handler
 	handler http.Handler
 	// wellKnown maps the exact paths of the discovery documents and the
 	// JWKS to their handler (the one the mux has for them too).
-	wellKnown map[string]http.Handler
+	wellKnown map[string]wellKnownRoute
 	// admin is the admin API, also mounted on handler unless
 	// Config.AdminSeparate.
 	admin http.Handler
@@ -54,7 +62,8 @@ type Provider struct {
 	mailer *mail.Worker
 	// authFailures is the queue of client.auth_failed events.
 	authFailures *audit.Queue
-	// traced is serveHTTP inside a server span, when tracing is on.
+	// traced is the observed route inside a server span, when tracing is
+	// on (then serve is traced); nil when off.
 	traced http.Handler
 	// background is the key rotation schedule and the janitor, when on.
 	background []func(context.Context)
@@ -76,6 +85,12 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	if err := km.Ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}
+	// One registry per provider (never the global one): tests build many.
+	m := metrics.New()
+	m.RegisterDB(store)
+	m.RegisterMailQueue(store.MailQueue, cfg.now)
+	m.RegisterKeys(km.List, cfg.now)
+	notify.Finished = m.BackchannelDelivery
 
 	// validate checked the list; the one resolver serves every handler
 	// that records or counts client addresses.
@@ -102,6 +117,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		IPWindow:      cfg.FailureWindow,
 		DeviceLimit:   cfg.MaxFailuresPerDevice,
 		Now:           cfg.now,
+		Rejected:      func() { m.ThrottleRejected(metrics.LimiterLogin) },
 	}
 	guard, egress := svc.Guard, svc.HTTP
 	if !cfg.DisableDeviceCookies {
@@ -113,7 +129,7 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	}
 	// One page.Site for every page area, and for the authorization
 	// endpoint's error pages.
-	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: recorder,
+	site, err := page.New(page.Config{Issuer: cfg.Issuer, Sessions: sessions, Users: store, Audit: m.CountLogins(recorder),
 		Now: cfg.now, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
@@ -144,13 +160,13 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 		RequirePushedAuthorizationRequests: cfg.RequirePushedAuthorizationRequests,
 		DPoPNonces:                         cfg.DPoPNonces,
 	}, oauth.Deps{Store: store, Keys: km, Browser: sessions, Pages: site, HTTP: egress, Now: cfg.now, Logger: logger,
-		Proxies: proxies, Audit: authFailures})
+		Proxies: proxies, Audit: authFailures, Metrics: m})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	// Logout verifies its hints with the protocol's own signer.
 	pages, err := newPages(svc, pageDeps{store: store, site: site, flows: flows, limiter: limiter,
-		hints: idTokenHints{oa}, selfServe: selfServe, devices: oa})
+		hints: idTokenHints{oa}, selfServe: selfServe, devices: oa, metrics: m})
 	if err != nil {
 		return nil, err
 	}
@@ -237,27 +253,41 @@ func New(ctx context.Context, cfg Config, store storage.Store, logger *slog.Logg
 	handle(page.PathStatic, site.Static())
 	handle("/", site.NotFound(mux))
 
-	wellKnown := map[string]http.Handler{}
+	wellKnown := map[string]wellKnownRoute{}
 	for _, path := range []string{discovery.PathOpenIDConfiguration, discovery.PathOAuthServerMetadata, discovery.PathJWKS} {
-		wellKnown[base+path] = disc
+		// The pattern is the one handle mounted it under.
+		wellKnown[base+path] = wellKnownRoute{disc, base + path}
 	}
 	// The reset form enqueues alike for every address; the worker decides.
 	worker.Preparers = map[string]mail.Preparer{selfservice.PurposeResetPassword: pages.prepareReset}
 	// Every request's text is checked once, before any handler
 	// (textcheck): invalid UTF-8 or NUL never reaches the database.
 	refuse := refuseText(base, site, logger)
-	p := &Provider{Services: svc, Keys: km, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
-		admin: textcheck.Handler(admin, refuse), routes: routes, notify: notify, mailer: worker, authFailures: authFailures,
-		background: append(newBackground(cfg, svc), watchClients(store, oa)...)}
+	// Every request, on either listener, passes the one observation
+	// middleware first (httpobs): its id, its metrics, its access log line;
+	// with tracing on, inside its server span.
+	observe := &httpobs.Middleware{Metrics: m, Log: cfg.AccessLog, RemoteIP: proxies.ClientIP}
+	p := &Provider{Services: svc, Keys: km, Metrics: m, handler: textcheck.Handler(mux, refuse), wellKnown: wellKnown,
+		admin: observe.Wrap(textcheck.Handler(admin, refuse)), routes: routes, notify: notify, mailer: worker,
+		authFailures: authFailures, background: append(newBackground(cfg, svc), watchClients(store, oa)...)}
+	p.serve = observe.Wrap(http.HandlerFunc(p.route))
 	if cfg.Tracing != nil {
 		exact := map[string]bool{}
 		for path := range wellKnown {
 			exact[path] = true
 		}
-		p.traced = tracing.Handler(cfg.Tracing, http.HandlerFunc(p.serveHTTP), exact)
+		p.traced = tracing.Handler(cfg.Tracing, p.serve, exact)
+		p.serve = p.traced
 		p.admin = tracing.Handler(cfg.Tracing, p.admin, nil)
 	}
 	return p, nil
+}
+
+// wellKnownRoute is a discovery document's or the JWKS's handler and the
+// pattern the mux has it under.
+type wellKnownRoute struct {
+	h       http.Handler
+	pattern string
 }
 
 // newMail builds the outbox worker and the configuration of the
@@ -332,29 +362,33 @@ func (p *Provider) Run(ctx context.Context) {
 	wg.Wait()
 }
 
-// ServeHTTP serves every endpoint of the provider, each request inside a
-// server span when tracing is on (Config.Tracing). GET and HEAD of the
-// discovery documents and the JWKS, which every client and resource
-// server polls, go straight to their handler: the mux would pick the same
-// one for these exact, clean paths, after a pattern match that cost about a
-// tenth of such a request.
+// ServeHTTP serves every endpoint of the provider, each request through
+// the observation middleware (p.serve: request id, metrics, access log),
+// inside a server span when tracing is on (Config.Tracing), and then route.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if p.traced != nil {
-		p.traced.ServeHTTP(w, r)
-		return
-	}
-	p.serveHTTP(w, r)
+	p.serve.ServeHTTP(w, r)
 }
 
-func (p *Provider) serveHTTP(w http.ResponseWriter, r *http.Request) {
+// route sends a request to its handler. GET and HEAD of the discovery
+// documents and the JWKS, which every client and resource server polls, go
+// straight to their handler: the mux would pick the same one for these
+// exact, clean paths, after a pattern match that cost about a tenth of such
+// a request. The fast path names the pattern the mux would have matched, so
+// that the metrics and the access log see the same route either way.
+func (p *Provider) route(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		if h, ok := p.wellKnown[r.URL.Path]; ok {
-			h.ServeHTTP(w, r)
+		if wk, ok := p.wellKnown[r.URL.Path]; ok {
+			r.Pattern = wk.pattern
+			wk.h.ServeHTTP(w, r)
 			return
 		}
 	}
 	p.handler.ServeHTTP(w, r)
 }
+
+// MetricsHandler serves the Prometheus metrics, for a listener of its own
+// (metrics.listen); it is never mounted on the provider's own routes.
+func (p *Provider) MetricsHandler() http.Handler { return p.Metrics.Handler() }
 
 // AdminHandler serves the admin API alone, for a separate admin listener.
 func (p *Provider) AdminHandler() http.Handler { return p.admin }

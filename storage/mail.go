@@ -41,4 +41,13 @@ type MailStore interface {
 	GiveUpMail(ctx context.Context, id, lastError string, now time.Time) error
 	// ListMail returns the newest limit mails, sent or not.
 	ListMail(ctx context.Context, limit int) ([]Mail, error)
+	// MailQueue counts the mails still to be sent (neither sent nor given
+	// up) and returns the CreatedAt of the oldest of them, zero when none.
+	MailQueue(ctx context.Context) (MailQueueStats, error)
+}
+
+// MailQueueStats is the outbox's backlog.
+type MailQueueStats struct {
+	Pending int
+	Oldest  time.Time
 }

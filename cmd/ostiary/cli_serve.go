@@ -46,6 +46,9 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 		pc := providerConfig(c, system)
 		pc.AuditLog = auditLogger(c, e.stderr)
 		pc.Tracing = tracerProvider(tp)
+		if c.Log.Access {
+			pc.AccessLog = log
+		}
 		p, err := provider.New(ctx, pc, st, log)
 		if err != nil {
 			return err
@@ -71,12 +74,20 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 			return fmt.Errorf("listen: %w", err)
 		}
 		srv := newHTTPServer(p, log)
-		errc := make(chan error, 2)
+		errc := make(chan error, 3)
 		go func() { errc <- srv.Serve(ln) }()
 		log.Info("serving", "issuer", c.Issuer, "listen", ln.Addr().String())
 		adminSrv, err := serveAdmin(c, p, log, errc)
 		if err != nil {
 			srv.Close()
+			return err
+		}
+		metricsSrv, err := serveMetrics(c, p, log, errc)
+		if err != nil {
+			srv.Close()
+			if adminSrv != nil {
+				adminSrv.Close()
+			}
 			return err
 		}
 
@@ -95,6 +106,11 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 				return fmt.Errorf("shutdown admin listener: %w", err)
 			}
 		}
+		if metricsSrv != nil {
+			if err := metricsSrv.Shutdown(shutdownCtx); err != nil {
+				return fmt.Errorf("shutdown metrics listener: %w", err)
+			}
+		}
 		if err := srv.Shutdown(shutdownCtx); err != nil {
 			return fmt.Errorf("shutdown: %w", err)
 		}
@@ -106,16 +122,31 @@ func serveCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) 
 // (e.g. 127.0.0.1:9090, so the API is not reachable from outside); its
 // errors go to errc. Without admin.listen it does nothing.
 func serveAdmin(c Config, p *provider.Provider, log *slog.Logger, errc chan<- error) (*http.Server, error) {
-	if c.Admin.Listen == "" {
+	return serveOn(c.Admin.Listen, "admin", p.AdminHandler(), log, errc)
+}
+
+// serveMetrics runs the metrics listener when metrics.listen is set: /metrics
+// alone (anything else is 404), on an address of its own, never the main
+// listener's. Without metrics.listen no metrics are served.
+func serveMetrics(c Config, p *provider.Provider, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", p.MetricsHandler())
+	return serveOn(c.Metrics.Listen, "metrics", mux, log, errc)
+}
+
+// serveOn runs h on its own listener at addr (what names it in errors and
+// the log); its errors go to errc. An empty addr serves nothing.
+func serveOn(addr, what string, h http.Handler, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+	if addr == "" {
 		return nil, nil
 	}
-	ln, err := net.Listen("tcp", c.Admin.Listen)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("admin listen: %w", err)
+		return nil, fmt.Errorf("%s listen: %w", what, err)
 	}
-	srv := newHTTPServer(p.AdminHandler(), log)
+	srv := newHTTPServer(h, log)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("serving the admin API", "listen", ln.Addr().String())
+	log.Info("serving the "+what+" listener", "listen", ln.Addr().String())
 	return srv, nil
 }
 

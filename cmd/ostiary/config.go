@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,6 +58,12 @@ type Config struct {
 	Admin struct {
 		Listen string `yaml:"listen"`
 	} `yaml:"admin"`
+
+	// Metrics.Listen, when set, serves /metrics on this address only
+	// (config_metrics.go); empty serves no metrics.
+	Metrics struct {
+		Listen string `yaml:"listen"`
+	} `yaml:"metrics"`
 
 	Tokens struct {
 		AccessTokenLifespan   time.Duration `yaml:"access_token_lifespan"`
@@ -163,6 +170,8 @@ type Config struct {
 	Log struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
+		// Access writes one line per request (provider/httpobs).
+		Access bool `yaml:"access"`
 	} `yaml:"log"`
 
 	// Tracing is OpenTelemetry tracing (config_tracing.go).
@@ -194,6 +203,7 @@ func defaultConfig() Config {
 	c.Log.Level = "info"
 	c.Log.Format = "text"
 	c.Tracing.SampleRatio = 1
+	c.Log.Access = true
 
 	p := provider.DefaultConfig()
 	for _, l := range links(&c, &p) {
@@ -218,6 +228,13 @@ var envOverrides = []struct {
 	{"OSTIARY_DATABASE", func(c *Config, v string) { c.Database = v }},
 	{"OSTIARY_DATA_DIR", func(c *Config, v string) { c.DataDir = v }},
 	{"OSTIARY_ADMIN_LISTEN", func(c *Config, v string) { c.Admin.Listen = v }},
+	{"OSTIARY_METRICS_LISTEN", func(c *Config, v string) { c.Metrics.Listen = v }},
+	// true or false (strconv.ParseBool); anything else leaves log.access as it is.
+	{"OSTIARY_LOG_ACCESS", func(c *Config, v string) {
+		if b, err := strconv.ParseBool(v); err == nil {
+			c.Log.Access = b
+		}
+	}},
 	// Comma-separated, like the secrets; spaces around entries are ignored.
 	{"OSTIARY_SERVER_TRUSTED_PROXIES", func(c *Config, v string) { c.Server.TrustedProxies = splitList(v) }},
 	{"OSTIARY_OUTBOUND_ALLOW", func(c *Config, v string) { c.Outbound.Allow = outboundAllowEnv(v) }},
@@ -383,6 +400,7 @@ func (c Config) Validate() error {
 		bad("dcr.open_registrations_per_ip_per_hour", "must be at least 1")
 	}
 	errs = append(errs, c.validateAdmin()...)
+	errs = append(errs, c.validateMetrics()...)
 	errs = append(errs, c.validateProxies()...)
 	errs = append(errs, c.validateOutbound()...)
 	errs = append(errs, c.validateConnectors()...)

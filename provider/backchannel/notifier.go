@@ -69,6 +69,9 @@ type Notifier struct {
 	Backoff time.Duration
 	// AttemptTimeout bounds one POST, connection included.
 	AttemptTimeout time.Duration
+	// Finished, when set, is told how each delivery ended: "delivered",
+	// "failed" (given up) or "abandoned" (at shutdown).
+	Finished func(result string)
 
 	initOnce sync.Once
 	client   *http.Client
@@ -189,10 +192,12 @@ func (n *Notifier) deliver(parent trace.SpanContext, clientID, uri, userID, sess
 		retry, err := n.attempt(parent, clientID, uri, userID, sessionID)
 		if err == nil {
 			log.Info("back-channel logout delivered", "attempt", attempt)
+			n.finished("delivered")
 			return
 		}
 		if !retry || attempt >= attempts {
 			log.Warn("back-channel logout failed; giving up", "attempt", attempt, "error", err)
+			n.finished("failed")
 			return
 		}
 		log.Info("back-channel logout failed; will retry", "attempt", attempt, "retry_in", wait, "error", err)
@@ -201,10 +206,17 @@ func (n *Notifier) deliver(parent trace.SpanContext, clientID, uri, userID, sess
 		case <-n.base.Done():
 			t.Stop()
 			log.Warn("back-channel logout abandoned at shutdown", "attempt", attempt)
+			n.finished("abandoned")
 			return
 		case <-t.C:
 		}
 		wait *= 2
+	}
+}
+
+func (n *Notifier) finished(result string) {
+	if n.Finished != nil {
+		n.Finished(result)
 	}
 }
 

@@ -180,10 +180,15 @@ func TestRetryAfterServerError(t *testing.T) {
 		return http.StatusNoContent // §2.8: OPs accept 204 as success
 	})
 	n := newNotifier(t, fakeClients{"app": {ID: "app", BackchannelLogoutURI: r.srv.URL}}, fakeSessions{"sess-1": {"app"}})
+	var results []string
+	n.Finished = func(result string) { results = append(results, result) }
 	n.SessionEnded(context.Background(), "user-1", "sess-1")
 	n.Wait()
 	if got := r.attempts.Load(); got != 2 {
 		t.Fatalf("attempts = %d, want 2 (a 500, then success)", got)
+	}
+	if len(results) != 1 || results[0] != "delivered" {
+		t.Errorf("Finished heard %v, want one delivered (the retry is not a result)", results)
 	}
 	// Each attempt carries its own token, so a retry never arrives expired.
 	first := checkLogoutToken(t, r.tokens[0], &signingKey(t).PublicKey, "app")
@@ -206,10 +211,15 @@ func TestGivesUp(t *testing.T) {
 		t.Run(http.StatusText(tc.status), func(t *testing.T) {
 			r := newRP(t, func(int32) int { return tc.status })
 			n := newNotifier(t, fakeClients{"app": {ID: "app", BackchannelLogoutURI: r.srv.URL}}, fakeSessions{"sess-1": {"app"}})
+			var results []string
+			n.Finished = func(result string) { results = append(results, result) }
 			n.SessionEnded(context.Background(), "user-1", "sess-1")
 			n.Wait()
 			if got := r.attempts.Load(); got != tc.want {
 				t.Errorf("status %d: %d attempts, want %d", tc.status, got, tc.want)
+			}
+			if len(results) != 1 || results[0] != "failed" {
+				t.Errorf("Finished heard %v, want [failed]", results)
 			}
 		})
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 	"github.com/ory/fosite"
 
+	"github.com/ostiary/ostiary/provider/httpobs"
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
 	"github.com/ostiary/ostiary/provider/outbound"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -104,6 +105,11 @@ func (s *Server) authenticateClient(ctx context.Context, r *http.Request, form u
 				WithHint("The client_assertion could not be validated: check its exp, nbf and iat (RFC 7523 §3).").
 				WithWrap(err).WithDebug(err.Error())
 		}
+	}
+	if err == nil && c != nil {
+		// Every endpoint that authenticates clients comes here: the
+		// access log names the client it established.
+		httpobs.SetClientID(ctx, c.GetID())
 	}
 	return c, err
 }

@@ -174,7 +174,24 @@ type Deps struct {
 	// Audit, when set, records each refused client authentication
 	// (EventClientAuthFailed) without waiting for the write.
 	Audit Auditor
+	// Metrics counts issued tokens and refresh token reuse; nil counts
+	// nothing.
+	Metrics Metrics
 }
+
+// Metrics is what the token endpoint counts (provider/metrics.Metrics).
+type Metrics interface {
+	// TokenIssued: a successful token response to an authenticated (or
+	// registered public) client.
+	TokenIssued(grantType, clientID string)
+	// RefreshReuse: a rotated or revoked refresh token presented again.
+	RefreshReuse()
+}
+
+type noMetrics struct{}
+
+func (noMetrics) TokenIssued(string, string) {}
+func (noMetrics) RefreshReuse()              {}
 
 // Server serves the protocol endpoints. Its methods are http.HandlerFuncs.
 type Server struct {
@@ -202,7 +219,8 @@ type Server struct {
 	// jwks resolves clients' jwks_uri (private_key_jwt, request objects).
 	jwks *jwksFetcher
 	// dpop checks DPoP proofs (RFC 9449) at the token and userinfo endpoints.
-	dpop *dpop.Verifier
+	dpop    *dpop.Verifier
+	metrics Metrics
 }
 
 // New validates cfg and deps and composes fosite.
@@ -235,6 +253,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		http:    deps.HTTP,
 		clients: fositestore.NewClientCache(deps.Store, now, ClientCacheTTL, cfg.DefaultAudience),
 		dpop:    &dpop.Verifier{Store: deps.Store, Now: now, Window: dpop.DefaultWindow},
+		metrics: deps.Metrics,
+	}
+	if s.metrics == nil {
+		s.metrics = noMetrics{}
 	}
 	if cfg.DPoPNonces {
 		// Every replica derives the same nonce key from the shared secret.

@@ -62,9 +62,13 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	}
 	ar, err := s.provider.NewAccessRequest(ctx, r, fositestore.NewSession())
 	if err != nil {
+		if errors.Is(err, fosite.ErrInactiveToken) && r.PostForm.Get("grant_type") == "refresh_token" {
+			s.metrics.RefreshReuse() // fosite revoked the family
+		}
 		s.writeJSONError(ctx, w, r, tokenError(err))
 		return
 	}
+	clientID := ar.GetClient().GetID()
 	if targetErr != nil {
 		s.writeJSONError(ctx, w, r, targetErr)
 		return
@@ -97,6 +101,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
 		if errors.Is(err, fositestore.ErrRotationLost) {
+			s.metrics.RefreshReuse()
 			err = s.revokeRacedFamily(ctx, ar, err)
 		}
 		s.writeJSONError(ctx, w, r, tokenError(err))
@@ -109,6 +114,7 @@ func (s *Server) Token(w http.ResponseWriter, r *http.Request) {
 		resp.SetTokenType(TokenTypeDPoP)
 	}
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
+	s.metrics.TokenIssued(r.PostForm.Get("grant_type"), clientID)
 }
 
 // revokeRacedFamily ends the grant of a refresh that lost the rotation to a

@@ -29,6 +29,8 @@ type Guesses struct {
 	IPLimit int
 	Window  time.Duration
 	Now     func() time.Time
+	// Rejected, when set, is called for each guess refused (the metrics).
+	Rejected func()
 }
 
 func (g *Guesses) keys(userID, ip string) [2]string {
@@ -49,6 +51,9 @@ func (g *Guesses) Limited(ctx context.Context, userID, ip string) (retryAfter ti
 			return 0, false, fmt.Errorf("throttle: guesses: %w", err)
 		}
 		if count >= limit {
+			if g.Rejected != nil {
+				g.Rejected()
+			}
 			return resetAt.Sub(now), true, nil
 		}
 	}

@@ -46,6 +46,9 @@ type Limiter struct {
 	DeviceKeys  [][]byte
 	DeviceLimit int
 	Now         func() time.Time
+	// Rejected, when set, is called for each attempt refused (the
+	// metrics).
+	Rejected func()
 }
 
 // Check is called before a password is verified. It counts this attempt
@@ -89,6 +92,9 @@ func (l *Limiter) check(ctx context.Context, now time.Time, keys []limitKey) (re
 	}
 	if limited && retryAfter < time.Second {
 		retryAfter = time.Second
+	}
+	if limited && l.Rejected != nil {
+		l.Rejected()
 	}
 	return retryAfter, limited, nil
 }

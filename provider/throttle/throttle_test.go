@@ -190,3 +190,36 @@ func TestConcurrentAttemptsAreCountedBeforeVerifying(t *testing.T) {
 		t.Fatalf("%d of 50 concurrent attempts passed, want %d", allowed, DefaultAccountLimit)
 	}
 }
+
+// Rejected hears of every refused attempt, and of nothing else (the
+// metrics' throttle_rejections_total).
+func TestRejectedHook(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c := &clock{time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	var rejected int
+	l := withLimits(&Limiter{Store: newMemStore(), Now: c.now, Rejected: func() { rejected++ }})
+	for range DefaultAccountLimit {
+		fail(t, l, "ann@example.com", "192.0.2.1")
+	}
+	if rejected != 0 {
+		t.Fatalf("%d rejections before the limit", rejected)
+	}
+	for range 2 {
+		if _, limited, err := l.Check(ctx, "ann@example.com", "192.0.2.1"); !limited || err != nil {
+			t.Fatalf("over the limit: limited=%v err=%v", limited, err)
+		}
+	}
+	if rejected != 2 {
+		t.Fatalf("Rejected called %d times, want 2", rejected)
+	}
+	var guessesRejected int
+	g := &Guesses{Store: newMemStore(), Name: "device", Limit: 1, IPLimit: 5, Window: time.Minute, Now: c.now,
+		Rejected: func() { guessesRejected++ }}
+	if err := g.Wrong(ctx, "u", "192.0.2.1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, limited, _ := g.Limited(ctx, "u", "192.0.2.1"); !limited || guessesRejected != 1 {
+		t.Fatalf("guesses: limited=%v, Rejected called %d times, want 1", limited, guessesRejected)
+	}
+}

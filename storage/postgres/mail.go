@@ -125,3 +125,16 @@ func (s *Store) ListMail(ctx context.Context, limit int) ([]storage.Mail, error)
 	}
 	return out, nil
 }
+
+// MailQueue counts the unsent, not given up mails and finds the oldest.
+func (s *Store) MailQueue(ctx context.Context) (storage.MailQueueStats, error) {
+	var st storage.MailQueueStats
+	var n int64
+	err := s.q(ctx).QueryRow(ctx, `SELECT COUNT(*), MIN(created_at) FROM mail_outbox
+		WHERE sent_at IS NULL AND failed_at IS NULL`).Scan(&n, scanTime(&st.Oldest))
+	if err != nil {
+		return storage.MailQueueStats{}, dbErr("postgres: mail queue", err)
+	}
+	st.Pending = int(n)
+	return st, nil
+}

@@ -200,3 +200,7 @@ func insertUnder(ctx context.Context, q querier, op, parentTable, parentID, quer
 	}
 	return fmt.Errorf("%s: %w", op, storage.ErrAlreadyExists)
 }
+
+// PoolStat is a snapshot of the connection pool's statistics, for the
+// metrics.
+func (s *Store) PoolStat() *pgxpool.Stat { return s.pool.Stat() }

@@ -77,3 +77,14 @@ func (s *Store) ListMail(ctx context.Context, limit int) ([]storage.Mail, error)
 	}
 	return out, nil
 }
+
+// MailQueue counts the unsent, not given up mails and finds the oldest.
+func (s *Store) MailQueue(ctx context.Context) (storage.MailQueueStats, error) {
+	var st storage.MailQueueStats
+	err := s.q(ctx).QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at) FROM mail WHERE sent_at IS NULL AND failed_at IS NULL`).
+		Scan(&st.Pending, timeCol{&st.Oldest})
+	if err != nil {
+		return storage.MailQueueStats{}, fmt.Errorf("sqlite: mail queue: %w", err)
+	}
+	return st, nil
+}

@@ -123,3 +123,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DBStats are the connection pool's statistics, for the metrics.
+func (s *Store) DBStats() sql.DBStats { return s.db.Stats() }

@@ -13,6 +13,7 @@ var mailTests = []subTest{
 	{"Mail/EnqueueAndList", testMailEnqueueList},
 	{"Mail/ClaimAndMark", testMailClaim},
 	{"Mail/GiveUp", testMailGiveUp},
+	{"Mail/Queue", testMailQueue},
 }
 
 func mail(id string, created time.Time) storage.Mail {
@@ -127,4 +128,28 @@ func testMailGiveUp(t *testing.T, s storage.Store) {
 	dead := mail("dead", at(-time.Minute))
 	dead.FailedAt, dead.LastError, dead.Body = at(-30*time.Second), "550 no such user", nil
 	equal(t, "ListMail keeps the given-up mail, without its body", list, []storage.Mail{alive, dead})
+}
+
+// testMailQueue: the backlog is the mails neither sent nor given up, whether
+// due now, leased or waiting for a retry; the oldest is by creation.
+func testMailQueue(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	q, err := s.MailQueue(ctx)
+	must(t, "MailQueue(empty)", err)
+	if q.Pending != 0 || !q.Oldest.IsZero() {
+		t.Fatalf("MailQueue on an empty store = %+v", q)
+	}
+	sent, failed := mail("sent", at(-3*time.Hour)), mail("failed", at(-2*time.Hour))
+	retry := mail("retry", at(-time.Hour))
+	retry.NextAttemptAt = at(time.Hour)
+	for _, m := range []storage.Mail{sent, failed, retry, mail("new", base)} {
+		must(t, "EnqueueMail "+m.ID, s.EnqueueMail(ctx, m))
+	}
+	must(t, "MarkMailSent", s.MarkMailSent(ctx, "sent", base))
+	must(t, "GiveUpMail", s.GiveUpMail(ctx, "failed", "550", base))
+	q, err = s.MailQueue(ctx)
+	must(t, "MailQueue", err)
+	if q.Pending != 2 || !q.Oldest.Equal(at(-time.Hour).Truncate(time.Microsecond)) {
+		t.Fatalf("MailQueue = %+v, want 2 pending, the oldest created at %v", q, at(-time.Hour))
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/browser"
+	"github.com/ostiary/ostiary/provider/httpobs"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/static"
 	"github.com/ostiary/ostiary/storage"
@@ -181,12 +182,14 @@ func (s *Site) Render(w http.ResponseWriter, status int, name string, data any) 
 
 type errorPage struct {
 	Title, Heading, Detail string
+	// RequestID is the request's id (httpobs), for the person to quote.
+	RequestID string
 }
 
 // RenderError shows an error page and never redirects: for requests whose
 // client or redirect URI cannot be trusted, and for the pages' own errors.
 func (s *Site) RenderError(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
-	data := errorPage{Title: title, Heading: title, Detail: detail}
+	data := errorPage{Title: title, Heading: title, Detail: detail, RequestID: httpobs.RequestID(r.Context())}
 	if err := s.Render(w, status, "error", data); err != nil {
 		s.logger.ErrorContext(r.Context(), "render error page", "err", err)
 		SetHeaders(w.Header())
