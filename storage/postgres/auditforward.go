@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -39,14 +38,8 @@ func scanAuditDelivery(row pgx.Row) (storage.AuditDelivery, error) {
 		return d, err
 	}
 	d.Attempts = int(attempts)
-	var m map[string]string
-	if err := json.Unmarshal(details, &m); err != nil {
-		return d, fmt.Errorf("decode details of %q: %w", e.ID, err)
-	}
-	if len(m) > 0 {
-		e.Details = m
-	}
-	return d, nil
+	e.Details, err = decodeDetails(e.ID, details)
+	return d, err
 }
 
 // PendingAuditForward returns sink's first limit undelivered deliveries in
