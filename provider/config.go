@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/audit/forward"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/dcr"
@@ -95,6 +96,9 @@ type Config struct {
 
 	// Backchannel is how back-channel logout deliveries are retried.
 	Backchannel BackchannelConfig
+
+	// AuditForwarding sends audit events to syslog servers and webhooks.
+	AuditForwarding AuditForwardingConfig
 
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it a JSON handler so lines can be forwarded); nil: the
@@ -204,7 +208,8 @@ func DefaultConfig() Config {
 		KeyRefreshInterval: 30 * time.Second,
 		Janitor: JanitorConfig{Interval: janitor.DefaultInterval, BatchSize: janitor.DefaultBatchSize,
 			SentMailRetention: janitor.DefaultSentMailRetention, FailedMailRetention: janitor.DefaultFailedMailRetention,
-			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease},
+			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease, ForwardedAuditRetention: janitor.DefaultForwardedAuditRetention},
+		AuditForwarding: defaultAuditForwarding(),
 
 		SessionLifetime:    browser.DefaultLifetime,
 		SessionIdleTimeout: 24 * time.Hour,
@@ -264,6 +269,7 @@ func (c Config) validate() error {
 	if err := c.checkAlgorithms(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, forward.Validate("audit forwarding sinks", c.AuditForwarding.Sinks)...)
 	return errors.Join(errs...)
 }
 
