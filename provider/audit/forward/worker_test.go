@@ -10,8 +10,12 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/storage"
+	"github.com/ostiary/ostiary/storage/postgres"
+	"github.com/ostiary/ostiary/storage/postgres/pgtest"
 	"github.com/ostiary/ostiary/storage/sqlite/sqlitetest"
 )
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // recorder is a sink that records what it got and fails while down.
 type recorder struct {
@@ -126,17 +130,45 @@ func TestWorkerInOrderThroughAnOutage(t *testing.T) {
 // TestWorkerReplicas: two workers on one database, passing at the same
 // time over and over, deliver every event exactly once and in order: the
 // sink's lease keeps the other out.
-func TestWorkerReplicas(t *testing.T) {
+func TestWorkerReplicasSQLite(t *testing.T) {
 	t.Parallel()
 	store := sqlitetest.Open(t)
+	workerReplicas(t, store, store)
+}
+
+// TestWorkerReplicasPostgres: the same with two connection pools, as two
+// replicas have, while events are recorded through both.
+func TestWorkerReplicasPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	open := func() *postgres.Store {
+		s, err := postgres.Open(t.Context(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		if _, err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	workerReplicas(t, open(), open())
+}
+
+type replicaStore interface {
+	Store
+	OutboxStore
+}
+
+func workerReplicas(t *testing.T, a, b replicaStore) {
 	clk := &clock{t: when.Truncate(time.Microsecond)}
 	got := &recorder{}
 	sink := &Sink{Route{"hook", nil}, got}
-	o := &Outbox{Store: store, Routes: Routes([]*Sink{sink}), Now: clk.now}
+	outboxes := []*Outbox{{Store: a, Routes: Routes([]*Sink{sink}), Now: clk.now}, {Store: b, Routes: Routes([]*Sink{sink}), Now: clk.now}}
 	var want []string
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
-	for _, w := range []*Worker{newWorker(store, clk, sink), newWorker(store, clk, sink)} {
+	for _, w := range []*Worker{newWorker(a, clk, sink), newWorker(b, clk, sink)} {
 		wg.Go(func() {
 			for {
 				select {
@@ -152,9 +184,9 @@ func TestWorkerReplicas(t *testing.T) {
 		})
 	}
 	for i := range 40 {
-		want = append(want, record(t, o, 1, fmt.Sprintf("e%02d", i))...)
+		want = append(want, record(t, outboxes[i%2], 1, fmt.Sprintf("e%02d", i))...)
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for len(got.ids()) < len(want) && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
