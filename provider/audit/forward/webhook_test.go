@@ -77,6 +77,9 @@ func TestWebhookDeliver(t *testing.T) {
 		if err := json.Unmarshal(body, &got); err != nil {
 			t.Errorf("body: %v", err)
 		}
+		if status == http.StatusFound {
+			w.Header().Set("Location", "/elsewhere")
+		}
 		w.WriteHeader(status)
 	}))
 	defer srv.Close()
@@ -92,6 +95,13 @@ func TestWebhookDeliver(t *testing.T) {
 	status = http.StatusServiceUnavailable
 	if err := s.Deliver(t.Context(), loginEvent()); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Errorf("503 answer: err = %v", err)
+	}
+	// A redirect is not followed (a 302 would turn the POST into a GET
+	// whose 200 looks like a delivery): it is a failure.
+	status = http.StatusFound
+	redirecting := NewSinks([]SinkConfig{{Name: "h", Type: TypeWebhook, URL: srv.URL + "/hook", Secret: sec}}, Deps{HTTP: srv.Client()})[0]
+	if err := redirecting.Deliver(t.Context(), loginEvent()); err == nil || !strings.Contains(err.Error(), "302") {
+		t.Errorf("302 answer: err = %v", err)
 	}
 	srv.Close()
 	err := s.Deliver(t.Context(), loginEvent())

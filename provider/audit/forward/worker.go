@@ -70,10 +70,22 @@ func NewSinks(cfgs []SinkConfig, deps Deps) []*Sink {
 			if now == nil {
 				now = time.Now
 			}
-			out = append(out, &Sink{Route: r, Deliverer: &webhookSink{url: c.URL, secret: c.Secret, client: deps.HTTP, now: now}})
+			out = append(out, &Sink{Route: r, Deliverer: &webhookSink{url: c.URL, secret: c.Secret, client: noRedirects(deps.HTTP), now: now}})
 		}
 	}
 	return out
+}
+
+// noRedirects is c (its guard and limits) answering a redirect as it is:
+// a receiver's 302 would turn the POST into a body-less GET, and its 200
+// into a delivery.
+func noRedirects(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	cc := *c
+	cc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cc
 }
 
 // Routes are the sinks' names and filters, for the Outbox.
