@@ -223,8 +223,6 @@ type syslogSink struct {
 
 	mu   sync.Mutex
 	conn net.Conn
-	// raw is the TCP connection under conn, probed for a closed peer.
-	raw net.Conn
 }
 
 func newSyslog(c SinkConfig) *syslogSink {
@@ -251,7 +249,9 @@ func newSyslog(c SinkConfig) *syslogSink {
 			name, _, _ = net.SplitHostPort(c.Address)
 		}
 		// RFC 5425 §5.2: the client checks the server's certificate.
-		s.tls = &tls.Config{RootCAs: c.RootCAs, ServerName: name, MinVersion: tls.VersionTLS12}
+		// The session cache makes a reconnection a resumption.
+		s.tls = &tls.Config{RootCAs: c.RootCAs, ServerName: name, MinVersion: tls.VersionTLS12,
+			ClientSessionCache: tls.NewLRUClientSessionCache(4)}
 	}
 	return s
 }
@@ -305,21 +305,24 @@ func (s *syslogSink) dial(ctx context.Context) error {
 		}
 		conn = tc
 	}
-	s.conn, s.raw = conn, raw
+	s.conn = conn
 	return nil
 }
 
 // alive reports whether the peer has not closed a stream connection. A
-// syslog server never writes, so anything to read (an end of stream, a
-// reset, a TLS alert) means the connection is over.
+// syslog server sends no data, so anything read (an end of stream, a
+// reset, a TLS close_notify) means the connection is over; over TLS the
+// read also takes in what TLS itself sends (a TLS 1.3 session ticket)
+// and goes on waiting. A read that times out leaves the connection as it
+// was.
 func (s *syslogSink) alive() bool {
 	if s.transport == TransportUDP {
 		return true
 	}
-	_ = s.raw.SetReadDeadline(time.Now().Add(time.Millisecond))
+	_ = s.conn.SetReadDeadline(time.Now().Add(time.Millisecond))
 	var b [1]byte
-	_, err := s.raw.Read(b[:])
-	_ = s.raw.SetReadDeadline(time.Time{})
+	_, err := s.conn.Read(b[:])
+	_ = s.conn.SetReadDeadline(time.Time{})
 	var ne net.Error
 	return err != nil && errors.As(err, &ne) && ne.Timeout()
 }
@@ -328,7 +331,7 @@ func (s *syslogSink) closeLocked() {
 	if s.conn != nil {
 		s.conn.Close()
 	}
-	s.conn, s.raw = nil, nil
+	s.conn = nil
 }
 
 // Close ends the connection.

@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -286,13 +288,15 @@ func TestSyslogTLS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	got := make(chan string, 1)
+	got := make(chan string, 4)
+	var accepted atomic.Int32
 	go func() {
 		for {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			accepted.Add(1)
 			go func() {
 				defer c.Close()
 				octetcounting.NewParser(syslog.WithListener(func(r *syslog.Result) {
@@ -313,15 +317,24 @@ func TestSyslogTLS(t *testing.T) {
 	}
 	s := newSyslog(SinkConfig{Type: TypeSyslog, Transport: TransportTLS, Address: ln.Addr().String(), Facility: "auth", RootCAs: roots})
 	defer s.Close()
-	if err := s.Deliver(ctx, loginEvent()); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case id := <-got:
-		if id != "ev-1" {
-			t.Errorf("got id %q", id)
+	// Three messages over one connection: the TLS 1.3 session tickets the
+	// server sends after the handshake are no sign of a closed one.
+	for i := range 3 {
+		e := loginEvent()
+		e.ID = fmt.Sprintf("ev-%d", i)
+		if err := s.Deliver(ctx, e); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing arrived over TLS")
+		select {
+		case id := <-got:
+			if id != e.ID {
+				t.Errorf("got id %q, want %q", id, e.ID)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("nothing arrived over TLS")
+		}
+	}
+	if n := accepted.Load(); n != 2 {
+		t.Errorf("%d connections for one refused and three messages, want 2", n)
 	}
 }
