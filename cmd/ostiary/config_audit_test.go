@@ -104,3 +104,40 @@ audit_forwarding:
 		}
 	}
 }
+
+// TestAuditForwardingSettingsProblems: the worker settings are checked
+// too, and a sink's keys must fit its type.
+func TestAuditForwardingSettingsProblems(t *testing.T) {
+	t.Parallel()
+	p := writeFile(t, `issuer: http://localhost:8080
+janitor:
+  forwarded_audit_retention: -1h
+audit_forwarding:
+  poll_interval: 0s
+  retry_backoff: 10s
+  max_backoff: 1s
+  sinks:
+    - name: a
+      type: syslog
+      address: logs.example.com:514
+      transport: tcp
+      facility: auth
+      url: https://a.example/hook
+      max_message_size: 100
+    - name: b
+      type: webhook
+      url: https://b.example/hook
+      address: logs.example.com:514
+      secret: "`+auditSecret+`"
+`)
+	_, err := loadConfig(p, noEnv)
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, key := range []string{"janitor.forwarded_audit_retention:", "audit_forwarding.poll_interval:", "audit_forwarding.max_backoff:",
+		"audit_forwarding.sinks[0].url:", "audit_forwarding.sinks[0].max_message_size:", "audit_forwarding.sinks[1].address:"} {
+		if !strings.Contains(err.Error(), key) {
+			t.Errorf("no error for %s:\n%v", key, err)
+		}
+	}
+}
