@@ -6,11 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/ostiary/ostiary/provider/outbound"
 )
 
 const testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -107,5 +110,37 @@ func TestWebhookDeliver(t *testing.T) {
 	err := s.Deliver(t.Context(), loginEvent())
 	if err == nil || strings.Contains(err.Error(), "receiver-credential") {
 		t.Errorf("receiver down: err = %v", err)
+	}
+}
+
+// TestWebhookThroughTheGuard: the webhook URL goes through the guarded
+// outbound client: a loopback receiver is refused unless the allow-list
+// names loopback.
+func TestWebhookThroughTheGuard(t *testing.T) {
+	t.Parallel()
+	hits := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits++
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer srv.Close()
+	sec, _ := ParseSecret(testSecret)
+	cfg := []SinkConfig{{Name: "h", Type: TypeWebhook, URL: srv.URL + "/hook", Secret: sec}}
+	for _, c := range []struct {
+		allow []netip.Prefix
+		ok    bool
+	}{{nil, false}, {outbound.Loopback, true}} {
+		client, err := outbound.NewClient(outbound.Config{Guard: outbound.Guard{Allow: c.allow}, Timeout: 5 * time.Second,
+			MaxBodyBytes: outbound.DefaultMaxBodyBytes, MaxRedirects: outbound.DefaultMaxRedirects})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = NewSinks(cfg, Deps{HTTP: client})[0].Deliver(t.Context(), loginEvent())
+		if (err == nil) != c.ok {
+			t.Errorf("allow %v: err = %v", c.allow, err)
+		}
+	}
+	if hits != 1 {
+		t.Errorf("the receiver was reached %d times, want once (when allowed)", hits)
 	}
 }
