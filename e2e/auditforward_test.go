@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -187,17 +188,7 @@ func auditForwarding(t *testing.T, db string) {
 	hook.up()
 	defer hook.down()
 
-	srv := newServer(t, database(t, db))
-	srv.Env = append(srv.Env, "E2E_HOOK_SECRET="+hookSecret)
-	withConfig(t, srv, fmt.Sprintf(`outbound:
-  allow: [127.0.0.0/8]
-audit_forwarding:
-  poll_interval: 200ms
-  retry_backoff: 500ms
-  max_backoff: 2s
-  timeout: 5s
-  sinks:
-    - name: syslog
+	srv := startForwarding(t, database(t, db), fmt.Sprintf(`    - name: syslog
       type: syslog
       address: %s
       transport: tcp
@@ -209,20 +200,7 @@ audit_forwarding:
       secret_env: E2E_HOOK_SECRET
       events: [login.*, logout]
 `, sys.addr, hook.addr))
-	srv.start(15 * time.Second)
-	rp := newRelyingParty(t)
-	var client map[string]string
-	srv.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
-	srv.cli("", &client, "clients", "create", "--name", "Forwarded App", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
-	rp.connect(srv.URL, client["client_id"], client["client_secret"])
-	ctx := newBrowser(t)
-
-	signInAndOut := func() {
-		t.Helper()
-		signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
-		waitText(t, ctx, "RP: signed in")
-		signOut(t, ctx, srv)
-	}
+	signInAndOut, clientID, ctx := adaSignsInAndOut(t, srv, srv)
 	signInAndOut()
 	wantTypes := []string{"login.success", "logout"}
 	waitFor(t, 20*time.Second, "login.success and logout at both receivers", func() bool {
@@ -234,7 +212,7 @@ audit_forwarding:
 		}
 	}
 	m := sys.raw[0]
-	if *m.Facility != 10 || *m.Severity != 6 || *m.Appname != "ostiary" || (*m.StructuredData)["ostiary@32473"]["client"] != client["client_id"] {
+	if *m.Facility != 10 || *m.Severity != 6 || *m.Appname != "ostiary" || (*m.StructuredData)["ostiary@32473"]["client"] != clientID {
 		t.Errorf("syslog message: %+v %v", m.Base, *m.StructuredData)
 	}
 
@@ -284,6 +262,37 @@ audit_forwarding:
 	}
 }
 
+// startForwarding starts a server over db that forwards audit events to
+// sinks (the YAML items of audit_forwarding.sinks), retrying quickly.
+func startForwarding(t *testing.T, db []string, sinks string) *server {
+	t.Helper()
+	srv := newServer(t, db)
+	srv.Env = append(srv.Env, "E2E_HOOK_SECRET="+hookSecret)
+	withConfig(t, srv, "outbound:\n  allow: [127.0.0.0/8]\naudit_forwarding:\n  poll_interval: 100ms\n"+
+		"  retry_backoff: 300ms\n  max_backoff: 2s\n  timeout: 5s\n  sinks:\n"+sinks)
+	srv.start(15 * time.Second)
+	return srv
+}
+
+// adaSignsInAndOut makes Ada and a first-party client on srv (through
+// admin's CLI) and returns what signs her in through the client in
+// Chromium and out on srv's logout page, the client's id and the browser.
+func adaSignsInAndOut(t *testing.T, srv, admin *server) (func(), string, context.Context) {
+	t.Helper()
+	rp := newRelyingParty(t)
+	var client map[string]string
+	admin.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
+	admin.cli("", &client, "clients", "create", "--name", "Forwarded App", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
+	rp.connect(srv.URL, client["client_id"], client["client_secret"])
+	ctx := newBrowser(t)
+	return func() {
+		t.Helper()
+		signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
+		waitText(t, ctx, "RP: signed in")
+		signOut(t, ctx, srv)
+	}, client["client_id"], ctx
+}
+
 func typesOf(rs []received) []string {
 	var out []string
 	for _, r := range rs {
@@ -317,39 +326,13 @@ func TestAuditForwardingTwoReplicasPostgres(t *testing.T) {
 	hook.up()
 	defer hook.down()
 	db := database(t, "postgres")
-	config := fmt.Sprintf(`outbound:
-  allow: [127.0.0.0/8]
-audit_forwarding:
-  poll_interval: 100ms
-  retry_backoff: 300ms
-  max_backoff: 1s
-  sinks:
-    - name: hook
+	sinks := fmt.Sprintf(`    - name: hook
       type: webhook
       url: http://%s/hooks/audit
       secret_env: E2E_HOOK_SECRET
 `, hook.addr)
-	var replicas []*server
-	for range 2 {
-		srv := newServer(t, db)
-		srv.Env = append(srv.Env, "E2E_HOOK_SECRET="+hookSecret)
-		withConfig(t, srv, config)
-		srv.start(15 * time.Second)
-		replicas = append(replicas, srv)
-	}
-	a, b := replicas[0], replicas[1]
-	rp := newRelyingParty(t)
-	var client map[string]string
-	a.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
-	b.cli("", &client, "clients", "create", "--name", "Forwarded App", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
-	rp.connect(a.URL, client["client_id"], client["client_secret"])
-	ctx := newBrowser(t)
-	signInAndOut := func() {
-		t.Helper()
-		signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
-		waitText(t, ctx, "RP: signed in")
-		signOut(t, ctx, a)
-	}
+	a, b := startForwarding(t, db, sinks), startForwarding(t, db, sinks)
+	signInAndOut, _, _ := adaSignsInAndOut(t, a, b)
 	signInAndOut()
 	hook.down()
 	for i := range 3 {

@@ -53,40 +53,34 @@ const (
 	maxSDName   = 32
 )
 
-// headerField is s as a header field: PRINTUSASCII only (other octets
-// become "_"), at most n octets, "-" (the NILVALUE) when empty.
-func headerField(s string, n int) string {
+// printable is s with every octet outside PRINTUSASCII (33-126), or in
+// refused, turned into "_", cut to n octets.
+func printable(s string, n int, refused string) string {
 	b := []byte(s)
 	for i, c := range b {
-		if c < 33 || c > 126 {
+		if c < 33 || c > 126 || strings.IndexByte(refused, c) >= 0 {
 			b[i] = '_'
 		}
 	}
-	if len(b) > n {
-		b = b[:n]
+	return string(b[:min(len(b), n)])
+}
+
+// headerField is s as a header field: PRINTUSASCII, at most n octets,
+// "-" (the NILVALUE) when empty.
+func headerField(s string, n int) string {
+	if v := printable(s, n, ""); v != "" {
+		return v
 	}
-	if len(b) == 0 {
-		return "-"
-	}
-	return string(b)
+	return "-"
 }
 
 // sdName is s as a PARAM-NAME (RFC 5424 §6.3.3): PRINTUSASCII except
 // '=', ' ', ']' and '"', 1 to 32 octets.
 func sdName(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c < 33 || c > 126 || c == '=' || c == ']' || c == '"' {
-			b[i] = '_'
-		}
+	if v := printable(s, maxSDName, `="]`); v != "" {
+		return v
 	}
-	if len(b) > maxSDName {
-		b = b[:maxSDName]
-	}
-	if len(b) == 0 {
-		return "_"
-	}
-	return string(b)
+	return "_"
 }
 
 // sdValue escapes a PARAM-VALUE (RFC 5424 §6.3.3): '"', '\' and ']' get
