@@ -128,19 +128,21 @@ func sortedDetails(d map[string]string) []string {
 	return keys
 }
 
-// text is the human-readable MSG: the type and key=value pairs, values
-// quoted when they hold spaces or quotes.
+// text is the human-readable MSG: the type and key=value pairs. It is
+// ASCII: a value with spaces, quotes or anything beyond ASCII is quoted
+// with \u escapes, so MSG never needs the BOM that RFC 5424 §6.4 asks of
+// a UTF-8 MSG (the structured data carries the values unescaped).
 func text(e storage.AuditEvent) string {
 	var b strings.Builder
-	b.WriteString(e.Type)
+	b.WriteString(printable(e.Type, len(e.Type), ""))
 	add := func(k, v string) {
 		if v == "" {
 			return
 		}
-		if strings.ContainsAny(v, " \t\r\n\"=\\") || !utf8.ValidString(v) {
-			v = strconv.Quote(v)
+		if strings.ContainsAny(v, " \t\r\n\"=\\") || !isPrintASCII(v) {
+			v = strconv.QuoteToASCII(v)
 		}
-		b.WriteString(" " + k + "=" + v)
+		b.WriteString(" " + printable(k, maxSDName, `="`) + "=" + v)
 	}
 	add("actor", e.ActorID)
 	add("subject", e.SubjectID)
@@ -151,6 +153,16 @@ func text(e storage.AuditEvent) string {
 		add(k, e.Details[k])
 	}
 	return b.String()
+}
+
+// isPrintASCII reports whether s is printable ASCII only.
+func isPrintASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 32 || s[i] > 126 {
+			return false
+		}
+	}
+	return true
 }
 
 // Format returns e as one RFC 5424 message (§6): the header, the event's

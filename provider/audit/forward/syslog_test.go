@@ -98,6 +98,11 @@ func TestFormatEscapesSDParamValues(t *testing.T) {
 	if sd[SDID]["id"] != `a"b\c]d` {
 		t.Errorf("id read back as %q", sd[SDID]["id"])
 	}
+	// MSG stays ASCII (no BOM needed, RFC 5424 §6.4): other characters
+	// are escaped there, and kept as they are in the structured data.
+	if msg := *m.Message; !isPrintASCII(msg) || !strings.Contains(msg, `actor="\u00fcn\u00ef\xff"`) {
+		t.Errorf("MSG = %q", msg)
+	}
 }
 
 // TestFormatHeaderFieldLimits: header fields are PRINTUSASCII, at most
