@@ -147,3 +147,24 @@ func testAuditForwardCleanup(t *testing.T, s storage.Store) {
 		t.Errorf("removed %d more rows: recent went with its event, pending ones stay", n)
 	}
 }
+
+// testRaceMarkAuditForwarded: replicas marking one delivery at once, as
+// after a lease expired under a stalled one: exactly one marks it.
+func testRaceMarkAuditForwarded(t *testing.T, s storage.Store) {
+	ctx := t.Context()
+	must(t, "AppendAudit", s.AppendAudit(ctx, auditEvent("raced", base, "logout", "a", "a")))
+	must(t, "Queue", s.QueueAuditForward(ctx, "raced", []string{"hook"}, base))
+	errs := race(racers, func(i int) error { return s.MarkAuditForwarded(ctx, "hook", "raced", at(time.Duration(i)*time.Second)) })
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, storage.ErrNotFound):
+			t.Errorf("marker %d: %v", i, err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d markers won, want exactly 1", won)
+	}
+}
