@@ -97,8 +97,9 @@ func sdValue(s string) string {
 	return b.String()
 }
 
-// element writes one SD-ELEMENT, leaving out empty values.
-func element(b *strings.Builder, id string, params [][2]string) {
+// element is one SD-ELEMENT, leaving out empty values.
+func element(id string, params [][2]string) string {
+	var b strings.Builder
 	b.WriteString("[" + id)
 	for _, p := range params {
 		if p[1] == "" {
@@ -107,6 +108,7 @@ func element(b *strings.Builder, id string, params [][2]string) {
 		b.WriteString(" " + sdName(p[0]) + `="` + sdValue(p[1]) + `"`)
 	}
 	b.WriteString("]")
+	return b.String()
 }
 
 // severity is the event's: a failure is a warning.
@@ -177,22 +179,19 @@ func (f Formatter) Format(e storage.AuditEvent) []byte {
 	header := fmt.Sprintf("<%d>1 %s %s %s %s %s ", f.Facility*8+severity(e.Type), ts,
 		headerField(f.Hostname, maxHostname), headerField(f.AppName, maxAppName),
 		headerField(f.ProcID, maxProcID), headerField(e.Type, maxMsgID))
-	var sd strings.Builder
-	element(&sd, SDID, [][2]string{{"id", e.ID}, {"type", e.Type}, {"actor", e.ActorID}, {"subject", e.SubjectID},
+	sd := element(SDID, [][2]string{{"id", e.ID}, {"type", e.Type}, {"actor", e.ActorID}, {"subject", e.SubjectID},
 		{"client", e.ClientID}, {"org", e.OrgID}, {"ip", e.IP}})
 	if len(e.Details) > 0 {
 		var params [][2]string
 		for _, k := range sortedDetails(e.Details) {
 			params = append(params, [2]string{k, e.Details[k]})
 		}
-		var withDetails strings.Builder
-		withDetails.WriteString(sd.String())
-		element(&withDetails, SDIDDetails, params)
-		if f.MaxSize <= 0 || len(header)+withDetails.Len() <= f.MaxSize {
-			sd = withDetails
+		// The details stay if they fit; the text is cut first.
+		if details := element(SDIDDetails, params); f.MaxSize <= 0 || len(header)+len(sd)+len(details) <= f.MaxSize {
+			sd += details
 		}
 	}
-	msg := header + sd.String()
+	msg := header + sd
 	rest := text(e)
 	if f.MaxSize > 0 {
 		room := f.MaxSize - len(msg) - 1
