@@ -257,6 +257,13 @@ func auditForwarding(t *testing.T, db string) {
 			t.Errorf("%s got (in order)\n%v\nwant each once, in order\n%v", name, got, want)
 		}
 	}
+	sys.mu.Lock()
+	for _, m := range sys.raw {
+		if *m.MsgID == "login.failure" && *m.Severity != 4 {
+			t.Errorf("login.failure at severity %d, want 4 (warning)", *m.Severity)
+		}
+	}
+	sys.mu.Unlock()
 	if logs := srv.logs(); strings.Contains(logs, "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") {
 		t.Error("the webhook secret is in the log")
 	}
