@@ -20,6 +20,9 @@ type JanitorConfig struct {
 	SentMailRetention   time.Duration
 	FailedMailRetention time.Duration
 	AuditRetention      time.Duration
+	// ForwardedAuditRetention keeps delivered audit forwarding rows that
+	// long (the idempotency keys a support question may need).
+	ForwardedAuditRetention time.Duration
 	// Pause is the wait between two batches of one table; Lease how long
 	// a pass holds the lease.
 	Pause, Lease time.Duration
@@ -31,7 +34,8 @@ func newJanitor(c Config, store janitor.Store, logger *slog.Logger) *janitor.Jan
 	return &janitor.Janitor{
 		Store: store, Now: c.now, Interval: j.Interval, BatchSize: j.BatchSize,
 		SentMailRetention: j.SentMailRetention, FailedMailRetention: j.FailedMailRetention,
-		AuditRetention: j.AuditRetention, Pause: j.Pause, Lease: j.Lease, Logger: logger,
+		AuditRetention: j.AuditRetention, ForwardedAuditRetention: j.ForwardedAuditRetention,
+		Pause: j.Pause, Lease: j.Lease, Logger: logger,
 	}
 }
 
@@ -51,6 +55,9 @@ func newBackground(cfg Config, svc *Services) []func(context.Context) {
 	}
 	if cfg.Janitor.Interval > 0 {
 		out = append(out, svc.Janitor.Run)
+	}
+	if svc.Forward != nil {
+		out = append(out, svc.Forward.Run)
 	}
 	return out
 }

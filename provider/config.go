@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/audit/forward"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/dcr"
@@ -102,6 +103,8 @@ type Config struct {
 	// outbound call with it (provider/tracing); nil is tracing off, and then
 	// nothing is wrapped. The store is opened with it by the caller.
 	Tracing trace.TracerProvider
+	// AuditForwarding sends audit events to syslog servers and webhooks.
+	AuditForwarding AuditForwardingConfig
 
 	// AuditLog receives every audit event as one structured line (cmd/
 	// gives it the handler of log.format, at every level); nil: the
@@ -214,7 +217,8 @@ func DefaultConfig() Config {
 		KeyRefreshInterval: 30 * time.Second,
 		Janitor: JanitorConfig{Interval: janitor.DefaultInterval, BatchSize: janitor.DefaultBatchSize,
 			SentMailRetention: janitor.DefaultSentMailRetention, FailedMailRetention: janitor.DefaultFailedMailRetention,
-			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease},
+			Pause: janitor.DefaultPause, Lease: janitor.DefaultLease, ForwardedAuditRetention: janitor.DefaultForwardedAuditRetention},
+		AuditForwarding: defaultAuditForwarding(),
 
 		SessionLifetime:    browser.DefaultLifetime,
 		SessionIdleTimeout: 24 * time.Hour,
@@ -274,6 +278,7 @@ func (c Config) validate() error {
 	if err := c.checkAlgorithms(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, forward.Validate("audit forwarding sinks", c.AuditForwarding.Sinks)...)
 	return errors.Join(errs...)
 }
 

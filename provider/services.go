@@ -9,6 +9,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
 	"github.com/ostiary/ostiary/provider/audit"
+	"github.com/ostiary/ostiary/provider/audit/forward"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/janitor"
@@ -64,6 +65,9 @@ type Services struct {
 	// Janitor sweeps expired rows: every Janitor.Interval in serve, once
 	// with `ostiary janitor run`.
 	Janitor *janitor.Janitor
+	// Forward delivers the audit forwarding outbox in serve; nil without
+	// sinks.
+	Forward *forward.Worker
 
 	caches *clientCaches
 }
@@ -106,7 +110,8 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	if auditLog == nil {
 		auditLog = logger
 	}
-	recorder := &audit.Recorder{Store: store, Log: auditLog}
+	auditStore, forwarder := newAuditForwarding(cfg, store, egress, logger)
+	recorder := &audit.Recorder{Store: auditStore, Log: auditLog}
 	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
 	users := &accounts.Users{Store: store, Policy: cfg.passwordPolicy(), Audit: recorder, Notifier: notify, Now: cfg.now}
 	upstreams, err := newConnectorRegistry(cfg, guard, store, logger)
@@ -138,6 +143,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		Admin: &adminapi.Service{Store: watched, Users: users, Orgs: orgs, MFA: second, Keys: km, SigningAlgorithms: km.SigningAlgorithms(),
 			Audit: recorder, Notifier: notify, Connectors: upstreams, SSO: sso, Tokens: tokens, Passkeys: passkeys, Now: cfg.now},
 		Janitor: newJanitor(cfg, store, logger),
+		Forward: forwarder,
 		caches:  caches,
 	}, nil
 }

@@ -50,6 +50,7 @@ type Store interface {
 	PushedRequestStore
 	MailStore
 	AuditStore
+	AuditForwardStore
 	ThrottleStore
 	MFAStore
 	PasskeyStore

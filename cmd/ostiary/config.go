@@ -111,7 +111,13 @@ type Config struct {
 		FailedMailRetention time.Duration `yaml:"failed_mail_retention"`
 		// AuditRetention: 0 keeps audit events forever.
 		AuditRetention time.Duration `yaml:"audit_retention"`
+		// ForwardedAuditRetention: 0 keeps delivered forwarding rows.
+		ForwardedAuditRetention time.Duration `yaml:"forwarded_audit_retention"`
 	} `yaml:"janitor"`
+
+	// AuditForwarding sends audit events to syslog servers and webhook
+	// receivers (config_audit.go).
+	AuditForwarding auditForwarding `yaml:"audit_forwarding"`
 
 	Sessions struct {
 		Lifetime    time.Duration `yaml:"lifetime"`
@@ -286,6 +292,7 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 	if len(c.Server.TrustedProxies) == 0 {
 		c.Server.TrustedProxies = nil
 	}
+	c.resolveAuditSinks(getenv)
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -406,6 +413,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateConnectors()...)
 	errs = append(errs, c.validateUpkeep()...)
 	errs = append(errs, c.validateTracing()...)
+	errs = append(errs, c.validateAuditForwarding()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

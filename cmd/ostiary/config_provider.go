@@ -44,6 +44,11 @@ func links(c *Config, p *provider.Config) []link {
 		linked(&j.SentMailRetention, &p.Janitor.SentMailRetention),
 		linked(&j.FailedMailRetention, &p.Janitor.FailedMailRetention),
 		linked(&j.AuditRetention, &p.Janitor.AuditRetention),
+		linked(&j.ForwardedAuditRetention, &p.Janitor.ForwardedAuditRetention),
+		linked(&c.AuditForwarding.PollInterval, &p.AuditForwarding.PollInterval),
+		linked(&c.AuditForwarding.RetryBackoff, &p.AuditForwarding.Backoff),
+		linked(&c.AuditForwarding.MaxBackoff, &p.AuditForwarding.MaxBackoff),
+		linked(&c.AuditForwarding.Timeout, &p.AuditForwarding.Timeout),
 		linked(&c.Sessions.Lifetime, &p.SessionLifetime),
 		linked(&c.Sessions.IdleTimeout, &p.SessionIdleTimeout),
 		linked(&c.Login.MaxFailuresPerAccount, &p.MaxFailuresPerAccount),
@@ -85,6 +90,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 		p.Mail.SMTP = &mail.SMTP{Host: s.Host, Port: s.Port, TLS: s.TLS, Username: s.Username, Password: s.Password, Timeout: s.Timeout}
 	}
 	p.AdminSeparate = c.Admin.Listen != ""
+	p.AuditForwarding.Sinks = c.AuditForwarding.resolved
 	return p
 }
 

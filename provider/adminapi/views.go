@@ -3,6 +3,7 @@ package adminapi
 import (
 	"time"
 
+	"github.com/ostiary/ostiary/provider/audit/forward"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -161,24 +162,12 @@ func ViewConsent(c storage.Consent) ConsentView {
 	return ConsentView{UserID: c.UserID, ClientID: c.ClientID, Scopes: nonNil(c.Scopes), UpdatedAt: c.UpdatedAt.UTC()}
 }
 
-// AuditView is an audit event.
-type AuditView struct {
-	ID        string            `json:"id"`
-	Time      time.Time         `json:"time"`
-	Type      string            `json:"type"`
-	ActorID   string            `json:"actor_id,omitempty"`
-	SubjectID string            `json:"subject_id,omitempty"`
-	ClientID  string            `json:"client_id,omitempty"`
-	OrgID     string            `json:"org_id,omitempty"`
-	IP        string            `json:"ip,omitempty"`
-	Details   map[string]string `json:"details,omitempty"`
-}
+// AuditView is an audit event, as the webhooks of audit forwarding carry
+// it too.
+type AuditView = forward.Event
 
 // ViewAudit is e for the API and CLI.
-func ViewAudit(e storage.AuditEvent) AuditView {
-	return AuditView{ID: e.ID, Time: e.Time.UTC(), Type: e.Type, ActorID: e.ActorID, SubjectID: e.SubjectID,
-		ClientID: e.ClientID, OrgID: e.OrgID, IP: e.IP, Details: e.Details}
-}
+func ViewAudit(e storage.AuditEvent) AuditView { return forward.View(e) }
 
 // timeKey sorts by time, then id: the same order on every page.
 func timeKey(t time.Time, id string) string {

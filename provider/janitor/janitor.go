@@ -19,6 +19,8 @@ const (
 	DefaultLease               = 2 * time.Minute
 	DefaultSentMailRetention   = 7 * 24 * time.Hour
 	DefaultFailedMailRetention = 30 * 24 * time.Hour
+	// DefaultForwardedAuditRetention keeps delivered audit forwarding rows.
+	DefaultForwardedAuditRetention = 7 * 24 * time.Hour
 )
 
 // LeaseName is the lease a pass holds.
@@ -36,6 +38,7 @@ type Store interface {
 	DeleteExpiredThrottles(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
+	DeleteForwardedAudit(ctx context.Context, before time.Time, limit int) (int, error)
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 }
@@ -69,7 +72,10 @@ type Janitor struct {
 	// AuditRetention removes audit events older than that; 0 keeps them
 	// forever.
 	AuditRetention time.Duration
-	Logger         *slog.Logger
+	// ForwardedAuditRetention removes audit forwarding deliveries that long
+	// after they were made; 0 keeps them (until their event goes).
+	ForwardedAuditRetention time.Duration
+	Logger                  *slog.Logger
 }
 
 // Removed is what one pass removed from one table.
@@ -132,6 +138,9 @@ func (j *Janitor) validate() error {
 			errs = append(errs, fmt.Errorf("%s is %v, want a positive duration", d.name, d.v))
 		}
 	}
+	if j.ForwardedAuditRetention < 0 {
+		errs = append(errs, fmt.Errorf("ForwardedAuditRetention is %v, want 0 (keep) or a positive duration", j.ForwardedAuditRetention))
+	}
 	if j.AuditRetention < 0 {
 		errs = append(errs, fmt.Errorf("AuditRetention is %v, want 0 (keep) or a positive duration", j.AuditRetention))
 	}
@@ -149,7 +158,7 @@ type table struct {
 
 func (j *Janitor) tables() []table {
 	s := j.Store
-	sent, failed := j.SentMailRetention, j.FailedMailRetention
+	sent, failed, forwarded := j.SentMailRetention, j.FailedMailRetention, j.ForwardedAuditRetention
 	ts := []table{
 		// One table holds codes, access and refresh tokens, PKCE and
 		// OpenID rows; each row goes at its own expiry, so a rotated
@@ -169,6 +178,11 @@ func (j *Janitor) tables() []table {
 		}},
 		{"throttle", s.DeleteExpiredThrottles},
 		{"dpop_proofs", s.DeleteExpiredDPoPProofs},
+	}
+	if forwarded > 0 {
+		ts = append(ts, table{"audit_forward", func(ctx context.Context, now time.Time, limit int) (int, error) {
+			return s.DeleteForwardedAudit(ctx, now.Add(-forwarded), limit)
+		}})
 	}
 	if r := j.AuditRetention; r > 0 {
 		ts = append(ts, table{"audit_events", func(ctx context.Context, now time.Time, limit int) (int, error) {

@@ -257,3 +257,34 @@ func TestLeaseOfADeadJanitorExpires(t *testing.T) {
 		t.Fatalf("after the lease expired: %+v, %v; want a pass", res, err)
 	}
 }
+
+// Delivered audit forwarding rows go after ForwardedAuditRetention; rows
+// still waiting for their sink stay, however old; 0 keeps them all.
+func TestPassRemovesForwardedAuditRows(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, b backend) {
+		ctx := t.Context()
+		for i, id := range []string{"delivered-long-ago", "delivered-recently", "waiting"} {
+			must(t, b.store.AppendAudit(ctx, storage.AuditEvent{ID: id, Time: t0.Add(time.Duration(i) * time.Second), Type: "logout"}))
+			must(t, b.store.QueueAuditForward(ctx, id, []string{"hook"}, t0.Add(-30*24*time.Hour)))
+		}
+		must(t, b.store.MarkAuditForwarded(ctx, "hook", "delivered-long-ago", t0.Add(-8*24*time.Hour)))
+		must(t, b.store.MarkAuditForwarded(ctx, "hook", "delivered-recently", t0.Add(-time.Hour)))
+		c := &clock{t: t0}
+		j := configured(&janitor.Janitor{Store: b.store, Now: c.Now})
+		_, err := j.RunOnce(ctx)
+		must(t, err)
+		if n := b.count(t, "audit_forward"); n != 3 {
+			t.Errorf("without a retention %d rows left, want 3", n)
+		}
+		j.ForwardedAuditRetention = janitor.DefaultForwardedAuditRetention
+		res, err := j.RunOnce(ctx)
+		must(t, err)
+		if n := b.count(t, "audit_forward"); n != 2 || res.Total() != 1 {
+			t.Errorf("with a retention %d rows left, %d removed; want 2, 1", n, res.Total())
+		}
+		if q, err := b.store.PendingAuditForward(ctx, "hook", 10); err != nil || len(q) != 1 || q[0].Event.ID != "waiting" {
+			t.Errorf("waiting rows: %+v, %v", q, err)
+		}
+	})
+}

@@ -26,12 +26,20 @@ type ImportStore interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
 
+// Auditor records an audit event.
+type Auditor interface {
+	AppendAudit(ctx context.Context, e storage.AuditEvent) error
+}
+
 // Importer puts parsed users into the store.
 type Importer struct {
 	Store ImportStore
 	Orgs  *accounts.Organizations
 	// Actor is who the audit log names; the CLI is accounts.SystemActor.
 	Actor accounts.Actor
+	// Audit records the events (the audit recorder, which also logs and
+	// forwards them); nil: Store.
+	Audit Auditor
 	Now   func() time.Time
 }
 
@@ -146,7 +154,11 @@ func (im *Importer) create(ctx context.Context, p User, email string) (storage.U
 		if err := im.Store.CreateUser(ctx, u); err != nil {
 			return err
 		}
-		return im.Store.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: now, Type: "user.imported",
+		var rec Auditor = im.Store
+		if im.Audit != nil {
+			rec = im.Audit
+		}
+		return rec.AppendAudit(ctx, storage.AuditEvent{ID: randtoken.ID(), Time: now, Type: "user.imported",
 			ActorID: im.Actor.ID, SubjectID: u.ID, IP: im.Actor.IP,
 			Details: map[string]string{"email": email, "password": passwordKind(u.PasswordHash)}})
 	})

@@ -47,14 +47,20 @@ func scanAudit(row pgx.Row) (storage.AuditEvent, error) {
 	if err != nil {
 		return e, err
 	}
+	e.Details, err = decodeDetails(e.ID, details)
+	return e, err
+}
+
+// decodeDetails reads an event's details column; none is nil.
+func decodeDetails(id string, details []byte) (map[string]string, error) {
 	var m map[string]string
 	if err := json.Unmarshal(details, &m); err != nil {
-		return e, fmt.Errorf("decode details of %q: %w", e.ID, err)
+		return nil, fmt.Errorf("decode details of %q: %w", id, err)
 	}
-	if len(m) > 0 {
-		e.Details = m
+	if len(m) == 0 {
+		return nil, nil
 	}
-	return e, nil
+	return m, nil
 }
 
 // ListAudit returns matching events, newest first. Since is inclusive and

@@ -32,6 +32,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"ConsumeOneTimeToken", testRaceOneTimeToken},
 		{"ConsumePushedRequest", testRacePushedRequest},
 		{"ClaimMail", testRaceClaimMail},
+		{"MarkAuditForwarded", testRaceMarkAuditForwarded},
 		{"ThrottleHit", testRaceThrottle},
 		{"AcquireLease", testRaceLease},
 		{"RedeemDeviceGrant", testRaceDeviceGrantRedeem},
