@@ -58,7 +58,8 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 		return nil, fmt.Errorf("federation pages: %w", err)
 	}
 	signinPages, err := signin.New(signin.Pages{Site: site, Flows: flows, Store: st, Throttle: d.limiter,
-		MFA: svc.MFA, Challenges: st, Hints: d.hints, Notifier: svc.Notifier, Upstream: fed, SelfService: selfService})
+		MFA: svc.MFA, Challenges: st, Hints: d.hints, Notifier: svc.Notifier, Upstream: fed, SelfService: selfService,
+		Passkeys: svc.Passkeys})
 	if err != nil {
 		return nil, fmt.Errorf("sign-in pages: %w", err)
 	}

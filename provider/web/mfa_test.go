@@ -71,7 +71,7 @@ func TestLoginAsksForSecondFactor(t *testing.T) {
 	w = b.Post(signin.PathSecondFactor+"?request=req1", url.Values{"code": {code}})
 	webtest.WantRedirect(t, w, "/oauth2/authorize/resume?request=req1")
 	s, ok := b.Session()
-	if !ok || s.UserID != "ann" || !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
+	if !ok || s.UserID != "ann" || !slices.Equal(s.AMR, []string{"pwd", "otp", "mfa"}) {
 		t.Fatalf("session after the second factor: %+v ok=%v", s, ok)
 	}
 	if ar := h.AuthReq("req1"); ar.SessionID != s.ID || ar.LoginAt.IsZero() {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/web/page"
@@ -75,7 +76,17 @@ func (req *SignInRequest) redirectTargets() []string {
 // and there share one budget.
 func mfaThrottleKey(userID string) string { return "mfa:" + userID }
 
-func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
+func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, acr.AMROTP) }
+
+// withoutFactor is amr without the methods, and without "mfa" when no
+// second factor is left in it.
+func withoutFactor(amr []string, methods ...string) []string {
+	out := slices.DeleteFunc(slices.Clone(amr), func(m string) bool { return slices.Contains(methods, m) })
+	if !slices.Contains(out, acr.AMROTP) && !slices.Contains(out, acr.AMRHardwareKey) {
+		out = slices.DeleteFunc(out, func(m string) bool { return m == acr.AMRMultiFactor })
+	}
+	return out
+}
 
 // mfaState selects what the page shows.
 const (
@@ -433,11 +444,10 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 // second factor: from proving one, until the factor is turned off.
 func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
-		switch {
-		case on && !hasOTP(s):
-			s.AMR = append(s.AMR, "otp")
-		case !on:
-			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" })
+		if on {
+			s.AMR = acr.WithFactor(s.AMR, acr.AMROTP)
+		} else {
+			s.AMR = withoutFactor(s.AMR, acr.AMROTP)
 		}
 		return s, nil
 	})

@@ -51,8 +51,8 @@ func TestEnrollmentOnAccountPage(t *testing.T) {
 	if st, _ := h.MFA.Status(h.Ctx(), "ann"); !st.Enabled || st.RecoveryLeft != 10 {
 		t.Errorf("after confirmation: %+v", st)
 	}
-	if s, _ := b.Session(); !slices.Equal(s.AMR, []string{"pwd", "otp"}) {
-		t.Errorf("session amr after enrollment = %v; want [pwd otp]", s.AMR)
+	if s, _ := b.Session(); !slices.Equal(s.AMR, []string{"pwd", "otp", "mfa"}) {
+		t.Errorf("session amr after enrollment = %v; want [pwd otp mfa]", s.AMR)
 	}
 	if evs := h.Audits("mfa.enrolled"); len(evs) != 1 || evs[0].SubjectID != "ann" {
 		t.Errorf("mfa.enrolled events = %+v", evs)
@@ -154,7 +154,7 @@ func TestStepUpForSessionWithoutFactor(t *testing.T) {
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/oauth2/authorize/resume?request=req1" {
 		t.Fatalf("step-up answered %d %q", w.Code, w.Header().Get("Location"))
 	}
-	if s, _ := old.Session(); !slices.Equal(s.AMR, []string{"fed", "otp"}) {
+	if s, _ := old.Session(); !slices.Equal(s.AMR, []string{"fed", "otp", "mfa"}) {
 		t.Errorf("session amr after step-up = %v", s.AMR)
 	}
 }
@@ -222,7 +222,7 @@ func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
 	otherSess, _ := other.Session()
 	refresh, own := grants(otherSess)
 	secret, _ := webtest.Enroll(a)
-	check("mfa.enrolled", other, otherSess, refresh, own, []string{"pwd", "otp"})
+	check("mfa.enrolled", other, otherSess, refresh, own, []string{"pwd", "otp", "mfa"})
 	if evs := h.Audits("mfa.enrolled"); len(evs) != 1 || evs[0].Details["method"] != "totp" {
 		t.Errorf("mfa.enrolled keeps its method: %+v", evs)
 	}
@@ -233,7 +233,7 @@ func TestSecondFactorChangesEndOtherSessions(t *testing.T) {
 	refresh, own = grants(otherSess)
 	a.Get(account.PathMFA)
 	webtest.WantStatus(t, a.Post(account.PathMFA, url.Values{"action": {"regenerate"}, "proof": {annPassword}}), http.StatusOK)
-	check("mfa.recovery_regenerated", other, otherSess, refresh, own, []string{"pwd", "otp"})
+	check("mfa.recovery_regenerated", other, otherSess, refresh, own, []string{"pwd", "otp", "mfa"})
 
 	// Turning it off: a refused attempt ends nothing; a proven one ends the
 	// other session, and this one no longer counts as two-step.
