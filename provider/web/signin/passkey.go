@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/passkey"
@@ -34,47 +33,12 @@ const (
 	PathPasskeyFactorFinish = PathSecondFactor + "/passkey/finish"
 )
 
-// PasskeyCookie carries the random secret of a WebAuthn ceremony in
-// progress (its hash names the ceremony in the database), so any replica
-// can finish it and only this browser can.
-const PasskeyCookie = "ostiary_passkey"
+// PasskeyCookie is the cookie of a ceremony in progress.
+const PasskeyCookie = page.PasskeyCookie
 
 // passkeyForm is what a page's passkey form needs: the calls it makes.
 type passkeyForm struct {
 	Begin, Finish string
-}
-
-// Redirect is the answer of a finished ceremony: where the browser goes
-// next.
-type Redirect struct {
-	Redirect string `json:"redirect"`
-}
-
-func setPasskeyCookie(w http.ResponseWriter, site *page.Site, path, secret string) {
-	http.SetCookie(w, &http.Cookie{Name: PasskeyCookie, Value: secret, Path: site.Path(path),
-		MaxAge: int(passkey.ChallengeLifetime / time.Second), HttpOnly: true, Secure: site.Sessions().Secure,
-		SameSite: http.SameSiteStrictMode})
-}
-
-func clearPasskeyCookie(w http.ResponseWriter, site *page.Site, path string) {
-	http.SetCookie(w, &http.Cookie{Name: PasskeyCookie, Path: site.Path(path), MaxAge: -1, HttpOnly: true,
-		Secure: site.Sessions().Secure, SameSite: http.SameSiteStrictMode})
-}
-
-func passkeySecret(r *http.Request) string {
-	if c, err := r.Cookie(PasskeyCookie); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
-// credential is the browser's answer, as the form field the script sends.
-func credential(r *http.Request) ([]byte, error) {
-	c := r.PostFormValue("credential")
-	if c == "" || len(c) > passkey.MaxResponse {
-		return nil, page.Show(http.StatusBadRequest, "No passkey answer", "The browser sent no passkey. Try again.")
-	}
-	return []byte(c), nil
 }
 
 // passkeyOn reports whether the pages offer passkeys.
@@ -103,7 +67,7 @@ func (p *Pages) passkeyBegin(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	setPasskeyCookie(w, p.Site, PathPasskeyFinish, b.Secret)
+	p.Site.SetPasskeyCookie(w, PathPasskeyFinish, b.Secret, passkey.ChallengeLifetime)
 	return page.WriteJSON(w, http.StatusOK, b.Options)
 }
 
@@ -118,14 +82,13 @@ func (p *Pages) passkeyFinish(w http.ResponseWriter, r *http.Request) error {
 	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
-	resp, err := credential(r)
+	resp, err := page.PasskeyResponse(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	ip := p.Site.Sessions().RemoteIP(r)
-	secret := passkeySecret(r)
-	clearPasskeyCookie(w, p.Site, PathPasskeyFinish)
+	secret := p.Site.TakePasskeySecret(w, r, PathPasskeyFinish)
 	user, pk, err := p.Passkeys.FinishSignIn(ctx, ip, secret, resp)
 	if err != nil {
 		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.failure", SubjectID: user.ID, ClientID: f.ClientID(), IP: ip,
@@ -140,12 +103,12 @@ func (p *Pages) passkeyFinish(w http.ResponseWriter, r *http.Request) error {
 	p.Site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: user.ID, SubjectID: user.ID, ClientID: f.ClientID(),
 		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amr, " "), "passkey_id": pk.ID}})
 	if f == nil {
-		return page.WriteJSON(w, http.StatusOK, Redirect{p.returnTo(r)})
+		return page.WriteJSON(w, http.StatusOK, page.Next{Redirect: p.returnTo(r)})
 	}
 	if err := p.Flows.Bind(ctx, f.Req.ID, sess.ID, true); err != nil {
 		return err
 	}
-	return page.WriteJSON(w, http.StatusOK, Redirect{p.Flows.ResumeURL(f.Req.ID)})
+	return page.WriteJSON(w, http.StatusOK, page.Next{Redirect: p.Flows.ResumeURL(f.Req.ID)})
 }
 
 // factorForm is the second-factor page's "Use a passkey" form, nil
@@ -179,7 +142,7 @@ func (p *Pages) passkeyFactorBegin(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	setPasskeyCookie(w, p.Site, PathPasskeyFactorFinish, b.Secret)
+	p.Site.SetPasskeyCookie(w, PathPasskeyFactorFinish, b.Secret, passkey.ChallengeLifetime)
 	return page.WriteJSON(w, http.StatusOK, b.Options)
 }
 
@@ -198,14 +161,13 @@ func (p *Pages) passkeyFactorFinish(w http.ResponseWriter, r *http.Request) erro
 	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		return err
 	}
-	resp, err := credential(r)
+	resp, err := page.PasskeyResponse(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	ip := p.Site.Sessions().RemoteIP(r)
-	secret := passkeySecret(r)
-	clearPasskeyCookie(w, p.Site, PathPasskeyFactorFinish)
+	secret := p.Site.TakePasskeySecret(w, r, PathPasskeyFactorFinish)
 	pk, err := p.Passkeys.FinishSecondFactor(ctx, ip, c.UserID, secret, resp)
 	if err != nil {
 		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.ClientID(), IP: ip,
@@ -216,7 +178,7 @@ func (p *Pages) passkeyFactorFinish(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return page.WriteJSON(w, http.StatusOK, Redirect{target})
+	return page.WriteJSON(w, http.StatusOK, page.Next{Redirect: target})
 }
 
 // amrPasskeyFactor is the session's amr after a password and a passkey.

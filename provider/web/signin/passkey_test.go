@@ -1,7 +1,6 @@
 package signin
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,23 +14,9 @@ import (
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
-// passkeyCall posts form to a passkey call and decodes its JSON answer.
-func passkeyCall(t *testing.T, b *webtest.Agent, path string, form url.Values, status int) map[string]any {
-	t.Helper()
-	w := b.Post(path, form)
-	if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
-		t.Fatalf("POST %s = %d %s, want %d JSON:\n%s", path, w.Code, w.Header().Get("Content-Type"), status, w.Body)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 func beginSignIn(t *testing.T, b *webtest.Agent, req string) map[string]any {
 	t.Helper()
-	opts := passkeyCall(t, b, PathPasskeyBegin+"?request="+req, url.Values{}, http.StatusOK)
+	opts := b.Call(PathPasskeyBegin+"?request="+req, url.Values{}, http.StatusOK)
 	if b.Cookies[PasskeyCookie] == nil {
 		t.Fatal("begin set no ceremony cookie")
 	}
@@ -75,7 +60,7 @@ func TestPasskeySignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := passkeyCall(t, b, PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(resp)}}, http.StatusOK)
+	done := b.Call(PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(resp)}}, http.StatusOK)
 	if done["redirect"] != "/oauth2/authorize/resume?request=req1" {
 		t.Fatalf("finish = %v", done)
 	}
@@ -96,9 +81,9 @@ func TestPasskeySignIn(t *testing.T) {
 	// Without a request the browser goes to return_to.
 	b2 := h.Browser()
 	b2.Get("/login?return_to=/account")
-	opts = passkeyCall(t, b2, PathPasskeyBegin, url.Values{"return_to": {"/account"}}, http.StatusOK)
+	opts = b2.Call(PathPasskeyBegin, url.Values{"return_to": {"/account"}}, http.StatusOK)
 	resp, _ = auth.Get(opts, nil, passkeytest.Tweak{})
-	if done := passkeyCall(t, b2, PathPasskeyFinish, url.Values{"return_to": {"/account"}, "credential": {string(resp)}}, http.StatusOK); done["redirect"] != "/account" {
+	if done := b2.Call(PathPasskeyFinish, url.Values{"return_to": {"/account"}, "credential": {string(resp)}}, http.StatusOK); done["redirect"] != "/account" {
 		t.Errorf("finish without a request = %v", done)
 	}
 }
@@ -117,7 +102,7 @@ func TestPasskeySignInRefused(t *testing.T) {
 	refused := func(name string, b *webtest.Agent, resp []byte, status int, wantMsg, reason string) {
 		t.Helper()
 		before := len(h.Audits("passkey.failed"))
-		out := passkeyCall(t, b, PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(resp)}}, status)
+		out := b.Call(PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(resp)}}, status)
 		if msg, _ := out["error"].(string); !strings.Contains(msg, wantMsg) {
 			t.Errorf("%s: error %q, want %q", name, msg, wantMsg)
 		}
@@ -169,7 +154,7 @@ func TestPasskeySignInRefused(t *testing.T) {
 	replayer := h.Browser()
 	replayer.Get("/login?request=req1")
 	replayer.Cookies[PasskeyCookie] = secret
-	passkeyCall(t, b, PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(good)}}, http.StatusOK)
+	b.Call(PathPasskeyFinish+"?request=req1", url.Values{"credential": {string(good)}}, http.StatusOK)
 	refused("replayed", replayer, good, http.StatusBadRequest, "expired or was used already", passkey.ReasonChallenge)
 
 	// A removed passkey.
@@ -200,9 +185,9 @@ func TestPasskeySignInRefused(t *testing.T) {
 	// No credential at all.
 	f := h.Browser()
 	f.Get("/login?request=req1")
-	passkeyCall(t, f, PathPasskeyFinish+"?request=req1", url.Values{}, http.StatusBadRequest)
+	f.Call(PathPasskeyFinish+"?request=req1", url.Values{}, http.StatusBadRequest)
 	// A request that is gone is a JSON error too.
-	passkeyCall(t, f, PathPasskeyBegin+"?request=nope", url.Values{}, http.StatusBadRequest)
+	f.Call(PathPasskeyBegin+"?request=nope", url.Values{}, http.StatusBadRequest)
 }
 
 // TestLoginWithoutPasskeys: with passkeys off the login page has no script
