@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+)
+
+// passkeyFlow is a passkey as a person meets it, in headless Chromium with
+// a virtual authenticator, through the real server: sign in with the
+// password (scripts off: the login page works without them), add a passkey
+// on the account page, sign out, then sign in to a web app (x/oauth2 +
+// PKCE, go-oidc verifying the ID token) with the passkey and no password;
+// the ID token's amr says hwk (RFC 8176).
+func TestPasskeyBrowserSQLite(t *testing.T)   { passkeyFlow(t, "sqlite") }
+func TestPasskeyBrowserPostgres(t *testing.T) { passkeyFlow(t, "postgres") }
+
+func passkeyFlow(t *testing.T, db string) {
+	srv := newPasskeyServer(t, db)
+	srv.start(15 * time.Second)
+	rp := newRelyingParty(t)
+	var ada, client map[string]string
+	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
+	srv.cli("", &client, "clients", "create", "--name", "Notebook", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
+	rp.connect(srv.URL, client["client_id"], client["client_secret"])
+	ctx := newBrowser(t)
+	auth := virtualAuthenticator(t, ctx)
+
+	// Without scripts the login page is the password form, and it works.
+	scripts := func(off bool) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: off})
+			return err
+		})
+	}
+	do(t, ctx, scripts(true))
+	signInFrom(t, ctx, srv.URL+"/account/passkeys", "ada@example.com", adaPassword)
+	waitText(t, ctx, "You have no passkeys yet")
+	if visible, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!document.getElementById("passkey-form").hidden`)); visible {
+		t.Error("the passkey form shows without scripts")
+	}
+	do(t, ctx, scripts(false))
+
+	registerPasskey(t, ctx, srv, "Laptop")
+	page := waitText(t, ctx, "Laptop")
+	if !strings.Contains(page, "On a device or password manager") || !strings.Contains(page, "never used") {
+		t.Errorf("passkey list:\n%s", page)
+	}
+	creds := virtualCredentials(t, ctx, auth)
+	if len(creds) != 1 || !creds[0].IsResidentCredential || creds[0].RpID != "localhost" {
+		t.Fatalf("virtual authenticator holds %+v, want one resident credential for localhost", creds)
+	}
+	signOut(t, ctx, srv)
+
+	// Sign in to the app with the passkey alone.
+	do(t, ctx,
+		chromedp.Navigate(rp.srv.URL+"/start"),
+		chromedp.WaitVisible(chromedp.CSS("#email")),
+	)
+	if ac, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS("#email"), "autocomplete")); err != nil || ac.Value != "username webauthn" {
+		t.Errorf("email field autocomplete = %+v, %v; want conditional mediation", ac, err)
+	}
+	signInWithPasskey(t, ctx)
+	waitText(t, ctx, "RP: signed in")
+	res := rp.result()
+	if res.Error != "" {
+		t.Fatalf("relying party: %s", res.Error)
+	}
+	amr, _ := res.Claims["amr"].([]any)
+	if !slices.Contains(amr, any("hwk")) || !slices.Contains(amr, any("user")) || slices.Contains(amr, any("pwd")) {
+		t.Fatalf("ID token amr = %v; want hwk and user, no pwd", res.Claims["amr"])
+	}
+	if a, ok := res.Claims["acr"]; ok && a != "phr" {
+		t.Errorf("ID token acr = %v, want phr", a)
+	}
+	if res.Claims["sub"] != ada["id"] {
+		t.Fatalf("ID token sub = %v", res.Claims["sub"])
+	}
+	if c := virtualCredentials(t, ctx, auth); len(c) != 1 || c[0].SignCount < 1 {
+		t.Errorf("credential after sign-in: %+v", c)
+	}
+	do(t, ctx, chromedp.Navigate(srv.URL+"/account/passkeys"))
+	if page := waitText(t, ctx, "Laptop"); !strings.Contains(page, "last used") {
+		t.Errorf("passkey list after a sign-in:\n%s", page)
+	}
+}
