@@ -78,7 +78,7 @@ func virtualCredentials(t *testing.T, ctx context.Context, id webauthn.Authentic
 // the page has moved on (a passkey autofill may have finished first).
 func clickIfPresent(id string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`(function(){var e=document.getElementById("` + id + `");if(e&&!e.disabled){e.click();return true}return false})()`)(ctx, tg)
+		_, err := chromedp.Evaluate[bool](`(function(){var e=document.getElementById("`+id+`");if(e&&!e.disabled){e.click();return true}return false})()`)(ctx, tg)
 		return err
 	})
 }
