@@ -28,8 +28,8 @@ type Users interface {
 const MaxPerUser = 20
 
 // MaxResponse bounds the credential JSON a browser sends back: a few
-// kilobytes in practice (attestation none), far under textcheck.MaxBody.
-const MaxResponse = 64 << 10
+// kilobytes in practice (attestation none), under textcheck.MaxBody.
+const MaxResponse = 16 << 10
 
 // Errors of the ceremonies: each a fault with the text a person reads.
 var (

@@ -32,35 +32,43 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 
 // JSON is h for a page's script (the passkey calls): the same form reading
 // and CSRF token as the page's forms, and errors answered as JSONError with
-// the status the error page would have had, instead of a page.
+// the status the error page would have had, instead of a page. A form that
+// cannot be read (too large) is answered as JSON too when the script asks
+// for JSON (Accept: application/json).
 func (s *Site) JSON(h HandlerFunc) HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		err := h(w, r)
-		if err == nil {
-			return nil
+		if err := h(w, r); err != nil {
+			return s.jsonError(w, r, err)
 		}
-		status, msg := http.StatusInternalServerError, "The server could not finish this request. Try again in a moment."
-		var pe *Error
-		switch {
-		case errors.As(err, &pe):
-			status, msg = pe.Status, pe.Title+". "+pe.Detail
-			if pe.Err != nil {
-				s.logger.WarnContext(r.Context(), "page call refused", "path", r.URL.Path, "status", pe.Status, "err", pe.Err)
-			}
-		case errors.Is(err, browser.ErrCSRF):
-			s.logger.InfoContext(r.Context(), "page call refused", "path", r.URL.Path, "err", err)
-			status, msg = http.StatusForbidden, "This page has expired. Reload it and try again."
-		case errors.Is(err, storage.ErrUnavailable):
-			s.logger.ErrorContext(r.Context(), "page call failed: database unavailable", "path", r.URL.Path, "err", err)
-			w.Header().Set("Retry-After", storage.RetryAfterUnavailable)
-			status, msg = http.StatusServiceUnavailable, "The server cannot reach its database right now. Try again in a moment."
-		case fault.KindOf(err) != 0:
-			f, _ := fault.From(err)
-			s.logger.InfoContext(r.Context(), "page call refused", "path", r.URL.Path, "err", err)
-			status, msg = faultPages[f.Kind].status, f.Message
-		default:
-			s.logger.ErrorContext(r.Context(), "page call failed", "path", r.URL.Path, "err", err)
-		}
-		return WriteJSON(w, status, JSONError{Error: msg})
+		return nil
 	}
+}
+
+// wantsJSON reports whether the caller is a page's script.
+func wantsJSON(r *http.Request) bool { return r.Header.Get("Accept") == "application/json" }
+
+func (s *Site) jsonError(w http.ResponseWriter, r *http.Request, err error) error {
+	status, msg := http.StatusInternalServerError, "The server could not finish this request. Try again in a moment."
+	var pe *Error
+	switch {
+	case errors.As(err, &pe):
+		status, msg = pe.Status, pe.Title+". "+pe.Detail
+		if pe.Err != nil {
+			s.logger.WarnContext(r.Context(), "page call refused", "path", r.URL.Path, "status", pe.Status, "err", pe.Err)
+		}
+	case errors.Is(err, browser.ErrCSRF):
+		s.logger.InfoContext(r.Context(), "page call refused", "path", r.URL.Path, "err", err)
+		status, msg = http.StatusForbidden, "This page has expired. Reload it and try again."
+	case errors.Is(err, storage.ErrUnavailable):
+		s.logger.ErrorContext(r.Context(), "page call failed: database unavailable", "path", r.URL.Path, "err", err)
+		w.Header().Set("Retry-After", storage.RetryAfterUnavailable)
+		status, msg = http.StatusServiceUnavailable, "The server cannot reach its database right now. Try again in a moment."
+	case fault.KindOf(err) != 0:
+		f, _ := fault.From(err)
+		s.logger.InfoContext(r.Context(), "page call refused", "path", r.URL.Path, "err", err)
+		status, msg = faultPages[f.Kind].status, f.Message
+	default:
+		s.logger.ErrorContext(r.Context(), "page call failed", "path", r.URL.Path, "err", err)
+	}
+	return WriteJSON(w, status, JSONError{Error: msg})
 }

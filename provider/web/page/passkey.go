@@ -14,7 +14,7 @@ const PasskeyCookie = "ostiary_passkey"
 // MaxPasskeyResponse bounds the credential JSON a page's script posts: a
 // few kilobytes in practice (attestation none); the form as a whole is
 // bounded by textcheck.MaxBody.
-const MaxPasskeyResponse = 64 << 10
+const MaxPasskeyResponse = 16 << 10
 
 // Next is the answer of a finished passkey call: where the browser
 // goes next.

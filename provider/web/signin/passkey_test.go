@@ -11,6 +11,8 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/passkey/passkeytest"
+	"github.com/ostiary/ostiary/provider/textcheck"
+	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 )
 
@@ -213,3 +215,26 @@ func TestLoginWithoutPasskeys(t *testing.T) {
 }
 
 func accountsActor(id string) accounts.Actor { return accounts.Actor{ID: id} }
+
+// TestPasskeyCallLimits: a credential larger than any real one is refused,
+// and a body over the pages' cap is answered as JSON to the script too.
+func TestPasskeyCallLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	b := h.Browser()
+	b.Get("/login")
+	out := b.Call(PathPasskeyFinish, url.Values{"credential": {strings.Repeat("x", page.MaxPasskeyResponse+1)}}, http.StatusBadRequest)
+	if msg, _ := out["error"].(string); !strings.Contains(msg, "no passkey") {
+		t.Errorf("oversized credential: %v", out)
+	}
+	body := url.Values{"csrf_token": {b.CSRF}, "credential": {strings.Repeat("x", textcheck.MaxBody)}}.Encode()
+	r := httptest.NewRequest(http.MethodPost, webtest.Issuer+PathPasskeyFinish, strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Accept", "application/json")
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	w := httptest.NewRecorder()
+	h.Handler.ServeHTTP(w, r)
+	if w.Code != http.StatusRequestEntityTooLarge || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") {
+		t.Errorf("body over the cap = %d %s:\n%s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+}
