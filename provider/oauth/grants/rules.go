@@ -3,6 +3,7 @@ package grants
 import (
 	"slices"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/storage"
 )
 
@@ -57,9 +58,10 @@ const AMROTP = "otp"
 
 // LacksRequiredFactor is the one rule for an organization that requires
 // two-factor sign-in: a sign-in with amr may act in org (nil: none) only if
-// it had a second factor. provider/oauth's authorization (decide), a refresh
+// it had a second factor (acr.TwoFactor: a code, or a passkey, with or
+// without the password). provider/oauth's authorization (decide), a refresh
 // (reloadForRefresh) and a personal access token exchange all ask it, with
 // the amr of the session, of the grant and of the token's session.
 func LacksRequiredFactor(org *storage.Membership, amr []string) bool {
-	return org != nil && org.OrgRequireMFA && !slices.Contains(amr, AMROTP)
+	return org != nil && org.OrgRequireMFA && !acr.Satisfies(amr, acr.TwoFactor)
 }
