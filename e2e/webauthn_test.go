@@ -74,15 +74,6 @@ func virtualCredentials(t *testing.T, ctx context.Context, id webauthn.Authentic
 	return creds
 }
 
-// clickIfPresent clicks the element with id by script, doing nothing when
-// the page has moved on (a passkey autofill may have finished first).
-func clickIfPresent(id string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[bool](`(function(){var e=document.getElementById("`+id+`");if(e&&!e.disabled){e.click();return true}return false})()`)(ctx, tg)
-		return err
-	})
-}
-
 // registerPasskey adds a passkey named name on the account page of a
 // signed-in browser and waits for the page to say so.
 func registerPasskey(t *testing.T, ctx context.Context, srv *server, name string) {
@@ -96,13 +87,33 @@ func registerPasskey(t *testing.T, ctx context.Context, srv *server, name string
 	waitText(t, ctx, "Your passkey was added")
 }
 
-// signInWithPasskey answers the login page the browser is on with the
-// "Sign in with a passkey" button (or the email field's autofill, if the
-// browser completed it first).
-func signInWithPasskey(t *testing.T, ctx context.Context) {
+// signInWithPasskey answers the login page the browser is on with its
+// passkey: Chromium's virtual authenticator may complete the email field's
+// autofill request (conditional mediation) by itself, and otherwise the
+// test presses "Sign in with a passkey". It returns how the sign-in went
+// ("autofill" or "button") once the browser has left the login page.
+func signInWithPasskey(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	do(t, ctx,
-		chromedp.WaitVisible(chromedp.CSS("#passkey-signin")),
-		clickIfPresent("passkey-signin"),
-	)
+	const step = `(function(){
+		if (!location.pathname.endsWith("/login")) return "left";
+		var b = document.getElementById("passkey-signin");
+		if (b && !b.disabled && b.offsetParent !== null && !window.__pressed) { window.__pressed = true; b.click(); return "pressed"; }
+		return "wait";
+	})()`
+	how := "autofill"
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		got, err := chromedp.Run(actx, chromedp.Evaluate[string](step))
+		cancel()
+		switch {
+		case err == nil && got == "left":
+			return how
+		case err == nil && got == "pressed":
+			how = "button"
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("the login page never signed in with the passkey; it shows:\n%s", bodyText(t, ctx))
+	return ""
 }

@@ -122,43 +122,78 @@
     return (err && err.message) || "The passkey could not be used.";
   }
 
-  // run performs the form's ceremony; mediation is "conditional" for the
-  // email field's autofill, otherwise the browser's own dialog opens.
-  function run(form, mediation, signal) {
-    var begin = new URLSearchParams(new FormData(form));
-    return post(form.dataset.begin, begin).then(function (options) {
+  function finish(form, cred) {
+    var fields = new URLSearchParams(new FormData(form));
+    fields.set("credential", credentialJSON(cred));
+    return post(form.dataset.finish, fields);
+  }
+
+  // run performs the form's ceremony with the browser's own dialog.
+  function run(form) {
+    return post(form.dataset.begin, new URLSearchParams(new FormData(form))).then(function (options) {
       if (form.dataset.passkey === "register") {
-        return navigator.credentials.create({ publicKey: creationOptions(options), signal: signal });
+        return navigator.credentials.create({ publicKey: creationOptions(options) });
       }
-      var req = { publicKey: requestOptions(options), signal: signal };
-      if (mediation) {
-        req.mediation = mediation;
-      }
-      return navigator.credentials.get(req);
+      return navigator.credentials.get({ publicKey: requestOptions(options) });
     }).then(function (cred) {
-      var finish = new URLSearchParams(new FormData(form));
-      finish.set("credential", credentialJSON(cred));
-      return post(form.dataset.finish, finish);
+      return finish(form, cred);
     }).then(function (done) {
       window.location.assign(done.redirect);
     });
   }
 
-  var conditional = null; // the pending autofill request, if any
+  // The pending autofill (conditional mediation) request of the login
+  // page, if any: its ceremony, whose challenge the button reuses, so the
+  // two never race for the one ceremony cookie.
+  var conditional = null;
+  // pressed: the person started a ceremony, so no autofill request starts
+  // any more (two ceremonies would race for the one ceremony cookie).
+  var pressed = false;
+  var reuseFor = 4 * 60 * 1000; // the server keeps a challenge 5 minutes
 
   function startConditional(form) {
     if (!PublicKeyCredential.isConditionalMediationAvailable) {
       return;
     }
     PublicKeyCredential.isConditionalMediationAvailable().then(function (ok) {
-      if (!ok) {
+      if (!ok || pressed) {
         return;
       }
-      conditional = new AbortController();
-      run(form, "conditional", conditional.signal).catch(function (err) {
-        if (err && err.name !== "AbortError") {
+      var c = { controller: new AbortController(), started: Date.now(), aborted: false, finished: false };
+      c.options = post(form.dataset.begin, new URLSearchParams(new FormData(form)));
+      c.done = c.options.then(function (options) {
+        return navigator.credentials.get({ publicKey: requestOptions(options), mediation: "conditional", signal: c.controller.signal });
+      }).then(function (cred) {
+        return finish(form, cred);
+      }).then(function (done) {
+        c.finished = true;
+        window.location.assign(done.redirect);
+      });
+      c.done.catch(function (err) {
+        if (!c.aborted) {
           showError(form, explain(err));
         }
+      });
+      conditional = c;
+    });
+  }
+
+  // fromConditional answers the button with the autofill's ceremony: it
+  // stops the autofill request and asks again, in the browser's dialog,
+  // for the same challenge.
+  function fromConditional(form, c) {
+    c.aborted = true;
+    c.controller.abort();
+    return c.done.catch(function () {}).then(function () {
+      if (c.finished) {
+        return null;
+      }
+      return c.options.then(function (options) {
+        return navigator.credentials.get({ publicKey: requestOptions(options) });
+      }).then(function (cred) {
+        return finish(form, cred);
+      }).then(function (done) {
+        window.location.assign(done.redirect);
       });
     });
   }
@@ -167,16 +202,25 @@
     form.hidden = false;
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
-      if (conditional) {
-        conditional.abort();
-        conditional = null;
-      }
+      pressed = true;
+      var c = conditional;
+      conditional = null;
       var button = form.querySelector("button[type=submit]");
       if (button) {
         button.disabled = true;
       }
       showError(form, "");
-      run(form, "", undefined).catch(function (err) {
+      var ceremony;
+      if (c && Date.now() - c.started < reuseFor) {
+        ceremony = fromConditional(form, c);
+      } else {
+        if (c) {
+          c.aborted = true;
+          c.controller.abort();
+        }
+        ceremony = run(form);
+      }
+      ceremony.catch(function (err) {
         showError(form, explain(err));
         if (button) {
           button.disabled = false;
