@@ -108,3 +108,41 @@ func passkeyFlow(t *testing.T, db string) {
 		t.Errorf("passkey list after a sign-in:\n%s", page)
 	}
 }
+
+// TestPasskeySecondFactorBrowser: a person with an authenticator app adds a
+// passkey; after the password the second step offers both, and the
+// passkey (from the allow list of their passkeys) completes it: the ID
+// token's amr has pwd, hwk and mfa.
+func TestPasskeySecondFactorBrowser(t *testing.T) {
+	srv := newPasskeyServer(t, "sqlite")
+	srv.start(15 * time.Second)
+	rp := newRelyingParty(t)
+	var client map[string]string
+	srv.cli(adaPassword+"\n", nil, "users", "create", "--email", "ada@example.com", "--password-stdin", "--verified")
+	srv.cli("", &client, "clients", "create", "--name", "Notebook", "--first-party", "--redirect-uri", rp.srv.URL+"/callback")
+	rp.connect(srv.URL, client["client_id"], client["client_secret"])
+	ctx := newBrowser(t)
+	auth := virtualAuthenticator(t, ctx)
+
+	signInFrom(t, ctx, srv.URL+"/account/mfa", "ada@example.com", adaPassword)
+	enrollAuthenticatorApp(t, ctx)
+	registerPasskey(t, ctx, srv, "Laptop")
+	signOut(t, ctx, srv)
+
+	// The person types the password, so the email field's passkey autofill
+	// is not answered; then they touch the authenticator on the second step.
+	autoPresence(t, ctx, auth, false)
+	signInFrom(t, ctx, rp.srv.URL+"/start", "ada@example.com", adaPassword)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#code")))
+	autoPresence(t, ctx, auth, true)
+	do(t, ctx,
+		chromedp.WaitVisible(chromedp.CSS("#passkey-verify")),
+		chromedp.Click(chromedp.CSS("#passkey-verify")),
+	)
+	waitText(t, ctx, "RP: signed in")
+	res := rp.result()
+	amr, _ := res.Claims["amr"].([]any)
+	if res.Error != "" || !slices.Contains(amr, any("pwd")) || !slices.Contains(amr, any("hwk")) || !slices.Contains(amr, any("mfa")) {
+		t.Fatalf("ID token amr = %v (%s); want pwd, hwk and mfa", res.Claims["amr"], res.Error)
+	}
+}

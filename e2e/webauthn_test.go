@@ -117,3 +117,15 @@ func signInWithPasskey(t *testing.T, ctx context.Context) string {
 	t.Fatalf("the login page never signed in with the passkey; it shows:\n%s", bodyText(t, ctx))
 	return ""
 }
+
+// autoPresence turns the virtual authenticator's automatic user presence
+// on or off: off, no ceremony completes (an autofill request stays
+// pending, as it does while a person types a password).
+func autoPresence(t *testing.T, ctx context.Context, id webauthn.AuthenticatorID, on bool) {
+	t.Helper()
+	do(t, ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, webauthn.SetAutomaticPresenceSimulation,
+			webauthn.SetAutomaticPresenceSimulationParams{AuthenticatorID: id, Enabled: on})
+		return err
+	}))
+}
