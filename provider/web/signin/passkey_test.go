@@ -14,6 +14,7 @@ import (
 	"github.com/ostiary/ostiary/provider/textcheck"
 	"github.com/ostiary/ostiary/provider/web/page"
 	"github.com/ostiary/ostiary/provider/web/webtest"
+	"github.com/ostiary/ostiary/storage"
 )
 
 func beginSignIn(t *testing.T, b *webtest.Agent, req string) map[string]any {
@@ -29,17 +30,25 @@ func beginSignIn(t *testing.T, b *webtest.Agent, req string) map[string]any {
 	return opts
 }
 
-// TestPasskeySignIn: the login page offers a passkey (button and the email
-// field's autofill), and a verified passkey signs in without a password,
-// amr hwk user mfa (RFC 8176 §2).
-func TestPasskeySignIn(t *testing.T) {
-	t.Parallel()
+// passkeyHarness has ann with one passkey on auth, and the request req1 of
+// the app.
+func passkeyHarness(t *testing.T) (*harness, *passkeytest.Authenticator, storage.Passkey) {
+	t.Helper()
 	h := newHarness(t)
 	h.Client(webtest.AppClient())
 	ann := h.User("ann", "ann@example.com", "ann-password")
 	auth := passkeytest.New(webtest.Issuer)
 	pk, _ := h.Passkey(ann, auth)
 	h.AuthRequest("req1", "app", webtest.AuthForm())
+	return h, auth, pk
+}
+
+// TestPasskeySignIn: the login page offers a passkey (button and the email
+// field's autofill), and a verified passkey signs in without a password,
+// amr hwk user mfa (RFC 8176 §2).
+func TestPasskeySignIn(t *testing.T) {
+	t.Parallel()
+	h, auth, pk := passkeyHarness(t)
 
 	b := h.Browser()
 	w := b.Get("/login?request=req1")
@@ -94,12 +103,7 @@ func TestPasskeySignIn(t *testing.T) {
 // a JSON error the page shows, start no session and are audited.
 func TestPasskeySignInRefused(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t)
-	h.Client(webtest.AppClient())
-	ann := h.User("ann", "ann@example.com", "ann-password")
-	auth := passkeytest.New(webtest.Issuer)
-	h.Passkey(ann, auth)
-	h.AuthRequest("req1", "app", webtest.AuthForm())
+	h, auth, _ := passkeyHarness(t)
 
 	refused := func(name string, b *webtest.Agent, resp []byte, status int, wantMsg, reason string) {
 		t.Helper()
