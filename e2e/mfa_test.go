@@ -39,26 +39,7 @@ func twoFactorFlow(t *testing.T, db string) {
 		chromedp.Submit(chromedp.CSS("#password")),
 		chromedp.WaitVisible(chromedp.CSS(`button[type="submit"]`)),
 	)
-	waitText(t, ctx, "Set up an authenticator app")
-	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`input[value="begin"] ~ button`)),
-		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
-		chromedp.WaitVisible(chromedp.CSS("svg.qr")),
-	)
-	shown := text(t, ctx, "#totp-secret")
-	secret, err := totp.Encoding.DecodeString(strings.ReplaceAll(shown, " ", ""))
-	if err != nil || len(secret) != totp.SecretSize {
-		t.Fatalf("manual-entry key %q: %v", shown, err)
-	}
-	do(t, ctx,
-		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, totp.Step(time.Now()))),
-		chromedp.Submit(chromedp.CSS("#code")),
-		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
-	)
-	codes := strings.Fields(text(t, ctx, "#recovery-codes"))
-	if len(codes) != 10 {
-		t.Fatalf("recovery codes shown: %q", codes)
-	}
+	secret, shown, codes := enrollAuthenticatorApp(t, ctx)
 	signOut(t, ctx, srv)
 
 	// Password, then the code from the app (the next step's: the one that
@@ -93,6 +74,35 @@ func twoFactorFlow(t *testing.T, db string) {
 	if logs := srv.logs(); strings.Contains(logs, codes[0]) || strings.Contains(logs, shown) {
 		t.Error("a recovery code or the key reached the server log")
 	}
+}
+
+// enrollAuthenticatorApp turns on two-step verification on the
+// /account/mfa page the signed-in browser is on, playing the app: it reads
+// the key from the page's manual-entry text and answers its code. It
+// returns the key, the key as shown, and the recovery codes.
+func enrollAuthenticatorApp(t *testing.T, ctx context.Context) (secret []byte, shown string, codes []string) {
+	t.Helper()
+	waitText(t, ctx, "Set up an authenticator app")
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`input[value="begin"] ~ button`)),
+		chromedp.WaitVisible(chromedp.CSS("#totp-secret")),
+		chromedp.WaitVisible(chromedp.CSS("svg.qr")),
+	)
+	shown = text(t, ctx, "#totp-secret")
+	secret, err := totp.Encoding.DecodeString(strings.ReplaceAll(shown, " ", ""))
+	if err != nil || len(secret) != totp.SecretSize {
+		t.Fatalf("manual-entry key %q: %v", shown, err)
+	}
+	do(t, ctx,
+		chromedp.SendKeys(chromedp.CSS("#code"), totp.Code(secret, totp.Step(time.Now()))),
+		chromedp.Submit(chromedp.CSS("#code")),
+		chromedp.WaitVisible(chromedp.CSS("#recovery-codes")),
+	)
+	codes = strings.Fields(text(t, ctx, "#recovery-codes"))
+	if len(codes) != 10 {
+		t.Fatalf("recovery codes shown: %q", codes)
+	}
+	return secret, shown, codes
 }
 
 // signInWithCode starts a sign-in at the relying party and answers the

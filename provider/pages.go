@@ -62,13 +62,15 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 		return nil, fmt.Errorf("federation pages: %w", err)
 	}
 	signinPages, err := signin.New(signin.Pages{Site: site, Flows: flows, Store: st, Throttle: d.limiter,
-		MFA: svc.MFA, Challenges: st, Hints: d.hints, Notifier: svc.Notifier, Upstream: fed, SelfService: selfService})
+		MFA: svc.MFA, Challenges: st, Hints: d.hints, Notifier: svc.Notifier, Upstream: fed, SelfService: selfService,
+		Passkeys: svc.Passkeys})
 	if err != nil {
 		return nil, fmt.Errorf("sign-in pages: %w", err)
 	}
 	accountPages, err := account.New(account.Pages{Site: site, Store: st, Throttle: d.limiter, Notifier: svc.Notifier,
 		Policy: svc.Users.Policy, Users: svc.Users, Tokens: svc.Tokens, Requests: flows, Mailer: selfService.Mail.Outbox,
-		MFA: svc.MFA, Identities: &account.Identities{Connectors: svc.Connectors, Store: st, Transactor: st}})
+		MFA: svc.MFA, Identities: &account.Identities{Connectors: svc.Connectors, Store: st, Transactor: st},
+		Passkeys: svc.Passkeys})
 	if err != nil {
 		return nil, fmt.Errorf("account pages: %w", err)
 	}

@@ -123,7 +123,7 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 		Connectors: upstreams, Resolver: orgsso.NewResolver(cfg.DNSResolver), Now: cfg.now}
 	caches := &clientCaches{}
 	watched := clientWatch{Store: store, caches: caches}
-	passkeys := &passkey.Service{Store: store, Audit: recorder, Now: cfg.now}
+	passkeys := newPasskeys(cfg, store, recorder, logger)
 	return &Services{
 		Store:        store,
 		Clients:      watched,
@@ -169,6 +169,20 @@ func newSecondFactor(cfg Config, store storage.Store) (*mfa.Service, error) {
 		label = u.Hostname()
 	}
 	return &mfa.Service{Store: store, Sealer: sealer, Issuer: label, Now: cfg.now}, nil
+}
+
+// newPasskeys is the passkey service, its relying party the issuer's host
+// (passkey.NewRelyingParty); an issuer on an IP address has no ceremonies,
+// since browsers refuse an IP address as a relying party id.
+func newPasskeys(cfg Config, store storage.Store, recorder *audit.Recorder, logger *slog.Logger) *passkey.Service {
+	s := &passkey.Service{Store: store, Audit: recorder, Users: store, Now: cfg.now}
+	rp, err := passkey.NewRelyingParty(cfg.Issuer)
+	if err != nil {
+		logger.Info("passkeys are off", "reason", err)
+		return s
+	}
+	s.RP = rp
+	return s
 }
 
 // newConnectorRegistry is the file's connectors plus the run-time ones in

@@ -1,4 +1,4 @@
-// Package static holds the pages' stylesheet and images, embedded so the
+// Package static holds the pages' stylesheet, images and passkey script, embedded so the
 // binary serves them without files on disk.
 package static
 
@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed *.css *.svg
+//go:embed *.css *.svg *.js
 var files embed.FS
 
 // FS is the static files, by name at its root (ostiary.css, logo.svg).

@@ -40,6 +40,12 @@ type Service struct {
 	Store Store
 	Audit Auditor
 	Now   func() time.Time
+	// RP is the relying party the ceremonies run as (NewRelyingParty); nil
+	// turns the ceremonies off (the issuer's host is an IP address), while
+	// List, Rename and Remove still work.
+	RP *RelyingParty
+	// Users reads the person a passkey names, for sign-in.
+	Users Users
 }
 
 // List returns the person's passkeys, oldest first.

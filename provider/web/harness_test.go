@@ -56,12 +56,13 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h.signin, err = signin.New(signin.Pages{Site: site, Flows: h.flows, Store: h.Store, Throttle: limiter,
-		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, SelfService: h.selfService})
+		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, SelfService: h.selfService, Passkeys: h.Passkeys})
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.account = account.Pages{Site: site, Store: h.Store, Throttle: limiter, Notifier: h.Notified, Users: users,
-		Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: h.flows, Mailer: h.Mailer, MFA: h.MFA}
+		Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: h.flows, Mailer: h.Mailer, MFA: h.MFA,
+		Passkeys: h.Passkeys}
 	h.orgs, err = orgs.New(orgs.Pages{Site: site, Store: h.Store, Orgs: h.orgRules, Mailer: h.Mailer})
 	if err != nil {
 		t.Fatal(err)

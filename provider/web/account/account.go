@@ -130,6 +130,9 @@ type Pages struct {
 	// Identities are the upstream sign-ins users link; nil turns the
 	// section off.
 	Identities *Identities
+	// Passkeys are the person's passkeys (/account/passkeys) and the
+	// passkey step-up; nil turns them off.
+	Passkeys Passkeys
 
 	linked      linkedIdentities
 	emailChange bool
@@ -191,13 +194,13 @@ func (p *Pages) Routes() []page.Route {
 	if p.Identities != nil {
 		routes = append(routes, page.Post(PathUnlink, p.form(accountAction.unlinkIdentity)))
 	}
-	return routes
+	return append(routes, p.passkeyRoutes()...)
 }
 
 // accountPaths are the forms of the account page, under the issuer's path.
 type accountPaths struct {
 	Page, Profile, Email, Password, EndSession, EndAll, RevokeApp, CreateToken, RevokeToken, Logout, Home string
-	Orgs, MFA, Delete                                                                                     string
+	Orgs, MFA, Delete, Passkeys                                                                           string
 	Unlink                                                                                                string
 }
 
@@ -279,6 +282,9 @@ func (p *Pages) accountPaths() accountPaths {
 		EndSession: p.Site.Path(PathEndSession), EndAll: p.Site.Path(PathEndAllSessions), RevokeApp: p.Site.Path(PathRevokeApp),
 		CreateToken: p.Site.Path(PathTokens), RevokeToken: p.Site.Path(PathRevokeToken), Logout: p.Site.Path(pathLogout),
 		Home: p.Site.Path(PathHome), Orgs: p.Site.Path(pathOrgs), Delete: p.Site.Path(PathDelete), Unlink: p.Site.Path(PathUnlink),
+	}
+	if p.Passkeys != nil {
+		paths.Passkeys = p.Site.Path(PathPasskeys)
 	}
 	if p.MFA != nil {
 		paths.MFA = p.Site.Path(PathMFA)

@@ -32,7 +32,8 @@ func newHarness(t *testing.T) *harness {
 	users := &accounts.Users{Store: h.Store, Audit: h.Store, Notifier: h.Notified, Now: h.Clock.Now}
 	flows := h.signInPages(limiter)
 	h.account = account.Pages{Site: h.Site(), Store: h.Store, Throttle: limiter, Notifier: h.Notified, Users: users,
-		Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: flows, Mailer: h.Mailer, MFA: h.MFA}
+		Tokens: &pat.Service{Store: h.Store, Audit: h.Store, Now: h.Clock.Now}, Requests: flows, Mailer: h.Mailer, MFA: h.MFA,
+		Passkeys: h.Passkeys}
 	h.mount()
 	return h
 }
@@ -44,7 +45,7 @@ func (h *harness) signInPages(limiter *throttle.Limiter) *signin.Flows {
 	h.T.Helper()
 	flows := &signin.Flows{Site: h.Site(), Store: h.Store}
 	pages, err := signin.New(signin.Pages{Site: h.Site(), Flows: flows, Store: h.Store, Throttle: limiter,
-		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified})
+		MFA: h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, Passkeys: h.Passkeys})
 	if err != nil {
 		h.T.Fatal(err)
 	}

@@ -42,10 +42,17 @@ type SignInRequest struct {
 	// RedirectTargets are the URIs the sign-in may end at, for form-action.
 	RedirectTargets []string
 	// ACR is the authentication context class (provider/acr) the parked
-	// authorization waits for, from its acr_values and the organization's
-	// policy; empty for nothing beyond the default. The step-up offers the
-	// factors that reach it.
+	// authorization needs of the session; "" is no requirement beyond the
+	// organization's second factor (acr.TwoFactor on this page).
 	ACR string
+}
+
+// needed is the class the sign-in waits for on this page.
+func (req *SignInRequest) needed() string {
+	if req == nil || req.ACR == "" {
+		return acr.TwoFactor
+	}
+	return req.ACR
 }
 
 // Requests reads sign-ins in progress; web/signin implements it.
@@ -81,7 +88,15 @@ func (req *SignInRequest) redirectTargets() []string {
 // and there share one budget.
 func mfaThrottleKey(userID string) string { return "mfa:" + userID }
 
-func hasOTP(s storage.Session) bool { return slices.Contains(s.AMR, "otp") }
+// withoutFactor is amr without the methods, and without "mfa" when no
+// second factor is left in it.
+func withoutFactor(amr []string, methods ...string) []string {
+	out := slices.DeleteFunc(slices.Clone(amr), func(m string) bool { return slices.Contains(methods, m) })
+	if !slices.Contains(out, acr.AMROTP) && !slices.Contains(out, acr.AMRHardwareKey) {
+		out = slices.DeleteFunc(out, func(m string) bool { return m == acr.AMRMultiFactor })
+	}
+	return out
+}
 
 // mfaState selects what the page shows.
 const (
@@ -90,6 +105,9 @@ const (
 	mfaOn     = "on"     // active: recovery codes left, regenerate, disable
 	mfaStepUp = "stepup" // active, but this session signed in without it
 	mfaCodes  = "codes"  // fresh recovery codes, shown once
+	// mfaNeedPasskey: the sign-in needs a passkey (acr.PhishingResistant)
+	// and the person has none yet: add one first.
+	mfaNeedPasskey = "needpasskey"
 )
 
 type mfaPage struct {
@@ -112,6 +130,18 @@ type mfaPage struct {
 
 	RecoveryLeft int
 	Codes        []string
+
+	// The step-up offers the code (StepUpCode) and the person's passkeys
+	// (Passkey, the script's calls); PasskeysURL adds a passkey.
+	StepUpCode  bool
+	Passkey     *stepUpForm
+	PasskeysURL string
+	// PhishingResistant: the application asked for a passkey.
+	PhishingResistant bool
+}
+
+type stepUpForm struct {
+	Begin, Finish string
 }
 
 type mfaContext struct {
@@ -119,34 +149,50 @@ type mfaContext struct {
 	sess storage.Session
 	user storage.User
 	st   mfa.Status
+	// passkeys: the person has a passkey to step up with.
+	passkeys bool
 }
 
 // mfaUser reads who the page is for: the signed-in user or, during a
 // sign-in (?request=ID), the session going through it. A nil context means
 // the browser was sent to sign in first.
 func (p *Pages) mfaUser(w http.ResponseWriter, r *http.Request) (*mfaContext, error) {
+	c, login, err := p.mfaContextOf(r)
+	if c == nil && err == nil {
+		return nil, page.Redirect(w, r, login)
+	}
+	return c, err
+}
+
+// mfaContextOf is mfaUser without the redirect: a nil context and the
+// login page to go to when the browser is not (the sign-in's) signed in.
+func (p *Pages) mfaContextOf(r *http.Request) (*mfaContext, string, error) {
 	req, err := p.Requests.SignInRequest(r)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	sess, user, ok, err := p.Site.CurrentUser(r)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if req != nil && (req.SessionID == "" || sess.ID != req.SessionID) {
 		ok = false // another browser's sign-in
 	}
 	if !ok {
 		if req != nil {
-			return nil, page.Redirect(w, r, p.loginURL(req))
+			return nil, p.loginURL(req), nil
 		}
-		return nil, page.Redirect(w, r, p.Site.Path(pathLogin)+"?"+url.Values{"return_to": {p.Site.Path(PathMFA)}}.Encode())
+		return nil, p.Site.Path(pathLogin) + "?" + url.Values{"return_to": {p.Site.Path(PathMFA)}}.Encode(), nil
 	}
 	st, err := p.MFA.Status(r.Context(), user.ID)
 	if err != nil {
-		return nil, fmt.Errorf("account: second factor status: %w", err)
+		return nil, "", fmt.Errorf("account: second factor status: %w", err)
 	}
-	return &mfaContext{req: req, sess: sess, user: user, st: st}, nil
+	has, err := p.hasPasskeys(r.Context(), user.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	return &mfaContext{req: req, sess: sess, user: user, st: st, passkeys: has}, "", nil
 }
 
 // mfaForm serves GET /account/mfa for a signed-in user: set up an
@@ -202,9 +248,17 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 		data.ClientName = c.req.clientName()
 		data.ContinueURL = p.Site.WithRequest(pathResume, c.req.ID)
 	}
+	need := c.req.needed()
+	data.PhishingResistant = c.req != nil && need == acr.PhishingResistant
+	if p.Passkeys != nil && p.Passkeys.Enabled() {
+		data.PasskeysURL = p.passkeysURL(c.req)
+	}
+	lacking := c.req != nil && !acr.Satisfies(c.sess.AMR, need)
 	if data.State == "" {
 		switch {
-		case c.st.Enabled && c.req != nil && !hasOTP(c.sess):
+		case lacking && data.PhishingResistant && !c.passkeys:
+			data.State = mfaNeedPasskey
+		case lacking && (c.passkeys || (c.st.Enabled && !data.PhishingResistant)):
 			data.State = mfaStepUp
 		case c.st.Enabled:
 			data.State = mfaOn
@@ -215,6 +269,14 @@ func (p *Pages) mfaShow(w http.ResponseWriter, r *http.Request, c *mfaContext, s
 		}
 	}
 	data.RecoveryLeft = c.st.RecoveryLeft
+	if data.State == mfaStepUp {
+		// The code counts for a second factor; a passkey for either.
+		data.StepUpCode = c.st.Enabled && !data.PhishingResistant
+		if c.passkeys && c.req != nil {
+			data.Passkey = &stepUpForm{Begin: p.Site.WithRequest(PathStepUpBegin, c.req.ID),
+				Finish: p.Site.WithRequest(PathStepUpFinish, c.req.ID)}
+		}
+	}
 	if data.State == mfaEnroll {
 		e, err := p.MFA.Begin(ctx, c.user.ID, c.user.Email, false)
 		if err != nil {
@@ -318,6 +380,10 @@ func (p *Pages) mfaStepUp(w http.ResponseWriter, r *http.Request, c *mfaContext)
 	if !c.st.Enabled {
 		return p.mfaShow(w, r, c, http.StatusConflict, mfaPage{Error: "Set up two-step verification first."})
 	}
+	if c.req.needed() == acr.PhishingResistant {
+		return p.mfaShow(w, r, c, http.StatusConflict, mfaPage{
+			Error: "This application needs a passkey: a code from your app is not enough."})
+	}
 	if stop, err := p.checkAttempt(w, r, c); stop || err != nil {
 		return err
 	}
@@ -410,18 +476,22 @@ func (p *Pages) mfaManage(w http.ResponseWriter, r *http.Request, c *mfaContext,
 }
 
 // proveFactorOrPassword accepts a current authenticator code (which is then
-// spent) or the account password.
+// spent) or the account password (only the password for a person without
+// the factor).
 func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof string) (bool, error) {
 	proof = strings.TrimSpace(proof)
 	if proof == "" {
 		return false, nil
 	}
-	err := p.MFA.Verify(r.Context(), user.ID, proof)
-	if err == nil {
-		return true, nil
-	}
-	if !errors.Is(err, mfa.ErrInvalidCode) {
-		return false, fmt.Errorf("account: verify code: %w", err)
+	if p.MFA != nil {
+		err := p.MFA.Verify(r.Context(), user.ID, proof)
+		if err == nil {
+			return true, nil
+		}
+		// Without a factor (a passkey change) only the password counts.
+		if !errors.Is(err, mfa.ErrInvalidCode) && !errors.Is(err, mfa.ErrNotEnabled) {
+			return false, fmt.Errorf("account: verify code: %w", err)
+		}
 	}
 	if user.PasswordHash == "" || len(proof) > maxPasswordLen {
 		password.VerifyDummy(proof)
@@ -439,11 +509,10 @@ func (p *Pages) proveFactorOrPassword(r *http.Request, user storage.User, proof 
 // second factor: from proving one, until the factor is turned off.
 func (p *Pages) setOTP(r *http.Request, sess storage.Session, on bool) error {
 	err := p.Store.UpdateSession(r.Context(), sess.ID, func(s storage.Session) (storage.Session, error) {
-		switch {
-		case on && !hasOTP(s):
+		if on {
 			s.AMR = acr.WithFactor(s.AMR, acr.AMROTP)
-		case !on:
-			s.AMR = slices.DeleteFunc(slices.Clone(s.AMR), func(m string) bool { return m == "otp" || m == "mfa" && !slices.Contains(s.AMR, "hwk") })
+		} else {
+			s.AMR = withoutFactor(s.AMR, acr.AMROTP)
 		}
 		return s, nil
 	})

@@ -46,6 +46,10 @@ func readForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Site) Handle(h HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		err := readForm(w, r)
+		if err != nil && wantsJSON(r) {
+			_ = s.jsonError(w, r, err)
+			return
+		}
 		if err == nil {
 			err = h(w, r)
 		}

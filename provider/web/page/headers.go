@@ -30,7 +30,9 @@ func SetHeaders(h http.Header) {
 	}
 }
 
-// ContentSecurityPolicy is the pages' policy. The extra form-action sources
+// ContentSecurityPolicy is the pages' policy. Scripts come only from this
+// site's static files (static/passkey.js, the WebAuthn calls), never
+// inline, and may fetch only from this site. The extra form-action sources
 // are needed where a form's POST ends in a redirect to a client: browsers
 // apply form-action to every redirect that follows a form submission.
 func ContentSecurityPolicy(formAction ...string) string {
@@ -38,7 +40,7 @@ func ContentSecurityPolicy(formAction ...string) string {
 	for _, s := range formAction {
 		fa += " " + s
 	}
-	return "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action " + fa +
+	return "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action " + fa +
 		"; frame-ancestors 'none'; base-uri 'none'"
 }
 

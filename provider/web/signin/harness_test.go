@@ -18,7 +18,7 @@ func newHarness(t *testing.T) *harness {
 	site := h.Site()
 	pages, err := New(Pages{Site: site, Flows: &Flows{Site: site, Store: h.Store}, Store: h.Store,
 		Throttle: h.Limiter(),
-		MFA:      h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified})
+		MFA:      h.MFA, Challenges: h.Store, Hints: h.Hints, Notifier: h.Notified, Passkeys: h.Passkeys})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,8 @@ type loginPage struct {
 	// SSO offers "Continue with single sign-on" (home-realm discovery);
 	// SSOHint points at it after a refused password.
 	SSO, SSOHint bool
+	// Passkey is the "Sign in with a passkey" form (nil: passkeys off).
+	Passkey *passkeyForm
 }
 
 type accountChoice struct {
@@ -95,6 +97,7 @@ func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request, f *Flow, statu
 	}
 	data.Upstreams = p.Upstream.Buttons(f)
 	data.SSO = p.Upstream.SSO()
+	data.Passkey = p.signInForm(f)
 	data.CSRF = p.Site.Sessions().CSRFToken(w, r)
 	page.AllowFormAction(w, p.formTargets(f)...)
 	return p.Site.Render(w, status, "login", data)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/acr"
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mfa"
 	"github.com/ostiary/ostiary/provider/randtoken"
@@ -54,10 +55,10 @@ const MFACookie = "ostiary_mfa"
 // alone is worth little.
 const mfaChallengeLifetime = 5 * time.Minute
 
-// amrMFA is the session's amr after a second factor: RFC 8176 "otp" for
-// both an authenticator code and a recovery code, which is a one-time
-// password too, and "mfa" (RFC 8176 §2). The audit log tells the two apart.
-var amrMFA = []string{"pwd", "otp", "mfa"}
+// amrMFA is the session's amr after a password and a code: RFC 8176 "otp"
+// for both an authenticator code and a recovery code, which is a one-time
+// password too, and "mfa". The audit log tells the two apart.
+var amrMFA = acr.WithFactor([]string{acr.AMRPassword}, acr.AMROTP)
 
 // MFAThrottleKey names a user's second-factor guesses for the throttle.
 // It is separate from the password's key on purpose: a correct password
@@ -71,6 +72,8 @@ type secondFactorPage struct {
 	CSRF       string
 	Error      string
 	LoginURL   string
+	// Passkey offers the person's passkeys besides the code: they choose.
+	Passkey *passkeyForm
 }
 
 // beginSecondFactor is called after a correct password. When the user has
@@ -122,20 +125,20 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if r.Method != http.MethodPost {
-		return p.secondFactorForm(w, r, f, http.StatusOK, "")
+		return p.secondFactorForm(w, r, f, c, http.StatusOK, "")
 	}
 	if err := p.Site.Sessions().CheckCSRF(r); err != nil {
 		if !errors.Is(err, browser.ErrCSRF) {
 			return err
 		}
 		p.Site.Logger().InfoContext(r.Context(), "second-factor form refused", "err", err)
-		return p.secondFactorForm(w, r, f, http.StatusForbidden, "This form has expired. Please try again.")
+		return p.secondFactorForm(w, r, f, c, http.StatusForbidden, "This form has expired. Please try again.")
 	}
 	ctx := r.Context()
 	ip := p.Site.Sessions().RemoteIP(r)
 	code := strings.TrimSpace(r.PostFormValue("code"))
 	if code == "" || len(code) > 64 {
-		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "Enter the code from your authenticator app.")
+		return p.secondFactorForm(w, r, f, c, http.StatusUnprocessableEntity, "Enter the code from your authenticator app.")
 	}
 	retry, limited, err := p.Throttle.Check(ctx, MFAThrottleKey(c.UserID), ip)
 	if err != nil {
@@ -160,45 +163,63 @@ func (p *Pages) secondFactor(w http.ResponseWriter, r *http.Request) error {
 		}
 		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.mfa_failure", SubjectID: c.UserID, ClientID: f.ClientID(), IP: ip,
 			Details: map[string]string{"reason": failureReason(err, recovery)}})
-		return p.secondFactorForm(w, r, f, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
+		return p.secondFactorForm(w, r, f, c, http.StatusUnprocessableEntity, "That code is not valid. Try the current code from your app.")
 	}
 
+	if recovery {
+		p.Site.Audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
+	}
+	target, err := p.completeSecondFactor(w, r, f, c, secretHash, amrMFA, nil)
+	if err != nil {
+		return err
+	}
+	return page.Redirect(w, r, target)
+}
+
+// completeSecondFactor ends a sign-in whose second factor was right: the
+// half-finished sign-in is used up (of two tabs, one signs in), a session
+// starts with amr, and target is where the browser goes next.
+func (p *Pages) completeSecondFactor(w http.ResponseWriter, r *http.Request, f *Flow, c storage.MFAChallenge, secretHash []byte,
+	amr []string, details map[string]string) (target string, err error) {
+	ctx := r.Context()
+	ip := p.Site.Sessions().RemoteIP(r)
 	// The user may have been disabled or deleted since the password.
 	if u, err := p.Store.GetUser(ctx, c.UserID); errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		_ = p.Challenges.DeleteMFAChallenge(ctx, secretHash)
-		return challengeGone(errors.New("signin: user disabled or deleted during the second step"))
+		return "", challengeGone(errors.New("signin: user disabled or deleted during the second step"))
 	} else if err != nil {
-		return fmt.Errorf("signin: read user: %w", err)
+		return "", fmt.Errorf("signin: read user: %w", err)
 	}
 	// Single use: of two tabs posting good codes, one signs in.
 	if err := p.Challenges.DeleteMFAChallenge(ctx, secretHash); errors.Is(err, storage.ErrNotFound) {
-		return challengeGone(err)
+		return "", challengeGone(err)
 	} else if err != nil {
-		return fmt.Errorf("signin: finish second-factor challenge: %w", err)
+		return "", fmt.Errorf("signin: finish second-factor challenge: %w", err)
 	}
 	http.SetCookie(w, p.mfaCookie("", -1))
 	if err := p.Throttle.Success(ctx, MFAThrottleKey(c.UserID)); err != nil {
 		p.Site.Logger().WarnContext(ctx, "reset second-factor throttle", "err", err)
 	}
-	sess, err := p.Site.Sessions().Start(w, r, c.UserID, amrMFA, p.Site.Now())
+	sess, err := p.Site.Sessions().Start(w, r, c.UserID, amr, p.Site.Now())
 	if err != nil {
-		return err
+		return "", err
 	}
-	if recovery {
-		p.Site.Audit(ctx, storage.AuditEvent{Type: "mfa.recovery_used", ActorID: c.UserID, SubjectID: c.UserID, IP: ip})
+	d := map[string]string{"session_id": sess.ID, "amr": strings.Join(amr, " ")}
+	for k, v := range details {
+		d[k] = v
 	}
 	p.Site.Audit(ctx, storage.AuditEvent{Type: "login.success", ActorID: c.UserID, SubjectID: c.UserID, ClientID: f.ClientID(),
-		IP: ip, Details: map[string]string{"session_id": sess.ID, "amr": strings.Join(amrMFA, " ")}})
+		IP: ip, Details: d})
 	if f == nil {
 		if to := SafeReturnTo(c.ReturnTo); to != "" {
-			return page.Redirect(w, r, to)
+			return to, nil
 		}
-		return page.Redirect(w, r, p.Site.Path("/"))
+		return p.Site.Path("/"), nil
 	}
 	if err := p.Flows.Bind(ctx, f.Req.ID, sess.ID, true); err != nil {
-		return err
+		return "", err
 	}
-	return page.Redirect(w, r, p.Flows.ResumeURL(f.Req.ID))
+	return p.Flows.ResumeURL(f.Req.ID), nil
 }
 
 func failureReason(err error, recovery bool) string {
@@ -240,9 +261,13 @@ func challengeGone(err error) error {
 		Detail: "The time to enter your code ran out, or the sign-in finished elsewhere. Sign in again.", Err: err}
 }
 
-func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *Flow, status int, msg string) error {
+func (p *Pages) secondFactorForm(w http.ResponseWriter, r *http.Request, f *Flow, c storage.MFAChallenge, status int, msg string) error {
 	data := secondFactorPage{Title: "Two-step verification", ClientName: f.ClientName(), Error: msg,
 		Action: p.Site.Path(PathSecondFactor), LoginURL: p.Site.Path(PathLogin)}
+	var err error
+	if data.Passkey, err = p.factorForm(r.Context(), f, c.UserID); err != nil {
+		return err
+	}
 	if f != nil {
 		data.Action = p.Site.WithRequest(PathSecondFactor, f.Req.ID)
 		data.LoginURL = p.Site.WithRequest(PathLogin, f.Req.ID)

@@ -153,6 +153,9 @@ type Pages struct {
 	// SelfService is the login page's links to reset and registration;
 	// nil links to neither.
 	SelfService SelfService
+	// Passkeys are passwordless sign-in and the passkey as a second
+	// factor; nil (or a service with passkeys off) offers neither.
+	Passkeys Passkeys
 
 	secondStep bool
 	passwords  *Passwords
@@ -211,6 +214,14 @@ func (p *Pages) Routes() []page.Route {
 	}
 	if p.secondStep {
 		routes = append(routes, page.Get(PathSecondFactor, p.secondFactor), page.Post(PathSecondFactor, p.secondFactor))
+	}
+	if p.passkeyOn() {
+		routes = append(routes, page.Post(PathPasskeyBegin, p.Site.JSON(p.passkeyBegin)),
+			page.Post(PathPasskeyFinish, p.Site.JSON(p.passkeyFinish)))
+		if p.secondStep {
+			routes = append(routes, page.Post(PathPasskeyFactorBegin, p.Site.JSON(p.passkeyFactorBegin)),
+				page.Post(PathPasskeyFactorFinish, p.Site.JSON(p.passkeyFactorFinish)))
+		}
 	}
 	return routes
 }

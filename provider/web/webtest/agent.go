@@ -1,6 +1,7 @@
 package webtest
 
 import (
+	"encoding/json"
 	"html"
 	"net/http"
 	"net/http/httptest"
@@ -98,4 +99,17 @@ func (a *Agent) Session() (storage.Session, bool) {
 		a.Env.T.Fatal(err)
 	}
 	return s, ok
+}
+
+// Call posts form to a page script's JSON call (the passkey ceremonies)
+// and decodes the answer, failing unless it is JSON with status.
+func (a *Agent) Call(target string, form url.Values, status int) map[string]any {
+	a.Env.T.Helper()
+	w := a.Post(target, form)
+	var out map[string]any
+	if w.Code != status || !strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") ||
+		json.Unmarshal(w.Body.Bytes(), &out) != nil {
+		a.Env.T.Fatalf("POST %s = %d %s, want %d JSON:\n%s", target, w.Code, w.Header().Get("Content-Type"), status, w.Body)
+	}
+	return out
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/passkey/passkeytest"
 	"github.com/ostiary/ostiary/provider/totp"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -119,4 +121,23 @@ func (a *Agent) CreateOrg(name string) string {
 		t.Fatalf("create redirected to %q", loc)
 	}
 	return id
+}
+
+// Passkey registers a passkey of user on auth (a software authenticator on
+// Issuer's origin) through the service, as the account page does.
+func (e *Env) Passkey(user storage.User, auth *passkeytest.Authenticator) (storage.Passkey, *passkeytest.Credential) {
+	e.T.Helper()
+	b, err := e.Passkeys.BeginRegistration(e.Ctx(), user)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	resp, cred, err := auth.Create(b.Options, passkeytest.Tweak{})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	pk, err := e.Passkeys.FinishRegistration(e.Ctx(), accounts.Actor{ID: user.ID}, user, b.Secret, "Test key", resp)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return pk, cred
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/browser"
 	"github.com/ostiary/ostiary/provider/mfa"
+	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/secrets"
 	"github.com/ostiary/ostiary/provider/web/page"
@@ -48,6 +49,9 @@ type Env struct {
 	Logger   *slog.Logger
 	Sessions *browser.Sessions
 	MFA      *mfa.Service
+	// Passkeys runs the WebAuthn ceremonies as Issuer's relying party
+	// (passkeytest answers them).
+	Passkeys *passkey.Service
 	// Handler is what agents browse.
 	Handler http.Handler
 
@@ -74,6 +78,11 @@ func New(t *testing.T) *Env {
 		t.Fatal(err)
 	}
 	e.MFA = &mfa.Service{Store: e.Store, Sealer: sealer, Issuer: "id.example", Now: e.Clock.Now}
+	rp, err := passkey.NewRelyingParty(Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Passkeys = &passkey.Service{Store: e.Store, Audit: e.Store, Users: e.Store, RP: rp, Now: e.Clock.Now}
 	return e
 }
 
