@@ -94,7 +94,7 @@ func (rp *relyingParty) start(w http.ResponseWriter, r *http.Request) {
 	rp.pending[state] = pending{verifier, nonce}
 	rp.mu.Unlock()
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(verifier), oidc.Nonce(nonce)}
-	for _, name := range []string{"prompt", "response_mode"} {
+	for _, name := range []string{"prompt", "response_mode", "acr_values"} {
 		if v := r.URL.Query().Get(name); v != "" {
 			opts = append(opts, oauth2.SetAuthURLParam(name, v))
 		}
