@@ -19,7 +19,7 @@ import (
 // password (scripts off: the login page works without them), add a passkey
 // on the account page, sign out, then sign in to a web app (x/oauth2 +
 // PKCE, go-oidc verifying the ID token) with the passkey and no password;
-// the ID token's amr says hwk (RFC 8176).
+// the ID token's amr says hwk (RFC 8176) and its acr phr.
 func TestPasskeyBrowserSQLite(t *testing.T)   { passkeyFlow(t, "sqlite") }
 func TestPasskeyBrowserPostgres(t *testing.T) { passkeyFlow(t, "postgres") }
 
@@ -94,8 +94,8 @@ func passkeyFlow(t *testing.T, db string) {
 	if !slices.Contains(amr, any("hwk")) || !slices.Contains(amr, any("user")) || slices.Contains(amr, any("pwd")) {
 		t.Fatalf("ID token amr = %v; want hwk and user, no pwd", res.Claims["amr"])
 	}
-	if a, ok := res.Claims["acr"]; ok && a != "phr" {
-		t.Errorf("ID token acr = %v, want phr", a)
+	if a := res.Claims["acr"]; a != "phr" {
+		t.Errorf("ID token acr = %v, want phr (phishing-resistant)", a)
 	}
 	if res.Claims["sub"] != ada["id"] {
 		t.Fatalf("ID token sub = %v", res.Claims["sub"])
