@@ -35,6 +35,7 @@ type Store interface {
 	DeleteOldMail(ctx context.Context, sentBefore, failedBefore time.Time, limit int) (int, error)
 	DeleteExpiredThrottles(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
+	DeleteExpiredSAMLAssertions(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
@@ -169,6 +170,7 @@ func (j *Janitor) tables() []table {
 		}},
 		{"throttle", s.DeleteExpiredThrottles},
 		{"dpop_proofs", s.DeleteExpiredDPoPProofs},
+		{"saml_assertions", s.DeleteExpiredSAMLAssertions},
 	}
 	if r := j.AuditRetention; r > 0 {
 		ts = append(ts, table{"audit_events", func(ctx context.Context, now time.Time, limit int) (int, error) {
