@@ -154,3 +154,26 @@ func TestSAMLReplayAcrossReplicas(t *testing.T) {
 		t.Fatalf("second replica: %d\n%s\n%s", code, body, other.logs())
 	}
 }
+
+// adminAPISAML creates a SAML connector through the admin API from the
+// identity provider's metadata XML: the answer says what to give the
+// identity provider's administrator and never the service provider's key;
+// bad metadata is refused.
+func adminAPISAML(t *testing.T, srv *server, token string) {
+	t.Helper()
+	idp := fakesaml.New(fakesaml.Person{NameID: "x"})
+	defer idp.Close()
+	status, _, body := adminAPI(t, srv.URL, "POST", "/connectors", token, map[string]any{"id": "initech-saml", "type": "saml",
+		"name": "Initech SAML", "saml": map[string]any{"metadata_xml": string(idp.MetadataXML()), "signed": "both"}})
+	if status != http.StatusCreated || strings.Contains(string(body), "PRIVATE KEY") || strings.Contains(string(body), "client_secret") ||
+		!strings.Contains(string(body), `"entity_id": "`+srv.URL+`/sso/saml/initech-saml/metadata"`) ||
+		!strings.Contains(string(body), `"acs_url": "`+srv.URL+`/sso/saml/initech-saml/acs"`) || !strings.Contains(string(body), `"signed": "both"`) {
+		t.Fatalf("create SAML connector: %d %s", status, body)
+	}
+	status, _, body = adminAPI(t, srv.URL, "POST", "/connectors", token, map[string]any{"id": "bad-saml", "type": "saml",
+		"name": "Bad", "saml": map[string]any{"metadata_xml": "<nope/>"}})
+	wantError(t, "SAML connector with bad metadata", status, body, http.StatusBadRequest, "invalid_request")
+	if status, _, body = adminAPI(t, srv.URL, "DELETE", "/connectors/initech-saml", token, nil); status != http.StatusNoContent {
+		t.Fatalf("delete SAML connector: %d %s", status, body)
+	}
+}
