@@ -12,6 +12,7 @@ import (
 	"github.com/ostiary/ostiary/internal/fakesaml"
 	"github.com/ostiary/ostiary/provider/connectors"
 	"github.com/ostiary/ostiary/provider/orgsso"
+	"github.com/ostiary/ostiary/provider/web/orgs"
 	"github.com/ostiary/ostiary/provider/web/webtest"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -48,6 +49,7 @@ func newSAMLHarness(t *testing.T, mutate ...func(*connectors.SAML)) *samlHarness
 	sso := &orgsso.Service{Store: h.Store, Audit: h.Store, Orgs: h.orgRules, Connectors: set,
 		Resolver: orgsso.NewResolver("127.0.0.1:1"), Now: h.Clock.Now}
 	h.federate(set, sso)
+	h.orgs.SSO = &orgs.SSO{Service: sso, Connectors: set}
 	ctx := h.Ctx()
 	must := func(err error) {
 		t.Helper()
@@ -416,4 +418,20 @@ func TestSAMLIdPInitiated(t *testing.T) {
 	if evs := on.Audits("saml.sso_failure"); len(evs) != 1 || evs[0].Details["reason"] != connectors.SAMLReasonReplayed {
 		t.Fatalf("audit %+v", evs)
 	}
+}
+
+// The organization's owner finds, where single sign-on is set up, what to
+// give the SAML identity provider's administrator.
+func TestSAMLOrgPage(t *testing.T) {
+	t.Parallel()
+	h := newSAMLHarness(t)
+	h.User("olga", "olga@example.com", "olga's password 1234")
+	if err := h.Store.AddMembership(h.Ctx(), storage.Membership{OrgID: "acme", UserID: "olga", Role: "owner"}); err != nil {
+		t.Fatal(err)
+	}
+	olga := h.Browser()
+	olga.SignIn("olga@example.com", "olga's password 1234")
+	page := olga.Get("/organizations/acme")
+	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "For your SAML identity provider", "Acme SAML",
+		webtest.Issuer+"/sso/saml/acme-saml/metadata", webtest.Issuer+"/sso/saml/acme-saml/acs")
 }
