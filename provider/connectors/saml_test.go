@@ -128,3 +128,19 @@ func FuzzSAMLResponse(f *testing.F) {
 		}
 	})
 }
+
+// An identity provider that encrypts the assertion to the certificate in
+// our metadata is read too, and the signature inside still counts.
+func TestSAMLEncryptedAssertion(t *testing.T) {
+	t.Parallel()
+	c, idp := newTestSAML(t, nil)
+	idp.Encrypt = true
+	f := unsolicited(t, idp)
+	raw, _ := base64.StdEncoding.DecodeString(f.SAMLResponse)
+	if !strings.Contains(string(raw), "EncryptedAssertion") {
+		t.Fatal("the identity provider did not encrypt")
+	}
+	if a, err := c.ParseResponse(context.Background(), f.SAMLResponse, nil); err != nil || a.Email != "ann@corp.example" {
+		t.Fatalf("encrypted assertion: %+v, %v", a, err)
+	}
+}
