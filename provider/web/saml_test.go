@@ -435,3 +435,43 @@ func TestSAMLOrgPage(t *testing.T) {
 	webtest.WantPage(t, page, page.Body.String(), http.StatusOK, "For your SAML identity provider", "Acme SAML",
 		webtest.Issuer+"/sso/saml/acme-saml/metadata", webtest.Issuer+"/sso/saml/acme-saml/acs")
 }
+
+// A response issued beyond the clock skew in the future is refused, and so
+// is an IdP-initiated one for an address outside the organization's
+// verified domains.
+func TestSAMLRefusedMore(t *testing.T) {
+	t.Parallel()
+	h := newSAMLHarness(t, func(s *connectors.SAML) { s.AllowIDPInitiated = true })
+	unsolicited := func() fakesaml.Form {
+		t.Helper()
+		resp, err := http.Get(h.idp.URL + "/unsolicited?" + url.Values{"sp": {webtest.Issuer + "/sso/saml/acme-saml/metadata"}}.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return h.idp.Last()
+	}
+	for _, c := range []struct {
+		name, reason string
+		setup        func()
+	}{
+		{"from the future", connectors.SAMLReasonNotYetValid, func() {
+			h.idp.Now = func() time.Time { return h.Clock.Now().Add(10 * time.Minute) }
+		}},
+		{"outside the domain", "domain_not_verified", func() {
+			h.idp.Now = h.Clock.Now
+			h.idp.SetPerson(fakesaml.Person{NameID: "eve", Email: "eve@elsewhere.example"})
+		}},
+	} {
+		c.setup()
+		b := h.Browser()
+		w := h.post(b, unsolicited())
+		evs := h.Audits("saml.sso_failure")
+		if w.Code != http.StatusBadRequest || len(evs) == 0 || evs[len(evs)-1].Details["reason"] != c.reason {
+			t.Fatalf("%s: %d, audit %+v\n%s", c.name, w.Code, evs, w.Body)
+		}
+		if _, ok := b.Session(); ok {
+			t.Fatalf("%s: signed in", c.name)
+		}
+	}
+}
