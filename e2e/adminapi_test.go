@@ -408,6 +408,7 @@ func adminAPIFlow(t *testing.T, db string) {
 	}
 
 	adminAPISSO(t, srv, token, auto["client_id"])
+	adminAPISAML(t, srv, token)
 
 	// A revoked admin token is refused at once (401), though its JWT still
 	// verifies and has not expired.

@@ -187,8 +187,8 @@ func newPasskeys(cfg Config, store storage.Store, recorder *audit.Recorder, logg
 
 // newConnectorRegistry is the file's connectors plus the run-time ones in
 // store, their client secrets sealed under a key of their own.
-func newConnectorRegistry(cfg Config, guard outbound.Guard, store storage.ConnectorStore, logger *slog.Logger) (*connectors.Registry, error) {
-	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{}); err != nil {
+func newConnectorRegistry(cfg Config, guard outbound.Guard, store storage.Store, logger *slog.Logger) (*connectors.Registry, error) {
+	if _, err := connectors.NewSet(cfg.Connectors, connectors.Deps{Issuer: cfg.Issuer}); err != nil {
 		return nil, err
 	}
 	sealer, err := secrets.NewSealer(secrets.Derive(cfg.Secrets, secrets.PurposeConnectorSecret, secrets.SealKeySize))
@@ -200,5 +200,5 @@ func newConnectorRegistry(cfg Config, guard outbound.Guard, store storage.Connec
 		return nil, err
 	}
 	return &connectors.Registry{Static: cfg.Connectors, Store: store, Sealer: sealer,
-		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now}, Logger: logger}, nil
+		Deps: connectors.Deps{HTTPClient: upstream, Now: cfg.now, Issuer: cfg.Issuer, SAMLAssertions: store}, Logger: logger}, nil
 }

@@ -25,6 +25,9 @@ type CleanupStore interface {
 	// DeleteExpiredDPoPProofs removes remembered DPoP proof jtis that
 	// expired before now.
 	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
+	// DeleteExpiredSAMLAssertions removes remembered SAML assertion IDs
+	// that expired before now.
+	DeleteExpiredSAMLAssertions(ctx context.Context, now time.Time, limit int) (int, error)
 	// DeleteAuditBefore removes audit events older than before.
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 }

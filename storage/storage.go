@@ -42,6 +42,7 @@ type Store interface {
 	AuthRequestStore
 	DeviceGrantStore
 	DPoPProofStore
+	SAMLAssertionStore
 	ConsentStore
 	TokenStore
 	KeyStore

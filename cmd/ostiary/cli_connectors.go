@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/ostiary/ostiary/provider/adminapi"
@@ -66,11 +67,11 @@ func connectorsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 func connectorsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, env) error {
 	var c connectors.Config
 	fs.StringVar(&c.ID, "id", "", "connector `id` (required)")
-	fs.StringVar(&c.Type, "type", connectors.TypeOIDC, "oidc or github")
+	fs.StringVar(&c.Type, "type", connectors.TypeOIDC, "oidc, github or saml")
 	fs.StringVar(&c.Name, "name", "", "display `name` (required)")
 	fs.StringVar(&c.Icon, "icon", "", "https `URL` of the button's icon")
 	fs.StringVar(&c.Issuer, "issuer", "", "OpenID Connect issuer `URL` (oidc)")
-	fs.StringVar(&c.ClientID, "client-id", "", "client `id` at the upstream (required)")
+	fs.StringVar(&c.ClientID, "client-id", "", "client `id` at the upstream (required but for saml)")
 	fs.StringVar(&c.BaseURL, "base-url", "", "GitHub `URL` (github)")
 	fs.StringVar(&c.APIURL, "api-url", "", "GitHub API `URL` (github)")
 	fs.BoolVar(&c.UpstreamLogout, "upstream-logout", false, "continue logout at the upstream")
@@ -81,24 +82,42 @@ func connectorsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Con
 	fs.StringVar(&c.Claims.EmailVerified, "claim-email-verified", "", "claim with email_verified")
 	fs.StringVar(&c.Claims.Name, "claim-name", "", "claim with the name")
 	fs.StringVar(&c.Claims.Groups, "claim-groups", "", "claim with the groups")
-	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret from stdin (required)")
+	fs.StringVar(&c.SAML.MetadataURL, "saml-metadata-url", "", "SAML identity provider's metadata `URL` (saml)")
+	metadataFile := fs.String("saml-metadata-file", "", "`file` with the SAML identity provider's metadata (saml)")
+	fs.StringVar(&c.SAML.Signed, "saml-signed", "", "signature a SAML response needs: assertion (default), response, both or either")
+	fs.BoolVar(&c.SAML.AllowIDPInitiated, "saml-allow-idp-initiated", false, "accept IdP-initiated SAML sign-on")
+	secretStdin := fs.Bool("client-secret-stdin", false, "read the client secret from stdin (required but for saml, whose signing key is made)")
 	return func(ctx context.Context, e env) error {
-		if c.ID == "" || !*secretStdin {
+		if c.ID == "" || !*secretStdin && c.Type != connectors.TypeSAML {
 			return errUsage
 		}
-		secret, err := readLine(e.stdin)
-		if err != nil {
-			return fmt.Errorf("read client secret: %w", err)
+		if *secretStdin {
+			secret, err := readLine(e.stdin)
+			if err != nil {
+				return fmt.Errorf("read client secret: %w", err)
+			}
+			c.ClientSecret = secret
 		}
-		c.ClientSecret, c.Scopes = secret, scopes
+		if *metadataFile != "" {
+			md, err := os.ReadFile(*metadataFile)
+			if err != nil {
+				return fmt.Errorf("read SAML metadata: %w", err)
+			}
+			c.SAML.MetadataXML = string(md)
+		}
+		c.Scopes = scopes
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
-			if _, err := s.CreateConnector(ctx, cliActor, c); err != nil {
+			l, err := s.CreateConnector(ctx, cliActor, c)
+			if err != nil {
 				return err
 			}
 			if cf.output == "json" {
-				return printJSON(e.stdout, map[string]string{"id": c.ID})
+				return printJSON(e.stdout, adminapi.ViewConnector(l))
 			}
 			fmt.Fprintf(e.stdout, "created connector %s\n", c.ID)
+			if l.Type == connectors.TypeSAML {
+				fmt.Fprintf(e.stdout, "SAML entity id and metadata: %s\nassertion consumer service: %s\n", l.SAMLEntityID, l.SAMLACSURL)
+			}
 			return nil
 		})
 	}

@@ -167,7 +167,7 @@ func TestConnectorConfigProblems(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.yaml")
 	cfg := "connectors:\n  - id: corp\n    type: oidc\n    name: Corp\n    client_id: x\n    client_secret: y\n" +
 		"  - id: corp\n    type: github\n    name: GH\n    client_id: x\n    client_secret: y\n" +
-		"  - id: bad\n    type: saml\n    nme: typo\nsso:\n  dns_resolver: nowhere\n"
+		"  - id: bad\n    type: ldap\n    nme: typo\nsso:\n  dns_resolver: nowhere\n"
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -28,15 +28,43 @@ type ConnectorView struct {
 	APIURL         string            `json:"api_url,omitempty"`
 	UpstreamLogout bool              `json:"upstream_logout"`
 	Disabled       bool              `json:"disabled"`
+	// SAML is a SAML connector's settings and what its identity provider's
+	// administrator enters for us.
+	SAML *SAMLConnectorView `json:"saml,omitempty"`
 	// Source is "file" (the configuration; read-only here) or "database".
 	Source string `json:"source"`
+}
+
+// SAMLConnectorView is a SAML connector: its identity provider's metadata
+// (by URL, or whether it was given as XML), the signature policy, and our
+// service provider's entity id (also its metadata URL) and assertion
+// consumer service URL.
+type SAMLConnectorView struct {
+	MetadataURL       string `json:"metadata_url,omitempty"`
+	MetadataXML       bool   `json:"metadata_xml"`
+	Signed            string `json:"signed"`
+	AllowIDPInitiated bool   `json:"allow_idp_initiated"`
+	EntityID          string `json:"entity_id"`
+	ACSURL            string `json:"acs_url"`
 }
 
 // ViewConnector is c for the API and the CLI.
 func ViewConnector(c connectors.Listed) ConnectorView {
 	return ConnectorView{ID: c.ID, Type: c.Type, Name: c.Name, Icon: c.Icon, ClientID: c.ClientID,
 		Scopes: nonNil(c.Scopes), Claims: c.Claims, Issuer: c.Issuer, BaseURL: c.BaseURL, APIURL: c.APIURL,
-		UpstreamLogout: c.UpstreamLogout, Disabled: c.Disabled, Source: c.Source}
+		UpstreamLogout: c.UpstreamLogout, Disabled: c.Disabled, Source: c.Source, SAML: viewSAML(c)}
+}
+
+func viewSAML(c connectors.Listed) *SAMLConnectorView {
+	if c.Type != connectors.TypeSAML {
+		return nil
+	}
+	signed := c.SAML.Signed
+	if signed == "" {
+		signed = connectors.SAMLSignedAssertion
+	}
+	return &SAMLConnectorView{MetadataURL: c.SAML.MetadataURL, MetadataXML: c.SAML.MetadataXML != "", Signed: signed,
+		AllowIDPInitiated: c.SAML.AllowIDPInitiated, EntityID: c.SAMLEntityID, ACSURL: c.SAMLACSURL}
 }
 
 // connectorCreate is createConnector's body: connectors.Config in JSON.
@@ -54,6 +82,7 @@ type connectorCreate struct {
 	APIURL         string            `json:"api_url"`
 	UpstreamLogout bool              `json:"upstream_logout"`
 	Disabled       bool              `json:"disabled"`
+	SAML           connectors.SAML   `json:"saml"`
 }
 
 func (h ssoAPI) listConnectors(w http.ResponseWriter, r *http.Request) error {
@@ -76,7 +105,7 @@ func (h ssoAPI) createConnector(w http.ResponseWriter, r *http.Request) error {
 	}
 	c, err := h.svc.CreateConnector(r.Context(), h.actor(r), connectors.Config{ID: b.ID, Type: b.Type, Name: b.Name,
 		Icon: b.Icon, ClientID: b.ClientID, ClientSecret: b.ClientSecret, Scopes: b.Scopes, Claims: b.Claims,
-		Issuer: b.Issuer, BaseURL: b.BaseURL, APIURL: b.APIURL, UpstreamLogout: b.UpstreamLogout, Disabled: b.Disabled})
+		Issuer: b.Issuer, BaseURL: b.BaseURL, APIURL: b.APIURL, UpstreamLogout: b.UpstreamLogout, Disabled: b.Disabled, SAML: b.SAML})
 	if err != nil {
 		return err
 	}

@@ -68,6 +68,9 @@ type Config struct {
 	UpstreamLogout bool `yaml:"upstream_logout" json:"upstream_logout,omitempty"`
 	// Disabled hides the connector's button and refuses its sign-ins.
 	Disabled bool `yaml:"disabled" json:"disabled,omitempty"`
+	// SAML configures a connector of type saml; its client secret is the
+	// service provider's signing key.
+	SAML SAML `yaml:"saml" json:"saml,omitzero"`
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
@@ -91,11 +94,16 @@ func (c Config) Validate(prefix string) []string {
 		if c.APIURL != "" && !absoluteURL(c.APIURL) {
 			bad("api_url", "must be an absolute http(s) URL")
 		}
+	case TypeSAML:
+		c.SAML.validate(bad, c.ClientSecret)
 	default:
-		bad("type", `must be "oidc" or "github"`)
+		bad("type", `must be "oidc", "github" or "saml"`)
 	}
 	if strings.TrimSpace(c.Name) == "" {
 		bad("name", "is required")
+	}
+	if c.Type == TypeSAML {
+		return errs
 	}
 	if c.ClientID == "" {
 		bad("client_id", "is required")
@@ -153,6 +161,12 @@ type Deps struct {
 	HTTPClient *http.Client
 	// Now is the clock ID tokens are checked against.
 	Now func() time.Time
+	// Issuer is our issuer URL, under which SAML connectors have their
+	// entity id and assertion consumer service.
+	Issuer string
+	// SAMLAssertions remembers accepted SAML assertions across replicas;
+	// a SAML connector refuses every response without it.
+	SAMLAssertions SAMLAssertions
 }
 
 func (d Deps) withDefaults() Deps {
@@ -175,6 +189,8 @@ func New(c Config, d Deps) (Connector, error) {
 	switch c.Type {
 	case TypeOIDC:
 		return newOIDC(c, d), nil
+	case TypeSAML:
+		return newSAML(c, d)
 	default:
 		return newGitHub(c, d), nil
 	}

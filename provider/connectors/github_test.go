@@ -125,7 +125,7 @@ func TestClaimMapping(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	errs := Config{ID: "Bad ID", Type: "saml"}.Validate("connectors[0]")
+	errs := Config{ID: "Bad ID", Type: "ldap"}.Validate("connectors[0]")
 	joined := strings.Join(errs, "\n")
 	for _, key := range []string{"connectors[0].id", "connectors[0].type", "connectors[0].name", "connectors[0].client_id", "connectors[0].client_secret"} {
 		if !strings.Contains(joined, key) {

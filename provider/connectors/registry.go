@@ -61,6 +61,17 @@ const (
 type Listed struct {
 	Config
 	Source string
+	// SAMLEntityID and SAMLACSURL are a SAML connector's service provider
+	// entity id (also its metadata URL) and assertion consumer service.
+	SAMLEntityID, SAMLACSURL string
+}
+
+func (r *Registry) listed(c Config, source string) Listed {
+	l := Listed{Config: c, Source: source}
+	if c.Type == TypeSAML {
+		l.SAMLEntityID, l.SAMLACSURL = SAMLEntityID(r.Deps.Issuer, c.ID), SAMLACSURL(r.Deps.Issuer, c.ID)
+	}
+	return l
 }
 
 func (r *Registry) refresh() time.Duration {
@@ -175,6 +186,13 @@ func (r *Registry) Known(id string) bool { return r.current().Known(id) }
 // Create adds a run-time connector. ErrInvalid, ErrStatic for a file
 // connector's id, storage.ErrAlreadyExists.
 func (r *Registry) Create(ctx context.Context, c Config) error {
+	if c.Type == TypeSAML && c.ClientSecret == "" {
+		key, err := NewSAMLKey()
+		if err != nil {
+			return err
+		}
+		c.ClientSecret = key
+	}
 	if errs := c.Validate("connector"); len(errs) > 0 {
 		return ErrInvalid.NewList(errs)
 	}
@@ -220,7 +238,7 @@ func (r *Registry) List(ctx context.Context) ([]Listed, error) {
 	var out []Listed
 	for _, c := range r.Static {
 		c.ClientSecret = ""
-		out = append(out, Listed{Config: c, Source: SourceFile})
+		out = append(out, r.listed(c, SourceFile))
 	}
 	recs, err := r.Store.ListConnectors(ctx)
 	if err != nil {
@@ -232,7 +250,7 @@ func (r *Registry) List(ctx context.Context) ([]Listed, error) {
 			return nil, fmt.Errorf("connectors: decode %q: %w", rec.ID, err)
 		}
 		c.ID, c.ClientSecret = rec.ID, ""
-		out = append(out, Listed{Config: c, Source: SourceDatabase})
+		out = append(out, r.listed(c, SourceDatabase))
 	}
 	return out, nil
 }

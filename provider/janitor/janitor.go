@@ -37,6 +37,7 @@ type Store interface {
 	DeleteOldMail(ctx context.Context, sentBefore, failedBefore time.Time, limit int) (int, error)
 	DeleteExpiredThrottles(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteExpiredDPoPProofs(ctx context.Context, now time.Time, limit int) (int, error)
+	DeleteExpiredSAMLAssertions(ctx context.Context, now time.Time, limit int) (int, error)
 	DeleteAuditBefore(ctx context.Context, before time.Time, limit int) (int, error)
 	DeleteForwardedAudit(ctx context.Context, before time.Time, limit int) (int, error)
 	AcquireLease(ctx context.Context, name, holder string, now, until time.Time) (bool, error)
@@ -178,6 +179,7 @@ func (j *Janitor) tables() []table {
 		}},
 		{"throttle", s.DeleteExpiredThrottles},
 		{"dpop_proofs", s.DeleteExpiredDPoPProofs},
+		{"saml_assertions", s.DeleteExpiredSAMLAssertions},
 	}
 	if forwarded > 0 {
 		ts = append(ts, table{"audit_forward", func(ctx context.Context, now time.Time, limit int) (int, error) {

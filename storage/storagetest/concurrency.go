@@ -37,6 +37,7 @@ func RunConcurrency(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		{"AcquireLease", testRaceLease},
 		{"RedeemDeviceGrant", testRaceDeviceGrantRedeem},
 		{"UseDPoPProof", testRaceDPoPProof},
+		{"UseSAMLAssertion", testRaceSAMLAssertion},
 		{"TakePasskeyChallenge", testRacePasskeyChallenge},
 	} {
 		t.Run(st.name, func(t *testing.T) {

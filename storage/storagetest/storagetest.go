@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		authRequestTests,
 		deviceGrantTests,
 		dpopProofTests,
+		samlAssertionTests,
 		consentTests,
 		tokenTests,
 		keyTests,

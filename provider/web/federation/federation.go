@@ -177,14 +177,14 @@ func New(p Pages) (*Pages, error) {
 
 // Routes are the upstream sign-in's pages, to mount with page.Site.Mount.
 func (p *Pages) Routes() []page.Route {
-	return []page.Route{
+	return append([]page.Route{
 		page.Post(PathUpstreamStart, p.upstreamStart),
 		page.Get(PathUpstreamCallback, p.upstreamCallback),
 		page.Get(PathUpstreamLink, p.upstreamLink), page.Post(PathUpstreamLink, p.upstreamLink),
 		page.Get(PathUpstreamLinkMail, p.upstreamLinkMail), page.Post(PathUpstreamLinkMail, p.upstreamLinkMail),
 		page.Post(PathUpstreamCancel, p.upstreamCancel),
 		page.Get(PathUpstreamLogoutDone, p.logoutDone),
-	}
+	}, p.samlRoutes()...)
 }
 
 // upstreamState is what the server keeps between the redirect to the
@@ -202,6 +202,9 @@ type upstreamState struct {
 	// OrgID is set when home-realm discovery chose the organization's
 	// connector: the user joins it.
 	OrgID string `json:"org_id,omitempty"`
+	// SAML is the identity a SAML connector's response proved, checked
+	// at its assertion consumer service (saml.go).
+	SAML *connectors.Identity `json:"saml,omitempty"`
 }
 
 func (p *Pages) callbackURL() string { return p.Site.Link(PathUpstreamCallback, nil) }
@@ -324,6 +327,9 @@ func (p *Pages) upstreamCallback(w http.ResponseWriter, r *http.Request) error {
 			"This sign-in option is no longer available.", nil)
 	}
 	cfg := conn.Config()
+	if st.SAML != nil {
+		return p.upstreamSignedIn(w, r, cfg, st, *st.SAML)
+	}
 	if e := q.Get("error"); e != "" {
 		p.Site.Audit(ctx, storage.AuditEvent{Type: "login.upstream_failure", IP: p.Site.Sessions().RemoteIP(r),
 			Details: map[string]string{"connector": cfg.ID, "reason": "upstream_" + truncateCode(e)}})

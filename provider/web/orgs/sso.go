@@ -39,11 +39,18 @@ type SSO struct {
 }
 
 type ssoPanel struct {
+	// SAML is what the identity provider's administrator needs when the
+	// organization's connector is a SAML one.
+	SAML           *samlView
 	Connectors     []selectOption
 	Roles          []selectOption
 	GroupRoles     string
 	ForbidPassword bool
 	Domains        []domainView
+}
+
+type samlView struct {
+	Name, EntityID, ACSURL string
 }
 
 type selectOption struct {
@@ -74,6 +81,9 @@ func (s *SSO) panel(ctx context.Context, orgID string, roles []accounts.Role) (*
 	for _, c := range enabled {
 		cfg := c.Config()
 		v.Connectors = append(v.Connectors, selectOption{ID: cfg.ID, Name: cfg.Name, Selected: cfg.ID == oc.ConnectorID})
+		if s, ok := c.(*connectors.SAMLConnector); ok && cfg.ID == oc.ConnectorID {
+			v.SAML = &samlView{Name: cfg.Name, EntityID: s.EntityID(), ACSURL: s.ACSURL()}
+		}
 	}
 	for _, r := range roles {
 		if r.Name != accounts.RoleOwner {
