@@ -40,6 +40,7 @@ func passkeyStepUpFlow(t *testing.T, db string) {
 	// yet, so the email field's passkey autofill has nothing to answer
 	// with); the person signs out.
 	signInFrom(t, ctx, srv.URL+"/account/passkeys", "ada@example.com", adaPassword)
+	waitText(t, ctx, "You have no passkeys yet")
 	registerPasskey(t, ctx, srv, "Laptop")
 	signOut(t, ctx, srv)
 
