@@ -190,3 +190,23 @@ func claimsOf(h *harness, token string) map[string]any {
 	_, c := h.accessClaims(token)
 	return c
 }
+
+// TestGroupsScopeDeviceGrant: the device grant (RFC 8628) carries groups
+// like the code flow.
+func TestGroupsScopeDeviceGrant(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	now := h.clock.Now()
+	dev := testClient{"grp-tv", "", "", false}
+	h.must("CreateClient", h.store.CreateClient(context.Background(), storage.Client{ID: dev.id, Name: "TV", Public: true,
+		GrantTypes: []string{GrantTypeDeviceCode}, TokenEndpointAuthMethod: "none",
+		Scopes: []string{"openid", "profile", "groups"}, CreatedAt: now, UpdatedAt: now}))
+	tok := h.approvedTokens(dev, "openid profile groups", "u1")
+	for what, c := range map[string]map[string]any{
+		"ID token": claimsOf(h, str(tok, "id_token")), "access token": claimsOf(h, str(tok, "access_token")),
+	} {
+		if got := anyStrings(c["groups"]); !slices.Equal(got, []string{"o1:admin"}) {
+			t.Errorf("%s: groups = %v", what, c["groups"])
+		}
+	}
+}
