@@ -32,12 +32,8 @@ func browserFlow(t *testing.T, db string) {
 	srv.start(15 * time.Second)
 	rp := newRelyingParty(t)
 
-	var ada, acme, beta, client map[string]string
-	srv.cli(adaPassword+"\n", &ada, "users", "create", "--email", "ada@example.com", "--name", "Ada Lovelace", "--password-stdin", "--verified")
-	srv.cli("", &acme, "orgs", "create", "--name", "Acme")
-	srv.cli("", &beta, "orgs", "create", "--name", "Beta")
-	srv.cli("", nil, "orgs", "add-member", "--org", acme["id"], "--user", ada["id"], "--role", "admin")
-	srv.cli("", nil, "orgs", "add-member", "--org", beta["id"], "--user", ada["id"], "--role", "member")
+	ada, acme, _ := adaInTwoOrgs(srv)
+	var client map[string]string
 	srv.cli("", &client, "clients", "create", "--name", "Third Party App",
 		"--redirect-uri", rp.srv.URL+"/callback", "--post-logout-redirect-uri", rp.srv.URL+"/logged-out",
 		"--backchannel-logout-uri", rp.srv.URL+"/backchannel-logout")
@@ -58,11 +54,7 @@ func browserFlow(t *testing.T, db string) {
 	if text := bodyText(t, ctx); !strings.Contains(text, "Acme") || !strings.Contains(text, "Beta") {
 		t.Fatalf("organization picker does not list both organizations:\n%s", text)
 	}
-	do(t, ctx,
-		chromedp.Click(chromedp.CSS(`input[name="org_id"][value="`+acme["id"]+`"]`)),
-		chromedp.Submit(chromedp.CSS(`input[name="org_id"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`button[value="allow"]`)),
-	)
+	pickOrganization(t, ctx, acme["id"])
 	if text := bodyText(t, ctx); !strings.Contains(text, "Third Party App") {
 		t.Fatalf("consent page does not name the client:\n%s", text)
 	}

@@ -41,6 +41,12 @@ const (
 // DefaultScopes are granted to a client registered without --scope.
 var DefaultScopes = []string{"openid", "profile", "email", "offline_access"}
 
+// StandardScopes are the user scopes any client may be registered with,
+// dynamic registration included: DefaultScopes and groups (the user's
+// organizations and roles), which is not a default because it discloses
+// every membership; a client is registered with it when it needs it.
+var StandardScopes = append(slices.Clone(DefaultScopes), "groups")
+
 // Spec is what an administrator asks for when registering a client.
 type Spec struct {
 	Name       string

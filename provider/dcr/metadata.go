@@ -60,9 +60,10 @@ type Metadata struct {
 	DPoPBoundAccessTokens bool `json:"dpop_bound_access_tokens,omitempty"`
 }
 
-// Scopes a registered client may ask for: the standard OpenID ones only, so
-// that no one grants themselves an administrative scope by registering.
-var allowedScopes = clients.DefaultScopes
+// Scopes a registered client may ask for: the standard ones only, so that
+// no one grants themselves an administrative scope by registering. Without
+// a scope the client gets clients.DefaultScopes.
+var allowedScopes = clients.StandardScopes
 
 // metadataError is an RFC 7591 §3.2.2 error: invalid_redirect_uri or
 // invalid_client_metadata, with a description for the developer.
@@ -139,7 +140,7 @@ func (m Metadata) apply(c storage.Client, withAudience bool) (storage.Client, er
 		}
 	}
 
-	scopes := slices.Clone(allowedScopes)
+	scopes := slices.Clone(clients.DefaultScopes)
 	if strings.TrimSpace(m.Scope) != "" {
 		scopes = strings.Fields(m.Scope)
 		for _, s := range scopes {

@@ -105,7 +105,7 @@ func NewMetadata(issuer string) Metadata {
 		// RFC 8628 §4.
 		DeviceAuthorizationEndpoint: base + PathDeviceAuthorization,
 
-		ScopesSupported:        []string{"openid", "profile", "email", "offline_access"},
+		ScopesSupported:        []string{"openid", "profile", "email", "offline_access", "groups"},
 		ResponseTypesSupported: []string{"code"},
 		ResponseModesSupported: []string{"query", "form_post"},
 		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange",
@@ -133,7 +133,8 @@ func NewMetadata(issuer string) Metadata {
 		// issued.
 		ClaimsSupported: []string{
 			"iss", "sub", "aud", "exp", "iat", "jti", "auth_time", "rat", "nonce", "at_hash", "sid", "acr", "amr",
-			"name", "updated_at", "email", "email_verified", "org_id", "org_name", "org_role", "idp",
+			"name", "preferred_username", "updated_at", "email", "email_verified", "org_id", "org_name", "org_role",
+			"groups", "org_roles", "idp",
 			"client_id", "scope",
 		},
 		ACRValuesSupported:    slices.Clone(acr.Supported),

@@ -16,8 +16,8 @@ import (
 // puts in an ID token, an access token or a userinfo answer is listed in
 // the discovery document's claims_supported (OIDC Discovery 1.0 §3), so the
 // list cannot drift from what is issued. The claims are collected from
-// real tokens of every grant, with every scope, an organization and an
-// upstream sign-in, fresh and refreshed.
+// real tokens of every grant, with every scope (groups included), an
+// organization and an upstream sign-in, fresh and refreshed.
 func TestClaimsSupportedCoversIssuedClaims(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -53,6 +53,16 @@ func TestClaimsSupportedCoversIssuedClaims(t *testing.T) {
 	pat, _ := h.newPAT("u1", []string{"openid", "profile"}, h.clock.Now().Add(time.Hour))
 	_, exchanged := h.token(cliClient, exchangeForm(pat))
 	jwtClaims("exchanged access token", str(exchanged, "access_token"))
+
+	// The groups scope (groups, org_roles), in every token and userinfo.
+	h.addGroupsClient()
+	grp := h.groupsTokens("u2", "o2", "openid profile email offline_access groups")
+	jwtClaims("groups ID token", str(grp, "id_token"))
+	jwtClaims("groups access token", str(grp, "access_token"))
+	_, grpRefreshed := h.refresh(groupsClient, str(grp, "refresh_token"))
+	jwtClaims("refreshed groups ID token", str(grpRefreshed, "id_token"))
+	jwtClaims("refreshed groups access token", str(grpRefreshed, "access_token"))
+	collect("groups userinfo", h.bearerUserinfo(str(grpRefreshed, "access_token")))
 
 	req, _ := http.NewRequest(http.MethodGet, h.issuer+"/oauth2/userinfo", nil)
 	req.Header.Set("Authorization", "Bearer "+str(refreshed, "access_token"))

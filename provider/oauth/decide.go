@@ -242,6 +242,10 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, ar fosite.Authori
 	claims.AuthTime = d.authTime.Truncate(time.Second).UTC()
 	claims.RequestedAt = d.requestedAt.Truncate(time.Second).UTC()
 	claims.AuthenticationMethodsReferences = d.browser.AMR
+	if err := grants.LoadGroups(ctx, s.store, sess, d.user.ID, ar.GetGrantedScopes()); err != nil {
+		s.writeAuthorizeError(ctx, w, ar, err)
+		return
+	}
 	tokens.SetIDTokenClaims(sess, d.user, ar.GetGrantedScopes())
 
 	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, sess)

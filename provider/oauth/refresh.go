@@ -56,6 +56,11 @@ func (s *Server) reloadForRefresh(ctx context.Context, ar fosite.AccessRequester
 		}
 		sess.OrgName, sess.OrgRole = m.OrgName, m.Role
 	}
+	// The groups scope's memberships, read again like the role: a third
+	// read, made only when the grant has the scope.
+	if err := grants.LoadGroups(ctx, s.store, sess, u.ID, ar.GetGrantedScopes()); err != nil {
+		return err
+	}
 	tokens.SetIDTokenClaims(sess, u, ar.GetGrantedScopes())
 	// A refreshed ID token is for the client alone and answers no
 	// authentication request, so it carries no nonce (OIDC Core §12.2,

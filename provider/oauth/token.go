@@ -134,7 +134,7 @@ func (s *Server) revokeRacedFamily(ctx context.Context, ar fosite.AccessRequeste
 
 // userScopes mean nothing without a user and are not granted to
 // client_credentials.
-var userScopes = []string{"openid", "profile", "email", "offline_access"}
+var userScopes = []string{"openid", "profile", "email", "offline_access", "groups"}
 
 // grantClientCredentials grants what fosite validated against the client's
 // registration (its scopes) and the targets it asked for: fosite's handler

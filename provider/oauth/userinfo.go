@@ -80,14 +80,29 @@ func (s *Server) Userinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	claims := tokens.UserClaims(u, ar.GetGrantedScopes())
 	claims["sub"] = u.ID
+	role := ""
 	if sess.OrgID != "" {
 		m, err := s.store.GetMembership(ctx, sess.OrgID, u.ID)
 		switch {
 		case err == nil:
 			claims[fositestore.ClaimOrgID], claims[fositestore.ClaimOrgName], claims[fositestore.ClaimOrgRole] = m.OrgID, m.OrgName, m.Role
+			role = m.Role
 		case !errors.Is(err, storage.ErrNotFound):
 			s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load membership"))
 			return
+		}
+	}
+	// The groups scope: every membership, read fresh like the rest, and the
+	// active organization's role when the user is still its member.
+	if ar.GetGrantedScopes().Has(tokens.ScopeGroups) {
+		ms, err := s.store.ListMembershipsByUser(ctx, u.ID)
+		if err != nil {
+			s.writeJSONError(ctx, w, r, fosite.ErrServerError.WithWrap(err).WithDebug("userinfo: load memberships"))
+			return
+		}
+		claims[fositestore.ClaimGroups] = tokens.Groups(ms)
+		if role != "" {
+			claims[fositestore.ClaimOrgRoles] = []string{role}
 		}
 	}
 	w.Header().Set("Content-Type", "application/json;charset=UTF-8")

@@ -24,6 +24,12 @@ const (
 	// token stands for (OIDC Core §2, RFC 9068 §2.2.1), in access tokens
 	// and introspection; fosite writes the ID token's itself.
 	ClaimACR = "acr"
+	// ClaimGroups lists, with the groups scope, every membership of the
+	// user as "<org_id>:<role>" (RFC 9068 §2.2.3.1 groups; tokens.Groups).
+	ClaimGroups = "groups"
+	// ClaimOrgRoles lists, with the groups scope and an active
+	// organization, the user's roles in that organization alone.
+	ClaimOrgRoles = "org_roles"
 )
 
 // TypAccessToken is the typ header of an access token (RFC 9068 §2.1).
@@ -44,6 +50,11 @@ type Session struct {
 	// IdP is the upstream connector of the browser sign-in (the idp claim);
 	// empty for a local one.
 	IdP string `json:"idp,omitempty"`
+	// GroupsScope is set when the grant has the groups scope; Groups then
+	// holds the user's memberships as "<org_id>:<role>", read at issuance
+	// and again on every refresh (tokens.SetGroups).
+	GroupsScope bool     `json:"groups_scope,omitempty"`
+	Groups      []string `json:"groups,omitempty"`
 	// Act is the act claim (RFC 8693 §4.1) of a token made by a token
 	// exchange with an actor_token: {"sub": the actor, "act": prior actors}.
 	Act map[string]any `json:"act,omitempty"`
@@ -92,6 +103,7 @@ func (s *Session) Clone() fosite.Session {
 func (s *Session) GetJWTClaims() jwt.JWTClaimsContainer {
 	extra := map[string]any{"client_id": s.ClientID}
 	s.AddOrgClaims(extra)
+	s.AddGroupClaims(extra)
 	s.addACR(extra)
 	if s.Act != nil {
 		extra[ClaimAct] = s.Act
@@ -110,6 +122,7 @@ func (s *Session) GetJWTHeader() *jwt.Headers {
 func (s *Session) GetExtraClaims() map[string]any {
 	extra := map[string]any{}
 	s.AddOrgClaims(extra)
+	s.AddGroupClaims(extra)
 	if s.SID != "" {
 		extra[ClaimSID] = s.SID
 	}
@@ -145,6 +158,23 @@ func (s *Session) AddOrgClaims(m map[string]any) {
 	m[ClaimOrgID] = s.OrgID
 	m[ClaimOrgName] = s.OrgName
 	m[ClaimOrgRole] = s.OrgRole
+}
+
+// AddGroupClaims puts the groups claim on m when the grant has the groups
+// scope (an empty list for a user in no organization), and org_roles when
+// it also has an active organization.
+func (s *Session) AddGroupClaims(m map[string]any) {
+	if !s.GroupsScope {
+		return
+	}
+	groups := s.Groups
+	if groups == nil {
+		groups = []string{}
+	}
+	m[ClaimGroups] = groups
+	if s.OrgID != "" {
+		m[ClaimOrgRoles] = []string{s.OrgRole}
+	}
 }
 
 // RecordKey is, on a session loaded from the access token record keyed by

@@ -50,6 +50,7 @@ type DeviceStore interface {
 	UpdateDeviceGrant(ctx context.Context, deviceCodeHash []byte, fn func(storage.DeviceGrant) (storage.DeviceGrant, error)) error
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	GetMembership(ctx context.Context, orgID, userID string) (storage.Membership, error)
+	MembershipLister
 }
 
 // TokenStorage is where the grant's tokens are recorded: the storage
@@ -198,6 +199,9 @@ func (h *DeviceCode) prepare(ctx context.Context, ar fosite.AccessRequester, g s
 	claims.AuthTime = g.AuthTime.Truncate(time.Second).UTC()
 	claims.RequestedAt = g.CreatedAt.Truncate(time.Second).UTC()
 	claims.AuthenticationMethodsReferences = g.AMR
+	if err := LoadGroups(ctx, h.Store, sess, u.ID, ar.GetGrantedScopes()); err != nil {
+		return err
+	}
 	tokens.SetIDTokenClaims(sess, u, ar.GetGrantedScopes())
 	gt := fosite.GrantType(GrantTypeDeviceCode)
 	sess.SetExpiresAt(fosite.AccessToken, now.UTC().Add(fosite.GetEffectiveLifespan(cl, gt, fosite.AccessToken, h.Config.GetAccessTokenLifespan(ctx))).Round(time.Second))

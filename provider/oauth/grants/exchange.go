@@ -179,6 +179,9 @@ func (h *PATExchange) HandleTokenEndpointRequest(ctx context.Context, ar fosite.
 	if org != nil {
 		sess.OrgID, sess.OrgName, sess.OrgRole = org.OrgID, org.OrgName, org.Role
 	}
+	if err := LoadGroups(ctx, h.Store, sess, u.ID, ar.GetGrantedScopes()); err != nil {
+		return err
+	}
 	// The token stands for the sign-in the PAT was made in: its amr, and
 	// the acr that follows from it (RFC 9068 §2.2.1).
 	sess.IDTokenClaims().AuthenticationMethodsReferences = slices.Clone(p.AMR)

@@ -220,6 +220,9 @@ func (h *PATExchange) handleTokenSubject(ctx context.Context, ar fosite.AccessRe
 				return fosite.ErrInvalidGrant.WithHintf("The organization requires %s; sign in with it again.", RequiredFactorText(&m))
 			}
 		}
+		if err := LoadGroups(ctx, h.Store, sess, user.ID, ar.GetGrantedScopes()); err != nil {
+			return err
+		}
 	}
 	end := h.Now().Add(h.lifespanFor(cl))
 	if !exp.IsZero() && exp.Before(end) {

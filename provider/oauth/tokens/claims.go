@@ -8,15 +8,25 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
+// ScopeGroups asks for the groups and org_roles claims.
+const ScopeGroups = "groups"
+
 // UserClaims are the scope-dependent claims about the user (OIDC Core
-// §5.4): profile gives name and updated_at, email gives email and
-// email_verified.
+// §5.4): profile gives name, preferred_username and updated_at, email gives
+// email and email_verified.
+//
+// preferred_username is the email address: Ostiary has no separate user
+// name, and the address is what the user signs in with, unique among users
+// (ignoring case), as Keycloak's username is when it is the email. Like
+// every preferred_username (OIDC Core §5.1, §5.7) it can change (the user
+// changes their address) and is no key: applications key users by sub.
 func UserClaims(u storage.User, scopes []string) map[string]any {
 	c := map[string]any{}
 	if slices.Contains(scopes, "profile") {
 		if u.Name != "" {
 			c["name"] = u.Name
 		}
+		c["preferred_username"] = u.Email
 		if !u.UpdatedAt.IsZero() {
 			c["updated_at"] = u.UpdatedAt.Unix()
 		}
@@ -38,6 +48,7 @@ func SetIDTokenClaims(sess *fositestore.Session, u storage.User, scopes []string
 	SetACR(sess)
 	extra := UserClaims(u, scopes)
 	sess.AddOrgClaims(extra)
+	sess.AddGroupClaims(extra)
 	if sess.SID != "" {
 		extra[fositestore.ClaimSID] = sess.SID
 	}
@@ -55,5 +66,31 @@ func SetACR(sess *fositestore.Session) {
 	c.AuthenticationContextClassReference = ""
 	if len(c.AuthenticationMethodsReferences) > 0 {
 		c.AuthenticationContextClassReference = acr.Of(c.AuthenticationMethodsReferences)
+	}
+}
+
+// Groups are the groups claim's values: each membership as
+// "<org_id>:<role>", sorted. The organization's id, not its name: names
+// change and a renamed organization must not inherit another's
+// permissions in an application that maps groups (oauth2-proxy, Kubernetes
+// RBAC); ids are fixed, unique and hold no ':' (nor do role names), so the
+// value splits at its first ':'.
+func Groups(ms []storage.Membership) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, m.OrgID+":"+m.Role)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SetGroups records on the session whether the grant has the groups scope
+// and, if so, the user's memberships (Groups); call it before
+// SetIDTokenClaims, at issuance and on every refresh.
+func SetGroups(sess *fositestore.Session, ms []storage.Membership, scopes []string) {
+	sess.GroupsScope = slices.Contains(scopes, ScopeGroups)
+	sess.Groups = nil
+	if sess.GroupsScope {
+		sess.Groups = Groups(ms)
 	}
 }

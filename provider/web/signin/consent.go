@@ -129,7 +129,9 @@ func describeScope(s string) (string, bool) {
 	case "openid":
 		return "Sign you in", true
 	case "profile":
-		return "See your name", true
+		return "See your name and your user name (the email address you sign in with)", true
+	case "groups":
+		return "See the organizations you belong to and your role in each", true
 	case "email":
 		return "See your email address", true
 	case "offline_access":
