@@ -9,6 +9,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/web/orgs"
@@ -66,6 +67,9 @@ type userPage struct {
 	Sessions                                    []sessionRow
 	Passkeys                                    []passkeyRow
 	AuditURL                                    string
+	// Attributes is the attributes as indented JSON for the textarea, or
+	// the text the admin submitted when it was refused (AttributesError).
+	Attributes, AttributesError string
 }
 
 // passkeyRow is a passkey as the user page lists it; Type is
@@ -126,6 +130,8 @@ func (a *Pages) userChange(ar *request) error {
 		err, done = a.Passkeys.Remove(ctx, ar.actor, u.ID, r.PostFormValue("passkey")), "passkey_removed"
 	case action == "reset_mfa":
 		err, done = a.Ops.ResetMFA(ctx, ar.actor, u.ID), "mfa_reset"
+	case action == "set_attributes":
+		return a.setUserAttributes(ar, u)
 	case action == "delete":
 		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
 			return a.renderUser(ar, u, "Type the user's email address exactly to delete the account.", http.StatusUnprocessableEntity)
@@ -149,9 +155,34 @@ func (a *Pages) userChange(ar *request) error {
 	return page.RedirectSeeOther(ar.w, r, a.userURL(u.ID)+"?done="+done)
 }
 
+// setUserAttributes replaces the user's attributes with the textarea's
+// JSON object (empty: none); a refusal (not JSON, too big or deep, the
+// instance schema) shows the validator's message over the submitted text
+// and changes nothing.
+func (a *Pages) setUserAttributes(ar *request, u storage.User) error {
+	text := ar.r.PostFormValue("attributes")
+	m, err := attributes.Parse([]byte(text))
+	if err == nil {
+		_, err = a.Users.SetAttributes(ar.r.Context(), ar.actor, u.ID, accounts.AttributeChange{Value: m, Replace: true})
+	}
+	if fault.KindOf(err) == fault.Invalid {
+		return a.renderUserWith(ar, u, "", http.StatusUnprocessableEntity, func(d *userPage) {
+			d.Attributes, d.AttributesError = text, fault.Message(err, "These attributes were refused.")
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("admin: set attributes: %w", err)
+	}
+	return page.RedirectSeeOther(ar.w, ar.r, a.userURL(u.ID)+"?done=attributes_saved")
+}
+
 func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status int) error {
+	return a.renderUserWith(ar, u, formErr, status, nil)
+}
+
+func (a *Pages) renderUserWith(ar *request, u storage.User, formErr string, status int, adjust func(*userPage)) error {
 	ctx := ar.r.Context()
-	data := userPage{Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
+	data := userPage{Attributes: attributes.Format(u.Attributes), Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
 		ListURL: a.path("/users"), Self: u.ID == ar.user.ID,
 		User: userRow{ID: u.ID, Email: u.Email, Name: u.Name, Created: when(u.CreatedAt), Admin: u.Admin,
 			Disabled: u.Disabled, Verified: u.EmailVerified},
@@ -179,6 +210,9 @@ func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status i
 	for _, p := range ps {
 		data.Passkeys = append(data.Passkeys, passkeyRow{ID: p.ID, Name: p.Name, Type: adminapi.PasskeyType(p.Attachment),
 			Created: when(p.CreatedAt), LastUsed: when(p.LastUsedAt), CloneWarning: p.CloneWarning})
+	}
+	if adjust != nil {
+		adjust(&data)
 	}
 	data.CSRF = a.csrf(ar)
 	return a.Site.Render(ar.w, status, "admin_user", data)
