@@ -38,6 +38,15 @@ func (p *Users) SetAttributes(ctx context.Context, actor Actor, userID string, c
 	return p.setAttributes(ctx, actor, userID, func(old map[string]any) (map[string]any, error) { return c.apply(old), nil })
 }
 
+// EditableAttributes are the top-level keys a person may change in their
+// own attributes (the instance setting attributes.editable).
+func (p *Users) EditableAttributes() []string {
+	if p.Attributes == nil {
+		return nil
+	}
+	return p.Attributes.Editable
+}
+
 // SetOwnAttributes is the person's own change on the account page: values
 // holds the editable keys (Policy.Editable) the person wants set; an
 // editable key missing from values is removed; a key that is not editable
