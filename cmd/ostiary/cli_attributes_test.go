@@ -61,6 +61,14 @@ func TestSetAttributesCLI(t *testing.T) {
 	if want := map[string]any{"cost_center": "42"}; !reflect.DeepEqual(got["attributes"], want) {
 		t.Errorf("membership attributes = %v", got["attributes"])
 	}
+	members := decode[[]map[string]any](t, c.ok("", append([]string{"orgs", "members", "--org", o["id"], "--output", "json"}, conf...)...))
+	if len(members) != 1 || !reflect.DeepEqual(members[0]["attributes"], map[string]any{"cost_center": "42"}) {
+		t.Errorf("orgs members = %v", members)
+	}
+	shownOrg := decode[map[string]any](t, c.ok("", append([]string{"orgs", "get", "--org", o["id"], "--output", "json"}, conf...)...))
+	if !reflect.DeepEqual(shownOrg["attributes"], map[string]any{"plan": "enterprise"}) {
+		t.Errorf("orgs get = %v", shownOrg)
+	}
 	audit := c.ok("", append([]string{"audit", "list", "--output", "json"}, conf...)...)
 	for _, typ := range []string{"user.attributes_changed", "org.attributes_changed", "membership.attributes_changed"} {
 		if !strings.Contains(audit, typ) {
