@@ -62,6 +62,7 @@ type Ops interface {
 	// their sessions; fault.NotFound when they had neither.
 	ResetMFA(ctx context.Context, a accounts.Actor, userID string) error
 	UpdateOrg(ctx context.Context, a accounts.Actor, id string, p adminapi.OrgPatch) (storage.Organization, error)
+	UpdateMember(ctx context.Context, a accounts.Actor, orgID, userID string, p adminapi.MemberPatch) error
 }
 
 // Passkeys lists and removes a user's passkeys, auditing the removal;

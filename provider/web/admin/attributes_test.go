@@ -10,6 +10,7 @@ import (
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/web/webtest"
+	"github.com/ostiary/ostiary/storage"
 )
 
 // The user page's attributes textarea: saved (replace), shown back as
@@ -64,5 +65,63 @@ func TestAdminUserAttributes(t *testing.T) {
 	}
 	if u, _ := h.Store.GetUser(h.Ctx(), "vic"); u.Attributes != nil {
 		t.Errorf("after clearing = %v", u.Attributes)
+	}
+}
+
+// The organizations page and the user page's memberships edit
+// organization and membership attributes the same way.
+func TestAdminOrgAndMembershipAttributes(t *testing.T) {
+	t.Parallel()
+	h := newAdminHarness(t)
+	h.User("vic", "vic@example.com", "correct horse battery")
+	if err := h.Store.CreateOrg(h.Ctx(), storage.Organization{ID: "acme", Name: "Acme", CreatedAt: h.Clock.Now(), UpdatedAt: h.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.AddMembership(h.Ctx(), storage.Membership{OrgID: "acme", UserID: "vic", Role: "member", CreatedAt: h.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	a := h.signedInAdmin()
+
+	a.Get("/admin/organizations")
+	w := a.Post("/admin/organizations", url.Values{"action": {"set_attributes"}, "org": {"acme"}, "attributes": {`{"plan":"pro"}`}})
+	webtest.WantStatus(t, w, http.StatusSeeOther)
+	if o, _ := h.Store.GetOrg(h.Ctx(), "acme"); !reflect.DeepEqual(o.Attributes, map[string]any{"plan": "pro"}) {
+		t.Fatalf("org attributes = %v", o.Attributes)
+	}
+	if !strings.Contains(a.Get("/admin/organizations").Body.String(), "&#34;plan&#34;: &#34;pro&#34;") {
+		t.Error("the organizations page does not show the attributes")
+	}
+	w = a.Post("/admin/organizations", url.Values{"action": {"set_attributes"}, "org": {"acme"}, "attributes": {`{"plan":`}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
+	if b := w.Body.String(); !strings.Contains(b, "not valid JSON") || !strings.Contains(b, `{&#34;plan&#34;:</textarea>`) {
+		t.Errorf("refusal not shown over the submitted text:\n%s", b)
+	}
+	if o, _ := h.Store.GetOrg(h.Ctx(), "acme"); !reflect.DeepEqual(o.Attributes, map[string]any{"plan": "pro"}) {
+		t.Errorf("a refused save changed the org: %v", o.Attributes)
+	}
+
+	a.Get("/admin/users/vic")
+	w = a.Post("/admin/users/vic", url.Values{"action": {"set_member_attributes"}, "org": {"acme"}, "attributes": {`{"cost_center":"42"}`}})
+	webtest.WantStatus(t, w, http.StatusSeeOther)
+	if m, _ := h.Store.GetMembership(h.Ctx(), "acme", "vic"); !reflect.DeepEqual(m.Attributes, map[string]any{"cost_center": "42"}) || m.Role != "member" {
+		t.Fatalf("membership = %+v", m)
+	}
+	a.Get("/admin/users/vic")
+	w = a.Post("/admin/users/vic", url.Values{"action": {"set_member_attributes"}, "org": {"acme"}, "attributes": {`[1]`}})
+	webtest.WantStatus(t, w, http.StatusUnprocessableEntity)
+	if !strings.Contains(w.Body.String(), "a JSON object") {
+		t.Errorf("membership refusal not shown:\n%s", w.Body)
+	}
+	a.Get("/admin/users/vic")
+	webtest.WantStatus(t, a.Post("/admin/users/vic", url.Values{"action": {"set_member_attributes"}, "org": {"nope"}, "attributes": {`{}`}}), http.StatusNotFound)
+	a.Get("/admin/users/vic")
+	webtest.WantStatus(t, a.Post("/admin/users/vic", url.Values{"action": {"set_member_attributes"}, "org": {"acme"}, "attributes": {""}}), http.StatusSeeOther)
+	if m, _ := h.Store.GetMembership(h.Ctx(), "acme", "vic"); m.Attributes != nil {
+		t.Errorf("after clearing = %v", m.Attributes)
+	}
+	for _, typ := range []string{"org.attributes_changed", "membership.attributes_changed"} {
+		if len(h.Audits(typ)) == 0 {
+			t.Errorf("no %s audit event", typ)
+		}
 	}
 }

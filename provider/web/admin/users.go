@@ -79,7 +79,12 @@ type passkeyRow struct {
 	CloneWarning                      bool
 }
 
-type membershipRow struct{ OrgName, Role, URL string }
+// membershipRow is a membership on the user page, with its attributes as
+// indented JSON (or the refused text) and why they were refused.
+type membershipRow struct {
+	OrgID, OrgName, Role, URL string
+	AttributesForm            attributesForm
+}
 
 type sessionRow struct{ Started, LastSeen, IP, UserAgent, Methods string }
 
@@ -132,6 +137,8 @@ func (a *Pages) userChange(ar *request) error {
 		err, done = a.Ops.ResetMFA(ctx, ar.actor, u.ID), "mfa_reset"
 	case action == "set_attributes":
 		return a.setUserAttributes(ar, u)
+	case action == "set_member_attributes":
+		return a.setMemberAttributes(ar, u)
 	case action == "delete":
 		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
 			return a.renderUser(ar, u, "Type the user's email address exactly to delete the account.", http.StatusUnprocessableEntity)
@@ -176,6 +183,28 @@ func (a *Pages) setUserAttributes(ar *request, u storage.User) error {
 	return page.RedirectSeeOther(ar.w, ar.r, a.userURL(u.ID)+"?done=attributes_saved")
 }
 
+// setMemberAttributes replaces the attributes of the user's membership in
+// the form's org, as setUserAttributes does the user's.
+func (a *Pages) setMemberAttributes(ar *request, u storage.User) error {
+	org, text := ar.r.PostFormValue("org"), ar.r.PostFormValue("attributes")
+	err := a.Ops.UpdateMember(ar.r.Context(), ar.actor, org, u.ID, adminapi.MemberPatch{AttributesPatch: replaceAttributes(text)})
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return notFound("membership", err)
+	case fault.KindOf(err) == fault.Invalid:
+		return a.renderUserWith(ar, u, "", http.StatusUnprocessableEntity, func(d *userPage) {
+			for i := range d.Memberships {
+				if f := &d.Memberships[i].AttributesForm; d.Memberships[i].OrgID == org {
+					f.Text, f.Error = text, fault.Message(err, "These attributes were refused.")
+				}
+			}
+		})
+	case err != nil:
+		return fmt.Errorf("admin: set membership attributes: %w", err)
+	}
+	return page.RedirectSeeOther(ar.w, ar.r, a.userURL(u.ID)+"?done=attributes_saved")
+}
+
 func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status int) error {
 	return a.renderUserWith(ar, u, formErr, status, nil)
 }
@@ -192,8 +221,10 @@ func (a *Pages) renderUserWith(ar *request, u storage.User, formErr string, stat
 		return fmt.Errorf("admin: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Memberships = append(data.Memberships, membershipRow{OrgName: page.OrgName(m), Role: m.Role,
-			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID))})
+		data.Memberships = append(data.Memberships, membershipRow{OrgID: m.OrgID, OrgName: page.OrgName(m), Role: m.Role,
+			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID)), AttributesForm: attributesForm{Summary: "Membership attributes",
+				Label: "Attributes in " + page.OrgName(m), ID: "member-attributes-" + m.OrgID, Action: data.Action,
+				Form: "set_member_attributes", Org: m.OrgID, Text: attributes.Format(m.Attributes)}})
 	}
 	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, a.Site.Now())
 	if err != nil {
@@ -215,5 +246,8 @@ func (a *Pages) renderUserWith(ar *request, u storage.User, formErr string, stat
 		adjust(&data)
 	}
 	data.CSRF = a.csrf(ar)
+	for i := range data.Memberships {
+		data.Memberships[i].AttributesForm.CSRF = data.CSRF
+	}
 	return a.Site.Render(ar.w, status, "admin_user", data)
 }
