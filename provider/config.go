@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/audit/forward"
 	"github.com/ostiary/ostiary/provider/backchannel"
 	"github.com/ostiary/ostiary/provider/browser"
@@ -31,6 +32,9 @@ import (
 // Config is everything the provider needs, validated by cmd/ostiary.
 type Config struct {
 	Issuer string
+	// Attributes are the rules of users', organizations' and memberships'
+	// attributes: the keys a person may edit, the JSON Schemas.
+	Attributes AttributesConfig
 	// Secrets are the system secrets, current first; every purpose key is
 	// derived from them.
 	Secrets [][]byte
@@ -338,4 +342,22 @@ func newKeyManager(c Config, store keys.KeyStore, logger *slog.Logger) (*keys.Ma
 		Now:             c.now,
 		Logger:          logger,
 	}, nil
+}
+
+// AttributesConfig is the instance's attribute rules (provider/attributes).
+type AttributesConfig struct {
+	// Editable lists the top-level keys of their own attributes a person
+	// may change on the account page; none by default.
+	Editable []string
+	// UserSchema, OrgSchema and MembershipSchema are JSON Schema documents
+	// (the files' contents; cmd/ostiary reads them) every write of that
+	// kind's attributes must match; nil: none.
+	UserSchema, OrgSchema, MembershipSchema []byte
+}
+
+// Policy compiles the rules.
+func (a AttributesConfig) Policy() (*attributes.Policy, error) {
+	return attributes.NewPolicy(a.Editable, map[attributes.Kind][]byte{
+		attributes.User: a.UserSchema, attributes.Org: a.OrgSchema, attributes.Membership: a.MembershipSchema,
+	})
 }

@@ -70,7 +70,7 @@ func newPages(svc *Services, d pageDeps) (*webPages, error) {
 	accountPages, err := account.New(account.Pages{Site: site, Store: st, Throttle: d.limiter, Notifier: svc.Notifier,
 		Policy: svc.Users.Policy, Users: svc.Users, Tokens: svc.Tokens, Requests: flows, Mailer: selfService.Mail.Outbox,
 		MFA: svc.MFA, Identities: &account.Identities{Connectors: svc.Connectors, Store: st, Transactor: st},
-		Passkeys: svc.Passkeys})
+		Passkeys: svc.Passkeys, Attributes: svc.Users})
 	if err != nil {
 		return nil, fmt.Errorf("account pages: %w", err)
 	}

@@ -112,8 +112,12 @@ func NewServices(cfg Config, store storage.Store, logger *slog.Logger) (*Service
 	}
 	auditStore, forwarder := newAuditForwarding(cfg, store, egress, logger)
 	recorder := &audit.Recorder{Store: auditStore, Log: auditLog}
-	orgs := &accounts.Organizations{Store: store, Audit: recorder, Now: cfg.now}
-	users := &accounts.Users{Store: store, Policy: cfg.passwordPolicy(), Audit: recorder, Notifier: notify, Now: cfg.now}
+	attrs, err := cfg.Attributes.Policy()
+	if err != nil {
+		return nil, err
+	}
+	orgs := &accounts.Organizations{Store: store, Audit: recorder, Attributes: attrs, Now: cfg.now}
+	users := &accounts.Users{Store: store, Policy: cfg.passwordPolicy(), Audit: recorder, Notifier: notify, Attributes: attrs, Now: cfg.now}
 	upstreams, err := newConnectorRegistry(cfg, guard, store, logger)
 	if err != nil {
 		return nil, err

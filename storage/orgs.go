@@ -15,8 +15,10 @@ type Organization struct {
 	// RequirePasskey: members must sign in to this organization with a
 	// phishing-resistant factor (a passkey; acr.PhishingResistant).
 	RequirePasskey bool
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// Attributes is the administrator-set JSON object (nil = none).
+	Attributes map[string]any
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Membership is a user's role in one organization.
@@ -32,7 +34,10 @@ type Membership struct {
 	// OrgRequirePasskey is the organization's current RequirePasskey,
 	// filled in by reads like OrgRequireMFA.
 	OrgRequirePasskey bool
-	CreatedAt         time.Time
+	// Attributes is the administrator-set JSON object of this membership
+	// (nil = none).
+	Attributes map[string]any
+	CreatedAt  time.Time
 }
 
 // OrgStore keeps organizations and memberships.
@@ -64,6 +69,10 @@ type OrgStore interface {
 	ListMembersByOrg(ctx context.Context, orgID string) ([]Membership, error)
 	// UpdateMembershipRole changes the role. ErrNotFound.
 	UpdateMembershipRole(ctx context.Context, orgID, userID, role string) error
+	// UpdateMembership applies fn atomically and stores the returned Role
+	// and Attributes (the other fields are read-only here). ErrNotFound;
+	// errors from fn are returned unchanged.
+	UpdateMembership(ctx context.Context, orgID, userID string, fn func(Membership) (Membership, error)) error
 	// DeleteMembership returns ErrNotFound.
 	DeleteMembership(ctx context.Context, orgID, userID string) error
 

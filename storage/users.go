@@ -18,9 +18,12 @@ type User struct {
 	EmailVerified bool
 	Disabled      bool
 	// Admin marks an instance administrator.
-	Admin     bool
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Admin bool
+	// Attributes is the administrator-set JSON object (nil = none), read by
+	// claim rules; provider/attributes bounds it.
+	Attributes map[string]any
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // UserStore keeps users.

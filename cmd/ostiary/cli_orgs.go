@@ -144,8 +144,11 @@ func orgsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 
 func printOrg(e env, cf *commonFlags, o storage.Organization) error {
 	if cf.output == "json" {
-		return printJSON(e.stdout, map[string]any{"id": o.ID, "name": o.Name, "require_mfa": o.RequireMFA,
-			"require_passkey": o.RequirePasskey})
+		out := map[string]any{"id": o.ID, "name": o.Name, "require_mfa": o.RequireMFA, "require_passkey": o.RequirePasskey}
+		if o.Attributes != nil {
+			out["attributes"] = o.Attributes
+		}
+		return printJSON(e.stdout, out)
 	}
 	fmt.Fprintf(e.stdout, "organization %s (%s): require MFA %s, require passkey %s\n", o.ID, o.Name, yesNo(o.RequireMFA),
 		yesNo(o.RequirePasskey))
@@ -213,15 +216,16 @@ func orgsMembersCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 				return fmt.Errorf("list members: %w", err)
 			}
 			type view struct {
-				UserID string `json:"user_id"`
-				Email  string `json:"email"`
-				Role   string `json:"role"`
+				UserID     string         `json:"user_id"`
+				Email      string         `json:"email"`
+				Role       string         `json:"role"`
+				Attributes map[string]any `json:"attributes,omitempty"`
 			}
 			out := make([]view, len(ms))
 			rows := make([][]string, len(ms))
 			for i, m := range ms {
 				u, _ := st.GetUser(ctx, m.UserID)
-				out[i] = view{m.UserID, u.Email, m.Role}
+				out[i] = view{m.UserID, u.Email, m.Role, m.Attributes}
 				rows[i] = []string{m.UserID, u.Email, m.Role}
 			}
 			if cf.output == "json" {

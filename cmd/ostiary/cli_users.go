@@ -295,7 +295,8 @@ func usersImportCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context,
 			return fmt.Errorf("%s: %w", cf.operand, err)
 		}
 		return withServices(ctx, e, cf, func(_ Config, s *provider.Services) error {
-			im := &userio.Importer{Store: s.Store, Audit: s.Audit, Orgs: s.Orgs, Actor: cliActor, Now: time.Now}
+			im := &userio.Importer{Store: s.Store, Audit: s.Audit, Orgs: s.Orgs, Actor: cliActor,
+				Attributes: s.Users.Attributes, Now: time.Now}
 			rep, err := im.Import(ctx, rows)
 			if err != nil {
 				return err

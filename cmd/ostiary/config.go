@@ -42,6 +42,9 @@ type Config struct {
 		System []string `yaml:"system"`
 	} `yaml:"secrets"`
 
+	// Attributes: editable keys and schema files (config_attributes.go).
+	Attributes attributesConfig `yaml:"attributes"`
+
 	Server struct {
 		// TrustedProxies are the reverse proxies whose X-Forwarded-For
 		// names the client (config_proxy.go).
@@ -293,6 +296,7 @@ func loadConfig(path string, getenv func(string) string) (Config, error) {
 		c.Server.TrustedProxies = nil
 	}
 	c.resolveAuditSinks(getenv)
+	c.resolveAttributes()
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
 	}
@@ -414,6 +418,7 @@ func (c Config) Validate() error {
 	errs = append(errs, c.validateUpkeep()...)
 	errs = append(errs, c.validateTracing()...)
 	errs = append(errs, c.validateAuditForwarding()...)
+	errs = append(errs, c.validateAttributes()...)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:

@@ -91,6 +91,7 @@ func providerConfig(c Config, system [][]byte) provider.Config {
 	}
 	p.AdminSeparate = c.Admin.Listen != ""
 	p.AuditForwarding.Sinks = c.AuditForwarding.resolved
+	p.Attributes = c.Attributes.resolved
 	return p
 }
 

@@ -17,6 +17,7 @@ var apiCommands = map[string]string{
 	"rotateClientSecret": "clients rotate-secret",
 	"listUsers":          "users list",
 	"getUser":            "users get",
+	"updateUser":         "users set-attributes",
 	"deleteUser":         "users delete",
 	"disableUser":        "users disable",
 	"enableUser":         "users enable",

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -46,7 +47,10 @@ type Organizations struct {
 	// Audit records every change, in the change's transaction where there
 	// is one.
 	Audit Auditor
-	Now   func() time.Time
+	// Attributes is the instance's attribute rules; nil checks the bounds
+	// only.
+	Attributes *attributes.Policy
+	Now        func() time.Time
 }
 
 func (o *Organizations) audit(ctx context.Context, actor Actor, typ, orgID, subjectID string, details map[string]string) error {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
 )
@@ -40,7 +41,10 @@ type Users struct {
 	Audit Auditor
 	// Notifier may be nil: then no client hears of ended sessions.
 	Notifier LogoutNotifier
-	Now      func() time.Time
+	// Attributes is the instance's attribute rules; nil checks the bounds
+	// only and lets a person edit no key.
+	Attributes *attributes.Policy
+	Now        func() time.Time
 }
 
 // Actor says who makes a change, for the audit record.

@@ -122,17 +122,12 @@ func (h orgsAPI) member(w http.ResponseWriter, r *http.Request, status int, org,
 }
 
 func (h orgsAPI) setMemberRole(w http.ResponseWriter, r *http.Request) error {
-	var body struct {
-		Role string `json:"role"`
-	}
+	var body MemberPatch
 	if err := decode(w, r, &body); err != nil {
 		return err
 	}
-	if body.Role == "" {
-		return badRequest("role is required.")
-	}
 	org, user := r.PathValue("id"), r.PathValue("user_id")
-	if err := h.svc.Orgs.SetRole(r.Context(), h.actor(r), org, user, body.Role); err != nil {
+	if err := h.svc.UpdateMember(r.Context(), h.actor(r), org, user, body); err != nil {
 		return err
 	}
 	return h.member(w, r, http.StatusOK, org, user)

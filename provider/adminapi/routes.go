@@ -52,6 +52,7 @@ func routes() []route {
 
 		{"GET", "/users", "listUsers", false, on(usersAPI.listUsers)},
 		{"GET", "/users/{id}", "getUser", false, on(usersAPI.getUser)},
+		{"PATCH", "/users/{id}", "updateUser", false, on(usersAPI.updateUser)},
 		{"DELETE", "/users/{id}", "deleteUser", false, on(usersAPI.deleteUser)},
 		{"POST", "/users/{id}/disable", "disableUser", false, on(usersAPI.disableUser)},
 		{"POST", "/users/{id}/enable", "enableUser", false, on(usersAPI.enableUser)},

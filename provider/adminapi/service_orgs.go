@@ -33,13 +33,18 @@ type OrgPatch struct {
 	RequireMFA *bool   `json:"require_mfa,omitempty"`
 	// RequirePasskey: members sign in with a passkey (acr phr).
 	RequirePasskey *bool `json:"require_passkey,omitempty"`
+	AttributesPatch
 }
 
 // UpdateOrg renames and/or sets the second-factor and passkey
 // requirements, with the organization rules of accounts.
 func (s *Service) UpdateOrg(ctx context.Context, a accounts.Actor, id string, p OrgPatch) (storage.Organization, error) {
-	if p.Name == nil && p.RequireMFA == nil && p.RequirePasskey == nil {
-		return storage.Organization{}, ErrInvalid.New("Nothing to change (name, require_mfa or require_passkey).")
+	attrs, setAttrs, err := p.change()
+	if err != nil {
+		return storage.Organization{}, err
+	}
+	if p.Name == nil && p.RequireMFA == nil && p.RequirePasskey == nil && !setAttrs {
+		return storage.Organization{}, ErrInvalid.New("Nothing to change (name, require_mfa, require_passkey or attributes).")
 	}
 	if p.Name != nil {
 		if err := s.Orgs.Rename(ctx, a, id, *p.Name); err != nil {
@@ -53,6 +58,11 @@ func (s *Service) UpdateOrg(ctx context.Context, a accounts.Actor, id string, p 
 	}
 	if p.RequirePasskey != nil {
 		if _, err := s.Orgs.SetRequirePasskey(ctx, a, id, *p.RequirePasskey); err != nil {
+			return storage.Organization{}, err
+		}
+	}
+	if setAttrs {
+		if _, err := s.Orgs.SetAttributes(ctx, a, id, attrs); err != nil {
 			return storage.Organization{}, err
 		}
 	}

@@ -32,6 +32,19 @@ func (h usersAPI) getUser(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+func (h usersAPI) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var body UserPatch
+	if err := decode(w, r, &body); err != nil {
+		return err
+	}
+	u, err := h.svc.UpdateUser(r.Context(), h.actor(r), r.PathValue("id"), body)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, ViewUser(u))
+	return nil
+}
+
 // userChange runs a change and answers the user as they are after it.
 func (h usersAPI) userChange(w http.ResponseWriter, r *http.Request, change func(id string) error) error {
 	id := r.PathValue("id")

@@ -88,45 +88,51 @@ type SecretView struct {
 
 // UserView is a user.
 type UserView struct {
-	ID            string    `json:"id"`
-	Email         string    `json:"email"`
-	Name          string    `json:"name"`
-	EmailVerified bool      `json:"email_verified"`
-	Disabled      bool      `json:"disabled"`
-	Admin         bool      `json:"admin"`
-	CreatedAt     time.Time `json:"created_at"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	ID            string `json:"id"`
+	Email         string `json:"email"`
+	Name          string `json:"name"`
+	EmailVerified bool   `json:"email_verified"`
+	Disabled      bool   `json:"disabled"`
+	Admin         bool   `json:"admin"`
+	// Attributes is the administrator-set JSON object; absent for none.
+	Attributes map[string]any `json:"attributes,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
+	UpdatedAt  time.Time      `json:"updated_at"`
 }
 
 // ViewUser is u without its password hash.
 func ViewUser(u storage.User) UserView {
 	return UserView{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified, Disabled: u.Disabled,
-		Admin: u.Admin, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		Admin: u.Admin, Attributes: u.Attributes, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 }
 
 // OrgView is an organization.
 type OrgView struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	RequireMFA     bool      `json:"require_mfa"`
-	RequirePasskey bool      `json:"require_passkey"`
-	CreatedAt      time.Time `json:"created_at"`
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	RequireMFA     bool   `json:"require_mfa"`
+	RequirePasskey bool   `json:"require_passkey"`
+	// Attributes is the administrator-set JSON object; absent for none.
+	Attributes map[string]any `json:"attributes,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
 }
 
 func viewOrg(o storage.Organization) OrgView {
-	return OrgView{ID: o.ID, Name: o.Name, RequireMFA: o.RequireMFA, RequirePasskey: o.RequirePasskey, CreatedAt: o.CreatedAt.UTC()}
+	return OrgView{ID: o.ID, Name: o.Name, RequireMFA: o.RequireMFA, RequirePasskey: o.RequirePasskey, Attributes: o.Attributes, CreatedAt: o.CreatedAt.UTC()}
 }
 
 // MemberView is a membership.
 type MemberView struct {
-	OrgID     string    `json:"org_id"`
-	UserID    string    `json:"user_id"`
-	Role      string    `json:"role"`
-	CreatedAt time.Time `json:"created_at"`
+	OrgID  string `json:"org_id"`
+	UserID string `json:"user_id"`
+	Role   string `json:"role"`
+	// Attributes is the administrator-set JSON object; absent for none.
+	Attributes map[string]any `json:"attributes,omitempty"`
+	CreatedAt  time.Time      `json:"created_at"`
 }
 
 func viewMember(m storage.Membership) MemberView {
-	return MemberView{OrgID: m.OrgID, UserID: m.UserID, Role: m.Role, CreatedAt: m.CreatedAt.UTC()}
+	return MemberView{OrgID: m.OrgID, UserID: m.UserID, Role: m.Role, Attributes: m.Attributes, CreatedAt: m.CreatedAt.UTC()}
 }
 
 // SessionView is a browser session, without its cookie hash.

@@ -23,6 +23,8 @@ type Record struct {
 	// without a password.
 	PasswordHash string             `json:"password_hash"`
 	Memberships  []MembershipRecord `json:"memberships"`
+	// Attributes is the user's attributes object; absent for none.
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // MembershipRecord is a user's role in one organization.
@@ -30,6 +32,8 @@ type MembershipRecord struct {
 	OrgID   string `json:"org_id"`
 	OrgName string `json:"org_name"`
 	Role    string `json:"role"`
+	// Attributes is the membership's attributes object; absent for none.
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
 // ExportStore is what Export reads.
@@ -52,9 +56,11 @@ func Export(ctx context.Context, st ExportStore, w io.Writer) (int, error) {
 			return i, fmt.Errorf("export %s: memberships: %w", u.ID, err)
 		}
 		rec := Record{ID: u.ID, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified, Disabled: u.Disabled,
-			Admin: u.Admin, CreatedAt: u.CreatedAt.UTC(), PasswordHash: u.PasswordHash, Memberships: []MembershipRecord{}}
+			Admin: u.Admin, CreatedAt: u.CreatedAt.UTC(), PasswordHash: u.PasswordHash, Memberships: []MembershipRecord{},
+			Attributes: u.Attributes}
 		for _, m := range ms {
-			rec.Memberships = append(rec.Memberships, MembershipRecord{OrgID: m.OrgID, OrgName: m.OrgName, Role: m.Role})
+			rec.Memberships = append(rec.Memberships, MembershipRecord{OrgID: m.OrgID, OrgName: m.OrgName, Role: m.Role,
+				Attributes: m.Attributes})
 		}
 		if err := enc.Encode(rec); err != nil {
 			return i, fmt.Errorf("export %s: %w", u.ID, err)

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/ostiary/ostiary/provider/accounts"
+	"github.com/ostiary/ostiary/provider/attributes"
+	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/password"
 	"github.com/ostiary/ostiary/provider/randtoken"
 	"github.com/ostiary/ostiary/storage"
@@ -40,7 +42,10 @@ type Importer struct {
 	// Audit records the events (the audit recorder, which also logs and
 	// forwards them); nil: Store.
 	Audit Auditor
-	Now   func() time.Time
+	// Attributes checks imported users' and memberships' attributes (the
+	// instance's bounds and schemas); nil: the bounds only.
+	Attributes *attributes.Policy
+	Now        func() time.Time
 }
 
 // RowError is a row that was not imported.
@@ -111,9 +116,15 @@ func (im *Importer) one(ctx context.Context, p User, orgs map[string]string, rep
 			return fmt.Errorf("%s: password hash: %v (want a PHC argon2id or bcrypt $2a$/$2b$/$2y$ string)", email, err)
 		}
 	}
+	if err := im.Attributes.Check(attributes.User, p.Attributes); err != nil {
+		return fmt.Errorf("%s: attributes: %s", email, fault.Message(err, "invalid"))
+	}
 	for _, m := range p.Memberships {
 		if strings.TrimSpace(m.OrgName) == "" || strings.TrimSpace(m.Role) == "" {
 			return fmt.Errorf("%s: a membership needs org_name and role", email)
+		}
+		if err := im.Attributes.Check(attributes.Membership, m.Attributes); err != nil {
+			return fmt.Errorf("%s: organization %q: attributes: %s", email, m.OrgName, fault.Message(err, "invalid"))
 		}
 	}
 	u, err := im.Store.GetUserByEmail(ctx, email)
@@ -140,7 +151,8 @@ func (im *Importer) one(ctx context.Context, p User, orgs map[string]string, rep
 func (im *Importer) create(ctx context.Context, p User, email string) (storage.User, error) {
 	now := im.Now().UTC()
 	u := storage.User{ID: p.ID, Email: email, Name: strings.TrimSpace(p.Name), PasswordHash: p.PasswordHash,
-		EmailVerified: p.EmailVerified, Disabled: p.Disabled, Admin: p.Admin, CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
+		EmailVerified: p.EmailVerified, Disabled: p.Disabled, Admin: p.Admin, Attributes: attributes.Normalize(p.Attributes),
+		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: now}
 	if u.ID == "" {
 		u.ID = randtoken.ID()
 	} else if _, err := im.Store.GetUser(ctx, u.ID); err == nil {
@@ -205,6 +217,12 @@ func (im *Importer) membership(ctx context.Context, userID string, m MembershipR
 	}
 	if err := im.Orgs.AddMember(ctx, im.Actor, orgID, userID, m.Role); err != nil {
 		return err
+	}
+	if len(m.Attributes) > 0 {
+		c := accounts.AttributeChange{Value: m.Attributes, Replace: true}
+		if _, err := im.Orgs.SetMemberAttributes(ctx, im.Actor, orgID, userID, c); err != nil {
+			return err
+		}
 	}
 	rep.MembershipsAdded++
 	return nil

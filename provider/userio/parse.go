@@ -33,6 +33,7 @@ type User struct {
 	CreatedAt     time.Time
 	PasswordHash  string
 	Memberships   []MembershipRecord
+	Attributes    map[string]any
 }
 
 // Row is one parsed input record: a user, or why the line could not be

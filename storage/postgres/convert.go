@@ -122,3 +122,36 @@ func (d durationDest) ScanInt64(v pgtype.Int8) error {
 }
 
 func scanDuration(p *time.Duration) durationDest { return durationDest{p} }
+
+// object is a JSON object argument (attributes) stored as jsonb, NULL for
+// none.
+func object(m map[string]any) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode attributes: %w", err)
+	}
+	return b, nil
+}
+
+// objectDest scans a nullable jsonb object into a map, nil for NULL or {}.
+type objectDest struct{ p *map[string]any }
+
+func (d objectDest) ScanBytes(v []byte) error {
+	*d.p = nil
+	if len(v) == 0 || string(v) == "null" {
+		return nil
+	}
+	var out map[string]any
+	if err := json.Unmarshal(v, &out); err != nil {
+		return fmt.Errorf("decode attributes: %w", err)
+	}
+	if len(out) > 0 {
+		*d.p = out
+	}
+	return nil
+}
+
+func scanObject(p *map[string]any) objectDest { return objectDest{p} }

@@ -9,18 +9,22 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const orgColumns = `id, name, require_mfa, require_passkey, created_at, updated_at`
+const orgColumns = `id, name, require_mfa, require_passkey, attributes, created_at, updated_at`
 
 func scanOrg(row pgx.Row) (storage.Organization, error) {
 	var o storage.Organization
-	err := row.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
+	err := row.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, scanObject(&o.Attributes), scanTime(&o.CreatedAt), scanTime(&o.UpdatedAt))
 	return o, err
 }
 
 // CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
 func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
-	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT DO NOTHING`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
+	attrs, err := object(o.Attributes)
+	if err != nil {
+		return fmt.Errorf("postgres: create organization %q: %w", o.ID, err)
+	}
+	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO organizations (`+orgColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT DO NOTHING`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, attrs, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
 		return dbErr("postgres: create organization", err)
 	}
@@ -78,8 +82,12 @@ func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organi
 				return fmt.Errorf("%s: name taken: %w", op, storage.ErrAlreadyExists)
 			}
 		}
-		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, require_mfa = $3, require_passkey = $4, created_at = $5, updated_at = $6 WHERE id = $1`,
-			id, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
+		attrs, err := object(o.Attributes)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		_, err = q.Exec(ctx, `UPDATE organizations SET name = $2, require_mfa = $3, require_passkey = $4, attributes = $5, created_at = $6, updated_at = $7 WHERE id = $1`,
+			id, o.Name, o.RequireMFA, o.RequirePasskey, attrs, ts(o.CreatedAt), ts(o.UpdatedAt))
 		if err != nil {
 			return dbErr(op, err)
 		}
@@ -102,12 +110,12 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 
 // membershipSelect reads memberships with the organization's current name
 // and requirements.
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.created_at
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.attributes, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(row pgx.Row) (storage.Membership, error) {
 	var m storage.Membership
-	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, scanTime(&m.CreatedAt))
+	err := row.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, scanObject(&m.Attributes), scanTime(&m.CreatedAt))
 	return m, err
 }
 
@@ -116,14 +124,18 @@ func scanMembership(row pgx.Row) (storage.Membership, error) {
 // already.
 func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
 	op := fmt.Sprintf("postgres: add membership of %q in %q", m.UserID, m.OrgID)
+	attrs, err := object(m.Attributes)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
 	q := s.q(ctx)
 	// The EXISTS guards and ON CONFLICT turn the usual refusals into zero
 	// rows instead of errors that would abort the caller's transaction; the
 	// foreign keys still catch a parent deleted concurrently.
-	tag, err := q.Exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at)
-		SELECT $1, $2, $3, $4
+	tag, err := q.Exec(ctx, `INSERT INTO memberships (org_id, user_id, role, attributes, created_at)
+		SELECT $1, $2, $3, $4::jsonb, $5
 		WHERE EXISTS (SELECT 1 FROM organizations WHERE id = $1) AND EXISTS (SELECT 1 FROM users WHERE id = $2)
-		ON CONFLICT DO NOTHING`, m.OrgID, m.UserID, m.Role, ts(m.CreatedAt))
+		ON CONFLICT DO NOTHING`, m.OrgID, m.UserID, m.Role, attrs, ts(m.CreatedAt))
 	if err != nil {
 		if pgCode(err) == codeForeignKeyViolation {
 			return fmt.Errorf("%s: %w (%w)", op, storage.ErrNotFound, err)
@@ -191,6 +203,34 @@ func (s *Store) UpdateMembershipRole(ctx context.Context, orgID, userID, role st
 		return notFound(op)
 	}
 	return nil
+}
+
+// UpdateMembership applies fn under a row lock and stores the role and the
+// attributes it returns. storage.ErrNotFound; errors from fn come back
+// unchanged.
+func (s *Store) UpdateMembership(ctx context.Context, orgID, userID string, fn func(storage.Membership) (storage.Membership, error)) error {
+	op := fmt.Sprintf("postgres: update membership of %q in %q", userID, orgID)
+	return s.InTx(ctx, func(ctx context.Context) error {
+		q := s.q(ctx)
+		old, err := scanMembership(q.QueryRow(ctx, membershipSelect+` WHERE m.org_id = $1 AND m.user_id = $2 FOR UPDATE OF m`, orgID, userID))
+		if err != nil {
+			return rowErr(op, err)
+		}
+		m, err := fn(old)
+		if err != nil {
+			return err
+		}
+		attrs, err := object(m.Attributes)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
+		_, err = q.Exec(ctx, `UPDATE memberships SET role = $3, attributes = $4 WHERE org_id = $1 AND user_id = $2`,
+			orgID, userID, m.Role, attrs)
+		if err != nil {
+			return dbErr(op, err)
+		}
+		return nil
+	})
 }
 
 // DeleteMembership returns storage.ErrNotFound.

@@ -15,11 +15,11 @@ import (
 // database's collation, and identical between backends.
 func emailKey(email string) string { return strings.ToLower(email) }
 
-const userColumns = `id, email, name, password_hash, email_verified, disabled, admin, created_at, updated_at`
+const userColumns = `id, email, name, password_hash, email_verified, disabled, admin, attributes, created_at, updated_at`
 
 func scanUser(row pgx.Row) (storage.User, error) {
 	var u storage.User
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerified, &u.Disabled, &u.Admin,
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerified, &u.Disabled, &u.Admin, scanObject(&u.Attributes),
 		scanTime(&u.CreatedAt), scanTime(&u.UpdatedAt))
 	return u, err
 }
@@ -27,9 +27,13 @@ func scanUser(row pgx.Row) (storage.User, error) {
 // CreateUser returns storage.ErrAlreadyExists if the id or the email
 // (ignoring case) is taken.
 func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
+	attrs, err := object(u.Attributes)
+	if err != nil {
+		return fmt.Errorf("postgres: create user %q: %w", u.ID, err)
+	}
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO users (`+userColumns+`, email_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-		u.ID, u.Email, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, ts(u.CreatedAt), ts(u.UpdatedAt),
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+		u.ID, u.Email, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, attrs, ts(u.CreatedAt), ts(u.UpdatedAt),
 		emailKey(u.Email))
 	if err != nil {
 		return dbErr("postgres: create user", err)
@@ -100,9 +104,13 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(storage.User)
 				return fmt.Errorf("%s: email taken: %w", op, storage.ErrAlreadyExists)
 			}
 		}
+		attrs, err := object(u.Attributes)
+		if err != nil {
+			return fmt.Errorf("%s: %w", op, err)
+		}
 		_, err = q.Exec(ctx, `UPDATE users SET email = $2, email_key = $3, name = $4, password_hash = $5,
-			email_verified = $6, disabled = $7, admin = $8, created_at = $9, updated_at = $10 WHERE id = $1`,
-			id, u.Email, key, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, ts(u.CreatedAt), ts(u.UpdatedAt))
+			email_verified = $6, disabled = $7, admin = $8, attributes = $9, created_at = $10, updated_at = $11 WHERE id = $1`,
+			id, u.Email, key, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, attrs, ts(u.CreatedAt), ts(u.UpdatedAt))
 		if err != nil {
 			return dbErr(op, err)
 		}

@@ -150,3 +150,34 @@ func placeholders(n int) string {
 type rowScanner interface {
 	Scan(dest ...any) error
 }
+
+// object is a JSON object argument (attributes): JSON text, NULL for none.
+func object(m map[string]any) (any, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode attributes: %w", err)
+	}
+	return string(b), nil
+}
+
+// objectCol scans a JSON object column into a map, nil for NULL or {}.
+type objectCol struct{ p *map[string]any }
+
+func (c objectCol) Scan(src any) error {
+	*c.p = nil
+	text, err := textOf(src)
+	if err != nil || text == "" {
+		return err
+	}
+	var out map[string]any
+	if err := json.Unmarshal([]byte(text), &out); err != nil {
+		return fmt.Errorf("object column: %w", err)
+	}
+	if len(out) > 0 {
+		*c.p = out
+	}
+	return nil
+}

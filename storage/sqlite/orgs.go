@@ -7,17 +7,21 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const orgCols = `id, name, require_mfa, require_passkey, created_at, updated_at`
+const orgCols = `id, name, require_mfa, require_passkey, attributes, created_at, updated_at`
 
 func scanOrg(r rowScanner) (storage.Organization, error) {
 	var o storage.Organization
-	err := r.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
+	err := r.Scan(&o.ID, &o.Name, &o.RequireMFA, &o.RequirePasskey, objectCol{&o.Attributes}, timeCol{&o.CreatedAt}, timeCol{&o.UpdatedAt})
 	return o, err
 }
 
 // CreateOrg returns storage.ErrAlreadyExists if the id or the name is taken.
 func (s *Store) CreateOrg(ctx context.Context, o storage.Organization) error {
-	_, err := s.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?)`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt))
+	attrs, err := object(o.Attributes)
+	if err != nil {
+		return fmt.Errorf("sqlite: create organization %q: %w", o.ID, err)
+	}
+	_, err = s.exec(ctx, `INSERT INTO organizations (`+orgCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`, o.ID, o.Name, o.RequireMFA, o.RequirePasskey, attrs, ts(o.CreatedAt), ts(o.UpdatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: create organization %q: %w", o.ID, err)
 	}
@@ -54,8 +58,12 @@ func (s *Store) UpdateOrg(ctx context.Context, id string, fn func(storage.Organi
 		if err != nil {
 			return err
 		}
-		_, err = s.exec(ctx, `UPDATE organizations SET name = ?, require_mfa = ?, require_passkey = ?, created_at = ?, updated_at = ? WHERE id = ?`,
-			o.Name, o.RequireMFA, o.RequirePasskey, ts(o.CreatedAt), ts(o.UpdatedAt), id)
+		attrs, err := object(o.Attributes)
+		if err != nil {
+			return fmt.Errorf("sqlite: update organization %q: %w", id, err)
+		}
+		_, err = s.exec(ctx, `UPDATE organizations SET name = ?, require_mfa = ?, require_passkey = ?, attributes = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			o.Name, o.RequireMFA, o.RequirePasskey, attrs, ts(o.CreatedAt), ts(o.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("sqlite: update organization %q: %w", id, err)
 		}
@@ -73,12 +81,12 @@ func (s *Store) DeleteOrg(ctx context.Context, id string) error {
 
 // membershipSelect reads memberships with the organization's current name
 // and requirements.
-const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.created_at
+const membershipSelect = `SELECT m.org_id, m.user_id, m.role, o.name, o.require_mfa, o.require_passkey, m.attributes, m.created_at
 	FROM memberships m JOIN organizations o ON o.id = m.org_id`
 
 func scanMembership(r rowScanner) (storage.Membership, error) {
 	var m storage.Membership
-	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, timeCol{&m.CreatedAt})
+	err := r.Scan(&m.OrgID, &m.UserID, &m.Role, &m.OrgName, &m.OrgRequireMFA, &m.OrgRequirePasskey, objectCol{&m.Attributes}, timeCol{&m.CreatedAt})
 	return m, err
 }
 
@@ -86,8 +94,12 @@ func scanMembership(r rowScanner) (storage.Membership, error) {
 // does not exist (a foreign key), storage.ErrAlreadyExists if the user is
 // a member already.
 func (s *Store) AddMembership(ctx context.Context, m storage.Membership) error {
-	_, err := s.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`,
-		m.OrgID, m.UserID, m.Role, ts(m.CreatedAt))
+	attrs, err := object(m.Attributes)
+	if err != nil {
+		return fmt.Errorf("sqlite: add user %q to organization %q: %w", m.UserID, m.OrgID, err)
+	}
+	_, err = s.exec(ctx, `INSERT INTO memberships (org_id, user_id, role, attributes, created_at) VALUES (?, ?, ?, ?, ?)`,
+		m.OrgID, m.UserID, m.Role, attrs, ts(m.CreatedAt))
 	if err != nil {
 		return fmt.Errorf("sqlite: add user %q to organization %q: %w", m.UserID, m.OrgID, err)
 	}
@@ -132,6 +144,31 @@ func (s *Store) UpdateMembershipRole(ctx context.Context, orgID, userID, role st
 		return fmt.Errorf("sqlite: update membership role: %w", err)
 	}
 	return nil
+}
+
+// UpdateMembership applies fn in one transaction and stores the role and
+// the attributes it returns. storage.ErrNotFound.
+func (s *Store) UpdateMembership(ctx context.Context, orgID, userID string, fn func(storage.Membership) (storage.Membership, error)) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		old, err := s.GetMembership(ctx, orgID, userID)
+		if err != nil {
+			return err
+		}
+		m, err := fn(old)
+		if err != nil {
+			return err
+		}
+		attrs, err := object(m.Attributes)
+		if err != nil {
+			return fmt.Errorf("sqlite: update membership: %w", err)
+		}
+		_, err = s.exec(ctx, `UPDATE memberships SET role = ?, attributes = ? WHERE org_id = ? AND user_id = ?`,
+			m.Role, attrs, orgID, userID)
+		if err != nil {
+			return fmt.Errorf("sqlite: update membership of user %q in organization %q: %w", userID, orgID, err)
+		}
+		return nil
+	})
 }
 
 // DeleteMembership returns storage.ErrNotFound.

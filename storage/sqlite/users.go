@@ -8,11 +8,11 @@ import (
 	"github.com/ostiary/ostiary/storage"
 )
 
-const userCols = `id, email, name, password_hash, email_verified, disabled, admin, created_at, updated_at`
+const userCols = `id, email, name, password_hash, email_verified, disabled, admin, attributes, created_at, updated_at`
 
 func scanUser(r rowScanner) (storage.User, error) {
 	var u storage.User
-	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerified, &u.Disabled, &u.Admin,
+	err := r.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.EmailVerified, &u.Disabled, &u.Admin, objectCol{&u.Attributes},
 		timeCol{&u.CreatedAt}, timeCol{&u.UpdatedAt})
 	return u, err
 }
@@ -23,8 +23,12 @@ func emailKey(email string) string { return strings.ToLower(email) }
 // CreateUser returns storage.ErrAlreadyExists if the id or the email
 // (ignoring case) is taken.
 func (s *Store) CreateUser(ctx context.Context, u storage.User) error {
-	_, err := s.exec(ctx, `INSERT INTO users (`+userCols+`, email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, ts(u.CreatedAt), ts(u.UpdatedAt), emailKey(u.Email))
+	attrs, err := object(u.Attributes)
+	if err != nil {
+		return fmt.Errorf("sqlite: create user %q: %w", u.ID, err)
+	}
+	_, err = s.exec(ctx, `INSERT INTO users (`+userCols+`, email_lower) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Email, u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, attrs, ts(u.CreatedAt), ts(u.UpdatedAt), emailKey(u.Email))
 	if err != nil {
 		return fmt.Errorf("sqlite: create user %q: %w", u.ID, err)
 	}
@@ -71,9 +75,13 @@ func (s *Store) UpdateUser(ctx context.Context, id string, fn func(storage.User)
 		if err != nil {
 			return err
 		}
+		attrs, err := object(u.Attributes)
+		if err != nil {
+			return fmt.Errorf("sqlite: update user %q: %w", id, err)
+		}
 		_, err = s.exec(ctx, `UPDATE users SET email = ?, email_lower = ?, name = ?, password_hash = ?, email_verified = ?,
-			disabled = ?, admin = ?, created_at = ?, updated_at = ? WHERE id = ?`,
-			u.Email, emailKey(u.Email), u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, ts(u.CreatedAt), ts(u.UpdatedAt), id)
+			disabled = ?, admin = ?, attributes = ?, created_at = ?, updated_at = ? WHERE id = ?`,
+			u.Email, emailKey(u.Email), u.Name, u.PasswordHash, u.EmailVerified, u.Disabled, u.Admin, attrs, ts(u.CreatedAt), ts(u.UpdatedAt), id)
 		if err != nil {
 			return fmt.Errorf("sqlite: update user %q: %w", id, err)
 		}

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		clientTests,
 		userTests,
 		orgTests,
+		attributeTests,
 		sessionTests,
 		authRequestTests,
 		deviceGrantTests,

@@ -133,6 +133,9 @@ type Pages struct {
 	// Passkeys are the person's passkeys (/account/passkeys) and the
 	// passkey step-up; nil turns them off.
 	Passkeys Passkeys
+	// Attributes are the person's editable attributes; nil, or no
+	// editable key, turns the section off.
+	Attributes OwnAttributes
 
 	linked      linkedIdentities
 	emailChange bool
@@ -156,6 +159,9 @@ func New(p Pages) (*Pages, error) {
 		return nil, fmt.Errorf("account: missing %s", strings.Join(missing, ", "))
 	}
 	p.emailChange = p.Mailer != nil
+	if p.Attributes != nil && len(p.Attributes.EditableAttributes()) == 0 {
+		p.Attributes = nil
+	}
 	p.paths = p.accountPaths()
 	p.linked = noIdentities{}
 	if p.Identities != nil {
@@ -188,6 +194,9 @@ func (p *Pages) Routes() []page.Route {
 	} else {
 		routes = append(routes, page.Post(PathEmail, p.form(accountAction.emailChangeOff)))
 	}
+	if p.Attributes != nil {
+		routes = append(routes, page.Post(PathAttributes, p.form(accountAction.saveAttributes)))
+	}
 	if p.MFA != nil {
 		routes = append(routes, page.Get(PathMFA, p.mfaForm), page.Post(PathMFA, p.mfaPost))
 	}
@@ -202,6 +211,8 @@ type accountPaths struct {
 	Page, Profile, Email, Password, EndSession, EndAll, RevokeApp, CreateToken, RevokeToken, Logout, Home string
 	Orgs, MFA, Delete, Passkeys                                                                           string
 	Unlink                                                                                                string
+	// Attributes is the editable attributes' form; empty when off.
+	Attributes string
 }
 
 type accountPage struct {
@@ -217,6 +228,11 @@ type accountPage struct {
 	NewEmail    string
 
 	ProfileError, EmailError, PasswordError, TokenError string
+
+	// Attributes are the person's editable attributes (none: no section);
+	// AttributesError says why the last save was refused.
+	Attributes      []attributeField
+	AttributesError string
 
 	Sessions []sessionView
 	Apps     []appView
@@ -264,6 +280,7 @@ func when(t time.Time) timeView {
 // (?done=...): fixed texts, so the query cannot inject any.
 var notices = map[string]string{
 	"profile":    "Your name was saved.",
+	"attributes": "Your details were saved. Applications see them at your next sign-in or token refresh.",
 	"email_sent": "We sent a confirmation link to the new address. Your email address changes when you open it.",
 	"password":   "Your password was changed. Every other browser was signed out and applications must sign you in again.",
 	"session":    "That session was signed out.",
@@ -288,6 +305,9 @@ func (p *Pages) accountPaths() accountPaths {
 	}
 	if p.MFA != nil {
 		paths.MFA = p.Site.Path(PathMFA)
+	}
+	if p.Attributes != nil {
+		paths.Attributes = p.Site.Path(PathAttributes)
 	}
 	return paths
 }
@@ -363,6 +383,9 @@ func (p *Pages) renderAccount(w http.ResponseWriter, r *http.Request, sess stora
 	v.Paths = p.paths
 	v.Name, v.Email, v.EmailVerified = user.Name, user.Email, user.EmailVerified
 	v.EmailChange = p.emailChange
+	if v.Attributes == nil {
+		v.Attributes = p.attributeFields(user)
+	}
 
 	sessions, err := p.Store.ListSessionsByUser(ctx, user.ID, p.Site.Now())
 	if err != nil {

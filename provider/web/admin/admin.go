@@ -62,6 +62,7 @@ type Ops interface {
 	// their sessions; fault.NotFound when they had neither.
 	ResetMFA(ctx context.Context, a accounts.Actor, userID string) error
 	UpdateOrg(ctx context.Context, a accounts.Actor, id string, p adminapi.OrgPatch) (storage.Organization, error)
+	UpdateMember(ctx context.Context, a accounts.Actor, orgID, userID string, p adminapi.MemberPatch) error
 }
 
 // Passkeys lists and removes a user's passkeys, auditing the removal;
@@ -78,6 +79,7 @@ type UserChanges interface {
 	Enable(ctx context.Context, a accounts.Actor, userID string) error
 	EndSessions(ctx context.Context, a accounts.Actor, userID, exceptSessionID string) (int, error)
 	Delete(ctx context.Context, a accounts.Actor, userID string) error
+	SetAttributes(ctx context.Context, a accounts.Actor, userID string, c accounts.AttributeChange) (storage.User, error)
 }
 
 // Pages serves the admin pages. Every field is required: Routes panics
@@ -177,16 +179,17 @@ func (a *Pages) nav(current string) nav {
 // notices are the messages a redirect after a change may ask for, by
 // code, so nobody can make the pages say what they like.
 var notices = map[string]string{
-	"client_deleted":  "Client deleted. It can no longer sign users in or get tokens.",
-	"disabled":        "Account disabled. Their sessions and tokens ended.",
-	"enabled":         "Account enabled. They can sign in again.",
-	"deleted":         "Account deleted.",
-	"sessions_ended":  "Sessions ended. They must sign in again everywhere.",
-	"passkey_removed": "Passkey removed. It can no longer sign in to this account.",
-	"mfa_reset":       "Two-step verification and passkeys removed; every session and token ended.",
-	"org_requirement": "Sign-in requirement changed. Members' sessions and grants without it now stop at the next sign-in or refresh.",
-	"rotated":         "New signing key published. It starts signing once caches have seen it.",
-	"org_created":     "Organization created. You are its owner.",
+	"client_deleted":   "Client deleted. It can no longer sign users in or get tokens.",
+	"disabled":         "Account disabled. Their sessions and tokens ended.",
+	"enabled":          "Account enabled. They can sign in again.",
+	"deleted":          "Account deleted.",
+	"sessions_ended":   "Sessions ended. They must sign in again everywhere.",
+	"passkey_removed":  "Passkey removed. It can no longer sign in to this account.",
+	"mfa_reset":        "Two-step verification and passkeys removed; every session and token ended.",
+	"attributes_saved": "Attributes saved. New tokens carry them.",
+	"org_requirement":  "Sign-in requirement changed. Members' sessions and grants without it now stop at the next sign-in or refresh.",
+	"rotated":          "New signing key published. It starts signing once caches have seen it.",
+	"org_created":      "Organization created. You are its owner.",
 }
 
 func (ar *request) notice() string { return notices[ar.r.URL.Query().Get("done")] }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ostiary/ostiary/provider/accounts"
 	"github.com/ostiary/ostiary/provider/adminapi"
+	"github.com/ostiary/ostiary/provider/attributes"
 	"github.com/ostiary/ostiary/provider/fault"
 	"github.com/ostiary/ostiary/provider/passkey"
 	"github.com/ostiary/ostiary/provider/web/orgs"
@@ -66,6 +67,9 @@ type userPage struct {
 	Sessions                                    []sessionRow
 	Passkeys                                    []passkeyRow
 	AuditURL                                    string
+	// Attributes is the attributes as indented JSON for the textarea, or
+	// the text the admin submitted when it was refused (AttributesError).
+	Attributes, AttributesError string
 }
 
 // passkeyRow is a passkey as the user page lists it; Type is
@@ -75,7 +79,12 @@ type passkeyRow struct {
 	CloneWarning                      bool
 }
 
-type membershipRow struct{ OrgName, Role, URL string }
+// membershipRow is a membership on the user page, with its attributes as
+// indented JSON (or the refused text) and why they were refused.
+type membershipRow struct {
+	OrgID, OrgName, Role, URL string
+	AttributesForm            attributesForm
+}
 
 type sessionRow struct{ Started, LastSeen, IP, UserAgent, Methods string }
 
@@ -126,6 +135,10 @@ func (a *Pages) userChange(ar *request) error {
 		err, done = a.Passkeys.Remove(ctx, ar.actor, u.ID, r.PostFormValue("passkey")), "passkey_removed"
 	case action == "reset_mfa":
 		err, done = a.Ops.ResetMFA(ctx, ar.actor, u.ID), "mfa_reset"
+	case action == "set_attributes":
+		return a.setUserAttributes(ar, u)
+	case action == "set_member_attributes":
+		return a.setMemberAttributes(ar, u)
 	case action == "delete":
 		if !strings.EqualFold(strings.TrimSpace(r.PostFormValue("confirm")), u.Email) {
 			return a.renderUser(ar, u, "Type the user's email address exactly to delete the account.", http.StatusUnprocessableEntity)
@@ -149,9 +162,56 @@ func (a *Pages) userChange(ar *request) error {
 	return page.RedirectSeeOther(ar.w, r, a.userURL(u.ID)+"?done="+done)
 }
 
+// setUserAttributes replaces the user's attributes with the textarea's
+// JSON object (empty: none); a refusal (not JSON, too big or deep, the
+// instance schema) shows the validator's message over the submitted text
+// and changes nothing.
+func (a *Pages) setUserAttributes(ar *request, u storage.User) error {
+	text := ar.r.PostFormValue("attributes")
+	m, err := attributes.Parse([]byte(text))
+	if err == nil {
+		_, err = a.Users.SetAttributes(ar.r.Context(), ar.actor, u.ID, accounts.AttributeChange{Value: m, Replace: true})
+	}
+	if fault.KindOf(err) == fault.Invalid {
+		return a.renderUserWith(ar, u, "", http.StatusUnprocessableEntity, func(d *userPage) {
+			d.Attributes, d.AttributesError = text, fault.Message(err, "These attributes were refused.")
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("admin: set attributes: %w", err)
+	}
+	return page.RedirectSeeOther(ar.w, ar.r, a.userURL(u.ID)+"?done=attributes_saved")
+}
+
+// setMemberAttributes replaces the attributes of the user's membership in
+// the form's org, as setUserAttributes does the user's.
+func (a *Pages) setMemberAttributes(ar *request, u storage.User) error {
+	org, text := ar.r.PostFormValue("org"), ar.r.PostFormValue("attributes")
+	err := a.Ops.UpdateMember(ar.r.Context(), ar.actor, org, u.ID, adminapi.MemberPatch{AttributesPatch: replaceAttributes(text)})
+	switch {
+	case errors.Is(err, storage.ErrNotFound):
+		return notFound("membership", err)
+	case fault.KindOf(err) == fault.Invalid:
+		return a.renderUserWith(ar, u, "", http.StatusUnprocessableEntity, func(d *userPage) {
+			for i := range d.Memberships {
+				if f := &d.Memberships[i].AttributesForm; d.Memberships[i].OrgID == org {
+					f.Text, f.Error = text, fault.Message(err, "These attributes were refused.")
+				}
+			}
+		})
+	case err != nil:
+		return fmt.Errorf("admin: set membership attributes: %w", err)
+	}
+	return page.RedirectSeeOther(ar.w, ar.r, a.userURL(u.ID)+"?done=attributes_saved")
+}
+
 func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status int) error {
+	return a.renderUserWith(ar, u, formErr, status, nil)
+}
+
+func (a *Pages) renderUserWith(ar *request, u storage.User, formErr string, status int, adjust func(*userPage)) error {
 	ctx := ar.r.Context()
-	data := userPage{Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
+	data := userPage{Attributes: attributes.Format(u.Attributes), Title: u.Email, Nav: a.nav("/users"), Action: a.userURL(u.ID), Notice: ar.notice(), Error: formErr,
 		ListURL: a.path("/users"), Self: u.ID == ar.user.ID,
 		User: userRow{ID: u.ID, Email: u.Email, Name: u.Name, Created: when(u.CreatedAt), Admin: u.Admin,
 			Disabled: u.Disabled, Verified: u.EmailVerified},
@@ -161,8 +221,10 @@ func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status i
 		return fmt.Errorf("admin: list memberships: %w", err)
 	}
 	for _, m := range ms {
-		data.Memberships = append(data.Memberships, membershipRow{OrgName: page.OrgName(m), Role: m.Role,
-			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID))})
+		data.Memberships = append(data.Memberships, membershipRow{OrgID: m.OrgID, OrgName: page.OrgName(m), Role: m.Role,
+			URL: a.Site.Path(orgs.OrganizationPath(m.OrgID)), AttributesForm: attributesForm{Summary: "Membership attributes",
+				Label: "Attributes in " + page.OrgName(m), ID: "member-attributes-" + m.OrgID, Action: data.Action,
+				Form: "set_member_attributes", Org: m.OrgID, Text: attributes.Format(m.Attributes)}})
 	}
 	ss, err := a.Store.ListSessionsByUser(ctx, u.ID, a.Site.Now())
 	if err != nil {
@@ -180,6 +242,12 @@ func (a *Pages) renderUser(ar *request, u storage.User, formErr string, status i
 		data.Passkeys = append(data.Passkeys, passkeyRow{ID: p.ID, Name: p.Name, Type: adminapi.PasskeyType(p.Attachment),
 			Created: when(p.CreatedAt), LastUsed: when(p.LastUsedAt), CloneWarning: p.CloneWarning})
 	}
+	if adjust != nil {
+		adjust(&data)
+	}
 	data.CSRF = a.csrf(ar)
+	for i := range data.Memberships {
+		data.Memberships[i].AttributesForm.CSRF = data.CSRF
+	}
 	return a.Site.Render(ar.w, status, "admin_user", data)
 }
