@@ -58,6 +58,7 @@ type Store interface {
 	IdentityStore
 	OrgSSOStore
 	ScimStore
+	APIStore
 	ConnectorStore
 	CleanupStore
 	LeaseStore
