@@ -71,8 +71,8 @@ type Client struct {
 	// DefaultAPI, one of APIs or empty, is the aud of the client's access
 	// tokens that name no resource or audience.
 	DefaultAPI string
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// RequirePushedAuthorizationRequests makes the authorization endpoint
 	// refuse this client's requests that were not pushed first (RFC 9126
