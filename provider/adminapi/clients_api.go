@@ -66,7 +66,7 @@ func (c clientCreate) spec() clients.Spec {
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		ExchangeAudiences:        c.ExchangeAudiences,
 		APIs:                     c.APIs, DefaultAPI: c.DefaultAPI,
-		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		RequestObjectSigningAlg: c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }

@@ -69,7 +69,7 @@ func ViewClient(c storage.Client) ClientView {
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
 		ExchangeAudiences:        nonNil(c.ExchangeAudiences),
 		APIs:                     nonNil(c.APIs), DefaultAPI: c.DefaultAPI,
-		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		RequestObjectSigningAlg: c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }
