@@ -65,8 +65,14 @@ type Client struct {
 	// DPoPBoundAccessTokens makes a DPoP proof (RFC 9449 §5.2) mandatory at
 	// the token endpoint: every access token of the client is bound.
 	DPoPBoundAccessTokens bool
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// APIs are the identifiers of the APIs (storage.API) the client is
+	// granted: it may ask for tokens for them with RFC 8707 resource.
+	APIs []string
+	// DefaultAPI, one of APIs or empty, is the aud of the client's access
+	// tokens that name no resource or audience.
+	DefaultAPI string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 
 	// RequirePushedAuthorizationRequests makes the authorization endpoint
 	// refuse this client's requests that were not pushed first (RFC 9126

@@ -59,6 +59,7 @@ type Store interface {
 	IdentityStore
 	OrgSSOStore
 	ScimStore
+	APIStore
 	ConnectorStore
 	CleanupStore
 	LeaseStore

@@ -18,7 +18,10 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		spec                                          clients.Spec
 		redirects, postLogout, origins, grants, scope stringList
 		audiences, exchangeAudiences                  stringList
+		apis                                          stringList
 	)
+	fs.Var(&apis, "api", "identifier of a registered API the client is granted (RFC 8707 resource; repeatable)")
+	fs.StringVar(&spec.DefaultAPI, "default-api", "", "the API (one of --api) a token naming no resource is for")
 	fs.StringVar(&spec.Name, "name", "", "display `name` shown on the consent page (required)")
 	fs.BoolVar(&spec.Public, "public", false, "public client (browser or native app): no secret, PKCE only")
 	fs.BoolVar(&spec.FirstParty, "first-party", false, "first-party client: skips the consent page")
@@ -49,6 +52,7 @@ func clientsCreateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		spec.RedirectURIs, spec.PostLogoutRedirectURIs, spec.CORSOrigins = redirects, postLogout, origins
 		spec.GrantTypes, spec.Scopes, spec.Audiences = grants, scope, audiences
 		spec.ExchangeAudiences = exchangeAudiences
+		spec.APIs = apis
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
 			c, secret, err := s.CreateClient(ctx, cliActor, spec)
 			if err != nil {
@@ -121,6 +125,7 @@ func clientsGetCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Context, 
 				{"scopes", strings.Join(v.Scopes, " ")}, {"token_endpoint_auth_method", v.TokenEndpointAuthMethod},
 				{"id_token_signed_response_alg", v.IDTokenSignedResponseAlg},
 				{"exchange_audiences", strings.Join(v.ExchangeAudiences, " ")},
+				{"apis", strings.Join(v.APIs, " ")}, {"default_api", v.DefaultAPI},
 				{"request_object_signing_alg", v.RequestObjectSigningAlg}, {"require_signed_request_object", fmt.Sprint(v.RequireSignedRequestObject)},
 				{"dpop_bound_access_tokens", fmt.Sprint(v.DPoPBoundAccessTokens)}, {"created_at", v.CreatedAt},
 			})
@@ -156,7 +161,11 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 		firstParty, pkceOptional, requirePAR, requireSigned     bool
 		redirects, postLogout, origins, grants, scope, audience stringList
 		exchangeAudiences                                       stringList
+		apis                                                    stringList
+		defaultAPI                                              string
 	)
+	fs.Var(&apis, "api", "identifier of an API the client is granted (repeatable; replaces the list)")
+	fs.StringVar(&defaultAPI, "default-api", "", "the API (one of the client's) a token naming no resource is for (\"\" for none)")
 	fs.StringVar(&name, "name", "", "new display `name`")
 	fs.BoolVar(&firstParty, "first-party", false, "first-party (true) skips the consent page; --first-party=false asks again")
 	fs.BoolVar(&pkceOptional, "pkce-optional", false, "let the confidential client send no code_challenge (true); --pkce-optional=false requires PKCE again")
@@ -223,6 +232,10 @@ func clientsUpdateCommand(fs *flag.FlagSet, cf *commonFlags) func(context.Contex
 				patch.RequireSignedRequestObject = &requireSigned
 			case "dpop-bound-access-tokens":
 				patch.DPoPBoundAccessTokens = &dpopBound
+			case "api":
+				patch.APIs = (*[]string)(&apis)
+			case "default-api":
+				patch.DefaultAPI = &defaultAPI
 			}
 		})
 		return withAdmin(ctx, e, cf, func(s *adminapi.Service) error {
@@ -280,6 +293,9 @@ type clientView struct {
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 	// ExchangeAudiences is the token exchange policy (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences,omitempty"`
+	// APIs the client is granted and its default API (RFC 8707).
+	APIs       []string `json:"apis,omitempty"`
+	DefaultAPI string   `json:"default_api,omitempty"`
 	// RequestObjectSigningAlg and RequireSignedRequestObject govern its
 	// signed request objects (RFC 9101).
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
@@ -299,5 +315,6 @@ func viewClient(c storage.Client) clientView {
 		ExchangeAudiences:        c.ExchangeAudiences,
 		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
+		APIs:                  c.APIs, DefaultAPI: c.DefaultAPI,
 	}
 }

@@ -192,6 +192,10 @@ func nouns() []noun {
 			sub("update", clientsUpdateCommand), sub("delete", clientsDeleteCommand),
 			sub("rotate-secret", clientsRotateSecretCommand),
 		}},
+		{"apis", "manage APIs (resource servers, RFC 8707) clients are granted", []command{
+			sub("create", apisCreateCommand), sub("list", apisListCommand), sub("get", apisGetCommand),
+			sub("update", apisUpdateCommand), sub("delete", apisDeleteCommand),
+		}},
 		{"users", "manage users", []command{
 			sub("create", usersCreateCommand), sub("list", usersListCommand), sub("get", usersGetCommand),
 			sub("disable", usersStateCommand("disable")), sub("enable", usersStateCommand("enable")),

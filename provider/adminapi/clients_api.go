@@ -41,6 +41,9 @@ type clientCreate struct {
 	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg"`
 	// ExchangeAudiences: the token exchange policy (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences"`
+	// APIs the client is granted and its default API (RFC 8707).
+	APIs       []string `json:"apis"`
+	DefaultAPI string   `json:"default_api"`
 	// RequestObjectSigningAlg: RS256, PS256, ES256 or EdDSA; absent is any.
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg"`
 	RequireSignedRequestObject bool   `json:"require_signed_request_object"`
@@ -62,7 +65,8 @@ func (c clientCreate) spec() clients.Spec {
 		IDTokenLifespan:          time.Duration(c.IDTokenLifespan) * time.Second,
 		IDTokenSignedResponseAlg: c.IDTokenSignedResponseAlg,
 		ExchangeAudiences:        c.ExchangeAudiences,
-		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		APIs:                     c.APIs, DefaultAPI: c.DefaultAPI,
+		RequestObjectSigningAlg: c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }

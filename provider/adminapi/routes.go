@@ -49,6 +49,11 @@ func routes() []route {
 		{"PATCH", "/clients/{id}", "updateClient", false, on(clientsAPI.updateClient)},
 		{"DELETE", "/clients/{id}", "deleteClient", false, on(clientsAPI.deleteClient)},
 		{"POST", "/clients/{id}/rotate-secret", "rotateClientSecret", false, on(clientsAPI.rotateClientSecret)},
+		{"POST", "/apis", "createAPI", false, on(apisAPI.createAPI)},
+		{"GET", "/apis", "listAPIs", false, on(apisAPI.listAPIs)},
+		{"GET", "/apis/{id}", "getAPI", false, on(apisAPI.getAPI)},
+		{"PATCH", "/apis/{id}", "updateAPI", false, on(apisAPI.updateAPI)},
+		{"DELETE", "/apis/{id}", "deleteAPI", false, on(apisAPI.deleteAPI)},
 
 		{"GET", "/users", "listUsers", false, on(usersAPI.listUsers)},
 		{"GET", "/users/{id}", "getUser", false, on(usersAPI.getUser)},

@@ -24,6 +24,7 @@ import (
 // organization rules go through accounts.
 type Store interface {
 	storage.ClientStore
+	storage.APIStore
 	GetUser(ctx context.Context, id string) (storage.User, error)
 	GetUserByEmail(ctx context.Context, email string) (storage.User, error)
 	ListUsers(ctx context.Context) ([]storage.User, error)
@@ -125,6 +126,9 @@ func (s *Service) StoreClient(ctx context.Context, a accounts.Actor, c storage.C
 	if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
 		return err
 	}
+	if err := s.checkAPIs(ctx, c.APIs); err != nil {
+		return err
+	}
 	if c.OrgID != "" {
 		if _, err := s.Store.GetOrg(ctx, c.OrgID); errors.Is(err, storage.ErrNotFound) {
 			return ErrInvalid.Newf("Organization %q not found.", c.OrgID)
@@ -163,6 +167,10 @@ type ClientPatch struct {
 	IDTokenSignedResponseAlg *string `json:"id_token_signed_response_alg,omitempty"`
 	// ExchangeAudiences replaces the token exchange policy (RFC 8693).
 	ExchangeAudiences *[]string `json:"exchange_audiences,omitempty"`
+	// APIs replaces the APIs the client is granted; DefaultAPI ("" for
+	// none) must be one of them.
+	APIs       *[]string `json:"apis,omitempty"`
+	DefaultAPI *string   `json:"default_api,omitempty"`
 	// RequestObjectSigningAlg: "" accepts any supported alg again.
 	RequestObjectSigningAlg    *string `json:"request_object_signing_alg,omitempty"`
 	RequireSignedRequestObject *bool   `json:"require_signed_request_object,omitempty"`
@@ -198,6 +206,8 @@ func (p ClientPatch) apply(c storage.Client) storage.Client {
 	list(&c.Scopes, p.Scopes)
 	list(&c.Audiences, p.Audiences)
 	list(&c.ExchangeAudiences, p.ExchangeAudiences)
+	list(&c.APIs, p.APIs)
+	set(&c.DefaultAPI, p.DefaultAPI)
 	set(&c.LogoURI, p.LogoURI)
 	set(&c.PolicyURI, p.PolicyURI)
 	set(&c.TOSURI, p.TOSURI)
@@ -224,6 +234,9 @@ func (s *Service) UpdateClient(ctx context.Context, a accounts.Actor, id string,
 			return c, err
 		}
 		if err := clients.CheckIDTokenAlg(c.IDTokenSignedResponseAlg, s.SigningAlgorithms); err != nil {
+			return c, err
+		}
+		if err := s.checkAPIs(ctx, c.APIs); err != nil {
 			return c, err
 		}
 		c.UpdatedAt = s.Now().UTC()

@@ -38,6 +38,9 @@ type ClientView struct {
 	// ExchangeAudiences are the audiences the client may exchange tokens
 	// for (RFC 8693).
 	ExchangeAudiences []string `json:"exchange_audiences"`
+	// APIs the client is granted and its default API (RFC 8707).
+	APIs       []string `json:"apis"`
+	DefaultAPI string   `json:"default_api,omitempty"`
 	// RequestObjectSigningAlg and RequireSignedRequestObject govern the
 	// client's signed request objects (RFC 9101).
 	RequestObjectSigningAlg    string `json:"request_object_signing_alg,omitempty"`
@@ -65,7 +68,8 @@ func ViewClient(c storage.Client) ClientView {
 		OrgID: c.OrgID, CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(),
 		IDTokenSignedResponseAlg: IDTokenAlg(c),
 		ExchangeAudiences:        nonNil(c.ExchangeAudiences),
-		RequestObjectSigningAlg:  c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
+		APIs:                     nonNil(c.APIs), DefaultAPI: c.DefaultAPI,
+		RequestObjectSigningAlg: c.RequestObjectSigningAlg, RequireSignedRequestObject: c.RequireSignedRequestObject,
 		DPoPBoundAccessTokens: c.DPoPBoundAccessTokens,
 	}
 }

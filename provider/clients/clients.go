@@ -77,6 +77,11 @@ type Spec struct {
 	// ExchangeAudiences are the audiences a token-exchange client may
 	// exchange an access or ID token for (RFC 8693 §2.1): its policy.
 	ExchangeAudiences []string
+	// APIs are the identifiers of the registered APIs the client is
+	// granted (RFC 8707 resource); DefaultAPI, one of them or empty, is the
+	// aud of its tokens that name none.
+	APIs       []string
+	DefaultAPI string
 
 	// RequirePushedAuthorizationRequests: the client must push its
 	// authorization requests first (RFC 9126 §6).
@@ -128,6 +133,8 @@ func Build(spec Spec, now time.Time) (storage.Client, string, error) {
 		IDTokenLifespan:                  spec.IDTokenLifespan,
 		IDTokenSignedResponseAlg:         spec.IDTokenSignedResponseAlg,
 		ExchangeAudiences:                spec.ExchangeAudiences,
+		APIs:                             spec.APIs,
+		DefaultAPI:                       spec.DefaultAPI,
 		RequestObjectSigningAlg:          spec.RequestObjectSigningAlg,
 		RequireSignedRequestObject:       spec.RequireSignedRequestObject,
 		DPoPBoundAccessTokens:            spec.DPoPBoundAccessTokens,
@@ -235,6 +242,14 @@ func Validate(c storage.Client) error {
 		if !IsResourceURI(a) {
 			bad("exchange audience %q: not an absolute URI without a fragment (RFC 8707 §2)", a)
 		}
+	}
+	for _, a := range c.APIs {
+		if !IsResourceURI(a) {
+			bad("API %q: not an absolute URI without a fragment (RFC 8707 §2)", a)
+		}
+	}
+	if c.DefaultAPI != "" && !slices.Contains(c.APIs, c.DefaultAPI) {
+		bad("default API %q: not one of the client's APIs", c.DefaultAPI)
 	}
 	if a := c.RequestObjectSigningAlg; a != "" && !slices.Contains(RequestObjectAlgs, a) {
 		bad("request object signing alg %q: unknown (want %s; none and HMAC are refused)", a, strings.Join(RequestObjectAlgs, ", "))

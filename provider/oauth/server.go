@@ -108,6 +108,7 @@ type Config struct {
 
 // Store is what the package reads and writes; storage.Store satisfies it.
 type Store interface {
+	storage.APIStore
 	GetClient(ctx context.Context, id string) (storage.Client, error)
 	ListClients(ctx context.Context) ([]storage.Client, error)
 
@@ -398,6 +399,7 @@ func (s *Server) compose(keys Keys, successors *fositestore.RefreshSuccessors) {
 	}
 	hmacStrategy := foauth2.NewHMACSHAStrategy(&hmac.HMACStrategy{Config: fc}, fc)
 	s.strategy = tokens.NewStrategy(&foauth2.DefaultJWTStrategy{Signer: s.signer, HMACSHAStrategy: hmacStrategy, Config: fc}, keys, successors)
+	s.strategy.APIs = s.store
 	idStrategy := &openid.DefaultStrategy{Signer: s.signer, Config: fc}
 	st := s.adapter
 	idHelper := &openid.IDTokenHandleHelper{IDTokenStrategy: idStrategy}

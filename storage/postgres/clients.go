@@ -14,7 +14,7 @@ const clientColumns = `id, secret_hash, name, public, first_party, redirect_uris
 	jwks_uri, logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required,
 	org_id, access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
 	id_token_signed_response_alg, exchange_audiences, require_pushed_authorization_requests, request_object_signing_alg,
-	require_signed_request_object, dpop_bound_access_tokens`
+	require_signed_request_object, dpop_bound_access_tokens, apis, default_api`
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -26,6 +26,7 @@ func clientArgs(c storage.Client) []any {
 		c.RequirePushedAuthorizationRequests,
 		c.RequestObjectSigningAlg, c.RequireSignedRequestObject,
 		c.DPoPBoundAccessTokens,
+		list(c.APIs), c.DefaultAPI,
 	}
 }
 
@@ -40,6 +41,7 @@ func scanClient(row pgx.Row) (storage.Client, error) {
 		&c.RequirePushedAuthorizationRequests,
 		&c.RequestObjectSigningAlg, &c.RequireSignedRequestObject,
 		&c.DPoPBoundAccessTokens,
+		scanList(&c.APIs), &c.DefaultAPI,
 	)
 	return c, err
 }
@@ -49,7 +51,7 @@ func (s *Store) CreateClient(ctx context.Context, c storage.Client) error {
 	// ON CONFLICT DO NOTHING reports a duplicate without aborting a
 	// surrounding transaction.
 	tag, err := s.q(ctx).Exec(ctx, `INSERT INTO clients (`+clientColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)
 		ON CONFLICT DO NOTHING`, clientArgs(c)...)
 	if err != nil {
 		return dbErr("postgres: create client", err)
@@ -97,7 +99,7 @@ func (s *Store) UpdateClient(ctx context.Context, id string, fn func(storage.Cli
 		// The id is the key; fn cannot move the record.
 		c.ID = id
 		_, err = s.q(ctx).Exec(ctx, `UPDATE clients SET (`+clientColumns+`) =
-			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33)
+			($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35)
 			WHERE id = $1`, clientArgs(c)...)
 		if err != nil {
 			return dbErr(fmt.Sprintf("postgres: update client %q", id), err)

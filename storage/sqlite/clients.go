@@ -12,9 +12,9 @@ const clientCols = `id, secret_hash, name, public, first_party, redirect_uris, p
 	logo_uri, policy_uri, tos_uri, backchannel_logout_uri, backchannel_logout_session_required, org_id,
 	access_token_lifespan, refresh_token_lifespan, id_token_lifespan, created_at, updated_at, pkce_optional,
 	id_token_signed_response_alg, exchange_audiences, require_pushed_authorization_requests, request_object_signing_alg,
-	require_signed_request_object, dpop_bound_access_tokens`
+	require_signed_request_object, dpop_bound_access_tokens, apis, default_api`
 
-const clientColCount = 33
+const clientColCount = 35
 
 func clientArgs(c storage.Client) []any {
 	return []any{
@@ -27,6 +27,7 @@ func clientArgs(c storage.Client) []any {
 		c.RequirePushedAuthorizationRequests,
 		c.RequestObjectSigningAlg, c.RequireSignedRequestObject,
 		c.DPoPBoundAccessTokens,
+		list(c.APIs), c.DefaultAPI,
 	}
 }
 
@@ -42,6 +43,7 @@ func scanClient(r rowScanner) (storage.Client, error) {
 		&c.RequirePushedAuthorizationRequests,
 		&c.RequestObjectSigningAlg, &c.RequireSignedRequestObject,
 		&c.DPoPBoundAccessTokens,
+		listCol{&c.APIs}, &c.DefaultAPI,
 	)
 	return c, err
 }

@@ -30,6 +30,8 @@ func fullClient(id string, created time.Time) storage.Client {
 		Scopes:                           []string{"openid", "profile", "email", "offline_access"},
 		Audiences:                        []string{"https://api.example"},
 		ExchangeAudiences:                []string{"https://b.example", "https://c.example/api"},
+		APIs:                             []string{"https://api.example/orders", "urn:example:billing"},
+		DefaultAPI:                       "https://api.example/orders",
 		TokenEndpointAuthMethod:          "private_key_jwt",
 		JWKS:                             []byte(`{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}`),
 		JWKSURI:                          "https://app.example/jwks.json",

@@ -47,6 +47,7 @@ func Run(t *testing.T, newStore func(t *testing.T) storage.Store) {
 		identityTests,
 		orgSSOTests,
 		scimTests,
+		apiTests,
 		connectorTests,
 		cleanupTests,
 		leaseTests,

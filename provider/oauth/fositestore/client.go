@@ -74,15 +74,36 @@ func (c *Client) GetScopes() fosite.Arguments { return c.c.Scopes }
 func (c *Client) IsPublic() bool              { return c.c.Public }
 
 // GetAudience is what the client's tokens may be for: its registered
-// audiences or, when it has none, the provider's default audience. fosite
-// checks requested audiences against it, and a token that names no
-// resource gets all of it, so every access token has the aud RFC 9068 §2.2
-// requires.
+// audiences or, when it has none, the provider's default audience, and the
+// APIs it is granted (RFC 8707 resource). fosite checks requested audiences
+// against it; a token that names no resource gets DefaultAudience, so every
+// access token has the aud RFC 9068 §2.2 requires.
 func (c *Client) GetAudience() fosite.Arguments {
+	out := c.registeredAudience()
+	for _, a := range c.c.APIs {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func (c *Client) registeredAudience() fosite.Arguments {
 	if len(c.c.Audiences) == 0 && c.defaultAudience != "" {
 		return fosite.Arguments{c.defaultAudience}
 	}
-	return c.c.Audiences
+	return slices.Clone(fosite.Arguments(c.c.Audiences))
+}
+
+// DefaultAudience is the aud of the client's access tokens that name no
+// resource or audience: its default API when set, otherwise its registered
+// audiences or the provider's default audience (never the granted APIs
+// alone, so granting an API changes no existing token).
+func (c *Client) DefaultAudience() fosite.Arguments {
+	if c.c.DefaultAPI != "" {
+		return fosite.Arguments{c.c.DefaultAPI}
+	}
+	return c.registeredAudience()
 }
 
 func (c *Client) GetGrantTypes() fosite.Arguments {

@@ -5,12 +5,16 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/ory/fosite"
 	foauth2 "github.com/ory/fosite/handler/oauth2"
 
 	"github.com/ostiary/ostiary/provider/oauth/fositestore"
+	"github.com/ostiary/ostiary/storage"
 )
 
 // Strategy is fosite's JWT strategy with one change: an access token's
@@ -39,6 +43,11 @@ type Strategy struct {
 	// token a refresh issues from the one presented (fositestore,
 	// store_refresh.go).
 	successors *fositestore.RefreshSuccessors
+	// APIs, when set, give a token for one registered API (its only aud,
+	// one of the APIs its client is granted) that API's lifespan.
+	APIs interface {
+		GetAPI(ctx context.Context, identifier string) (storage.API, error)
+	}
 }
 
 var _ foauth2.CoreStrategy = Strategy{}
@@ -67,6 +76,9 @@ func (s Strategy) AccessTokenSignature(_ context.Context, token string) string {
 // (audienceOf, target.go): the code's granted audience is known only from here on.
 func (s Strategy) GenerateAccessToken(ctx context.Context, req fosite.Requester) (string, string, error) {
 	if err := audienceOf(req); err != nil {
+		return "", "", err
+	}
+	if err := s.apiLifespan(ctx, req); err != nil {
 		return "", "", err
 	}
 	token, _, err := s.DefaultJWTStrategy.GenerateAccessToken(ctx, req)
@@ -125,4 +137,27 @@ func headerKid(token string) string {
 		return ""
 	}
 	return h.Kid
+}
+
+// apiLifespan sets the access token's expiry from its API's lifespan when
+// the token is for one API its client is granted (storage.API); other
+// tokens, and APIs without a lifespan, keep the client's or provider's.
+func (s Strategy) apiLifespan(ctx context.Context, req fosite.Requester) error {
+	aud := req.GetGrantedAudience()
+	fc, ok := req.GetClient().(*fositestore.Client)
+	if s.APIs == nil || len(aud) != 1 || !ok || !slices.Contains(fc.Registration().APIs, aud[0]) {
+		return nil
+	}
+	api, err := s.APIs.GetAPI(ctx, aud[0])
+	if errors.Is(err, storage.ErrNotFound) {
+		// Deleting an API takes it from its clients (adminapi.DeleteAPI);
+		// one gone meanwhile has no lifespan of its own.
+		return nil
+	} else if err != nil {
+		return fosite.ErrServerError.WithWrap(err).WithDebugf("API %q: %v", aud[0], err)
+	}
+	if api.AccessTokenLifespan > 0 {
+		req.GetSession().SetExpiresAt(fosite.AccessToken, time.Now().UTC().Add(api.AccessTokenLifespan))
+	}
+	return nil
 }

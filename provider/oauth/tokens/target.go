@@ -100,14 +100,17 @@ func audienceOf(req fosite.Requester) error {
 }
 
 // Audience is the one rule of what a new grant's tokens are for: the
-// targets it named (checked already), or, naming none, every audience of
-// its client (fositestore.Client.GetAudience: the registered ones or the
-// provider's default), so that every access token has the aud RFC 9068
-// §2.2 requires. The authorization code, client credentials and token
-// exchange grants all grant it.
+// targets it named (checked already), or, naming none, the client's default
+// audience (fositestore.Client.DefaultAudience: its default API, else its
+// registered audiences or the provider's default), so that every access
+// token has the aud RFC 9068 §2.2 requires. The authorization code, client
+// credentials and token exchange grants all grant it.
 func Audience(cl fosite.Client, targets []string) []string {
 	if len(targets) > 0 {
 		return slices.Clone(targets)
+	}
+	if d, ok := cl.(interface{ DefaultAudience() fosite.Arguments }); ok {
+		return slices.Clone(d.DefaultAudience())
 	}
 	return slices.Clone(cl.GetAudience())
 }

@@ -63,6 +63,9 @@ type Ops interface {
 	ResetMFA(ctx context.Context, a accounts.Actor, userID string) error
 	UpdateOrg(ctx context.Context, a accounts.Actor, id string, p adminapi.OrgPatch) (storage.Organization, error)
 	UpdateMember(ctx context.Context, a accounts.Actor, orgID, userID string, p adminapi.MemberPatch) error
+	ListAPIs(ctx context.Context) ([]storage.API, error)
+	CreateAPI(ctx context.Context, a accounts.Actor, sp adminapi.APISpec) (storage.API, error)
+	DeleteAPI(ctx context.Context, a accounts.Actor, identifier string) error
 }
 
 // Passkeys lists and removes a user's passkeys, auditing the removal;
@@ -114,6 +117,8 @@ func (a *Pages) Routes() []page.Route {
 		page.Post(PathAdmin+"/organizations", a.form(a.orgCreate)),
 		page.Get(PathAdmin+"/keys", a.view(a.keyList)),
 		page.Post(PathAdmin+"/keys", a.form(a.keyRotate)),
+		page.Get(PathAdmin+"/apis", a.view(a.apiList)),
+		page.Post(PathAdmin+"/apis", a.form(a.apiChange)),
 		page.Get(PathAdmin+"/audit", a.view(a.auditLog)),
 	}
 }
@@ -167,7 +172,7 @@ type navLink struct {
 func (a *Pages) nav(current string) nav {
 	items := []struct{ label, local string }{
 		{"Dashboard", ""}, {"Clients", "/clients"}, {"Users", "/users"},
-		{"Organizations", "/organizations"}, {"Keys", "/keys"}, {"Audit log", "/audit"},
+		{"Organizations", "/organizations"}, {"APIs", "/apis"}, {"Keys", "/keys"}, {"Audit log", "/audit"},
 	}
 	var n nav
 	for _, it := range items {
@@ -190,6 +195,8 @@ var notices = map[string]string{
 	"org_requirement":  "Sign-in requirement changed. Members' sessions and grants without it now stop at the next sign-in or refresh.",
 	"rotated":          "New signing key published. It starts signing once caches have seen it.",
 	"org_created":      "Organization created. You are its owner.",
+	"api_created":      "API registered. Grant it to clients with ostiary clients update --api.",
+	"api_deleted":      "API deleted. No client can get new tokens for it.",
 }
 
 func (ar *request) notice() string { return notices[ar.r.URL.Query().Get("done")] }
